@@ -1,0 +1,43 @@
+"""Phone numbers: parsing to E.164 with a clear reason when a number is not valid."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+
+class InvalidPhoneError(ValueError):
+    """A phone number that cannot be used; the message says why and how to fix it."""
+
+
+def to_e164(raw: str, default_region: str = "AE") -> str:
+    """Parse a phone number as an operator types it and return it in E.164 (+971501234567).
+
+    Numbers written without a leading ``+`` (or ``00``) are read in ``default_region``.
+    Raises InvalidPhoneError with a one-line reason.
+    """
+    text = str(raw).strip()
+    if not text:
+        raise InvalidPhoneError("phone number is empty — write it as +971501234567")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, None if text.startswith("+") else default_region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhoneError(
+            f"{raw!r} is not a phone number ({exc._msg.rstrip('.')}) — "
+            "write it in international form, e.g. +971501234567"
+        ) from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhoneError(
+            f"{raw!r} is not a valid phone number for its country — "
+            "check the digits and the country code, e.g. +971501234567"
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def is_e164(value: str) -> bool:
+    """True when value is already a valid E.164 number."""
+    try:
+        return to_e164(value) == value
+    except InvalidPhoneError:
+        return False

@@ -1,0 +1,217 @@
+"""The store: one async interface for every record Linda keeps.
+
+Two backends implement it (SQLite by default, MongoDB when the store URL says so)
+and one contract test suite runs against both. Every query about one bot takes
+the bot id and filters by it. Methods that write several records at once are
+atomic: all of it lands, or none of it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from datetime import datetime
+
+from linda_tui.models import (
+    AuditEntry,
+    Campaign,
+    CampaignStatus,
+    Contact,
+    ContactRef,
+    Direction,
+    Message,
+    MessageStatus,
+    OptOut,
+    Recipient,
+    RecipientStatus,
+    SyncState,
+    SyncStatus,
+)
+
+
+class StoreError(Exception):
+    """The store cannot be used; the message says why and how to fix it."""
+
+
+class Store(ABC):
+    """Every record Linda keeps. Open with ``await store.open()``; close with ``close()``."""
+
+    url: str
+
+    # --- lifecycle -----------------------------------------------------------
+    @abstractmethod
+    async def open(self) -> None:
+        """Connect, create or migrate the schema / indexes. Raises StoreError."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    async def schema_version(self) -> int:
+        """The schema version the store is at."""
+
+    async def __aenter__(self) -> Store:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # --- contacts (the Google cache) ------------------------------------------
+    @abstractmethod
+    async def upsert_contacts(self, contacts: Sequence[Contact]) -> int:
+        """Insert or replace contacts by resource name, atomically. Returns how many."""
+
+    @abstractmethod
+    async def get_contact(self, resource_name: str) -> Contact | None: ...
+
+    @abstractmethod
+    async def find_contacts_by_phone(self, phone: str) -> list[Contact]:
+        """Non-deleted contacts that have this E.164 phone."""
+
+    @abstractmethod
+    async def search_contacts(self, query: str, limit: int = 50) -> list[Contact]:
+        """Non-deleted contacts whose name, phone, email or label contains query (case-insensitive)."""
+
+    @abstractmethod
+    async def count_contacts(self, include_deleted: bool = False) -> int: ...
+
+    @abstractmethod
+    async def mark_contacts_deleted(self, resource_names: Sequence[str]) -> int: ...
+
+    # --- contact references (owner bot and sync status per phone) --------------
+    @abstractmethod
+    async def upsert_contact_ref(self, ref: ContactRef) -> None:
+        """Insert or replace the reference for (phone, bot_id)."""
+
+    @abstractmethod
+    async def ensure_contact_ref(self, phone: str, bot_id: str) -> tuple[ContactRef, bool]:
+        """The reference for phone owned by bot_id, created pending if missing. (ref, created)."""
+
+    @abstractmethod
+    async def owner_of(self, phone: str) -> ContactRef | None:
+        """The oldest reference for this phone, across bots: its bot owns the contact."""
+
+    @abstractmethod
+    async def get_contact_ref(self, phone: str, bot_id: str) -> ContactRef | None: ...
+
+    @abstractmethod
+    async def list_contact_refs(
+        self, bot_id: str, status: SyncStatus | None = None, limit: int = 1000
+    ) -> list[ContactRef]: ...
+
+    @abstractmethod
+    async def set_contact_ref_status(
+        self,
+        phone: str,
+        bot_id: str,
+        status: SyncStatus,
+        at: datetime,
+        resource_name: str | None = None,
+        error: str | None = None,
+    ) -> bool: ...
+
+    # --- messages ------------------------------------------------------------
+    @abstractmethod
+    async def add_message(self, message: Message) -> Message:
+        """Store a message; returns it with its store id set."""
+
+    @abstractmethod
+    async def record_inbound(self, message: Message) -> tuple[Message, ContactRef, bool]:
+        """Atomically store an inbound message and make sure its sender has a reference
+        owned by the bot it wrote to. Returns (message, ref, ref_created)."""
+
+    @abstractmethod
+    async def update_message_status(
+        self,
+        bot_id: str,
+        wa_id: str,
+        status: MessageStatus,
+        at: datetime,
+        error: str | None = None,
+    ) -> Message | None:
+        """Move the bot's message with this WhatsApp id forward to status (never backward,
+        see STATUS_RANK) and stamp the matching *_at field. Returns the updated message,
+        or None if there is no such message."""
+
+    @abstractmethod
+    async def get_message(self, bot_id: str, wa_id: str) -> Message | None: ...
+
+    @abstractmethod
+    async def list_messages(
+        self,
+        bot_id: str | None = None,
+        peer: str | None = None,
+        limit: int = 100,
+    ) -> list[Message]:
+        """Newest first. bot_id None means the whole fleet (the activity view)."""
+
+    @abstractmethod
+    async def count_messages(self, bot_id: str, direction: Direction, since: datetime) -> int: ...
+
+    @abstractmethod
+    async def last_outbound_to(self, bot_id: str | None, peer: str, text: str, since: datetime) -> Message | None:
+        """The newest outbound message with exactly this text to peer since a time (any bot
+        when bot_id is None): used to skip identical text to the same number within 24 h."""
+
+    # --- broadcasts ------------------------------------------------------------
+    @abstractmethod
+    async def create_campaign(self, campaign: Campaign, phones: Sequence[str]) -> Campaign:
+        """Atomically store a campaign and one pending recipient per phone (duplicates dropped)."""
+
+    @abstractmethod
+    async def get_campaign(self, campaign_id: int | str) -> Campaign | None: ...
+
+    @abstractmethod
+    async def list_campaigns(self, limit: int = 100) -> list[Campaign]: ...
+
+    @abstractmethod
+    async def set_campaign_status(self, campaign_id: int | str, status: CampaignStatus, at: datetime) -> None: ...
+
+    @abstractmethod
+    async def list_recipients(
+        self, campaign_id: int | str, status: RecipientStatus | None = None, limit: int | None = None
+    ) -> list[Recipient]: ...
+
+    @abstractmethod
+    async def update_recipient(self, recipient: Recipient) -> None:
+        """Replace the recipient row for (campaign_id, phone)."""
+
+    @abstractmethod
+    async def count_recipients(self, campaign_id: int | str) -> dict[RecipientStatus, int]: ...
+
+    # --- opt-outs -------------------------------------------------------------
+    @abstractmethod
+    async def add_opt_out(self, opt_out: OptOut) -> bool:
+        """Record an opt-out; False if the phone had already opted out."""
+
+    @abstractmethod
+    async def remove_opt_out(self, phone: str) -> bool: ...
+
+    @abstractmethod
+    async def is_opted_out(self, phone: str) -> bool: ...
+
+    @abstractmethod
+    async def list_opt_outs(self, limit: int = 1000) -> list[OptOut]: ...
+
+    # --- audit trail -------------------------------------------------------------
+    @abstractmethod
+    async def add_audit(self, entry: AuditEntry) -> AuditEntry: ...
+
+    @abstractmethod
+    async def list_audit(self, bot_id: str | None = None, limit: int = 100) -> list[AuditEntry]:
+        """Newest first; bot_id filters to one bot."""
+
+    # --- sync state ----------------------------------------------------------------
+    @abstractmethod
+    async def get_sync_state(self, account: str = "default") -> SyncState: ...
+
+    @abstractmethod
+    async def set_sync_state(self, state: SyncState) -> None: ...
+
+    @abstractmethod
+    async def apply_sync_page(
+        self, upserts: Sequence[Contact], deleted: Sequence[str], state: SyncState | None
+    ) -> None:
+        """Atomically apply one page of a Google sync: upsert contacts, mark deletions, and
+        (on the last page) save the new sync state."""

@@ -1,0 +1,175 @@
+"""One WhatsApp account, as the fleet sees it: an interface and the events it emits.
+
+Two implementations: ``neonize_account.NeonizeAccount`` (the product, one neonize
+client per bot) and ``simulated.SimulatedAccount`` (an in-process fake network for
+--demo, training and tests). Both report everything through ``AccountEvent``s handed
+to the ``emit`` callback given at construction; ``emit`` is always called on the
+event loop's thread and must not block.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from linda_tui.models import BotState, MessageStatus, utcnow
+
+
+class PairMethod(StrEnum):
+    QR = "qr"
+    PHONE_CODE = "phone-code"
+
+
+class AccountError(Exception):
+    """An operation on one account failed; the message is fit for the operator."""
+
+
+class NotConnectedError(AccountError):
+    """The account is not online (not paired, reconnecting, banned, logged out...)."""
+
+
+class SendError(AccountError):
+    """WhatsApp refused or failed a send."""
+
+
+class NotOnWhatsAppError(SendError):
+    """The recipient's number has no WhatsApp account."""
+
+
+@dataclass(frozen=True)
+class AccountEvent:
+    bot_id: str
+    at: datetime = field(default_factory=utcnow, kw_only=True)
+
+
+@dataclass(frozen=True)
+class StateChanged(AccountEvent):
+    """The account moved to a new state. ``detail`` is the human reason
+    ("reconnecting in 4 s: failed to dial ..."); ``until`` is set for bans and for
+    reconnect attempts (when the next attempt happens)."""
+
+    state: BotState
+    detail: str | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class QRCodeIssued(AccountEvent):
+    """A new pairing QR code to draw. ``payload`` is the text to encode."""
+
+    payload: str
+    expires_in: float  # seconds this code stays valid
+    index: int  # 0 for the first code, then 1, 2... at each rotation
+
+
+@dataclass(frozen=True)
+class PairCodeIssued(AccountEvent):
+    """An 8-character code to type on the phone (Linked devices > Link with phone number)."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class PairingSucceeded(AccountEvent):
+    jid: str  # the paired device's JID, e.g. 971501234567:12@s.whatsapp.net
+
+
+@dataclass(frozen=True)
+class PairingTimedOut(AccountEvent):
+    pass
+
+
+@dataclass(frozen=True)
+class PairingFailed(AccountEvent):
+    reason: str
+
+
+@dataclass(frozen=True)
+class InboundMessage(AccountEvent):
+    peer: str  # E.164 of the sender (or chat user for 1:1 chats)
+    chat: str  # the chat JID
+    text: str
+    wa_id: str
+    timestamp: datetime
+    from_me: bool = False
+    is_group: bool = False
+
+
+@dataclass(frozen=True)
+class ReceiptReceived(AccountEvent):
+    wa_ids: tuple[str, ...]
+    status: MessageStatus  # DELIVERED, READ or FAILED
+    peer: str | None = None
+
+
+@dataclass(frozen=True)
+class Banned(AccountEvent):
+    code: int
+    until: datetime | None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class LoggedOut(AccountEvent):
+    reason: str
+    on_connect: bool = False
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    wa_id: str
+    timestamp: datetime
+
+
+Emit = Callable[[AccountEvent], None]
+
+
+class WhatsAppAccount(ABC):
+    """One bot's connection to WhatsApp.
+
+    Life: ``start()`` resumes a paired session (no QR); an unpaired account goes
+    to LOGGED_OUT with detail "not paired". ``pair()`` connects in pairing mode and
+    emits QR codes (or a phone code) until paired, timed out or cancelled.
+    ``stop()`` must always return promptly and leave no task or thread behind.
+    """
+
+    def __init__(self, bot_id: str, phone: str, emit: Emit) -> None:
+        self.bot_id = bot_id
+        self.phone = phone  # E.164 from bots.yaml
+        self._emit = emit
+
+    @property
+    @abstractmethod
+    def is_paired(self) -> bool:
+        """True when a session exists for this account (it can resume without a QR)."""
+
+    @abstractmethod
+    async def start(self) -> None:
+        """Connect a paired account (returns at once; progress comes as events)."""
+
+    @abstractmethod
+    async def pair(self, method: PairMethod = PairMethod.QR, phone: str | None = None) -> None:
+        """Start pairing. QR: emit QRCodeIssued at every rotation. PHONE_CODE: emit one
+        PairCodeIssued for ``phone`` (default: the bot's own phone). Ends with
+        PairingSucceeded, PairingTimedOut or PairingFailed. Returns at once."""
+
+    @abstractmethod
+    async def cancel_pairing(self) -> None: ...
+
+    @abstractmethod
+    async def send_text(self, to: str, text: str) -> SentMessage:
+        """Send text to an E.164 number. Raises NotConnectedError, NotOnWhatsAppError, SendError."""
+
+    @abstractmethod
+    async def is_on_whatsapp(self, phone: str) -> bool: ...
+
+    @abstractmethod
+    async def logout(self) -> None:
+        """Unlink this device from the phone and delete the local session."""
+
+    @abstractmethod
+    async def stop(self) -> None:
+        """Disconnect and release everything. Idempotent."""

@@ -1,0 +1,1 @@
+"""Shared test setup. Area-specific fixtures live in each tests/<area>/conftest.py."""
