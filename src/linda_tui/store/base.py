@@ -150,7 +150,9 @@ class Store(ABC):
     async def count_messages(self, bot_id: str, direction: Direction, since: datetime) -> int: ...
 
     @abstractmethod
-    async def last_outbound_to(self, bot_id: str | None, peer: str, text: str, since: datetime) -> Message | None:
+    async def last_outbound_to(
+        self, bot_id: str | None, peer: str, text: str, since: datetime
+    ) -> Message | None:
         """The newest outbound message with exactly this text to peer since a time (any bot
         when bot_id is None): used to skip identical text to the same number within 24 h."""
 
@@ -166,11 +168,16 @@ class Store(ABC):
     async def list_campaigns(self, limit: int = 100) -> list[Campaign]: ...
 
     @abstractmethod
-    async def set_campaign_status(self, campaign_id: int | str, status: CampaignStatus, at: datetime) -> None: ...
+    async def set_campaign_status(
+        self, campaign_id: int | str, status: CampaignStatus, at: datetime
+    ) -> None: ...
 
     @abstractmethod
     async def list_recipients(
-        self, campaign_id: int | str, status: RecipientStatus | None = None, limit: int | None = None
+        self,
+        campaign_id: int | str,
+        status: RecipientStatus | None = None,
+        limit: int | None = None,
     ) -> list[Recipient]: ...
 
     @abstractmethod

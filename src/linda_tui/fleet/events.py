@@ -1,0 +1,51 @@
+"""Events the fleet publishes to its listeners (the console, the commands)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from linda_tui.fleet.status import BotStatus
+from linda_tui.models import Message, utcnow
+from linda_tui.whatsapp.account import AccountEvent
+
+
+@dataclass(frozen=True)
+class FleetEvent:
+    at: datetime = field(default_factory=utcnow, kw_only=True)
+
+
+@dataclass(frozen=True)
+class BotStatusChanged(FleetEvent):
+    """Something in a bot's row changed (state, counters, last error)."""
+
+    status: BotStatus
+
+
+@dataclass(frozen=True)
+class MessageRecorded(FleetEvent):
+    """A message was stored or its status moved (sent, delivered, read, failed, received)."""
+
+    message: Message
+
+
+@dataclass(frozen=True)
+class OptedOut(FleetEvent):
+    phone: str
+    bot_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class AccountEventForwarded(FleetEvent):
+    """A raw account event (QR code, pair code, pairing result, ban, inbound...)."""
+
+    event: AccountEvent
+
+
+@dataclass(frozen=True)
+class FleetError(FleetEvent):
+    """Something failed in the background; fit to show the operator."""
+
+    bot_id: str | None
+    message: str

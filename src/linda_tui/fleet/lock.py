@@ -1,0 +1,54 @@
+"""One Linda per sessions folder: two processes driving the same WhatsApp sessions
+would fight over them (WhatsApp replaces the stream of the older one)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+
+class AlreadyRunningError(Exception):
+    """Another Linda holds the sessions folder."""
+
+
+class InstanceLock:
+    """An advisory lock on ``<sessions_dir>/.linda.lock`` held for the life of the process.
+
+    flock is released by the kernel when the process dies, so a crash never leaves a
+    stale lock behind.
+    """
+
+    def __init__(self, sessions_dir: Path) -> None:
+        self.path = Path(sessions_dir) / ".linda.lock"
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the lock or raise AlreadyRunningError("Linda is already running (pid N)")."""
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise AlreadyRunningError(
+                f"Linda is already running (pid {pid}) on {self.path.parent} — "
+                "use that console, or stop it first"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> InstanceLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
