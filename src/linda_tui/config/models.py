@@ -3,18 +3,47 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+import phonenumbers
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from linda_tui.phones import InvalidPhoneError, to_e164
 
 BOT_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+DEFAULT_REGION = "AE"
 
 
 class Role(StrEnum):
     PRIMARY = "primary"
     SECONDARY = "secondary"
+
+
+def check_region(value: object) -> str:
+    """A phone region code (ISO 3166 alpha-2, as phonenumbers knows it), upper-cased."""
+    if not isinstance(value, str):
+        raise ValueError(
+            f"default_region must be a two-letter country code, not {value!r} — "
+            "write e.g. default_region: AE"
+        )
+    region = value.strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(
+            f"default_region {value!r} is not a country code known to phonenumbers — "
+            "use a two-letter code such as AE, GB or US"
+        )
+    return region
 
 
 class Pacing(BaseModel):
@@ -31,7 +60,11 @@ class Pacing(BaseModel):
     @model_validator(mode="after")
     def _delays_ordered(self) -> Pacing:
         if self.max_delay_seconds < self.min_delay_seconds:
-            raise ValueError("max_delay_seconds must be >= min_delay_seconds")
+            raise ValueError(
+                f"max_delay_seconds ({self.max_delay_seconds:g}) is smaller than "
+                f"min_delay_seconds ({self.min_delay_seconds:g}) — "
+                "make max_delay_seconds at least min_delay_seconds"
+            )
         return self
 
 
@@ -45,6 +78,29 @@ class PacingOverride(BaseModel):
     per_minute: int | None = Field(None, ge=1, le=30)
     per_hour: int | None = Field(None, ge=1)
     per_day: int | None = Field(None, ge=1)
+
+
+@dataclass(frozen=True)
+class _UnusablePhone:
+    """A phone the fleet could not parse in its default_region; BotConfig reports it."""
+
+    reason: str
+
+
+class _UncheckedPhone(str):
+    """A local-form phone left alone because default_region itself is invalid (reported there)."""
+
+
+def _phone_in_region(value: object, region: str | None) -> object:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return value  # pydantic reports the wrong type
+    text = str(value)
+    if region is None and not text.strip().startswith(("+", "00")):
+        return _UncheckedPhone(text)
+    try:
+        return to_e164(text, region or DEFAULT_REGION)
+    except InvalidPhoneError as exc:
+        return _UnusablePhone(str(exc))
 
 
 class BotConfig(BaseModel):
@@ -65,13 +121,137 @@ class BotConfig(BaseModel):
         if not BOT_ID_RE.match(value):
             raise ValueError(
                 f"bot id {value!r} must be a slug of lowercase letters, digits and '-' "
-                "(it becomes a file name), e.g. main-office"
+                "(it becomes a file name) — write it like main-office"
             )
         return value
+
+    @field_validator("phone", mode="before")
+    @classmethod
+    def _e164(cls, value: object, info: ValidationInfo) -> object:
+        # Inside a fleet the number was already parsed in the fleet's default_region;
+        # a bot validated on its own uses the context's region (or AE).
+        if isinstance(value, _UnusablePhone):
+            raise ValueError(value.reason)
+        if isinstance(value, _UncheckedPhone):
+            return str(value)
+        region = (info.context or {}).get("default_region", DEFAULT_REGION)
+        converted = _phone_in_region(value, region)
+        if isinstance(converted, _UnusablePhone):
+            raise ValueError(converted.reason)
+        return converted
 
     @property
     def is_primary(self) -> bool:
         return self.role is Role.PRIMARY
+
+
+def _rule_error(
+    kind: str, loc: tuple[str | int, ...], message: str, first_index: int | None = None
+) -> InitErrorDetails:
+    # The message is rendered here: pydantic only substitutes plain {key} placeholders.
+    ctx: dict[str, Any] = {} if first_index is None else {"first_index": first_index}
+    return InitErrorDetails(
+        type=PydanticCustomError(kind, message.replace("{", "(").replace("}", ")"), ctx or None),
+        loc=loc,
+        input=None,
+        ctx=ctx,
+    )
+
+
+def fleet_rule_errors(
+    bots: list[BotConfig], pacing: Pacing | None = None
+) -> list[InitErrorDetails]:
+    """Rules across bots: unique ids and phones, exactly one enabled primary, sane pacing.
+
+    Each error carries the location of the offending value (``("bots", 2, "id")``) and,
+    for duplicates, ``first_index`` in its ctx: the index of the bot that had it first.
+    """
+    errors: list[InitErrorDetails] = []
+    first_id: dict[str, int] = {}
+    first_phone: dict[str, int] = {}
+    for index, bot in enumerate(bots):
+        if bot.id in first_id:
+            errors.append(
+                _rule_error(
+                    "duplicate_bot_id",
+                    ("bots", index, "id"),
+                    f"bot id {bot.id!r} is used twice — give every bot its own id",
+                    first_index=first_id[bot.id],
+                )
+            )
+        else:
+            first_id[bot.id] = index
+        if bot.phone in first_phone:
+            other = bots[first_phone[bot.phone]].id
+            errors.append(
+                _rule_error(
+                    "duplicate_bot_phone",
+                    ("bots", index, "phone"),
+                    f"phone {bot.phone} is already used by bot {other!r} — "
+                    "every bot needs its own WhatsApp number",
+                    first_index=first_phone[bot.phone],
+                )
+            )
+        else:
+            first_phone[bot.phone] = index
+
+    if not bots:
+        errors.append(
+            _rule_error(
+                "no_bots",
+                ("bots",),
+                "the bots list is empty — add at least one bot (id, name, phone, role: primary)",
+            )
+        )
+    else:
+        enabled = [(i, b) for i, b in enumerate(bots) if b.enabled]
+        primaries = [(i, b) for i, b in enabled if b.is_primary]
+        if not enabled:
+            errors.append(
+                _rule_error(
+                    "no_enabled_bot",
+                    ("bots",),
+                    "no bot is enabled — set enabled: true on at least one bot "
+                    "and make one of them role: primary",
+                )
+            )
+        elif not primaries:
+            errors.append(
+                _rule_error(
+                    "no_primary",
+                    ("bots",),
+                    "no enabled bot has role: primary — "
+                    "set role: primary on exactly one enabled bot",
+                )
+            )
+        for index, bot in primaries[1:]:
+            first_index, first = primaries[0]
+            errors.append(
+                _rule_error(
+                    "second_primary",
+                    ("bots", index, "role"),
+                    f"bot {bot.id!r} is a second primary — exactly one enabled bot may be "
+                    f"primary ({first.id!r} is); make the others role: secondary",
+                    first_index=first_index,
+                )
+            )
+
+    if pacing is not None:
+        for index, bot in enumerate(bots):
+            if bot.pacing is None:
+                continue
+            merged = pacing.model_copy(update=bot.pacing.model_dump(exclude_none=True))
+            if merged.max_delay_seconds < merged.min_delay_seconds:
+                errors.append(
+                    _rule_error(
+                        "pacing_order",
+                        ("bots", index, "pacing"),
+                        f"with this override max_delay_seconds ({merged.max_delay_seconds:g}) "
+                        f"is smaller than min_delay_seconds ({merged.min_delay_seconds:g}) — "
+                        "make max_delay_seconds at least min_delay_seconds",
+                    )
+                )
+    return errors
 
 
 class FleetConfig(BaseModel):
@@ -79,23 +259,39 @@ class FleetConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    default_region: str = "AE"
+    # Declaration order matters: `bots` reads the validated default_region.
+    default_region: str = DEFAULT_REGION
     pacing: Pacing = Field(default_factory=Pacing)
     bots: list[BotConfig]
 
-    @model_validator(mode="before")
+    @field_validator("default_region", mode="before")
     @classmethod
-    def _normalise_phones(cls, data: object) -> object:
-        # Phones are parsed with the file's default_region, so this runs before field validation.
-        if isinstance(data, dict) and isinstance(data.get("bots"), list):
-            region = data.get("default_region") or "AE"
-            for bot in data["bots"]:
-                if isinstance(bot, dict) and isinstance(bot.get("phone"), str | int):
-                    try:
-                        bot["phone"] = to_e164(str(bot["phone"]), str(region))
-                    except InvalidPhoneError as exc:
-                        raise ValueError(str(exc)) from None
-        return data
+    def _region(cls, value: object) -> str:
+        return check_region(value)
+
+    @field_validator("bots", mode="before")
+    @classmethod
+    def _phones_in_region(cls, value: object, info: ValidationInfo) -> object:
+        # Numbers written without + are read in the fleet's default_region. The input is
+        # copied, never mutated. A missing region means default_region was invalid.
+        if not isinstance(value, list):
+            return value
+        region = info.data.get("default_region")
+        out: list[object] = []
+        for bot in value:
+            if isinstance(bot, dict) and "phone" in bot:
+                bot = {**bot, "phone": _phone_in_region(bot["phone"], region)}
+            out.append(bot)
+        return out
+
+    @model_validator(mode="after")
+    def _fleet_rules(self) -> FleetConfig:
+        errors = fleet_rule_errors(self.bots, self.pacing)
+        if errors:
+            # A ValidationError keeps each error's own location (bots.2.id), which the
+            # loader maps back to a line of bots.yaml.
+            raise ValidationError.from_exception_data(type(self).__name__, errors)
+        return self
 
     @property
     def enabled_bots(self) -> list[BotConfig]:

@@ -1,0 +1,182 @@
+"""The `linda` command: global options, the console, subcommands and one-line errors.
+
+Adding a subcommand: write it in its own module under ``linda_tui/cli/`` (import
+neonize, textual and the fleet inside the function, not at module top: `linda --help`
+and `linda config check` must stay light, and logging must be set up first), take
+the configuration with ``@pass_runtime``, fail with ``CommandError``, then import it
+below and append it to COMMANDS.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from linda_tui import __version__
+from linda_tui.cli.config_cmd import config
+from linda_tui.cli.context import LindaContext
+from linda_tui.cli.errors import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandError,
+    one_line,
+)
+from linda_tui.config import DEFAULT_CONFIG_PATH, ConfigError, Runtime
+from linda_tui.logsetup import configure_logging, current_log_file, redact
+
+log = logging.getLogger(__name__)
+
+FALLBACK_LOG_FILE = Path("logs") / "linda.log"
+
+
+def _say(line: str) -> None:
+    click.echo(line, err=True)
+
+
+def _log_unexpected(exc: BaseException) -> Path | None:
+    """Write the traceback to the log file (starting a fallback log if needed)."""
+    log_file = current_log_file()
+    if log_file is None:
+        try:
+            log_file = configure_logging(FALLBACK_LOG_FILE)
+        except OSError:
+            return None
+    log.error("unexpected error", exc_info=exc)
+    return log_file
+
+
+def run_guarded(invoke: Callable[[], Any]) -> int:
+    """Run the command line and turn every outcome into an exit status.
+
+    Problems are printed to stderr one line each: usage errors and configuration
+    errors exit 2, a CommandError with its own status, anything unexpected exits 1
+    with its traceback in the log file, never on screen.
+    """
+    try:
+        result = invoke()
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "linda"
+        _say(f"linda: {one_line(exc.format_message()).rstrip('.')} — try '{where} --help'")
+        return EXIT_USAGE
+    except click.ClickException as exc:
+        _say(f"linda: {one_line(exc.format_message())}")
+        return exc.exit_code
+    except click.Abort:
+        _say("linda: interrupted")
+        return EXIT_INTERRUPTED
+    except ConfigError as exc:
+        for problem in exc.problems:
+            _say(one_line(problem))
+        return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader went away (`linda config check | head`): say nothing more.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILURE
+    except Exception as exc:
+        log_file = _log_unexpected(exc)
+        where = f"details in {log_file}" if log_file else "no log file could be written"
+        reason = redact(one_line(f"{type(exc).__name__}: {exc}"))[:200]
+        _say(f"linda: unexpected error ({reason}) — {where}; please report it")
+        return EXIT_FAILURE
+    return result if isinstance(result, int) and not isinstance(result, bool) else EXIT_OK
+
+
+class LindaGroup(click.Group):
+    """A click group whose standalone run prints one line per problem (see run_guarded)."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        status = run_guarded(
+            lambda: super(LindaGroup, self).main(
+                args, prog_name or "linda", complete_var, standalone_mode=False, **extra
+            )
+        )
+        sys.exit(status)
+
+
+def open_console(runtime: Runtime) -> int | None:
+    """Open the full-screen console on this runtime (what plain `linda` does).
+
+    Returns the console's exit status. Ends with status 1 and one line when this
+    build has no console.
+    """
+    try:
+        from linda_tui.tui.app import run_console
+    except ImportError as exc:
+        # Only a missing console is expected; a broken import inside it is a bug to report.
+        if exc.name not in {"linda_tui.tui", "linda_tui.tui.app"}:
+            raise
+        log.warning("console unavailable: %s", exc)
+        raise CommandError(
+            "the console is not part of this build yet — "
+            "`linda config check` validates your configuration meanwhile"
+        ) from None
+    runtime.prepare_folders()
+    return run_console(runtime)
+
+
+@click.group(
+    cls=LindaGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_CONFIG_PATH,
+    show_default=True,
+    help="The fleet file (ignored with --demo).",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder for the store, sessions and logs [default: LINDA_DATA_DIR or the current "
+    "folder; ./.linda-demo with --demo].",
+)
+@click.option("--demo", is_flag=True, help="Run a built-in fleet of three simulated bots.")
+@click.version_option(__version__, "--version", prog_name="linda", message="%(prog)s %(version)s")
+@click.pass_context
+def linda(ctx: click.Context, config_path: Path, data_dir: Path | None, demo: bool) -> int | None:
+    """Linda: run a fleet of WhatsApp accounts from one terminal console.
+
+    With no command, opens the console. Configuration: bots.yaml plus LINDA_*
+    environment variables or a .env file (see README.md).
+    """
+    ctx.obj = LindaContext(config_path=config_path, data_dir=data_dir, demo=demo)
+    if ctx.invoked_subcommand is None:
+        return open_console(ctx.obj.runtime())
+    return None
+
+
+# The subcommands. Each lives in its own module; import it above and list it here.
+COMMANDS: list[click.Command] = [
+    config,
+]
+
+for _command in COMMANDS:
+    linda.add_command(_command)
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Entry point of the `linda` console script: runs the command line and exits."""
+    linda.main(args=list(argv) if argv is not None else None, prog_name="linda")
+    raise AssertionError("unreachable: LindaGroup.main always exits")  # pragma: no cover

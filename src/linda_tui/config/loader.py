@@ -1,0 +1,442 @@
+"""Reading bots.yaml: safe YAML with line numbers, validated by the fleet models.
+
+Every problem becomes one line, ``bots.yaml:LINE: what is wrong — how to fix it``
+(file-level problems such as a missing file have no line), collected into one
+ConfigError. No file content can make this module raise anything else.
+
+Decisions worth knowing:
+- YAML aliases (``*name``) are refused outright. bots.yaml is a short file, aliases
+  buy little there, and they are what a "billion laughs" document is built from:
+  refusing the first alias makes such a document fail at once, before any expansion.
+- Nesting is capped (MAX_DEPTH) and so is the file size (MAX_CONFIG_BYTES).
+- A key written twice in one mapping is an error (plain YAML would keep the last).
+- ``id``, ``name``, ``phone`` and ``default_region`` are read as written: YAML 1.1
+  would otherwise turn ``phone: 0501234567`` into an octal number, ``phone: +97150...``
+  into an integer and ``default_region: NO`` into false.
+"""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+import stat
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from linda_tui.config.errors import ConfigError
+from linda_tui.config.models import BotConfig, FleetConfig, Pacing, PacingOverride
+
+MAX_CONFIG_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+
+# Keys whose plain scalars are taken as written (see the module docstring).
+TEXT_KEYS = frozenset({"id", "name", "phone", "default_region"})
+
+_YAML_TAG = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = frozenset(
+    _YAML_TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
+)
+
+Loc = tuple[str | int, ...]
+
+
+class _Refused(Exception):
+    """A document this loader will not read; carries the line and the one-line reason."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+class _BotsYamlLoader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases and deep nesting while composing the node graph."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: object) -> Node:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise _Refused(
+                mark.line + 1,
+                "YAML aliases (*name) are not allowed in bots.yaml — write the value out in full",
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise _Refused(
+                    mark.line + 1,
+                    f"the document nests more than {MAX_DEPTH} levels deep — "
+                    "bots.yaml needs four at most; check the indentation and brackets",
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _line(node: Node) -> int:
+    return node.start_mark.line + 1
+
+
+class _NodeReader:
+    """Turns the composed node graph into plain data, remembering where each value came from."""
+
+    def __init__(self, loader: _BotsYamlLoader) -> None:
+        self.loader = loader
+        self.lines: dict[Loc, int] = {}
+        self.problems: list[tuple[int, str]] = []
+        # Values already reported here; pydantic's complaints about them would be noise.
+        self.reported: set[Loc] = set()
+
+    def line_for(self, loc: Loc) -> int:
+        """The line of the deepest known node on the way to loc (1 when nothing matches)."""
+        for end in range(len(loc), -1, -1):
+            line = self.lines.get(loc[:end])
+            if line is not None:
+                return line
+        return 1
+
+    def _report(self, line: int, loc: Loc, message: str) -> None:
+        self.problems.append((line, message))
+        self.reported.add(loc)
+
+    def _check_tag(self, node: Node, loc: Loc) -> bool:
+        if node.tag in _ALLOWED_TAGS:
+            return True
+        tag = (
+            "!!" + node.tag.removeprefix(_YAML_TAG) if node.tag.startswith(_YAML_TAG) else node.tag
+        )
+        self._report(
+            _line(node),
+            loc,
+            f"the YAML tag {tag[:60]!r} is not supported — remove it and write a plain value",
+        )
+        return False
+
+    def read(self, node: Node, loc: Loc = (), as_text: bool = False) -> Any:
+        self.lines.setdefault(loc, _line(node))
+        if not self._check_tag(node, loc):
+            return None
+        if isinstance(node, MappingNode):
+            return self._mapping(node, loc)
+        if isinstance(node, SequenceNode):
+            return [self.read(item, (*loc, i)) for i, item in enumerate(node.value)]
+        return self._scalar(node, loc, as_text)
+
+    def _mapping(self, node: MappingNode, loc: Loc) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                self._report(
+                    _line(key_node),
+                    loc,
+                    "a key here is a list or a mapping — keys are plain names such as id or phone",
+                )
+                continue
+            key = str(key_node.value)
+            if key in first_line:
+                self._report(
+                    _line(key_node),
+                    (*loc, key),
+                    f"key {key!r} is written twice here (first on line {first_line[key]}) — "
+                    "keep only one",
+                )
+                continue
+            first_line[key] = _line(key_node)
+            child = (*loc, key)
+            # Errors about a value point at its key's line, where the operator wrote it.
+            self.lines[child] = _line(key_node)
+            out[key] = self.read(value_node, child, as_text=key in TEXT_KEYS)
+        return out
+
+    def _scalar(self, node: ScalarNode, loc: Loc, as_text: bool) -> Any:
+        if node.tag == _YAML_TAG + "null":
+            return None
+        if as_text:
+            return str(node.value)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, OverflowError) as exc:
+            # e.g. an integer too long for Python, or a date like 2024-13-45.
+            reason = " ".join(str(exc).split())
+            reason = reason if len(reason) <= 60 else reason[:57] + "..."
+            value = node.value if len(node.value) <= 24 else node.value[:21] + "..."
+            self._report(
+                _line(node),
+                loc,
+                f"cannot read the value {value!r} ({reason}) — "
+                "write a plain number, text or true/false",
+            )
+            return None
+
+
+def _read_text(path: Path, shown: str) -> str:
+    """The file as text, or a ConfigError saying in one line why it cannot be read."""
+    try:
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise ConfigError(
+            [
+                f"{shown}: no such file — create it (see the example bots.yaml and README.md), "
+                "pass --config PATH, or try `linda --demo`"
+            ]
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            [f"{shown}: cannot read it ({exc.strerror}) — check the path and its permissions"]
+        ) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ConfigError(
+            [
+                f"{shown}: is a folder, not a file — pass the bots.yaml file itself, "
+                f"e.g. --config {Path(shown) / 'bots.yaml'}"
+            ]
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError([f"{shown}: is not a regular file — pass the path of a bots.yaml file"])
+    too_big = (
+        f"{shown}: the file is larger than {MAX_CONFIG_BYTES // 1024} KiB — bots.yaml lists "
+        "a handful of bots; check that --config points at the right file"
+    )
+    if info.st_size > MAX_CONFIG_BYTES:
+        raise ConfigError([too_big])
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(
+            [f"{shown}: cannot read it ({exc.strerror}) — check the path and its permissions"]
+        ) from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError([too_big])
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            [
+                f"{shown}:{line}: the file is not UTF-8 text (byte 0x{data[exc.start]:02x}) — "
+                "save it as UTF-8"
+            ]
+        ) from None
+
+
+def _syntax_fix(problem: str) -> str:
+    if "'\\t'" in problem:
+        return "indent with spaces, not tabs"
+    return "check the indentation and quoting on this line (quote values containing ': ' or ' #')"
+
+
+def _compose(text: str, shown: str) -> tuple[Node | None, _BotsYamlLoader]:
+    try:
+        # The reader checks every character up front, so even construction can fail.
+        loader = _BotsYamlLoader(text)
+        return loader.get_single_node(), loader
+    except _Refused as exc:
+        raise ConfigError([f"{shown}:{exc.line}: {exc.message}"]) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise ConfigError(
+            [
+                f"{shown}:{line}: the character U+{exc.character:04X} is not allowed in YAML — "
+                "delete it (it is usually pasted by accident)"
+            ]
+        ) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        what = " ".join(str(exc.problem or exc.context or "unreadable YAML").split())
+        if "another document" in what:
+            raise ConfigError(
+                [
+                    f"{shown}:{line}: a second YAML document starts here (---) — "
+                    "bots.yaml holds one document; remove the second or merge it into the first"
+                ]
+            ) from None
+        raise ConfigError(
+            [f"{shown}:{line}: YAML syntax error: {what} — {_syntax_fix(what)}"]
+        ) from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        what = " ".join(str(exc).split())[:120]
+        raise ConfigError(
+            [f"{shown}:1: cannot read the YAML ({what}) — compare it with the example bots.yaml"]
+        ) from None
+
+
+# --- pydantic errors, in the operator's words ---------------------------------------
+
+_HINTS: dict[str, str] = {
+    "id": "write e.g. id: main-office",
+    "name": "write e.g. name: Main office",
+    "phone": 'write e.g. phone: "+971501234567"',
+    "role": "write role: primary or role: secondary",
+    "enabled": "write enabled: true or enabled: false",
+    "default_region": "write e.g. default_region: AE",
+    "bots": "list the bots under bots:, each starting with '- id:'",
+    "pacing": "write the limits under it, e.g. per_minute: 5",
+}
+
+
+def _hint(field: str) -> str:
+    return _HINTS.get(field, f"write e.g. {field}: 5")
+
+
+def _model_at(loc: Loc) -> type[BaseModel] | None:
+    """The model whose keys live at loc (for listing the allowed keys)."""
+    shape = tuple("#" if isinstance(part, int) else part for part in loc)
+    return {
+        (): FleetConfig,
+        ("pacing",): Pacing,
+        ("bots", "#"): BotConfig,
+        ("bots", "#", "pacing"): PacingOverride,
+    }.get(shape)
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _field_name(loc: Loc) -> str:
+    names = [part for part in loc if isinstance(part, str)]
+    return names[-1] if names else "the file"
+
+
+def _describe(error: Any, reader: _NodeReader) -> str:
+    """One pydantic error as `what is wrong — how to fix it`."""
+    loc: Loc = tuple(error["loc"])
+    kind: str = error["type"]
+    field = _field_name(loc)
+    value = error.get("input")
+    ctx: dict[str, Any] = error.get("ctx") or {}
+    msg: str = error["msg"]
+
+    if kind == "missing":
+        return f"{field} is missing — {_hint(field)}"
+    if kind == "extra_forbidden":
+        model = _model_at(loc[:-1])
+        allowed = sorted(model.model_fields) if model else []
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        fix = f"did you mean {close[0]}?" if close else "remove it or check its spelling"
+        listed = f" (allowed here: {', '.join(allowed)})" if allowed else ""
+        return f"unknown key {loc[-1]!r} — {fix}{listed}"
+    if kind in {"model_type", "model_attributes_type", "dict_type"}:
+        if loc == ():
+            return (
+                f"the file holds {_shown(value)}, not a mapping — it needs keys at the top "
+                "level, at least bots: (see the example bots.yaml)"
+            )
+        if len(loc) == 2 and loc[0] == "bots":
+            return (
+                f"each bot must be a mapping of keys, not {_shown(value)} — write it as "
+                "'- id: main-office' with name, phone and role indented under it"
+            )
+        return f"{field} must be a mapping, not {_shown(value)} — {_hint(field)}"
+    if kind == "list_type":
+        return f"{field} must be a list, not {_shown(value)} — {_hint(field)}"
+    if value is None and kind.endswith(("_type", "_parsing")):
+        return f"{field} has no value — {_hint(field)}"
+    if kind == "string_type":
+        return f"{field} must be text, not {_shown(value)} — {_hint(field)}"
+    if kind == "string_too_short":
+        return f"{field} is empty — {_hint(field)}"
+    if kind in {"int_type", "int_parsing", "int_from_float"}:
+        return f"{field} must be a whole number, not {_shown(value)} — {_hint(field)}"
+    if kind in {"float_type", "float_parsing", "finite_number"}:
+        return f"{field} must be a number, not {_shown(value)} — {_hint(field)}"
+    if kind in {"bool_type", "bool_parsing"}:
+        return f"{field} must be true or false, not {_shown(value)} — {_hint(field)}"
+    if kind == "enum":
+        return (
+            f"{field} must be {ctx.get('expected', 'one of the allowed values')}, "
+            f"not {_shown(value)} — {_hint(field)}"
+        )
+    bounds = {
+        "greater_than_equal": ("at least", "ge"),
+        "greater_than": ("more than", "gt"),
+        "less_than_equal": ("at most", "le"),
+        "less_than": ("less than", "lt"),
+    }
+    if kind in bounds:
+        words, key = bounds[kind]
+        return f"{field} must be {words} {ctx.get(key)}, not {_shown(value)} — change the value"
+
+    text = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if "first_index" in ctx and " — " in text:
+        first_line = reader.line_for(("bots", int(ctx["first_index"])))
+        what, fix = text.split(" — ", 1)
+        text = f"{what} (first on line {first_line}) — {fix}"
+    if " — " not in text:
+        text = f"{field}: {text} — see the configuration reference in README.md"
+    return text
+
+
+def _format(shown: str, problems: list[tuple[int, str]]) -> list[str]:
+    lines: list[str] = []
+    for line, message in sorted(problems, key=lambda p: p[0]):
+        text = f"{shown}:{line}: {' '.join(message.split())}"
+        if text not in lines:
+            lines.append(text)
+    return lines
+
+
+def parse_fleet(
+    text: str, shown: str = "bots.yaml", *, default_region: str | None = None
+) -> FleetConfig:
+    """Validate bots.yaml content. ``shown`` names the file in messages.
+
+    ``default_region`` applies when the file does not set one (e.g. LINDA_DEFAULT_REGION).
+    Raises ConfigError with one line per problem.
+    """
+    node, loader = _compose(text, shown)
+    if node is None:
+        raise ConfigError(
+            [
+                f"{shown}:1: the file is empty — list your bots under bots: (see the example bots.yaml)"
+            ]
+        )
+    reader = _NodeReader(loader)
+    data = reader.read(node)
+    if default_region and isinstance(data, dict) and "default_region" not in data:
+        data["default_region"] = default_region
+    problems = list(reader.problems)
+    try:
+        fleet = FleetConfig.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            loc: Loc = tuple(error["loc"])
+            if any(loc[: len(done)] == done for done in reader.reported):
+                continue
+            problems.append((reader.line_for(loc), _describe(error, reader)))
+        fleet = None
+    if problems or fleet is None:
+        raise ConfigError(_format(shown, problems))
+    return fleet
+
+
+def load_fleet(path: Path | str, *, default_region: str | None = None) -> FleetConfig:
+    """Read and validate a bots.yaml file. Messages name the file as ``path`` was given.
+
+    Raises ConfigError with one line per problem; never anything else for bad content.
+    """
+    shown = str(path)
+    text = _read_text(Path(path), shown)
+    return parse_fleet(text, shown, default_region=default_region)

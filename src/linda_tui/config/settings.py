@@ -1,0 +1,211 @@
+"""Settings from the environment (LINDA_*) and a .env file, validated.
+
+Environment variables win over .env. Empty values count as unset. Every problem
+becomes one line: ``.env:LINE: LINDA_X: what is wrong — how to fix it`` for a value
+from the file, ``env LINDA_X: ...`` for one from the environment.
+"""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+import os
+import re
+import stat
+from datetime import UTC, tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from linda_tui.config.errors import ConfigError
+from linda_tui.config.models import DEFAULT_REGION, check_region
+
+ENV_PREFIX = "LINDA_"
+MAX_ENV_FILE_BYTES = 1024 * 1024
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# Variables with this prefix belong to the test suite, not to the application.
+_TEST_PREFIX = "LINDA_TEST_"
+
+
+def load_timezone(name: str) -> tzinfo:
+    """The tzinfo for an IANA zone name; UTC works even without a time zone database."""
+    if name.upper() == "UTC":
+        return UTC
+    return ZoneInfo(name)
+
+
+class Settings(BaseSettings):
+    """Everything an operator sets outside bots.yaml. Paths left unset follow data_dir."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        case_sensitive=False,
+        extra="ignore",
+    )
+
+    data_dir: Path = Path(".")
+    store_url: str | None = None  # default: SQLite file <data_dir>/linda.db
+    sessions_dir: Path | None = None  # default: <data_dir>/sessions
+    log_file: Path | None = None  # default: <data_dir>/logs/linda.log
+    log_level: str = "INFO"
+    timezone: str = "UTC"
+    default_region: str = DEFAULT_REGION
+    google_credentials: Path | None = None  # service-account key or OAuth client JSON
+    google_token: Path | None = None  # stored OAuth token (consumer Gmail)
+    google_subject: str | None = None  # user to impersonate with domain-wide delegation
+    people_api_endpoint: str | None = None  # e.g. a local fake People API in tests
+
+    @field_validator("timezone")
+    @classmethod
+    def _real_zone(cls, value: str) -> str:
+        try:
+            load_timezone(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a known time zone — use an IANA name such as "
+                "Asia/Dubai, Europe/London or UTC"
+            ) from None
+        return value
+
+    @field_validator("default_region", mode="before")
+    @classmethod
+    def _region(cls, value: object) -> str:
+        return check_region(value)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level(cls, value: object) -> str:
+        level = str(value).strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"{value!r} is not a log level — use one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @field_validator("store_url")
+    @classmethod
+    def _store(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if value.startswith(("mongodb://", "mongodb+srv://", "sqlite:///")):
+            return value
+        if "://" in value:
+            scheme = value.split("://", 1)[0]
+            raise ValueError(
+                f"store scheme {scheme!r} is not supported — use a SQLite file "
+                "(./linda.db or sqlite:///path/linda.db) or mongodb://host/database"
+            )
+        return value  # a plain path: a SQLite file
+
+    @field_validator("people_api_endpoint")
+    @classmethod
+    def _http(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL — write e.g. http://127.0.0.1:8080/")
+        return value
+
+    @field_validator("google_subject")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and "@" not in value:
+            raise ValueError(
+                f"{value!r} is not an email address — write the Workspace user to act as, "
+                "e.g. admin@example.com"
+            )
+        return value
+
+    @property
+    def tz(self) -> tzinfo:
+        """The configured time zone."""
+        return load_timezone(self.timezone)
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets a field, e.g. LINDA_TIMEZONE."""
+    return ENV_PREFIX + field.upper()
+
+
+_ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
+
+
+def _read_env_file(path: Path) -> tuple[str | None, list[str]]:
+    """The .env text (None when there is no file) and any problem reading it."""
+    shown = str(path)
+    try:
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None, []
+    except OSError as exc:
+        return None, [f"{shown}: cannot read it ({exc.strerror}) — fix its permissions"]
+    if not stat.S_ISREG(info.st_mode):
+        return None, [f"{shown}: is not a regular file — remove it or make it a file of KEY=value"]
+    if info.st_size > MAX_ENV_FILE_BYTES:
+        return None, [f"{shown}: larger than 1 MiB — it should hold a few KEY=value lines"]
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [f"{shown}: cannot read it ({exc.strerror}) — fix its permissions"]
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, [
+            f"{shown}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}) — save it as UTF-8"
+        ]
+
+
+def _env_file_keys(text: str) -> dict[str, int]:
+    """Upper-cased keys written in a .env file, with the line of their last assignment."""
+    keys: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _ENV_LINE.match(line)
+        if match:
+            keys[match.group(1).upper()] = number
+    return keys
+
+
+def load_settings(env_file: Path | str | None = ".env") -> Settings:
+    """Settings from LINDA_* environment variables and ``env_file`` (skipped when None/missing).
+
+    Raises ConfigError with one line per problem.
+    """
+    env_path = Path(env_file) if env_file is not None else None
+    text, problems = _read_env_file(env_path) if env_path is not None else (None, [])
+    file_keys = _env_file_keys(text) if text is not None else {}
+    known = {env_name(field) for field in Settings.model_fields}
+    for key, line in file_keys.items():
+        if key.startswith(ENV_PREFIX) and key not in known and not key.startswith(_TEST_PREFIX):
+            close = difflib.get_close_matches(key, sorted(known), n=1)
+            fix = f"did you mean {close[0]}?" if close else "remove it (see .env.example)"
+            problems.append(f"{env_path}:{line}: unknown setting {key} — {fix}")
+
+    environ_keys = {key.upper() for key, value in os.environ.items() if value != ""}
+    settings: Settings | None = None
+    try:
+        settings = Settings(_env_file=env_path if text is not None else None)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            name = env_name(field)
+            if name in environ_keys or name not in file_keys:
+                where = f"env {name}"
+            else:
+                where = f"{env_path}:{file_keys[name]}: {name}"
+            problems.append(f"{where}: {_message(error)}")
+    if problems or settings is None:
+        raise ConfigError(problems)
+    return settings
+
+
+def _message(error: Any) -> str:
+    text = str(error["msg"]).removeprefix("Value error, ")
+    if " — " not in text:
+        text = f"{text} — see .env.example for the accepted values"
+    return " ".join(text.split())

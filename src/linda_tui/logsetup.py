@@ -1,0 +1,138 @@
+"""Logging for a full-screen console: a private rotating file, secrets masked, no console output.
+
+``configure_logging`` must run before neonize is imported: importing neonize calls
+``logging.basicConfig(INFO)`` with a stderr handler, which is a no-op once the root
+logger has a handler. If neonize got in first anyway, its console handler is removed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+MAX_LOG_BYTES = 5 * 1024 * 1024
+LOG_BACKUPS = 5
+MASK = "***"
+
+# Order matters: whole private keys first, then URL credentials, headers and key=value pairs.
+_REDACTIONS: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(
+            r"-----BEGIN ([A-Z ]*)PRIVATE KEY-----(?:.*?-----END [A-Z ]*PRIVATE KEY-----|.*)",
+            re.DOTALL,
+        ),
+        rf"-----BEGIN \1PRIVATE KEY-----{MASK}-----END \1PRIVATE KEY-----",
+    ),
+    # user:password@ in URLs (mongodb://linda:secret@host/db)
+    (re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+):[^\s@/]+@"), rf"\1:{MASK}@"),
+    # Authorization / Cookie headers: the whole value
+    (
+        re.compile(
+            r"""(?i)\b((?:proxy-)?authorization|(?:set-)?cookie)(["']?\s*[:=]\s*["']?)[^"'\r\n]+"""
+        ),
+        rf"\1\2{MASK}",
+    ),
+    # a bearer / basic credential anywhere else
+    (re.compile(r"(?i)\b(bearer|basic)\s+(?!\*\*\*)[A-Za-z0-9\-._~+/]+=*"), rf"\1 {MASK}"),
+    # Google OAuth access and refresh tokens wherever they appear
+    (re.compile(r"\bya29\.[0-9A-Za-z\-_.]+"), f"ya29.{MASK}"),
+    (re.compile(r"\b1//[0-9A-Za-z\-_]{10,}"), f"1//{MASK}"),
+    # key=value / "key": "value" for names that hold secrets (syncToken, client_secret, ...)
+    (
+        re.compile(
+            r"""(?ix)
+            (["']?\b[\w-]*(?:token|secret|password|passwd|api[_-]?key|private[_-]?key(?:[_-]id)?)["']?
+             \s*[:=]\s*)
+            (["']?)
+            (?!\*\*\*|-----BEGIN)[^"'\s,;&}]+
+            """
+        ),
+        rf"\1\2{MASK}",
+    ),
+]
+
+
+def redact(text: str) -> str:
+    """The text with secrets (tokens, private keys, passwords, auth headers) masked."""
+    for pattern, replacement in _REDACTIONS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secrets in a record's message, exception text and stack before any handler writes it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string must not lose the record
+            message = f"{record.msg!r} {record.args!r}"
+        record.msg = redact(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+class PrivateRotatingFileHandler(RotatingFileHandler):
+    """A rotating log file created 0600: logs hold phone numbers and message text."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)  # noqa: SIM115
+
+
+def _writes_to_terminal(handler: logging.Handler) -> bool:
+    stream = getattr(handler, "stream", None)
+    return isinstance(handler, logging.StreamHandler) and stream in {
+        sys.stderr,
+        sys.stdout,
+        sys.__stderr__,
+        sys.__stdout__,
+    }
+
+
+def configure_logging(log_file: Path | str, level: int | str = "INFO") -> Path:
+    """Send all logging (the root logger) to a private rotating file, secrets masked.
+
+    Creates the file's folder (0700). Removes handlers that write to the terminal
+    (the console owns the screen) and any handler a previous call installed; other
+    handlers stay. Python warnings are logged too. Returns the absolute log path.
+    Raises OSError when the file cannot be opened.
+    """
+    path = Path(os.path.abspath(Path(log_file).expanduser()))
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    handler = PrivateRotatingFileHandler(
+        path, maxBytes=MAX_LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+    )
+    path.chmod(0o600)  # an existing file may have been created with looser permissions
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.addFilter(RedactingFilter())
+    handler.set_name("linda-file")
+
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        if old.get_name() == "linda-file" or _writes_to_terminal(old):
+            root.removeHandler(old)
+            old.close()
+    root.addHandler(handler)
+    root.setLevel(level if isinstance(level, int) else level.upper())
+    logging.captureWarnings(True)
+    return path
+
+
+def current_log_file() -> Path | None:
+    """The file configure_logging set up, or None when it has not run."""
+    for handler in logging.getLogger().handlers:
+        if handler.get_name() == "linda-file" and isinstance(handler, RotatingFileHandler):
+            return Path(handler.baseFilename)
+    return None
