@@ -1,0 +1,414 @@
+"""The Linda console: the App, its factory, and ``run_console`` for the CLI.
+
+The fleet runs inside the app's event loop: it is opened by an App-level worker on
+mount and closed on quit. Its events reach the UI only as messages (messages.py);
+screens listen to the app's signals, so a pane opened late still sees everything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, tzinfo
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.signal import Signal
+
+from linda_tui import models
+from linda_tui.clock import Clock, SystemClock
+from linda_tui.fleet.assembly import FleetSetup
+from linda_tui.fleet.events import (
+    AccountEventForwarded,
+    BotStatusChanged,
+    FleetError,
+    FleetEvent,
+    MessageRecorded,
+    OptedOut,
+)
+from linda_tui.fleet.manager import Fleet
+from linda_tui.models import BotState, Direction, MessageStatus
+from linda_tui.tui.activity import ActivityEntry, ActivityHistory, Kind
+from linda_tui.tui.commands import LindaCommands
+from linda_tui.tui.messages import (
+    AccountEventArrived,
+    BotsChanged,
+    BotStateMoved,
+    FleetOpened,
+    FleetOpenFailed,
+    FleetProblem,
+    MessageUpdated,
+    OptOutRecorded,
+)
+from linda_tui.tui.screens.activity import ActivityScreen
+from linda_tui.tui.screens.compose import ComposeScreen
+from linda_tui.tui.screens.confirm import ConfirmScreen
+from linda_tui.tui.screens.dashboard import DashboardScreen
+from linda_tui.tui.screens.pairing import PairingScreen
+from linda_tui.tui.screens.placeholders import BroadcastsScreen, ContactsScreen
+from linda_tui.whatsapp.account import (
+    AccountEvent,
+    PairCodeIssued,
+    PairingFailed,
+    PairingSucceeded,
+    PairingTimedOut,
+    QRCodeIssued,
+)
+
+if TYPE_CHECKING:
+    from linda_tui.config.runtime import Runtime
+
+log = logging.getLogger("linda.tui")
+
+# Quitting waits this long for every client to stop before leaving anyway.
+SHUTDOWN_SECONDS = 5.0
+SYNC_NOT_CONFIGURED = "Google Contacts sync: not configured"
+
+
+class LindaApp(App[int]):
+    """The console. Build it with ``create_app``."""
+
+    CSS_PATH = "linda.tcss"
+    TITLE = "Linda"
+    MODES: ClassVar[dict[str, Any]] = {
+        "dashboard": DashboardScreen,
+        "compose": ComposeScreen,
+        "broadcasts": BroadcastsScreen,
+        "contacts": ContactsScreen,
+        "activity": ActivityScreen,
+    }
+    DEFAULT_MODE = "dashboard"
+    COMMANDS = App.COMMANDS | {LindaCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "1", "switch_mode('dashboard')", "Dashboard", id="linda.pane.dashboard", show=False
+        ),
+        Binding("2", "switch_mode('compose')", "Compose", id="linda.pane.compose", show=False),
+        Binding(
+            "3", "switch_mode('broadcasts')", "Broadcasts", id="linda.pane.broadcasts", show=False
+        ),
+        Binding("4", "switch_mode('contacts')", "Contacts", id="linda.pane.contacts", show=False),
+        Binding("5", "switch_mode('activity')", "Activity", id="linda.pane.activity", show=False),
+        Binding("q", "quit", "Quit", id="linda.quit"),
+        Binding("ctrl+q", "quit", "Quit", id="linda.quit.ctrl", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        setup: FleetSetup,
+        *,
+        clock: Clock,
+        demo: bool,
+        timezone: tzinfo = UTC,
+        cursor_blink: bool = True,
+    ) -> None:
+        super().__init__()
+        self.setup = setup
+        self.fleet: Fleet = setup.fleet
+        self.clock = clock
+        self.demo = demo
+        self.timezone = timezone
+        self.cursor_blink = cursor_blink
+        self.sub_title = "demo — simulated WhatsApp" if demo else ""
+        self.activity = ActivityHistory()
+        self.sync_status = SYNC_NOT_CONFIGURED
+        self.fleet_ready = False
+        # Signals the panes subscribe to (each pane may be created late, or never).
+        self.bots_changed: Signal[frozenset[str]] = Signal(self, "bots-changed")
+        self.message_updates: Signal[models.Message] = Signal(self, "message-updates")
+        self.account_events: Signal[AccountEvent] = Signal(self, "account-events")
+        self.activity_added: Signal[ActivityEntry] = Signal(self, "activity-added")
+        self.sync_status_changed: Signal[str] = Signal(self, "sync-status")
+        self._dirty_bots: set[str] = set()
+        self._last_state: dict[str, BotState] = {s.id: s.state for s in self.fleet.statuses()}
+        self._unsubscribe: Callable[[], None] | None = None
+        self._fleet_closing: asyncio.Task[None] | None = None
+        self._quitting = False
+
+    # --- start-up ---------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self._unsubscribe = self.fleet.subscribe(self._on_fleet_event)
+        self.record(Kind.INFO, f"starting {len(self.fleet.bot_ids)} bots")
+        self._open_fleet()
+
+    @work(exclusive=True, group="fleet", exit_on_error=False, name="open-fleet")
+    async def _open_fleet(self) -> None:
+        try:
+            await self.setup.open()
+        except Exception as exc:
+            log.exception("the fleet could not start")
+            self.post_message(FleetOpenFailed(str(exc) or type(exc).__name__))
+            return
+        self.post_message(FleetOpened())
+
+    def on_fleet_opened(self, _message: FleetOpened) -> None:
+        self.fleet_ready = True
+        self.record(Kind.INFO, "fleet started")
+
+    def on_fleet_open_failed(self, message: FleetOpenFailed) -> None:
+        # Nothing works without the fleet (store unreachable, another Linda running):
+        # leave with the reason, like a command would.
+        self.exit(1, message=f"linda: {message.reason}")
+
+    # --- fleet events -> messages (called on the loop's thread) ---------------------------
+    def _on_fleet_event(self, event: FleetEvent) -> None:
+        if isinstance(event, BotStatusChanged):
+            status = event.status
+            old = self._last_state.get(status.id)
+            if old is not status.state:
+                self._last_state[status.id] = status.state
+                self.post_message(BotStateMoved(status.id, old, status.state, status.detail))
+            self._dirty_bots.add(status.id)
+            self.post_message(BotsChanged())
+        elif isinstance(event, MessageRecorded):
+            self.post_message(MessageUpdated(event.message))
+        elif isinstance(event, AccountEventForwarded):
+            self.post_message(AccountEventArrived(event.event))
+        elif isinstance(event, OptedOut):
+            self.post_message(OptOutRecorded(event.phone, event.bot_id, event.text))
+        elif isinstance(event, FleetError):
+            self.post_message(FleetProblem(event.bot_id, event.message))
+
+    # --- messages -> panes and the activity log ------------------------------------------
+    def on_bots_changed(self, _message: BotsChanged) -> None:
+        changed, self._dirty_bots = frozenset(self._dirty_bots), set()
+        if changed:
+            self.bots_changed.publish(changed)
+
+    def on_bot_state_moved(self, message: BotStateMoved) -> None:
+        detail = f": {message.detail}" if message.detail else ""
+        from_state = f"{message.old} → " if message.old else ""
+        severity = Kind.ERROR if message.new in (BotState.BANNED, BotState.ERROR) else Kind.STATE
+        self.record(severity, f"{from_state}{message.new}{detail}", message.bot_id)
+        if message.new in (BotState.BANNED, BotState.ERROR):
+            self.notify(
+                message.detail or str(message.new),
+                title=f"{message.bot_id}: {message.new}",
+                severity="error",
+            )
+        elif message.new is BotState.LOGGED_OUT and message.old is BotState.ONLINE:
+            self.notify(
+                message.detail or "logged out",
+                title=f"{message.bot_id} was logged out",
+                severity="warning",
+            )
+
+    def on_message_updated(self, update: MessageUpdated) -> None:
+        message = update.message
+        self.message_updates.publish(message)
+        if message.direction is Direction.IN:
+            preview = _preview(message.text)
+            self.record(Kind.INBOUND, f"{message.peer}: {preview}", message.bot_id)
+            self.notify(preview, title=f"{message.peer} → {message.bot_id}")
+        elif message.status is MessageStatus.FAILED:
+            self.record(
+                Kind.ERROR,
+                f"to {message.peer} failed: {message.error or 'unknown reason'}",
+                message.bot_id,
+            )
+        elif message.status is MessageStatus.SENT:
+            self.record(Kind.OUTBOUND, f"{message.peer}: {_preview(message.text)}", message.bot_id)
+        else:
+            self.record(Kind.OUTBOUND, f"to {message.peer}: {message.status}", message.bot_id)
+
+    def on_account_event_arrived(self, message: AccountEventArrived) -> None:
+        event = message.event
+        self.account_events.publish(event)
+        if isinstance(event, QRCodeIssued) and event.index == 0:
+            self.record(Kind.PAIRING, "pairing: QR code issued", event.bot_id)
+        elif isinstance(event, PairCodeIssued):
+            self.record(Kind.PAIRING, "pairing: phone code issued", event.bot_id)
+        elif isinstance(event, PairingSucceeded):
+            self.record(Kind.PAIRING, "paired with the phone", event.bot_id)
+        elif isinstance(event, PairingTimedOut):
+            self.record(Kind.PAIRING, "pairing timed out", event.bot_id)
+        elif isinstance(event, PairingFailed):
+            self.record(Kind.PAIRING, f"pairing failed: {event.reason}", event.bot_id)
+
+    def on_opt_out_recorded(self, message: OptOutRecorded) -> None:
+        self.record(
+            Kind.OPT_OUT, f"{message.phone} opted out ({_preview(message.text)})", message.bot_id
+        )
+
+    def on_fleet_problem(self, message: FleetProblem) -> None:
+        self.record(Kind.ERROR, message.text, message.bot_id)
+        self.notify(message.text, title=message.bot_id or "Fleet", severity="error")
+
+    def record(self, kind: Kind, text: str, bot_id: str | None = None) -> None:
+        """Add an entry to the activity log (and tell the Activity pane)."""
+        entry = ActivityEntry(at=self.clock.now(), kind=kind, text=text, bot_id=bot_id)
+        self.activity.add(entry)
+        self.activity_added.publish(entry)
+
+    def set_sync_status(self, text: str) -> None:
+        """The Google Contacts sync line on the dashboard (the sync issue drives it)."""
+        self.sync_status = text
+        self.sync_status_changed.publish(text)
+
+    # --- actions on one bot (the dashboard and the command palette) ------------------------
+    def pair_bot(self, bot_id: str) -> None:
+        """Open the pairing screen, unless the bot is already linked and online."""
+        status = self.fleet.status(bot_id)
+        if status.paired and status.state is BotState.ONLINE:
+            self.notify(
+                f"{bot_id} is already paired and online — log it out (l) to link another phone",
+                severity="warning",
+            )
+            return
+
+        def done(paired: bool | None) -> None:
+            if paired:
+                self.notify(f"{status.bot.name} is linked — it is coming online", title="Paired")
+
+        self.push_screen(PairingScreen(bot_id), done)
+
+    def cancel_pairing(self, bot_id: str) -> None:
+        self._run_fleet_command(
+            f"cancel pairing of {bot_id}", lambda: self.fleet.cancel_pairing(bot_id)
+        )
+
+    def reconnect_bot(self, bot_id: str) -> None:
+        self.notify(f"Reconnecting {bot_id}…")
+        self._run_fleet_command(f"reconnect {bot_id}", lambda: self.fleet.reconnect(bot_id))
+
+    def logout_bot(self, bot_id: str) -> None:
+        """Ask first; then unlink the bot's device and delete its session."""
+        status = self.fleet.status(bot_id)
+        if not status.paired:
+            self.notify(f"{bot_id} is not paired — nothing to log out", severity="warning")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._run_fleet_command(
+                    f"log out {bot_id}",
+                    lambda: self.fleet.logout(bot_id),
+                    done=f"{bot_id} is logged out",
+                )
+
+        self.push_screen(
+            ConfirmScreen(
+                f"Log out {status.bot.name} ({bot_id})?",
+                f"This unlinks {status.bot.phone} from Linda and deletes its session. "
+                "To use this bot again you will have to pair it with the phone.",
+                "Log out",
+            ),
+            answered,
+        )
+
+    async def compose_from(self, bot_id: str) -> None:
+        """Open Compose with this bot as the sender."""
+        await self.switch_mode("compose")
+        screen = self.screen
+        if isinstance(screen, ComposeScreen):
+            screen.preselect(bot_id)
+
+    @work(group="fleet-commands", exit_on_error=False)
+    async def _run_fleet_command(
+        self, what: str, command: Callable[[], Awaitable[None]], done: str | None = None
+    ) -> None:
+        try:
+            await command()
+        except Exception as exc:
+            self.notify(f"Could not {what}: {exc}", severity="error")
+            self.record(Kind.ERROR, f"could not {what}: {exc}")
+            return
+        if done:
+            self.notify(done)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "switch_mode" and parameters and parameters[0] == self.current_mode:
+            return None
+        return True
+
+    # --- quitting -----------------------------------------------------------------------
+    async def action_quit(self) -> None:
+        """Stop every client, then leave. A second quit leaves at once."""
+        if self._quitting:
+            self.exit(0)
+            return
+        self._quitting = True
+        self.notify("Stopping every bot…", timeout=SHUTDOWN_SECONDS)
+        self._close_then_exit()
+
+    @work(group="shutdown", exit_on_error=False)
+    async def _close_then_exit(self) -> None:
+        await self.close_fleet()
+        self.exit(0)
+
+    async def close_fleet(self) -> None:
+        """Stop the fleet and close the store, bounded in time. Safe to call twice."""
+        if self._fleet_closing is None:
+            self._fleet_closing = asyncio.create_task(self._close_fleet_once())
+        await asyncio.shield(self._fleet_closing)
+
+    async def _close_fleet_once(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        for worker in self.workers:
+            if worker.group == "fleet":
+                worker.cancel()
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(worker.wait(), timeout=SHUTDOWN_SECONDS)
+        try:
+            await asyncio.wait_for(self.setup.close(), timeout=SHUTDOWN_SECONDS)
+        except TimeoutError:
+            log.error("the fleet did not stop within %s s; leaving anyway", SHUTDOWN_SECONDS)
+        except Exception:
+            log.exception("closing the fleet failed")
+
+    async def on_unmount(self) -> None:
+        # Every way out (quit, ctrl+c, a test ending) stops the clients.
+        await self.close_fleet()
+
+
+def _preview(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def create_app(
+    setup: FleetSetup,
+    *,
+    clock: Clock | None = None,
+    demo: bool = False,
+    timezone: tzinfo = UTC,
+    cursor_blink: bool = True,
+) -> LindaApp:
+    """The console for a built (not yet opened) fleet. Tests pass a simulated fleet, a
+    FixedClock and ``cursor_blink=False``."""
+    return LindaApp(
+        setup,
+        clock=clock or SystemClock(),
+        demo=demo,
+        timezone=timezone,
+        cursor_blink=cursor_blink,
+    )
+
+
+def run_console(runtime: Runtime) -> int:
+    """Run the console for a resolved configuration; returns the exit code."""
+    from linda_tui.fleet.assembly import build_fleet
+    from linda_tui.logsetup import configure_logging, current_log_file
+
+    runtime.prepare_folders()
+    if current_log_file() is None:
+        configure_logging(runtime.log_file, runtime.settings.log_level)
+    clock = SystemClock()
+    setup = build_fleet(
+        runtime.fleet,
+        store_url=runtime.store_url,
+        sessions_dir=runtime.sessions_dir,
+        data_dir=runtime.data_dir,
+        demo=runtime.demo,
+        timezone=runtime.timezone,
+        clock=clock,
+    )
+    app = create_app(setup, clock=clock, demo=runtime.demo, timezone=runtime.timezone)
+    result = app.run()
+    return app.return_code if app.return_code is not None else (result or 0)

@@ -1,0 +1,49 @@
+"""The command palette (ctrl+p): panes, and every action on every bot, by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from linda_tui.tui.widgets.mode_bar import PANES
+
+if TYPE_CHECKING:
+    from linda_tui.tui.app import LindaApp
+
+
+class LindaCommands(Provider):
+    """Go to a pane; pair, reconnect, log out or send from a bot."""
+
+    @property
+    def linda(self) -> LindaApp:
+        return cast("LindaApp", self.app)
+
+    def _commands(self) -> list[tuple[str, Callable[[], Any], str]]:
+        app = self.linda
+        commands: list[tuple[str, Callable[[], Any], str]] = [
+            (f"Go to {title}", partial(app.switch_mode, mode), f"key {key}")
+            for mode, title, key in PANES
+        ]
+        for status in app.fleet.statuses():
+            bot = f"{status.bot.name} ({status.id})"
+            commands += [
+                (f"Pair {bot}", partial(app.pair_bot, status.id), "link it with a phone"),
+                (f"Reconnect {bot}", partial(app.reconnect_bot, status.id), "drop and reopen"),
+                (f"Log out {bot}", partial(app.logout_bot, status.id), "unlink its device"),
+                (f"Send from {bot}", partial(app.compose_from, status.id), "open Compose"),
+            ]
+        return commands
+
+    async def discover(self) -> Hits:
+        for name, command, help_text in self._commands():
+            yield DiscoveryHit(name, command, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, command, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), command, text=name, help=help_text)

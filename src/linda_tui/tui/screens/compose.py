@@ -1,0 +1,232 @@
+"""Compose: pick the sending bot, a recipient (validated as you type) and a text;
+then watch the message's status move: sent, delivered, read — or failed, with why."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, DataTable, Input, Label, Select, Static, TextArea
+
+from linda_tui import models
+from linda_tui.fleet.manager import ALL, AUTO, MAX_TEXT, FleetCommandError, SendResult
+from linda_tui.models import STATUS_RANK, Direction
+from linda_tui.tui.activity import Kind
+from linda_tui.tui.screens.pane import PaneScreen
+from linda_tui.tui.widgets.state_label import status_text
+
+TO_HINT = "type a phone number like +971501234567, or a contact's name"
+
+
+class ComposeScreen(PaneScreen):
+    """Send one message; the table below follows every message sent from here."""
+
+    MODE = "compose"
+    BINDINGS = [
+        Binding("ctrl+s", "send", "Send", id="linda.compose.send", priority=True),
+        Binding("escape", "leave_field", "Leave field", id="linda.compose.leave"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._recipient: str | None = None  # E.164 once the To field is valid
+        self._to_problem: str = TO_HINT
+        # Latest status seen per (bot, WhatsApp id): receipts may beat the send's reply.
+        self._latest: OrderedDict[tuple[str, str], models.Message] = OrderedDict()
+        self._rows: dict[tuple[str, str], str] = {}
+
+    def compose_body(self) -> ComposeResult:
+        fleet = self.linda.fleet
+        options: list[tuple[str, str]] = [
+            ("auto — Linda picks the bot", AUTO),
+            ("all online bots", ALL),
+        ]
+        options += [(f"{s.bot.name} ({s.id})", s.id) for s in fleet.statuses()]
+        with Vertical(id="compose-form"):
+            with Horizontal(classes="field"):
+                yield Label("From", classes="field-label")
+                yield Select(options, value=AUTO, allow_blank=False, id="from", compact=True)
+            with Horizontal(classes="field"):
+                yield Label("To", classes="field-label")
+                yield Input(placeholder="+971501234567 or a contact's name", id="to", compact=True)
+            yield Static(Text(TO_HINT, style="dim"), id="to-reason")
+            yield TextArea(id="text", soft_wrap=True, show_line_numbers=False)
+            with Horizontal(id="compose-actions"):
+                yield Static(id="char-count")
+                yield Button("Send (ctrl+s)", id="send", variant="primary", compact=True)
+        table: DataTable[Text | str] = DataTable(id="sent", cursor_type="row")
+        table.border_title = "Sent from here"
+        yield table
+
+    def on_mount(self) -> None:
+        blink = self.linda.cursor_blink
+        self.query_one("#to", Input).cursor_blink = blink
+        text = self.query_one("#text", TextArea)
+        text.cursor_blink = blink
+        text.border_title = "Message"
+        table = self.query_one("#sent", DataTable)
+        table.add_column("Time", key="time", width=8)
+        table.add_column("From", key="bot", width=12)
+        table.add_column("To", key="to", width=13)
+        table.add_column("Status", key="status")
+        self._show_count()
+        self.linda.message_updates.subscribe(self, self._on_message_updated)
+
+    def preselect(self, bot_id: str) -> None:
+        """Open with a bot chosen as the sender (the dashboard's "send from")."""
+        self.query_one("#from", Select).value = bot_id
+        self.query_one("#to", Input).focus()
+
+    # --- the To field, validated as you type ---------------------------------------
+    @on(Input.Changed, "#to")
+    def _to_changed(self, event: Input.Changed) -> None:
+        value = event.value.strip()
+        self._recipient = None
+        if not value:
+            self._show_to(None, TO_HINT)
+            return
+        try:
+            phone = self.linda.fleet.normalise_phone(value)
+        except FleetCommandError as exc:
+            if any(ch.isalpha() for ch in value):
+                self._find_contact(value)
+            else:
+                self._show_to(None, str(exc))
+            return
+        self._show_to(phone, f"✓ {phone}")
+
+    @work(exclusive=True, group="compose-contact", exit_on_error=False)
+    async def _find_contact(self, query: str) -> None:
+        try:
+            contacts = await self.linda.setup.store.search_contacts(query, limit=5)
+        except Exception as exc:
+            self._show_to(None, f"cannot search contacts: {exc}")
+            return
+        with_phone = [c for c in contacts if c.phones]
+        if len(with_phone) == 1:
+            contact = with_phone[0]
+            self._show_to(contact.phones[0], f"✓ {contact.display_name} — {contact.phones[0]}")
+        elif with_phone:
+            names = ", ".join(c.display_name for c in with_phone[:3])
+            self._show_to(None, f"{len(with_phone)} contacts match ({names}) — type more")
+        else:
+            self._show_to(None, f"no contact matches {query!r} — {TO_HINT}")
+
+    def _show_to(self, phone: str | None, message: str) -> None:
+        self._recipient = phone
+        self._to_problem = message
+        reason = self.query_one("#to-reason", Static)
+        if phone is not None:
+            reason.update(Text(message, style="green"))
+        elif message == TO_HINT:
+            reason.update(Text(message, style="dim"))
+        else:
+            reason.update(Text(f"✖ {message}", style="bold red"))
+
+    # --- the text -----------------------------------------------------------------
+    @on(TextArea.Changed, "#text")
+    def _show_count(self) -> None:
+        length = len(self.query_one("#text", TextArea).text)
+        count = self.query_one("#char-count", Static)
+        if length > MAX_TEXT:
+            count.update(
+                Text(f"✖ {length:,} / {MAX_TEXT:,} characters — too long", style="bold red")
+            )
+        else:
+            count.update(Text(f"{length:,} / {MAX_TEXT:,} characters", style="dim"))
+
+    # --- sending ------------------------------------------------------------------
+    @on(Button.Pressed, "#send")
+    def _send_pressed(self) -> None:
+        self.action_send()
+
+    def action_leave_field(self) -> None:
+        # With no field focused, the number keys switch panes again.
+        self.set_focus(None)
+
+    def action_send(self) -> None:
+        text = self.query_one("#text", TextArea).text
+        if self._recipient is None:
+            self._refuse(f"cannot send: {self._to_problem}")
+            self.query_one("#to", Input).focus()
+            return
+        try:
+            self.linda.fleet.check_text(text)
+        except FleetCommandError as exc:
+            self._refuse(str(exc))
+            self.query_one("#text", TextArea).focus()
+            return
+        bot = self.query_one("#from", Select).value
+        self._send(self._recipient, text, str(bot))
+
+    def _refuse(self, reason: str) -> None:
+        self.notify(reason, title="Not sent", severity="error")
+        self.linda.record(Kind.ERROR, f"not sent: {reason}")
+
+    @work(group="compose-send", exit_on_error=False)
+    async def _send(self, to: str, text: str, bot: str) -> None:
+        try:
+            results = await self.linda.fleet.send(to, text, bot)
+        except FleetCommandError as exc:
+            self._refuse(str(exc))
+            return
+        except Exception as exc:
+            self._refuse(f"unexpected error: {exc}")
+            return
+        self.query_one("#text", TextArea).clear()
+        for result in results:
+            self._add_row(result)
+        sent = [r for r in results if r.ok]
+        if sent:
+            bots = ", ".join(r.bot_id for r in sent)
+            self.notify(f"Sent to {to} from {bots}", title="Sent")
+        for failed in (r for r in results if not r.ok):
+            self.notify(
+                f"{failed.bot_id} could not send: {failed.error}",
+                title="Not sent",
+                severity="error",
+            )
+
+    def _add_row(self, result: SendResult) -> None:
+        message = result.message
+        if message is None:
+            return
+        key = (result.bot_id, result.wa_id or f"failed-{message.id}")
+        latest = self._latest.get(key)
+        if latest is not None and STATUS_RANK[latest.status] > STATUS_RANK[message.status]:
+            message = latest
+        row_key = f"{key[0]}:{key[1]}"
+        if row_key in self.query_one("#sent", DataTable).rows:
+            return
+        self._rows[key] = row_key
+        table = self.query_one("#sent", DataTable)
+        when = message.created_at.astimezone(self.linda.timezone).strftime("%H:%M:%S")
+        table.add_row(
+            when,
+            result.bot_id,
+            result.to,
+            status_text(message.status, message.error),
+            key=row_key,
+        )
+        table.move_cursor(row=table.row_count - 1)
+
+    def _on_message_updated(self, message: models.Message) -> None:
+        if message.direction is not Direction.OUT or not message.wa_id:
+            return
+        key = (message.bot_id, message.wa_id)
+        known = self._latest.get(key)
+        if known is not None and STATUS_RANK[known.status] > STATUS_RANK[message.status]:
+            return
+        self._latest[key] = message
+        self._latest.move_to_end(key)
+        while len(self._latest) > 1000:
+            self._latest.popitem(last=False)
+        row_key = self._rows.get(key)
+        if row_key is not None:
+            self.query_one("#sent", DataTable).update_cell(
+                row_key, "status", status_text(message.status, message.error), update_width=True
+            )

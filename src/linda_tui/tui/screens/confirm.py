@@ -1,0 +1,42 @@
+"""A yes/no question before anything that cannot be undone."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Asks ``question``; dismisses True only when the operator confirms.
+    The safe answer has the focus, so a stray Enter changes nothing."""
+
+    BINDINGS = [
+        Binding("escape,n", "answer(False)", "Cancel", id="linda.confirm.cancel"),
+        Binding("y", "answer(True)", "Yes", id="linda.confirm.yes"),
+    ]
+
+    def __init__(self, title: str, question: str, confirm_label: str) -> None:
+        super().__init__(classes="confirm")
+        self._title = title
+        self._question = question
+        self._confirm_label = confirm_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            yield Static(self._title, id="confirm-title")
+            yield Static(self._question, id="confirm-question")
+            with Horizontal(id="confirm-buttons"):
+                yield Button(f"{self._confirm_label} (y)", variant="error", id="confirm-yes")
+                yield Button("Cancel (n)", variant="primary", id="confirm-no")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "confirm-yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

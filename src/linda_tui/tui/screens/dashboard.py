@@ -1,0 +1,143 @@
+"""Dashboard: every bot live, the fleet's health, and actions on the selected bot."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from linda_tui.fleet.status import BotStatus, describe_duration
+from linda_tui.models import BotState
+from linda_tui.tui.screens.pane import PaneScreen
+from linda_tui.tui.widgets.bot_table import BotTable
+from linda_tui.tui.widgets.state_label import state_word
+
+# What the operator can do next, by state (shown under the table).
+_HINTS: dict[BotState, str] = {
+    BotState.ONLINE: "s sends from this bot · l logs it out",
+    BotState.LOGGED_OUT: "p pairs it with a phone",
+    BotState.ERROR: "r reconnects · p pairs it again",
+    BotState.RECONNECTING: "retrying by itself · r retries now",
+    BotState.BANNED: "sending is stopped until the ban ends",
+    BotState.WAITING_FOR_QR: "p shows the pairing code",
+    BotState.PAIRING: "p shows the pairing code",
+    BotState.STOPPED: "starting…",
+    BotState.CONNECTING: "connecting…",
+}
+
+
+class DashboardScreen(PaneScreen):
+    """The live fleet table with a summary, the sync line and per-bot actions."""
+
+    MODE = "dashboard"
+    BINDINGS = [
+        Binding("p", "pair", "Pair", id="linda.dashboard.pair"),
+        Binding("r", "reconnect", "Reconnect", id="linda.dashboard.reconnect"),
+        Binding("l", "logout", "Log out", id="linda.dashboard.logout"),
+        Binding("s", "send_from", "Send from", id="linda.dashboard.send"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="fleet-summary")
+        yield Static(id="sync-status")
+        yield BotTable(id="bots")
+        yield Static(id="bot-detail")
+
+    def on_mount(self) -> None:
+        self.query_one(BotTable).show(self.linda.fleet.statuses(), self.linda.clock.now())
+        self._refresh_summary()
+        self._refresh_detail()
+        self._refresh_sync()
+        self.linda.bots_changed.subscribe(self, self._on_bots_changed)
+        self.linda.sync_status_changed.subscribe(self, lambda _text: self._refresh_sync())
+        self.set_interval(1.0, self._tick, name="dashboard-tick")
+
+    # --- live updates -------------------------------------------------------------
+    def _on_bots_changed(self, bot_ids: frozenset[str]) -> None:
+        fleet = self.linda.fleet
+        statuses = [fleet.status(b) for b in bot_ids if b in fleet.bot_ids]
+        self.query_one(BotTable).show(statuses, self.linda.clock.now())
+        self._refresh_summary()
+        if self.selected_bot_id in bot_ids:
+            self._refresh_detail()
+
+    def _tick(self) -> None:
+        now = self.linda.clock.now()
+        self.query_one(BotTable).tick(self.linda.fleet.statuses(), now)
+        self._refresh_detail()
+
+    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self._refresh_detail()
+
+    def _refresh_summary(self) -> None:
+        stats = self.linda.fleet.stats()
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append("Fleet ", style="bold")
+        line.append(f"{stats.online}/{stats.total} online")
+        primary = stats.primary
+        if primary is not None:
+            line.append(" · primary ")
+            if primary.bot_id is None:
+                line.append("✖ none", style="bold red")
+            elif primary.healthy:
+                line.append(f"● {primary.bot_id} healthy", style="green")
+            else:
+                line.append(f"✖ {primary.bot_id} {primary.detail}", style="bold red")
+        line.append(f" · today {stats.sent_today} sent, {stats.received_today} received")
+        self.query_one("#fleet-summary", Static).update(line)
+
+    def _refresh_sync(self) -> None:
+        self.query_one("#sync-status", Static).update(
+            Text(self.linda.sync_status, no_wrap=True, overflow="ellipsis")
+        )
+
+    def _refresh_detail(self) -> None:
+        bot_id = self.selected_bot_id
+        detail = self.query_one("#bot-detail", Static)
+        if bot_id is None:
+            detail.update("")
+            return
+        status = self.linda.fleet.status(bot_id)
+        detail.update(describe_bot(status, self.linda.clock.now()))
+
+    # --- actions on the selected bot -------------------------------------------------
+    @property
+    def selected_bot_id(self) -> str | None:
+        return self.query_one(BotTable).selected_bot_id
+
+    def select_bot(self, bot_id: str) -> None:
+        self.query_one(BotTable).select_bot(bot_id)
+
+    def action_pair(self) -> None:
+        if bot_id := self.selected_bot_id:
+            self.linda.pair_bot(bot_id)
+
+    def action_reconnect(self) -> None:
+        if bot_id := self.selected_bot_id:
+            self.linda.reconnect_bot(bot_id)
+
+    def action_logout(self) -> None:
+        if bot_id := self.selected_bot_id:
+            self.linda.logout_bot(bot_id)
+
+    async def action_send_from(self) -> None:
+        if bot_id := self.selected_bot_id:
+            await self.linda.compose_from(bot_id)
+
+
+def describe_bot(status: BotStatus, now: datetime) -> Text:
+    """Two lines about one bot: who and where it is, then why and what to do next."""
+    bot = status.bot
+    text = Text(overflow="fold")
+    text.append(f"{bot.name}", style="bold")
+    text.append(f" ({bot.id}) · {bot.phone} · {bot.role} · ")
+    text.append(f"{state_word(status.state)} for {describe_duration(status.seconds_in_state(now))}")
+    text.append("\n")
+    if status.detail:
+        text.append(status.detail, style="italic")
+        text.append(" — ")
+    text.append(_HINTS[status.state], style="dim")
+    return text

@@ -1,0 +1,33 @@
+"""The base of every top-level pane: the mode bar on top, the footer below."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from linda_tui.tui.widgets.mode_bar import ModeBar
+
+if TYPE_CHECKING:
+    from linda_tui.tui.app import LindaApp
+
+
+class PaneScreen(Screen[None]):
+    """A mode's screen. Subclasses set ``MODE`` and implement ``compose_body``."""
+
+    MODE: ClassVar[str] = ""
+
+    @property
+    def linda(self) -> LindaApp:
+        """The app, typed."""
+        return cast("LindaApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield ModeBar(self.MODE, demo=self.linda.demo)
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
