@@ -406,9 +406,21 @@ def test_a_huge_file_is_refused_before_parsing(write_config: Callable[..., Path]
     with pytest.raises(ConfigError) as caught:
         load_fleet("bots.yaml")
     assert caught.value.problems == [
-        "bots.yaml: the file is larger than 1024 KiB — bots.yaml lists a handful of bots; "
+        "bots.yaml: the file is larger than 256 KiB — bots.yaml lists a handful of bots; "
         "check that --config points at the right file"
     ]
+
+
+def test_a_flood_of_problems_is_cut_short() -> None:
+    bots = "".join(
+        f"  - id: BOT{i}\n    name: B\n    phone: '+9715012345{i:02d}'\n" for i in range(60)
+    )
+    problems = problems_of("bots:\n" + bots)
+    assert len(problems) == 51
+    assert problems[0].startswith("bots.yaml:2: bot id 'BOT0' must be a slug")
+    assert problems[-1] == (
+        "bots.yaml: 10 more problems not shown — fix the ones above and check again"
+    )
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")

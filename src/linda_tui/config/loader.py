@@ -30,7 +30,9 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from linda_tui.config.errors import ConfigError
 from linda_tui.config.models import BotConfig, FleetConfig, Pacing, PacingOverride
 
-MAX_CONFIG_BYTES = 1024 * 1024
+# A real fleet file is a few KiB; the cap bounds the worst case to about a second.
+MAX_CONFIG_BYTES = 256 * 1024
+MAX_PROBLEMS_SHOWN = 50
 MAX_DEPTH = 32
 
 # Keys whose plain scalars are taken as written (see the module docstring).
@@ -395,6 +397,12 @@ def _format(shown: str, problems: list[tuple[int, str]]) -> list[str]:
         text = f"{shown}:{line}: {' '.join(message.split())}"
         if text not in lines:
             lines.append(text)
+    if len(lines) > MAX_PROBLEMS_SHOWN:
+        hidden = len(lines) - MAX_PROBLEMS_SHOWN
+        lines = lines[:MAX_PROBLEMS_SHOWN]
+        lines.append(
+            f"{shown}: {hidden} more problems not shown — fix the ones above and check again"
+        )
     return lines
 
 
