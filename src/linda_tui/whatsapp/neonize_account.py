@@ -1,0 +1,1106 @@
+"""One bot on the real WhatsApp, through neonize (the Python binding of whatsmeow).
+
+One ``NewAClient`` per bot, its session in ``<sessions_dir>/<bot-id>.db`` (file 0600,
+folder 0700). Every lifecycle event of the library becomes an ``AccountEvent``:
+
+=====================  ==========================================================
+neonize event          what the fleet sees
+=====================  ==========================================================
+QR (pairing, QR)       QRCodeIssued(index, expires_in 60 s then 20 s);
+                       WAITING_FOR_QR at the first code
+QR (pairing, phone)    PairPhone() at the first code -> PairCodeIssued(code);
+                       WAITING_FOR_QR "enter the code on the phone of ..."
+PairStatus success     PairingSucceeded(jid); PAIRING "phone linked, finishing pairing"
+PairStatus error       PairingFailed(reason); LOGGED_OUT; client stopped
+Connected              ONLINE (back-off reset)
+Disconnected           RECONNECTING "connection lost" (whatsmeow reconnects by itself);
+                       while pairing: the QR session is over, so retry with back-off
+KeepAliveTimeout       RECONNECTING "connection unstable" (sends refused meanwhile)
+KeepAliveRestored      ONLINE
+LoggedOut(reason)      LoggedOut(reason, on_connect); LOGGED_OUT; client stopped
+TemporaryBan           Banned(code, until); BANNED until; client stopped and
+                       reconnected when the ban expires
+ConnectFailure         RECONNECTING "reconnecting in N s: ..." (our back-off);
+                       CLIENT_OUTDATED -> ERROR
+ClientOutdated         ERROR "update neonize"; client stopped
+StreamReplaced         ERROR "another connection took over this session"; stopped
+Message                InboundMessage(peer E.164, text); protocol messages skipped
+Receipt                ReceiptReceived: DELIVERED; READ and PLAYED -> READ;
+                       SERVER_ERROR -> FAILED; receipts from our own devices skipped
+=====================  ==========================================================
+
+Quirks of neonize 0.5.2 handled here (checked against its source):
+- ``connect()`` returns at once; offline, the task it starts fails with
+  ``NeonizeError('failed to dial whatsapp web websocket ...')``. whatsmeow never retries
+  a first connection, so ``_supervise`` does, with exponential back-off and jitter.
+- Every connection attempt opens the session database again and never closes it (one
+  file descriptor per attempt; ``get_all_devices_from_db`` too). Retries therefore
+  first check with a plain TCP connection that WhatsApp Web is reachable, and
+  ``is_paired`` asks the database once and then follows the events.
+- ``Neonize()`` blocks for the client's whole life; after ``Stop()`` during a QR
+  session it only returns once the QR codes run out (up to 160 s). It runs on a
+  dedicated daemon thread here, so it never holds the default executor and can never
+  hold up interpreter exit.
+- Calls into Go for a client that is not registered there (not connecting yet, or
+  stopped) dereference a nil pointer and crash the process: sending, checking numbers,
+  logging out and phone pairing happen only while the client is connected.
+- Exceptions in handlers vanish inside ``run_coroutine_threadsafe``: every handler is
+  wrapped and logs with traceback to ``linda.whatsapp.<bot-id>``.
+- Importing neonize calls ``logging.basicConfig(INFO)``: neonize is imported lazily, on
+  first use, after the app configured logging (``prepare_neonize_logging``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import itertools
+import logging
+import os
+import threading
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+from urllib.request import getproxies_environment, proxy_bypass_environment
+
+from linda_tui.clock import Clock, SystemClock
+from linda_tui.models import BotState, MessageStatus
+from linda_tui.phones import InvalidPhoneError, to_e164
+from linda_tui.whatsapp.account import (
+    AccountError,
+    AccountEvent,
+    Banned,
+    Emit,
+    InboundMessage,
+    LoggedOut,
+    NotConnectedError,
+    NotOnWhatsAppError,
+    PairCodeIssued,
+    PairingFailed,
+    PairingSucceeded,
+    PairingTimedOut,
+    PairMethod,
+    QRCodeIssued,
+    ReceiptReceived,
+    SendError,
+    SentMessage,
+    StateChanged,
+    WhatsAppAccount,
+)
+from linda_tui.whatsapp.backoff import ExponentialBackoff
+
+if TYPE_CHECKING:
+    from neonize.aioze.client import NewAClient
+
+WHATSAPP_HOST = "web.whatsapp.com"
+WHATSAPP_PORT = 443
+FIRST_QR_SECONDS = 60.0  # whatsmeow: the first code lasts 60 s, the next five 20 s each
+NEXT_QR_SECONDS = 20.0
+STOP_TIMEOUT = 5.0  # bound on every stop of a Go client
+SEND_TIMEOUT = 90.0
+QUERY_TIMEOUT = 30.0
+PROBE_TIMEOUT = 10.0
+MAX_TEXT_CHARS = 65_536
+ON_WHATSAPP_TTL = 24 * 3600.0  # "is on WhatsApp" answers are kept this long
+NOT_ON_WHATSAPP_TTL = 600.0  # ... and "is not" answers this long (people sign up)
+
+_CLIENT_SEQ = itertools.count(1)
+
+# Media without a caption still tells the operator something arrived.
+_MEDIA_LABELS = (
+    ("imageMessage", "[image]"),
+    ("videoMessage", "[video]"),
+    ("ptvMessage", "[video note]"),
+    ("audioMessage", "[audio]"),
+    ("documentMessage", "[document]"),
+    ("stickerMessage", "[sticker]"),
+    ("contactMessage", "[contact]"),
+    ("contactsArrayMessage", "[contacts]"),
+    ("locationMessage", "[location]"),
+    ("liveLocationMessage", "[live location]"),
+    ("pollCreationMessage", "[poll]"),
+    ("pollCreationMessageV3", "[poll]"),
+)
+
+_LOGOUT_REASONS = {
+    "GENERIC": "WhatsApp ended the session",
+    "LOGGED_OUT": "the device was unlinked from the phone",
+    "TEMP_BANNED": "the number is temporarily banned",
+    "MAIN_DEVICE_GONE": "WhatsApp on the phone was removed or re-registered",
+    "UNKNOWN_LOGOUT": "WhatsApp logged this device out",
+    "CLIENT_OUTDATED": "WhatsApp rejected this client version as outdated",
+    "BAD_USER_AGENT": "WhatsApp rejected this client",
+    "INTERNAL_SERVER_ERROR": "WhatsApp server error",
+    "EXPERIMENTAL": "WhatsApp refused the connection (experimental)",
+    "SERVICE_UNAVAILABLE": "WhatsApp is unavailable",
+}
+
+_BAN_REASONS = {
+    "SEND_TO_TOO_MANY_PEOPLE": "sent to too many people",
+    "BLOCKED_BY_USERS": "blocked by too many people",
+    "CREATED_TOO_MANY_GROUPS": "created too many groups",
+    "SENT_TOO_MANY_SAME_MESSAGE": "sent the same message too many times",
+    "BROADCAST_LIST": "broadcast list misuse",
+}
+
+_UPDATE_NEONIZE = "WhatsApp rejected this client version as outdated — update neonize"
+
+
+# -- neonize, imported on first use ---------------------------------------------------
+
+
+def prepare_neonize_logging() -> None:
+    """Make importing neonize harmless to logging.
+
+    neonize calls ``logging.basicConfig(level=INFO)`` at import, which would print
+    every library message on the terminal if the root logger had no handler yet. The
+    app configures logging before the first account starts; if nothing is configured at
+    that point, a NullHandler on the root turns that basicConfig into a no-op. Also asks
+    the Go side for INFO and up (by default it ships every debug line across cgo).
+    """
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(logging.NullHandler())
+    go_level = logging.getLogger("neonize.utils.log")
+    if go_level.level == logging.NOTSET:
+        go_level.setLevel(logging.INFO)
+
+
+@functools.cache
+def _lib() -> SimpleNamespace:
+    """neonize's pieces, imported once, after ``prepare_neonize_logging``."""
+    prepare_neonize_logging()
+    from neonize import _binder
+    from neonize.aioze import client as aclient
+    from neonize.aioze import events as aevents
+    from neonize.exc import NeonizeError
+    from neonize.proto import Neonize_pb2
+    from neonize.proto.waE2E.WAWebProtobufsE2E_pb2 import Message as E2EMessage
+    from neonize.utils import ClientName, Jid2String, build_jid, extract_text
+
+    return SimpleNamespace(
+        NewAClient=aclient.NewAClient,
+        ClientFactory=aclient.ClientFactory,
+        async_gocode=aclient.async_gocode,
+        gocode=_binder.gocode,
+        events_module=aevents,
+        ev=aevents,
+        proto=Neonize_pb2,
+        E2EMessage=E2EMessage,
+        NeonizeError=NeonizeError,
+        ClientName=ClientName,
+        Jid2String=Jid2String,
+        build_jid=build_jid,
+        extract_text=extract_text,
+    )
+
+
+def _bind_neonize_to_running_loop() -> None:
+    """neonize dispatches Go callbacks to the first loop that ever connected. A process
+    that runs a second loop after the first closed (tests, a CLI command after another)
+    would have its events sent to a dead loop; point neonize at the live one."""
+    module = _lib().events_module
+    current = module.event_global_loop
+    if current is None or current.is_closed():
+        module.event_global_loop = asyncio.get_running_loop()
+
+
+class _OwnThreadGoCode:
+    """Stands in for neonize's GoCode proxy on one client: ``Neonize()`` — the call that
+    blocks for the client's whole life — runs on its own daemon thread, every other Go
+    call goes through neonize's proxy as usual (a short-lived executor job)."""
+
+    def __init__(self, proxy: Any, gocode: Any, thread_name: str) -> None:
+        self._proxy = proxy
+        self._gocode = gocode
+        self._thread_name = thread_name
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._proxy, name)
+
+    def Neonize(self, *args: Any) -> asyncio.Future[Any]:  # noqa: N802 - the Go export's name
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        gocode = self._gocode
+
+        def run() -> None:
+            result: Any = None
+            error: BaseException | None = None
+            try:
+                result = gocode.Neonize(*args)
+            except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task
+                error = exc
+            # The loop may be gone by now (process exit): nobody is waiting any more.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_settle, future, result, error)
+
+        threading.Thread(target=run, name=self._thread_name, daemon=True).start()
+        return future
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+def _run_on_own_thread(client: NewAClient, thread_name: str) -> bool:
+    """Give ``client`` a dedicated daemon thread for ``Neonize()``. False (and neonize's
+    default behaviour) if this neonize no longer has the private attribute."""
+    attribute = "_NewAClient__client"
+    if not hasattr(client, attribute):
+        return False
+    lib = _lib()
+    setattr(client, attribute, _OwnThreadGoCode(lib.async_gocode, lib.gocode, thread_name))
+    return True
+
+
+def size_default_executor(loop: asyncio.AbstractEventLoop, n_clients: int) -> ThreadPoolExecutor:
+    """Install a default executor sized for a fleet of ``n_clients`` neonize clients.
+
+    Every Go call of neonize (send, check a number, stop...) runs on the loop's default
+    executor, and stock neonize also parks one thread there per live client for the
+    client's whole life; the default pool (cpus + 4) would starve with a few bots and
+    ``stop()`` would wait for a thread. Call once at start-up, before any client starts.
+    """
+    headroom = min(32, (os.cpu_count() or 1) + 4)
+    executor = ThreadPoolExecutor(
+        max_workers=2 * max(0, n_clients) + headroom, thread_name_prefix="linda-io"
+    )
+    loop.set_default_executor(executor)
+    return executor
+
+
+# -- small pure helpers ---------------------------------------------------------------
+
+
+def short_reason(error: BaseException | str, limit: int = 160) -> str:
+    """One line an operator can read, from a Go error chain such as 'failed to dial
+    whatsapp web websocket: failed to WebSocket dial: ...: lookup web.whatsapp.com on
+    10.0.0.53:53: no such host' -> its first and last two links."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    parts = text.split(": ")
+    if len(parts) > 3:
+        text = ": ".join([parts[0], *parts[-2:]])
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _seconds(delay: float) -> str:
+    return f"{delay:.1f}" if delay < 1 else f"{delay:.0f}"
+
+
+def _from_unix(value: int, fallback: datetime) -> datetime:
+    """neonize sends message times in milliseconds and most others in seconds."""
+    if value <= 0:
+        return fallback
+    seconds = value / 1000 if value > 10**11 else float(value)
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _phone_of(jid: Any) -> str | None:
+    """E.164 of a phone-number JID (971501234567@s.whatsapp.net); None for anything
+    else (hidden-number 'lid' JIDs, groups, broadcasts)."""
+    user = jid.User
+    if jid.Server in ("s.whatsapp.net", "c.us") and user.isdigit():
+        return "+" + user
+    return None
+
+
+def _peer_of(source: Any) -> str | None:
+    """The other side's E.164 for a message or receipt source, trying the phone-number
+    alternatives WhatsApp gives when a chat is addressed by hidden id."""
+    if source.IsGroup:
+        candidates = (source.Sender, source.SenderAlt)
+    elif source.IsFromMe:
+        candidates = (source.Chat, source.RecipientAlt)
+    else:
+        candidates = (source.Chat, source.Sender, source.SenderAlt)
+    for jid in candidates:
+        phone = _phone_of(jid)
+        if phone:
+            return phone
+    return None
+
+
+def _message_text(message: Any) -> str:
+    """The text of a message, a label such as '[image]' for media without a caption,
+    or '' for what is not for people (receipts, reactions, key exchanges...)."""
+    text = _lib().extract_text(message)
+    if text:
+        return text
+    for field, label in _MEDIA_LABELS:
+        with contextlib.suppress(ValueError):  # a field this protobuf does not have
+            if message.HasField(field):
+                return label
+    return ""
+
+
+def _enum_name(message: Any, field: str) -> str:
+    if not message.HasField(field):
+        return ""
+    descriptor = message.DESCRIPTOR.fields_by_name[field].enum_type
+    value = descriptor.values_by_number.get(getattr(message, field))
+    return value.name if value is not None else str(getattr(message, field))
+
+
+def _dial_target() -> tuple[str, int]:
+    """Where whatsmeow's websocket goes first: the HTTPS proxy from the environment (Go
+    honours HTTPS_PROXY / NO_PROXY) or WhatsApp Web itself."""
+    proxy = getproxies_environment().get("https")
+    if proxy and not proxy_bypass_environment(WHATSAPP_HOST):
+        parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        if parts.hostname:
+            default = 443 if parts.scheme == "https" else 1080 if "socks" in parts.scheme else 80
+            return parts.hostname, parts.port or default
+    return WHATSAPP_HOST, WHATSAPP_PORT
+
+
+async def probe_whatsapp(timeout: float = PROBE_TIMEOUT) -> str | None:
+    """None when a TCP connection to WhatsApp Web (or the HTTPS proxy) opens, else the
+    reason it does not. Cheap, and unlike a neonize attempt it leaks nothing."""
+    host, port = _dial_target()
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+    except TimeoutError:
+        return f"cannot reach {host}:{port} (no answer in {timeout:.0f} s)"
+    except OSError as exc:
+        return f"cannot reach {host}:{port} ({exc.strerror or exc})"
+    writer.close()
+    with contextlib.suppress(Exception):
+        await writer.wait_closed()
+    return None
+
+
+# -- the account ----------------------------------------------------------------------
+
+
+class NeonizeAccount(WhatsAppAccount):
+    """One bot's real WhatsApp connection (see the module docstring for the event map)."""
+
+    def __init__(
+        self,
+        bot_id: str,
+        phone: str,
+        emit: Emit,
+        sessions_dir: Path,
+        *,
+        clock: Clock | None = None,
+        qr_timeout: float = 160.0,
+        backoff: ExponentialBackoff | None = None,
+    ) -> None:
+        super().__init__(bot_id, phone, emit)
+        self.sessions_dir = Path(sessions_dir)
+        self.session_path = self.sessions_dir / f"{bot_id}.db"
+        self.qr_timeout = qr_timeout
+        self._clock = clock or SystemClock()
+        self._backoff = backoff or ExponentialBackoff()
+        self._log = logging.getLogger(f"linda.whatsapp.{bot_id}")
+        self._client: NewAClient | None = None
+        # True from connect() until we stop the client: exactly while the Go side knows
+        # it. Go calls for a client it does not know crash the whole process.
+        self._live = False
+        self._supervisor: asyncio.Task[None] | None = None
+        self._watchdog: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._state = BotState.STOPPED
+        self._detail: str | None = None
+        self._online = False
+        self._paired: bool | None = None  # asked from the database once, then from events
+        self._pairing: PairMethod | None = None
+        self._pair_phone = phone
+        self._qr_index = 0
+        self._resume_at: float | None = None  # loop time to reconnect after a halt
+        self._operator_logout = False
+        self._on_whatsapp: dict[str, tuple[bool, float]] = {}
+
+    # -- read-only views -----------------------------------------------------------
+
+    @property
+    def state(self) -> BotState:
+        """The state last reported through StateChanged."""
+        return self._state
+
+    @property
+    def detail(self) -> str | None:
+        """The detail of the last StateChanged."""
+        return self._detail
+
+    @property
+    def client(self) -> NewAClient | None:
+        """The neonize client of the current connection attempt, if any."""
+        return self._client
+
+    @property
+    def is_paired(self) -> bool:
+        if self._paired is None:
+            self._paired = self._read_paired()
+        return self._paired
+
+    def _read_paired(self) -> bool:
+        path = self.session_path
+        # Asking neonize about a missing file would create it (0644): never do that.
+        try:
+            if path.stat().st_size == 0:
+                return False
+        except FileNotFoundError:
+            return False
+        try:
+            devices = _lib().ClientFactory.get_all_devices_from_db(str(path))
+        except Exception as exc:  # neonize parses "error: ..." as a device and fails
+            self._log.warning("cannot read the session file %s: %s", path, short_reason(exc))
+            return False
+        return bool(devices)
+
+    # -- WhatsAppAccount -----------------------------------------------------------
+
+    async def start(self) -> None:
+        if self._running():
+            return
+        if not self.is_paired:
+            self._set_state(BotState.LOGGED_OUT, f"not paired — run `linda pair {self.bot_id}`")
+            return
+        self._set_state(BotState.CONNECTING, "connecting to WhatsApp")
+        self._launch()
+
+    async def pair(self, method: PairMethod = PairMethod.QR, phone: str | None = None) -> None:
+        if self.is_paired:
+            raise AccountError(
+                f"{self.bot_id} is already paired — run `linda logout {self.bot_id}` to pair again"
+            )
+        method = PairMethod(method)
+        target = self.phone
+        if phone is not None:
+            try:
+                target = to_e164(phone)
+            except InvalidPhoneError as exc:
+                raise AccountError(str(exc)) from None
+        if self._running():
+            await self._shutdown_connection()
+        self._pairing = method
+        self._pair_phone = target
+        self._set_state(BotState.CONNECTING, "connecting to WhatsApp to pair")
+        self._launch()
+        # Counts from now while no code has come (offline), from the first code after.
+        self._arm_watchdog(self.qr_timeout)
+
+    async def cancel_pairing(self) -> None:
+        if self._pairing is None:
+            return
+        self._pairing = None
+        await self._shutdown_connection()
+        self._send(PairingFailed(self.bot_id, reason="pairing cancelled", at=self._now()))
+        self._set_state(BotState.LOGGED_OUT, "pairing cancelled")
+
+    async def send_text(self, to: str, text: str) -> SentMessage:
+        client = self._connected_client()
+        if not isinstance(text, str) or not text.strip():
+            raise SendError("message text is empty — write something to send")
+        if len(text) > MAX_TEXT_CHARS:
+            raise SendError(
+                f"message is {len(text):,} characters; WhatsApp allows at most 65,536 — shorten it"
+            )
+        peer = self._e164(to)
+        try:
+            on_whatsapp = await self.is_on_whatsapp(peer)
+        except NotConnectedError:
+            raise
+        except AccountError as exc:
+            raise SendError(str(exc)) from None
+        if not on_whatsapp:
+            raise NotOnWhatsAppError(f"{peer} is not on WhatsApp — check the number")
+        client = self._connected_client()  # the check above awaited: still online?
+        lib = _lib()
+        # A plain conversation message: neonize's str path would parse "@123" as
+        # mentions and look up groups.
+        message = lib.E2EMessage(conversation=text)
+        try:
+            response = await asyncio.wait_for(
+                client.send_message(lib.build_jid(peer[1:]), message), SEND_TIMEOUT
+            )
+        except TimeoutError:
+            raise SendError(
+                f"WhatsApp did not confirm the message to {peer} within {SEND_TIMEOUT:.0f} s "
+                "(it may still be delivered)"
+            ) from None
+        except Exception as exc:  # SendMessageError and the rest of NeonizeError
+            self._log.warning("sending to %s failed: %s", peer, exc)
+            raise SendError(f"WhatsApp refused the message: {short_reason(exc)}") from None
+        return SentMessage(wa_id=response.ID, timestamp=_from_unix(response.Timestamp, self._now()))
+
+    async def is_on_whatsapp(self, phone: str) -> bool:
+        client = self._connected_client()
+        try:
+            peer = self._e164(phone)
+        except SendError:
+            return False
+        loop = asyncio.get_running_loop()
+        cached = self._on_whatsapp.get(peer)
+        if cached is not None and cached[1] > loop.time():
+            return cached[0]
+        try:
+            answers = await asyncio.wait_for(client.is_on_whatsapp(peer), QUERY_TIMEOUT)
+        except TimeoutError:
+            raise AccountError(f"WhatsApp did not answer whether {peer} is on WhatsApp") from None
+        except Exception as exc:
+            raise AccountError(
+                f"could not check whether {peer} is on WhatsApp: {short_reason(exc)}"
+            ) from None
+        found = any(answer.IsIn for answer in answers)
+        ttl = ON_WHATSAPP_TTL if found else NOT_ON_WHATSAPP_TTL
+        if len(self._on_whatsapp) > 10_000:
+            self._on_whatsapp.clear()
+        self._on_whatsapp[peer] = (found, loop.time() + ttl)
+        return found
+
+    async def logout(self) -> None:
+        if not self.is_paired and not self._online:
+            raise AccountError(f"{self.bot_id} is not paired — nothing to log out")
+        problem = "not connected"
+        told = False
+        client = self._client
+        if client is not None and self._online and self._live:
+            self._online = False
+            # whatsmeow may report its own logout as a LoggedOut event: not news.
+            self._operator_logout = True
+            try:
+                await asyncio.wait_for(client.logout(), QUERY_TIMEOUT)
+                told = True
+            except Exception as exc:
+                problem = short_reason(exc)
+                self._log.warning("WhatsApp did not take the logout: %s", exc)
+        try:
+            await self._shutdown_connection()
+        finally:
+            self._operator_logout = False
+        self._forget_session()
+        if told:
+            self._set_state(BotState.LOGGED_OUT, "logged out by operator")
+        else:
+            self._set_state(
+                BotState.LOGGED_OUT,
+                f"logged out here only, WhatsApp was not told ({problem}) — "
+                "remove the device under Linked devices on the phone",
+            )
+
+    async def stop(self) -> None:
+        was_running = self._running() or self._online
+        self._pairing = None
+        await self._shutdown_connection()
+        if was_running and self._state is not BotState.STOPPED:
+            self._set_state(BotState.STOPPED)
+
+    # -- connection life -----------------------------------------------------------
+
+    def _running(self) -> bool:
+        return self._supervisor is not None and not self._supervisor.done()
+
+    def _launch(self) -> None:
+        self._supervisor = self._spawn(self._supervise(), "connection supervisor")
+
+    def _spawn(self, coro: Awaitable[Any], what: str) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+
+        def done(finished: asyncio.Task[Any]) -> None:
+            self._tasks.discard(finished)
+            if not finished.cancelled() and finished.exception() is not None:
+                self._log.error("%s crashed", what, exc_info=finished.exception())
+
+        task.add_done_callback(done)
+        return task
+
+    async def _supervise(self) -> None:
+        """Run connection attempts until stopped: a first connection that fails is
+        retried with back-off; a halt that set ``_resume_at`` (ban expiry, connect
+        failure) reconnects at that time; any other halt ends the supervision."""
+        try:
+            await self._connection_loop()
+        except Exception as exc:  # e.g. neonize cannot load: say so instead of hanging
+            self._log.exception("the connection supervisor failed")
+            self._online = False
+            self._set_state(BotState.ERROR, f"WhatsApp client failed: {short_reason(exc)}")
+
+    async def _connection_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        reason: str | None = None
+        while True:
+            if reason is not None:
+                await self._wait_until_reachable(reason)
+                self._set_state(BotState.CONNECTING, "connecting to WhatsApp")
+            reason = None
+            self._resume_at = None
+            self._qr_index = 0
+            previous = self._client
+            if previous is not None and self._live:
+                # A failed attempt stays registered on the Go side until stopped.
+                await self._stop_go_client(previous)
+            client = self._client = self._new_client()
+            self._prepare_session_file()
+            _bind_neonize_to_running_loop()
+            self._live = True
+            try:
+                connection = await client.connect()
+                await connection
+            except Exception as exc:  # offline: NeonizeError('failed to dial ...')
+                self._online = False
+                reason = short_reason(exc)
+                self._log.warning("connecting to WhatsApp failed: %s", exc)
+                continue
+            finally:
+                self._secure_session_file()
+            # The connection ended without an error: the client was stopped on purpose.
+            if self._resume_at is None:
+                return
+            await asyncio.sleep(max(0.0, self._resume_at - loop.time()))
+            self._set_state(BotState.CONNECTING, "connecting to WhatsApp")
+
+    async def _wait_until_reachable(self, reason: str) -> None:
+        """Back off, visibly; before the next real attempt make sure WhatsApp Web
+        answers at all (each neonize attempt costs a file descriptor)."""
+        while True:
+            delay = self._backoff.next_delay()
+            now = self._now()
+            self._set_state(
+                BotState.RECONNECTING,
+                f"reconnecting in {_seconds(delay)} s: {reason}",
+                until=now + timedelta(seconds=delay),
+                at=now,
+            )
+            await asyncio.sleep(delay)
+            problem = await probe_whatsapp()
+            if problem is None:
+                return
+            self._log.info("still offline: %s", problem)
+            reason = problem
+
+    def _arm_watchdog(self, delay: float) -> None:
+        """(Re)start the pairing watchdog: pairing ends ``delay`` seconds from now."""
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        self._watchdog = self._spawn(self._watch_pairing(delay), "pairing watchdog")
+
+    async def _watch_pairing(self, delay: float) -> None:
+        """End a pairing nobody completed: whatsmeow stops rotating codes after about
+        160 s without telling Python."""
+        await asyncio.sleep(delay)
+        self._watchdog = None  # the shutdown below must not cancel this very task
+        self._pairing = None
+        await self._shutdown_connection()
+        self._send(PairingTimedOut(self.bot_id, at=self._now()))
+        self._set_state(
+            BotState.LOGGED_OUT, f"pairing timed out — run `linda pair {self.bot_id}` to try again"
+        )
+
+    def _halt(self, what: str, resume_in: float | None = None) -> None:
+        """Stop the Go client from inside an event (ban, logout, takeover...). With
+        ``resume_in`` the supervisor connects again after that many seconds. The client
+        is retired at once (no sends, late events ignored); Go stops it right after."""
+        loop = asyncio.get_running_loop()
+        self._online = False
+        self._resume_at = None if resume_in is None else loop.time() + max(0.0, resume_in)
+        client = self._client
+        if client is not None and self._live:
+            self._live = False
+            self._spawn(self._stop_go_client(client), what)
+
+    async def _shutdown_connection(self) -> None:
+        """Stop the Go client, the supervisor, the watchdog and helpers; bounded."""
+        self._online = False
+        self._resume_at = None
+        watchdog, self._watchdog = self._watchdog, None
+        if watchdog is not None:
+            watchdog.cancel()
+        client = self._client
+        if client is not None:
+            await self._stop_go_client(client)
+        current = asyncio.current_task()
+        pending = [task for task in self._tasks if task is not current and not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            _, stuck = await asyncio.wait(pending, timeout=STOP_TIMEOUT)
+            if stuck:
+                self._log.warning("%d task(s) did not stop in %.0f s", len(stuck), STOP_TIMEOUT)
+        self._supervisor = None
+
+    async def _stop_go_client(self, client: NewAClient) -> None:
+        if client is self._client:
+            self._live = False
+        try:
+            await asyncio.wait_for(client.stop(), STOP_TIMEOUT)
+        except TimeoutError:
+            # No executor thread came free in time: Stop() itself is quick and safe to
+            # call right here (neonize does the same when its connect task is cancelled).
+            self._log.warning("neonize stop() timed out; stopping the Go client directly")
+            _lib().gocode.Stop(client.uuid)
+        except Exception:
+            self._log.exception("stopping the neonize client failed")
+
+    def _new_client(self) -> NewAClient:
+        """A fresh neonize client with every handler registered. One per connection
+        attempt: a stopped QR session keeps calling its own client for a while, and
+        handlers ignore clients that are no longer current."""
+        lib = _lib()
+        ev = lib.ev
+        uuid = f"linda-{self.bot_id}-{next(_CLIENT_SEQ)}"
+        client = lib.NewAClient(name=str(self.session_path), uuid=uuid)
+        if not _run_on_own_thread(client, f"neonize-{self.bot_id}"):
+            self._log.warning("this neonize cannot run a client on its own thread")
+        # Before connect(), or neonize prints the QR code on stdout itself.
+        client.event.qr(self._handler("QR", self._on_qr))
+        handlers: tuple[tuple[Any, Callable[[Any], Awaitable[None]]], ...] = (
+            (ev.ConnectedEv, self._on_connected),
+            (ev.DisconnectedEv, self._on_disconnected),
+            (ev.LoggedOutEv, self._on_logged_out),
+            (ev.ConnectFailureEv, self._on_connect_failure),
+            (ev.ClientOutdatedEv, self._on_client_outdated),
+            (ev.StreamReplacedEv, self._on_stream_replaced),
+            (ev.TemporaryBanEv, self._on_temporary_ban),
+            (ev.KeepAliveTimeoutEv, self._on_keepalive_timeout),
+            (ev.KeepAliveRestoredEv, self._on_keepalive_restored),
+            (ev.PairStatusEv, self._on_pair_status),
+            (ev.MessageEv, self._on_message),
+            (ev.ReceiptEv, self._on_receipt),
+        )
+        for event_type, method in handlers:
+            client.event(event_type)(self._handler(event_type.__name__, method))
+        return client
+
+    def _handler(
+        self, name: str, method: Callable[[Any], Awaitable[None]]
+    ) -> Callable[[Any, Any], Awaitable[None]]:
+        """Wrap an event handler: neonize drops whatever a handler raises."""
+
+        async def handle(client: Any, payload: Any) -> None:
+            if client is not self._client or not self._live:
+                self._log.debug("ignoring %s from a retired client", name)
+                return
+            try:
+                await method(payload)
+            except Exception:
+                self._log.exception("handling the %s event failed", name)
+
+        return handle
+
+    # -- session file --------------------------------------------------------------
+
+    def _prepare_session_file(self) -> None:
+        """Folder 0700 and file 0600 before neonize opens it (SQLite creates its
+        journals with the database file's mode)."""
+        self.sessions_dir.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(PermissionError):
+            self.sessions_dir.chmod(0o700)
+        try:
+            fd = os.open(self.session_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            self._secure_session_file()
+        else:
+            os.close(fd)
+
+    def _secure_session_file(self) -> None:
+        try:
+            self.session_path.chmod(0o600)
+        except FileNotFoundError:
+            pass
+        except PermissionError as exc:
+            self._log.warning("cannot make %s private: %s", self.session_path, exc)
+
+    def _forget_session(self) -> None:
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{self.session_path}{suffix}").unlink(missing_ok=True)
+        self._paired = False
+        self._on_whatsapp.clear()
+
+    # -- helpers -------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        return self._clock.now()
+
+    def _send(self, event: AccountEvent) -> None:
+        try:
+            self._emit(event)
+        except Exception:  # a consumer's bug must not break the connection
+            self._log.exception("the event callback failed on %s", type(event).__name__)
+
+    def _set_state(
+        self,
+        state: BotState,
+        detail: str | None = None,
+        until: datetime | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        self._state = state
+        self._detail = detail
+        self._log.info("%s%s", state.value, f": {detail}" if detail else "")
+        self._send(
+            StateChanged(self.bot_id, state=state, detail=detail, until=until, at=at or self._now())
+        )
+
+    def _connected_client(self) -> NewAClient:
+        client = self._client
+        if client is None or not (self._online and self._live):
+            raise self._not_online()
+        return client
+
+    def _not_online(self) -> NotConnectedError:
+        bot, state = self.bot_id, self._state
+        if state is BotState.LOGGED_OUT:
+            return NotConnectedError(f"{bot} is logged out — run `linda pair {bot}`")
+        if state is BotState.STOPPED:
+            return NotConnectedError(f"{bot} is not running — start the fleet first")
+        why = f": {self._detail}" if self._detail else ""
+        return NotConnectedError(f"{bot} is not online ({state.value}{why})")
+
+    @staticmethod
+    def _e164(phone: str) -> str:
+        try:
+            return to_e164(phone)
+        except InvalidPhoneError as exc:
+            raise SendError(str(exc)) from None
+
+    # -- event handlers ------------------------------------------------------------
+
+    async def _on_qr(self, data: bytes) -> None:
+        if self._pairing is None:
+            self._log.warning("WhatsApp offered a pairing code but no pairing is under way")
+            return
+        index = self._qr_index
+        self._qr_index += 1
+        if index == 0:
+            # whatsmeow's codes last 160 s from the first one: the watchdog counts from it.
+            self._arm_watchdog(self.qr_timeout)
+        if self._pairing is PairMethod.PHONE_CODE:
+            if index == 0:
+                await self._request_phone_code()
+            return
+        if index == 0:
+            self._set_state(BotState.WAITING_FOR_QR, "scan the QR code with the phone")
+        self._send(
+            QRCodeIssued(
+                self.bot_id,
+                payload=data.decode(),
+                expires_in=FIRST_QR_SECONDS if index == 0 else NEXT_QR_SECONDS,
+                index=index,
+                at=self._now(),
+            )
+        )
+
+    async def _request_phone_code(self) -> None:
+        client = self._client
+        if client is None or not self._live:
+            return
+        lib = _lib()
+        try:
+            # Only once connected, i.e. from the first QR callback; digits only.
+            code = await asyncio.wait_for(
+                client.PairPhone(
+                    self._pair_phone.lstrip("+"),
+                    show_push_notification=True,
+                    client_name=lib.ClientName.LINUX,
+                ),
+                QUERY_TIMEOUT,
+            )
+        except Exception as exc:
+            reason = "WhatsApp did not answer" if isinstance(exc, TimeoutError) else exc
+            await self._pairing_failed(f"no phone code: {short_reason(reason)}")
+            return
+        self._set_state(
+            BotState.WAITING_FOR_QR, f"enter the code on the phone of {self._pair_phone}"
+        )
+        self._send(PairCodeIssued(self.bot_id, code=code, at=self._now()))
+
+    async def _pairing_failed(self, reason: str) -> None:
+        self._pairing = None
+        await self._shutdown_connection()
+        self._send(PairingFailed(self.bot_id, reason=reason, at=self._now()))
+        self._set_state(
+            BotState.LOGGED_OUT, f"pairing failed: {reason} — run `linda pair {self.bot_id}` again"
+        )
+
+    async def _on_pair_status(self, event: Any) -> None:
+        lib = _lib()
+        if event.Status == lib.proto.PairStatus.SUCCESS:
+            self._pairing = None
+            self._paired = True
+            watchdog, self._watchdog = self._watchdog, None
+            if watchdog is not None:
+                watchdog.cancel()
+            self._send(PairingSucceeded(self.bot_id, jid=lib.Jid2String(event.ID), at=self._now()))
+            self._set_state(BotState.PAIRING, "phone linked, finishing pairing")
+            return
+        reason = short_reason(event.Error or "the phone refused the pairing")
+        self._spawn(self._pairing_failed(reason), "pairing failure")
+
+    async def _on_connected(self, _event: Any) -> None:
+        self._online = True
+        self._paired = True
+        self._backoff.reset()
+        self._secure_session_file()
+        if self._pairing is not None:  # already paired after all: nothing left to pair
+            self._pairing = None
+            watchdog, self._watchdog = self._watchdog, None
+            if watchdog is not None:
+                watchdog.cancel()
+        self._set_state(BotState.ONLINE)
+
+    async def _on_disconnected(self, _event: Any) -> None:
+        self._online = False
+        if self._pairing is not None:
+            # The QR session died with the socket and whatsmeow will not open another:
+            # start a new attempt (fresh codes) after a back-off.
+            delay = self._backoff.next_delay()
+            now = self._now()
+            self._set_state(
+                BotState.RECONNECTING,
+                f"reconnecting in {_seconds(delay)} s: connection lost while pairing",
+                until=now + timedelta(seconds=delay),
+                at=now,
+            )
+            self._halt("restart pairing", resume_in=delay)
+            return
+        self._set_state(BotState.RECONNECTING, "connection lost — reconnecting")
+
+    async def _on_keepalive_timeout(self, event: Any) -> None:
+        if self._state is not BotState.ONLINE:
+            return
+        self._online = False
+        self._set_state(
+            BotState.RECONNECTING,
+            f"connection unstable: {event.ErrorCount} keep-alive ping(s) unanswered",
+        )
+
+    async def _on_keepalive_restored(self, _event: Any) -> None:
+        if self._state is not BotState.RECONNECTING:
+            return
+        self._online = True
+        self._set_state(BotState.ONLINE, "connection restored")
+
+    async def _on_logged_out(self, event: Any) -> None:
+        if self._operator_logout:
+            return
+        name = _enum_name(event, "Reason")
+        reason = _LOGOUT_REASONS.get(name, f"WhatsApp logged this device out ({name or '?'})")
+        self._paired = False  # whatsmeow deletes the device from the session store
+        self._on_whatsapp.clear()
+        self._send(
+            LoggedOut(self.bot_id, reason=reason, on_connect=event.OnConnect, at=self._now())
+        )
+        self._set_state(
+            BotState.LOGGED_OUT, f"{reason} — run `linda pair {self.bot_id}` to pair again"
+        )
+        self._halt("stop after logout")
+
+    async def _on_temporary_ban(self, event: Any) -> None:
+        now = self._now()
+        seconds = max(0, event.Expire)
+        until = now + timedelta(seconds=seconds) if seconds else None
+        name = _enum_name(event, "Code")
+        reason = _BAN_REASONS.get(name, name.replace("_", " ").lower() or "no reason given")
+        code = int(event.Code) if event.HasField("Code") else 0
+        self._send(Banned(self.bot_id, code=code, until=until, reason=reason, at=now))
+        when = f" until {until:%H:%M} UTC" if until else ""
+        self._set_state(
+            BotState.BANNED,
+            f"temporarily banned{when} (code {code}): {reason}",
+            until=until,
+            at=now,
+        )
+        # whatsmeow does not reconnect after a ban; we do, once it has expired.
+        self._halt("stop during ban", resume_in=seconds if seconds else None)
+
+    async def _on_connect_failure(self, event: Any) -> None:
+        name = _enum_name(event, "Reason")
+        if name == "CLIENT_OUTDATED":
+            await self._on_client_outdated(event)
+            return
+        what = event.Message or _LOGOUT_REASONS.get(name, name or "unknown")
+        # whatsmeow sends this event for failures it does not retry: we do.
+        delay = self._backoff.next_delay()
+        now = self._now()
+        self._set_state(
+            BotState.RECONNECTING,
+            f"reconnecting in {_seconds(delay)} s: WhatsApp refused the connection ({what})",
+            until=now + timedelta(seconds=delay),
+            at=now,
+        )
+        self._halt("retry after connect failure", resume_in=delay)
+
+    async def _on_client_outdated(self, _event: Any) -> None:
+        self._set_state(BotState.ERROR, _UPDATE_NEONIZE)
+        self._halt("stop: client outdated")
+
+    async def _on_stream_replaced(self, _event: Any) -> None:
+        self._set_state(
+            BotState.ERROR,
+            "another connection took over this session — make sure no other program uses "
+            f"{self.session_path.name}",
+        )
+        self._halt("stop: stream replaced")
+
+    async def _on_message(self, event: Any) -> None:
+        info = event.Info
+        source = info.MessageSource
+        if source.Chat.Server in ("broadcast", "newsletter"):
+            return  # status updates and channels are not conversations
+        if event.IsEdit:
+            self._log.debug("skipping an edit of message %s", info.ID)
+            return
+        text = _message_text(event.Message)
+        if not text:
+            self._log.debug("skipping message %s with nothing to read", info.ID)
+            return
+        peer = _peer_of(source)
+        if peer is None:
+            self._log.warning(
+                "message %s in %s comes from a hidden number; it cannot be tied to a contact",
+                info.ID,
+                _lib().Jid2String(source.Chat),
+            )
+            return
+        now = self._now()
+        self._send(
+            InboundMessage(
+                self.bot_id,
+                peer=peer,
+                chat=_lib().Jid2String(source.Chat),
+                text=text,
+                wa_id=info.ID,
+                timestamp=_from_unix(info.Timestamp, now),
+                from_me=source.IsFromMe,
+                is_group=source.IsGroup,
+                at=now,
+            )
+        )
+
+    async def _on_receipt(self, event: Any) -> None:
+        source = event.MessageSource
+        if source.IsFromMe:
+            # Our own devices reporting what *we* read or played (neonize even encodes
+            # "played-self" as SERVER_ERROR): not about messages we sent.
+            return
+        receipt = _lib().proto.Receipt
+        status = {
+            receipt.DELIVERED: MessageStatus.DELIVERED,
+            receipt.READ: MessageStatus.READ,
+            receipt.PLAYED: MessageStatus.READ,
+            receipt.SERVER_ERROR: MessageStatus.FAILED,
+        }.get(event.Type)
+        if status is None or not event.MessageIDs:
+            return
+        self._send(
+            ReceiptReceived(
+                self.bot_id,
+                wa_ids=tuple(event.MessageIDs),
+                status=status,
+                peer=_peer_of(source),
+                at=self._now(),
+            )
+        )
