@@ -21,6 +21,7 @@ import click
 from linda_tui import __version__
 from linda_tui.cli.config_cmd import config
 from linda_tui.cli.context import LindaContext
+from linda_tui.cli.doctor_cmd import doctor_cmd
 from linda_tui.cli.errors import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -29,6 +30,7 @@ from linda_tui.cli.errors import (
     CommandError,
     one_line,
 )
+from linda_tui.cli.fleet_cmds import COMMANDS as FLEET_COMMANDS
 from linda_tui.config import DEFAULT_CONFIG_PATH, ConfigError, Runtime
 from linda_tui.logsetup import configure_logging, current_log_file, redact
 
@@ -170,6 +172,8 @@ def linda(ctx: click.Context, config_path: Path, data_dir: Path | None, demo: bo
 # The subcommands. Each lives in its own module; import it above and list it here.
 COMMANDS: list[click.Command] = [
     config,
+    *FLEET_COMMANDS,
+    doctor_cmd,
 ]
 
 for _command in COMMANDS:

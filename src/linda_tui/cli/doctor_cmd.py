@@ -1,0 +1,57 @@
+"""`linda doctor`: a checklist of the whole setup, with the fix for each failure."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import click
+
+from linda_tui.cli.context import LindaContext, pass_linda
+from linda_tui.cli.errors import EXIT_FAILURE, CommandError
+from linda_tui.config import Runtime
+from linda_tui.doctor import Outcome, run_checks
+
+MARK = {Outcome.PASS: "✔ PASS", Outcome.FAIL: "✘ FAIL", Outcome.SKIP: "- SKIP"}
+
+
+def _paired(runtime: Runtime) -> dict[str, bool]:
+    """Which enabled bots have a session, read without connecting anything."""
+    from linda_tui.fleet.assembly import build_fleet
+
+    setup = build_fleet(
+        runtime.fleet,
+        store_url=runtime.store_url,
+        sessions_dir=runtime.sessions_dir,
+        data_dir=runtime.data_dir,
+        demo=runtime.demo,
+    )
+    return {bot_id: setup.fleet.account(bot_id).is_paired for bot_id in setup.fleet.bot_ids}
+
+
+@click.command("doctor")
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+@pass_linda
+def doctor_cmd(ctx: LindaContext, as_json: bool) -> None:
+    """Check configuration, sessions, pairing, store, Google credentials and WhatsApp.
+
+    Exits 0 only when every check passes.
+    """
+    checks = asyncio.run(run_checks(ctx.runtime, _paired))
+    if as_json:
+        click.echo(json.dumps([c.to_dict() for c in checks], indent=2))
+    else:
+        for check in checks:
+            click.echo(f"{MARK[check.outcome]}  {check.name}: {check.detail}")
+            if check.fix:
+                click.echo(f"          fix: {check.fix}")
+    failed = [c for c in checks if c.outcome is Outcome.FAIL]
+    if failed:
+        if not as_json:
+            click.echo(f"\n{len(failed)} of {len(checks)} checks failed.")
+        raise CommandError(
+            f"doctor found {len(failed)} problem(s): {', '.join(c.name for c in failed)}",
+            exit_code=EXIT_FAILURE,
+        )
+    if not as_json:
+        click.echo(f"\nAll {len(checks)} checks passed.")

@@ -1,0 +1,429 @@
+"""Fleet commands: `linda status`, `send`, `pair`, `logout`.
+
+Each starts the fleet (real neonize clients, or the simulated network with --demo),
+does one job, and stops every client before returning. The Go library's direct
+writes to the terminal are sent to the log file for the whole run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import shutil
+import sys
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING, TypeVar
+
+import click
+
+from linda_tui.cli.context import pass_runtime
+from linda_tui.cli.errors import EXIT_INTERRUPTED, CommandError, one_line
+from linda_tui.config import Runtime
+from linda_tui.fleet.events import AccountEventForwarded, FleetEvent
+from linda_tui.fleet.lock import AlreadyRunningError
+from linda_tui.fleet.manager import ALL, AUTO, Fleet, FleetCommandError, SendResult
+from linda_tui.fleet.status import BotStatus, describe_duration
+from linda_tui.models import BotState
+from linda_tui.phones import InvalidPhoneError, to_e164
+from linda_tui.whatsapp.account import (
+    PairCodeIssued,
+    PairingFailed,
+    PairingSucceeded,
+    PairingTimedOut,
+    PairMethod,
+    QRCodeIssued,
+)
+from linda_tui.whatsapp.qr_render import ansi_qr, draw_qr, too_small_message
+
+if TYPE_CHECKING:
+    from linda_tui.fleet.assembly import FleetSetup
+
+T = TypeVar("T")
+
+# How each state reads in plain text (the console uses the same words).
+STATE_SYMBOL = {
+    BotState.ONLINE: "●",
+    BotState.CONNECTING: "◌",
+    BotState.RECONNECTING: "↻",
+    BotState.WAITING_FOR_QR: "▣",
+    BotState.PAIRING: "▣",
+    BotState.LOGGED_OUT: "○",
+    BotState.BANNED: "⊘",
+    BotState.ERROR: "✖",
+    BotState.STOPPED: "■",
+}
+
+
+@contextlib.contextmanager
+def native_output_to_log(runtime: Runtime) -> Iterator[None]:
+    """Real neonize clients write to fds 1 and 2 directly: send that to the log file."""
+    if runtime.demo:
+        yield
+        return
+    from linda_tui.whatsapp.stdio_redirect import redirect_native_stdio
+
+    with redirect_native_stdio(runtime.log_file):
+        yield
+
+
+def run_fleet(
+    runtime: Runtime,
+    body: Callable[[FleetSetup], Awaitable[T]],
+    *,
+    only_bot: str | None = None,
+) -> T:
+    """Build and open the fleet, run body, and always close the fleet. Maps the
+    failures an operator can act on to one-line CommandErrors."""
+    runtime.prepare_folders()
+    config = runtime.fleet
+    if only_bot is not None:
+        bot = config.bot(only_bot)
+        if bot is None or not bot.enabled:
+            known = ", ".join(b.id for b in config.enabled_bots) or "none"
+            raise CommandError(f"no enabled bot with id {only_bot!r} — known bots: {known}")
+        config = config.model_copy(update={"bots": [bot]})
+
+    from linda_tui.fleet.assembly import build_fleet
+    from linda_tui.store.base import StoreError
+
+    async def main() -> T:
+        if not runtime.demo:
+            from linda_tui.whatsapp.neonize_account import size_default_executor
+
+            size_default_executor(asyncio.get_running_loop(), len(config.enabled_bots))
+        setup = build_fleet(
+            config,
+            store_url=runtime.store_url,
+            sessions_dir=runtime.sessions_dir,
+            data_dir=runtime.data_dir,
+            demo=runtime.demo,
+            timezone=runtime.timezone,
+        )
+        try:
+            await setup.open()
+        except AlreadyRunningError as exc:
+            raise CommandError(str(exc)) from None
+        except StoreError as exc:
+            raise CommandError(one_line(str(exc))) from None
+        try:
+            return await body(setup)
+        except FleetCommandError as exc:
+            raise CommandError(one_line(str(exc))) from None
+        finally:
+            await setup.close()
+
+    try:
+        with native_output_to_log(runtime):
+            return asyncio.run(main())
+    except KeyboardInterrupt:
+        raise CommandError("interrupted", exit_code=EXIT_INTERRUPTED) from None
+
+
+# --- status ------------------------------------------------------------------------
+
+
+def status_table(statuses: list[BotStatus], fleet: Fleet) -> str:
+    """The plain-text table `linda status` prints."""
+    now = fleet.clock.now()
+    headers = [
+        "BOT",
+        "NAME",
+        "PHONE",
+        "ROLE",
+        "STATE",
+        "FOR",
+        "SENT",
+        "RECV",
+        "LAST ERROR / DETAIL",
+    ]
+    rows = [
+        [
+            s.id,
+            s.bot.name,
+            s.bot.phone,
+            str(s.bot.role),
+            f"{STATE_SYMBOL.get(s.state, '?')} {s.state}",
+            describe_duration(s.seconds_in_state(now)),
+            str(s.sent_today),
+            str(s.received_today),
+            s.last_error or s.detail or "-",
+        ]
+        for s in statuses
+    ]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers[:-1])]
+    lines = []
+    for row in [headers, *rows]:
+        cells = [c.ljust(w) for c, w in zip(row[:-1], widths, strict=True)]
+        lines.append("  ".join([*cells, row[-1]]))
+    stats = fleet.stats()
+    health = stats.primary
+    primary = (
+        f"primary {health.bot_id}: {health.detail}" if health and health.bot_id else "no primary"
+    )
+    lines.append(f"\n{stats.online}/{stats.total} online · {primary}")
+    return "\n".join(lines)
+
+
+@click.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of bots.")
+@click.option(
+    "--wait",
+    type=click.FloatRange(0, 600),
+    default=15.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to let the fleet settle before printing.",
+)
+@pass_runtime
+def status_cmd(runtime: Runtime, as_json: bool, wait: float) -> None:
+    """Start the fleet and print a row per bot."""
+
+    async def body(setup: FleetSetup) -> str:
+        fleet = setup.fleet
+        await fleet.wait_settled(wait)
+        if as_json:
+            return json.dumps([s.to_dict(fleet.clock.now()) for s in fleet.statuses()], indent=2)
+        return status_table(fleet.statuses(), fleet)
+
+    click.echo(run_fleet(runtime, body))
+
+
+# --- send --------------------------------------------------------------------------
+
+
+@click.command("send")
+@click.option("--to", "to", required=True, metavar="PHONE", help="Recipient, e.g. +971501234567.")
+@click.option(
+    "--bot",
+    default=AUTO,
+    show_default=True,
+    metavar="ID|auto|all",
+    help="Send from this bot, route automatically, or from every online bot.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option(
+    "--wait",
+    type=click.FloatRange(0, 600),
+    default=20.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for the bot(s) to come online.",
+)
+@click.argument("text")
+@pass_runtime
+def send_cmd(runtime: Runtime, to: str, bot: str, as_json: bool, wait: float, text: str) -> None:
+    """Send TEXT to a phone number and print the message id(s)."""
+    # Refuse bad input before connecting anything.
+    try:
+        Fleet.check_text(text)
+        phone = to_e164(to, runtime.fleet.default_region)
+    except (FleetCommandError, InvalidPhoneError) as exc:
+        raise CommandError(str(exc)) from None
+    if bot not in (AUTO, ALL):
+        target = runtime.fleet.bot(bot)
+        if target is None or not target.enabled:
+            known = ", ".join(b.id for b in runtime.fleet.enabled_bots) or "none"
+            raise CommandError(f"no enabled bot with id {bot!r} — known bots: {known}")
+
+    async def body(setup: FleetSetup) -> list[SendResult]:
+        fleet = setup.fleet
+        await _wait_for_sender(fleet, bot, wait)
+        return await fleet.send(phone, text, bot=bot)
+
+    results = run_fleet(runtime, body)
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {"bot": r.bot_id, "to": r.to, "ok": r.ok, "id": r.wa_id, "error": r.error}
+                    for r in results
+                ],
+                indent=2,
+            )
+        )
+    else:
+        for r in results:
+            if r.ok:
+                click.echo(f"sent {r.wa_id} from {r.bot_id} to {r.to}")
+            else:
+                click.echo(f"failed from {r.bot_id} to {r.to}: {r.error}", err=True)
+    failed = [r for r in results if not r.ok]
+    if failed:
+        raise CommandError(
+            f"{len(failed)} of {len(results)} sends failed: {one_line(failed[0].error or '')}"
+        )
+
+
+async def _wait_for_sender(fleet: Fleet, bot: str, wait: float) -> None:
+    """Wait until the chosen bot (or, for auto/all, the fleet) is ready to send."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while loop.time() < deadline:
+        if bot in (AUTO, ALL):
+            settled = not any(
+                s.state in (BotState.CONNECTING, BotState.STOPPED) for s in fleet.statuses()
+            )
+            if settled and (fleet.active_bots() or bot == ALL):
+                return
+            if settled and not any(s.state is BotState.RECONNECTING for s in fleet.statuses()):
+                return
+        elif fleet.status(bot).state not in (
+            BotState.CONNECTING,
+            BotState.STOPPED,
+            BotState.RECONNECTING,
+        ):
+            return
+        await asyncio.sleep(0.05)
+
+
+# --- pair ---------------------------------------------------------------------------
+
+
+@click.command("pair")
+@click.argument("bot_id")
+@click.option("--phone-code", is_flag=True, help="Pair with an 8-character code instead of a QR.")
+@click.option(
+    "--phone",
+    metavar="PHONE",
+    default=None,
+    help="With --phone-code: the phone that pairs (default: the bot's own number).",
+)
+@pass_runtime
+def pair_cmd(runtime: Runtime, bot_id: str, phone_code: bool, phone: str | None) -> None:
+    """Link BOT_ID to its phone: draw a QR code to scan, or print a phone code."""
+    if phone is not None:
+        try:
+            phone = to_e164(phone, runtime.fleet.default_region)
+        except InvalidPhoneError as exc:
+            raise CommandError(str(exc)) from None
+    method = PairMethod.PHONE_CODE if phone_code else PairMethod.QR
+
+    async def body(setup: FleetSetup) -> str:
+        fleet = setup.fleet
+        account = fleet.account(bot_id)
+        if account.is_paired:
+            raise CommandError(
+                f"bot {bot_id} is already paired — run `linda logout {bot_id}` first to pair again"
+            )
+        outcome: asyncio.Future[FleetEvent] = asyncio.get_running_loop().create_future()
+
+        def on_event(event: FleetEvent) -> None:
+            if not isinstance(event, AccountEventForwarded):
+                return
+            inner = event.event
+            if isinstance(inner, QRCodeIssued):
+                _show_qr(inner, runtime.demo)
+            elif isinstance(inner, PairCodeIssued):
+                _show_pair_code(inner.code, runtime.demo)
+            elif (
+                isinstance(inner, PairingSucceeded | PairingTimedOut | PairingFailed)
+                and not outcome.done()
+            ):
+                outcome.set_result(inner)
+
+        fleet.subscribe(on_event)
+        await fleet.pair(bot_id, method, phone)
+        if runtime.demo and setup.network is not None:
+            await _demo_phone(setup, bot_id, method)
+        try:
+            result = await outcome
+        except asyncio.CancelledError:
+            await fleet.cancel_pairing(bot_id)
+            raise
+        if isinstance(result, PairingSucceeded):
+            await fleet.wait_settled(5)
+            return f"paired {bot_id} ({result.jid})"
+        if isinstance(result, PairingTimedOut):
+            raise CommandError(f"pairing {bot_id} timed out — run `linda pair {bot_id}` again")
+        raise CommandError(f"pairing {bot_id} failed: {one_line(result.reason)}")  # type: ignore[attr-defined]
+
+    sys.stdout.write(run_fleet(runtime, body, only_bot=bot_id) + "\n")
+
+
+def _show_qr(event: QRCodeIssued, demo: bool) -> None:
+    drawing = draw_qr(event.payload)
+    size = shutil.get_terminal_size((80, 24))
+    header = (
+        f"Scan with WhatsApp on the phone: Settings > Linked devices > Link a device "
+        f"(code {event.index + 1}, valid {int(event.expires_in)} s)"
+    )
+    hint = "demo: press Enter and the simulated phone scans the code" if demo else "Ctrl+C to stop"
+    problem = too_small_message(drawing, size.columns, size.lines, reserved_rows=3)
+    out = sys.stdout
+    if sys.stdout.isatty():
+        out.write("\x1b[H\x1b[2J")
+    if problem:
+        out.write(f"{header}\n{problem}: linda pair {event.bot_id} --phone-code\n{hint}\n")
+    else:
+        out.write(f"{header}\n{ansi_qr(drawing)}\n{hint}\n")
+    out.flush()
+
+
+def _show_pair_code(code: str, demo: bool) -> None:
+    shown = f"{code[:4]}-{code[4:]}" if len(code) == 8 else code
+    hint = "demo: press Enter and the simulated phone enters the code" if demo else "Ctrl+C to stop"
+    sys.stdout.write(
+        f"On the phone: WhatsApp > Settings > Linked devices > Link a device > "
+        f"Link with phone number instead, then type:\n\n    {shown}\n\n{hint}\n"
+    )
+    sys.stdout.flush()
+
+
+async def _demo_phone(setup: FleetSetup, bot_id: str, method: PairMethod) -> None:
+    """Under --demo, Enter on the terminal plays the phone scanning the code.
+
+    stdin is read on a daemon thread: a thread of the loop's executor blocked in
+    readline() would keep asyncio.run() from returning after pairing ends.
+    """
+    loop = asyncio.get_running_loop()
+    network = setup.network
+    act = network.scan if method is PairMethod.QR else network.enter_pair_code  # type: ignore[attr-defined]
+
+    def read_lines() -> None:
+        for _line in sys.stdin:
+            try:
+                loop.call_soon_threadsafe(act, bot_id)
+            except RuntimeError:  # the loop has closed: pairing is over
+                return
+
+    threading.Thread(target=read_lines, name="linda-demo-phone", daemon=True).start()
+
+
+# --- logout -------------------------------------------------------------------------
+
+
+@click.command("logout")
+@click.argument("bot_id")
+@click.option(
+    "--wait",
+    type=click.FloatRange(0, 600),
+    default=20.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for the bot to connect so it can unlink.",
+)
+@pass_runtime
+def logout_cmd(runtime: Runtime, bot_id: str, wait: float) -> None:
+    """Unlink BOT_ID from its phone and delete its session."""
+
+    async def body(setup: FleetSetup) -> str:
+        fleet = setup.fleet
+        if not fleet.account(bot_id).is_paired:
+            raise CommandError(f"bot {bot_id} is not paired — nothing to log out")
+        await _wait_for_sender(fleet, bot_id, wait)
+        status = fleet.status(bot_id)
+        if status.state is not BotState.ONLINE:
+            raise CommandError(
+                f"bot {bot_id} could not reach WhatsApp ({status.state}: {status.detail or 'no detail'}) "
+                "— the device is still linked; try again when online, or remove it on the phone "
+                f"(Linked devices) and delete {runtime.session_path(bot_id)}"
+            )
+        await fleet.logout(bot_id)
+        return f"logged out {bot_id}"
+
+    click.echo(run_fleet(runtime, body, only_bot=bot_id))
+
+
+COMMANDS = [status_cmd, send_cmd, pair_cmd, logout_cmd]

@@ -1,0 +1,272 @@
+"""`linda doctor`: check the whole setup and say how to fix each thing that fails.
+
+The original system's verification script, done properly: configuration, the
+sessions folder's permissions, which bots are paired, the store and its schema,
+Google credentials, and whether WhatsApp's servers can be reached at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from linda_tui.config import ConfigError, Runtime
+
+WHATSAPP_HOST = ("web.whatsapp.com", 443)
+CONTACTS_SCOPE = "https://www.googleapis.com/auth/contacts"
+
+
+class Outcome(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    outcome: Outcome
+    detail: str
+    fix: str | None = None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+
+def _pass(name: str, detail: str) -> Check:
+    return Check(name, Outcome.PASS, detail)
+
+
+def _fail(name: str, detail: str, fix: str) -> Check:
+    return Check(name, Outcome.FAIL, detail, fix)
+
+
+def check_configuration(load: Callable[[], Runtime]) -> tuple[Check, Runtime | None]:
+    try:
+        runtime = load()
+    except ConfigError as exc:
+        problems = exc.problems
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        return _fail(
+            "configuration",
+            f"{problems[0]}{more}",
+            "fix bots.yaml / .env as the line says; `linda config check` lists every problem",
+        ), None
+    fleet = runtime.fleet
+    source = "built-in demo fleet" if runtime.demo else str(runtime.config_path)
+    primary = fleet.primary.id if fleet.primary else "none"
+    return _pass(
+        "configuration",
+        f"{len(fleet.enabled_bots)} enabled bots, primary {primary} ({source})",
+    ), runtime
+
+
+def check_sessions_folder(runtime: Runtime) -> Check:
+    name = "sessions folder"
+    folder = runtime.sessions_dir
+    if not folder.exists():
+        return _fail(
+            name,
+            f"{folder} does not exist",
+            "run `linda status` once (it creates it 0700), or mkdir -m 700 it",
+        )
+    info = folder.stat()
+    if not stat.S_ISDIR(info.st_mode):
+        return _fail(
+            name, f"{folder} is not a folder", "remove it or point LINDA_SESSIONS_DIR elsewhere"
+        )
+    problems: list[str] = []
+    fixes: list[str] = []
+    if info.st_mode & 0o077:
+        problems.append(f"{folder} is mode {stat.S_IMODE(info.st_mode):04o}")
+        fixes.append(f"chmod 700 {folder}")
+    if info.st_uid != os.geteuid():
+        problems.append(f"{folder} belongs to uid {info.st_uid}, not you ({os.geteuid()})")
+        fixes.append(f"chown -R {os.geteuid()} {folder}")
+    loose = [p.name for p in sorted(folder.iterdir()) if p.is_file() and p.stat().st_mode & 0o077]
+    if loose:
+        problems.append(f"session files readable by others: {', '.join(loose)}")
+        fixes.append(f"chmod 600 {folder}/*")
+    if problems:
+        return _fail(
+            name,
+            "; ".join(problems) + " (a session file is as good as the account)",
+            "; ".join(fixes),
+        )
+    return _pass(name, f"{folder} is owner-only (0700, files 0600)")
+
+
+def check_pairing(runtime: Runtime, paired: dict[str, bool]) -> Check:
+    name = "paired bots"
+    missing = [bot for bot, ok in paired.items() if not ok]
+    if missing:
+        return _fail(
+            name,
+            f"{len(paired) - len(missing)}/{len(paired)} paired; not paired: {', '.join(missing)}",
+            " ; ".join(f"linda pair {b}" for b in missing),
+        )
+    return _pass(name, f"all {len(paired)} enabled bots have a session")
+
+
+async def check_store(runtime: Runtime) -> Check:
+    from linda_tui.store import open_store
+    from linda_tui.store.base import StoreError
+
+    name = "store"
+    where = runtime.store_url if runtime.store_is_mongodb else str(runtime.sqlite_path)
+    if runtime.store_is_mongodb:
+        where = where.split("@")[-1]  # never print credentials
+    try:
+        store = open_store(runtime.store_url)
+        await asyncio.wait_for(store.open(), timeout=15)
+        try:
+            version = await store.schema_version()
+        finally:
+            await store.close()
+    except StoreError as exc:
+        return _fail(
+            name, " ".join(str(exc).split()), "see the message; LINDA_STORE_URL chooses the store"
+        )
+    except (TimeoutError, OSError) as exc:
+        return _fail(
+            name,
+            f"{where}: {exc or 'timed out'}",
+            "check LINDA_STORE_URL and that the database is up",
+        )
+    return _pass(name, f"{where} reachable, schema version {version}")
+
+
+def check_google(runtime: Runtime) -> Check:
+    name = "Google credentials"
+    settings = runtime.settings
+    if runtime.demo:
+        return Check(name, Outcome.SKIP, "not needed for the demo")
+    path = settings.google_credentials
+    if path is None:
+        return _fail(
+            name,
+            "not configured",
+            "set LINDA_GOOGLE_CREDENTIALS to a service-account key (Workspace) or an OAuth client file (Gmail)",
+        )
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return _fail(
+            name,
+            f"{path} does not exist",
+            "download the key from Google Cloud console and fix LINDA_GOOGLE_CREDENTIALS",
+        )
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return _fail(
+            name,
+            f"{path} is not a JSON key file ({type(exc).__name__})",
+            "download the key again from Google Cloud console",
+        )
+    if not isinstance(data, dict):
+        return _fail(
+            name,
+            f"{path} is not a Google credentials file",
+            "download the key again from Google Cloud console",
+        )
+    if data.get("type") == "service_account":
+        from google.oauth2 import service_account
+
+        try:
+            service_account.Credentials.from_service_account_info(
+                data, scopes=[CONTACTS_SCOPE], subject=settings.google_subject
+            )
+        except (ValueError, KeyError) as exc:
+            return _fail(
+                name,
+                f"{path}: service-account key does not load ({exc})",
+                "create a new key for the service account",
+            )
+        if not settings.google_subject:
+            return _fail(
+                name,
+                f"{path}: service account loads, but no user to act for",
+                "set LINDA_GOOGLE_SUBJECT to the Workspace user whose contacts to sync (domain-wide delegation)",
+            )
+        return _pass(
+            name,
+            f"service account {data.get('client_email', '?')} acting for {settings.google_subject}",
+        )
+    if "installed" in data or "web" in data:
+        token = settings.google_token
+        if token is None or not Path(token).exists():
+            return _fail(
+                name,
+                f"{path}: OAuth client found but no stored token",
+                "set LINDA_GOOGLE_TOKEN to the token file made when you signed in",
+            )
+        from google.oauth2.credentials import Credentials
+
+        try:
+            Credentials.from_authorized_user_file(str(token), scopes=[CONTACTS_SCOPE])
+        except (ValueError, KeyError, OSError, json.JSONDecodeError) as exc:
+            return _fail(
+                name,
+                f"{token}: token does not load ({type(exc).__name__})",
+                "sign in again to make a new token file",
+            )
+        return _pass(name, f"OAuth client with stored token {token}")
+    return _fail(
+        name,
+        f"{path} is neither a service-account key nor an OAuth client file",
+        "download the right JSON from Google Cloud console",
+    )
+
+
+async def check_whatsapp_reachable(runtime: Runtime, timeout: float = 5.0) -> Check:
+    name = "WhatsApp reachable"
+    if runtime.demo:
+        return _pass(name, "simulated network (demo)")
+    host, port = WHATSAPP_HOST
+    try:
+        _reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+    except (OSError, TimeoutError) as exc:
+        reason = " ".join(str(exc).split()) or "timed out"
+        return _fail(
+            name,
+            f"cannot reach {host}:{port} ({reason})",
+            "this server needs outbound HTTPS to WhatsApp: check DNS, firewall and proxy",
+        )
+    writer.close()
+    return _pass(name, f"{host}:{port} answers")
+
+
+def check_log_file(runtime: Runtime) -> Check:
+    name = "log file"
+    path = runtime.log_file
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        return _fail(name, f"{path}: {exc.strerror}", "set LINDA_LOG_FILE to a writable path")
+    return _pass(name, f"{path} writable")
+
+
+async def run_checks(
+    load: Callable[[], Runtime], paired: Callable[[Runtime], dict[str, bool]]
+) -> list[Check]:
+    """Every check, in order. ``load`` resolves the configuration; ``paired`` says which
+    enabled bots have a session."""
+    config_check, runtime = check_configuration(load)
+    checks = [config_check]
+    if runtime is None:
+        return checks
+    checks.append(check_log_file(runtime))
+    checks.append(check_sessions_folder(runtime))
+    checks.append(check_pairing(runtime, paired(runtime)))
+    checks.append(await check_store(runtime))
+    checks.append(check_google(runtime))
+    checks.append(await check_whatsapp_reachable(runtime))
+    return checks
