@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -117,6 +118,7 @@ class LindaApp(App[int]):
         self.activity = ActivityHistory()
         self.sync_status = SYNC_NOT_CONFIGURED
         self.fleet_ready = False
+        self.exit_reason: str | None = None  # why the app left on its own, for the CLI
         # Signals the panes subscribe to (each pane may be created late, or never).
         self.bots_changed: Signal[frozenset[str]] = Signal(self, "bots-changed")
         self.message_updates: Signal[models.Message] = Signal(self, "message-updates")
@@ -152,7 +154,9 @@ class LindaApp(App[int]):
     def on_fleet_open_failed(self, message: FleetOpenFailed) -> None:
         # Nothing works without the fleet (store unreachable, another Linda running):
         # leave with the reason, like a command would.
-        self.exit(1, message=f"linda: {message.reason}")
+        # run_console prints it once the terminal is restored, as one plain line.
+        self.exit_reason = message.reason
+        self.exit(0, return_code=1)
 
     # --- fleet events -> messages (called on the loop's thread) ---------------------------
     def _on_fleet_event(self, event: FleetEvent) -> None:
@@ -410,5 +414,7 @@ def run_console(runtime: Runtime) -> int:
         clock=clock,
     )
     app = create_app(setup, clock=clock, demo=runtime.demo, timezone=runtime.timezone)
-    result = app.run()
-    return app.return_code if app.return_code is not None else (result or 0)
+    app.run()
+    if app.exit_reason:
+        sys.stderr.write(f"linda: {app.exit_reason}\n")
+    return app.return_code or 0

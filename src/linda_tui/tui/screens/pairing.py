@@ -15,6 +15,7 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from linda_tui.models import BotState
 from linda_tui.tui.widgets.qr_view import QRView
 from linda_tui.whatsapp.account import (
     AccountEvent,
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 SIDE_COLUMNS = 34
 FOOTER_ROWS = 1
 STACKED_ROWS = 4
+
+PAIRING_STATES = frozenset({BotState.WAITING_FOR_QR, BotState.PAIRING})
 
 QR_STEPS = (
     "On the phone, open WhatsApp › Settings › Linked devices › Link a device, "
@@ -68,6 +71,7 @@ class PairingScreen(ModalScreen[bool]):
         self._qr_index = 0
         self._expires_at: float | None = None
         self._failure: str | None = None
+        self._expect_cancel = False
 
     @property
     def linda(self) -> LindaApp:
@@ -106,6 +110,8 @@ class PairingScreen(ModalScreen[bool]):
         fleet = self.linda.fleet
         try:
             if restart:
+                # Cancelling a live pairing reports a failure: that one is ours, not news.
+                self._expect_cancel = fleet.status(self.bot_id).state in PAIRING_STATES
                 await fleet.cancel_pairing(self.bot_id)
             await fleet.pair(self.bot_id, method)
         except Exception as exc:
@@ -115,12 +121,14 @@ class PairingScreen(ModalScreen[bool]):
         if event.bot_id != self.bot_id:
             return
         if isinstance(event, QRCodeIssued) and self.method is PairMethod.QR:
+            self._expect_cancel = False  # the new attempt is under way
             self._drawing = draw_qr(event.payload)
             self._qr_index = event.index
             self._expires_at = self.linda.clock.monotonic() + event.expires_in
             self.phase = "showing"
             self._redraw()
         elif isinstance(event, PairCodeIssued) and self.method is PairMethod.PHONE_CODE:
+            self._expect_cancel = False
             self._code = event.code
             self.phase = "showing"
             self._redraw()
@@ -131,6 +139,10 @@ class PairingScreen(ModalScreen[bool]):
             self.phase = "timed-out"
             self._redraw()
         elif isinstance(event, PairingFailed):
+            if self._expect_cancel and self.phase == "starting":
+                # The failure of the attempt we cancelled to switch or retry.
+                self._expect_cancel = False
+                return
             self._fail(event.reason)
 
     def _fail(self, reason: str) -> None:
@@ -231,6 +243,7 @@ class PairingScreen(ModalScreen[bool]):
                 code.update(_big_code(self._code))
                 code.display = True
         self.set_class(layout == "stacked", "-stacked")
+        self.set_class(not (qr.display or code.display or too_small.display), "-text-only")
         self._show_status()
         self._show_countdown()
 

@@ -1,0 +1,75 @@
+"""Activity: inbound messages notify and are logged; the log filters by bot."""
+
+from __future__ import annotations
+
+from textual.widgets import RichLog, Select
+
+from linda_tui.tui.screens.activity import ActivityScreen
+
+from .conftest import MakeApp
+from .screen_probe import screen_text, wait_for_text, wait_until
+
+
+def _log_lines(screen: ActivityScreen) -> list[str]:
+    return [strip.text for strip in screen.query_one(RichLog).lines]
+
+
+async def test_an_inbound_message_notifies_and_is_logged(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        app.setup.network.inject_inbound("demo-support", "+971501234567", "Is the flat free?")
+        await wait_until(
+            pilot,
+            lambda: any(n.message == "Is the flat free?" for n in app._notifications),
+            "the notification",
+        )
+        note = next(n for n in app._notifications if n.message == "Is the flat free?")
+        assert note.title == "+971501234567 → demo-support"
+        await pilot.press("5")
+        await wait_until(pilot, lambda: isinstance(app.screen, ActivityScreen), "Activity")
+        screen = await wait_for_text(pilot, "+971501234567: Is the flat free?")
+        assert "← demo-support" in screen
+        # The dashboard counted it.
+        assert app.fleet.status("demo-support").received_today == 1
+
+
+async def test_the_log_filters_by_bot_and_keeps_following(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        await pilot.press("5")
+        await wait_until(pilot, lambda: isinstance(app.screen, ActivityScreen), "Activity")
+        screen: ActivityScreen = app.screen  # type: ignore[assignment]
+        # History from before the pane was opened is there.
+        assert any("demo-main" in line and "online" in line for line in _log_lines(screen))
+        assert any("demo-sales" in line for line in _log_lines(screen))
+
+        screen.query_one("#activity-filter", Select).value = "demo-main"
+        await pilot.pause(0.1)
+        lines = _log_lines(screen)
+        assert lines and not any("demo-sales" in line or "demo-support" in line for line in lines)
+
+        app.setup.network.inject_inbound("demo-support", "+971501234567", "for support")
+        app.setup.network.inject_inbound("demo-main", "+971501234568", "for main")
+        await wait_until(
+            pilot, lambda: any("for main" in line for line in _log_lines(screen)), "main's message"
+        )
+        assert not any("for support" in line for line in _log_lines(screen))
+
+        screen.query_one("#activity-filter", Select).value = "*"
+        await pilot.pause(0.1)
+        assert any("for support" in line for line in _log_lines(screen))
+        assert "all bots" in screen_text(app)
+
+
+async def test_an_opt_out_reply_is_logged(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        app.setup.network.inject_inbound("demo-main", "+971501234567", "STOP")
+        await wait_until(
+            pilot,
+            lambda: any("+971501234567 opted out" in e.text for e in app.activity),
+            "the opt-out",
+        )

@@ -1,0 +1,88 @@
+"""The app as a whole: panes by number key and command palette, a fleet that cannot
+start, and quitting that stops every client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from linda_tui.fleet.lock import InstanceLock
+from linda_tui.models import BotState
+from linda_tui.tui.screens.activity import ActivityScreen
+from linda_tui.tui.screens.compose import ComposeScreen
+from linda_tui.tui.screens.dashboard import DashboardScreen
+from linda_tui.tui.screens.placeholders import BroadcastsScreen, ContactsScreen
+
+from .conftest import MakeApp
+from .screen_probe import screen_text, wait_for_text, wait_until
+
+
+async def test_number_keys_switch_panes(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        for key, pane in [
+            ("2", ComposeScreen),
+            ("3", BroadcastsScreen),
+            ("4", ContactsScreen),
+            ("5", ActivityScreen),
+            ("1", DashboardScreen),
+        ]:
+            await pilot.press(key)
+            await wait_until(pilot, lambda pane=pane: isinstance(app.screen, pane), pane.__name__)
+            assert f"[{key} " in screen_text(app)  # the mode bar marks where you are
+
+
+async def test_panes_still_to_come_say_so_without_fake_data(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        screen = await wait_for_text(pilot, "Broadcasts")
+        assert "Not available yet" in screen
+        await pilot.press("4")
+        screen = await wait_for_text(pilot, "Contacts")
+        assert "Not available yet" in screen
+
+
+async def test_the_command_palette_reaches_panes_and_bot_actions(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        await pilot.press("ctrl+p")
+        await pilot.press(*"send from demo support")
+        await wait_for_text(pilot, "Send from Demo support (demo-support)")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen), "Compose")
+        assert str(app.screen.query_one("#from").value) == "demo-support"
+
+
+async def test_quit_stops_every_client_and_releases_the_lock(
+    make_app: MakeApp, tmp_path: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        network = app.setup.network
+        await pilot.press("q")
+        await wait_until(pilot, lambda: app._exit, "the app to leave", timeout=10)
+    assert app.return_code == 0
+    assert all(account.state is BotState.STOPPED for account in network._accounts.values())
+    # Another Linda can now take the sessions folder.
+    lock = InstanceLock(tmp_path / "run" / "sessions")
+    lock.acquire()
+    lock.release()
+
+
+async def test_a_fleet_that_cannot_start_leaves_with_the_reason(
+    make_app: MakeApp, tmp_path: Path
+) -> None:
+    held = InstanceLock(tmp_path / "run" / "sessions")
+    held.acquire()
+    try:
+        app = make_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, lambda: app._exit, "the app to leave", timeout=10)
+        assert app.return_code == 1
+        assert app.exit_reason is not None
+        assert app.exit_reason.startswith("Linda is already running (pid")
+    finally:
+        held.release()

@@ -1,0 +1,155 @@
+"""Compose: the recipient is validated as it is typed, a key sends, and the sent
+message's status then moves live in the table (sent → delivered → read, or failed)."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input, Select, Static, TextArea
+
+from linda_tui.models import MessageStatus
+from linda_tui.tui.screens.compose import ComposeScreen
+from linda_tui.tui.widgets.bot_table import BotTable
+
+from .conftest import MakeApp
+from .screen_probe import screen_text, wait_for_text, wait_until
+
+
+async def _open_compose(pilot, app) -> ComposeScreen:  # noqa: ANN001
+    await wait_for_text(pilot, "2/3 online")
+    await pilot.press("2")
+    await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen), "Compose")
+    return app.screen
+
+
+def _reason(screen: ComposeScreen) -> str:
+    return str(screen.query_one("#to-reason", Static).content)
+
+
+def _status_cells(screen: ComposeScreen) -> list[str]:
+    table = screen.query_one("#sent", DataTable)
+    return [str(table.get_cell(row, "status")) for row in table.rows]
+
+
+async def test_send_and_watch_the_status_reach_read(make_app: MakeApp) -> None:
+    app = make_app(speed=20.0)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await _open_compose(pilot, app)
+        await pilot.click("#to")
+        await pilot.press(*"+971501234567")
+        assert _reason(screen) == "✓ +971501234567"
+        screen.query_one("#text", TextArea).focus()
+        await pilot.press(*"Hello from Linda")
+        assert "16 / 65,536 characters" in screen_text(app)
+        await pilot.press("ctrl+s")
+
+        await wait_until(pilot, lambda: len(_status_cells(screen)) == 1, "the sent message")
+        seen: set[str] = set()
+
+        def read() -> bool:
+            seen.add(_status_cells(screen)[0])
+            return _status_cells(screen)[0] == "✓✓ read"
+
+        await wait_until(pilot, read, "the message read", timeout=20)
+        assert "✓✓ delivered" in seen or "✓ sent" in seen  # it moved, it did not start at read
+        table = screen.query_one("#sent", DataTable)
+        row = next(iter(table.rows))
+        assert str(table.get_cell(row, "bot")) == "demo-main"  # auto routes to the primary
+        assert str(table.get_cell(row, "to")) == "+971501234567"
+        # What the table says is what the store holds.
+        stored = await app.setup.store.list_messages("demo-main")
+        assert [m.status for m in stored] == [MessageStatus.READ]
+        assert screen.query_one("#text", TextArea).text == ""  # ready for the next one
+        assert any(n.title == "Sent" for n in app._notifications)
+
+
+async def test_the_recipient_is_checked_as_you_type(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_compose(pilot, app)
+        await pilot.click("#to")
+        await pilot.press(*"12")
+        assert _reason(screen).startswith("✖ '12' is not a valid phone number")
+        await pilot.press(*"3")
+        assert _reason(screen).startswith("✖ ")
+        screen.query_one("#to", Input).value = ""
+        await pilot.press(*"0501234567")  # local form, read in the fleet's region (AE)
+        assert _reason(screen) == "✓ +971501234567"
+        screen.query_one("#to", Input).value = ""
+        await pilot.press(*"Fatima")
+        await wait_until(pilot, lambda: "no contact matches" in _reason(screen), "contact lookup")
+
+
+async def test_a_refused_send_says_why_and_sends_nothing(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_compose(pilot, app)
+        await pilot.click("#to")
+        await pilot.press(*"+971501234000")  # the simulated network's "not on WhatsApp"
+        screen.query_one("#text", TextArea).focus()
+        await pilot.press(*"hi")
+        await pilot.press("ctrl+s")
+        await wait_until(
+            pilot,
+            lambda: any(n.title == "Not sent" for n in app._notifications),
+            "the refusal",
+        )
+        refusal = next(n for n in app._notifications if n.title == "Not sent")
+        assert "+971501234000 is not on WhatsApp" in refusal.message
+        assert _status_cells(screen) == []
+        assert await app.setup.store.list_messages("demo-main") == []
+        assert any("not on WhatsApp" in e.text for e in app.activity)
+
+        # Empty text: refused before anything is sent.
+        screen.query_one("#text", TextArea).clear()
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.1)
+        assert any("message text is empty" in n.message for n in app._notifications)
+
+
+async def test_a_send_from_an_offline_bot_is_refused(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_compose(pilot, app)
+        screen.query_one("#from", Select).value = "demo-sales"  # not paired
+        await pilot.click("#to")
+        await pilot.press(*"+971501234567")
+        screen.query_one("#text", TextArea).focus()
+        await pilot.press(*"hi")
+        await pilot.press("ctrl+s")
+        await wait_until(
+            pilot,
+            lambda: any("demo-sales is not online" in n.message for n in app._notifications),
+            "the refusal",
+        )
+        assert _status_cells(screen) == []
+
+
+async def test_send_from_the_dashboard_preselects_the_bot(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        app.screen.query_one(BotTable).select_bot("demo-support")
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen), "Compose")
+        screen = app.screen
+        assert screen.query_one("#from", Select).value == "demo-support"
+        assert screen.query_one("#to", Input).has_focus
+        await pilot.press(*"+971501234567")
+        await pilot.press("tab", *"From support")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: len(_status_cells(screen)) == 1, "the sent message")
+        table = screen.query_one("#sent", DataTable)
+        assert str(table.get_cell(next(iter(table.rows)), "bot")) == "demo-support"
+
+
+async def test_send_from_all_bots_adds_a_row_per_bot(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await _open_compose(pilot, app)
+        screen.query_one("#from", Select).value = "all"
+        await pilot.click("#to")
+        await pilot.press(*"+971501234567", "tab", *"To everyone")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: len(_status_cells(screen)) == 2, "two sent messages")
+        table = screen.query_one("#sent", DataTable)
+        bots = sorted(str(table.get_cell(row, "bot")) for row in table.rows)
+        assert bots == ["demo-main", "demo-support"]
