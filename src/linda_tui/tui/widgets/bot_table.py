@@ -14,9 +14,10 @@ from linda_tui.fleet.status import BotStatus, describe_duration
 from linda_tui.tui.widgets.state_label import state_text
 
 # (key, label, width): the columns an operator needs most come first, so an 80-column
-# terminal shows them without scrolling sideways.
+# terminal shows them without scrolling sideways; at 100 columns every one fits (the
+# detail line under the table shows the last error in full).
 COLUMNS: tuple[tuple[str, str, int | None], ...] = (
-    ("name", "Bot", 14),
+    ("name", "Bot", 13),
     ("state", "State", 16),
     ("since", "In state", 8),
     ("sent", "Sent", 4),
@@ -24,7 +25,7 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("queued", "Queue", 5),
     ("role", "Role", 9),
     ("phone", "Phone", 13),
-    ("error", "Last error", None),
+    ("error", "Last error", 10),
 )
 
 
@@ -34,10 +35,6 @@ def _number(value: int) -> Text:
 
 class BotTable(DataTable[Text | str]):
     """Bots in bots.yaml order. ``show`` adds or updates rows; nothing is ever cleared."""
-
-    DEFAULT_CSS = """
-    BotTable { height: auto; max-height: 1fr; }
-    """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
@@ -89,7 +86,7 @@ class BotTable(DataTable[Text | str]):
         if self._shown.get((bot_id, column)) == plain:
             return
         self._shown[(bot_id, column)] = plain
-        self.update_cell(bot_id, column, value, update_width=column == "error")
+        self.update_cell(bot_id, column, value)
 
     @staticmethod
     def _since(status: BotStatus, now: datetime) -> Text:
@@ -98,7 +95,9 @@ class BotTable(DataTable[Text | str]):
     def _cells(self, status: BotStatus, now: datetime) -> dict[str, Text | str]:
         bot = status.bot
         return {
-            "name": Text(bot.name, style="bold" if bot.is_primary else "", no_wrap=True),
+            "name": Text(
+                bot.name, style="bold" if bot.is_primary else "", no_wrap=True, overflow="ellipsis"
+            ),
             "state": state_text(status.state),
             "since": self._since(status, now),
             "sent": _number(status.sent_today),
@@ -106,5 +105,10 @@ class BotTable(DataTable[Text | str]):
             "queued": _number(status.queued),
             "role": str(bot.role),
             "phone": bot.phone,
-            "error": Text(status.last_error or "—", style="red" if status.last_error else "dim"),
+            "error": Text(
+                status.last_error or "—",
+                style="red" if status.last_error else "dim",
+                no_wrap=True,
+                overflow="ellipsis",
+            ),
         }

@@ -1,0 +1,107 @@
+"""How the console looks, at fixed terminal sizes. The fleet runs on the simulated
+network with a fixed seed and no latency (events in a fixed order), the clock is
+frozen, the cursor does not blink: nothing on screen depends on when the test runs.
+
+Re-baseline on purpose only: ``uv run pytest tests/tui --snapshot-update``, then look
+at the report before committing the new SVGs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from linda_tui.tui.screens.activity import ActivityScreen
+from linda_tui.tui.screens.compose import ComposeScreen
+from linda_tui.tui.screens.pairing import PairingScreen
+from linda_tui.tui.widgets.bot_table import BotTable
+
+from .conftest import MakeApp
+from .screen_probe import wait_for_text, wait_until
+
+SnapCompare = Callable[..., bool]
+
+
+def _frozen(make_app: MakeApp) -> Any:
+    # speed 1: a QR code lives 60 real seconds, far longer than a snapshot takes.
+    return make_app(speed=1.0, latency=False)
+
+
+async def _settled(pilot: Pilot[int]) -> None:
+    await wait_for_text(pilot, "2/3 online")
+
+
+def test_dashboard(snap_compare: SnapCompare, make_app: MakeApp) -> None:
+    assert snap_compare(_frozen(make_app), terminal_size=(100, 32), run_before=_settled)
+
+
+def test_dashboard_80x24(snap_compare: SnapCompare, make_app: MakeApp) -> None:
+    assert snap_compare(_frozen(make_app), terminal_size=(80, 24), run_before=_settled)
+
+
+def test_dashboard_without_colour(
+    snap_compare: SnapCompare, make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(_frozen(make_app), terminal_size=(80, 24), run_before=_settled)
+
+
+async def _open_pairing(pilot: Pilot[int]) -> None:
+    await _settled(pilot)
+    pilot.app.screen.query_one(BotTable).select_bot("demo-sales")
+    await pilot.press("p")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, PairingScreen), "pairing")
+
+
+def test_pairing_qr(snap_compare: SnapCompare, make_app: MakeApp) -> None:
+    async def run_before(pilot: Pilot[int]) -> None:
+        await _open_pairing(pilot)
+        await wait_for_text(pilot, "expires in 60 s")
+
+    assert snap_compare(_frozen(make_app), terminal_size=(100, 32), run_before=run_before)
+
+
+def test_pairing_phone_code_80x24(snap_compare: SnapCompare, make_app: MakeApp) -> None:
+    async def run_before(pilot: Pilot[int]) -> None:
+        await _open_pairing(pilot)
+        await wait_until(
+            pilot, lambda: pilot.app.screen.query_one("#qr-too-small").display, "too small"
+        )
+        await pilot.press("c")
+        await wait_until(
+            pilot, lambda: pilot.app.screen.query_one("#pair-code").display, "the phone code"
+        )
+
+    assert snap_compare(_frozen(make_app), terminal_size=(80, 24), run_before=run_before)
+
+
+async def _send_one(pilot: Pilot[int]) -> None:
+    await _settled(pilot)
+    await pilot.press("2")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ComposeScreen), "Compose")
+    await pilot.click("#to")
+    await pilot.press(*"+971501234567", "tab", *"Is the flat on Marina Walk still free?")
+    await pilot.press("ctrl+s")
+    await wait_for_text(pilot, "✓✓ read")
+
+
+def test_compose_after_sending(snap_compare: SnapCompare, make_app: MakeApp) -> None:
+    async def run_before(pilot: Pilot[int]) -> None:
+        await _send_one(pilot)
+        await pilot.press("escape")  # leave the text area: no cursor in the picture
+
+    assert snap_compare(_frozen(make_app), terminal_size=(100, 32), run_before=run_before)
+
+
+def test_activity(snap_compare: SnapCompare, make_app: MakeApp) -> None:
+    async def run_before(pilot: Pilot[int]) -> None:
+        await _send_one(pilot)
+        pilot.app.setup.network.inject_inbound("demo-support", "+971501234568", "Price list?")
+        await wait_for_text(pilot, "Price list?")
+        await pilot.press("escape", "5")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ActivityScreen), "Activity")
+        pilot.app.clear_notifications()
+
+    assert snap_compare(_frozen(make_app), terminal_size=(100, 32), run_before=run_before)
