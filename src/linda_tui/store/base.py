@@ -69,6 +69,14 @@ class Store(ABC):
     async def find_contacts_by_phone(self, phone: str) -> list[Contact]:
         """Non-deleted contacts that have this E.164 phone."""
 
+    async def find_contacts_by_phones(self, phones: Sequence[str]) -> dict[str, list[Contact]]:
+        """find_contacts_by_phone for many phones in few round trips: {phone: contacts}.
+
+        Every phone asked for is a key (an empty list when nobody has it). Backends
+        override this with a batched query; this default asks one phone at a time.
+        """
+        return {phone: await self.find_contacts_by_phone(phone) for phone in dict.fromkeys(phones)}
+
     @abstractmethod
     async def search_contacts(self, query: str, limit: int = 50) -> list[Contact]:
         """Non-deleted contacts whose name, phone, email or label contains query (case-insensitive)."""
@@ -85,8 +93,12 @@ class Store(ABC):
         """Insert or replace the reference for (phone, bot_id)."""
 
     @abstractmethod
-    async def ensure_contact_ref(self, phone: str, bot_id: str) -> tuple[ContactRef, bool]:
-        """The reference for phone owned by bot_id, created pending if missing. (ref, created)."""
+    async def ensure_contact_ref(
+        self, phone: str, bot_id: str, at: datetime | None = None
+    ) -> tuple[ContactRef, bool]:
+        """The reference for phone owned by bot_id, created pending if missing. (ref, created).
+
+        at is the created date of a new reference (default: now)."""
 
     @abstractmethod
     async def owner_of(self, phone: str) -> ContactRef | None:

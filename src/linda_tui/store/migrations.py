@@ -1,0 +1,224 @@
+"""The SQLite schema, as a list of versioned migration steps.
+
+The version lives in ``PRAGMA user_version``. Each step runs in its own
+transaction together with the version bump, so a crash mid-migration leaves the
+file at the previous version, never half-migrated. Never edit a step that has
+shipped: add a new one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+
+from linda_tui.store.base import StoreError
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step: the statements that take the file from version - 1 to version."""
+
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+# Version 1: every record type. Lists (names, phones, emails, labels) are JSON
+# arrays; datetimes are ISO-8601 UTC text to the millisecond, so text order is
+# time order.
+V1_STATEMENTS: tuple[str, ...] = (
+    """
+    CREATE TABLE contacts (
+        resource_name TEXT NOT NULL PRIMARY KEY,
+        etag TEXT NOT NULL DEFAULT '',
+        names TEXT NOT NULL DEFAULT '[]',
+        phones TEXT NOT NULL DEFAULT '[]',
+        emails TEXT NOT NULL DEFAULT '[]',
+        labels TEXT NOT NULL DEFAULT '[]',
+        updated_at TEXT,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        search_text TEXT NOT NULL DEFAULT '',
+        sort_key TEXT NOT NULL DEFAULT ''
+    ) WITHOUT ROWID
+    """,
+    """
+    CREATE TABLE contact_refs (
+        phone TEXT NOT NULL,
+        bot_id TEXT NOT NULL,
+        sync_status TEXT NOT NULL,
+        last_sync TEXT,
+        created_at TEXT NOT NULL,
+        resource_name TEXT,
+        error TEXT,
+        PRIMARY KEY (phone, bot_id)
+    )
+    """,
+    "CREATE INDEX contact_refs_by_bot ON contact_refs (bot_id, sync_status, created_at)",
+    """
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        bot_id TEXT NOT NULL,
+        direction TEXT NOT NULL,
+        peer TEXT NOT NULL,
+        text TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        wa_id TEXT,
+        sent_at TEXT,
+        delivered_at TEXT,
+        read_at TEXT,
+        failed_at TEXT,
+        error TEXT,
+        campaign_id INTEGER
+    )
+    """,
+    "CREATE INDEX messages_by_bot ON messages (bot_id, created_at)",
+    "CREATE INDEX messages_by_peer ON messages (peer, created_at)",
+    "CREATE INDEX messages_by_time ON messages (created_at)",
+    """
+    CREATE TABLE campaigns (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        text TEXT NOT NULL,
+        bot_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        created_by TEXT NOT NULL DEFAULT ''
+    )
+    """,
+    """
+    CREATE TABLE recipients (
+        campaign_id INTEGER NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+        phone TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        bot_id TEXT,
+        wa_id TEXT,
+        error TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (campaign_id, phone)
+    )
+    """,
+    "CREATE INDEX recipients_in_order ON recipients (campaign_id, status, seq)",
+    """
+    CREATE TABLE opt_outs (
+        phone TEXT NOT NULL PRIMARY KEY,
+        reason TEXT NOT NULL DEFAULT '',
+        bot_id TEXT,
+        created_at TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        action TEXT NOT NULL,
+        os_user TEXT NOT NULL,
+        at TEXT NOT NULL,
+        ssh_client TEXT,
+        bot_id TEXT,
+        detail TEXT NOT NULL DEFAULT '{}'
+    )
+    """,
+    "CREATE INDEX audit_by_time ON audit (at)",
+    "CREATE INDEX audit_by_bot ON audit (bot_id, at)",
+    """
+    CREATE TABLE sync_state (
+        account TEXT NOT NULL PRIMARY KEY,
+        sync_token TEXT,
+        last_full_sync TEXT,
+        last_sync TEXT,
+        last_error TEXT
+    )
+    """,
+)
+
+# Version 2: finding a contact by phone was a scan of every contact's JSON phone
+# list; a phone -> contact table with an index makes it a lookup. Receipts find
+# their message by (bot, WhatsApp id), which also had no index.
+V2_STATEMENTS: tuple[str, ...] = (
+    """
+    CREATE TABLE contact_phones (
+        resource_name TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        PRIMARY KEY (resource_name, phone)
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX contact_phones_by_phone ON contact_phones (phone)",
+    """
+    INSERT OR IGNORE INTO contact_phones (resource_name, phone)
+    SELECT contacts.resource_name, phone.value
+    FROM contacts, json_each(contacts.phones) AS phone
+    WHERE phone.type = 'text'
+    """,
+    "CREATE INDEX messages_by_wa_id ON messages (bot_id, wa_id)",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "every record type", V1_STATEMENTS),
+    Migration(2, "phone lookup table for contacts; message lookup by WhatsApp id", V2_STATEMENTS),
+)
+
+CURRENT_VERSION = MIGRATIONS[-1].version
+
+_OUR_TABLES = frozenset(
+    {
+        "contacts",
+        "contact_phones",
+        "contact_refs",
+        "messages",
+        "campaigns",
+        "recipients",
+        "opt_outs",
+        "audit",
+        "sync_state",
+        "sqlite_sequence",
+    }
+)
+
+
+async def read_version(db: aiosqlite.Connection) -> int:
+    """The schema version recorded in the file (0 for a new file)."""
+    rows = list(await db.execute_fetchall("PRAGMA user_version"))
+    return int(rows[0][0])
+
+
+async def migrate(db: aiosqlite.Connection, path: Path) -> int:
+    """Bring the file at path up to CURRENT_VERSION; returns the version it started at.
+
+    Raises StoreError when the file was written by a newer Linda or is another
+    program's SQLite database (a WhatsApp session file, say), which must not be touched.
+    """
+    version = await read_version(db)
+    if version > CURRENT_VERSION:
+        raise StoreError(
+            f"{path} was written by a newer Linda (schema version {version}, this Linda "
+            f"knows up to {CURRENT_VERSION}); upgrade Linda"
+        )
+    if version == 0:
+        rows = await db.execute_fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+        foreign = sorted({row[0] for row in rows} - _OUR_TABLES)
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (", …" if len(foreign) > 3 else "")
+            raise StoreError(
+                f"{path} is a SQLite database of another program (tables: {shown}) — "
+                "give Linda its own file, e.g. ./linda.db"
+            )
+    for step in MIGRATIONS:
+        if step.version <= version:
+            continue
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in step.statements:
+                await db.execute(statement)
+            # PRAGMA user_version is transactional: it commits with the step.
+            await db.execute(f"PRAGMA user_version = {step.version:d}")
+        except BaseException:
+            await db.execute("ROLLBACK")
+            raise
+        await db.execute("COMMIT")
+    return version

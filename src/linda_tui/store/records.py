@@ -1,0 +1,100 @@
+"""Rules about records that every store backend applies the same way.
+
+Kept in one place so SQLite and MongoDB return identical records and the
+contract test suite can compare them field by field.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from linda_tui.models import STATUS_RANK, Contact, Message, MessageStatus
+
+# Which *_at field a status stamps; pending and received stamp nothing.
+STATUS_TIME_FIELD: dict[MessageStatus, str] = {
+    MessageStatus.SENT: "sent_at",
+    MessageStatus.DELIVERED: "delivered_at",
+    MessageStatus.READ: "read_at",
+    MessageStatus.FAILED: "failed_at",
+}
+
+MESSAGE_TIME_FIELDS = ("created_at", "sent_at", "delivered_at", "read_at", "failed_at")
+
+
+def store_time(value: datetime) -> datetime:
+    """A datetime as every backend keeps it: UTC, to the millisecond.
+
+    MongoDB dates hold milliseconds, so SQLite keeps the same precision and both
+    backends hand back identical values. A naive datetime is refused: guessing its
+    zone would silently shift times by hours.
+    """
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value!r} — pass a timezone-aware UTC datetime")
+    value = value.astimezone(UTC)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def optional_store_time(value: datetime | None) -> datetime | None:
+    """store_time for optional fields."""
+    return None if value is None else store_time(value)
+
+
+def normalised_message(message: Message) -> Message:
+    """A copy of message with every datetime as the store keeps it."""
+    changes = {name: optional_store_time(getattr(message, name)) for name in MESSAGE_TIME_FIELDS}
+    return replace(message, **changes)
+
+
+def advance_status(
+    message: Message, status: MessageStatus, at: datetime, error: str | None
+) -> Message | None:
+    """The message after a status report, or None when the report changes nothing.
+
+    The status only moves forward (STATUS_RANK): a late "delivered" never undoes
+    "read". The matching *_at field is stamped the first time that event is
+    reported, even when it arrives out of order, because it did happen then.
+    """
+    changes: dict[str, object] = {}
+    if STATUS_RANK[status] > STATUS_RANK[message.status]:
+        changes["status"] = status
+    field = STATUS_TIME_FIELD.get(status)
+    if field is not None and getattr(message, field) is None:
+        changes[field] = store_time(at)
+    if error is not None and error != message.error:
+        changes["error"] = error
+    return replace(message, **changes) if changes else None
+
+
+def search_text(contact: Contact) -> str:
+    """The lowercased text a contact search matches against: names, phones, emails, labels."""
+    parts: Iterable[str] = (*contact.names, *contact.phones, *contact.emails, *contact.labels)
+    # Joined by newlines so a one-line query never matches across two fields.
+    return "\n".join(parts).lower()
+
+
+def sort_key(contact: Contact) -> str:
+    """How contacts are ordered in search results: by display name, case-insensitively."""
+    return contact.display_name.lower()
+
+
+def unique_in_order(values: Sequence[str]) -> list[str]:
+    """values without duplicates, first occurrence kept, order preserved."""
+    return list(dict.fromkeys(values))
+
+
+def last_wins(contacts: Sequence[Contact]) -> list[Contact]:
+    """Contacts deduplicated by resource name, the last one given winning (as an upsert does)."""
+    return list({contact.resource_name: contact for contact in contacts}.values())
+
+
+def audit_detail(detail: dict[str, Any]) -> dict[str, Any]:
+    """An audit entry's detail as every backend keeps it: plain JSON values.
+
+    Anything JSON cannot hold (a datetime, a Path) is kept as its text, so writing
+    the audit trail never fails because of what a caller put in the detail.
+    """
+    return json.loads(json.dumps(detail, default=str, ensure_ascii=False))

@@ -1,0 +1,915 @@
+"""The SQLite store, Linda's default: one file, WAL mode, through aiosqlite.
+
+The file is created 0600 (it holds phone numbers and message texts) and its
+schema is migrated on open (see migrations.py). Lists are JSON arrays; datetimes
+are ISO-8601 UTC text to the millisecond. Contacts' phones also live in an
+indexed ``contact_phones`` table, so a lookup by phone is one index probe.
+
+aiosqlite runs one connection on its own thread. A transaction on a shared
+connection swallows any statement another coroutine issues meanwhile, so every
+access takes one asyncio lock: a write that belongs together is one transaction
+that nothing else can slip into, and a read never sees half of one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+import stat
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager, suppress
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from linda_tui.models import (
+    AuditEntry,
+    Campaign,
+    CampaignStatus,
+    Contact,
+    ContactRef,
+    Direction,
+    Message,
+    MessageStatus,
+    OptOut,
+    Recipient,
+    RecipientStatus,
+    SyncState,
+    SyncStatus,
+    utcnow,
+)
+from linda_tui.store.base import Store, StoreError
+from linda_tui.store.migrations import migrate, read_version
+from linda_tui.store.records import (
+    advance_status,
+    audit_detail,
+    last_wins,
+    normalised_message,
+    search_text,
+    sort_key,
+    store_time,
+    unique_in_order,
+)
+from linda_tui.store.urls import SQLITE_PREFIX
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+# Phones per batched lookup: well under SQLite's limit on bound parameters.
+_LOOKUP_CHUNK = 500
+
+_CONTACT_COLUMNS = "resource_name, etag, names, phones, emails, labels, updated_at, deleted"
+_JOINED_CONTACT_COLUMNS = ", ".join(f"c.{name.strip()}" for name in _CONTACT_COLUMNS.split(","))
+_UPSERT_CONTACT = f"""
+    INSERT INTO contacts ({_CONTACT_COLUMNS}, search_text, sort_key)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (resource_name) DO UPDATE SET
+        etag = excluded.etag, names = excluded.names, phones = excluded.phones,
+        emails = excluded.emails, labels = excluded.labels, updated_at = excluded.updated_at,
+        deleted = excluded.deleted, search_text = excluded.search_text,
+        sort_key = excluded.sort_key
+"""
+_REF_COLUMNS = "phone, bot_id, sync_status, last_sync, created_at, resource_name, error"
+_MESSAGE_COLUMNS = (
+    "id, bot_id, direction, peer, text, status, created_at, wa_id, "
+    "sent_at, delivered_at, read_at, failed_at, error, campaign_id"
+)
+_CAMPAIGN_COLUMNS = "id, name, text, bot_id, status, created_at, updated_at, created_by"
+_RECIPIENT_COLUMNS = "campaign_id, phone, status, bot_id, wa_id, error, updated_at"
+
+
+# --- conversions between records and rows ---------------------------------------------
+
+
+def _time_text(value: datetime | None) -> str | None:
+    # Fixed width and always +00:00, so text order is time order in SQL.
+    return None if value is None else store_time(value).isoformat(timespec="milliseconds")
+
+
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _required_time(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _json_list(values: list[str]) -> str:
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+
+
+def _row_id(value: int | str | None) -> int | None:
+    """A SQLite row id from an id that may have been written as text; None if it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+def _contact_row(contact: Contact) -> tuple[Any, ...]:
+    return (
+        contact.resource_name,
+        contact.etag,
+        _json_list(contact.names),
+        _json_list(contact.phones),
+        _json_list(contact.emails),
+        _json_list(contact.labels),
+        _time_text(contact.updated_at),
+        int(contact.deleted),
+        search_text(contact),
+        sort_key(contact),
+    )
+
+
+def _contact(row: Sequence[Any]) -> Contact:
+    return Contact(
+        resource_name=row[0],
+        etag=row[1],
+        names=json.loads(row[2]),
+        phones=json.loads(row[3]),
+        emails=json.loads(row[4]),
+        labels=json.loads(row[5]),
+        updated_at=_time(row[6]),
+        deleted=bool(row[7]),
+    )
+
+
+def _ref(row: Sequence[Any]) -> ContactRef:
+    return ContactRef(
+        phone=row[0],
+        bot_id=row[1],
+        sync_status=SyncStatus(row[2]),
+        last_sync=_time(row[3]),
+        created_at=_required_time(row[4]),
+        resource_name=row[5],
+        error=row[6],
+    )
+
+
+def _message_row(message: Message) -> tuple[Any, ...]:
+    campaign_id = message.campaign_id
+    if campaign_id is not None:
+        campaign_id = _row_id(campaign_id)
+        if campaign_id is None:
+            raise ValueError(f"campaign id {message.campaign_id!r} is not an id of this store")
+    return (
+        message.bot_id,
+        str(message.direction),
+        message.peer,
+        message.text,
+        str(message.status),
+        _time_text(message.created_at),
+        message.wa_id,
+        _time_text(message.sent_at),
+        _time_text(message.delivered_at),
+        _time_text(message.read_at),
+        _time_text(message.failed_at),
+        message.error,
+        campaign_id,
+    )
+
+
+def _message(row: Sequence[Any]) -> Message:
+    return Message(
+        id=row[0],
+        bot_id=row[1],
+        direction=Direction(row[2]),
+        peer=row[3],
+        text=row[4],
+        status=MessageStatus(row[5]),
+        created_at=_required_time(row[6]),
+        wa_id=row[7],
+        sent_at=_time(row[8]),
+        delivered_at=_time(row[9]),
+        read_at=_time(row[10]),
+        failed_at=_time(row[11]),
+        error=row[12],
+        campaign_id=row[13],
+    )
+
+
+def _campaign(row: Sequence[Any]) -> Campaign:
+    return Campaign(
+        id=row[0],
+        name=row[1],
+        text=row[2],
+        bot_id=row[3],
+        status=CampaignStatus(row[4]),
+        created_at=_required_time(row[5]),
+        updated_at=_required_time(row[6]),
+        created_by=row[7],
+    )
+
+
+def _recipient(row: Sequence[Any]) -> Recipient:
+    return Recipient(
+        campaign_id=row[0],
+        phone=row[1],
+        status=RecipientStatus(row[2]),
+        bot_id=row[3],
+        wa_id=row[4],
+        error=row[5],
+        updated_at=_required_time(row[6]),
+    )
+
+
+def _opt_out(row: Sequence[Any]) -> OptOut:
+    return OptOut(phone=row[0], reason=row[1], bot_id=row[2], created_at=_required_time(row[3]))
+
+
+def _audit(row: Sequence[Any]) -> AuditEntry:
+    return AuditEntry(
+        id=row[0],
+        action=row[1],
+        os_user=row[2],
+        at=_required_time(row[3]),
+        ssh_client=row[4],
+        bot_id=row[5],
+        detail=json.loads(row[6]),
+    )
+
+
+def _sync_state(row: Sequence[Any]) -> SyncState:
+    return SyncState(
+        account=row[0],
+        sync_token=row[1],
+        last_full_sync=_time(row[2]),
+        last_sync=_time(row[3]),
+        last_error=row[4],
+    )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+class SQLiteStore(Store):
+    """The store in one SQLite file. ``path`` is created (0600) on open if missing."""
+
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 5.0) -> None:
+        self.path = Path(path)
+        self.url = f"{SQLITE_PREFIX}{self.path}"
+        self._busy_timeout_ms = int(busy_timeout * 1000)
+        self._db: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    # --- lifecycle ----------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Create or migrate the file and connect. Raises StoreError (one line)."""
+        if self._db is not None:
+            return
+        self._prepare_file()
+        try:
+            db = await aiosqlite.connect(self.path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise self._failure(exc) from None
+        try:
+            await db.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms:d}")
+            mode = list(await db.execute_fetchall("PRAGMA journal_mode = WAL"))[0][0]
+            if str(mode).lower() != "wal":
+                raise StoreError(
+                    f"{self.path}: SQLite cannot use WAL mode on this file system — "
+                    "put the store on a local disk"
+                )
+            # NORMAL is durable against a crash of Linda in WAL mode and avoids an
+            # fsync per write; only a power cut can lose the very last commits.
+            await db.execute("PRAGMA synchronous = NORMAL")
+            await db.execute("PRAGMA foreign_keys = ON")
+            await migrate(db, self.path)
+        except BaseException as exc:
+            await db.close()
+            if isinstance(exc, sqlite3.Error):
+                raise self._failure(exc) from None
+            raise
+        self._db = db
+
+    async def close(self) -> None:
+        db, self._db = self._db, None
+        if db is not None:
+            async with self._lock:
+                await db.close()
+
+    async def schema_version(self) -> int:
+        async with self._lock:
+            with self._errors():
+                return await read_version(self._connection())
+
+    def _prepare_file(self) -> None:
+        """Create the file 0600 if missing; refuse what cannot be a Linda store, in one line."""
+        path = self.path
+        if str(path) in ("", ":memory:"):
+            raise StoreError(
+                "the store needs a file path (in-memory databases are not kept) — "
+                "use e.g. ./linda.db"
+            )
+        try:
+            if path.is_dir():
+                raise StoreError(
+                    f"{path} is a folder — give the store a file path, e.g. {path / 'linda.db'}"
+                )
+            folder = path.parent
+            if folder.exists() and not folder.is_dir():
+                raise StoreError(
+                    f"{path}: {folder} is a file, not a folder — choose another store path"
+                )
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not path.exists():
+                # O_EXCL + mode: the file never exists with looser permissions, not even briefly.
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            else:
+                if not os.access(path, os.R_OK | os.W_OK):
+                    raise StoreError(
+                        f"{path}: no permission to read and write it — "
+                        "fix its owner or permissions, or choose another store path"
+                    )
+                with path.open("rb") as file:
+                    header = file.read(len(_SQLITE_HEADER))
+                if header and header != _SQLITE_HEADER:
+                    raise StoreError(
+                        f"{path} is not a SQLite database — move it aside or choose another "
+                        "store path"
+                    )
+                if stat.S_IMODE(path.stat().st_mode) & 0o077:
+                    path.chmod(0o600)  # it holds phone numbers and messages: owner only
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise StoreError(
+                    f"{folder}: no permission to write in this folder (SQLite keeps "
+                    f"{path.name}-wal next to the file) — choose a folder you can write to"
+                )
+        except OSError as exc:
+            raise StoreError(
+                f"{path}: cannot use this file ({exc.strerror or exc}) — "
+                "choose a path in a folder you can write to"
+            ) from None
+
+    # --- access -------------------------------------------------------------------
+
+    def _connection(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise StoreError("the store is not open — call `await store.open()` first")
+        return self._db
+
+    def _failure(self, exc: sqlite3.Error) -> StoreError:
+        text = _one_line(str(exc))
+        if isinstance(exc, sqlite3.IntegrityError):
+            return StoreError(f"the store refused the write ({text}); none of it was saved")
+        lowered = text.lower()
+        if "not a database" in lowered or "malformed" in lowered:
+            return StoreError(
+                f"{self.path} is not a usable SQLite database ({text}) — "
+                "move it aside or choose another store path"
+            )
+        if "locked" in lowered or "busy" in lowered:
+            return StoreError(
+                f"{self.path} is locked by another program ({text}) — "
+                "close the other Linda using it, then try again"
+            )
+        if "readonly" in lowered or "unable to open" in lowered:
+            return StoreError(
+                f"{self.path}: cannot write the store ({text}) — "
+                "check the file's and its folder's permissions"
+            )
+        if "full" in lowered:
+            return StoreError(f"{self.path}: the disk is full ({text}) — free some space")
+        return StoreError(f"{self.path}: {text}")
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise self._failure(exc) from None
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One transaction, all of it or none of it; nothing else runs meanwhile."""
+        async with self._lock:
+            db = self._connection()
+            with self._errors():
+                try:
+                    await db.execute("BEGIN IMMEDIATE")
+                    yield db
+                except BaseException:
+                    # The ROLLBACK is queued behind whatever was already sent to the
+                    # connection's thread, so it undoes all of it, even on cancellation.
+                    with suppress(sqlite3.Error):
+                        await db.execute("ROLLBACK")
+                    raise
+                await db.execute("COMMIT")
+
+    async def _read(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
+        async with self._lock:
+            with self._errors():
+                return list(await self._connection().execute_fetchall(sql, parameters))
+
+    async def _write(self, sql: str, parameters: Sequence[Any] = ()) -> int:
+        """One statement (atomic on its own); returns how many rows it changed."""
+        async with self._lock:
+            with self._errors():
+                cursor = await self._connection().execute(sql, parameters)
+                return cursor.rowcount
+
+    # --- contacts -----------------------------------------------------------------
+
+    @staticmethod
+    async def _write_contacts(db: aiosqlite.Connection, contacts: Sequence[Contact]) -> None:
+        await db.executemany(_UPSERT_CONTACT, [_contact_row(c) for c in contacts])
+        await db.executemany(
+            "DELETE FROM contact_phones WHERE resource_name = ?",
+            [(c.resource_name,) for c in contacts],
+        )
+        await db.executemany(
+            "INSERT INTO contact_phones (resource_name, phone) VALUES (?, ?)",
+            [(c.resource_name, phone) for c in contacts for phone in unique_in_order(c.phones)],
+        )
+
+    @staticmethod
+    async def _mark_deleted(db: aiosqlite.Connection, resource_names: Iterable[str]) -> int:
+        cursor = await db.executemany(
+            "UPDATE contacts SET deleted = 1 WHERE resource_name = ? AND deleted = 0",
+            [(name,) for name in unique_in_order(list(resource_names))],
+        )
+        return cursor.rowcount
+
+    async def upsert_contacts(self, contacts: Sequence[Contact]) -> int:
+        contacts = last_wins(contacts)
+        if not contacts:
+            return 0
+        async with self._transaction() as db:
+            await self._write_contacts(db, contacts)
+        return len(contacts)
+
+    async def get_contact(self, resource_name: str) -> Contact | None:
+        rows = await self._read(
+            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE resource_name = ?", (resource_name,)
+        )
+        return _contact(rows[0]) if rows else None
+
+    async def find_contacts_by_phone(self, phone: str) -> list[Contact]:
+        rows = await self._read(
+            f"""SELECT {_JOINED_CONTACT_COLUMNS}
+            FROM contact_phones AS p JOIN contacts AS c ON c.resource_name = p.resource_name
+            WHERE p.phone = ? AND c.deleted = 0 ORDER BY c.resource_name""",
+            (phone,),
+        )
+        return [_contact(row) for row in rows]
+
+    async def find_contacts_by_phones(self, phones: Sequence[str]) -> dict[str, list[Contact]]:
+        wanted = unique_in_order(phones)
+        found: dict[str, list[Contact]] = {phone: [] for phone in wanted}
+        for start in range(0, len(wanted), _LOOKUP_CHUNK):
+            chunk = wanted[start : start + _LOOKUP_CHUNK]
+            rows = await self._read(
+                f"""SELECT p.phone, {_JOINED_CONTACT_COLUMNS}
+                FROM contact_phones AS p JOIN contacts AS c ON c.resource_name = p.resource_name
+                WHERE p.phone IN ({", ".join("?" * len(chunk))}) AND c.deleted = 0
+                ORDER BY c.resource_name""",
+                chunk,
+            )
+            for row in rows:
+                found[row[0]].append(_contact(row[1:]))
+        return found
+
+    async def search_contacts(self, query: str, limit: int = 50) -> list[Contact]:
+        if limit <= 0:
+            return []
+        # instr() rather than LIKE: no wildcard escaping, and the text is lowercased
+        # in Python on both sides, which (unlike LIKE) also folds non-ASCII letters.
+        rows = await self._read(
+            f"""SELECT {_CONTACT_COLUMNS} FROM contacts
+            WHERE deleted = 0 AND instr(search_text, ?) > 0
+            ORDER BY sort_key, resource_name LIMIT ?""",
+            (query.strip().lower(), limit),
+        )
+        return [_contact(row) for row in rows]
+
+    async def count_contacts(self, include_deleted: bool = False) -> int:
+        where = "" if include_deleted else " WHERE deleted = 0"
+        rows = await self._read(f"SELECT COUNT(*) FROM contacts{where}")
+        return int(rows[0][0])
+
+    async def mark_contacts_deleted(self, resource_names: Sequence[str]) -> int:
+        if not resource_names:
+            return 0
+        async with self._transaction() as db:
+            return await self._mark_deleted(db, resource_names)
+
+    # --- contact references -------------------------------------------------------
+
+    async def upsert_contact_ref(self, ref: ContactRef) -> None:
+        await self._write(
+            f"""INSERT INTO contact_refs ({_REF_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (phone, bot_id) DO UPDATE SET
+                sync_status = excluded.sync_status, last_sync = excluded.last_sync,
+                created_at = excluded.created_at, resource_name = excluded.resource_name,
+                error = excluded.error""",
+            (
+                ref.phone,
+                ref.bot_id,
+                str(ref.sync_status),
+                _time_text(ref.last_sync),
+                _time_text(ref.created_at),
+                ref.resource_name,
+                ref.error,
+            ),
+        )
+
+    @staticmethod
+    async def _ensure_ref(
+        db: aiosqlite.Connection, phone: str, bot_id: str, at: datetime
+    ) -> tuple[ContactRef, bool]:
+        created_at = store_time(at)
+        cursor = await db.execute(
+            f"INSERT OR IGNORE INTO contact_refs ({_REF_COLUMNS}) VALUES (?, ?, ?, NULL, ?, NULL, NULL)",
+            (phone, bot_id, str(SyncStatus.PENDING), _time_text(created_at)),
+        )
+        if cursor.rowcount == 1:
+            return ContactRef(phone=phone, bot_id=bot_id, created_at=created_at), True
+        rows = await db.execute_fetchall(
+            f"SELECT {_REF_COLUMNS} FROM contact_refs WHERE phone = ? AND bot_id = ?",
+            (phone, bot_id),
+        )
+        return _ref(list(rows)[0]), False
+
+    async def ensure_contact_ref(
+        self, phone: str, bot_id: str, at: datetime | None = None
+    ) -> tuple[ContactRef, bool]:
+        async with self._transaction() as db:
+            return await self._ensure_ref(db, phone, bot_id, at or utcnow())
+
+    async def owner_of(self, phone: str) -> ContactRef | None:
+        # rowid breaks ties between references created in the same millisecond.
+        rows = await self._read(
+            f"""SELECT {_REF_COLUMNS} FROM contact_refs WHERE phone = ?
+            ORDER BY created_at, rowid LIMIT 1""",
+            (phone,),
+        )
+        return _ref(rows[0]) if rows else None
+
+    async def get_contact_ref(self, phone: str, bot_id: str) -> ContactRef | None:
+        rows = await self._read(
+            f"SELECT {_REF_COLUMNS} FROM contact_refs WHERE phone = ? AND bot_id = ?",
+            (phone, bot_id),
+        )
+        return _ref(rows[0]) if rows else None
+
+    async def list_contact_refs(
+        self, bot_id: str, status: SyncStatus | None = None, limit: int = 1000
+    ) -> list[ContactRef]:
+        where, parameters = "bot_id = ?", [bot_id]
+        if status is not None:
+            where += " AND sync_status = ?"
+            parameters.append(str(status))
+        rows = await self._read(
+            f"""SELECT {_REF_COLUMNS} FROM contact_refs WHERE {where}
+            ORDER BY created_at, rowid LIMIT ?""",
+            (*parameters, max(limit, 0)),
+        )
+        return [_ref(row) for row in rows]
+
+    async def set_contact_ref_status(
+        self,
+        phone: str,
+        bot_id: str,
+        status: SyncStatus,
+        at: datetime,
+        resource_name: str | None = None,
+        error: str | None = None,
+    ) -> bool:
+        changed = await self._write(
+            """UPDATE contact_refs SET sync_status = ?, last_sync = ?,
+                resource_name = COALESCE(?, resource_name), error = ?
+            WHERE phone = ? AND bot_id = ?""",
+            (str(status), _time_text(at), resource_name, error, phone, bot_id),
+        )
+        return changed > 0
+
+    # --- messages -----------------------------------------------------------------
+
+    @staticmethod
+    async def _insert_message(db: aiosqlite.Connection, message: Message) -> int:
+        row = await db.execute_insert(
+            """INSERT INTO messages (bot_id, direction, peer, text, status, created_at, wa_id,
+                sent_at, delivered_at, read_at, failed_at, error, campaign_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            _message_row(message),
+        )
+        assert row is not None  # an INSERT always has a last row id
+        return int(row[0])
+
+    async def add_message(self, message: Message) -> Message:
+        message = normalised_message(message)
+        async with self._transaction() as db:
+            message_id = await self._insert_message(db, message)
+        return replace(message, id=message_id)
+
+    async def record_inbound(self, message: Message) -> tuple[Message, ContactRef, bool]:
+        if message.direction != Direction.IN:
+            raise ValueError("record_inbound takes inbound messages; use add_message for outbound")
+        message = normalised_message(message)
+        async with self._transaction() as db:
+            ref, created = await self._ensure_ref(
+                db, message.peer, message.bot_id, message.created_at
+            )
+            message = replace(message, id=await self._insert_message(db, message))
+        return message, ref, created
+
+    async def update_message_status(
+        self,
+        bot_id: str,
+        wa_id: str,
+        status: MessageStatus,
+        at: datetime,
+        error: str | None = None,
+    ) -> Message | None:
+        async with self._transaction() as db:
+            rows = list(
+                await db.execute_fetchall(
+                    f"""SELECT {_MESSAGE_COLUMNS} FROM messages WHERE bot_id = ? AND wa_id = ?
+                    ORDER BY id DESC LIMIT 1""",
+                    (bot_id, wa_id),
+                )
+            )
+            if not rows:
+                return None
+            current = _message(rows[0])
+            updated = advance_status(current, status, at, error)
+            if updated is None:
+                return current
+            await db.execute(
+                """UPDATE messages SET status = ?, sent_at = ?, delivered_at = ?, read_at = ?,
+                    failed_at = ?, error = ? WHERE id = ?""",
+                (
+                    str(updated.status),
+                    _time_text(updated.sent_at),
+                    _time_text(updated.delivered_at),
+                    _time_text(updated.read_at),
+                    _time_text(updated.failed_at),
+                    updated.error,
+                    updated.id,
+                ),
+            )
+            return updated
+
+    async def get_message(self, bot_id: str, wa_id: str) -> Message | None:
+        rows = await self._read(
+            f"""SELECT {_MESSAGE_COLUMNS} FROM messages WHERE bot_id = ? AND wa_id = ?
+            ORDER BY id DESC LIMIT 1""",
+            (bot_id, wa_id),
+        )
+        return _message(rows[0]) if rows else None
+
+    async def list_messages(
+        self, bot_id: str | None = None, peer: str | None = None, limit: int = 100
+    ) -> list[Message]:
+        conditions, parameters = [], []
+        if bot_id is not None:
+            conditions.append("bot_id = ?")
+            parameters.append(bot_id)
+        if peer is not None:
+            conditions.append("peer = ?")
+            parameters.append(peer)
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        rows = await self._read(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages {where} ORDER BY created_at DESC, id DESC LIMIT ?",
+            (*parameters, max(limit, 0)),
+        )
+        return [_message(row) for row in rows]
+
+    async def count_messages(self, bot_id: str, direction: Direction, since: datetime) -> int:
+        rows = await self._read(
+            """SELECT COUNT(*) FROM messages
+            WHERE bot_id = ? AND direction = ? AND created_at >= ?""",
+            (bot_id, str(direction), _time_text(since)),
+        )
+        return int(rows[0][0])
+
+    async def last_outbound_to(
+        self, bot_id: str | None, peer: str, text: str, since: datetime
+    ) -> Message | None:
+        where = "peer = ? AND direction = ? AND text = ? AND created_at >= ?"
+        parameters: list[Any] = [peer, str(Direction.OUT), text, _time_text(since)]
+        if bot_id is not None:
+            where += " AND bot_id = ?"
+            parameters.append(bot_id)
+        rows = await self._read(
+            f"""SELECT {_MESSAGE_COLUMNS} FROM messages WHERE {where}
+            ORDER BY created_at DESC, id DESC LIMIT 1""",
+            parameters,
+        )
+        return _message(rows[0]) if rows else None
+
+    # --- broadcasts -----------------------------------------------------------------
+
+    async def create_campaign(self, campaign: Campaign, phones: Sequence[str]) -> Campaign:
+        campaign = replace(
+            campaign,
+            created_at=store_time(campaign.created_at),
+            updated_at=store_time(campaign.updated_at),
+        )
+        created_text = _time_text(campaign.created_at)
+        async with self._transaction() as db:
+            row = await db.execute_insert(
+                """INSERT INTO campaigns (name, text, bot_id, status, created_at, updated_at,
+                    created_by) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    campaign.name,
+                    campaign.text,
+                    campaign.bot_id,
+                    str(campaign.status),
+                    created_text,
+                    _time_text(campaign.updated_at),
+                    campaign.created_by,
+                ),
+            )
+            assert row is not None
+            campaign_id = int(row[0])
+            await db.executemany(
+                """INSERT INTO recipients (campaign_id, phone, seq, status, updated_at)
+                VALUES (?, ?, ?, ?, ?)""",
+                [
+                    (campaign_id, phone, seq, str(RecipientStatus.PENDING), created_text)
+                    for seq, phone in enumerate(unique_in_order(phones))
+                ],
+            )
+        return replace(campaign, id=campaign_id)
+
+    async def get_campaign(self, campaign_id: int | str) -> Campaign | None:
+        key = _row_id(campaign_id)
+        if key is None:
+            return None
+        rows = await self._read(f"SELECT {_CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ?", (key,))
+        return _campaign(rows[0]) if rows else None
+
+    async def list_campaigns(self, limit: int = 100) -> list[Campaign]:
+        rows = await self._read(
+            f"SELECT {_CAMPAIGN_COLUMNS} FROM campaigns ORDER BY created_at DESC, id DESC LIMIT ?",
+            (max(limit, 0),),
+        )
+        return [_campaign(row) for row in rows]
+
+    async def set_campaign_status(
+        self, campaign_id: int | str, status: CampaignStatus, at: datetime
+    ) -> None:
+        key = _row_id(campaign_id)
+        if key is not None:
+            await self._write(
+                "UPDATE campaigns SET status = ?, updated_at = ? WHERE id = ?",
+                (str(status), _time_text(at), key),
+            )
+
+    async def list_recipients(
+        self,
+        campaign_id: int | str,
+        status: RecipientStatus | None = None,
+        limit: int | None = None,
+    ) -> list[Recipient]:
+        key = _row_id(campaign_id)
+        if key is None:
+            return []
+        where, parameters = "campaign_id = ?", [key]
+        if status is not None:
+            where += " AND status = ?"
+            parameters.append(str(status))
+        rows = await self._read(
+            f"SELECT {_RECIPIENT_COLUMNS} FROM recipients WHERE {where} ORDER BY seq LIMIT ?",
+            (*parameters, -1 if limit is None else max(limit, 0)),
+        )
+        return [_recipient(row) for row in rows]
+
+    async def update_recipient(self, recipient: Recipient) -> None:
+        key = _row_id(recipient.campaign_id)
+        if key is None:
+            return
+        # Only an existing row is replaced: the recipient list is fixed when the
+        # campaign is created, deduplicated, and must stay that way.
+        await self._write(
+            """UPDATE recipients SET status = ?, bot_id = ?, wa_id = ?, error = ?, updated_at = ?
+            WHERE campaign_id = ? AND phone = ?""",
+            (
+                str(recipient.status),
+                recipient.bot_id,
+                recipient.wa_id,
+                recipient.error,
+                _time_text(recipient.updated_at),
+                key,
+                recipient.phone,
+            ),
+        )
+
+    async def count_recipients(self, campaign_id: int | str) -> dict[RecipientStatus, int]:
+        counts = dict.fromkeys(RecipientStatus, 0)
+        key = _row_id(campaign_id)
+        if key is None:
+            return counts
+        rows = await self._read(
+            "SELECT status, COUNT(*) FROM recipients WHERE campaign_id = ? GROUP BY status",
+            (key,),
+        )
+        for status, count in rows:
+            counts[RecipientStatus(status)] = int(count)
+        return counts
+
+    # --- opt-outs -------------------------------------------------------------------
+
+    async def add_opt_out(self, opt_out: OptOut) -> bool:
+        added = await self._write(
+            "INSERT OR IGNORE INTO opt_outs (phone, reason, bot_id, created_at) VALUES (?, ?, ?, ?)",
+            (opt_out.phone, opt_out.reason, opt_out.bot_id, _time_text(opt_out.created_at)),
+        )
+        return added == 1
+
+    async def remove_opt_out(self, phone: str) -> bool:
+        return await self._write("DELETE FROM opt_outs WHERE phone = ?", (phone,)) > 0
+
+    async def is_opted_out(self, phone: str) -> bool:
+        return bool(await self._read("SELECT 1 FROM opt_outs WHERE phone = ?", (phone,)))
+
+    async def list_opt_outs(self, limit: int = 1000) -> list[OptOut]:
+        rows = await self._read(
+            """SELECT phone, reason, bot_id, created_at FROM opt_outs
+            ORDER BY created_at DESC, phone LIMIT ?""",
+            (max(limit, 0),),
+        )
+        return [_opt_out(row) for row in rows]
+
+    # --- audit trail ----------------------------------------------------------------
+
+    async def add_audit(self, entry: AuditEntry) -> AuditEntry:
+        entry = replace(entry, at=store_time(entry.at), detail=audit_detail(entry.detail))
+        async with self._transaction() as db:
+            row = await db.execute_insert(
+                """INSERT INTO audit (action, os_user, at, ssh_client, bot_id, detail)
+                VALUES (?, ?, ?, ?, ?, ?)""",
+                (
+                    entry.action,
+                    entry.os_user,
+                    _time_text(entry.at),
+                    entry.ssh_client,
+                    entry.bot_id,
+                    json.dumps(entry.detail, ensure_ascii=False),
+                ),
+            )
+        assert row is not None
+        return replace(entry, id=int(row[0]))
+
+    async def list_audit(self, bot_id: str | None = None, limit: int = 100) -> list[AuditEntry]:
+        where, parameters = "", []
+        if bot_id is not None:
+            where, parameters = "WHERE bot_id = ?", [bot_id]
+        rows = await self._read(
+            f"""SELECT id, action, os_user, at, ssh_client, bot_id, detail FROM audit {where}
+            ORDER BY at DESC, id DESC LIMIT ?""",
+            (*parameters, max(limit, 0)),
+        )
+        return [_audit(row) for row in rows]
+
+    # --- sync state -----------------------------------------------------------------
+
+    async def get_sync_state(self, account: str = "default") -> SyncState:
+        rows = await self._read(
+            """SELECT account, sync_token, last_full_sync, last_sync, last_error
+            FROM sync_state WHERE account = ?""",
+            (account,),
+        )
+        return _sync_state(rows[0]) if rows else SyncState(account=account)
+
+    @staticmethod
+    async def _save_sync_state(db: aiosqlite.Connection, state: SyncState) -> None:
+        await db.execute(
+            """INSERT INTO sync_state (account, sync_token, last_full_sync, last_sync, last_error)
+            VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (account) DO UPDATE SET sync_token = excluded.sync_token,
+                last_full_sync = excluded.last_full_sync, last_sync = excluded.last_sync,
+                last_error = excluded.last_error""",
+            (
+                state.account,
+                state.sync_token,
+                _time_text(state.last_full_sync),
+                _time_text(state.last_sync),
+                state.last_error,
+            ),
+        )
+
+    async def set_sync_state(self, state: SyncState) -> None:
+        async with self._transaction() as db:
+            await self._save_sync_state(db, state)
+
+    async def apply_sync_page(
+        self, upserts: Sequence[Contact], deleted: Sequence[str], state: SyncState | None
+    ) -> None:
+        upserts = last_wins(upserts)
+        async with self._transaction() as db:
+            if upserts:
+                await self._write_contacts(db, upserts)
+            if deleted:
+                await self._mark_deleted(db, deleted)
+            if state is not None:
+                await self._save_sync_state(db, state)
