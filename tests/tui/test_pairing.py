@@ -51,7 +51,9 @@ async def test_pair_by_qr_with_the_demo_scan_key(make_app: MakeApp) -> None:
 
         await pilot.press("x")
         await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), "the dashboard")
-        assert any(n.title == "Paired" for n in app._notifications)
+        await wait_until(
+            pilot, lambda: any(n.title == "Paired" for n in app._notifications), "notification"
+        )
         await wait_until(
             pilot,
             lambda: (

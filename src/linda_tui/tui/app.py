@@ -140,6 +140,11 @@ class LindaApp(App[int]):
     @work(exclusive=True, group="fleet", exit_on_error=False, name="open-fleet")
     async def _open_fleet(self) -> None:
         try:
+            if not self.demo:
+                # neonize parks a thread per client on the default executor: size it.
+                from linda_tui.whatsapp.neonize_account import size_default_executor
+
+                size_default_executor(asyncio.get_running_loop(), len(self.fleet.bot_ids))
             await self.setup.open()
         except Exception as exc:
             log.exception("the fleet could not start")
@@ -404,17 +409,25 @@ def run_console(runtime: Runtime) -> int:
     if current_log_file() is None:
         configure_logging(runtime.log_file, runtime.settings.log_level)
     clock = SystemClock()
-    setup = build_fleet(
-        runtime.fleet,
-        store_url=runtime.store_url,
-        sessions_dir=runtime.sessions_dir,
-        data_dir=runtime.data_dir,
-        demo=runtime.demo,
-        timezone=runtime.timezone,
-        clock=clock,
-    )
-    app = create_app(setup, clock=clock, demo=runtime.demo, timezone=runtime.timezone)
-    app.run()
+    # Real neonize clients write to descriptors 1 and 2 from Go: that goes to the log
+    # file, while Textual keeps the terminal (entered before the app is built).
+    native_output: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+    if not runtime.demo:
+        from linda_tui.whatsapp.stdio_redirect import redirect_native_stdio
+
+        native_output = redirect_native_stdio(runtime.log_file)
+    with native_output:
+        setup = build_fleet(
+            runtime.fleet,
+            store_url=runtime.store_url,
+            sessions_dir=runtime.sessions_dir,
+            data_dir=runtime.data_dir,
+            demo=runtime.demo,
+            timezone=runtime.timezone,
+            clock=clock,
+        )
+        app = create_app(setup, clock=clock, demo=runtime.demo, timezone=runtime.timezone)
+        app.run()
     if app.exit_reason:
         sys.stderr.write(f"linda: {app.exit_reason}\n")
     return app.return_code or 0
