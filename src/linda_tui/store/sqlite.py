@@ -62,7 +62,14 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 _LOOKUP_CHUNK = 500
 
 _CONTACT_COLUMNS = "resource_name, etag, names, phones, emails, labels, updated_at, deleted"
-_JOINED_CONTACT_COLUMNS = ", ".join(f"c.{name.strip()}" for name in _CONTACT_COLUMNS.split(","))
+# What a contact read selects, from ``contacts AS c``. The four JSON lists come back
+# as one array of four so a row costs one json.loads, not four: decoding is most
+# of what a batched lookup spends.
+_CONTACT_SELECT = (
+    "c.resource_name, c.etag, "
+    "'[' || c.names || ',' || c.phones || ',' || c.emails || ',' || c.labels || ']', "
+    "c.updated_at, c.deleted"
+)
 _UPSERT_CONTACT = f"""
     INSERT INTO contacts ({_CONTACT_COLUMNS}, search_text, sort_key)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -97,8 +104,13 @@ def _required_time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+# One encoder made once: json.dumps with options builds a new one per call, which
+# was a third of the time an upsert took.
+_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _json_list(values: list[str]) -> str:
-    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    return _JSON_ENCODER.encode(values)
 
 
 def _row_id(value: int | str | None) -> int | None:
@@ -128,15 +140,17 @@ def _contact_row(contact: Contact) -> tuple[Any, ...]:
 
 
 def _contact(row: Sequence[Any]) -> Contact:
+    """A contact from a row selected with _CONTACT_SELECT."""
+    names, phones, emails, labels = json.loads(row[2])
     return Contact(
         resource_name=row[0],
         etag=row[1],
-        names=json.loads(row[2]),
-        phones=json.loads(row[3]),
-        emails=json.loads(row[4]),
-        labels=json.loads(row[5]),
-        updated_at=_time(row[6]),
-        deleted=bool(row[7]),
+        names=names,
+        phones=phones,
+        emails=emails,
+        labels=labels,
+        updated_at=_time(row[3]),
+        deleted=bool(row[4]),
     )
 
 
@@ -448,13 +462,14 @@ class SQLiteStore(Store):
 
     async def get_contact(self, resource_name: str) -> Contact | None:
         rows = await self._read(
-            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE resource_name = ?", (resource_name,)
+            f"SELECT {_CONTACT_SELECT} FROM contacts AS c WHERE c.resource_name = ?",
+            (resource_name,),
         )
         return _contact(rows[0]) if rows else None
 
     async def find_contacts_by_phone(self, phone: str) -> list[Contact]:
         rows = await self._read(
-            f"""SELECT {_JOINED_CONTACT_COLUMNS}
+            f"""SELECT {_CONTACT_SELECT}
             FROM contact_phones AS p JOIN contacts AS c ON c.resource_name = p.resource_name
             WHERE p.phone = ? AND c.deleted = 0 ORDER BY c.resource_name""",
             (phone,),
@@ -467,7 +482,7 @@ class SQLiteStore(Store):
         for start in range(0, len(wanted), _LOOKUP_CHUNK):
             chunk = wanted[start : start + _LOOKUP_CHUNK]
             rows = await self._read(
-                f"""SELECT p.phone, {_JOINED_CONTACT_COLUMNS}
+                f"""SELECT p.phone, {_CONTACT_SELECT}
                 FROM contact_phones AS p JOIN contacts AS c ON c.resource_name = p.resource_name
                 WHERE p.phone IN ({", ".join("?" * len(chunk))}) AND c.deleted = 0
                 ORDER BY c.resource_name""",
@@ -483,9 +498,9 @@ class SQLiteStore(Store):
         # instr() rather than LIKE: no wildcard escaping, and the text is lowercased
         # in Python on both sides, which (unlike LIKE) also folds non-ASCII letters.
         rows = await self._read(
-            f"""SELECT {_CONTACT_COLUMNS} FROM contacts
-            WHERE deleted = 0 AND instr(search_text, ?) > 0
-            ORDER BY sort_key, resource_name LIMIT ?""",
+            f"""SELECT {_CONTACT_SELECT} FROM contacts AS c
+            WHERE c.deleted = 0 AND instr(c.search_text, ?) > 0
+            ORDER BY c.sort_key, c.resource_name LIMIT ?""",
             (query.strip().lower(), limit),
         )
         return [_contact(row) for row in rows]
