@@ -74,7 +74,7 @@ async def test_offline_start_reports_the_network_error_backs_off_and_stops_clean
     assert neonize_recorder.states()[-1].state is BotState.STOPPED
     # Nothing left behind: no thread still inside neonize's Go core.
     await until(
-        lambda: not [t for t in threading.enumerate() if t.name == "neonize-bot1"],
+        lambda: not [t for t in threading.enumerate() if t.name.startswith("neonize-bot1")],
         "the neonize thread ending",
     )
     count = len(neonize_recorder.events)
@@ -288,3 +288,95 @@ def test_neonize_import_never_touches_the_apps_logging(
     assert done.stderr == ""
     if setup == "configured":
         assert "go says hello" in log.read_text()
+
+
+BLACKHOLE_CHILD = """
+import asyncio, sys, time
+from pathlib import Path
+from linda_tui.models import BotState
+from linda_tui.whatsapp import neonize_account as m
+from linda_tui.whatsapp.backoff import ExponentialBackoff
+
+dialing = sys.argv[2] == "stop-while-dialing"
+m.CONNECT_TIMEOUT = 600.0 if dialing else 1.0
+m.STOP_TIMEOUT = 1.0
+events = []
+
+async def main():
+    account = m.NeonizeAccount(
+        "bot1", "+971501234567", events.append, Path(sys.argv[1]), qr_timeout=600,
+        backoff=ExponentialBackoff(initial=0.2, jitter=0.0),
+    )
+    await account.pair()
+    if dialing:
+        await asyncio.sleep(1.0)
+        print("state:", account.state.value, flush=True)
+    else:
+        for _ in range(300):
+            retries = [e for e in events if getattr(e, "state", None) is BotState.RECONNECTING]
+            if retries:
+                break
+            await asyncio.sleep(0.1)
+        print("retry:", retries[0].detail if retries else None, flush=True)
+    await asyncio.wait_for(account.stop(), 30)
+    print("stopped:", account.state.value, flush=True)
+
+asyncio.run(main())
+print("exiting", flush=True)
+"""
+
+
+@pytest.mark.parametrize(
+    ("case", "first_line"),
+    [
+        ("give-up", "retry: reconnecting in 0.2 s: no answer from WhatsApp in 1 s"),
+        ("stop-while-dialing", "state: connecting"),
+    ],
+)
+def test_a_hanging_dial_never_hangs_the_account_or_the_exit(
+    tmp_path: Path, case: str, first_line: str
+) -> None:
+    """A network that swallows packets: the TCP connection to the (HTTPS) proxy opens
+    and nothing ever answers, so neonize's dial hangs. The attempt is given up after
+    CONNECT_TIMEOUT, stop() returns within STOP_TIMEOUT even mid-dial, and the process
+    exits while the dial is still hanging."""
+    import socket
+    import subprocess
+    import sys
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held: list[socket.socket] = []
+    stop_accepting = threading.Event()
+
+    def swallow() -> None:
+        server.settimeout(0.2)
+        while not stop_accepting.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    acceptor = threading.Thread(target=swallow, daemon=True)
+    acceptor.start()
+    env = dict(os.environ, HTTPS_PROXY=f"http://127.0.0.1:{server.getsockname()[1]}")
+    env.pop("NO_PROXY", None)
+    env.pop("no_proxy", None)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", BLACKHOLE_CHILD, str(tmp_path / "sessions"), case],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
+    finally:
+        stop_accepting.set()
+        acceptor.join()
+        for connection in held:
+            connection.close()
+        server.close()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [first_line, "stopped: stopped", "exiting"]
+    assert held  # the dial really went out and hung

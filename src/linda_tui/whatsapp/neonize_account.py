@@ -38,9 +38,13 @@ Quirks of neonize 0.5.2 handled here (checked against its source):
   first check with a plain TCP connection that WhatsApp Web is reachable, and
   ``is_paired`` asks the database once and then follows the events.
 - ``Neonize()`` blocks for the client's whole life; after ``Stop()`` during a QR
-  session it only returns once the QR codes run out (up to 160 s). It runs on a
-  dedicated daemon thread here, so it never holds the default executor and can never
-  hold up interpreter exit.
+  session it only returns once the QR codes run out (up to 160 s). On a black-holed
+  network the dial hangs for minutes, and ``Stop()`` blocks as long (it waits for the
+  socket lock); neonize then calls ``Stop()`` synchronously on the event loop when its
+  connect task is cancelled, and again at interpreter exit. Here both calls run on
+  daemon threads of their own, stop() waits at most STOP_TIMEOUT and then abandons the
+  connection instead of cancelling neonize's task, the exit-time finaliser is removed
+  once we stopped the client, and an attempt silent for CONNECT_TIMEOUT is given up.
 - Calls into Go for a client that is not registered there (not connecting yet, or
   stopped) dereference a nil pointer and crash the process: sending, checking numbers,
   logging out and phone pairing happen only while the client is connected.
@@ -102,6 +106,7 @@ WHATSAPP_PORT = 443
 FIRST_QR_SECONDS = 60.0  # whatsmeow: the first code lasts 60 s, the next five 20 s each
 NEXT_QR_SECONDS = 20.0
 STOP_TIMEOUT = 5.0  # bound on every stop of a Go client
+CONNECT_TIMEOUT = 30.0  # an attempt that says nothing for this long has hung
 SEND_TIMEOUT = 90.0
 QUERY_TIMEOUT = 30.0
 PROBE_TIMEOUT = 10.0
@@ -210,36 +215,64 @@ def _bind_neonize_to_running_loop() -> None:
         module.event_global_loop = asyncio.get_running_loop()
 
 
+class ConnectionAbandoned(Exception):
+    """The account gave up waiting for a neonize connection (it was stopped)."""
+
+
 class _OwnThreadGoCode:
-    """Stands in for neonize's GoCode proxy on one client: ``Neonize()`` — the call that
-    blocks for the client's whole life — runs on its own daemon thread, every other Go
-    call goes through neonize's proxy as usual (a short-lived executor job)."""
+    """Stands in for neonize's GoCode proxy on one client.
+
+    ``Neonize()`` blocks for the client's whole life and ``Stop()`` blocks for as long
+    as a dial hangs (it waits for the socket lock ``Connect()`` holds): both run on
+    daemon threads of their own, so neither holds the default executor, the event loop
+    or interpreter exit. Every other Go call goes through neonize's proxy as usual.
+    """
 
     def __init__(self, proxy: Any, gocode: Any, thread_name: str) -> None:
         self._proxy = proxy
         self._gocode = gocode
         self._thread_name = thread_name
+        self._connection: asyncio.Future[Any] | None = None
+        self._stop: asyncio.Future[Any] | None = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._proxy, name)
 
     def Neonize(self, *args: Any) -> asyncio.Future[Any]:  # noqa: N802 - the Go export's name
+        self._connection = self._on_own_thread("Neonize", args)
+        return self._connection
+
+    def Stop(self, *args: Any) -> asyncio.Future[Any]:  # noqa: N802 - the Go export's name
+        # Once per client: two Stop() calls would delete the same key of Go's client
+        # map from two threads. Shielded, so a caller that stops waiting cancels nothing.
+        if self._stop is None:
+            self._stop = self._on_own_thread("Stop", args)
+        return asyncio.shield(self._stop)
+
+    def abandon(self) -> None:
+        """End the wait on ``Neonize()`` now; whatever it returns later is dropped.
+        neonize's own way out (cancelling its task) calls Go's Stop() synchronously on
+        the event loop, which hangs as long as a dial does."""
+        if self._connection is not None and not self._connection.done():
+            self._connection.set_exception(ConnectionAbandoned())
+
+    def _on_own_thread(self, name: str, args: tuple[Any, ...]) -> asyncio.Future[Any]:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
-        gocode = self._gocode
+        call = getattr(self._gocode, name)
 
         def run() -> None:
             result: Any = None
             error: BaseException | None = None
             try:
-                result = gocode.Neonize(*args)
+                result = call(*args)
             except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task
                 error = exc
             # The loop may be gone by now (process exit): nobody is waiting any more.
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_settle, future, result, error)
 
-        threading.Thread(target=run, name=self._thread_name, daemon=True).start()
+        threading.Thread(target=run, name=f"{self._thread_name}-{name}", daemon=True).start()
         return future
 
 
@@ -252,6 +285,12 @@ def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | Non
         future.set_result(result)
 
 
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    """Done callback: mark a result nobody awaits as seen (no 'never retrieved')."""
+    if not task.cancelled():
+        task.exception()
+
+
 def _run_on_own_thread(client: NewAClient, thread_name: str) -> bool:
     """Give ``client`` a dedicated daemon thread for ``Neonize()``. False (and neonize's
     default behaviour) if this neonize no longer has the private attribute."""
@@ -261,6 +300,11 @@ def _run_on_own_thread(client: NewAClient, thread_name: str) -> bool:
     lib = _lib()
     setattr(client, attribute, _OwnThreadGoCode(lib.async_gocode, lib.gocode, thread_name))
     return True
+
+
+def _runner_of(client: NewAClient) -> _OwnThreadGoCode | None:
+    runner = getattr(client, "_NewAClient__client", None)
+    return runner if isinstance(runner, _OwnThreadGoCode) else None
 
 
 def size_default_executor(loop: asyncio.AbstractEventLoop, n_clients: int) -> ThreadPoolExecutor:
@@ -407,6 +451,8 @@ class NeonizeAccount(WhatsAppAccount):
         # True from connect() until we stop the client: exactly while the Go side knows
         # it. Go calls for a client it does not know crash the whole process.
         self._live = False
+        self._heard = asyncio.Event()  # set by every event of the current client
+        self._attempts: list[NewAClient] = []  # clients whose connection still runs
         self._supervisor: asyncio.Task[None] | None = None
         self._watchdog: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -500,7 +546,7 @@ class NeonizeAccount(WhatsAppAccount):
         self._set_state(BotState.LOGGED_OUT, "pairing cancelled")
 
     async def send_text(self, to: str, text: str) -> SentMessage:
-        client = self._connected_client()
+        self._connected_client()  # not online: say so before judging the input
         if not isinstance(text, str) or not text.strip():
             raise SendError("message text is empty — write something to send")
         if len(text) > MAX_TEXT_CHARS:
@@ -645,10 +691,25 @@ class NeonizeAccount(WhatsAppAccount):
             client = self._client = self._new_client()
             self._prepare_session_file()
             _bind_neonize_to_running_loop()
+            self._heard = asyncio.Event()
             self._live = True
             try:
                 connection = await client.connect()
-                await connection
+                connection.add_done_callback(_retrieve)
+                self._attempts.append(client)
+                connection.add_done_callback(lambda _, c=client: self._forget_attempt(c))
+                if not await self._first_sign_of_life(connection):
+                    # A black-holed network: the dial hangs for minutes. Give up on
+                    # this attempt (its thread ends whenever the dial does).
+                    await self._stop_go_client(client)
+                    reason = f"no answer from WhatsApp in {CONNECT_TIMEOUT:.0f} s"
+                    self._log.warning("connecting to WhatsApp: %s", reason)
+                    continue
+                # Shielded: cancelling neonize's task makes it call Go's Stop() on the
+                # loop thread, which blocks while a dial hangs. stop() abandons instead.
+                await asyncio.shield(connection)
+            except ConnectionAbandoned:
+                pass  # stopped by us: handled below like any other stop
             except Exception as exc:  # offline: NeonizeError('failed to dial ...')
                 self._online = False
                 reason = short_reason(exc)
@@ -661,6 +722,18 @@ class NeonizeAccount(WhatsAppAccount):
                 return
             await asyncio.sleep(max(0.0, self._resume_at - loop.time()))
             self._set_state(BotState.CONNECTING, "connecting to WhatsApp")
+
+    async def _first_sign_of_life(self, connection: asyncio.Future[Any]) -> bool:
+        """Wait until the attempt ends or the client reports anything (QR code,
+        Connected, a failure...), at most CONNECT_TIMEOUT. False if neither happened."""
+        heard = asyncio.ensure_future(self._heard.wait())
+        try:
+            await asyncio.wait(
+                {connection, heard}, timeout=CONNECT_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            heard.cancel()
+        return connection.done() or self._heard.is_set()
 
     async def _wait_until_reachable(self, reason: str) -> None:
         """Back off, visibly; before the next real attempt make sure WhatsApp Web
@@ -699,6 +772,10 @@ class NeonizeAccount(WhatsAppAccount):
             BotState.LOGGED_OUT, f"pairing timed out — run `linda pair {self.bot_id}` to try again"
         )
 
+    def _forget_attempt(self, client: NewAClient) -> None:
+        with contextlib.suppress(ValueError):
+            self._attempts.remove(client)
+
     def _halt(self, what: str, resume_in: float | None = None) -> None:
         """Stop the Go client from inside an event (ban, logout, takeover...). With
         ``resume_in`` the supervisor connects again after that many seconds. The client
@@ -712,15 +789,11 @@ class NeonizeAccount(WhatsAppAccount):
             self._spawn(self._stop_go_client(client), what)
 
     async def _shutdown_connection(self) -> None:
-        """Stop the Go client, the supervisor, the watchdog and helpers; bounded."""
+        """Stop the supervisor, the watchdog and helpers first (so no new attempt
+        starts), then every Go client whose connection may still run; bounded."""
         self._online = False
         self._resume_at = None
-        watchdog, self._watchdog = self._watchdog, None
-        if watchdog is not None:
-            watchdog.cancel()
-        client = self._client
-        if client is not None:
-            await self._stop_go_client(client)
+        self._watchdog = None
         current = asyncio.current_task()
         pending = [task for task in self._tasks if task is not current and not task.done()]
         for task in pending:
@@ -730,19 +803,36 @@ class NeonizeAccount(WhatsAppAccount):
             if stuck:
                 self._log.warning("%d task(s) did not stop in %.0f s", len(stuck), STOP_TIMEOUT)
         self._supervisor = None
+        clients = list(self._attempts)
+        if self._client is not None and self._live and self._client not in clients:
+            clients.append(self._client)  # a failed attempt stays registered in Go
+        if clients:
+            await asyncio.gather(*(self._stop_go_client(client) for client in clients))
 
     async def _stop_go_client(self, client: NewAClient) -> None:
+        """Stop a Go client, waiting at most STOP_TIMEOUT; then stop waiting for its
+        connection whatever the Go side does (it finishes on its own thread)."""
         if client is self._client:
             self._live = False
+        # neonize also stops the client when the object is collected or at interpreter
+        # exit, synchronously: with a hanging dial that would block there. We stop it
+        # now, on a thread of its own, so that safety net must go.
+        finalizer = getattr(client, "_stop_finalizer", None)
+        if finalizer is not None:
+            finalizer.detach()
         try:
             await asyncio.wait_for(client.stop(), STOP_TIMEOUT)
         except TimeoutError:
-            # No executor thread came free in time: Stop() itself is quick and safe to
-            # call right here (neonize does the same when its connect task is cancelled).
-            self._log.warning("neonize stop() timed out; stopping the Go client directly")
-            _lib().gocode.Stop(client.uuid)
+            self._log.warning(
+                "the Go client did not stop within %.0f s (a dial is hanging); "
+                "leaving it to finish on its own thread",
+                STOP_TIMEOUT,
+            )
         except Exception:
             self._log.exception("stopping the neonize client failed")
+        runner = _runner_of(client)
+        if runner is not None:
+            runner.abandon()
 
     def _new_client(self) -> NewAClient:
         """A fresh neonize client with every handler registered. One per connection
@@ -783,6 +873,7 @@ class NeonizeAccount(WhatsAppAccount):
             if client is not self._client or not self._live:
                 self._log.debug("ignoring %s from a retired client", name)
                 return
+            self._heard.set()
             try:
                 await method(payload)
             except Exception:
