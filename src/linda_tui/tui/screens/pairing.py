@@ -100,6 +100,7 @@ class PairingScreen(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.linda.account_events.subscribe(self, self._on_account_event)
+        self.linda.bots_changed.subscribe(self, self._on_bots_changed)
         self.set_interval(1.0, self._show_countdown, name="pair-countdown")
         self._redraw()
         self._start(self.method)
@@ -144,6 +145,11 @@ class PairingScreen(ModalScreen[bool]):
                 self._expect_cancel = False
                 return
             self._fail(event.reason)
+
+    def _on_bots_changed(self, bot_ids: frozenset[str]) -> None:
+        # While waiting for a code, say what the connection is doing (offline, retrying).
+        if self.bot_id in bot_ids and self.phase == "starting":
+            self._show_status()
 
     def _fail(self, reason: str) -> None:
         self._failure = reason
@@ -251,7 +257,11 @@ class PairingScreen(ModalScreen[bool]):
         status = self.query_one("#pair-status", Static)
         if self.phase == "starting":
             what = "QR code" if self.method is PairMethod.QR else "phone code"
-            status.update(Text(f"Asking WhatsApp for a {what}…", style="italic"))
+            text = Text(f"Asking WhatsApp for a {what}…", style="italic")
+            bot = self.linda.fleet.status(self.bot_id)
+            if bot.state in (BotState.RECONNECTING, BotState.ERROR) and bot.detail:
+                text.append(f"\n{bot.detail}", style="yellow")
+            status.update(text)
         elif self.phase == "timed-out":
             status.update(
                 Text.assemble(

@@ -1,0 +1,118 @@
+"""The console in a real terminal: `linda --demo` brings bots online and sends a
+message whose status shows; a real (offline) neonize bot never scribbles Go output
+on the screen, and quitting returns promptly."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from .terminal import TmuxTerminal, linda_command
+
+# Quitting must give the terminal back within this many seconds.
+QUIT_SECONDS = 8.0
+# What the Go library (whatsmeow) and neonize's Python side print when their output is
+# not kept off the screen: log prefixes and banners the console itself never shows.
+# (The console does show the connection error in its own words, e.g. "failed to dial".)
+FOREIGN_MARKERS = (
+    "Press Ctrl+C",
+    "[Client ",
+    "Client ERROR",
+    "Client WARN",
+    "Client INFO",
+    "neonize:",
+    "ffmpeg",
+    "Traceback",
+    "panic:",
+    "goroutine ",
+)
+
+
+def _layout_intact(screen: str, footer: str = "^p palette") -> None:
+    lines = screen.rstrip("\n").splitlines()
+    assert lines[0].startswith(" Linda "), screen  # the mode bar, top line
+    assert footer in lines[-1], screen  # the footer, bottom line
+
+
+def test_demo_bots_come_online_and_a_sent_message_shows_its_status(
+    terminal: TmuxTerminal, tmp_path: Path
+) -> None:
+    data = tmp_path / "demo"
+    terminal.start([*linda_command(), "--demo", "--data-dir", str(data)], tmp_path, {})
+    screen = terminal.wait_for("2/3 online")
+    assert "Demo main" in screen and "● online" in screen
+    assert "○ logged out" in screen  # demo-sales waits to be paired
+    _layout_intact(screen)
+
+    terminal.press("2")
+    terminal.wait_for("[2 Compose]")
+    terminal.press("Tab")  # From -> To
+    terminal.type("+971501234567")
+    terminal.wait_for("✓ +971501234567")
+    terminal.press("Tab")  # To -> the message
+    terminal.type("Hello from a real terminal")
+    terminal.press("C-s")
+    screen = terminal.wait_for("✓✓ delivered", "✓✓ read", timeout=40)
+    assert "demo-main" in screen and "+971501234567" in screen
+    _layout_intact(screen)
+
+    # The simulated network's audit log holds exactly what was sent.
+    lines = (data / "simulated-network.jsonl").read_text().splitlines()
+    sent = [json.loads(line) for line in lines]
+    assert [(m["bot"], m["to"], m["text"]) for m in sent] == [
+        ("demo-main", "+971501234567", "Hello from a real terminal")
+    ]
+
+    terminal.press("Escape")  # leave the text field so q means quit
+    terminal.press("q")
+    status, took = terminal.wait_exit(timeout=QUIT_SECONDS)
+    assert status == 0
+    assert took < QUIT_SECONDS
+
+
+def test_a_real_offline_neonize_bot_leaves_the_screen_clean(
+    terminal: TmuxTerminal, tmp_path: Path
+) -> None:
+    (tmp_path / "bots.yaml").write_text(
+        "default_region: AE\n"
+        "bots:\n"
+        "  - id: office\n"
+        "    name: Office\n"
+        '    phone: "+971501234561"\n'
+        "    role: primary\n"
+    )
+    data = tmp_path / "data"
+    env = {
+        "LINDA_DATA_DIR": str(data),
+        "LINDA_SESSIONS_DIR": str(tmp_path / "sessions"),
+        "LINDA_STORE_URL": str(tmp_path / "store" / "linda.db"),
+        "LINDA_LOG_FILE": str(tmp_path / "logs" / "linda.log"),
+    }
+    terminal.start([*linda_command(), "--config", "bots.yaml"], tmp_path, env)
+    screen = terminal.wait_for("0/1 online")
+    assert "Office" in screen and "not paired" in screen
+
+    # Pairing makes neonize connect for real: offline, the Go side fails to dial.
+    terminal.press("p")
+    screen = terminal.wait_for("↻ reconnecting", "cannot reach", timeout=40)
+    log_file = tmp_path / "logs" / "linda.log"
+    screens = [screen]
+    for _ in range(3):  # give the Go side time to write, and look each time
+        time.sleep(1.0)
+        screens.append(terminal.wait_for("Pair Office"))
+    for shown in screens:
+        for marker in FOREIGN_MARKERS:
+            assert marker not in shown, f"{marker!r} reached the screen:\n{shown}"
+        _layout_intact(shown, footer="esc Cancel")
+    # The Go side did run and speak: its words are in the log file, not on screen.
+    assert "failed to dial" in log_file.read_text()
+
+    terminal.press("Escape")
+    terminal.wait_for("[1 Dashboard]")
+    terminal.press("q")
+    status, took = terminal.wait_exit(timeout=QUIT_SECONDS)
+    assert status == 0
+    assert took < QUIT_SECONDS
+    # The session folder stays private.
+    assert (tmp_path / "sessions").stat().st_mode & 0o777 == 0o700
