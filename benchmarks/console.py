@@ -1,0 +1,266 @@
+"""Console benchmark: start-up to the first complete dashboard, and input latency under load.
+
+1. Start-up: a fresh process per run, timed from launch to the moment the dashboard
+   shows every bot online (3 and 50 simulated bots), against a minimal Textual app
+   (one Static) timed the same way in the same run. Target: within 1.5x of it.
+2. Keystroke-to-screen: while 50 simulated bots stream sends, receipts and replies,
+   the cursor is moved in the bot table; each sample is the time from the key event
+   to the end of the first screen refresh that shows it. Baseline: the same with the
+   fleet idle. Target: p99 under 50 ms.
+
+All headless (no terminal needed), 100x32.
+
+    uv run python benchmarks/console.py [--runs 5] [--keys 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SIZE = (100, 32)
+READY = "READY"
+
+
+# --- the apps, as run in a child process ------------------------------------------------
+def fleet_config(n: int):  # type: ignore[no-untyped-def]
+    from linda_tui.config.models import BotConfig, FleetConfig, Role
+
+    return FleetConfig(
+        bots=[
+            BotConfig(
+                id=f"bot-{i:02d}",
+                name=f"Bot {i}",
+                phone=f"+9715012300{i:02d}",
+                role=Role.PRIMARY if i == 0 else Role.SECONDARY,
+            )
+            for i in range(n)
+        ]
+    )
+
+
+def build_console(folder: Path, n: int, *, speed: float = 50.0, reply_rate: float = 0.0):  # type: ignore[no-untyped-def]
+    """A console on n simulated bots, all paired, no network latency (what is timed is
+    Linda, not the simulated network's connect delay)."""
+    from linda_tui.clock import SystemClock
+    from linda_tui.config import sqlite_url
+    from linda_tui.fleet.assembly import build_fleet
+    from linda_tui.tui.app import create_app
+    from linda_tui.whatsapp.simulated import SimulatedNetwork
+
+    config = fleet_config(n)
+    clock = SystemClock()
+    network = SimulatedNetwork(
+        folder / "demo",
+        seed=1,
+        speed=speed,
+        paired=[b.id for b in config.bots],
+        ban_per_minute=None,
+        disconnect_rate=0,
+        reply_rate=reply_rate,
+        latency=False,
+        clock=clock,
+    )
+    setup = build_fleet(
+        config,
+        store_url=sqlite_url(folder / "linda.db"),
+        sessions_dir=folder / "sessions",
+        data_dir=folder / "demo",
+        demo=True,
+        clock=clock,
+        network=network,
+    )
+    return create_app(setup, clock=clock, demo=True, cursor_blink=False)
+
+
+def dashboard_complete(app, n: int) -> bool:  # type: ignore[no-untyped-def]
+    """Every bot's row shows it online."""
+    from linda_tui.tui.widgets.bot_table import BotTable
+
+    try:
+        table = app.screen.query_one(BotTable)
+    except Exception:
+        return False
+    if table.row_count != n:
+        return False
+    return all(str(table.get_cell(row, "state")) == "● online" for row in table.rows)
+
+
+def child_linda(n: int) -> None:
+    async def pilot_run(pilot) -> None:  # type: ignore[no-untyped-def]
+        app = pilot.app
+        while not dashboard_complete(app, n):
+            await asyncio.sleep(0.002)
+        # Complete means drawn: wait for the refresh that puts it on screen.
+        drawn = asyncio.get_running_loop().create_future()
+        app.call_after_refresh(lambda: drawn.done() or drawn.set_result(None))
+        await drawn
+        print(READY, flush=True)
+        app.exit()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = build_console(Path(tmp), n)
+        app.run(headless=True, size=SIZE, auto_pilot=pilot_run)
+
+
+def child_minimal() -> None:
+    from textual.app import App, ComposeResult
+    from textual.widgets import Footer, Static
+
+    class Minimal(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static("hello")
+            yield Footer()
+
+    async def pilot_run(pilot) -> None:  # type: ignore[no-untyped-def]
+        drawn = asyncio.get_running_loop().create_future()
+        pilot.app.call_after_refresh(lambda: drawn.done() or drawn.set_result(None))
+        await drawn
+        print(READY, flush=True)
+        pilot.app.exit()
+
+    Minimal().run(headless=True, size=SIZE, auto_pilot=pilot_run)
+
+
+# --- start-up, measured from the parent ----------------------------------------------------
+def time_launch(args: list[str]) -> float:
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.strip() == READY:
+            took = time.perf_counter() - start
+            break
+    else:
+        proc.wait()
+        raise RuntimeError(f"child {args} ended without drawing (exit {proc.returncode})")
+    proc.wait(timeout=30)
+    return took
+
+
+# --- keystroke-to-screen, in process ----------------------------------------------------------
+async def stream_load(app, stop: asyncio.Event) -> int:  # type: ignore[no-untyped-def]
+    """Send from every bot in turn (receipts and replies follow) until stopped."""
+    fleet = app.fleet
+    sent = 0
+    bots = fleet.bot_ids
+    while not stop.is_set():
+        bot = bots[sent % len(bots)]
+        try:
+            await fleet.send(f"+97155{1000000 + sent % 5000:07d}", f"update {sent}", bot)
+        except Exception:
+            pass
+        sent += 1
+        if sent % 10 == 0:
+            await asyncio.sleep(0)  # let the UI breathe as a real burst would
+    return sent
+
+
+async def keystroke_latencies(n: int, keys: int, loaded: bool) -> tuple[list[float], int]:
+    from textual import events
+
+    from linda_tui.tui.widgets.bot_table import BotTable
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = build_console(Path(tmp), n, reply_rate=0.1 if loaded else 0.0)
+        samples: list[float] = []
+        sent = 0
+        async with app.run_test(size=SIZE) as pilot:
+            while not dashboard_complete(app, n):
+                await pilot.pause(0.01)
+            table = app.screen.query_one(BotTable)
+            table.focus()
+            stop = asyncio.Event()
+            load = asyncio.create_task(stream_load(app, stop)) if loaded else None
+            await pilot.pause(0.2)  # the stream is flowing
+            loop = asyncio.get_running_loop()
+            waiting: list[asyncio.Future[float]] = []
+
+            def moved() -> None:
+                # The cursor moved: the sample ends when that refresh is on screen.
+                if waiting and not waiting[0].done():
+                    shown = waiting[0]
+                    app.call_after_refresh(
+                        lambda: shown.done() or shown.set_result(time.perf_counter())
+                    )
+
+            app.screen.watch(table, "cursor_coordinate", moved, init=False)
+            for i in range(keys):
+                key = "down" if (i // 20) % 2 == 0 else "up"
+                before = table.cursor_row
+                waiting[:] = [loop.create_future()]
+                start = time.perf_counter()
+                app.post_message(events.Key(key, None))
+                end = await asyncio.wait_for(waiting[0], timeout=5)
+                samples.append((end - start) * 1000)
+                assert table.cursor_row != before
+                await asyncio.sleep(0.005)
+            if load is not None:
+                stop.set()
+                sent = await load
+    return samples, sent
+
+
+def p99(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="launches per case")
+    parser.add_argument("--keys", type=int, default=300, help="keystrokes per latency case")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        if args.child[0] == "minimal":
+            child_minimal()
+        else:
+            child_linda(int(args.child[1]))
+        return
+
+    print(f"Start-up to first complete screen, {args.runs} launches each (median, best):")
+    cases = [
+        ("minimal Textual app", ["minimal"]),
+        ("Linda, 3 bots", ["linda", "3"]),
+        ("Linda, 50 bots", ["linda", "50"]),
+    ]
+    medians: dict[str, float] = {}
+    time_launch(["minimal"])  # warm the file cache: every case then starts equal
+    for label, child in cases:
+        runs = [time_launch(child) for _ in range(args.runs)]
+        medians[label] = statistics.median(runs)
+        print(f"  {label:<22} {medians[label] * 1000:7.0f} ms  (best {min(runs) * 1000:.0f} ms)")
+    base = medians["minimal Textual app"]
+    for label in ("Linda, 3 bots", "Linda, 50 bots"):
+        ratio = medians[label] / base
+        verdict = "ok" if ratio <= 1.5 else "OVER the 1.5x target"
+        print(f"  {label} / minimal app = {ratio:.2f}x  ({verdict})")
+
+    print(f"\nKeystroke to screen, 50 bots, {args.keys} keys (cursor moves in the bot table):")
+    idle, _ = asyncio.run(keystroke_latencies(50, args.keys, loaded=False))
+    loaded, sent = asyncio.run(keystroke_latencies(50, args.keys, loaded=True))
+    for label, samples in (("fleet idle", idle), ("50 bots streaming", loaded)):
+        print(
+            f"  {label:<18} p50 {statistics.median(samples):6.1f} ms   "
+            f"p99 {p99(samples):6.1f} ms   max {max(samples):6.1f} ms"
+        )
+    print(f"  messages sent while measuring: {sent:,} (plus their receipts and replies)")
+    ratio = p99(loaded) / p99(idle) if p99(idle) else float("inf")
+    verdict = "ok" if p99(loaded) < 50 else "OVER the 50 ms target"
+    print(f"  p99 under load = {p99(loaded):.1f} ms ({verdict}); {ratio:.2f}x the idle p99")
+
+
+if __name__ == "__main__":
+    main()
