@@ -337,3 +337,16 @@ async def test_a_failing_transaction_does_not_take_concurrent_writes_with_it(
         assert all(not isinstance(r, BaseException) for r in results[1:])
         assert len(await store.list_messages(limit=100)) == 20
         assert await store.count_contacts() == 0
+
+
+async def test_two_lindas_opening_a_new_file_at_once_both_work(tmp_path: Path) -> None:
+    path = tmp_path / "linda.db"
+    first, second = SQLiteStore(path), SQLiteStore(path)
+    await asyncio.gather(first.open(), second.open())
+    try:
+        await first.upsert_contacts([Contact(resource_name="people/1", phones=[A])])
+        assert [c.resource_name for c in await second.find_contacts_by_phone(A)] == ["people/1"]
+        assert await second.schema_version() == CURRENT_VERSION
+    finally:
+        await first.close()
+        await second.close()

@@ -213,6 +213,10 @@ async def migrate(db: aiosqlite.Connection, path: Path) -> int:
             continue
         await db.execute("BEGIN IMMEDIATE")
         try:
+            if await read_version(db) >= step.version:
+                # Another Linda opening the same file migrated it meanwhile.
+                await db.execute("ROLLBACK")
+                continue
             for statement in step.statements:
                 await db.execute(statement)
             # PRAGMA user_version is transactional: it commits with the step.

@@ -417,9 +417,14 @@ class MongoStore(Store):
 
     @staticmethod
     async def _supports_transactions(db: Any) -> bool:
-        try:
-            hello = await db.command("hello")
-        except (PyMongoError, NotImplementedError):
+        hello: Document | None = None
+        for command in ("hello", "isMaster"):  # servers before 4.4.2 only know isMaster
+            try:
+                hello = await db.command(command)
+                break
+            except (PyMongoError, NotImplementedError):
+                continue
+        if hello is None:
             return False  # a server (or mongomock) that cannot say: assume standalone
         clustered = "setName" in hello or hello.get("msg") == "isdbgrid"
         return clustered and "logicalSessionTimeoutMinutes" in hello

@@ -277,9 +277,12 @@ class SQLiteStore(Store):
 
     async def open(self) -> None:
         """Create or migrate the file and connect. Raises StoreError (one line)."""
-        if self._db is not None:
-            return
-        self._prepare_file()
+        async with self._lock:  # two concurrent opens must not make two connections
+            if self._db is None:
+                self._prepare_file()
+                self._db = await self._connect()
+
+    async def _connect(self) -> aiosqlite.Connection:
         try:
             db = await aiosqlite.connect(self.path, isolation_level=None)
         except sqlite3.Error as exc:
@@ -302,7 +305,7 @@ class SQLiteStore(Store):
             if isinstance(exc, sqlite3.Error):
                 raise self._failure(exc) from None
             raise
-        self._db = db
+        return db
 
     async def close(self) -> None:
         db, self._db = self._db, None
