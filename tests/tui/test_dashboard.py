@@ -40,7 +40,7 @@ async def test_a_dropped_connection_shows_up_and_recovers(make_app: MakeApp) -> 
         await wait_until(
             pilot, lambda: _state_cell(app, "demo-main") == "↻ reconnecting", "reconnecting"
         )
-        assert "reconnecting in 2 s" in str(table.get_cell("demo-main", "error"))
+        assert "reconnecting in" in str(table.get_cell("demo-main", "error"))
         assert "1/3 online" in screen_text(app)
         await wait_until(pilot, lambda: _state_cell(app, "demo-main") == "● online", "back online")
         # Updated in place: the same rows, nothing rebuilt.

@@ -50,9 +50,16 @@ def test_dashboard_without_colour(
 
 async def _open_pairing(pilot: Pilot[int]) -> None:
     await _settled(pilot)
-    pilot.app.screen.query_one(BotTable).select_bot("demo-sales")
+    table = pilot.app.screen.query_one(BotTable)
+    table.select_bot("demo-sales")
     await pilot.press("p")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, PairingScreen), "pairing")
+    # The dashboard behind the dialog has caught up (it redraws bursts in batches).
+    await wait_until(
+        pilot,
+        lambda: str(table.get_cell("demo-sales", "state")) == "▣ waiting for QR",
+        "the dashboard to show the pairing",
+    )
 
 
 def test_pairing_qr(snap_compare: SnapCompare, make_app: MakeApp) -> None:
@@ -69,9 +76,15 @@ def test_pairing_phone_code_80x24(snap_compare: SnapCompare, make_app: MakeApp) 
         await wait_until(
             pilot, lambda: pilot.app.screen.query_one("#qr-too-small").display, "too small"
         )
+        dashboard = pilot.app.screen_stack[-2]
         await pilot.press("c")
         await wait_until(
             pilot, lambda: pilot.app.screen.query_one("#pair-code").display, "the phone code"
+        )
+        await wait_until(
+            pilot,
+            lambda: "enter the code" in str(dashboard.query_one("#bot-detail").content),
+            "the dashboard to show the phone-code pairing",
         )
 
     assert snap_compare(_frozen(make_app), terminal_size=(80, 24), run_before=run_before)

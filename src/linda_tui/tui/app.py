@@ -19,6 +19,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.signal import Signal
+from textual.timer import Timer
 
 from linda_tui import models
 from linda_tui.clock import Clock, SystemClock
@@ -67,6 +68,8 @@ log = logging.getLogger("linda.tui")
 
 # Quitting waits this long for every client to stop before leaving anyway.
 SHUTDOWN_SECONDS = 5.0
+# Inbound messages arriving within this window share one notification.
+INBOUND_TOAST_SECONDS = 0.3
 SYNC_NOT_CONFIGURED = "Google Contacts sync: not configured"
 
 
@@ -130,6 +133,8 @@ class LindaApp(App[int]):
         self._unsubscribe: Callable[[], None] | None = None
         self._fleet_closing: asyncio.Task[None] | None = None
         self._quitting = False
+        self._inbound_waiting: list[models.Message] = []
+        self._inbound_timer: Timer | None = None
 
     # --- start-up ---------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -212,7 +217,7 @@ class LindaApp(App[int]):
         if message.direction is Direction.IN:
             preview = _preview(message.text)
             self.record(Kind.INBOUND, f"{message.peer}: {preview}", message.bot_id)
-            self.notify(preview, title=f"{message.peer} → {message.bot_id}")
+            self._notify_inbound(message)
         elif message.status is MessageStatus.FAILED:
             self.record(
                 Kind.ERROR,
@@ -223,6 +228,28 @@ class LindaApp(App[int]):
             self.record(Kind.OUTBOUND, f"{message.peer}: {_preview(message.text)}", message.bot_id)
         else:
             self.record(Kind.OUTBOUND, f"to {message.peer}: {message.status}", message.bot_id)
+
+    def _notify_inbound(self, message: models.Message) -> None:
+        """A toast per inbound message; a burst within INBOUND_TOAST_SECONDS shares one
+        (fifty toasts at once would hide the screen and stall it)."""
+        self._inbound_waiting.append(message)
+        if self._inbound_timer is None:
+            self._inbound_timer = self.set_timer(
+                INBOUND_TOAST_SECONDS, self._flush_inbound, name="inbound-toasts"
+            )
+
+    def _flush_inbound(self) -> None:
+        self._inbound_timer = None
+        waiting, self._inbound_waiting = self._inbound_waiting, []
+        if len(waiting) == 1:
+            message = waiting[0]
+            self.notify(_preview(message.text), title=f"{message.peer} → {message.bot_id}")
+        elif waiting:
+            lines = [f"{m.peer} → {m.bot_id}: {_preview(m.text, 40)}" for m in waiting[-3:]]
+            more = len(waiting) - len(lines)
+            if more:
+                lines.insert(0, f"… and {more} more (see Activity, key 5)")
+            self.notify("\n".join(lines), title=f"{len(waiting)} new messages")
 
     def on_account_event_arrived(self, message: AccountEventArrived) -> None:
         event = message.event

@@ -12,6 +12,7 @@ from linda_tui.tui.activity import ActivityEntry
 from linda_tui.tui.screens.pane import PaneScreen
 
 ALL_BOTS = "*"
+LOG_LINES = 5000
 
 
 class ActivityScreen(PaneScreen):
@@ -32,11 +33,24 @@ class ActivityScreen(PaneScreen):
             yield Select(
                 options, value=ALL_BOTS, allow_blank=False, id="activity-filter", compact=True
             )
-        yield RichLog(id="activity-log", wrap=True, max_lines=5000, auto_scroll=True)
+        yield RichLog(id="activity-log", wrap=True, max_lines=LOG_LINES, auto_scroll=True)
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Entries that arrived while another pane was showing: written on return, so a
+        # hidden log costs nothing while the fleet is busy.
+        self._unseen: list[ActivityEntry] = []
 
     def on_mount(self) -> None:
         self._rewrite()
         self.linda.activity_added.subscribe(self, self._on_entry)
+
+    def on_screen_resume(self) -> None:
+        unseen, self._unseen = self._unseen, []
+        log = self.query_one(RichLog)
+        for entry in unseen:
+            if self._wanted(entry):
+                log.write(entry.render(self.linda.timezone))
 
     @property
     def bot_filter(self) -> str | None:
@@ -53,9 +67,15 @@ class ActivityScreen(PaneScreen):
         for entry in self.linda.activity.for_bot(self.bot_filter):
             log.write(entry.render(self.linda.timezone))
 
-    def _on_entry(self, entry: ActivityEntry) -> None:
+    def _wanted(self, entry: ActivityEntry) -> bool:
         wanted = self.bot_filter
-        if wanted is None or entry.bot_id in (wanted, None):
+        return wanted is None or entry.bot_id in (wanted, None)
+
+    def _on_entry(self, entry: ActivityEntry) -> None:
+        if not self.is_current:
+            self._unseen.append(entry)
+            del self._unseen[:-LOG_LINES]
+        elif self._wanted(entry):
             self.query_one(RichLog).write(entry.render(self.linda.timezone))
 
     def action_focus_filter(self) -> None:

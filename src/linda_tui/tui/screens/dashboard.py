@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from linda_tui.fleet.status import BotStatus, describe_duration
@@ -14,6 +16,9 @@ from linda_tui.models import BotState
 from linda_tui.tui.screens.pane import PaneScreen
 from linda_tui.tui.widgets.bot_table import BotTable
 from linda_tui.tui.widgets.state_label import state_word
+
+# During a burst of status updates the table is redrawn at most this often.
+REDRAW_SECONDS = 0.25
 
 # What the operator can do next, by state (shown under the table).
 _HINTS: dict[BotState, str] = {
@@ -40,6 +45,12 @@ class DashboardScreen(PaneScreen):
         Binding("s", "send_from", "Send from", id="linda.dashboard.send"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._pending: set[str] = set()
+        self._flush_timer: Timer | None = None
+        self._last_flush = 0.0
+
     def compose_body(self) -> ComposeResult:
         yield Static(id="fleet-summary")
         yield Static(id="sync-status")
@@ -57,6 +68,22 @@ class DashboardScreen(PaneScreen):
 
     # --- live updates -------------------------------------------------------------
     def _on_bots_changed(self, bot_ids: frozenset[str]) -> None:
+        # A change shows at once; during a burst, at most every REDRAW_SECONDS. Any
+        # cell change makes the table redraw all its rows, and under a 50-bot stream
+        # that would starve the keyboard.
+        self._pending |= bot_ids
+        if self._flush_timer is not None:
+            return
+        wait = self._last_flush + REDRAW_SECONDS - time.monotonic()
+        if wait <= 0:
+            self._flush()
+        else:
+            self._flush_timer = self.set_timer(wait, self._flush, name="dashboard-flush")
+
+    def _flush(self) -> None:
+        self._flush_timer = None
+        self._last_flush = time.monotonic()
+        bot_ids, self._pending = self._pending, set()
         fleet = self.linda.fleet
         statuses = [fleet.status(b) for b in bot_ids if b in fleet.bot_ids]
         self.query_one(BotTable).show(statuses, self.linda.clock.now())
