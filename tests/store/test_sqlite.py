@@ -350,3 +350,12 @@ async def test_two_lindas_opening_a_new_file_at_once_both_work(tmp_path: Path) -
     finally:
         await first.close()
         await second.close()
+
+
+async def test_an_empty_file_is_migrated_from_scratch(tmp_path: Path) -> None:
+    path = tmp_path / "linda.db"
+    path.touch()
+    async with SQLiteStore(path) as store:
+        assert await store.schema_version() == CURRENT_VERSION
+        await store.upsert_contacts([Contact(resource_name="people/1", phones=[A])])
+        assert len(await store.find_contacts_by_phone(A)) == 1
