@@ -19,6 +19,8 @@ from linda_tui.tui.widgets.state_label import state_word
 
 # During a burst of status updates the table is redrawn at most this often.
 REDRAW_SECONDS = 0.25
+# The time-in-state column shows minutes: refreshing it this often is close enough.
+TABLE_TICK_SECONDS = 10.0
 
 # What the operator can do next, by state (shown under the table).
 _HINTS: dict[BotState, str] = {
@@ -64,7 +66,8 @@ class DashboardScreen(PaneScreen):
         self._refresh_sync()
         self.linda.bots_changed.subscribe(self, self._on_bots_changed)
         self.linda.sync_status_changed.subscribe(self, lambda _text: self._refresh_sync())
-        self.set_interval(1.0, self._tick, name="dashboard-tick")
+        self.set_interval(1.0, self._refresh_detail, name="detail-tick")
+        self.set_interval(TABLE_TICK_SECONDS, self._tick, name="table-tick")
 
     # --- live updates -------------------------------------------------------------
     def _on_bots_changed(self, bot_ids: frozenset[str]) -> None:
@@ -92,9 +95,7 @@ class DashboardScreen(PaneScreen):
             self._refresh_detail()
 
     def _tick(self) -> None:
-        now = self.linda.clock.now()
-        self.query_one(BotTable).tick(self.linda.fleet.statuses(), now)
-        self._refresh_detail()
+        self.query_one(BotTable).tick(self.linda.fleet.statuses(), self.linda.clock.now())
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self._refresh_detail()

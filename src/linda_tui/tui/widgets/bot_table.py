@@ -76,7 +76,7 @@ class BotTable(DataTable[Text | str]):
                 self._set(status.id, key, value)
 
     def tick(self, statuses: Iterable[BotStatus], now: datetime) -> None:
-        """Advance the time-in-state column (called every second)."""
+        """Advance the time-in-state column."""
         for status in statuses:
             if status.id in self.rows:
                 self._set(status.id, "since", self._since(status, now))
@@ -90,7 +90,10 @@ class BotTable(DataTable[Text | str]):
 
     @staticmethod
     def _since(status: BotStatus, now: datetime) -> Text:
-        return Text(describe_duration(status.seconds_in_state(now)), justify="right")
+        # Minutes, not seconds: a column ticking every second would redraw the whole
+        # table every second (the detail line under it shows the seconds).
+        seconds = status.seconds_in_state(now)
+        return Text("<1m" if seconds < 60 else describe_duration(seconds), justify="right")
 
     def _cells(self, status: BotStatus, now: datetime) -> dict[str, Text | str]:
         bot = status.bot
