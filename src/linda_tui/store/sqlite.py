@@ -289,7 +289,7 @@ class SQLiteStore(Store):
             raise self._failure(exc) from None
         try:
             await db.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms:d}")
-            mode = list(await db.execute_fetchall("PRAGMA journal_mode = WAL"))[0][0]
+            mode = await self._enter_wal(db)
             if str(mode).lower() != "wal":
                 raise StoreError(
                     f"{self.path}: SQLite cannot use WAL mode on this file system — "
@@ -306,6 +306,20 @@ class SQLiteStore(Store):
                 raise self._failure(exc) from None
             raise
         return db
+
+    async def _enter_wal(self, db: aiosqlite.Connection) -> str:
+        """Switch to WAL, retrying while another connection holds the file: SQLite may
+        answer "database is locked" at once here, without calling the busy handler
+        (two Lindas opening a new file together)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._busy_timeout_ms / 1000
+        while True:
+            try:
+                return str(list(await db.execute_fetchall("PRAGMA journal_mode = WAL"))[0][0])
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or loop.time() > deadline:
+                    raise
+                await asyncio.sleep(0.02)
 
     async def close(self) -> None:
         db, self._db = self._db, None
