@@ -55,7 +55,9 @@ def network(folder: Path, config: FleetConfig) -> SimulatedNetwork:
 
 
 def recipients(n: int) -> list[str]:
-    return [f"+97155{1000000 + i:07d}" for i in range(n)]
+    # The simulated network treats numbers ending in 000 as not on WhatsApp.
+    numbers = (f"+97155{1000001 + i:07d}" for i in range(2 * n))
+    return [p for p in numbers if not p.endswith("000")][:n]
 
 
 class LagProbe:

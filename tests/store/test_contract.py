@@ -29,6 +29,7 @@ from linda_tui.models import (
     SyncStatus,
 )
 from linda_tui.store import Store, StoreError
+from linda_tui.store.base import StatusUpdate
 
 from .conftest import T0, at
 
@@ -373,6 +374,39 @@ async def test_status_updates_only_touch_that_bots_message(store: Store) -> None
     theirs = await store.add_message(message(bot_id="agent-1", wa_id="SAME"))
     await store.update_message_status("main", "SAME", MessageStatus.DELIVERED, at(1))
     assert await store.get_message("agent-1", "SAME") == theirs
+
+
+async def test_a_send_and_its_audit_entry_are_stored_together(store: Store) -> None:
+    entry = AuditEntry(action="send", os_user="agent", at=at(1), bot_id="main", detail={"to": A})
+    stored = await store.add_message(message(wa_id="W1"), audit=entry)
+    assert stored.id is not None
+    [audit] = await store.list_audit("main")
+    assert (audit.action, audit.detail) == ("send", {"to": A})
+
+
+async def test_many_receipts_at_once_move_each_message_forward(store: Store) -> None:
+    await store.add_message(message(wa_id="W1"))
+    await store.add_message(message(bot_id="other", wa_id="W2"))
+    updated = await store.update_message_statuses(
+        [
+            StatusUpdate("main", "W1", MessageStatus.DELIVERED, at(1)),
+            StatusUpdate("main", "W1", MessageStatus.READ, at(2)),
+            StatusUpdate("main", "W2", MessageStatus.READ, at(2)),  # another bot's id: untouched
+            StatusUpdate("main", "missing", MessageStatus.READ, at(2)),
+            StatusUpdate("main", "W1", MessageStatus.DELIVERED, at(3)),  # late: never backwards
+        ]
+    )
+    assert [m.status for m in updated] == [
+        MessageStatus.DELIVERED,
+        MessageStatus.READ,
+        MessageStatus.READ,
+    ]
+    w1 = await store.get_message("main", "W1")
+    assert w1 is not None and w1.status == MessageStatus.READ
+    assert (w1.delivered_at, w1.read_at) == (at(1), at(2))
+    w2 = await store.get_message("other", "W2")
+    assert w2 is not None and w2.status == MessageStatus.SENT
+    assert await store.update_message_statuses([]) == []
 
 
 async def test_list_messages_newest_first_filtered_by_bot_and_peer(store: Store) -> None:

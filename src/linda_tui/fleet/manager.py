@@ -43,7 +43,7 @@ from linda_tui.models import (
     OptOut,
 )
 from linda_tui.phones import InvalidPhoneError, to_e164
-from linda_tui.store.base import Store
+from linda_tui.store.base import StatusUpdate, Store
 from linda_tui.whatsapp.account import (
     AccountEvent,
     Banned,
@@ -385,15 +385,16 @@ class Fleet:
                 error=error,
             )
             status.last_error = error
-        message = await self.store.add_message(message)
-        await self.audit(
+        audit = self._audit_entry(
             "send", bot_id, to=phone, ok=error is None, wa_id=message.wa_id, error=error
         )
+        message = await self.store.add_message(message, audit=audit)
+        # Published before anything else can await, so "sent" always precedes its receipts.
         self._publish(MessageRecorded(message=message))
         self._publish(BotStatusChanged(status=status))
         if message.wa_id:
             for receipt in self._early_receipts.pop((bot_id, message.wa_id), []):
-                self._enqueue(self._apply_receipt, receipt, False)
+                self._enqueue(self._apply_receipts, [receipt], False)
         return SendResult(
             bot_id=bot_id,
             to=phone,
@@ -430,9 +431,8 @@ class Fleet:
         await account.stop()
         await account.start()
 
-    async def audit(self, action: str, bot_id: str | None = None, **detail: Any) -> None:
-        """Append to the audit trail: who did what, when, with which bot."""
-        entry = AuditEntry(
+    def _audit_entry(self, action: str, bot_id: str | None, **detail: Any) -> AuditEntry:
+        return AuditEntry(
             action=action,
             os_user=self.actor.os_user,
             ssh_client=self.actor.ssh_client,
@@ -440,8 +440,11 @@ class Fleet:
             bot_id=bot_id,
             detail={k: v for k, v in detail.items() if v is not None},
         )
+
+    async def audit(self, action: str, bot_id: str | None = None, **detail: Any) -> None:
+        """Append to the audit trail: who did what, when, with which bot."""
         try:
-            await self.store.add_audit(entry)
+            await self.store.add_audit(self._audit_entry(action, bot_id, **detail))
         except Exception as exc:
             log.exception("audit write failed")
             self._publish(FleetError(bot_id=bot_id, message=f"audit write failed: {exc}"))
@@ -489,7 +492,7 @@ class Fleet:
                 self._publish(BotStatusChanged(status=status))
                 self._enqueue(self._store_inbound, event)
         elif isinstance(event, ReceiptReceived):
-            self._enqueue(self._apply_receipt, event, True)
+            self._enqueue(self._apply_receipts, [event], True)
         self._publish(AccountEventForwarded(event=event))
 
     def _set_state(
@@ -524,6 +527,15 @@ class Fleet:
             if item is None:
                 return
             func, args = item
+            if func == self._apply_receipts:
+                # Receipts come in bursts: everything already queued goes in one transaction.
+                receipts, may_defer = list(args[0]), args[1]
+                while not self._queue.empty():
+                    peek = self._queue._queue[0]  # type: ignore[attr-defined]
+                    if peek is None or peek[0] != self._apply_receipts or peek[1][1] != may_defer:
+                        break
+                    receipts.extend(self._queue.get_nowait()[1][0])  # type: ignore[index]
+                args = (receipts, may_defer)
             try:
                 result = func(*args)
                 if asyncio.iscoroutine(result):
@@ -562,18 +574,23 @@ class Fleet:
                 await self.audit("opt-out", event.bot_id, phone=event.peer)
                 self._publish(OptedOut(phone=event.peer, bot_id=event.bot_id, text=event.text))
 
-    async def _apply_receipt(self, event: ReceiptReceived, may_defer: bool) -> None:
-        for wa_id in event.wa_ids:
-            updated = await self.store.update_message_status(
-                event.bot_id, wa_id, event.status, event.at
-            )
-            if updated is not None:
-                self._publish(MessageRecorded(message=updated))
-            elif may_defer:
-                key = (event.bot_id, wa_id)
-                self._early_receipts.setdefault(key, []).append(replace(event, wa_ids=(wa_id,)))
-                while len(self._early_receipts) > 10_000:  # receipts for messages sent elsewhere
-                    self._early_receipts.popitem(last=False)
+    async def _apply_receipts(self, events: list[ReceiptReceived], may_defer: bool) -> None:
+        updates = [
+            StatusUpdate(e.bot_id, wa_id, e.status, e.at) for e in events for wa_id in e.wa_ids
+        ]
+        updated = await self.store.update_message_statuses(updates)
+        for message in updated:
+            self._publish(MessageRecorded(message=message))
+        if not may_defer or len(updated) == len(updates):
+            return
+        found = {(m.bot_id, m.wa_id) for m in updated}
+        for e in events:
+            for wa_id in e.wa_ids:
+                key = (e.bot_id, wa_id)
+                if key not in found:
+                    self._early_receipts.setdefault(key, []).append(replace(e, wa_ids=(wa_id,)))
+        while len(self._early_receipts) > 10_000:  # receipts for messages sent elsewhere
+            self._early_receipts.popitem(last=False)
 
     # --- daily counters -----------------------------------------------------------------------
     def _today(self) -> datetime:

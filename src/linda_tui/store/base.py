@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from linda_tui.models import (
@@ -27,6 +28,17 @@ from linda_tui.models import (
     SyncState,
     SyncStatus,
 )
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    """One receipt to apply: the bot's message with this WhatsApp id moves to status."""
+
+    bot_id: str
+    wa_id: str
+    status: MessageStatus
+    at: datetime
+    error: str | None = None
 
 
 class StoreError(Exception):
@@ -125,8 +137,9 @@ class Store(ABC):
 
     # --- messages ------------------------------------------------------------
     @abstractmethod
-    async def add_message(self, message: Message) -> Message:
-        """Store a message; returns it with its store id set."""
+    async def add_message(self, message: Message, audit: AuditEntry | None = None) -> Message:
+        """Store a message (and, atomically with it, its audit entry when given);
+        returns the message with its store id set."""
 
     @abstractmethod
     async def record_inbound(self, message: Message) -> tuple[Message, ContactRef, bool]:
@@ -145,6 +158,16 @@ class Store(ABC):
         """Move the bot's message with this WhatsApp id forward to status (never backward,
         see STATUS_RANK) and stamp the matching *_at field. Returns the updated message,
         or None if there is no such message."""
+
+    async def update_message_statuses(self, updates: Sequence[StatusUpdate]) -> list[Message]:
+        """Apply many receipts at once (a backend may do it in one transaction): the
+        messages that exist, after the update, in the order given."""
+        result = []
+        for u in updates:
+            message = await self.update_message_status(u.bot_id, u.wa_id, u.status, u.at, u.error)
+            if message is not None:
+                result.append(message)
+        return result
 
     @abstractmethod
     async def get_message(self, bot_id: str, wa_id: str) -> Message | None: ...

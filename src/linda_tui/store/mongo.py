@@ -336,6 +336,18 @@ def _mongo_errors(
     return wrapper
 
 
+def _audit_doc(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "_id": entry.id,
+        "action": entry.action,
+        "os_user": entry.os_user,
+        "at": entry.at,
+        "ssh_client": entry.ssh_client,
+        "bot_id": entry.bot_id,
+        "detail": entry.detail,
+    }
+
+
 class MongoStore(Store):
     """The store in a MongoDB database.
 
@@ -663,9 +675,20 @@ class MongoStore(Store):
     # --- messages -----------------------------------------------------------------
 
     @_mongo_errors
-    async def add_message(self, message: Message) -> Message:
+    async def add_message(self, message: Message, audit: AuditEntry | None = None) -> Message:
         message = replace(normalised_message(message), id=_new_id())
-        await self._col("messages").insert_one(_message_doc(message, str(message.id)))
+        if audit is None:
+            await self._col("messages").insert_one(_message_doc(message, str(message.id)))
+            return message
+        entry = self._audit_entry(audit)
+
+        async def work(session: Session) -> None:
+            await self._col("messages").insert_one(
+                _message_doc(message, str(message.id)), session=session
+            )
+            await self._col("audit").insert_one(_audit_doc(entry), session=session)
+
+        await self._atomic(work)
         return message
 
     @_mongo_errors
@@ -925,21 +948,15 @@ class MongoStore(Store):
 
     @_mongo_errors
     async def add_audit(self, entry: AuditEntry) -> AuditEntry:
-        entry = replace(
+        entry = self._audit_entry(entry)
+        await self._col("audit").insert_one(_audit_doc(entry))
+        return entry
+
+    @staticmethod
+    def _audit_entry(entry: AuditEntry) -> AuditEntry:
+        return replace(
             entry, id=_new_id(), at=store_time(entry.at), detail=audit_detail(entry.detail)
         )
-        await self._col("audit").insert_one(
-            {
-                "_id": entry.id,
-                "action": entry.action,
-                "os_user": entry.os_user,
-                "at": entry.at,
-                "ssh_client": entry.ssh_client,
-                "bot_id": entry.bot_id,
-                "detail": entry.detail,
-            }
-        )
-        return entry
 
     @_mongo_errors
     async def list_audit(self, bot_id: str | None = None, limit: int = 100) -> list[AuditEntry]:

@@ -18,12 +18,12 @@ import json
 import os
 import sqlite3
 import stat
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -43,7 +43,7 @@ from linda_tui.models import (
     SyncStatus,
     utcnow,
 )
-from linda_tui.store.base import Store, StoreError
+from linda_tui.store.base import StatusUpdate, Store, StoreError
 from linda_tui.store.migrations import migrate, read_version
 from linda_tui.store.records import (
     advance_status,
@@ -263,6 +263,77 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+_INSERT_MESSAGE = """INSERT INTO messages (bot_id, direction, peer, text, status, created_at,
+    wa_id, sent_at, delivered_at, read_at, failed_at, error, campaign_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+T = TypeVar("T")
+
+
+def _one_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    """On aiosqlite's thread: BEGIN, work, COMMIT, or ROLLBACK if work raises."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(conn)
+    except BaseException:
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return result
+
+
+def _insert_audit_sync(conn: sqlite3.Connection, entry: AuditEntry) -> int:
+    cursor = conn.execute(
+        """INSERT INTO audit (action, os_user, at, ssh_client, bot_id, detail)
+        VALUES (?, ?, ?, ?, ?, ?)""",
+        (
+            entry.action,
+            entry.os_user,
+            _time_text(entry.at),
+            entry.ssh_client,
+            entry.bot_id,
+            json.dumps(entry.detail, ensure_ascii=False),
+        ),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def _advance_sync(conn: sqlite3.Connection, u: StatusUpdate) -> Message | None:
+    """Move one message forward (never backward); the message after, or None if absent."""
+    row = conn.execute(
+        f"""SELECT {_MESSAGE_COLUMNS} FROM messages WHERE bot_id = ? AND wa_id = ?
+        ORDER BY id DESC LIMIT 1""",
+        (u.bot_id, u.wa_id),
+    ).fetchone()
+    if row is None:
+        return None
+    current = _message(row)
+    updated = advance_status(current, u.status, u.at, u.error)
+    if updated is None:
+        return current
+    conn.execute(
+        """UPDATE messages SET status = ?, sent_at = ?, delivered_at = ?, read_at = ?,
+            failed_at = ?, error = ? WHERE id = ?""",
+        (
+            str(updated.status),
+            _time_text(updated.sent_at),
+            _time_text(updated.delivered_at),
+            _time_text(updated.read_at),
+            _time_text(updated.failed_at),
+            updated.error,
+            updated.id,
+        ),
+    )
+    return updated
+
+
+def _audit_entry(entry: AuditEntry) -> AuditEntry:
+    """The audit entry as stored: time to the millisecond, detail made JSON-safe."""
+    return replace(entry, at=store_time(entry.at), detail=audit_detail(entry.detail))
+
+
 class SQLiteStore(Store):
     """The store in one SQLite file. ``path`` is created (0600) on open if missing."""
 
@@ -434,6 +505,16 @@ class SQLiteStore(Store):
                         await db.execute("ROLLBACK")
                     raise
                 await db.execute("COMMIT")
+
+    async def _in_one_hop(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run work(connection) as one transaction in a single trip to aiosqlite's
+        thread. The hot paths (sends, receipts, audit) use it: each trip costs about as
+        much as the SQL itself, and a transaction of four statements is five trips.
+        Once queued it runs to the end, so cancelling the caller cannot split it."""
+        async with self._lock:
+            db = self._connection()
+            with self._errors():
+                return await db._execute(_one_transaction, db._conn, work)  # noqa: SLF001
 
     async def _read(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
         async with self._lock:
@@ -627,20 +708,22 @@ class SQLiteStore(Store):
 
     @staticmethod
     async def _insert_message(db: aiosqlite.Connection, message: Message) -> int:
-        row = await db.execute_insert(
-            """INSERT INTO messages (bot_id, direction, peer, text, status, created_at, wa_id,
-                sent_at, delivered_at, read_at, failed_at, error, campaign_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            _message_row(message),
-        )
+        row = await db.execute_insert(_INSERT_MESSAGE, _message_row(message))
         assert row is not None  # an INSERT always has a last row id
         return int(row[0])
 
-    async def add_message(self, message: Message) -> Message:
+    async def add_message(self, message: Message, audit: AuditEntry | None = None) -> Message:
         message = normalised_message(message)
-        async with self._transaction() as db:
-            message_id = await self._insert_message(db, message)
-        return replace(message, id=message_id)
+        entry = _audit_entry(audit) if audit is not None else None
+
+        def work(conn: sqlite3.Connection) -> int:
+            message_id = conn.execute(_INSERT_MESSAGE, _message_row(message)).lastrowid
+            if entry is not None:
+                _insert_audit_sync(conn, entry)
+            assert message_id is not None
+            return message_id
+
+        return replace(message, id=await self._in_one_hop(work))
 
     async def record_inbound(self, message: Message) -> tuple[Message, ContactRef, bool]:
         if message.direction != Direction.IN:
@@ -661,34 +744,19 @@ class SQLiteStore(Store):
         at: datetime,
         error: str | None = None,
     ) -> Message | None:
-        async with self._transaction() as db:
-            rows = list(
-                await db.execute_fetchall(
-                    f"""SELECT {_MESSAGE_COLUMNS} FROM messages WHERE bot_id = ? AND wa_id = ?
-                    ORDER BY id DESC LIMIT 1""",
-                    (bot_id, wa_id),
-                )
-            )
-            if not rows:
-                return None
-            current = _message(rows[0])
-            updated = advance_status(current, status, at, error)
-            if updated is None:
-                return current
-            await db.execute(
-                """UPDATE messages SET status = ?, sent_at = ?, delivered_at = ?, read_at = ?,
-                    failed_at = ?, error = ? WHERE id = ?""",
-                (
-                    str(updated.status),
-                    _time_text(updated.sent_at),
-                    _time_text(updated.delivered_at),
-                    _time_text(updated.read_at),
-                    _time_text(updated.failed_at),
-                    updated.error,
-                    updated.id,
-                ),
-            )
-            return updated
+        update = StatusUpdate(bot_id, wa_id, status, at, error)
+        return await self._in_one_hop(lambda conn: _advance_sync(conn, update))
+
+    async def update_message_statuses(self, updates: Sequence[StatusUpdate]) -> list[Message]:
+        if not updates:
+            return []
+        updates = list(updates)
+
+        def work(conn: sqlite3.Connection) -> list[Message]:
+            found = [_advance_sync(conn, u) for u in updates]
+            return [m for m in found if m is not None]
+
+        return await self._in_one_hop(work)
 
     async def get_message(self, bot_id: str, wa_id: str) -> Message | None:
         rows = await self._read(
@@ -875,22 +943,9 @@ class SQLiteStore(Store):
     # --- audit trail ----------------------------------------------------------------
 
     async def add_audit(self, entry: AuditEntry) -> AuditEntry:
-        entry = replace(entry, at=store_time(entry.at), detail=audit_detail(entry.detail))
-        async with self._transaction() as db:
-            row = await db.execute_insert(
-                """INSERT INTO audit (action, os_user, at, ssh_client, bot_id, detail)
-                VALUES (?, ?, ?, ?, ?, ?)""",
-                (
-                    entry.action,
-                    entry.os_user,
-                    _time_text(entry.at),
-                    entry.ssh_client,
-                    entry.bot_id,
-                    json.dumps(entry.detail, ensure_ascii=False),
-                ),
-            )
-        assert row is not None
-        return replace(entry, id=int(row[0]))
+        entry = _audit_entry(entry)
+        entry_id = await self._in_one_hop(lambda conn: _insert_audit_sync(conn, entry))
+        return replace(entry, id=entry_id)
 
     async def list_audit(self, bot_id: str | None = None, limit: int = 100) -> list[AuditEntry]:
         where, parameters = "", []
