@@ -195,7 +195,7 @@ async def keystroke_latencies(n: int, keys: int, loaded: bool) -> tuple[list[flo
                         lambda: shown.done() or shown.set_result(time.perf_counter())
                     )
 
-            app.screen.watch(table, "cursor_coordinate", moved, init=False)
+            app.screen.watch(table, "cursor_row", moved, init=False)
             for i in range(keys):
                 key = "down" if (i // 20) % 2 == 0 else "up"
                 before = table.cursor_row

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Button
 
+from linda_tui.config.models import BotConfig, FleetConfig, Role
 from linda_tui.models import BotState
 from linda_tui.tui.screens.confirm import ConfirmScreen
 from linda_tui.tui.screens.dashboard import DashboardScreen
@@ -102,3 +103,74 @@ async def test_reconnect_drops_and_reopens_the_bot(make_app: MakeApp) -> None:
         await pilot.press("r")
         await wait_until(pilot, lambda: BotState.CONNECTING in seen, "connecting again")
         await wait_until(pilot, lambda: _state_cell(app, "demo-main") == "● online", "back online")
+
+
+def _big_fleet(n: int) -> FleetConfig:
+    return FleetConfig(
+        bots=[
+            BotConfig(
+                id=f"bot-{i:02d}",
+                name=f"Bot {i}",
+                phone=f"+9715012300{i:02d}",
+                role=Role.PRIMARY if i == 0 else Role.SECONDARY,
+            )
+            for i in range(n)
+        ]
+    )
+
+
+async def test_a_big_fleet_scrolls_in_the_table_and_keeps_the_summary_on_screen(
+    make_app: MakeApp,
+) -> None:
+    ids = [f"bot-{i:02d}" for i in range(40)]
+    app = make_app(fleet=_big_fleet(40), paired=tuple(ids))
+    async with app.run_test(size=(100, 24)) as pilot:
+        await wait_for_text(pilot, "40/40 online")
+        screen = screen_text(app)
+        lines = screen.splitlines()
+        assert "Dashboard" in lines[0]  # nothing pushed off the top
+        assert lines[3].split()[:2] == ["Bot", "State"]  # the header under the summary
+        assert "Bot 0 (bot-00)" in screen  # the detail line is on screen too
+        await pilot.press(*["down"] * 30)
+        await wait_for_text(pilot, "Bot 30 (bot-30)")
+        screen = screen_text(app)
+        lines = screen.splitlines()
+        assert "Dashboard" in lines[0] and "40/40 online" in lines[1]
+        assert lines[3].split()[:2] == ["Bot", "State"]  # the header stays on top
+        assert any(line.startswith(" Bot 30 ") for line in lines)  # the cursor's row
+        assert not any(line.startswith(" Bot 0 ") for line in lines)  # scrolled past
+        await pilot.press("home")
+        await wait_for_text(pilot, "Bot 0 (bot-00)")
+        await pilot.press("end")
+        await wait_for_text(pilot, "Bot 39 (bot-39)")
+
+
+async def test_a_click_selects_the_bot(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        table = app.screen.query_one(BotTable)
+        # The header is line 0 of the table; demo-support's row is line 3.
+        await pilot.click(BotTable, offset=(3, 3))
+        await wait_until(pilot, lambda: table.selected_bot_id == "demo-support", "selection")
+        assert "Demo support (demo-support)" in screen_text(app)
+        await pilot.click(BotTable, offset=(3, 0))  # the header selects nothing
+        await pilot.pause(0.05)
+        assert table.selected_bot_id == "demo-support"
+
+
+async def test_an_unchanged_bot_keeps_its_drawn_line(make_app: MakeApp) -> None:
+    app = make_app(speed=20.0)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_until(pilot, lambda: _state_cell(app, "demo-main") == "● online", "online")
+        await pilot.pause(0.3)
+        table = app.screen.query_one(BotTable)
+        quiet = table.rows["demo-sales"].strip
+        assert quiet is not None
+        app.setup.network.disconnect("demo-main", "connection closed by server")
+        await wait_until(
+            pilot, lambda: _state_cell(app, "demo-main") == "↻ reconnecting", "reconnecting"
+        )
+        await wait_for_text(pilot, "↻ reconnecting")
+        # Only the bot that changed was drawn again.
+        assert table.rows["demo-sales"].strip is quiet

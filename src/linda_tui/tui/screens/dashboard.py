@@ -6,15 +6,19 @@ import time
 from datetime import datetime
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.css.scalar import Unit
 from textual.timer import Timer
-from textual.widgets import DataTable, Static
+from textual.widget import Widget
+from textual.widgets import Footer, Static
 
 from linda_tui.fleet.status import BotStatus, describe_duration
 from linda_tui.models import BotState
 from linda_tui.tui.screens.pane import PaneScreen
 from linda_tui.tui.widgets.bot_table import BotTable
+from linda_tui.tui.widgets.mode_bar import ModeBar
 from linda_tui.tui.widgets.state_label import state_word
 
 # During a burst of status updates the table is redrawn at most this often.
@@ -60,6 +64,7 @@ class DashboardScreen(PaneScreen):
         yield Static(id="bot-detail")
 
     def on_mount(self) -> None:
+        self._fit_table(self.app.size.height)
         self.query_one(BotTable).show(self.linda.fleet.statuses(), self.linda.clock.now())
         self._refresh_summary()
         self._refresh_detail()
@@ -68,6 +73,23 @@ class DashboardScreen(PaneScreen):
         self.linda.sync_status_changed.subscribe(self, lambda _text: self._refresh_sync())
         self.set_interval(1.0, self._refresh_detail, name="detail-tick")
         self.set_interval(TABLE_TICK_SECONDS, self._tick, name="table-tick")
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_table(event.size.height)
+
+    def _fit_table(self, height: int) -> None:
+        """The table gets the lines the others leave, and scrolls past that: a big fleet
+        never pushes the summary or the detail off the screen (CSS cannot say "auto, but
+        at most what is left": a max-height of 1fr means the whole screen)."""
+        others: list[Widget] = [
+            self.query_one(ModeBar),
+            self.query_one("#fleet-summary"),
+            self.query_one("#sync-status"),
+            self.query_one("#bot-detail"),
+            self.query_one(Footer),
+        ]
+        used = sum(_fixed_height(widget) for widget in others if widget.display)
+        self.query_one(BotTable).styles.max_height = max(3, height - used)
 
     # --- live updates -------------------------------------------------------------
     def _on_bots_changed(self, bot_ids: frozenset[str]) -> None:
@@ -97,7 +119,7 @@ class DashboardScreen(PaneScreen):
     def _tick(self) -> None:
         self.query_one(BotTable).tick(self.linda.fleet.statuses(), self.linda.clock.now())
 
-    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+    def on_bot_table_highlighted(self, _event: BotTable.Highlighted) -> None:
         self._refresh_detail()
 
     def _refresh_summary(self) -> None:
@@ -115,21 +137,21 @@ class DashboardScreen(PaneScreen):
             else:
                 line.append(f"✖ {primary.bot_id} {primary.detail}", style="bold red")
         line.append(f" · today {stats.sent_today} sent, {stats.received_today} received")
-        self.query_one("#fleet-summary", Static).update(line)
+        self.query_one("#fleet-summary", Static).update(line, layout=False)
 
     def _refresh_sync(self) -> None:
         self.query_one("#sync-status", Static).update(
-            Text(self.linda.sync_status, no_wrap=True, overflow="ellipsis")
+            Text(self.linda.sync_status, no_wrap=True, overflow="ellipsis"), layout=False
         )
 
     def _refresh_detail(self) -> None:
         bot_id = self.selected_bot_id
         detail = self.query_one("#bot-detail", Static)
         if bot_id is None:
-            detail.update("")
+            detail.update("", layout=False)
             return
         status = self.linda.fleet.status(bot_id)
-        detail.update(describe_bot(status, self.linda.clock.now()))
+        detail.update(describe_bot(status, self.linda.clock.now()), layout=False)
 
     # --- actions on the selected bot -------------------------------------------------
     @property
@@ -154,6 +176,13 @@ class DashboardScreen(PaneScreen):
     async def action_send_from(self) -> None:
         if bot_id := self.selected_bot_id:
             await self.linda.compose_from(bot_id)
+
+
+def _fixed_height(widget: Widget) -> int:
+    """Lines a fixed-height widget takes, margins included (1 when not fixed)."""
+    height = widget.styles.height
+    lines = int(height.value) if height is not None and height.unit is Unit.CELLS else 1
+    return lines + widget.styles.margin.height
 
 
 def describe_bot(status: BotStatus, now: datetime) -> Text:

@@ -1,14 +1,29 @@
-"""The live table of bots: one row per bot, keyed by bot id, updated cell by cell."""
+"""The live table of bots: one line per bot, keyed by bot id, updated cell by cell.
+
+A Line API widget rather than Textual's DataTable: a DataTable drops its whole render
+cache on any cell change, so under a 50-bot stream every update redrew every visible
+row and the keyboard waited behind it. Here each bot's line is rendered once into a
+strip and kept; a changed cell re-renders only its own line, and moving the cursor
+only the two lines it leaves and enters.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
+from typing import ClassVar
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
-from textual.coordinate import Coordinate
-from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from linda_tui.fleet.status import BotStatus, describe_duration
 from linda_tui.tui.widgets.state_label import state_text
@@ -16,7 +31,7 @@ from linda_tui.tui.widgets.state_label import state_text
 # (key, label, width): the columns an operator needs most come first, so an 80-column
 # terminal shows them without scrolling sideways; at 100 columns every one fits (the
 # detail line under the table shows the last error in full).
-COLUMNS: tuple[tuple[str, str, int | None], ...] = (
+COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("name", "Bot", 13),
     ("state", "State", 16),
     ("since", "In state", 8),
@@ -27,71 +42,331 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("phone", "Phone", 13),
     ("error", "Last error", 10),
 )
+COLUMN_KEYS = tuple(key for key, _, _ in COLUMNS)
+# Counts and durations line up on the right, header included.
+RIGHT_ALIGNED = frozenset({"since", "sent", "received", "queued"})
+# One space either side of every cell.
+CELL_PADDING = 1
+TABLE_WIDTH = sum(width + 2 * CELL_PADDING for _, _, width in COLUMNS)
+
+_HEADER = tuple(
+    Text(label, justify="right" if key in RIGHT_ALIGNED else "left") for key, label, _ in COLUMNS
+)
+
+# How each line is drawn: which style sits under it (and, for the cursor, over it).
+_EVEN, _ODD, _CURSOR = 0, 1, 2
 
 
 def _number(value: int) -> Text:
     return Text(str(value), justify="right")
 
 
-class BotTable(DataTable[Text | str]):
-    """Bots in bots.yaml order. ``show`` adds or updates rows; nothing is ever cleared."""
+def fit_cell(cell: Text | str, width: int) -> Text:
+    """A cell as one line exactly ``width`` cells wide: cut with its overflow (an ellipsis
+    by default), padded as it is justified."""
+    text = Text(cell) if isinstance(cell, str) else cell.copy()
+    if "\n" in text.plain:
+        # One line per bot: the first line stands for the rest.
+        text = text.split("\n")[0]
+        text.append("…")
+    overflow = text.overflow or "ellipsis"
+    text.truncate(width, overflow=overflow if overflow != "fold" else "ellipsis")
+    room = width - text.cell_len
+    if room > 0:
+        if text.justify == "right":
+            text.pad_left(room)
+        elif text.justify == "center":
+            text.pad_left(room // 2)
+            text.pad_right(room - room // 2)
+        else:
+            text.pad_right(room)
+    return text
+
+
+def _join(cells: Iterable[Text | str]) -> Text:
+    """One line of the table: each cell fitted to its column, padded either side."""
+    line = Text(no_wrap=True, end="")
+    pad = " " * CELL_PADDING
+    for cell, (_, _, width) in zip(cells, COLUMNS, strict=True):
+        line.append(pad)
+        line.append_text(fit_cell(cell, width))
+        line.append(pad)
+    return line
+
+
+@dataclass
+class _Row:
+    """One bot's line: its cells as given, and the line as drawn (cached)."""
+
+    cells: dict[str, Text | str]
+    line: Text | None = None  # the cells fitted and joined; None when a cell changed
+    strip: Strip | None = None  # the drawn line, for ``kind``
+    kind: int = -1
+    shown: dict[str, str] = field(default_factory=dict)  # plain text per cell
+
+
+class BotTable(ScrollView, can_focus=True):
+    """Bots in bots.yaml order. ``show`` adds or updates rows; nothing is ever cleared.
+
+    The header stays on top; the cursor selects a bot (up/down, page keys, home/end,
+    a click); left/right scroll sideways when the terminal is narrower than the table.
+    """
+
+    DEFAULT_CSS = """
+    BotTable {
+        background: $surface;
+        color: $foreground;
+        height: auto;
+        max-height: 100%;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .bot-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+            & > .bot-table--header {
+                background-tint: $foreground 5%;
+            }
+        }
+        &:dark > .bot-table--even-row {
+            background: $surface-darken-1 40%;
+        }
+        & > .bot-table--header {
+            text-style: bold;
+            background: $panel;
+            color: $foreground;
+        }
+        &:ansi > .bot-table--header {
+            background: ansi_bright_blue;
+            color: ansi_default;
+        }
+        & > .bot-table--even-row {
+            background: $surface-lighten-1 50%;
+        }
+        & > .bot-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+    }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "bot-table--header",
+        "bot-table--even-row",
+        "bot-table--odd-row",
+        "bot-table--cursor",
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Previous bot", show=False),
+        Binding("down", "cursor_down", "Next bot", show=False),
+        Binding("pageup", "page_up_rows", "Page up", show=False),
+        Binding("pagedown", "page_down_rows", "Page down", show=False),
+        Binding("home,ctrl+home", "first_row", "First bot", show=False),
+        Binding("end,ctrl+end", "last_row", "Last bot", show=False),
+        Binding("left", "scroll_left", "Scroll left", show=False),
+        Binding("right", "scroll_right", "Scroll right", show=False),
+    ]
+
+    cursor_row: reactive[int] = reactive(0, always_update=False, repaint=False)
+    """Index of the selected bot's row."""
+
+    class Highlighted(Message):
+        """The cursor moved to another bot."""
+
+        def __init__(self, table: BotTable, bot_id: str | None) -> None:
+            super().__init__()
+            self.table = table
+            self.bot_id = bot_id
+
+        @property
+        def control(self) -> BotTable:
+            return self.table
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
-        # What each cell shows now, so unchanged cells are not redrawn.
-        self._shown: dict[tuple[str, str], str] = {}
+        super().__init__(id=id, classes=classes)
+        self._rows: dict[str, _Row] = {}
+        self._order: list[str] = []
+        # The styles every line is drawn with; when they change (focus, theme) every
+        # cached line is redrawn.
+        self._look: tuple[Style, ...] | None = None
+        self._header: Strip | None = None
 
-    def on_mount(self) -> None:
-        for key, label, width in COLUMNS:
-            self.add_column(label, key=key, width=width)
+    # --- what the table holds --------------------------------------------------------
+    @property
+    def rows(self) -> Mapping[str, _Row]:
+        """Rows by bot id, in order (read-only)."""
+        return MappingProxyType(self._rows)
+
+    @property
+    def row_count(self) -> int:
+        return len(self._order)
+
+    def get_cell(self, bot_id: str, column: str) -> Text | str:
+        """What a cell holds now. KeyError for an unknown bot or column."""
+        return self._rows[bot_id].cells[column]
 
     @property
     def selected_bot_id(self) -> str | None:
         """The bot under the cursor, if any."""
-        if not self.row_count:
+        if not self._order:
             return None
-        try:
-            cell = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0))
-        except CellDoesNotExist:
-            return None
-        return cell.row_key.value
+        return self._order[min(self.cursor_row, len(self._order) - 1)]
 
     def select_bot(self, bot_id: str) -> None:
-        """Move the cursor to a bot's row."""
-        try:
-            self.move_cursor(row=self.get_row_index(bot_id))
-        except RowDoesNotExist:
-            pass
+        """Move the cursor to a bot's row (no-op for an unknown bot)."""
+        if bot_id in self._rows:
+            self.cursor_row = self._order.index(bot_id)
 
     def show(self, statuses: Iterable[BotStatus], now: datetime) -> None:
         """Add each bot's row, or update the cells of it that changed."""
         for status in statuses:
             cells = self._cells(status, now)
-            if status.id not in self.rows:
-                self.add_row(*(cells[key] for key, _, _ in COLUMNS), key=status.id)
-                for key, value in cells.items():
-                    self._shown[(status.id, key)] = str(value)
+            if status.id not in self._rows:
+                self._add_row(status.id, cells)
                 continue
             for key, value in cells.items():
-                self._set(status.id, key, value)
+                self.update_cell(status.id, key, value)
 
     def tick(self, statuses: Iterable[BotStatus], now: datetime) -> None:
         """Advance the time-in-state column."""
         for status in statuses:
-            if status.id in self.rows:
-                self._set(status.id, "since", self._since(status, now))
+            if status.id in self._rows:
+                self.update_cell(status.id, "since", self._since(status, now))
 
-    def _set(self, bot_id: str, column: str, value: Text | str) -> None:
+    def update_cell(self, bot_id: str, column: str, value: Text | str) -> None:
+        """Set one cell; its line is redrawn only when what it shows changed."""
+        row = self._rows[bot_id]
         plain = str(value)
-        if self._shown.get((bot_id, column)) == plain:
+        if row.shown.get(column) == plain:
             return
-        self._shown[(bot_id, column)] = plain
-        self.update_cell(bot_id, column, value)
+        row.cells[column] = value
+        row.shown[column] = plain
+        row.line = None
+        row.strip = None
+        self.refresh_line(self._order.index(bot_id) + 1)
 
+    def _add_row(self, bot_id: str, cells: dict[str, Text | str]) -> None:
+        self._rows[bot_id] = _Row(cells=dict(cells), shown={k: str(v) for k, v in cells.items()})
+        self._order.append(bot_id)
+        self.virtual_size = self.virtual_size.with_height(len(self._order) + 1)
+        # A new line changes the table's height: lay the screen out again.
+        self.refresh(layout=True)
+        if len(self._order) == 1:
+            self.post_message(self.Highlighted(self, bot_id))
+
+    # --- the cursor ---------------------------------------------------------------------
+    def validate_cursor_row(self, row: int) -> int:
+        return max(0, min(row, len(self._order) - 1))
+
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        if old == new:
+            return
+        self.refresh_line(old + 1)
+        self.refresh_line(new + 1)
+        self._scroll_cursor_into_view()
+        self.post_message(self.Highlighted(self, self.selected_bot_id))
+
+    def _visible_rows(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)  # less the header
+
+    def _scroll_cursor_into_view(self) -> None:
+        top = round(self.scroll_y)
+        shown = self._visible_rows()
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= top + shown:
+            self.scroll_to(y=self.cursor_row - shown + 1, animate=False, immediate=True)
+
+    def action_cursor_up(self) -> None:
+        self.cursor_row -= 1
+
+    def action_cursor_down(self) -> None:
+        self.cursor_row += 1
+
+    def action_page_up_rows(self) -> None:
+        self.cursor_row -= self._visible_rows()
+
+    def action_page_down_rows(self) -> None:
+        self.cursor_row += self._visible_rows()
+
+    def action_first_row(self) -> None:
+        self.cursor_row = 0
+
+    def action_last_row(self) -> None:
+        self.cursor_row = len(self._order) - 1
+
+    def _on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < 1:
+            return  # the header
+        row = offset.y - 1 + round(self.scroll_y)
+        if row < len(self._order):
+            self.cursor_row = row
+
+    def on_mount(self) -> None:
+        self.virtual_size = self.virtual_size.with_width(TABLE_WIDTH).with_height(
+            len(self._order) + 1
+        )
+
+    # --- drawing ------------------------------------------------------------------------
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._look = None
+
+    def render_lines(self, crop):  # type: ignore[no-untyped-def]
+        look = self._current_look()
+        if look != self._look:
+            # Focus or theme changed: every line is drawn again with the new styles.
+            self._look = look
+            self._header = None
+            for row in self._rows.values():
+                row.strip = None
+        return super().render_lines(crop)
+
+    def _current_look(self) -> tuple[Style, ...]:
+        get = self.get_component_styles
+        cursor = self.get_component_rich_style("bot-table--cursor")
+        return (
+            get("bot-table--even-row").rich_style,
+            get("bot-table--odd-row").rich_style,
+            cursor,
+            # The cursor's colour wins over a cell's own (as a DataTable's does).
+            Style.from_color(color=cursor.color),
+            get("bot-table--header").rich_style,
+            self.rich_style,
+        )
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        scroll_x, scroll_y = round(self.scroll_x), round(self.scroll_y)
+        look = self._look or self._current_look()
+        if y == 0:
+            if self._header is None:
+                self._header = self._render(_join(_HEADER), look[4], None)
+            return self._header.crop_extend(scroll_x, scroll_x + width, look[4])
+        index = y - 1 + scroll_y
+        if index >= len(self._order):
+            return Strip.blank(width, look[5])
+        row = self._rows[self._order[index]]
+        kind = _CURSOR if index == self.cursor_row else index % 2
+        # Zebra stripes under every line; the cursor's style over its own.
+        style = look[index % 2] + look[2] if kind == _CURSOR else look[kind]
+        if row.strip is None or row.kind != kind:
+            if row.line is None:
+                row.line = _join(row.cells[key] for key in COLUMN_KEYS)
+            row.strip = self._render(row.line, style, look[3] if kind == _CURSOR else None)
+            row.kind = kind
+        return row.strip.crop_extend(scroll_x, scroll_x + width, style)
+
+    def _render(self, line: Text, style: Style, post: Style | None) -> Strip:
+        segments = list(line.render(self.app.console))
+        return Strip(Segment.apply_style(segments, style, post), TABLE_WIDTH).simplify()
+
+    # --- cells ------------------------------------------------------------------------
     @staticmethod
     def _since(status: BotStatus, now: datetime) -> Text:
-        # Minutes, not seconds: a column ticking every second would redraw the whole
-        # table every second (the detail line under it shows the seconds).
+        # Minutes, not seconds: the detail line under the table shows the seconds.
         seconds = status.seconds_in_state(now)
         return Text("<1m" if seconds < 60 else describe_duration(seconds), justify="right")
 
