@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from linda_tui.fleet.events import BotStatusChanged, MessageRecorded, OptedOut
 from linda_tui.fleet.manager import (
     Fleet,
+    FleetCommandError,
     NoBotAvailableError,
     SendRefusedError,
     UnknownBotError,
@@ -242,3 +244,117 @@ class _Inert:
 
     def __init__(self, bot_id: str, phone: str, emit: object) -> None:
         self.bot_id, self.phone, self.is_paired = bot_id, phone, False
+
+
+async def test_opted_out_number_is_never_messaged(fleet: Fleet, network: SimulatedNetwork) -> None:
+    network.inject_inbound("demo-main", "+971501234578", "STOP")
+    await wait_for(lambda: fleet.status("demo-main").received_today == 1)
+    await fleet.drain()
+    with pytest.raises(SendRefusedError, match="opted out"):
+        await fleet.send("+971501234578", "New listing!", bot="auto")
+    assert [m.direction for m in await fleet.store.list_messages(peer="+971501234578")] == [
+        Direction.IN
+    ]
+
+
+async def test_same_text_to_same_number_within_24h_is_refused(fleet: Fleet) -> None:
+    await fleet.send("+971501234567", "Open house Saturday", bot="demo-main")
+    with pytest.raises(SendRefusedError, match="identical repeats within 24 h"):
+        await fleet.send("+971501234567", "Open house Saturday", bot="demo-support")
+    [other] = await fleet.send("+971501234567", "Open house Saturday at 10", bot="demo-support")
+    assert other.ok
+
+
+async def test_a_double_press_sends_once(fleet: Fleet, network: SimulatedNetwork) -> None:
+    outcomes = await asyncio.gather(
+        *(fleet.send("+971501234567", "Call me back", bot="demo-main") for _ in range(3)),
+        return_exceptions=True,
+    )
+    sent = [o for o in outcomes if isinstance(o, list)]
+    refused = [o for o in outcomes if isinstance(o, SendRefusedError)]
+    assert (len(sent), len(refused)) == (1, 2)
+    network.flush()
+    assert network.message_log.read_text().count("Call me back") == 1
+
+
+async def test_sending_limits_from_bots_yaml_are_enforced(
+    tmp_path: Path, network: SimulatedNetwork
+) -> None:
+    from linda_tui.config import demo_fleet
+    from linda_tui.config.models import PacingOverride
+    from linda_tui.store import open_store
+
+    config = demo_fleet()
+    main = config.bots[0].model_copy(update={"pacing": PacingOverride(per_minute=2)})
+    config = config.model_copy(update={"bots": [main, *config.bots[1:]]})
+    store = open_store(f"sqlite:///{tmp_path / 'l.db'}")
+    await store.open()
+    fleet = Fleet(config, store, lambda b, e: network.account(b.id, b.phone, e))
+    await fleet.start()
+    try:
+        await wait_for(lambda: len(fleet.active_bots()) == 2)
+        for i in range(2):
+            await fleet.send(f"+97150123450{i}", "Hello", bot="demo-main")
+        with pytest.raises(SendRefusedError, match=r"limit 2 per minute, bots.yaml pacing\) — wait \d+ s"):
+            await fleet.send("+971501234509", "Hello", bot="demo-main")
+        # auto routes around the limited primary instead of refusing
+        [routed] = await fleet.send("+971501234509", "Hello", bot="auto")
+        assert routed.bot_id == "demo-support"
+    finally:
+        await fleet.stop()
+        await store.close()
+
+
+async def test_logout_of_a_bot_that_is_not_connected_is_refused(
+    fleet: Fleet, network: SimulatedNetwork
+) -> None:
+    network.disconnect("demo-support")
+    await wait_for(lambda: fleet.status("demo-support").state == BotState.RECONNECTING)
+    with pytest.raises(FleetCommandError, match="would leave the device linked"):
+        await fleet.logout("demo-support")
+    assert fleet.account("demo-support").is_paired
+    with pytest.raises(FleetCommandError, match="not paired"):
+        await fleet.logout("demo-sales")
+
+
+async def test_operator_actions_are_not_errors_but_remote_logout_is(
+    fleet: Fleet, network: SimulatedNetwork
+) -> None:
+    await fleet.logout("demo-main")
+    await wait_for(lambda: fleet.status("demo-main").state == BotState.LOGGED_OUT)
+    assert fleet.status("demo-main").last_error is None
+    await fleet.pair("demo-sales")
+    await wait_for(lambda: fleet.status("demo-sales").state == BotState.WAITING_FOR_QR)
+    await fleet.cancel_pairing("demo-sales")
+    await wait_for(lambda: fleet.status("demo-sales").state == BotState.LOGGED_OUT)
+    assert fleet.status("demo-sales").last_error is None
+    await fleet.drain()
+    assert [a.action for a in await fleet.store.list_audit("demo-sales")] == [
+        "pair.cancel",
+        "pair.start",
+    ]
+
+    network.unlink("demo-support", reason="device removed from the phone")
+    await wait_for(lambda: fleet.status("demo-support").state == BotState.LOGGED_OUT)
+    assert "device removed from the phone" in (fleet.status("demo-support").last_error or "")
+
+
+async def test_pairing_refusals_reach_the_operator_as_command_errors(fleet: Fleet) -> None:
+    with pytest.raises(FleetCommandError, match="already paired"):
+        await fleet.pair("demo-main")
+
+
+async def test_not_on_whatsapp_answer_expires(fleet: Fleet, network: SimulatedNetwork) -> None:
+    from linda_tui.clock import FixedClock
+
+    clock = FixedClock()
+    fleet.clock = clock
+    network.register_number("+971501230000", on_whatsapp=False)
+    with pytest.raises(SendRefusedError, match="not on WhatsApp"):
+        await fleet.send("+971501230000", "hi", bot="demo-main")
+    network.register_number("+971501230000", on_whatsapp=True)
+    with pytest.raises(SendRefusedError, match="not on WhatsApp"):  # still cached
+        await fleet.send("+971501230000", "hi", bot="demo-main")
+    clock.advance(601)
+    [result] = await fleet.send("+971501230000", "hi", bot="demo-main")
+    assert result.ok

@@ -434,6 +434,9 @@ async def test_count_messages_by_bot_direction_and_time(store: Store) -> None:
     assert await store.count_messages("main", Direction.IN, at(0)) == 1
     assert await store.count_messages("agent-1", Direction.OUT, at(0)) == 1
     assert await store.count_messages("agent-2", Direction.OUT, at(0)) == 0
+    # A failed send is not a sent message: the daily counter must not grow.
+    await store.add_message(message(bot_id="main", minute=4, status=MessageStatus.FAILED))
+    assert await store.count_messages("main", Direction.OUT, at(0)) == 3
 
 
 async def test_last_outbound_to(store: Store) -> None:

@@ -16,9 +16,9 @@ import asyncio
 import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from linda_tui.clock import Clock, SystemClock
@@ -33,6 +33,7 @@ from linda_tui.fleet.events import (
     OptedOut,
 )
 from linda_tui.fleet.optout import is_opt_out
+from linda_tui.fleet.pacing import SendRateGuard
 from linda_tui.fleet.status import SENDABLE, BotStatus, FleetStats, PrimaryHealth
 from linda_tui.models import (
     AuditEntry,
@@ -45,6 +46,7 @@ from linda_tui.models import (
 from linda_tui.phones import InvalidPhoneError, to_e164
 from linda_tui.store.base import StatusUpdate, Store
 from linda_tui.whatsapp.account import (
+    AccountError,
     AccountEvent,
     Banned,
     Emit,
@@ -65,6 +67,10 @@ from linda_tui.whatsapp.account import (
 log = logging.getLogger("linda.fleet")
 
 MAX_TEXT = 65_536
+REPEAT_WINDOW = timedelta(hours=24)
+ON_WHATSAPP_TTL = 24 * 3600.0
+NOT_ON_WHATSAPP_TTL = 600.0
+CANCELLED = "pairing cancelled"  # the reason accounts give when the operator cancels
 ALL = "all"
 AUTO = "auto"
 
@@ -78,6 +84,15 @@ class FleetCommandError(Exception):
 
 class UnknownBotError(FleetCommandError):
     pass
+
+
+@contextlib.contextmanager
+def _as_command_error() -> Iterator[None]:
+    """An account's refusal (already paired, not on WhatsApp...) is the operator's to read."""
+    try:
+        yield
+    except AccountError as exc:
+        raise FleetCommandError(str(exc)) from None
 
 
 class NoBotAvailableError(FleetCommandError):
@@ -112,6 +127,7 @@ class Fleet:
         clock: Clock | None = None,
         actor: Actor | None = None,
         timezone: tzinfo = UTC,
+        enforce_limits: bool = True,
     ) -> None:
         self.config = config
         self.store = store
@@ -135,7 +151,11 @@ class Fleet:
         self._writer: asyncio.Task[None] | None = None
         # Receipts that arrive before their message is stored (a fast network).
         self._early_receipts: OrderedDict[tuple[str, str], list[ReceiptReceived]] = OrderedDict()
-        self._on_whatsapp_cache: dict[str, bool] = {}
+        # Number -> (on WhatsApp?, monotonic time of the answer).
+        self._on_whatsapp_cache: dict[str, tuple[bool, float]] = {}
+        self._in_flight: set[tuple[str, str]] = set()
+        self.enforce_limits = enforce_limits
+        self._rate = SendRateGuard()
         self._started = False
 
     # --- listeners ----------------------------------------------------------------
@@ -272,18 +292,31 @@ class Fleet:
 
     # --- routing & sending -----------------------------------------------------------
     async def route(self, phone: str) -> str:
-        """The bot to send to phone from: its owner, else the primary, else any online bot."""
+        """The bot to send to phone from: its owner, else the primary, else any online bot
+        (never a banned, logged-out or rate-limited one)."""
         ref = await self.store.owner_of(phone)
-        if ref is not None and self._sendable(ref.bot_id):
+        if ref is not None and self._can_send_now(ref.bot_id):
             return ref.bot_id
         primary = self.primary()
-        if primary is not None and primary.state in SENDABLE:
+        if primary is not None and self._can_send_now(primary.id):
             return primary.id
-        online = self.active_bots()
-        if online:
+        ready = [s for s in self.active_bots() if self._limit_refusal(s.id) is None]
+        if ready:
             # Spread load: the bot that has sent least today.
-            return min(online, key=lambda s: s.sent_today).id
+            return min(ready, key=lambda s: s.sent_today).id
+        if self.active_bots():
+            raise NoBotAvailableError(
+                "every online bot has reached its sending limit (bots.yaml pacing) — wait and try again"
+            )
         raise NoBotAvailableError("no bot is online to send from — check `linda status`")
+
+    def _can_send_now(self, bot_id: str) -> bool:
+        return self._sendable(bot_id) and self._limit_refusal(bot_id) is None
+
+    def _limit_refusal(self, bot_id: str) -> str | None:
+        if not self.enforce_limits:
+            return None
+        return self._rate.refusal(bot_id, self.config.pacing_for(bot_id), self.clock.monotonic())
 
     def _sendable(self, bot_id: str) -> bool:
         status = self._status.get(bot_id)
@@ -311,24 +344,67 @@ class Fleet:
         nothing can be sent; otherwise returns one SendResult per bot tried."""
         self.check_text(text)
         phone = self.normalise_phone(to)
-        if bot == ALL:
-            targets = [s.id for s in self.active_bots()]
-            if not targets:
-                raise NoBotAvailableError("no bot is online to send from — check `linda status`")
-        elif bot == AUTO:
-            targets = [await self.route(phone)]
-        else:
-            status = self.status(bot)  # raises UnknownBotError
-            if status.state not in SENDABLE:
-                reason = f" ({status.detail})" if status.detail else ""
-                raise SendRefusedError(f"bot {bot} is not online: {status.state}{reason}")
-            targets = [bot]
-        await self._check_on_whatsapp(targets[0], phone)
-        results = await asyncio.gather(*(self._send_from(b, phone, text) for b in targets))
+        if await self.store.is_opted_out(phone):
+            raise SendRefusedError(
+                f"{phone} has opted out (they replied STOP) — Linda does not message them"
+            )
+        await self._refuse_repeat(phone, text)
+        key = (phone, text)
+        self._in_flight.add(key)  # no await since the check: a double press cannot slip in
+        try:
+            targets = await self._targets(bot, phone)
+            await self._check_on_whatsapp(targets[0], phone)
+            results = await asyncio.gather(*(self._send_from(b, phone, text) for b in targets))
+        finally:
+            self._in_flight.discard(key)
         return list(results)
 
+    async def _targets(self, bot: str, phone: str) -> list[str]:
+        """The bot ids a send goes from, or why it cannot go."""
+        if bot == ALL:
+            targets = [s.id for s in self.active_bots() if self._limit_refusal(s.id) is None]
+            if not targets:
+                raise NoBotAvailableError(
+                    "no bot is online to send from — check `linda status`"
+                    if not self.active_bots()
+                    else "every online bot has reached its sending limit (bots.yaml pacing)"
+                )
+            return targets
+        if bot == AUTO:
+            return [await self.route(phone)]
+        status = self.status(bot)  # raises UnknownBotError
+        if status.state not in SENDABLE:
+            reason = f" ({status.detail})" if status.detail else ""
+            raise SendRefusedError(f"bot {bot} is not online: {status.state}{reason}")
+        refusal = self._limit_refusal(bot)
+        if refusal:
+            raise SendRefusedError(refusal)
+        return [bot]
+
+    async def _refuse_repeat(self, phone: str, text: str) -> None:
+        """Identical text to the same number within 24 h reads as spam to WhatsApp."""
+        if (phone, text) in self._in_flight:
+            raise SendRefusedError(f"the same message to {phone} is being sent right now")
+        since = self.clock.now() - REPEAT_WINDOW
+        previous = await self.store.last_outbound_to(None, phone, text, since)
+        if previous is not None and previous.status is not MessageStatus.FAILED:
+            when = previous.created_at.astimezone(self.timezone)
+            raise SendRefusedError(
+                f"the same text went to {phone} at {when:%H:%M} from {previous.bot_id} — "
+                "WhatsApp treats identical repeats within 24 h as spam; change the text"
+            )
+        if (phone, text) in self._in_flight:  # claimed while the store was asked
+            raise SendRefusedError(f"the same message to {phone} is being sent right now")
+
     async def _check_on_whatsapp(self, bot_id: str, phone: str) -> None:
-        known = self._on_whatsapp_cache.get(phone)
+        cached = self._on_whatsapp_cache.get(phone)
+        now = self.clock.monotonic()
+        known: bool | None = None
+        if cached is not None:
+            answer, when = cached
+            # A number can join WhatsApp at any time: "no" is trusted briefly, "yes" for a day.
+            if now - when < (ON_WHATSAPP_TTL if answer else NOT_ON_WHATSAPP_TTL):
+                known = answer
         if known is None:
             try:
                 known = await self._accounts[bot_id].is_on_whatsapp(phone)
@@ -337,12 +413,15 @@ class Fleet:
             except Exception as exc:  # lookup failed: let the send itself decide
                 log.warning("is_on_whatsapp(%s) via %s failed: %s", phone, bot_id, exc)
                 return
-            self._on_whatsapp_cache[phone] = known
+            self._on_whatsapp_cache[phone] = (known, now)
+            if len(self._on_whatsapp_cache) > 50_000:
+                self._on_whatsapp_cache.pop(next(iter(self._on_whatsapp_cache)))
         if not known:
             raise SendRefusedError(f"{phone} is not on WhatsApp — check the number")
 
     async def _send_from(self, bot_id: str, phone: str, text: str) -> SendResult:
         status = self._status[bot_id]
+        self._rate.record(bot_id, self.clock.monotonic())
         status.queued += 1
         self._publish(BotStatusChanged(status=status))
         account = self._accounts[bot_id]
@@ -350,7 +429,7 @@ class Fleet:
         try:
             sent = await account.send_text(phone, text)
         except NotOnWhatsAppError as exc:
-            self._on_whatsapp_cache[phone] = False
+            self._on_whatsapp_cache[phone] = (False, self.clock.monotonic())
             error = str(exc) or f"{phone} is not on WhatsApp"
         except (NotConnectedError, SendError) as exc:
             error = str(exc) or type(exc).__name__
@@ -411,16 +490,31 @@ class Fleet:
         """Start pairing a bot; progress arrives as events (QR codes, pair code, result)."""
         account = self.account(bot_id)
         await self.audit("pair.start", bot_id, method=str(method))
-        await account.pair(method, phone)
+        with _as_command_error():
+            await account.pair(method, phone)
 
     async def cancel_pairing(self, bot_id: str) -> None:
-        await self.account(bot_id).cancel_pairing()
+        with _as_command_error():
+            await self.account(bot_id).cancel_pairing()
         await self.audit("pair.cancel", bot_id)
 
     async def logout(self, bot_id: str) -> None:
-        """Unlink the bot's device and delete its session."""
+        """Unlink the bot's device on WhatsApp and delete its session. Refused when the
+        bot is not connected: deleting the session alone would leave the device linked
+        on the phone, still able to read the account's messages."""
         account = self.account(bot_id)
-        await account.logout()
+        status = self.status(bot_id)
+        if not account.is_paired:
+            raise FleetCommandError(f"bot {bot_id} is not paired — nothing to log out")
+        if status.state not in SENDABLE:
+            raise FleetCommandError(
+                f"bot {bot_id} is not connected to WhatsApp ({status.state}: "
+                f"{status.detail or 'no detail'}) — logging out now would leave the device "
+                "linked on the phone; try again when it is online, or remove it on the phone "
+                "(Settings > Linked devices)"
+            )
+        with _as_command_error():
+            await account.logout()
         self._status[bot_id].paired = account.is_paired
         await self.audit("logout", bot_id)
 
@@ -428,8 +522,9 @@ class Fleet:
         """Drop and re-open the bot's connection (a paired bot resumes without a QR)."""
         account = self.account(bot_id)
         await self.audit("reconnect", bot_id)
-        await account.stop()
-        await account.start()
+        with _as_command_error():
+            await account.stop()
+            await account.start()
 
     def _audit_entry(self, action: str, bot_id: str | None, **detail: Any) -> AuditEntry:
         return AuditEntry(
@@ -475,6 +570,7 @@ class Fleet:
             )
         elif isinstance(event, LoggedOut):
             self._status[bot_id].paired = False
+            self._status[bot_id].last_error = f"logged out: {event.reason}"
             self._set_state(bot_id, BotState.LOGGED_OUT, f"logged out: {event.reason}")
             self._enqueue(self._audit_event, "logged-out", bot_id, {"reason": event.reason})
         elif isinstance(event, PairingSucceeded):
@@ -482,7 +578,7 @@ class Fleet:
             self._enqueue(self._audit_event, "pair.success", bot_id, {"jid": event.jid})
         elif isinstance(event, PairingTimedOut):
             self._enqueue(self._audit_event, "pair.timeout", bot_id, {})
-        elif isinstance(event, PairingFailed):
+        elif isinstance(event, PairingFailed) and event.reason != CANCELLED:
             self._enqueue(self._audit_event, "pair.failed", bot_id, {"reason": event.reason})
         elif isinstance(event, InboundMessage):
             if not event.from_me and not event.is_group:
@@ -509,9 +605,9 @@ class Fleet:
         status.state = state
         status.detail = detail
         status.until = until
+        # Operator actions (log out, cancel pairing) are not errors; a remote logout
+        # arrives as a LoggedOut event and is recorded there.
         if state in (BotState.RECONNECTING, BotState.BANNED, BotState.ERROR) and detail:
-            status.last_error = detail
-        elif state is BotState.LOGGED_OUT and detail and "not paired" not in detail:
             status.last_error = detail
         if state is BotState.ONLINE:
             status.paired = True

@@ -182,7 +182,8 @@ class Store(ABC):
         """Newest first. bot_id None means the whole fleet (the activity view)."""
 
     @abstractmethod
-    async def count_messages(self, bot_id: str, direction: Direction, since: datetime) -> int: ...
+    async def count_messages(self, bot_id: str, direction: Direction, since: datetime) -> int:
+        """How many messages the bot sent (failed ones excluded) or received since a time."""
 
     @abstractmethod
     async def last_outbound_to(

@@ -776,6 +776,7 @@ class MongoStore(Store):
                     "bot_id": bot_id,
                     "direction": str(direction),
                     "created_at": {"$gte": store_time(since)},
+                    "status": {"$ne": str(MessageStatus.FAILED)},
                 }
             )
         )

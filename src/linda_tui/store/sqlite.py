@@ -786,8 +786,8 @@ class SQLiteStore(Store):
     async def count_messages(self, bot_id: str, direction: Direction, since: datetime) -> int:
         rows = await self._read(
             """SELECT COUNT(*) FROM messages
-            WHERE bot_id = ? AND direction = ? AND created_at >= ?""",
-            (bot_id, str(direction), _time_text(since)),
+            WHERE bot_id = ? AND direction = ? AND created_at >= ? AND status != ?""",
+            (bot_id, str(direction), _time_text(since), str(MessageStatus.FAILED)),
         )
         return int(rows[0][0])
 
