@@ -18,7 +18,6 @@ from pathlib import Path
 
 from linda_tui.config import ConfigError, Runtime
 
-WHATSAPP_HOST = ("web.whatsapp.com", 443)
 CONTACTS_SCOPE = "https://www.googleapis.com/auth/contacts"
 
 
@@ -122,6 +121,9 @@ async def check_store(runtime: Runtime) -> Check:
     where = runtime.store_url if runtime.store_is_mongodb else str(runtime.sqlite_path)
     if runtime.store_is_mongodb:
         where = where.split("@")[-1]  # never print credentials
+    if runtime.sqlite_path is not None and not runtime.sqlite_path.exists():
+        # A check must not create what it checks: the first real run creates the file.
+        return _pass(name, f"{where} not created yet — the first `linda` run creates it")
     try:
         store = open_store(runtime.store_url)
         await asyncio.wait_for(store.open(), timeout=15)
@@ -228,17 +230,17 @@ async def check_whatsapp_reachable(runtime: Runtime, timeout: float = 5.0) -> Ch
     name = "WhatsApp reachable"
     if runtime.demo:
         return _pass(name, "simulated network (demo)")
-    host, port = WHATSAPP_HOST
-    try:
-        _reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
-    except (OSError, TimeoutError) as exc:
-        reason = " ".join(str(exc).split()) or "timed out"
+    # The same probe the accounts use, so HTTPS_PROXY is honoured as the Go side does.
+    from linda_tui.whatsapp.neonize_account import _dial_target, probe_whatsapp
+
+    problem = await probe_whatsapp(timeout)
+    host, port = _dial_target()
+    if problem:
         return _fail(
             name,
-            f"cannot reach {host}:{port} ({reason})",
-            "this server needs outbound HTTPS to WhatsApp: check DNS, firewall and proxy",
+            problem,
+            "this server needs outbound HTTPS to WhatsApp: check DNS, firewall and HTTPS_PROXY",
         )
-    writer.close()
     return _pass(name, f"{host}:{port} answers")
 
 

@@ -158,15 +158,57 @@ def test_pair_by_qr_then_status_shows_it_online(data: Path) -> None:
 
 
 def test_pair_in_a_small_terminal_says_how_large_it_must_be(data: Path) -> None:
-    proc = spawn(data, "pair", "demo-sales", columns=80, lines=24)
+    import pty
+    import select
+
+    master, slave = pty.openpty()  # a real terminal: the size check applies to terminals only
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "linda_tui",
+            "--demo",
+            "--data-dir",
+            str(data),
+            "pair",
+            "demo-sales",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=slave,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "80", "LINES": "24"},
+    )
+    os.close(slave)
+    out = b""
+    try:
+        deadline = time.monotonic() + 30
+        while b"press Enter" not in out and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.5)[0]:
+                out += os.read(master, 65536)
+    finally:
+        proc.kill()
+        proc.communicate()
+        os.close(master)
+    text = out.decode(errors="replace")
+    assert "the terminal is 80x24; the QR code needs at least" in text
+    assert "linda pair demo-sales --phone-code" in text
+    assert "█" not in text
+
+
+def test_pair_output_to_a_pipe_prints_the_code_whatever_the_size(data: Path) -> None:
+    proc = spawn(data, "pair", "demo-sales", columns=20, lines=10)
     try:
         out = read_until(proc, "press Enter")
     finally:
         proc.kill()
         proc.communicate()
-    assert "the terminal is 80x24; the QR code needs at least" in out
-    assert "linda pair demo-sales --phone-code" in out
-    assert "█" not in out
+    assert "█" in out and "needs at least" not in out
+
+
+def test_text_starting_with_a_dash_gets_a_hint(data: Path) -> None:
+    proc = linda(data, "send", "--to", "+971501234567", "-5% off")
+    assert proc.returncode == 2
+    assert "goes after '--'" in proc.stderr
 
 
 def test_pair_by_phone_code(data: Path) -> None:

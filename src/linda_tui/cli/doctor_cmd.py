@@ -16,17 +16,21 @@ MARK = {Outcome.PASS: "✔ PASS", Outcome.FAIL: "✘ FAIL", Outcome.SKIP: "- SKI
 
 
 def _paired(runtime: Runtime) -> dict[str, bool]:
-    """Which enabled bots have a session, read without connecting anything."""
-    from linda_tui.fleet.assembly import build_fleet
+    """Which enabled bots have a session, read without connecting or writing anything."""
+    bots = [b.id for b in runtime.fleet.enabled_bots]
+    if runtime.demo:
+        from linda_tui.fleet.assembly import DEMO_PRE_PAIRED
+        from linda_tui.whatsapp.simulated import SESSIONS_DIR, STATE_FILE
 
-    setup = build_fleet(
-        runtime.fleet,
-        store_url=runtime.store_url,
-        sessions_dir=runtime.sessions_dir,
-        data_dir=runtime.data_dir,
-        demo=runtime.demo,
-    )
-    return {bot_id: setup.fleet.account(bot_id).is_paired for bot_id in setup.fleet.bot_ids}
+        if not (runtime.data_dir / STATE_FILE).exists():  # never run: the demo's first state
+            return {b: b in DEMO_PRE_PAIRED for b in bots}
+        return {b: (runtime.data_dir / SESSIONS_DIR / f"{b}.json").exists() for b in bots}
+    from linda_tui.whatsapp.neonize_account import NeonizeAccount
+
+    return {
+        b.id: NeonizeAccount(b.id, b.phone, lambda _e: None, runtime.sessions_dir).is_paired
+        for b in runtime.fleet.enabled_bots
+    }
 
 
 @click.command("doctor")

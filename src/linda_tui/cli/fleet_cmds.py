@@ -34,6 +34,7 @@ from linda_tui.whatsapp.account import (
     PairingTimedOut,
     PairMethod,
     QRCodeIssued,
+    StateChanged,
 )
 from linda_tui.whatsapp.qr_render import ansi_qr, draw_qr, too_small_message
 
@@ -313,7 +314,15 @@ def pair_cmd(runtime: Runtime, bot_id: str, phone_code: bool, phone: str | None)
             if not isinstance(event, AccountEventForwarded):
                 return
             inner = event.event
-            if isinstance(inner, QRCodeIssued):
+            if isinstance(inner, StateChanged) and inner.state in (
+                BotState.CONNECTING,
+                BotState.RECONNECTING,
+                BotState.ERROR,
+            ):
+                # While no code can be shown, say why (offline, proxy, outdated client...).
+                sys.stdout.write(f"{bot_id}: {inner.state}: {inner.detail or '…'}\n")
+                sys.stdout.flush()
+            elif isinstance(inner, QRCodeIssued):
                 _show_qr(inner, runtime.demo)
             elif isinstance(inner, PairCodeIssued):
                 _show_pair_code(inner.code, runtime.demo)
@@ -350,9 +359,11 @@ def _show_qr(event: QRCodeIssued, demo: bool) -> None:
         f"(code {event.index + 1}, valid {int(event.expires_in)} s)"
     )
     hint = "demo: press Enter and the simulated phone scans the code" if demo else "Ctrl+C to stop"
-    problem = too_small_message(drawing, size.columns, size.lines, reserved_rows=3)
     out = sys.stdout
-    if sys.stdout.isatty():
+    tty = out.isatty()
+    # Piped or redirected output has no size to respect: print the code as it is.
+    problem = too_small_message(drawing, size.columns, size.lines, reserved_rows=3) if tty else None
+    if tty:
         out.write("\x1b[H\x1b[2J")
     if problem:
         out.write(f"{header}\n{problem}: linda pair {event.bot_id} --phone-code\n{hint}\n")

@@ -66,7 +66,15 @@ def run_guarded(invoke: Callable[[], Any]) -> int:
         result = invoke()
     except click.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx else "linda"
-        _say(f"linda: {one_line(exc.format_message()).rstrip('.')} — try '{where} --help'")
+        message = one_line(exc.format_message()).rstrip(".")
+        if isinstance(exc, click.NoSuchOption) and where.endswith(" send"):
+            # `linda send --to N "-5% off"`: the text looks like an option.
+            _say(
+                f"linda: {message} — a message that starts with '-' goes after '--', "
+                f"e.g. {where} --to +971501234567 -- '-5% off today'"
+            )
+            return EXIT_USAGE
+        _say(f"linda: {message} — try '{where} --help'")
         return EXIT_USAGE
     except click.ClickException as exc:
         _say(f"linda: {one_line(exc.format_message())}")
