@@ -80,3 +80,12 @@ def test_send_offline_says_the_bot_is_not_online(
     [line] = proc.stderr.strip().splitlines()
     assert "bot main is not online: reconnecting" in line
     assert proc.stdout == ""
+
+
+def test_status_table_says_whatsapp_cannot_be_reached(
+    real_fleet: Callable[..., subprocess.CompletedProcess[str]],
+) -> None:
+    proc = real_fleet("status", "--wait", "3")
+    assert proc.returncode == 0, proc.stderr
+    assert "WhatsApp: cannot reach" in proc.stdout
+    assert "not paired — run `linda pair agent`" in proc.stdout

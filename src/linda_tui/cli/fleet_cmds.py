@@ -183,10 +183,20 @@ def status_cmd(runtime: Runtime, as_json: bool, wait: float) -> None:
 
     async def body(setup: FleetSetup) -> str:
         fleet = setup.fleet
+        probe = None
+        if not runtime.demo:
+            # Unpaired bots do not dial; say whether WhatsApp can be reached at all.
+            from linda_tui.whatsapp.neonize_account import probe_whatsapp
+
+            probe = asyncio.create_task(probe_whatsapp())
         await fleet.wait_settled(wait)
         if as_json:
             return json.dumps([s.to_dict(fleet.clock.now()) for s in fleet.statuses()], indent=2)
-        return status_table(fleet.statuses(), fleet)
+        table = status_table(fleet.statuses(), fleet)
+        if probe is not None:
+            problem = await probe
+            table += f"\nWhatsApp: {problem or 'reachable'}"
+        return table
 
     click.echo(run_fleet(runtime, body))
 
