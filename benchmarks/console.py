@@ -49,8 +49,8 @@ def build_console(folder: Path, n: int, *, speed: float = 50.0, reply_rate: floa
     """A console on n simulated bots, all paired, no network latency (what is timed is
     Linda, not the simulated network's connect delay)."""
     from linda_tui.clock import SystemClock
-    from linda_tui.config import sqlite_url
     from linda_tui.fleet.assembly import build_fleet
+    from linda_tui.store.urls import SQLITE_PREFIX
     from linda_tui.tui.app import create_app
     from linda_tui.whatsapp.simulated import SimulatedNetwork
 
@@ -69,7 +69,7 @@ def build_console(folder: Path, n: int, *, speed: float = 50.0, reply_rate: floa
     )
     setup = build_fleet(
         config,
-        store_url=sqlite_url(folder / "linda.db"),
+        store_url=SQLITE_PREFIX + str((folder / "linda.db").absolute()),
         sessions_dir=folder / "sessions",
         data_dir=folder / "demo",
         demo=True,

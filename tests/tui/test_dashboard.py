@@ -174,3 +174,31 @@ async def test_an_unchanged_bot_keeps_its_drawn_line(make_app: MakeApp) -> None:
         await wait_for_text(pilot, "↻ reconnecting")
         # Only the bot that changed was drawn again.
         assert table.rows["demo-sales"].strip is quiet
+
+
+async def test_changes_while_another_pane_shows_are_on_the_dashboard_on_return(
+    make_app: MakeApp,
+) -> None:
+    # Real-time simulation: the dropped bot stays reconnecting for seconds, so nothing
+    # but the return to the dashboard can bring the change on screen.
+    app = make_app(speed=1.0, latency=False)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        dashboard = app.screen
+        await pilot.press("5")
+        await wait_until(pilot, lambda: app.screen is not dashboard, "another pane")
+        app.setup.network.disconnect("demo-main", "connection closed by server")
+        await wait_until(
+            pilot,
+            lambda: app.fleet.status("demo-main").state is BotState.RECONNECTING,
+            "the fleet to see the drop",
+        )
+        await pilot.pause(0.3)
+        hidden = dashboard.query_one(BotTable)
+        assert str(hidden.get_cell("demo-main", "state")) == "● online"  # not redrawn yet
+        await pilot.press("1")
+        await wait_until(
+            pilot, lambda: _state_cell(app, "demo-main") == "↻ reconnecting", "the change", 1.0
+        )
+        assert app.fleet.status("demo-main").state is BotState.RECONNECTING
+        assert "1/3 online" in screen_text(app)

@@ -36,22 +36,8 @@ from linda_tui.fleet.manager import Fleet
 from linda_tui.models import BotState, Direction, MessageStatus
 from linda_tui.tui.activity import ActivityEntry, ActivityHistory, Kind
 from linda_tui.tui.commands import LindaCommands
-from linda_tui.tui.messages import (
-    AccountEventArrived,
-    BotsChanged,
-    BotStateMoved,
-    FleetOpened,
-    FleetOpenFailed,
-    FleetProblem,
-    MessageUpdated,
-    OptOutRecorded,
-)
-from linda_tui.tui.screens.activity import ActivityScreen
-from linda_tui.tui.screens.compose import ComposeScreen
-from linda_tui.tui.screens.confirm import ConfirmScreen
+from linda_tui.tui.messages import FleetEventsArrived, FleetOpened, FleetOpenFailed
 from linda_tui.tui.screens.dashboard import DashboardScreen
-from linda_tui.tui.screens.pairing import PairingScreen
-from linda_tui.tui.screens.placeholders import BroadcastsScreen, ContactsScreen
 from linda_tui.whatsapp.account import (
     AccountEvent,
     PairCodeIssued,
@@ -62,6 +48,8 @@ from linda_tui.whatsapp.account import (
 )
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from linda_tui.config.runtime import Runtime
 
 log = logging.getLogger("linda.tui")
@@ -73,17 +61,43 @@ INBOUND_TOAST_SECONDS = 0.3
 SYNC_NOT_CONFIGURED = "Google Contacts sync: not configured"
 
 
+def _activity_screen() -> Screen[None]:
+    from linda_tui.tui.screens.activity import ActivityScreen
+
+    return ActivityScreen()
+
+
+def _compose_screen() -> Screen[None]:
+    from linda_tui.tui.screens.compose import ComposeScreen
+
+    return ComposeScreen()
+
+
+def _broadcasts_screen() -> Screen[None]:
+    from linda_tui.tui.screens.placeholders import BroadcastsScreen
+
+    return BroadcastsScreen()
+
+
+def _contacts_screen() -> Screen[None]:
+    from linda_tui.tui.screens.placeholders import ContactsScreen
+
+    return ContactsScreen()
+
+
 class LindaApp(App[int]):
     """The console. Build it with ``create_app``."""
 
     CSS_PATH = "linda.tcss"
     TITLE = "Linda"
+    # Only the dashboard is needed for the first frame: every other pane (and the
+    # widgets and libraries it needs, e.g. TextArea for Compose) loads when first opened.
     MODES: ClassVar[dict[str, Any]] = {
         "dashboard": DashboardScreen,
-        "compose": ComposeScreen,
-        "broadcasts": BroadcastsScreen,
-        "contacts": ContactsScreen,
-        "activity": ActivityScreen,
+        "compose": _compose_screen,
+        "broadcasts": _broadcasts_screen,
+        "contacts": _contacts_screen,
+        "activity": _activity_screen,
     }
     DEFAULT_MODE = "dashboard"
     COMMANDS = App.COMMANDS | {LindaCommands}
@@ -128,7 +142,8 @@ class LindaApp(App[int]):
         self.account_events: Signal[AccountEvent] = Signal(self, "account-events")
         self.activity_added: Signal[ActivityEntry] = Signal(self, "activity-added")
         self.sync_status_changed: Signal[str] = Signal(self, "sync-status")
-        self._dirty_bots: set[str] = set()
+        self._fleet_events: list[FleetEvent] = []
+        self._fleet_events_posted = False
         self._last_state: dict[str, BotState] = {s.id: s.state for s in self.fleet.statuses()}
         self._unsubscribe: Callable[[], None] | None = None
         self._fleet_closing: asyncio.Task[None] | None = None
@@ -137,7 +152,10 @@ class LindaApp(App[int]):
         self._inbound_timer: Timer | None = None
 
     # --- start-up ---------------------------------------------------------------------
-    def on_mount(self) -> None:
+    def on_load(self) -> None:
+        # The store opens (in its own thread) and the bots start while Textual is still
+        # composing the first screen: the dashboard shows every bot from the config at
+        # once, and their states stream in as the fleet comes up.
         self._unsubscribe = self.fleet.subscribe(self._on_fleet_event)
         self.record(Kind.INFO, f"starting {len(self.fleet.bot_ids)} bots")
         self._open_fleet()
@@ -168,51 +186,58 @@ class LindaApp(App[int]):
         self.exit_reason = message.reason
         self.exit(0, return_code=1)
 
-    # --- fleet events -> messages (called on the loop's thread) ---------------------------
+    # --- fleet events -> panes and the activity log -----------------------------------------
     def _on_fleet_event(self, event: FleetEvent) -> None:
-        if isinstance(event, BotStatusChanged):
-            status = event.status
-            old = self._last_state.get(status.id)
-            if old is not status.state:
-                self._last_state[status.id] = status.state
-                self.post_message(BotStateMoved(status.id, old, status.state, status.detail))
-            self._dirty_bots.add(status.id)
-            self.post_message(BotsChanged())
-        elif isinstance(event, MessageRecorded):
-            self.post_message(MessageUpdated(event.message))
-        elif isinstance(event, AccountEventForwarded):
-            self.post_message(AccountEventArrived(event.event))
-        elif isinstance(event, OptedOut):
-            self.post_message(OptOutRecorded(event.phone, event.bot_id, event.text))
-        elif isinstance(event, FleetError):
-            self.post_message(FleetProblem(event.bot_id, event.message))
+        # Called by the fleet on the loop's thread, thousands of times a second under
+        # load. Events queue here and reach the UI as one message per turn of the app's
+        # message loop: a keystroke waits behind one batch, never behind thousands of
+        # messages, and a burst of status changes is one redraw.
+        self._fleet_events.append(event)
+        if not self._fleet_events_posted:
+            self._fleet_events_posted = True
+            self.post_message(FleetEventsArrived())
 
-    # --- messages -> panes and the activity log ------------------------------------------
-    def on_bots_changed(self, _message: BotsChanged) -> None:
-        changed, self._dirty_bots = frozenset(self._dirty_bots), set()
+    def on_fleet_events_arrived(self, _message: FleetEventsArrived) -> None:
+        self._fleet_events_posted = False
+        events, self._fleet_events = self._fleet_events, []
+        changed: set[str] = set()
+        for event in events:
+            if isinstance(event, BotStatusChanged):
+                status = event.status
+                old = self._last_state.get(status.id)
+                if old is not status.state:
+                    self._last_state[status.id] = status.state
+                    self._bot_state_moved(status.id, old, status.state, status.detail)
+                changed.add(status.id)
+            elif isinstance(event, MessageRecorded):
+                self._message_updated(event.message)
+            elif isinstance(event, AccountEventForwarded):
+                self._account_event(event.event)
+            elif isinstance(event, OptedOut):
+                self.record(
+                    Kind.OPT_OUT, f"{event.phone} opted out ({_preview(event.text)})", event.bot_id
+                )
+            elif isinstance(event, FleetError):
+                self.record(Kind.ERROR, event.message, event.bot_id)
+                self.notify(event.message, title=event.bot_id or "Fleet", severity="error")
         if changed:
-            self.bots_changed.publish(changed)
+            self.bots_changed.publish(frozenset(changed))
 
-    def on_bot_state_moved(self, message: BotStateMoved) -> None:
-        detail = f": {message.detail}" if message.detail else ""
-        from_state = f"{message.old} → " if message.old else ""
-        severity = Kind.ERROR if message.new in (BotState.BANNED, BotState.ERROR) else Kind.STATE
-        self.record(severity, f"{from_state}{message.new}{detail}", message.bot_id)
-        if message.new in (BotState.BANNED, BotState.ERROR):
+    def _bot_state_moved(
+        self, bot_id: str, old: BotState | None, new: BotState, detail: str | None
+    ) -> None:
+        said = f": {detail}" if detail else ""
+        from_state = f"{old} → " if old else ""
+        severity = Kind.ERROR if new in (BotState.BANNED, BotState.ERROR) else Kind.STATE
+        self.record(severity, f"{from_state}{new}{said}", bot_id)
+        if new in (BotState.BANNED, BotState.ERROR):
+            self.notify(detail or str(new), title=f"{bot_id}: {new}", severity="error")
+        elif new is BotState.LOGGED_OUT and old is BotState.ONLINE:
             self.notify(
-                message.detail or str(message.new),
-                title=f"{message.bot_id}: {message.new}",
-                severity="error",
-            )
-        elif message.new is BotState.LOGGED_OUT and message.old is BotState.ONLINE:
-            self.notify(
-                message.detail or "logged out",
-                title=f"{message.bot_id} was logged out",
-                severity="warning",
+                detail or "logged out", title=f"{bot_id} was logged out", severity="warning"
             )
 
-    def on_message_updated(self, update: MessageUpdated) -> None:
-        message = update.message
+    def _message_updated(self, message: models.Message) -> None:
         self.message_updates.publish(message)
         if message.direction is Direction.IN:
             preview = _preview(message.text)
@@ -251,8 +276,7 @@ class LindaApp(App[int]):
                 lines.insert(0, f"… and {more} more (see Activity, key 5)")
             self.notify("\n".join(lines), title=f"{len(waiting)} new messages")
 
-    def on_account_event_arrived(self, message: AccountEventArrived) -> None:
-        event = message.event
+    def _account_event(self, event: AccountEvent) -> None:
         self.account_events.publish(event)
         if isinstance(event, QRCodeIssued) and event.index == 0:
             self.record(Kind.PAIRING, "pairing: QR code issued", event.bot_id)
@@ -264,15 +288,6 @@ class LindaApp(App[int]):
             self.record(Kind.PAIRING, "pairing timed out", event.bot_id)
         elif isinstance(event, PairingFailed):
             self.record(Kind.PAIRING, f"pairing failed: {event.reason}", event.bot_id)
-
-    def on_opt_out_recorded(self, message: OptOutRecorded) -> None:
-        self.record(
-            Kind.OPT_OUT, f"{message.phone} opted out ({_preview(message.text)})", message.bot_id
-        )
-
-    def on_fleet_problem(self, message: FleetProblem) -> None:
-        self.record(Kind.ERROR, message.text, message.bot_id)
-        self.notify(message.text, title=message.bot_id or "Fleet", severity="error")
 
     def record(self, kind: Kind, text: str, bot_id: str | None = None) -> None:
         """Add an entry to the activity log (and tell the Activity pane)."""
@@ -296,6 +311,9 @@ class LindaApp(App[int]):
             )
             return
 
+        # The QR code libraries load with the pairing screen, not at start-up.
+        from linda_tui.tui.screens.pairing import PairingScreen
+
         def done(paired: bool | None) -> None:
             if paired:
                 self.notify(f"{status.bot.name} is linked — it is coming online", title="Paired")
@@ -318,6 +336,8 @@ class LindaApp(App[int]):
             self.notify(f"{bot_id} is not paired — nothing to log out", severity="warning")
             return
 
+        from linda_tui.tui.screens.confirm import ConfirmScreen
+
         def answered(yes: bool | None) -> None:
             if yes:
                 self._run_fleet_command(
@@ -338,6 +358,8 @@ class LindaApp(App[int]):
 
     async def compose_from(self, bot_id: str) -> None:
         """Open Compose with this bot as the sender."""
+        from linda_tui.tui.screens.compose import ComposeScreen
+
         await self.switch_mode("compose")
         screen = self.screen
         if isinstance(screen, ComposeScreen):

@@ -21,8 +21,9 @@ from linda_tui.tui.widgets.bot_table import BotTable
 from linda_tui.tui.widgets.mode_bar import ModeBar
 from linda_tui.tui.widgets.state_label import state_word
 
-# During a burst of status updates the table is redrawn at most this often.
-REDRAW_SECONDS = 0.25
+# During a burst of status updates the dashboard is updated at most this often (the
+# table redraws only the rows that changed; the summary line is recounted each time).
+REDRAW_SECONDS = 0.1
 # The time-in-state column shows minutes: refreshing it this often is close enough.
 TABLE_TICK_SECONDS = 10.0
 
@@ -93,11 +94,10 @@ class DashboardScreen(PaneScreen):
 
     # --- live updates -------------------------------------------------------------
     def _on_bots_changed(self, bot_ids: frozenset[str]) -> None:
-        # A change shows at once; during a burst, at most every REDRAW_SECONDS. Any
-        # cell change makes the table redraw all its rows, and under a 50-bot stream
-        # that would starve the keyboard.
+        # A change shows at once; during a burst, at most every REDRAW_SECONDS. While
+        # another pane is showing, changes only gather: they show on return.
         self._pending |= bot_ids
-        if self._flush_timer is not None:
+        if self._flush_timer is not None or not self._shown():
             return
         wait = self._last_flush + REDRAW_SECONDS - time.monotonic()
         if wait <= 0:
@@ -105,12 +105,21 @@ class DashboardScreen(PaneScreen):
         else:
             self._flush_timer = self.set_timer(wait, self._flush, name="dashboard-flush")
 
+    def _shown(self) -> bool:
+        # On screen: on top, or under a dialog (pairing, a question) of the same pane.
+        return self in self.app.screen_stack
+
+    def on_screen_resume(self) -> None:
+        if self._pending and self._flush_timer is None:
+            self._flush()
+
     def _flush(self) -> None:
         self._flush_timer = None
         self._last_flush = time.monotonic()
         bot_ids, self._pending = self._pending, set()
         fleet = self.linda.fleet
-        statuses = [fleet.status(b) for b in bot_ids if b in fleet.bot_ids]
+        known = set(fleet.bot_ids)
+        statuses = [fleet.status(b) for b in bot_ids if b in known]
         self.query_one(BotTable).show(statuses, self.linda.clock.now())
         self._refresh_summary()
         if self.selected_bot_id in bot_ids:
