@@ -116,3 +116,60 @@ def test_a_real_offline_neonize_bot_leaves_the_screen_clean(
     assert took < QUIT_SECONDS
     # The session folder stays private.
     assert (tmp_path / "sessions").stat().st_mode & 0o777 == 0o700
+
+
+def test_a_dropped_ssh_connection_stops_every_bot_cleanly(
+    terminal: TmuxTerminal, tmp_path: Path
+) -> None:
+    """Closing the terminal (SIGHUP, as when SSH drops) stops the fleet like `q` does."""
+    import subprocess
+    import sys
+
+    data = tmp_path / "demo"
+    terminal.start([*linda_command(), "--demo", "--data-dir", str(data)], tmp_path, {})
+    terminal.wait_for("2/3 online")
+    terminal.close()  # the terminal goes away: Linda gets SIGHUP
+    log = data / "logs" / "linda.log"
+    deadline = time.monotonic() + QUIT_SECONDS
+    while time.monotonic() < deadline and "every bot stopped" not in log.read_text():
+        time.sleep(0.1)
+    text = log.read_text()
+    assert "SIGHUP received" in text and "every bot stopped and the store closed" in text
+    # The lock went with it: the next Linda starts.
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "linda_tui",
+            "--demo",
+            "--data-dir",
+            str(data),
+            "status",
+            "--wait",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_second_console_is_refused_before_it_takes_the_screen(
+    terminal: TmuxTerminal, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    data = tmp_path / "demo"
+    terminal.start([*linda_command(), "--demo", "--data-dir", str(data)], tmp_path, {})
+    terminal.wait_for("2/3 online")
+    second = subprocess.run(
+        [sys.executable, "-m", "linda_tui", "--demo", "--data-dir", str(data)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert second.returncode == 1
+    assert second.stdout == ""  # no screen taken over, no escape codes
+    assert second.stderr.strip().startswith("linda: Linda is already running (pid ")

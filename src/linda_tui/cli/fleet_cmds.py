@@ -87,7 +87,15 @@ def run_fleet(
         config = config.model_copy(update={"bots": [bot]})
 
     from linda_tui.fleet.assembly import build_fleet
+    from linda_tui.fleet.lock import InstanceLock
     from linda_tui.store.base import StoreError
+
+    # Refuse a second Linda before anything is written (the demo network keeps state).
+    lock = InstanceLock(runtime.sessions_dir)
+    try:
+        lock.acquire()
+    except AlreadyRunningError as exc:
+        raise CommandError(str(exc)) from None
 
     async def main() -> T:
         if not runtime.demo:
@@ -101,6 +109,7 @@ def run_fleet(
             data_dir=runtime.data_dir,
             demo=runtime.demo,
             timezone=runtime.timezone,
+            lock=lock,
         )
         try:
             await setup.open()
@@ -120,6 +129,8 @@ def run_fleet(
             return asyncio.run(main())
     except KeyboardInterrupt:
         raise CommandError("interrupted", exit_code=EXIT_INTERRUPTED) from None
+    finally:
+        lock.release()
 
 
 # --- status ------------------------------------------------------------------------

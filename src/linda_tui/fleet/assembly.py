@@ -74,9 +74,11 @@ def build_fleet(
     seed: int = 7,
     speed: float = 1.0,
     network: object | None = None,
+    lock: InstanceLock | None = None,
 ) -> FleetSetup:
     """Build (not start) the fleet. Under demo the accounts live on a SimulatedNetwork
-    kept in data_dir; otherwise each bot is a real neonize client in sessions_dir."""
+    kept in data_dir; otherwise each bot is a real neonize client in sessions_dir.
+    Pass the InstanceLock already taken, so nothing is written before it is held."""
     clock = clock or SystemClock()
     store = open_store(store_url)
     if demo:
@@ -98,6 +100,5 @@ def build_fleet(
             return NeonizeAccount(bot.id, bot.phone, emit, Path(sessions_dir), clock=clock)
 
     fleet = Fleet(config, store, factory, clock=clock, timezone=timezone)
-    return FleetSetup(
-        fleet=fleet, store=store, lock=InstanceLock(Path(sessions_dir)), network=network
-    )
+    lock = lock or InstanceLock(Path(sessions_dir))
+    return FleetSetup(fleet=fleet, store=store, lock=lock, network=network)

@@ -24,7 +24,10 @@ class InstanceLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        """Take the lock or raise AlreadyRunningError("Linda is already running (pid N)")."""
+        """Take the lock or raise AlreadyRunningError("Linda is already running (pid N)").
+        Taking a lock this object already holds does nothing."""
+        if self._fd is not None:
+            return
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, tzinfo
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from linda_tui.config.runtime import Runtime
+    from linda_tui.fleet.lock import InstanceLock
 
 log = logging.getLogger("linda.tui")
 
@@ -159,6 +161,18 @@ class LindaApp(App[int]):
         self._unsubscribe = self.fleet.subscribe(self._on_fleet_event)
         self.record(Kind.INFO, f"starting {len(self.fleet.bot_ids)} bots")
         self._open_fleet()
+        # An SSH connection that drops sends SIGHUP; a service manager sends SIGTERM.
+        # Either way stop every client and flush the store, as `q` does.
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self._on_signal, sig)
+
+    def _on_signal(self, sig: signal.Signals) -> None:
+        log.warning("%s received: stopping every bot and leaving", sig.name)
+        if not self._quitting:
+            self._quitting = True
+            self._close_then_exit()
 
     @work(exclusive=True, group="fleet", exit_on_error=False, name="open-fleet")
     async def _open_fleet(self) -> None:
@@ -415,6 +429,7 @@ class LindaApp(App[int]):
                     await asyncio.wait_for(worker.wait(), timeout=SHUTDOWN_SECONDS)
         try:
             await asyncio.wait_for(self.setup.close(), timeout=SHUTDOWN_SECONDS)
+            log.info("every bot stopped and the store closed")
         except TimeoutError:
             log.error("the fleet did not stop within %s s; leaving anyway", SHUTDOWN_SECONDS)
         except Exception:
@@ -451,12 +466,28 @@ def create_app(
 
 def run_console(runtime: Runtime) -> int:
     """Run the console for a resolved configuration; returns the exit code."""
-    from linda_tui.fleet.assembly import build_fleet
+    from linda_tui.fleet.lock import AlreadyRunningError, InstanceLock
     from linda_tui.logsetup import configure_logging, current_log_file
 
     runtime.prepare_folders()
     if current_log_file() is None:
         configure_logging(runtime.log_file, runtime.settings.log_level)
+    # Refuse a second Linda before the screen is taken over or any file is written.
+    lock = InstanceLock(runtime.sessions_dir)
+    try:
+        lock.acquire()
+    except AlreadyRunningError as exc:
+        sys.stderr.write(f"linda: {exc}\n")
+        return 1
+    try:
+        return _run_app(runtime, lock)
+    finally:
+        lock.release()
+
+
+def _run_app(runtime: Runtime, lock: InstanceLock) -> int:
+    from linda_tui.fleet.assembly import build_fleet
+
     clock = SystemClock()
     # Real neonize clients write to descriptors 1 and 2 from Go: that goes to the log
     # file, while Textual keeps the terminal (entered before the app is built).
@@ -474,6 +505,7 @@ def run_console(runtime: Runtime) -> int:
             demo=runtime.demo,
             timezone=runtime.timezone,
             clock=clock,
+            lock=lock,
         )
         app = create_app(setup, clock=clock, demo=runtime.demo, timezone=runtime.timezone)
         app.run()
