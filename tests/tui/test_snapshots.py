@@ -60,6 +60,13 @@ async def _open_pairing(pilot: Pilot[int]) -> None:
         lambda: str(table.get_cell("demo-sales", "state")) == "▣ waiting for QR",
         "the dashboard to show the pairing",
     )
+    # The state and the detail line can come in separate updates: wait for both.
+    dashboard = pilot.app.screen_stack[-2]
+    await wait_until(
+        pilot,
+        lambda: "scan the QR code" in str(dashboard.query_one("#bot-detail").content),
+        "the dashboard's detail line to show the pairing",
+    )
 
 
 def test_pairing_qr(snap_compare: SnapCompare, make_app: MakeApp) -> None:

@@ -124,6 +124,10 @@ class DashboardScreen(PaneScreen):
         self._refresh_summary()
         if self.selected_bot_id in bot_ids:
             self._refresh_detail()
+        if self.app.screen is not self:
+            # A dialog (pairing, a question) draws this pane as its dimmed background,
+            # from its own cache: repaint it so the fleet behind stays live.
+            self.app.screen.refresh()
 
     def _tick(self) -> None:
         self.query_one(BotTable).tick(self.linda.fleet.statuses(), self.linda.clock.now())

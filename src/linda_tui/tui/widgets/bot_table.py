@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from types import MappingProxyType
 from typing import ClassVar
 
+from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -83,23 +85,25 @@ def fit_cell(cell: Text | str, width: int) -> Text:
     return text
 
 
-def _join(cells: Iterable[Text | str]) -> Text:
-    """One line of the table: each cell fitted to its column, padded either side."""
-    line = Text(no_wrap=True, end="")
-    pad = " " * CELL_PADDING
-    for cell, (_, _, width) in zip(cells, COLUMNS, strict=True):
-        line.append(pad)
-        line.append_text(fit_cell(cell, width))
-        line.append(pad)
-    return line
+WIDTHS = {key: width for key, _, width in COLUMNS}
+
+
+def cell_segments(cell: Text | str, width: int, console: Console) -> list[Segment]:
+    """One cell as drawn: fitted to its column, padded either side, in its own style."""
+    pad = Segment(" " * CELL_PADDING)  # in the line's style, not the cell's
+    text = fit_cell(cell, width)
+    if text.spans:
+        return [pad, *text.render(console), pad]
+    # Text.render leaves out the text's own style when it has no spans.
+    return [pad, Segment(text.plain, console.get_style(text.style) if text.style else None), pad]
 
 
 @dataclass
 class _Row:
-    """One bot's line: its cells as given, and the line as drawn (cached)."""
+    """One bot's line: its cells as given, each cell as drawn, and the line (cached)."""
 
     cells: dict[str, Text | str]
-    line: Text | None = None  # the cells fitted and joined; None when a cell changed
+    drawn: dict[str, list[Segment]] = field(default_factory=dict)  # a cell is redrawn alone
     strip: Strip | None = None  # the drawn line, for ``kind``
     kind: int = -1
     shown: dict[str, str] = field(default_factory=dict)  # plain text per cell
@@ -242,7 +246,7 @@ class BotTable(ScrollView, can_focus=True):
             return
         row.cells[column] = value
         row.shown[column] = plain
-        row.line = None
+        row.drawn.pop(column, None)
         row.strip = None
         self.refresh_line(self._order.index(bot_id) + 1)
 
@@ -343,7 +347,12 @@ class BotTable(ScrollView, can_focus=True):
         look = self._look or self._current_look()
         if y == 0:
             if self._header is None:
-                self._header = self._render(_join(_HEADER), look[4], None)
+                console = self.app.console
+                header = [
+                    cell_segments(label, width, console)
+                    for label, (_, _, width) in zip(_HEADER, COLUMNS, strict=True)
+                ]
+                self._header = self._render(header, look[4], None)
             return self._header.crop_extend(scroll_x, scroll_x + width, look[4])
         index = y - 1 + scroll_y
         if index >= len(self._order):
@@ -353,15 +362,19 @@ class BotTable(ScrollView, can_focus=True):
         # Zebra stripes under every line; the cursor's style over its own.
         style = look[index % 2] + look[2] if kind == _CURSOR else look[kind]
         if row.strip is None or row.kind != kind:
-            if row.line is None:
-                row.line = _join(row.cells[key] for key in COLUMN_KEYS)
-            row.strip = self._render(row.line, style, look[3] if kind == _CURSOR else None)
+            console = self.app.console
+            drawn = row.drawn
+            for key in COLUMN_KEYS:
+                if key not in drawn:
+                    drawn[key] = cell_segments(row.cells[key], WIDTHS[key], console)
+            cells = [drawn[key] for key in COLUMN_KEYS]
+            row.strip = self._render(cells, style, look[3] if kind == _CURSOR else None)
             row.kind = kind
         return row.strip.crop_extend(scroll_x, scroll_x + width, style)
 
-    def _render(self, line: Text, style: Style, post: Style | None) -> Strip:
-        segments = list(line.render(self.app.console))
-        return Strip(Segment.apply_style(segments, style, post), TABLE_WIDTH).simplify()
+    def _render(self, cells: list[list[Segment]], style: Style, post: Style | None) -> Strip:
+        segments = Segment.apply_style(chain.from_iterable(cells), style, post)
+        return Strip(segments, TABLE_WIDTH).simplify()
 
     # --- cells ------------------------------------------------------------------------
     @staticmethod
