@@ -45,6 +45,7 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("error", "Last error", 10),
 )
 COLUMN_KEYS = tuple(key for key, _, _ in COLUMNS)
+WIDTHS = {key: width for key, _, width in COLUMNS}
 # Counts and durations line up on the right, header included.
 RIGHT_ALIGNED = frozenset({"since", "sent", "received", "queued"})
 # One space either side of every cell.
@@ -83,9 +84,6 @@ def fit_cell(cell: Text | str, width: int) -> Text:
         else:
             text.pad_right(room)
     return text
-
-
-WIDTHS = {key: width for key, _, width in COLUMNS}
 
 
 def cell_segments(cell: Text | str, width: int, console: Console) -> list[Segment]:
@@ -191,6 +189,7 @@ class BotTable(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self._rows: dict[str, _Row] = {}
         self._order: list[str] = []
+        self._index: dict[str, int] = {}  # bot id -> row
         # The styles every line is drawn with; when they change (focus, theme) every
         # cached line is redrawn.
         self._look: tuple[Style, ...] | None = None
@@ -220,7 +219,7 @@ class BotTable(ScrollView, can_focus=True):
     def select_bot(self, bot_id: str) -> None:
         """Move the cursor to a bot's row (no-op for an unknown bot)."""
         if bot_id in self._rows:
-            self.cursor_row = self._order.index(bot_id)
+            self.cursor_row = self._index[bot_id]
 
     def show(self, statuses: Iterable[BotStatus], now: datetime) -> None:
         """Add each bot's row, or update the cells of it that changed."""
@@ -248,10 +247,11 @@ class BotTable(ScrollView, can_focus=True):
         row.shown[column] = plain
         row.drawn.pop(column, None)
         row.strip = None
-        self.refresh_line(self._order.index(bot_id) + 1)
+        self.refresh_line(self._index[bot_id] + 1)
 
     def _add_row(self, bot_id: str, cells: dict[str, Text | str]) -> None:
         self._rows[bot_id] = _Row(cells=dict(cells), shown={k: str(v) for k, v in cells.items()})
+        self._index[bot_id] = len(self._order)
         self._order.append(bot_id)
         self.virtual_size = self.virtual_size.with_height(len(self._order) + 1)
         # A new line changes the table's height: lay the screen out again.
@@ -349,8 +349,8 @@ class BotTable(ScrollView, can_focus=True):
             if self._header is None:
                 console = self.app.console
                 header = [
-                    cell_segments(label, width, console)
-                    for label, (_, _, width) in zip(_HEADER, COLUMNS, strict=True)
+                    cell_segments(label, WIDTHS[key], console)
+                    for label, key in zip(_HEADER, COLUMN_KEYS, strict=True)
                 ]
                 self._header = self._render(header, look[4], None)
             return self._header.crop_extend(scroll_x, scroll_x + width, look[4])
