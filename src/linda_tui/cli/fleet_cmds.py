@@ -24,7 +24,7 @@ from linda_tui.config import Runtime
 from linda_tui.fleet.events import AccountEventForwarded, FleetEvent
 from linda_tui.fleet.lock import AlreadyRunningError
 from linda_tui.fleet.manager import ALL, AUTO, Fleet, FleetCommandError, SendResult
-from linda_tui.fleet.status import BotStatus, describe_duration
+from linda_tui.fleet.status import STATE_SYMBOL, BotStatus, describe_duration
 from linda_tui.models import BotState
 from linda_tui.phones import InvalidPhoneError, to_e164
 from linda_tui.whatsapp.account import (
@@ -42,19 +42,6 @@ if TYPE_CHECKING:
     from linda_tui.fleet.assembly import FleetSetup
 
 T = TypeVar("T")
-
-# How each state reads in plain text (the console uses the same words).
-STATE_SYMBOL = {
-    BotState.ONLINE: "●",
-    BotState.CONNECTING: "◌",
-    BotState.RECONNECTING: "↻",
-    BotState.WAITING_FOR_QR: "▣",
-    BotState.PAIRING: "▣",
-    BotState.LOGGED_OUT: "○",
-    BotState.BANNED: "⊘",
-    BotState.ERROR: "✖",
-    BotState.STOPPED: "■",
-}
 
 
 @contextlib.contextmanager

@@ -9,6 +9,19 @@ from typing import Any
 from linda_tui.config.models import BotConfig
 from linda_tui.models import BotState
 
+# How each state reads without colour; the commands and the console both use these.
+STATE_SYMBOL: dict[BotState, str] = {
+    BotState.ONLINE: "●",
+    BotState.CONNECTING: "◌",
+    BotState.WAITING_FOR_QR: "▣",
+    BotState.PAIRING: "◐",
+    BotState.RECONNECTING: "↻",
+    BotState.LOGGED_OUT: "○",
+    BotState.BANNED: "⊘",
+    BotState.ERROR: "✖",
+    BotState.STOPPED: "■",
+}
+
 # States in which a bot can send right now.
 SENDABLE = frozenset({BotState.ONLINE})
 # States that need the operator (pairing, unbanning...), as opposed to the fleet recovering by itself.

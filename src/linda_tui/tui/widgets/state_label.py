@@ -5,18 +5,22 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from linda_tui.fleet.status import STATE_SYMBOL
 from linda_tui.models import BotState, MessageStatus
 
 _STATE_LOOK: dict[BotState, tuple[str, str, str]] = {
-    BotState.ONLINE: ("●", "online", "bold green"),
-    BotState.CONNECTING: ("◌", "connecting", "yellow"),
-    BotState.WAITING_FOR_QR: ("▣", "waiting for QR", "cyan"),
-    BotState.PAIRING: ("◐", "pairing", "cyan"),
-    BotState.RECONNECTING: ("↻", "reconnecting", "yellow"),
-    BotState.LOGGED_OUT: ("○", "logged out", "dim"),
-    BotState.BANNED: ("⊘", "banned", "bold red"),
-    BotState.ERROR: ("✖", "error", "bold red"),
-    BotState.STOPPED: ("■", "stopped", "dim"),
+    state: (STATE_SYMBOL[state], word, style)
+    for state, word, style in (
+        (BotState.ONLINE, "online", "bold green"),
+        (BotState.CONNECTING, "connecting", "yellow"),
+        (BotState.WAITING_FOR_QR, "waiting for QR", "cyan"),
+        (BotState.PAIRING, "pairing", "cyan"),
+        (BotState.RECONNECTING, "reconnecting", "yellow"),
+        (BotState.LOGGED_OUT, "logged out", "dim"),
+        (BotState.BANNED, "banned", "bold red"),
+        (BotState.ERROR, "error", "bold red"),
+        (BotState.STOPPED, "stopped", "dim"),
+    )
 }
 
 _STATUS_LOOK: dict[MessageStatus, tuple[str, str, str]] = {
