@@ -1,4 +1,4 @@
-"""configuration tests run in a clean environment and a private working folder."""
+"""Configuration tests run in a clean environment and a private working folder."""
 
 from __future__ import annotations
 
