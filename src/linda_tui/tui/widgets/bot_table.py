@@ -160,14 +160,16 @@ class BotTable(ScrollView, can_focus=True):
         "bot-table--cursor",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor_up", "Previous bot", show=False),
-        Binding("down", "cursor_down", "Next bot", show=False),
-        Binding("pageup", "page_up_rows", "Page up", show=False),
-        Binding("pagedown", "page_down_rows", "Page down", show=False),
-        Binding("home,ctrl+home", "first_row", "First bot", show=False),
-        Binding("end,ctrl+end", "last_row", "Last bot", show=False),
-        Binding("left", "scroll_left", "Scroll left", show=False),
-        Binding("right", "scroll_right", "Scroll right", show=False),
+        Binding("up", "cursor_up", "Previous bot", show=False, id="linda.bots.cursor_up"),
+        Binding("down", "cursor_down", "Next bot", show=False, id="linda.bots.cursor_down"),
+        Binding("pageup", "page_up_rows", "Page up", show=False, id="linda.bots.page_up_rows"),
+        Binding(
+            "pagedown", "page_down_rows", "Page down", show=False, id="linda.bots.page_down_rows"
+        ),
+        Binding("home,ctrl+home", "first_row", "First bot", show=False, id="linda.bots.first_row"),
+        Binding("end,ctrl+end", "last_row", "Last bot", show=False, id="linda.bots.last_row"),
+        Binding("left", "scroll_left", "Scroll left", show=False, id="linda.bots.scroll_left"),
+        Binding("right", "scroll_right", "Scroll right", show=False, id="linda.bots.scroll_right"),
     ]
 
     cursor_row: reactive[int] = reactive(0, always_update=False, repaint=False)
