@@ -231,10 +231,10 @@ async def check_whatsapp_reachable(runtime: Runtime, timeout: float = 5.0) -> Ch
     if runtime.demo:
         return _pass(name, "simulated network (demo)")
     # The same probe the accounts use, so HTTPS_PROXY is honoured as the Go side does.
-    from linda_tui.whatsapp.neonize_account import _dial_target, probe_whatsapp
+    from linda_tui.whatsapp.neonize_account import dial_target, probe_whatsapp
 
     problem = await probe_whatsapp(timeout)
-    host, port = _dial_target()
+    host, port = dial_target()
     if problem:
         return _fail(
             name,

@@ -21,9 +21,17 @@ import click
 from linda_tui.cli.context import pass_runtime
 from linda_tui.cli.errors import EXIT_INTERRUPTED, CommandError, one_line
 from linda_tui.config import Runtime
+from linda_tui.config.models import BotConfig, FleetConfig
 from linda_tui.fleet.events import AccountEventForwarded, FleetEvent
 from linda_tui.fleet.lock import AlreadyRunningError
-from linda_tui.fleet.manager import ALL, AUTO, Fleet, FleetCommandError, SendResult
+from linda_tui.fleet.manager import (
+    ALL,
+    AUTO,
+    Fleet,
+    FleetCommandError,
+    SendResult,
+    unknown_bot_message,
+)
 from linda_tui.fleet.status import STATE_SYMBOL, BotStatus, describe_duration
 from linda_tui.models import BotState
 from linda_tui.phones import InvalidPhoneError, to_e164
@@ -44,6 +52,18 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+def wait_option(default: float, purpose: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """The --wait SECONDS option every fleet command has; purpose ends "How long to ..."."""
+    return click.option(
+        "--wait",
+        type=click.FloatRange(0, 600),
+        default=default,
+        show_default=True,
+        metavar="SECONDS",
+        help=f"How long to {purpose}.",
+    )
+
+
 @contextlib.contextmanager
 def native_output_to_log(runtime: Runtime) -> Iterator[None]:
     """Real neonize clients write to fds 1 and 2 directly: send that to the log file."""
@@ -54,6 +74,14 @@ def native_output_to_log(runtime: Runtime) -> Iterator[None]:
 
     with redirect_native_stdio(runtime.log_file):
         yield
+
+
+def _enabled_bot(config: FleetConfig, bot_id: str) -> BotConfig:
+    """The enabled bot with this id, or the same one-line refusal the fleet gives."""
+    bot = config.bot(bot_id)
+    if bot is None or not bot.enabled:
+        raise CommandError(unknown_bot_message(config, bot_id))
+    return bot
 
 
 def run_fleet(
@@ -67,10 +95,7 @@ def run_fleet(
     runtime.prepare_folders()
     config = runtime.fleet
     if only_bot is not None:
-        bot = config.bot(only_bot)
-        if bot is None or not bot.enabled:
-            known = ", ".join(b.id for b in config.enabled_bots) or "none"
-            raise CommandError(f"no enabled bot with id {only_bot!r} — known bots: {known}")
+        bot = _enabled_bot(config, only_bot)
         config = config.model_copy(update={"bots": [bot]})
 
     from linda_tui.fleet.assembly import build_fleet
@@ -167,14 +192,7 @@ def status_table(statuses: list[BotStatus], fleet: Fleet) -> str:
 
 @click.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of bots.")
-@click.option(
-    "--wait",
-    type=click.FloatRange(0, 600),
-    default=15.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="How long to let the fleet settle before printing.",
-)
+@wait_option(15.0, "let the fleet settle before printing")
 @pass_runtime
 def status_cmd(runtime: Runtime, as_json: bool, wait: float) -> None:
     """Start the fleet and print a row per bot."""
@@ -212,14 +230,7 @@ def status_cmd(runtime: Runtime, as_json: bool, wait: float) -> None:
     help="Send from this bot, route automatically, or from every online bot.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option(
-    "--wait",
-    type=click.FloatRange(0, 600),
-    default=20.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="How long to wait for the bot(s) to come online.",
-)
+@wait_option(20.0, "wait for the bot(s) to come online")
 @click.argument("text")
 @pass_runtime
 def send_cmd(runtime: Runtime, to: str, bot: str, as_json: bool, wait: float, text: str) -> None:
@@ -231,10 +242,7 @@ def send_cmd(runtime: Runtime, to: str, bot: str, as_json: bool, wait: float, te
     except (FleetCommandError, InvalidPhoneError) as exc:
         raise CommandError(str(exc)) from None
     if bot not in (AUTO, ALL):
-        target = runtime.fleet.bot(bot)
-        if target is None or not target.enabled:
-            known = ", ".join(b.id for b in runtime.fleet.enabled_bots) or "none"
-            raise CommandError(f"no enabled bot with id {bot!r} — known bots: {known}")
+        _enabled_bot(runtime.fleet, bot)
 
     async def body(setup: FleetSetup) -> list[SendResult]:
         fleet = setup.fleet
@@ -267,24 +275,21 @@ def send_cmd(runtime: Runtime, to: str, bot: str, as_json: bool, wait: float, te
 
 async def _wait_for_sender(fleet: Fleet, bot: str, wait: float) -> None:
     """Wait until the chosen bot (or, for auto/all, the fleet) is ready to send."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait
-    while loop.time() < deadline:
-        if bot in (AUTO, ALL):
-            settled = not any(
-                s.state in (BotState.CONNECTING, BotState.STOPPED) for s in fleet.statuses()
+
+    def ready() -> bool:
+        if bot not in (AUTO, ALL):
+            return fleet.status(bot).state not in (
+                BotState.CONNECTING,
+                BotState.STOPPED,
+                BotState.RECONNECTING,
             )
-            if settled and (fleet.active_bots() or bot == ALL):
-                return
-            if settled and not any(s.state is BotState.RECONNECTING for s in fleet.statuses()):
-                return
-        elif fleet.status(bot).state not in (
-            BotState.CONNECTING,
-            BotState.STOPPED,
-            BotState.RECONNECTING,
-        ):
-            return
-        await asyncio.sleep(0.05)
+        if not fleet.settled():
+            return False
+        # auto with nothing online yet: give a reconnecting bot its chance to come back.
+        reconnecting = any(s.state is BotState.RECONNECTING for s in fleet.statuses())
+        return bool(fleet.active_bots()) or bot == ALL or not reconnecting
+
+    await fleet.wait_until(ready, wait)
 
 
 # --- pair ---------------------------------------------------------------------------
@@ -415,30 +420,16 @@ async def _demo_phone(setup: FleetSetup, bot_id: str, method: PairMethod) -> Non
 
 @click.command("logout")
 @click.argument("bot_id")
-@click.option(
-    "--wait",
-    type=click.FloatRange(0, 600),
-    default=20.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="How long to wait for the bot to connect so it can unlink.",
-)
+@wait_option(20.0, "wait for the bot to connect so it can unlink")
 @pass_runtime
 def logout_cmd(runtime: Runtime, bot_id: str, wait: float) -> None:
     """Unlink BOT_ID from its phone and delete its session."""
 
     async def body(setup: FleetSetup) -> str:
         fleet = setup.fleet
-        if not fleet.account(bot_id).is_paired:
-            raise CommandError(f"bot {bot_id} is not paired — nothing to log out")
-        await _wait_for_sender(fleet, bot_id, wait)
-        status = fleet.status(bot_id)
-        if status.state is not BotState.ONLINE:
-            raise CommandError(
-                f"bot {bot_id} could not reach WhatsApp ({status.state}: {status.detail or 'no detail'}) "
-                "— the device is still linked; try again when online, or remove it on the phone "
-                f"(Linked devices) and delete {runtime.session_path(bot_id)}"
-            )
+        if fleet.account(bot_id).is_paired:
+            await _wait_for_sender(fleet, bot_id, wait)
+        # Fleet.logout refuses an unpaired or unconnected bot, with the reason.
         await fleet.logout(bot_id)
         return f"logged out {bot_id}"
 

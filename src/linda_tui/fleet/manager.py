@@ -72,6 +72,7 @@ ON_WHATSAPP_TTL = 24 * 3600.0
 NOT_ON_WHATSAPP_TTL = 600.0
 CANCELLED = "pairing cancelled"  # the reason accounts give when the operator cancels
 ALL = "all"
+_TRANSIENT = frozenset({BotState.CONNECTING, BotState.STOPPED})
 AUTO = "auto"
 
 AccountFactory = Callable[[BotConfig, Emit], WhatsAppAccount]
@@ -212,16 +213,25 @@ class Fleet:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    async def wait_settled(self, timeout: float, poll: float = 0.05) -> bool:
-        """Wait until no bot is connecting (or timeout). True if the fleet settled."""
-        transient = {BotState.CONNECTING, BotState.STOPPED}
+    def settled(self) -> bool:
+        """No bot is still starting or connecting for the first time."""
+        return not any(s.state in _TRANSIENT for s in self._status.values())
+
+    async def wait_until(
+        self, condition: Callable[[], bool], timeout: float, poll: float = 0.05
+    ) -> bool:
+        """Poll condition until it holds or timeout passes; returns its last answer."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while loop.time() < deadline:
-            if not any(s.state in transient for s in self._status.values()):
+            if condition():
                 return True
             await asyncio.sleep(poll)
-        return not any(s.state in transient for s in self._status.values())
+        return condition()
+
+    async def wait_settled(self, timeout: float, poll: float = 0.05) -> bool:
+        """Wait until no bot is connecting (or timeout). True if the fleet settled."""
+        return await self.wait_until(self.settled, timeout, poll)
 
     async def drain(self) -> None:
         """Wait until every queued store write has been done (tests, shutdown)."""
@@ -708,8 +718,13 @@ class Fleet:
             status.received_today = await self.store.count_messages(bot_id, Direction.IN, since)
 
     def _unknown_bot(self, bot_id: str) -> UnknownBotError:
-        known = ", ".join(self._accounts) or "none"
-        return UnknownBotError(f"no enabled bot with id {bot_id!r} — known bots: {known}")
+        return UnknownBotError(unknown_bot_message(self.config, bot_id))
+
+
+def unknown_bot_message(config: FleetConfig, bot_id: str) -> str:
+    """What to say when bot_id names no enabled bot."""
+    known = ", ".join(b.id for b in config.enabled_bots) or "none"
+    return f"no enabled bot with id {bot_id!r} — known bots: {known}"
 
 
 def parse_bot_choice(value: str, fleet: Fleet) -> str:

@@ -395,7 +395,7 @@ def _enum_name(message: Any, field: str) -> str:
     return value.name if value is not None else str(getattr(message, field))
 
 
-def _dial_target() -> tuple[str, int]:
+def dial_target() -> tuple[str, int]:
     """Where whatsmeow's websocket goes first: the HTTPS proxy from the environment (Go
     honours HTTPS_PROXY / NO_PROXY) or WhatsApp Web itself."""
     proxy = getproxies_environment().get("https")
@@ -410,7 +410,7 @@ def _dial_target() -> tuple[str, int]:
 async def probe_whatsapp(timeout: float = PROBE_TIMEOUT) -> str | None:
     """None when a TCP connection to WhatsApp Web (or the HTTPS proxy) opens, else the
     reason it does not. Cheap, and unlike a neonize attempt it leaks nothing."""
-    host, port = _dial_target()
+    host, port = dial_target()
     try:
         _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
     except TimeoutError:
