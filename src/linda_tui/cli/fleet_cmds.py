@@ -8,12 +8,11 @@ writes to the terminal are sent to the log file for the whole run.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import shutil
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
 import click
@@ -64,18 +63,6 @@ def wait_option(default: float, purpose: str) -> Callable[[Callable[..., T]], Ca
     )
 
 
-@contextlib.contextmanager
-def native_output_to_log(runtime: Runtime) -> Iterator[None]:
-    """Real neonize clients write to fds 1 and 2 directly: send that to the log file."""
-    if runtime.demo:
-        yield
-        return
-    from linda_tui.whatsapp.stdio_redirect import redirect_native_stdio
-
-    with redirect_native_stdio(runtime.log_file):
-        yield
-
-
 def _enabled_bot(config: FleetConfig, bot_id: str) -> BotConfig:
     """The enabled bot with this id, or the same one-line refusal the fleet gives."""
     bot = config.bot(bot_id)
@@ -98,7 +85,7 @@ def run_fleet(
         bot = _enabled_bot(config, only_bot)
         config = config.model_copy(update={"bots": [bot]})
 
-    from linda_tui.fleet.assembly import build_fleet
+    from linda_tui.fleet.assembly import build_runtime_fleet, native_output_to_log
     from linda_tui.fleet.lock import InstanceLock
     from linda_tui.store.base import StoreError
 
@@ -114,15 +101,7 @@ def run_fleet(
             from linda_tui.whatsapp.neonize_account import size_default_executor
 
             size_default_executor(asyncio.get_running_loop(), len(config.enabled_bots))
-        setup = build_fleet(
-            config,
-            store_url=runtime.store_url,
-            sessions_dir=runtime.sessions_dir,
-            data_dir=runtime.data_dir,
-            demo=runtime.demo,
-            timezone=runtime.timezone,
-            lock=lock,
-        )
+        setup = build_runtime_fleet(runtime, config=config, lock=lock)
         try:
             await setup.open()
         except AlreadyRunningError as exc:

@@ -7,9 +7,11 @@ thing everywhere: the simulated network, with every file under the demo data fol
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from linda_tui.clock import Clock, SystemClock
 from linda_tui.config.models import BotConfig, FleetConfig
@@ -18,6 +20,9 @@ from linda_tui.fleet.manager import Fleet
 from linda_tui.store import open_store
 from linda_tui.store.base import Store
 from linda_tui.whatsapp.account import Emit, WhatsAppAccount
+
+if TYPE_CHECKING:  # the console starts without the YAML loader and settings modules
+    from linda_tui.config.runtime import Runtime
 
 # Demo bots that start already paired; the others show the pairing flow.
 DEMO_PRE_PAIRED = ("demo-main", "demo-support")
@@ -102,3 +107,36 @@ def build_fleet(
     fleet = Fleet(config, store, factory, clock=clock, timezone=timezone)
     lock = lock or InstanceLock(Path(sessions_dir))
     return FleetSetup(fleet=fleet, store=store, lock=lock, network=network)
+
+
+def build_runtime_fleet(
+    runtime: Runtime,
+    *,
+    config: FleetConfig | None = None,
+    clock: Clock | None = None,
+    lock: InstanceLock | None = None,
+) -> FleetSetup:
+    """build_fleet for one run of Linda: its fleet (or ``config``), paths and time zone."""
+    return build_fleet(
+        config or runtime.fleet,
+        store_url=runtime.store_url,
+        sessions_dir=runtime.sessions_dir,
+        data_dir=runtime.data_dir,
+        demo=runtime.demo,
+        timezone=runtime.timezone,
+        clock=clock,
+        lock=lock,
+    )
+
+
+@contextlib.contextmanager
+def native_output_to_log(runtime: Runtime) -> Iterator[None]:
+    """Real neonize clients write to fds 1 and 2 from Go: send that to the log while
+    they run (the commands and the console alike). Nothing to do under --demo."""
+    if runtime.demo:
+        yield
+        return
+    from linda_tui.whatsapp.stdio_redirect import redirect_native_stdio
+
+    with redirect_native_stdio(runtime.log_file):
+        yield

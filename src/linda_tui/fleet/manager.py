@@ -449,30 +449,23 @@ class Fleet:
         finally:
             status.queued -= 1
         now = self.clock.now()
-        if error is None:
-            message = Message(
-                bot_id=bot_id,
-                direction=Direction.OUT,
-                peer=phone,
-                text=text,
-                status=MessageStatus.SENT,
-                created_at=now,
-                wa_id=sent.wa_id,
-                sent_at=sent.timestamp or now,
-            )
+        sent_ok = error is None
+        message = Message(
+            bot_id=bot_id,
+            direction=Direction.OUT,
+            peer=phone,
+            text=text,
+            status=MessageStatus.SENT if sent_ok else MessageStatus.FAILED,
+            created_at=now,
+            wa_id=sent.wa_id if sent_ok else None,
+            sent_at=(sent.timestamp or now) if sent_ok else None,
+            failed_at=None if sent_ok else now,
+            error=error,
+        )
+        if sent_ok:
             self._roll_day()
             status.sent_today += 1
         else:
-            message = Message(
-                bot_id=bot_id,
-                direction=Direction.OUT,
-                peer=phone,
-                text=text,
-                status=MessageStatus.FAILED,
-                created_at=now,
-                failed_at=now,
-                error=error,
-            )
             status.last_error = error
         audit = self._audit_entry(
             "send", bot_id, to=phone, ok=error is None, wa_id=message.wa_id, error=error

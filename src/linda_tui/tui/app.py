@@ -486,27 +486,13 @@ def run_console(runtime: Runtime) -> int:
 
 
 def _run_app(runtime: Runtime, lock: InstanceLock) -> int:
-    from linda_tui.fleet.assembly import build_fleet
+    from linda_tui.fleet.assembly import build_runtime_fleet, native_output_to_log
 
     clock = SystemClock()
-    # Real neonize clients write to descriptors 1 and 2 from Go: that goes to the log
-    # file, while Textual keeps the terminal (entered before the app is built).
-    native_output: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
-    if not runtime.demo:
-        from linda_tui.whatsapp.stdio_redirect import redirect_native_stdio
-
-        native_output = redirect_native_stdio(runtime.log_file)
-    with native_output:
-        setup = build_fleet(
-            runtime.fleet,
-            store_url=runtime.store_url,
-            sessions_dir=runtime.sessions_dir,
-            data_dir=runtime.data_dir,
-            demo=runtime.demo,
-            timezone=runtime.timezone,
-            clock=clock,
-            lock=lock,
-        )
+    # Entered before the app is built: Textual keeps the terminal, Go's output goes
+    # to the log file.
+    with native_output_to_log(runtime):
+        setup = build_runtime_fleet(runtime, clock=clock, lock=lock)
         app = create_app(setup, clock=clock, demo=runtime.demo, timezone=runtime.timezone)
         app.run()
     if app.exit_reason:
