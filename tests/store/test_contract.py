@@ -423,20 +423,23 @@ async def test_list_messages_newest_first_filtered_by_bot_and_peer(store: Store)
     assert await store.list_messages(limit=2) == [m4, m3]
 
 
-async def test_count_messages_by_bot_direction_and_time(store: Store) -> None:
+async def test_message_counts_by_bot_direction_and_time(store: Store) -> None:
     for minute in (1, 2, 3):
         await store.add_message(message(bot_id="main", minute=minute))
     await store.add_message(message(bot_id="main", minute=2, direction=Direction.IN))
     await store.add_message(message(bot_id="agent-1", minute=2))
 
-    assert await store.count_messages("main", Direction.OUT, at(0)) == 3
-    assert await store.count_messages("main", Direction.OUT, at(2)) == 2  # since is inclusive
-    assert await store.count_messages("main", Direction.IN, at(0)) == 1
-    assert await store.count_messages("agent-1", Direction.OUT, at(0)) == 1
-    assert await store.count_messages("agent-2", Direction.OUT, at(0)) == 0
+    assert await store.message_counts(at(0)) == {
+        ("main", Direction.OUT): 3,
+        ("main", Direction.IN): 1,
+        ("agent-1", Direction.OUT): 1,
+    }
+    since_two = await store.message_counts(at(2))  # since is inclusive
+    assert since_two[("main", Direction.OUT)] == 2
+    assert await store.message_counts(at(10)) == {}
     # A failed send is not a sent message: the daily counter must not grow.
     await store.add_message(message(bot_id="main", minute=4, status=MessageStatus.FAILED))
-    assert await store.count_messages("main", Direction.OUT, at(0)) == 3
+    assert (await store.message_counts(at(0)))[("main", Direction.OUT)] == 3
 
 
 async def test_last_outbound_to(store: Store) -> None:

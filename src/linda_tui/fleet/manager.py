@@ -705,10 +705,10 @@ class Fleet:
                 status.received_today = 0
 
     async def _load_counters(self) -> None:
-        since = self._day.astimezone(UTC)
+        counts = await self.store.message_counts(self._day.astimezone(UTC))
         for bot_id, status in self._status.items():
-            status.sent_today = await self.store.count_messages(bot_id, Direction.OUT, since)
-            status.received_today = await self.store.count_messages(bot_id, Direction.IN, since)
+            status.sent_today = counts.get((bot_id, Direction.OUT), 0)
+            status.received_today = counts.get((bot_id, Direction.IN), 0)
 
     def _unknown_bot(self, bot_id: str) -> UnknownBotError:
         return UnknownBotError(unknown_bot_message(self.config, bot_id))

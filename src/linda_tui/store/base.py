@@ -182,8 +182,10 @@ class Store(ABC):
         """Newest first. bot_id None means the whole fleet (the activity view)."""
 
     @abstractmethod
-    async def count_messages(self, bot_id: str, direction: Direction, since: datetime) -> int:
-        """How many messages the bot sent (failed ones excluded) or received since a time."""
+    async def message_counts(self, since: datetime) -> dict[tuple[str, Direction], int]:
+        """How many messages each bot sent (failed ones excluded) and received since a
+        time, keyed by (bot id, direction); a pair with none is absent. One query for
+        the whole fleet: the dashboard's daily counters at start-up."""
 
     @abstractmethod
     async def last_outbound_to(

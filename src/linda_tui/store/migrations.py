@@ -8,10 +8,9 @@ shipped: add a new one.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-
-import aiosqlite
 
 from linda_tui.store.base import StoreError
 
@@ -179,28 +178,30 @@ _OUR_TABLES = frozenset(
 )
 
 
-async def read_version(db: aiosqlite.Connection) -> int:
+def read_version(conn: sqlite3.Connection) -> int:
     """The schema version recorded in the file (0 for a new file)."""
-    rows = list(await db.execute_fetchall("PRAGMA user_version"))
-    return int(rows[0][0])
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-async def migrate(db: aiosqlite.Connection, path: Path) -> int:
+def migrate(conn: sqlite3.Connection, path: Path) -> int:
     """Bring the file at path up to CURRENT_VERSION; returns the version it started at.
+
+    Runs on the connection's own thread (aiosqlite's), in one go: opening the store
+    is then one trip to that thread, not one per statement.
 
     Raises StoreError when the file was written by a newer Linda or is another
     program's SQLite database (a WhatsApp session file, say), which must not be touched.
     """
-    version = await read_version(db)
+    version = read_version(conn)
     if version > CURRENT_VERSION:
         raise StoreError(
             f"{path} was written by a newer Linda (schema version {version}, this Linda "
             f"knows up to {CURRENT_VERSION}); upgrade Linda"
         )
     if version == 0:
-        rows = await db.execute_fetchall(
+        rows = conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
+        ).fetchall()
         foreign = sorted({row[0] for row in rows} - _OUR_TABLES)
         if foreign:
             shown = ", ".join(foreign[:3]) + (", …" if len(foreign) > 3 else "")
@@ -211,18 +212,18 @@ async def migrate(db: aiosqlite.Connection, path: Path) -> int:
     for step in MIGRATIONS:
         if step.version <= version:
             continue
-        await db.execute("BEGIN IMMEDIATE")
+        conn.execute("BEGIN IMMEDIATE")
         try:
-            if await read_version(db) >= step.version:
+            if read_version(conn) >= step.version:
                 # Another Linda opening the same file migrated it meanwhile.
-                await db.execute("ROLLBACK")
+                conn.execute("ROLLBACK")
                 continue
             for statement in step.statements:
-                await db.execute(statement)
+                conn.execute(statement)
             # PRAGMA user_version is transactional: it commits with the step.
-            await db.execute(f"PRAGMA user_version = {step.version:d}")
+            conn.execute(f"PRAGMA user_version = {step.version:d}")
         except BaseException:
-            await db.execute("ROLLBACK")
+            conn.execute("ROLLBACK")
             raise
-        await db.execute("COMMIT")
+        conn.execute("COMMIT")
     return version

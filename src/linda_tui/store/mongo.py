@@ -769,17 +769,27 @@ class MongoStore(Store):
         return [_message(doc) for doc in await cursor.to_list(None)]
 
     @_mongo_errors
-    async def count_messages(self, bot_id: str, direction: Direction, since: datetime) -> int:
-        return int(
-            await self._col("messages").count_documents(
+    async def message_counts(self, since: datetime) -> dict[tuple[str, Direction], int]:
+        cursor = self._col("messages").aggregate(
+            [
                 {
-                    "bot_id": bot_id,
-                    "direction": str(direction),
-                    "created_at": {"$gte": store_time(since)},
-                    "status": {"$ne": str(MessageStatus.FAILED)},
-                }
-            )
+                    "$match": {
+                        "created_at": {"$gte": store_time(since)},
+                        "status": {"$ne": str(MessageStatus.FAILED)},
+                    }
+                },
+                {
+                    "$group": {
+                        "_id": {"bot_id": "$bot_id", "direction": "$direction"},
+                        "count": {"$sum": 1},
+                    }
+                },
+            ]
         )
+        return {
+            (row["_id"]["bot_id"], Direction(row["_id"]["direction"])): int(row["count"])
+            async for row in cursor
+        }
 
     @_mongo_errors
     async def last_outbound_to(

@@ -18,6 +18,7 @@ import json
 import os
 import sqlite3
 import stat
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import replace
@@ -364,18 +365,10 @@ class SQLiteStore(Store):
         except sqlite3.Error as exc:
             raise self._failure(exc) from None
         try:
-            await db.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms:d}")
-            mode = await self._enter_wal(db)
-            if str(mode).lower() != "wal":
-                raise StoreError(
-                    f"{self.path}: SQLite cannot use WAL mode on this file system — "
-                    "put the store on a local disk"
-                )
-            # NORMAL is durable against a crash of Linda in WAL mode and avoids an
-            # fsync per write; only a power cut can lose the very last commits.
-            await db.execute("PRAGMA synchronous = NORMAL")
-            await db.execute("PRAGMA foreign_keys = ON")
-            await migrate(db, self.path)
+            # Settings and schema in one trip to the connection's thread: at start-up that
+            # thread competes with the console drawing its first screen, and each trip
+            # waits its turn for the interpreter.
+            await db._execute(self._set_up, db._conn)  # noqa: SLF001
         except BaseException as exc:
             await db.close()
             if isinstance(exc, sqlite3.Error):
@@ -383,19 +376,33 @@ class SQLiteStore(Store):
             raise
         return db
 
-    async def _enter_wal(self, db: aiosqlite.Connection) -> str:
+    def _set_up(self, conn: sqlite3.Connection) -> None:
+        """On the connection's thread: WAL, durability settings, then the schema."""
+        conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms:d}")
+        mode = self._enter_wal(conn)
+        if mode.lower() != "wal":
+            raise StoreError(
+                f"{self.path}: SQLite cannot use WAL mode on this file system — "
+                "put the store on a local disk"
+            )
+        # NORMAL is durable against a crash of Linda in WAL mode and avoids an
+        # fsync per write; only a power cut can lose the very last commits.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        migrate(conn, self.path)
+
+    def _enter_wal(self, conn: sqlite3.Connection) -> str:
         """Switch to WAL, retrying while another connection holds the file: SQLite may
         answer "database is locked" at once here, without calling the busy handler
-        (two Lindas opening a new file together)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._busy_timeout_ms / 1000
+        (two Lindas opening a new file together). Runs on the connection's thread."""
+        deadline = time.monotonic() + self._busy_timeout_ms / 1000
         while True:
             try:
-                return str(list(await db.execute_fetchall("PRAGMA journal_mode = WAL"))[0][0])
+                return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
             except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or loop.time() > deadline:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
                     raise
-                await asyncio.sleep(0.02)
+                time.sleep(0.02)
 
     def _open_reader(self) -> sqlite3.Connection | None:
         try:
@@ -428,7 +435,8 @@ class SQLiteStore(Store):
     async def schema_version(self) -> int:
         async with self._lock:
             with self._errors():
-                return await read_version(self._connection())
+                db = self._connection()
+                return await db._execute(read_version, db._conn)  # noqa: SLF001
 
     def _prepare_file(self) -> None:
         """Create the file 0600 if missing; refuse what cannot be a Linda store, in one line."""
@@ -810,13 +818,13 @@ class SQLiteStore(Store):
         )
         return [_message(row) for row in rows]
 
-    async def count_messages(self, bot_id: str, direction: Direction, since: datetime) -> int:
+    async def message_counts(self, since: datetime) -> dict[tuple[str, Direction], int]:
         rows = await self._read(
-            """SELECT COUNT(*) FROM messages
-            WHERE bot_id = ? AND direction = ? AND created_at >= ? AND status != ?""",
-            (bot_id, str(direction), _time_text(since), str(MessageStatus.FAILED)),
+            """SELECT bot_id, direction, COUNT(*) FROM messages
+            WHERE created_at >= ? AND status != ? GROUP BY bot_id, direction""",
+            (_time_text(since), str(MessageStatus.FAILED)),
         )
-        return int(rows[0][0])
+        return {(bot_id, Direction(direction)): int(count) for bot_id, direction, count in rows}
 
     async def last_outbound_to(
         self, bot_id: str | None, peer: str, text: str, since: datetime
