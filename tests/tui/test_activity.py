@@ -73,3 +73,26 @@ async def test_an_opt_out_reply_is_logged(make_app: MakeApp) -> None:
             lambda: any("+971501234567 opted out" in e.text for e in app.activity),
             "the opt-out",
         )
+
+
+async def test_two_moves_of_a_bot_between_two_redraws_are_both_logged(make_app: MakeApp) -> None:
+    # The console takes fleet events in batches; a bot that moves twice within one batch
+    # (here: its connection drops, then the phone unlinks it) must show both moves.
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        app.setup.network.disconnect("demo-main", "connection reset")
+        app.setup.network.unlink("demo-main")
+        await pilot.press("5")
+        await wait_until(pilot, lambda: isinstance(app.screen, ActivityScreen), "Activity")
+        screen: ActivityScreen = app.screen  # type: ignore[assignment]
+        await wait_until(
+            pilot,
+            lambda: any(
+                "logged-out" in line and "demo-main" in line for line in _log_lines(screen)
+            ),
+            "the log-out",
+        )
+        moves = [line for line in _log_lines(screen) if "demo-main" in line]
+        assert any("online → reconnecting" in line for line in moves), moves
+        assert any("reconnecting → logged-out" in line for line in moves), moves

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from linda_tui.fleet.status import BotStatus
-from linda_tui.models import Message, utcnow
+from linda_tui.models import BotState, Message, utcnow
 from linda_tui.whatsapp.account import AccountEvent
 
 
@@ -17,9 +17,20 @@ class FleetEvent:
 
 @dataclass(frozen=True)
 class BotStatusChanged(FleetEvent):
-    """Something in a bot's row changed (state, counters, last error)."""
+    """Something in a bot's row changed (state, counters, last error).
+
+    ``status`` is the live row; ``state`` and ``detail`` are as they were when this
+    happened: a listener that takes events in batches still sees every move.
+    """
 
     status: BotStatus
+    state: BotState
+    detail: str | None
+
+    @classmethod
+    def now(cls, status: BotStatus) -> BotStatusChanged:
+        """The event for the row as it is at this moment."""
+        return cls(status=status, state=status.state, detail=status.detail)
 
 
 @dataclass(frozen=True)

@@ -433,7 +433,7 @@ class Fleet:
         status = self._status[bot_id]
         self._rate.record(bot_id, self.clock.monotonic())
         status.queued += 1
-        self._publish(BotStatusChanged(status=status))
+        self._publish(BotStatusChanged.now(status))
         account = self._accounts[bot_id]
         error: str | None = None
         try:
@@ -473,7 +473,7 @@ class Fleet:
         message = await self.store.add_message(message, audit=audit)
         # Published before anything else can await, so "sent" always precedes its receipts.
         self._publish(MessageRecorded(message=message))
-        self._publish(BotStatusChanged(status=status))
+        self._publish(BotStatusChanged.now(status))
         if message.wa_id:
             for receipt in self._early_receipts.pop((bot_id, message.wa_id), []):
                 self._enqueue(self._apply_receipts, [receipt], False)
@@ -588,7 +588,7 @@ class Fleet:
                 self._roll_day()
                 status = self._status[bot_id]
                 status.received_today += 1
-                self._publish(BotStatusChanged(status=status))
+                self._publish(BotStatusChanged.now(status))
                 self._enqueue(self._store_inbound, event)
         elif isinstance(event, ReceiptReceived):
             self._enqueue(self._apply_receipts, [event], True)
@@ -614,7 +614,7 @@ class Fleet:
             status.last_error = detail
         if state is BotState.ONLINE:
             status.paired = True
-        self._publish(BotStatusChanged(status=status))
+        self._publish(BotStatusChanged.now(status))
 
     # --- store writes (one ordered queue) -------------------------------------------------
     def _enqueue(self, func: Callable[..., Any], *args: Any) -> None:

@@ -61,6 +61,11 @@ SHUTDOWN_SECONDS = 5.0
 # Inbound messages arriving within this window share one notification.
 INBOUND_TOAST_SECONDS = 0.3
 SYNC_NOT_CONFIGURED = "Google Contacts sync: not configured"
+# Before the first frame the console waits this long for the fleet to open. A local
+# store opens in milliseconds, and the first frame then shows every bot's state instead
+# of a frame of "starting…" and a redraw; a slow store (a distant MongoDB) does not hold
+# the screen back longer than this: the fleet goes on opening behind the dashboard.
+FIRST_FRAME_WAIT_SECONDS = 0.15
 
 
 def _activity_screen() -> Screen[None]:
@@ -154,19 +159,22 @@ class LindaApp(App[int]):
         self._inbound_timer: Timer | None = None
 
     # --- start-up ---------------------------------------------------------------------
-    def on_load(self) -> None:
-        # The store opens (in its own thread) and the bots start while Textual is still
-        # composing the first screen: the dashboard shows every bot from the config at
-        # once, and their states stream in as the fleet comes up.
+    async def on_load(self) -> None:
+        # The store opens and the bots start in a worker, before Textual composes the
+        # first screen: that screen shows every bot from the config, and their states
+        # stream in as the fleet comes up.
         self._unsubscribe = self.fleet.subscribe(self._on_fleet_event)
         self.record(Kind.INFO, f"starting {len(self.fleet.bot_ids)} bots")
-        self._open_fleet()
         # An SSH connection that drops sends SIGHUP; a service manager sends SIGTERM.
         # Either way stop every client and flush the store, as `q` does.
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGHUP, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(sig, self._on_signal, sig)
+        opening = self._open_fleet()
+        # Briefly: see FIRST_FRAME_WAIT_SECONDS. Its outcome arrives as a message either way.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.shield(opening.wait()), FIRST_FRAME_WAIT_SECONDS)
 
     def _on_signal(self, sig: signal.Signals) -> None:
         log.warning("%s received: stopping every bot and leaving", sig.name)
@@ -217,12 +225,12 @@ class LindaApp(App[int]):
         changed: set[str] = set()
         for event in events:
             if isinstance(event, BotStatusChanged):
-                status = event.status
-                old = self._last_state.get(status.id)
-                if old is not status.state:
-                    self._last_state[status.id] = status.state
-                    self._bot_state_moved(status.id, old, status.state, status.detail)
-                changed.add(status.id)
+                bot_id = event.status.id
+                old = self._last_state.get(bot_id)
+                if old is not event.state:
+                    self._last_state[bot_id] = event.state
+                    self._bot_state_moved(bot_id, old, event.state, event.detail)
+                changed.add(bot_id)
             elif isinstance(event, MessageRecorded):
                 self._message_updated(event.message)
             elif isinstance(event, AccountEventForwarded):
