@@ -12,12 +12,13 @@ from textual.binding import Binding
 from textual.css.scalar import Unit
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from linda_tui.fleet.status import BotStatus, describe_duration
 from linda_tui.models import BotState
 from linda_tui.tui.screens.pane import PaneScreen
 from linda_tui.tui.widgets.bot_table import BotTable
+from linda_tui.tui.widgets.key_bar import KeyBar
 from linda_tui.tui.widgets.mode_bar import ModeBar
 from linda_tui.tui.widgets.state_label import state_word
 
@@ -87,7 +88,7 @@ class DashboardScreen(PaneScreen):
             self.query_one("#fleet-summary"),
             self.query_one("#sync-status"),
             self.query_one("#bot-detail"),
-            self.query_one(Footer),
+            self.query_one(KeyBar),
         ]
         used = sum(_fixed_height(widget) for widget in others if widget.display)
         self.query_one(BotTable).styles.max_height = max(3, height - used)

@@ -1,4 +1,4 @@
-"""The base of every top-level pane: the mode bar on top, the footer below."""
+"""The base of every top-level pane: the mode bar on top, the key bar below."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
 
+from linda_tui.tui.widgets.key_bar import KeyBar
 from linda_tui.tui.widgets.mode_bar import ModeBar
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ class PaneScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield ModeBar(self.MODE, demo=self.linda.demo)
         yield from self.compose_body()
-        yield Footer()
+        yield KeyBar()
 
     def compose_body(self) -> ComposeResult:
         yield from ()
