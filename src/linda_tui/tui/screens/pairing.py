@@ -13,9 +13,10 @@ from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.reactive import reactive
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from linda_tui.models import BotState
+from linda_tui.tui.widgets.key_bar import KeyBar
 from linda_tui.tui.widgets.qr_view import QRView
 from linda_tui.whatsapp.account import (
     AccountEvent,
@@ -96,7 +97,7 @@ class PairingScreen(ModalScreen[bool]):
                 yield Static(id="pair-steps")
                 yield Static(id="pair-countdown")
                 yield Static(id="pair-status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.linda.account_events.subscribe(self, self._on_account_event)
