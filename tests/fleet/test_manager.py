@@ -280,13 +280,15 @@ async def test_a_double_press_sends_once(fleet: Fleet, network: SimulatedNetwork
 async def test_sending_limits_from_bots_yaml_are_enforced(
     tmp_path: Path, network: SimulatedNetwork
 ) -> None:
+    from dataclasses import replace
+
     from linda_tui.config import demo_fleet
     from linda_tui.config.models import PacingOverride
     from linda_tui.store import open_store
 
     config = demo_fleet()
-    main = config.bots[0].model_copy(update={"pacing": PacingOverride(per_minute=2)})
-    config = config.model_copy(update={"bots": [main, *config.bots[1:]]})
+    main = replace(config.bots[0], pacing=PacingOverride(per_minute=2))
+    config = replace(config, bots=[main, *config.bots[1:]])
     store = open_store(f"sqlite:///{tmp_path / 'l.db'}")
     await store.open()
     fleet = Fleet(config, store, lambda b, e: network.account(b.id, b.phone, e))

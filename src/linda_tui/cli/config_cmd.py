@@ -52,7 +52,7 @@ def fleet_rows(runtime: Runtime) -> list[dict[str, Any]]:
             "phone": bot.phone,
             "role": bot.role.value,
             "enabled": bot.enabled,
-            "pacing": fleet.pacing_for(bot.id).model_dump(mode="json"),
+            "pacing": fleet.pacing_for(bot.id).as_dict(),
         }
         for bot in fleet.bots
     ]
@@ -99,7 +99,7 @@ def render_json(runtime: Runtime) -> str:
         "fleet": {
             "default_region": fleet.default_region,
             "primary": fleet.primary.id if fleet.primary else None,
-            "pacing": fleet.pacing.model_dump(mode="json"),
+            "pacing": fleet.pacing.as_dict(),
             "bots": fleet_rows(runtime),
         },
         "settings": resolved_settings(runtime),

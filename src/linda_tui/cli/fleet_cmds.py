@@ -83,7 +83,7 @@ def run_fleet(
     config = runtime.fleet
     if only_bot is not None:
         bot = _enabled_bot(config, only_bot)
-        config = config.model_copy(update={"bots": [bot]})
+        config = config.narrowed_to(bot)
 
     from linda_tui.fleet.assembly import build_runtime_fleet, native_output_to_log
     from linda_tui.fleet.lock import InstanceLock

@@ -3,8 +3,8 @@
 The core of Linda: never imports textual.
 
 Names are imported on first use (PEP 562): ``import linda_tui.config.models`` does
-not also load the YAML loader and pydantic-settings, which the console's start-up
-does not need once its fleet is built.
+not also load the YAML loader and the settings, which the console's start-up does
+not need once its fleet is built.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         sqlite_url,
     )
     from linda_tui.config.settings import Settings, load_settings
+    from linda_tui.config.validation import ConfigValueError
 
 # Public name -> the submodule that defines it.
 _WHERE = {
@@ -46,6 +47,7 @@ _WHERE = {
     "sqlite_url": "runtime",
     "Settings": "settings",
     "load_settings": "settings",
+    "ConfigValueError": "validation",
 }
 
 __all__ = [
@@ -54,6 +56,7 @@ __all__ = [
     "MAX_CONFIG_BYTES",
     "BotConfig",
     "ConfigError",
+    "ConfigValueError",
     "FleetConfig",
     "Pacing",
     "PacingOverride",

@@ -18,17 +18,17 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import codecs
-import difflib
 import stat
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from linda_tui.config.errors import ConfigError
-from linda_tui.config.models import BotConfig, FleetConfig, Pacing, PacingOverride
+from linda_tui.config.explain import explain
+from linda_tui.config.models import FleetConfig
+from linda_tui.config.validation import ConfigValueError, Loc, build
 
 # A real fleet file is a few KiB; the cap bounds the worst case to about a second.
 MAX_CONFIG_BYTES = 256 * 1024
@@ -42,8 +42,6 @@ _YAML_TAG = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = frozenset(
     _YAML_TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
 )
-
-Loc = tuple[str | int, ...]
 
 
 class _Refused(Exception):
@@ -94,7 +92,7 @@ class _NodeReader:
         self.loader = loader
         self.lines: dict[Loc, int] = {}
         self.problems: list[tuple[int, str]] = []
-        # Values already reported here; pydantic's complaints about them would be noise.
+        # Values already reported here; the validator's complaints about them would be noise.
         self.reported: set[Loc] = set()
 
     def line_for(self, loc: Loc) -> int:
@@ -275,122 +273,6 @@ def _compose(text: str, shown: str) -> tuple[Node | None, _BotsYamlLoader]:
         ) from None
 
 
-# --- pydantic errors, in the operator's words ---------------------------------------
-
-_HINTS: dict[str, str] = {
-    "id": "write e.g. id: main-office",
-    "name": "write e.g. name: Main office",
-    "phone": 'write e.g. phone: "+971501234567"',
-    "role": "write role: primary or role: secondary",
-    "enabled": "write enabled: true or enabled: false",
-    "default_region": "write e.g. default_region: AE",
-    "bots": "list the bots under bots:, each starting with '- id:'",
-    "pacing": "write the limits under it, e.g. per_minute: 5",
-}
-
-
-def _hint(field: str) -> str:
-    return _HINTS.get(field, f"write e.g. {field}: 5")
-
-
-def _model_at(loc: Loc) -> type[BaseModel] | None:
-    """The model whose keys live at loc (for listing the allowed keys)."""
-    shape = tuple("#" if isinstance(part, int) else part for part in loc)
-    return {
-        (): FleetConfig,
-        ("pacing",): Pacing,
-        ("bots", "#"): BotConfig,
-        ("bots", "#", "pacing"): PacingOverride,
-    }.get(shape)
-
-
-def _shown(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _field_name(loc: Loc) -> str:
-    names = [part for part in loc if isinstance(part, str)]
-    return names[-1] if names else "the file"
-
-
-def _describe(error: Any, reader: _NodeReader) -> str:
-    """One pydantic error as `what is wrong — how to fix it`."""
-    loc: Loc = tuple(error["loc"])
-    kind: str = error["type"]
-    field = _field_name(loc)
-    value = error.get("input")
-    ctx: dict[str, Any] = error.get("ctx") or {}
-    msg: str = error["msg"]
-
-    if kind == "missing":
-        return f"{field} is missing — {_hint(field)}"
-    if kind == "extra_forbidden":
-        model = _model_at(loc[:-1])
-        allowed = sorted(model.model_fields) if model else []
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-        fix = f"did you mean {close[0]}?" if close else "remove it or check its spelling"
-        listed = f" (allowed here: {', '.join(allowed)})" if allowed else ""
-        return f"unknown key {loc[-1]!r} — {fix}{listed}"
-    if kind in {"model_type", "model_attributes_type", "dict_type"}:
-        if loc == ():
-            return (
-                f"the file holds {_shown(value)}, not a mapping — it needs keys at the top "
-                "level, at least bots: (see the example bots.yaml)"
-            )
-        if len(loc) == 2 and loc[0] == "bots":
-            return (
-                f"each bot must be a mapping of keys, not {_shown(value)} — write it as "
-                "'- id: main-office' with name, phone and role indented under it"
-            )
-        return f"{field} must be a mapping, not {_shown(value)} — {_hint(field)}"
-    if kind == "list_type":
-        return f"{field} must be a list, not {_shown(value)} — {_hint(field)}"
-    if value is None and kind.endswith(("_type", "_parsing")):
-        return f"{field} has no value — {_hint(field)}"
-    if kind == "string_type":
-        return f"{field} must be text, not {_shown(value)} — {_hint(field)}"
-    if kind == "string_too_short":
-        return f"{field} is empty — {_hint(field)}"
-    if kind in {"int_type", "int_parsing", "int_from_float"}:
-        return f"{field} must be a whole number, not {_shown(value)} — {_hint(field)}"
-    if kind in {"float_type", "float_parsing", "finite_number"}:
-        return f"{field} must be a number, not {_shown(value)} — {_hint(field)}"
-    if kind in {"bool_type", "bool_parsing"}:
-        return f"{field} must be true or false, not {_shown(value)} — {_hint(field)}"
-    if kind == "enum":
-        return (
-            f"{field} must be {ctx.get('expected', 'one of the allowed values')}, "
-            f"not {_shown(value)} — {_hint(field)}"
-        )
-    bounds = {
-        "greater_than_equal": ("at least", "ge"),
-        "greater_than": ("more than", "gt"),
-        "less_than_equal": ("at most", "le"),
-        "less_than": ("less than", "lt"),
-    }
-    if kind in bounds:
-        words, key = bounds[kind]
-        return f"{field} must be {words} {ctx.get(key)}, not {_shown(value)} — change the value"
-
-    text = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    if "first_index" in ctx and " — " in text:
-        first_line = reader.line_for(("bots", int(ctx["first_index"])))
-        what, fix = text.split(" — ", 1)
-        text = f"{what} (first on line {first_line}) — {fix}"
-    if " — " not in text:
-        text = f"{field}: {text} — see the configuration reference in README.md"
-    return text
-
-
 def _format(shown: str, problems: list[tuple[int, str]]) -> list[str]:
     lines: list[str] = []
     for line, message in sorted(problems, key=lambda p: p[0]):
@@ -426,15 +308,16 @@ def parse_fleet(
     if default_region and isinstance(data, dict) and "default_region" not in data:
         data["default_region"] = default_region
     problems = list(reader.problems)
+    fleet: FleetConfig | None = None
     try:
-        fleet = FleetConfig.model_validate(data)
-    except ValidationError as exc:
-        for error in exc.errors(include_url=False):
+        fleet = build(FleetConfig, data, explain)
+    except ConfigValueError as exc:
+        for error in exc.details:
             loc: Loc = tuple(error["loc"])
             if any(loc[: len(done)] == done for done in reader.reported):
                 continue
-            problems.append((reader.line_for(loc), _describe(error, reader)))
-        fleet = None
+            message = explain(error, lambda index: reader.line_for(("bots", index)))
+            problems.append((reader.line_for(loc), message))
     if problems or fleet is None:
         raise ConfigError(_format(shown, problems))
     return fleet

@@ -1,24 +1,38 @@
-"""The fleet as an operator writes it in bots.yaml, validated."""
+"""The fleet as an operator writes it in bots.yaml, validated.
+
+Plain frozen dataclasses checked by ``linda_tui.config.validation``: building one
+directly (``BotConfig(id=..., name=..., phone=...)``) validates and normalises it just
+as loading bots.yaml does, and refuses bad values with a ConfigValueError (a
+ValueError) whose lines read as the loader's. Use ``dataclasses.replace`` for a
+changed copy; it is validated too.
+"""
 
 from __future__ import annotations
 
+import copy
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 import phonenumbers
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
-from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from linda_tui.config.explain import explain
+from linda_tui.config.validation import (
+    ConfigValueError,
+    ErrorDetails,
+    checked,
+    error,
+    field_names,
+    to_bool,
+    to_float,
+    to_int,
+    to_list_of,
+    to_member,
+    to_model,
+    to_text,
+    validate,
+)
 from linda_tui.phones import InvalidPhoneError, to_e164
 
 BOT_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -46,38 +60,57 @@ def check_region(value: object) -> str:
     return region
 
 
-class Pacing(BaseModel):
+def _order_error(
+    min_delay: float, max_delay: float, loc: tuple[str | int, ...], prefix: str
+) -> ErrorDetails:
+    return error(
+        loc,
+        "value_error",
+        None,
+        f"{prefix}max_delay_seconds ({max_delay:g}) is smaller than "
+        f"min_delay_seconds ({min_delay:g}) — make max_delay_seconds at least min_delay_seconds",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pacing:
     """How fast a bot may send. Defaults follow public guidance on avoiding bans."""
 
-    model_config = ConfigDict(extra="forbid")
+    min_delay_seconds: float = checked(30.0, to_float, ge=0.0)
+    max_delay_seconds: float = checked(60.0, to_float, ge=0.0)
+    per_minute: int = checked(5, to_int, ge=1, le=30)
+    per_hour: int = checked(80, to_int, ge=1)
+    per_day: int = checked(500, to_int, ge=1)
 
-    min_delay_seconds: float = Field(30.0, ge=0)
-    max_delay_seconds: float = Field(60.0, ge=0)
-    per_minute: int = Field(5, ge=1, le=30)
-    per_hour: int = Field(80, ge=1)
-    per_day: int = Field(500, ge=1)
-
-    @model_validator(mode="after")
-    def _delays_ordered(self) -> Pacing:
+    def __post_init__(self) -> None:
+        validate(self, explain)
         if self.max_delay_seconds < self.min_delay_seconds:
-            raise ValueError(
-                f"max_delay_seconds ({self.max_delay_seconds:g}) is smaller than "
-                f"min_delay_seconds ({self.min_delay_seconds:g}) — "
-                "make max_delay_seconds at least min_delay_seconds"
+            raise ConfigValueError(
+                [_order_error(self.min_delay_seconds, self.max_delay_seconds, (), "")], explain
             )
-        return self
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every limit by name, ready for JSON."""
+        return {name: getattr(self, name) for name in field_names(Pacing)}
 
 
-class PacingOverride(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class PacingOverride:
     """Per-bot pacing: any key left out falls back to the fleet's pacing."""
 
-    model_config = ConfigDict(extra="forbid")
+    min_delay_seconds: float | None = checked(None, to_float, optional=True, ge=0.0)
+    max_delay_seconds: float | None = checked(None, to_float, optional=True, ge=0.0)
+    per_minute: int | None = checked(None, to_int, optional=True, ge=1, le=30)
+    per_hour: int | None = checked(None, to_int, optional=True, ge=1)
+    per_day: int | None = checked(None, to_int, optional=True, ge=1)
 
-    min_delay_seconds: float | None = Field(None, ge=0)
-    max_delay_seconds: float | None = Field(None, ge=0)
-    per_minute: int | None = Field(None, ge=1, le=30)
-    per_hour: int | None = Field(None, ge=1)
-    per_day: int | None = Field(None, ge=1)
+    def __post_init__(self) -> None:
+        validate(self, explain)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The limits this override sets, by name (the ones left out are not listed)."""
+        values = {name: getattr(self, name) for name in field_names(PacingOverride)}
+        return {name: value for name, value in values.items() if value is not None}
 
 
 @dataclass(frozen=True)
@@ -93,7 +126,7 @@ class _UncheckedPhone(str):
 
 def _phone_in_region(value: object, region: str | None) -> object:
     if isinstance(value, bool) or not isinstance(value, str | int):
-        return value  # pydantic reports the wrong type
+        return value  # the text check reports the wrong type
     text = str(value)
     if region is None and not text.strip().startswith(("+", "00")):
         return _UncheckedPhone(text)
@@ -103,42 +136,41 @@ def _phone_in_region(value: object, region: str | None) -> object:
         return _UnusablePhone(str(exc))
 
 
-class BotConfig(BaseModel):
+def _slug(value: str) -> str:
+    if not BOT_ID_RE.match(value):
+        raise ValueError(
+            f"bot id {value!r} must be a slug of lowercase letters, digits and '-' "
+            "(it becomes a file name) — write it like main-office"
+        )
+    return value
+
+
+def _e164(value: object) -> object:
+    # Inside a fleet the number was already parsed in the fleet's default_region;
+    # a bot built on its own reads a local number in DEFAULT_REGION.
+    if isinstance(value, _UncheckedPhone):
+        return value  # still marked, so the check when the bot is made leaves it alone too
+    converted = (
+        value if isinstance(value, _UnusablePhone) else _phone_in_region(value, DEFAULT_REGION)
+    )
+    if isinstance(converted, _UnusablePhone):
+        raise ValueError(converted.reason)
+    return converted
+
+
+@dataclass(frozen=True, kw_only=True)
+class BotConfig:
     """One WhatsApp account."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = checked(coerce=to_text, after=_slug)
+    name: str = checked(coerce=to_text, min_length=1)
+    phone: str = checked(coerce=to_text, before=_e164)  # E.164 once validated
+    role: Role = checked(Role.SECONDARY, to_member(Role))
+    enabled: bool = checked(True, to_bool)
+    pacing: PacingOverride | None = checked(None, to_model(PacingOverride), optional=True)
 
-    id: str
-    name: str = Field(min_length=1)
-    phone: str  # E.164 once validated
-    role: Role = Role.SECONDARY
-    enabled: bool = True
-    pacing: PacingOverride | None = None
-
-    @field_validator("id")
-    @classmethod
-    def _slug(cls, value: str) -> str:
-        if not BOT_ID_RE.match(value):
-            raise ValueError(
-                f"bot id {value!r} must be a slug of lowercase letters, digits and '-' "
-                "(it becomes a file name) — write it like main-office"
-            )
-        return value
-
-    @field_validator("phone", mode="before")
-    @classmethod
-    def _e164(cls, value: object, info: ValidationInfo) -> object:
-        # Inside a fleet the number was already parsed in the fleet's default_region;
-        # a bot validated on its own uses the context's region (or AE).
-        if isinstance(value, _UnusablePhone):
-            raise ValueError(value.reason)
-        if isinstance(value, _UncheckedPhone):
-            return str(value)
-        region = (info.context or {}).get("default_region", DEFAULT_REGION)
-        converted = _phone_in_region(value, region)
-        if isinstance(converted, _UnusablePhone):
-            raise ValueError(converted.reason)
-        return converted
+    def __post_init__(self) -> None:
+        validate(self, explain)
 
     @property
     def is_primary(self) -> bool:
@@ -147,26 +179,19 @@ class BotConfig(BaseModel):
 
 def _rule_error(
     kind: str, loc: tuple[str | int, ...], message: str, first_index: int | None = None
-) -> InitErrorDetails:
-    # The message is rendered here: pydantic only substitutes plain {key} placeholders.
-    ctx: dict[str, Any] = {} if first_index is None else {"first_index": first_index}
-    return InitErrorDetails(
-        type=PydanticCustomError(kind, message.replace("{", "(").replace("}", ")"), ctx or None),
-        loc=loc,
-        input=None,
-        ctx=ctx,
-    )
+) -> ErrorDetails:
+    ctx = {} if first_index is None else {"first_index": first_index}
+    return error(loc, kind, None, message, ctx)
 
 
-def fleet_rule_errors(
-    bots: list[BotConfig], pacing: Pacing | None = None
-) -> list[InitErrorDetails]:
+def fleet_rule_errors(bots: list[BotConfig], pacing: Pacing | None = None) -> list[ErrorDetails]:
     """Rules across bots: unique ids and phones, exactly one enabled primary, sane pacing.
 
-    Each error carries the location of the offending value (``("bots", 2, "id")``) and,
-    for duplicates, ``first_index`` in its ctx: the index of the bot that had it first.
+    Each error is a dict (loc, type, input, ctx, msg) carrying the location of the
+    offending value (``("bots", 2, "id")``) and, for duplicates, ``first_index`` in its
+    ctx: the index of the bot that had it first.
     """
-    errors: list[InitErrorDetails] = []
+    errors: list[ErrorDetails] = []
     first_id: dict[str, int] = {}
     first_phone: dict[str, int] = {}
     for index, bot in enumerate(bots):
@@ -240,58 +265,53 @@ def fleet_rule_errors(
         for index, bot in enumerate(bots):
             if bot.pacing is None:
                 continue
-            merged = pacing.model_copy(update=bot.pacing.model_dump(exclude_none=True))
-            if merged.max_delay_seconds < merged.min_delay_seconds:
+            merged = {**pacing.as_dict(), **bot.pacing.as_dict()}
+            if merged["max_delay_seconds"] < merged["min_delay_seconds"]:
                 errors.append(
-                    _rule_error(
-                        "pacing_order",
+                    _order_error(
+                        merged["min_delay_seconds"],
+                        merged["max_delay_seconds"],
                         ("bots", index, "pacing"),
-                        f"with this override max_delay_seconds ({merged.max_delay_seconds:g}) "
-                        f"is smaller than min_delay_seconds ({merged.min_delay_seconds:g}) — "
-                        "make max_delay_seconds at least min_delay_seconds",
+                        "with this override ",
                     )
                 )
     return errors
 
 
-class FleetConfig(BaseModel):
+def _phones_in_region(value: object, checked_so_far: dict[str, Any]) -> object:
+    # Numbers written without + are read in the fleet's default_region. The input is
+    # copied, never mutated. A missing region means default_region was invalid.
+    if not isinstance(value, list):
+        return value
+    region = checked_so_far.get("default_region")
+    out: list[object] = []
+    for bot in value:
+        if isinstance(bot, dict) and "phone" in bot:
+            bot = {**bot, "phone": _phone_in_region(bot["phone"], region)}
+        out.append(bot)
+    return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class FleetConfig:
     """The whole of bots.yaml."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Declaration order matters: `bots` reads the checked default_region.
+    default_region: str = checked(DEFAULT_REGION, to_text, before=check_region)
+    pacing: Pacing = checked(default_factory=Pacing, coerce=to_model(Pacing))
+    bots: list[BotConfig] = checked(
+        coerce=to_list_of(to_model(BotConfig)),
+        before=_phones_in_region,
+        before_sees_fields=True,
+    )
 
-    # Declaration order matters: `bots` reads the validated default_region.
-    default_region: str = DEFAULT_REGION
-    pacing: Pacing = Field(default_factory=Pacing)
-    bots: list[BotConfig]
-
-    @field_validator("default_region", mode="before")
-    @classmethod
-    def _region(cls, value: object) -> str:
-        return check_region(value)
-
-    @field_validator("bots", mode="before")
-    @classmethod
-    def _phones_in_region(cls, value: object, info: ValidationInfo) -> object:
-        # Numbers written without + are read in the fleet's default_region. The input is
-        # copied, never mutated. A missing region means default_region was invalid.
-        if not isinstance(value, list):
-            return value
-        region = info.data.get("default_region")
-        out: list[object] = []
-        for bot in value:
-            if isinstance(bot, dict) and "phone" in bot:
-                bot = {**bot, "phone": _phone_in_region(bot["phone"], region)}
-            out.append(bot)
-        return out
-
-    @model_validator(mode="after")
-    def _fleet_rules(self) -> FleetConfig:
+    def __post_init__(self) -> None:
+        validate(self, explain)
         errors = fleet_rule_errors(self.bots, self.pacing)
         if errors:
-            # A ValidationError keeps each error's own location (bots.2.id), which the
-            # loader maps back to a line of bots.yaml.
-            raise ValidationError.from_exception_data(type(self).__name__, errors)
-        return self
+            # Each error keeps its own location (bots.2.id), which the loader maps back
+            # to a line of bots.yaml.
+            raise ConfigValueError(errors, explain)
 
     @property
     def enabled_bots(self) -> list[BotConfig]:
@@ -309,5 +329,14 @@ class FleetConfig(BaseModel):
         bot = self.bot(bot_id)
         if bot is None or bot.pacing is None:
             return self.pacing
-        overrides = bot.pacing.model_dump(exclude_none=True)
-        return self.pacing.model_copy(update=overrides)
+        return replace(self.pacing, **bot.pacing.as_dict())
+
+    def narrowed_to(self, bot: BotConfig) -> FleetConfig:
+        """This fleet with only ``bot``, for a command that runs one bot of a valid fleet.
+
+        Not checked again: the rules across bots (one enabled primary) are about the
+        whole fleet, and a lone secondary bot is a fine part of it.
+        """
+        narrowed = copy.copy(self)
+        object.__setattr__(narrowed, "bots", [bot])
+        return narrowed

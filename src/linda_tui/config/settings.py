@@ -9,19 +9,27 @@ from __future__ import annotations
 
 import codecs
 import difflib
+import io
 import os
 import re
 import stat
+from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
 from linda_tui.config.errors import ConfigError
 from linda_tui.config.models import DEFAULT_REGION, check_region
+from linda_tui.config.validation import (
+    ConfigValueError,
+    ErrorDetails,
+    checked,
+    field_names,
+    to_path,
+    to_text,
+    validate,
+)
 
 ENV_PREFIX = "LINDA_"
 MAX_ENV_FILE_BYTES = 1024 * 1024
@@ -37,87 +45,91 @@ def load_timezone(name: str) -> tzinfo:
     return ZoneInfo(name)
 
 
-class Settings(BaseSettings):
-    """Everything an operator sets outside bots.yaml. Paths left unset follow data_dir."""
+def _real_zone(value: str) -> str:
+    try:
+        load_timezone(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{value!r} is not a known time zone — use an IANA name such as "
+            "Asia/Dubai, Europe/London or UTC"
+        ) from None
+    return value
 
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX,
-        env_file=".env",
-        env_file_encoding="utf-8",
-        env_ignore_empty=True,
-        case_sensitive=False,
-        extra="ignore",
-    )
 
-    data_dir: Path = Path(".")
-    store_url: str | None = None  # default: SQLite file <data_dir>/linda.db
-    sessions_dir: Path | None = None  # default: <data_dir>/sessions
-    log_file: Path | None = None  # default: <data_dir>/logs/linda.log
-    log_level: str = "INFO"
-    timezone: str = "UTC"
-    default_region: str = DEFAULT_REGION
-    google_credentials: Path | None = None  # service-account key or OAuth client JSON
-    google_token: Path | None = None  # stored OAuth token (consumer Gmail)
-    google_subject: str | None = None  # user to impersonate with domain-wide delegation
-    people_api_endpoint: str | None = None  # e.g. a local fake People API in tests
+def _level(value: object) -> str:
+    level = str(value).strip().upper()
+    if level not in LOG_LEVELS:
+        raise ValueError(f"{value!r} is not a log level — use one of {', '.join(LOG_LEVELS)}")
+    return level
 
-    @field_validator("timezone")
-    @classmethod
-    def _real_zone(cls, value: str) -> str:
-        try:
-            load_timezone(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"{value!r} is not a known time zone — use an IANA name such as "
-                "Asia/Dubai, Europe/London or UTC"
-            ) from None
+
+def _store(value: str) -> str:
+    value = value.strip()
+    if value.startswith(("mongodb://", "mongodb+srv://", "sqlite:///")):
         return value
+    if "://" in value:
+        scheme = value.split("://", 1)[0]
+        raise ValueError(
+            f"store scheme {scheme!r} is not supported — use a SQLite file "
+            "(./linda.db or sqlite:///path/linda.db) or mongodb://host/database"
+        )
+    return value  # a plain path: a SQLite file
 
-    @field_validator("default_region", mode="before")
-    @classmethod
-    def _region(cls, value: object) -> str:
-        return check_region(value)
 
-    @field_validator("log_level", mode="before")
-    @classmethod
-    def _level(cls, value: object) -> str:
-        level = str(value).strip().upper()
-        if level not in LOG_LEVELS:
-            raise ValueError(f"{value!r} is not a log level — use one of {', '.join(LOG_LEVELS)}")
-        return level
+def _http(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"{value!r} is not an http(s) URL — write e.g. http://127.0.0.1:8080/")
+    return value
 
-    @field_validator("store_url")
-    @classmethod
-    def _store(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        value = value.strip()
-        if value.startswith(("mongodb://", "mongodb+srv://", "sqlite:///")):
-            return value
-        if "://" in value:
-            scheme = value.split("://", 1)[0]
-            raise ValueError(
-                f"store scheme {scheme!r} is not supported — use a SQLite file "
-                "(./linda.db or sqlite:///path/linda.db) or mongodb://host/database"
-            )
-        return value  # a plain path: a SQLite file
 
-    @field_validator("people_api_endpoint")
-    @classmethod
-    def _http(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} is not an http(s) URL — write e.g. http://127.0.0.1:8080/")
-        return value
+def _email(value: str) -> str:
+    if "@" not in value:
+        raise ValueError(
+            f"{value!r} is not an email address — write the Workspace user to act as, "
+            "e.g. admin@example.com"
+        )
+    return value
 
-    @field_validator("google_subject")
-    @classmethod
-    def _email(cls, value: str | None) -> str | None:
-        if value is not None and "@" not in value:
-            raise ValueError(
-                f"{value!r} is not an email address — write the Workspace user to act as, "
-                "e.g. admin@example.com"
-            )
-        return value
+
+def _message(error: ErrorDetails) -> str:
+    """A settings problem as `what is wrong — how to fix it`."""
+    text = str(error["msg"]).removeprefix("Value error, ")
+    if " — " not in text:
+        text = f"{text} — see .env.example for the accepted values"
+    return " ".join(text.split())
+
+
+def _explain(error: ErrorDetails) -> str:
+    field = str(error["loc"][0]) if error["loc"] else "?"
+    return f"{env_name(field)}: {_message(error)}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything an operator sets outside bots.yaml. Paths left unset follow data_dir.
+
+    ``load_settings`` reads them from LINDA_* variables and .env; built directly, the
+    given values are checked the same way (a bad one raises ConfigValueError).
+    """
+
+    data_dir: Path = checked(Path("."), to_path)
+    store_url: str | None = checked(None, to_text, optional=True, after=_store)
+    # default store: SQLite file <data_dir>/linda.db
+    sessions_dir: Path | None = checked(None, to_path, optional=True)  # <data_dir>/sessions
+    log_file: Path | None = checked(None, to_path, optional=True)  # <data_dir>/logs/linda.log
+    log_level: str = checked("INFO", to_text, before=_level)
+    timezone: str = checked("UTC", to_text, after=_real_zone)
+    default_region: str = checked(DEFAULT_REGION, to_text, before=check_region)
+    # service-account key or OAuth client JSON
+    google_credentials: Path | None = checked(None, to_path, optional=True)
+    google_token: Path | None = checked(None, to_path, optional=True)  # stored OAuth token
+    # the user to impersonate with domain-wide delegation
+    google_subject: str | None = checked(None, to_text, optional=True, after=_email)
+    # e.g. a local fake People API in tests
+    people_api_endpoint: str | None = checked(None, to_text, optional=True, after=_http)
+
+    def __post_init__(self) -> None:
+        validate(self, _explain)
 
     @property
     def tz(self) -> tzinfo:
@@ -171,27 +183,53 @@ def _env_file_keys(text: str) -> dict[str, int]:
     return keys
 
 
+def _lower_keys(pairs: dict[str, str | None]) -> dict[str, str | None]:
+    """Names case-insensitive (the last spelling wins) and empty values dropped: unset."""
+    return {key.lower(): value for key, value in pairs.items() if value != ""}
+
+
+def _dotenv_values(text: str) -> dict[str, str | None]:
+    """The KEY=value pairs of a .env file, read by python-dotenv: quotes, escapes,
+    ``export`` and ``${VAR}`` expansion work as in every other tool that reads .env."""
+    # Imported here: most runs have no .env, and start-up should not pay for the parser.
+    from dotenv import dotenv_values
+
+    return dict(dotenv_values(stream=io.StringIO(text)))
+
+
 def load_settings(env_file: Path | str | None = ".env") -> Settings:
     """Settings from LINDA_* environment variables and ``env_file`` (skipped when None/missing).
 
-    Raises ConfigError with one line per problem.
+    The environment wins over the file; an empty value counts as unset; names are
+    case-insensitive. Raises ConfigError with one line per problem.
     """
     env_path = Path(env_file) if env_file is not None else None
     text, problems = _read_env_file(env_path) if env_path is not None else (None, [])
     file_keys = _env_file_keys(text) if text is not None else {}
-    known = {env_name(field) for field in Settings.model_fields}
+    known = {env_name(field) for field in field_names(Settings)}
     for key, line in file_keys.items():
         if key.startswith(ENV_PREFIX) and key not in known and not key.startswith(_TEST_PREFIX):
             close = difflib.get_close_matches(key, sorted(known), n=1)
             fix = f"did you mean {close[0]}?" if close else "remove it (see .env.example)"
             problems.append(f"{env_path}:{line}: unknown setting {key} — {fix}")
 
+    from_environment = _lower_keys(dict(os.environ))
+    from_file = _lower_keys(_dotenv_values(text)) if text is not None else {}
+    values: dict[str, Any] = {}
+    for field in field_names(Settings):
+        name = env_name(field).lower()
+        value = from_environment.get(name)
+        if value is None:
+            value = from_file.get(name)  # None too for a bare `LINDA_X` line: unset
+        if value is not None:
+            values[field] = value
+
     environ_keys = {key.upper() for key, value in os.environ.items() if value != ""}
     settings: Settings | None = None
     try:
-        settings = Settings(_env_file=env_path if text is not None else None)  # type: ignore[call-arg]
-    except ValidationError as exc:
-        for error in exc.errors(include_url=False):
+        settings = Settings(**values)
+    except ConfigValueError as exc:
+        for error in exc.details:
             field = str(error["loc"][0]) if error["loc"] else "?"
             name = env_name(field)
             if name in environ_keys or name not in file_keys:
@@ -202,10 +240,3 @@ def load_settings(env_file: Path | str | None = ".env") -> Settings:
     if problems or settings is None:
         raise ConfigError(problems)
     return settings
-
-
-def _message(error: Any) -> str:
-    text = str(error["msg"]).removeprefix("Value error, ")
-    if " — " not in text:
-        text = f"{text} — see .env.example for the accepted values"
-    return " ".join(text.split())
