@@ -55,6 +55,25 @@ def test_values_from_dot_env_and_the_environment_wins(
     assert settings.sessions_dir == Path("/elsewhere")
 
 
+def test_dot_env_is_read_as_other_tools_read_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPERATOR_HOME", "/home/op")
+    (tmp_path / ".env").write_bytes(
+        b'\xef\xbb\xbfLINDA_TIMEZONE="Asia/Dubai"\n'  # a byte order mark, double quotes
+        b"LINDA_LOG_LEVEL='warning'  # quieter\n"
+        b"LINDA_DATA_DIR=${OPERATOR_HOME}/linda\n"
+        b"linda_google_subject = admin@example.com\n"
+        b"LINDA_SESSIONS_DIR\n"  # no value: unset
+        b"LINDA_LOG_FILE=\n"
+    )
+    settings = load_settings()
+    assert settings.timezone == "Asia/Dubai" and settings.log_level == "WARNING"
+    assert settings.data_dir == Path("/home/op/linda")
+    assert settings.google_subject == "admin@example.com"
+    assert settings.sessions_dir is None and settings.log_file is None
+
+
 def test_an_empty_value_means_unset(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LINDA_SESSIONS_DIR", "")
     monkeypatch.setenv("LINDA_TIMEZONE", "")
