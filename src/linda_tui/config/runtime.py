@@ -9,7 +9,6 @@ from pathlib import Path
 
 from linda_tui.config.demo import DEMO_DATA_DIR, demo_fleet
 from linda_tui.config.errors import ConfigError
-from linda_tui.config.loader import load_fleet
 from linda_tui.config.models import FleetConfig
 from linda_tui.config.settings import Settings, load_settings
 
@@ -130,6 +129,10 @@ def load_runtime(
     if demo:
         fleet = demo_fleet()
     else:
+        # Imported here: the YAML parser is a noticeable part of start-up, and the
+        # demo (and `linda --help`) never read a bots.yaml.
+        from linda_tui.config.loader import load_fleet
+
         path = Path(config_path) if config_path is not None else DEFAULT_CONFIG_PATH
         resolved_config = _absolute(path)
         try:
