@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import qrcode
-from qrcode.constants import ERROR_CORRECT_L
-
 QUIET_ZONE = 2
 
 # (top dark, bottom dark) -> glyph, drawn in the dark colour on the light background.
@@ -38,6 +35,10 @@ class QRDrawing:
 
 def qr_matrix(payload: str) -> list[list[bool]]:
     """The module matrix (True = dark) including the quiet zone."""
+    # Imported here: qrcode brings Pillow, which `linda` does not need until a code is drawn.
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_L
+
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_L, border=QUIET_ZONE)
     qr.add_data(payload)
     qr.make(fit=True)
