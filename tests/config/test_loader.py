@@ -431,3 +431,37 @@ def test_an_unreadable_file(write_config: Callable[..., Path]) -> None:
     assert caught.value.problems == [
         "bots.yaml: cannot read it (Permission denied) — check the path and its permissions"
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        (REPO_ROOT / "bots.yaml").read_text(encoding="utf-8"),
+        # Flow style, comments, block and folded scalars, YAML 1.1 look-alikes as text.
+        "default_region: ae\n"
+        "pacing: {per_minute: 3, min_delay_seconds: 1.5e1, max_delay_seconds: 20}\n"
+        "bots:\n"
+        '  - {id: main, name: "Main\\toffice", phone: 0501234561, role: primary}\n'
+        "  - id: b  # second\n    name: >-\n      B\n      team\n    phone: 00971501234562\n"
+        "    enabled: off\n",
+    ],
+    ids=["example", "tricky"],
+)
+def test_libyaml_reads_a_fleet_exactly_as_pyyaml_does(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linda_tui.config import loader
+
+    assert loader._FastBotsYamlLoader is not None  # this PyYAML has libyaml: the fast path
+    assert loader._FastBotsYamlLoader(text).get_single_node() is not None  # no fallback
+    fast = parse_fleet(text)
+    monkeypatch.setattr(loader, "_FastBotsYamlLoader", None)
+    assert parse_fleet(text) == fast
+
+
+def test_a_problem_found_by_libyaml_is_worded_by_pyyaml() -> None:
+    # libyaml says "found character that cannot start any token"; PyYAML names the tab.
+    assert problems_of(ONE_BOT + "\t- id: b\n") == [
+        "bots.yaml:6: YAML syntax error: found character '\\t' that cannot start any token "
+        "— indent with spaces, not tabs"
+    ]
