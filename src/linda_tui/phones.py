@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 
 
@@ -15,6 +17,19 @@ def to_e164(raw: str, default_region: str = "AE") -> str:
     Numbers written without a leading ``+`` (or ``00``) are read in ``default_region``.
     Raises InvalidPhoneError with a one-line reason.
     """
+    if isinstance(raw, str) and isinstance(default_region, str):
+        # The same numbers come back all the time (the fleet's own at start-up, the
+        # people it talks to): each is parsed once.
+        return _cached_e164(raw, default_region)
+    return _parse_e164(raw, default_region)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_e164(raw: str, default_region: str) -> str:
+    return _parse_e164(raw, default_region)
+
+
+def _parse_e164(raw: str, default_region: str) -> str:
     text = str(raw).strip()
     if not text:
         raise InvalidPhoneError("phone number is empty — write it as +971501234567")
