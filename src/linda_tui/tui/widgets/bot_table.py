@@ -225,13 +225,19 @@ class BotTable(ScrollView, can_focus=True):
 
     def show(self, statuses: Iterable[BotStatus], now: datetime) -> None:
         """Add each bot's row, or update the cells of it that changed."""
+        added = False
         for status in statuses:
             cells = self._cells(status, now)
             if status.id not in self._rows:
                 self._add_row(status.id, cells)
+                added = True
                 continue
             for key, value in cells.items():
                 self.update_cell(status.id, key, value)
+        if added:
+            # New lines change the table's height: lay the screen out again, once.
+            self.virtual_size = self.virtual_size.with_height(len(self._order) + 1)
+            self.refresh(layout=True)
 
     def tick(self, statuses: Iterable[BotStatus], now: datetime) -> None:
         """Advance the time-in-state column."""
@@ -255,9 +261,6 @@ class BotTable(ScrollView, can_focus=True):
         self._rows[bot_id] = _Row(cells=dict(cells), shown={k: str(v) for k, v in cells.items()})
         self._index[bot_id] = len(self._order)
         self._order.append(bot_id)
-        self.virtual_size = self.virtual_size.with_height(len(self._order) + 1)
-        # A new line changes the table's height: lay the screen out again.
-        self.refresh(layout=True)
         if len(self._order) == 1:
             self.post_message(self.Highlighted(self, bot_id))
 
