@@ -1,6 +1,6 @@
 """`python -m linda_tui` runs the `linda` command."""
 
-from linda_tui.cli import main
+from linda_tui.startup import main
 
 if __name__ == "__main__":
     main()

@@ -33,6 +33,7 @@ from linda_tui.cli.errors import (
 from linda_tui.cli.fleet_cmds import COMMANDS as FLEET_COMMANDS
 from linda_tui.config import DEFAULT_CONFIG_PATH, ConfigError, Runtime
 from linda_tui.logsetup import configure_logging, current_log_file, redact
+from linda_tui.startup import resume_gc
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +174,8 @@ def linda(ctx: click.Context, config_path: Path, data_dir: Path | None, demo: bo
     """
     ctx.obj = LindaContext(config_path=config_path, data_dir=data_dir, demo=demo)
     if ctx.invoked_subcommand is None:
-        return open_console(ctx.obj.runtime())
+        return open_console(ctx.obj.runtime())  # resumes the collector once on screen
+    resume_gc()  # a command: start-up is over (see linda_tui.startup)
     return None
 
 

@@ -35,6 +35,7 @@ from linda_tui.fleet.events import (
 )
 from linda_tui.fleet.manager import Fleet
 from linda_tui.models import BotState, Direction, MessageStatus
+from linda_tui.startup import resume_gc
 from linda_tui.tui.activity import ActivityEntry, ActivityHistory, Kind
 from linda_tui.tui.commands import LindaCommands
 from linda_tui.tui.messages import FleetEventsArrived, FleetOpened, FleetOpenFailed
@@ -196,6 +197,10 @@ class LindaApp(App[int]):
             self.post_message(FleetOpenFailed(str(exc) or type(exc).__name__))
             return
         self.post_message(FleetOpened())
+
+    def on_ready(self) -> None:
+        # The first frame is on screen: start-up is over (see linda_tui.startup).
+        resume_gc()
 
     def on_fleet_opened(self, _message: FleetOpened) -> None:
         self.fleet_ready = True

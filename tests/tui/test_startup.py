@@ -1,0 +1,38 @@
+"""The console turns the garbage collector back on once its first frame is drawn."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+from linda_tui import startup
+
+from .conftest import MakeApp
+from .screen_probe import wait_for_text
+
+
+@pytest.fixture
+def collector_restored() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    yield
+    startup._paused = False
+    gc.unfreeze()
+    if was_enabled:
+        gc.enable()
+    else:
+        gc.disable()
+
+
+async def test_the_collector_is_back_on_and_start_up_is_frozen_once_on_screen(
+    make_app: MakeApp, collector_restored: None
+) -> None:
+    startup.pause_gc()  # as the `linda` executable does
+    app = make_app()
+    assert not gc.isenabled()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        assert gc.isenabled()
+        # What start-up made is out of later collections' way.
+        assert gc.get_freeze_count() > 0
