@@ -117,14 +117,17 @@ async def signal_when_complete(pilot, n: int) -> None:  # type: ignore[no-untype
 
 
 def child_linda(n: int, folder: Path) -> None:
-    """`linda --demo --data-dir folder`, as typed, with three stand-ins: the demo fleet is
-    n bots read from a bots.yaml text, the simulated network has every bot paired and no
-    connect delay, and the app runs headless with a pilot that says when it is ready."""
+    """`linda --demo --data-dir folder`, as typed (through the executable's entry point),
+    with three stand-ins: the demo fleet is n bots read from a bots.yaml text, the
+    simulated network has every bot paired and no connect delay, and the app runs
+    headless with a pilot that says when it is ready."""
+    from linda_tui import startup
+
+    startup.pause_gc()  # what the `linda` executable does first (see linda_tui.startup)
     import functools
 
     import linda_tui.config.runtime as runtime_module
     import linda_tui.whatsapp.simulated as simulated
-    from linda_tui.cli.root import main
     from linda_tui.tui.app import LindaApp
 
     text = bots_yaml(n)
@@ -154,7 +157,7 @@ def child_linda(n: int, folder: Path) -> None:
         LindaApp.run, headless=True, size=SIZE, auto_pilot=pilot_run
     )
     try:
-        main(["--demo", "--data-dir", str(folder)])
+        startup.main(["--demo", "--data-dir", str(folder)])
     except SystemExit as exc:
         if exc.code:
             raise
