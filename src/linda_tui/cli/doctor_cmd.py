@@ -10,9 +10,6 @@ import click
 from linda_tui.cli.context import LindaContext, pass_linda
 from linda_tui.cli.errors import EXIT_FAILURE, CommandError
 from linda_tui.config import Runtime
-from linda_tui.doctor import Outcome, run_checks
-
-MARK = {Outcome.PASS: "✔ PASS", Outcome.FAIL: "✘ FAIL", Outcome.SKIP: "- SKIP"}
 
 
 def _paired(runtime: Runtime) -> dict[str, bool]:
@@ -41,12 +38,15 @@ def doctor_cmd(ctx: LindaContext, as_json: bool) -> None:
 
     Exits 0 only when every check passes.
     """
+    from linda_tui.doctor import Outcome, run_checks  # only when doctor runs
+
+    mark = {Outcome.PASS: "✔ PASS", Outcome.FAIL: "✘ FAIL", Outcome.SKIP: "- SKIP"}
     checks = asyncio.run(run_checks(ctx.runtime, _paired))
     if as_json:
         click.echo(json.dumps([c.to_dict() for c in checks], indent=2))
     else:
         for check in checks:
-            click.echo(f"{MARK[check.outcome]}  {check.name}: {check.detail}")
+            click.echo(f"{mark[check.outcome]}  {check.name}: {check.detail}")
             if check.fix:
                 click.echo(f"          fix: {check.fix}")
     failed = [c for c in checks if c.outcome is Outcome.FAIL]

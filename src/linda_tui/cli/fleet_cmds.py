@@ -43,7 +43,6 @@ from linda_tui.whatsapp.account import (
     QRCodeIssued,
     StateChanged,
 )
-from linda_tui.whatsapp.qr_render import ansi_qr, draw_qr, too_small_message
 
 if TYPE_CHECKING:
     from linda_tui.fleet.assembly import FleetSetup
@@ -344,6 +343,8 @@ def pair_cmd(runtime: Runtime, bot_id: str, phone_code: bool, phone: str | None)
 
 
 def _show_qr(event: QRCodeIssued, demo: bool) -> None:
+    from linda_tui.whatsapp.qr_render import ansi_qr, draw_qr, too_small_message
+
     drawing = draw_qr(event.payload)
     size = shutil.get_terminal_size((80, 24))
     header = (

@@ -18,7 +18,6 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import codecs
-import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -106,10 +105,8 @@ if yaml.__with_libyaml__:
 else:  # pragma: no cover - PyYAML built without libyaml
     _FastBotsYamlLoader = None  # type: ignore[assignment,misc]
 
-# What YAML allows in a document (PyYAML's reader refuses anything else, with its position).
-_NON_PRINTABLE = re.compile(
-    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-)
+# What YAML does not allow in a document (PyYAML's reader refuses it, with its position).
+_NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
 
 
 def _line(node: Node) -> int:

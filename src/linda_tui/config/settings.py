@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from linda_tui.config.errors import ConfigError
 from linda_tui.config.models import DEFAULT_REGION, check_region
@@ -42,13 +41,16 @@ def load_timezone(name: str) -> tzinfo:
     """The tzinfo for an IANA zone name; UTC works even without a time zone database."""
     if name.upper() == "UTC":
         return UTC
+    # Imported here: zoneinfo brings sysconfig along, and UTC (the default) needs neither.
+    from zoneinfo import ZoneInfo
+
     return ZoneInfo(name)
 
 
 def _real_zone(value: str) -> str:
     try:
         load_timezone(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (KeyError, ValueError):  # ZoneInfoNotFoundError is a KeyError
         raise ValueError(
             f"{value!r} is not a known time zone — use an IANA name such as "
             "Asia/Dubai, Europe/London or UTC"
