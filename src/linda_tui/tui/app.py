@@ -96,7 +96,6 @@ def _contacts_screen() -> Screen[None]:
 class LindaApp(App[int]):
     """The console. Build it with ``create_app``."""
 
-    CSS_PATH = "linda.tcss"
     TITLE = "Linda"
     # Only the dashboard is needed for the first frame: every other pane (and the
     # widgets and libraries it needs, e.g. TextArea for Compose) loads when first opened.

@@ -18,6 +18,20 @@ LOG_LINES = 5000
 class ActivityScreen(PaneScreen):
     """Every entry the app recorded, newest at the bottom; the filter narrows to one bot."""
 
+    DEFAULT_CSS = """
+    #activity-bar {
+        height: 1;
+        padding: 0 1;
+    }
+    #activity-filter {
+        width: 44;
+    }
+    #activity-log {
+        height: 1fr;
+        padding: 0 1;
+    }
+    """
+
     MODE = "activity"
     BINDINGS = [
         Binding("f", "focus_filter", "Filter by bot", id="linda.activity.filter"),

@@ -25,6 +25,38 @@ TO_HINT = "type a phone number like +971501234567, or a contact's name"
 class ComposeScreen(PaneScreen):
     """Send one message; the table below follows every message sent from here."""
 
+    DEFAULT_CSS = """
+    #compose-form {
+        height: auto;
+        padding: 0 1;
+    }
+    .field {
+        height: 1;
+    }
+    #from, #to {
+        width: 1fr;
+    }
+    #to-reason {
+        height: 1;
+        padding-left: 6;
+    }
+    #text {
+        height: 7;
+        min-height: 4;
+    }
+    #compose-actions {
+        height: 1;
+    }
+    #char-count {
+        width: 1fr;
+    }
+    #sent {
+        height: 1fr;
+        border-top: solid $primary-muted;
+        border-title-align: left;
+    }
+    """
+
     MODE = "compose"
     BINDINGS = [
         Binding("ctrl+s", "send", "Send", id="linda.compose.send", priority=True),

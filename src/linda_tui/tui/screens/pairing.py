@@ -53,6 +53,57 @@ CODE_STEPS = (
 class PairingScreen(ModalScreen[bool]):
     """Pair one bot. ``phase``: starting, showing, timed-out, failed."""
 
+    DEFAULT_CSS = """
+    PairingScreen {
+        align: center middle;
+        background: $background 70%;
+    }
+    #pair-body {
+        layout: horizontal;
+        width: auto;
+        height: auto;
+        max-width: 100%;
+        max-height: 100%;
+        background: $surface;
+    }
+    PairingScreen.-stacked #pair-body {
+        layout: vertical;
+    }
+    #pair-visual {
+        width: auto;
+        height: auto;
+    }
+    #pair-side {
+        width: 34;
+        height: auto;
+        padding: 0 1;
+    }
+    PairingScreen.-stacked #pair-side {
+        width: 100%;
+    }
+    PairingScreen.-text-only #pair-side {
+        width: 60;
+        padding: 1 2;
+    }
+    #pair-title {
+        margin-bottom: 1;
+    }
+    #pair-steps {
+        margin-bottom: 1;
+    }
+    #pair-code {
+        width: auto;
+        min-width: 30;
+        padding: 1 3;
+        margin: 1 2;
+        border: heavy $accent;
+    }
+    #qr-too-small {
+        width: 44;
+        padding: 1 2;
+    }
+    """
+
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="linda.pair.cancel"),
         Binding("c", "switch_method", "QR ⇄ phone code", id="linda.pair.switch"),

@@ -17,6 +17,17 @@ if TYPE_CHECKING:
 class PaneScreen(Screen[None]):
     """A mode's screen. Subclasses set ``MODE`` and implement ``compose_body``."""
 
+    DEFAULT_CSS = """
+    .field-label {
+        width: 6;
+        text-style: bold;
+    }
+    /* the panes still to come */
+    .pane-body {
+        padding: 1 2;
+    }
+    """
+
     MODE: ClassVar[str] = ""
 
     @property
