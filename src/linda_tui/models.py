@@ -161,6 +161,8 @@ class Recipient:
 
 @dataclass
 class OptOut:
+    """A number that asked not to be messaged again; every send checks it."""
+
     phone: str  # E.164
     reason: str = ""
     bot_id: str | None = None

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Actor:
+    """Who did something, for the audit trail: the OS user and the SSH client."""
+
     os_user: str
     ssh_client: str | None = None
 

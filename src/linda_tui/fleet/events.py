@@ -12,6 +12,8 @@ from linda_tui.whatsapp.account import AccountEvent
 
 @dataclass(frozen=True)
 class FleetEvent:
+    """Something the fleet tells its listeners, at ``at`` (UTC)."""
+
     at: datetime = field(default_factory=utcnow, kw_only=True)
 
 
@@ -42,6 +44,8 @@ class MessageRecorded(FleetEvent):
 
 @dataclass(frozen=True)
 class OptedOut(FleetEvent):
+    """A contact asked not to be messaged again (STOP or an equivalent, Arabic included)."""
+
     phone: str
     bot_id: str
     text: str

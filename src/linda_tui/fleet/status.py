@@ -78,6 +78,8 @@ class BotStatus:
 
 @dataclass(frozen=True)
 class PrimaryHealth:
+    """Whether the primary bot can take the fleet's default traffic."""
+
     bot_id: str | None
     healthy: bool
     state: BotState | None
@@ -86,6 +88,8 @@ class PrimaryHealth:
 
 @dataclass
 class FleetStats:
+    """Counts across the whole fleet, for the summary line and `linda status`."""
+
     total: int
     online: int
     by_state: dict[str, int] = field(default_factory=dict)

@@ -39,6 +39,8 @@ _LOOK: dict[Kind, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class ActivityEntry:
+    """One line of the Activity pane."""
+
     at: datetime
     kind: Kind
     text: str

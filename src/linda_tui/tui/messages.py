@@ -7,12 +7,9 @@ Textual's message loop and a burst of events costs one message, not one per even
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual.message import Message
 
 
-@dataclass
 class FleetEventsArrived(Message):
     """Fleet events are waiting in the app's queue (it drains them all at once)."""
 
@@ -20,13 +17,13 @@ class FleetEventsArrived(Message):
         return isinstance(message, FleetEventsArrived)
 
 
-@dataclass
 class FleetOpened(Message):
     """The store is open and every bot has been started."""
 
 
-@dataclass
 class FleetOpenFailed(Message):
     """The fleet could not start; ``reason`` is one line fit for the operator."""
 
-    reason: str
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason

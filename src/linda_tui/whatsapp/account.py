@@ -41,6 +41,8 @@ class NotOnWhatsAppError(SendError):
 
 @dataclass(frozen=True)
 class AccountEvent:
+    """Something that happened to one account, at ``at`` (UTC)."""
+
     bot_id: str
     at: datetime = field(default_factory=utcnow, kw_only=True)
 
@@ -74,21 +76,27 @@ class PairCodeIssued(AccountEvent):
 
 @dataclass(frozen=True)
 class PairingSucceeded(AccountEvent):
+    """The phone linked this bot; ``jid`` is the new device."""
+
     jid: str  # the paired device's JID, e.g. 971501234567:12@s.whatsapp.net
 
 
 @dataclass(frozen=True)
 class PairingTimedOut(AccountEvent):
-    pass
+    """No phone linked the bot before the pairing window closed."""
 
 
 @dataclass(frozen=True)
 class PairingFailed(AccountEvent):
+    """Pairing ended with an error; ``reason`` is fit for the operator."""
+
     reason: str
 
 
 @dataclass(frozen=True)
 class InboundMessage(AccountEvent):
+    """A text message that reached the bot."""
+
     peer: str  # E.164 of the sender (or chat user for 1:1 chats)
     chat: str  # the chat JID
     text: str
@@ -100,6 +108,8 @@ class InboundMessage(AccountEvent):
 
 @dataclass(frozen=True)
 class ReceiptReceived(AccountEvent):
+    """WhatsApp reports messages sent by the bot as delivered, read or failed."""
+
     wa_ids: tuple[str, ...]
     status: MessageStatus  # DELIVERED, READ or FAILED
     peer: str | None = None
@@ -107,6 +117,8 @@ class ReceiptReceived(AccountEvent):
 
 @dataclass(frozen=True)
 class Banned(AccountEvent):
+    """WhatsApp barred the account for a while (a temporary ban; ``until`` None: no end given)."""
+
     code: int
     until: datetime | None
     reason: str = ""
@@ -114,12 +126,17 @@ class Banned(AccountEvent):
 
 @dataclass(frozen=True)
 class LoggedOut(AccountEvent):
+    """The session ended: removed from the phone's linked devices, or refused by WhatsApp
+    when connecting (``on_connect``)."""
+
     reason: str
     on_connect: bool = False
 
 
 @dataclass(frozen=True)
 class SentMessage:
+    """WhatsApp accepted a send: the message's id and the server's time."""
+
     wa_id: str
     timestamp: datetime
 
