@@ -99,8 +99,10 @@ class LindaApp(App[int]):
     TITLE = "Linda"
     # Only the dashboard is needed for the first frame: every other pane (and the
     # widgets and libraries it needs, e.g. TextArea for Compose) loads when first opened.
+    # The dashboard is the default mode's screen (get_default_screen) and joins the
+    # modes once made (on_mount): a first screen taken from MODES makes Textual parse
+    # the app's whole stylesheet twice more while the first frame is being drawn.
     MODES: ClassVar[dict[str, Any]] = {
-        "dashboard": DashboardScreen,
         "compose": _compose_screen,
         "broadcasts": _broadcasts_screen,
         "contacts": _contacts_screen,
@@ -196,6 +198,13 @@ class LindaApp(App[int]):
             self.post_message(FleetOpenFailed(str(exc) or type(exc).__name__))
             return
         self.post_message(FleetOpened())
+
+    def get_default_screen(self) -> Screen[Any]:
+        return DashboardScreen()
+
+    def on_mount(self) -> None:
+        # `1` and the palette switch back to the screen made above.
+        self.add_mode("dashboard", DashboardScreen)
 
     def on_ready(self) -> None:
         # The first frame is on screen: start-up is over (see linda_tui.startup).
