@@ -16,6 +16,7 @@ from itertools import chain
 from types import MappingProxyType
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
@@ -89,6 +90,20 @@ def fit_cell(cell: Text | str, width: int) -> Text:
 def cell_segments(cell: Text | str, width: int, console: Console) -> list[Segment]:
     """One cell as drawn: fitted to its column, padded either side, in its own style."""
     pad = Segment(" " * CELL_PADDING)  # in the line's style, not the cell's
+    plain = cell if isinstance(cell, str) else cell.plain
+    room = width - cell_len(plain)
+    if room >= 0 and "\n" not in plain and (isinstance(cell, str) or not cell.spans):
+        # Most cells: one style, and they fit. Padded as fit_cell would, without
+        # building a Text (a 50-bot table draws hundreds of cells for its first frame).
+        justify = "left" if isinstance(cell, str) else cell.justify
+        if justify == "right":
+            plain = " " * room + plain
+        elif justify == "center":
+            plain = " " * (room // 2) + plain + " " * (room - room // 2)
+        else:
+            plain += " " * room
+        style = None if isinstance(cell, str) or not cell.style else console.get_style(cell.style)
+        return [pad, Segment(plain, style), pad]
     text = fit_cell(cell, width)
     if text.spans:
         return [pad, *text.render(console), pad]
