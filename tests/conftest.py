@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
@@ -73,3 +74,19 @@ def write_config(tmp_path: Path) -> Callable[[str | bytes], Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def collector_restored() -> Iterator[None]:
+    """Whatever a test does to the garbage collector (linda_tui.startup) is undone,
+    frozen objects included."""
+    from linda_tui import startup
+
+    was_enabled = gc.isenabled()
+    yield
+    startup._paused = False
+    gc.unfreeze()
+    if was_enabled:
+        gc.enable()
+    else:
+        gc.disable()

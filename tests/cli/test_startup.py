@@ -3,26 +3,11 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
 
-import pytest
 from click.testing import CliRunner
 
 from linda_tui import startup
 from linda_tui.cli import linda
-
-
-@pytest.fixture
-def collector_restored() -> Iterator[None]:
-    """Whatever a test does to the collector is undone (frozen objects included)."""
-    was_enabled = gc.isenabled()
-    yield
-    startup._paused = False
-    gc.unfreeze()
-    if was_enabled:
-        gc.enable()
-    else:
-        gc.disable()
 
 
 def test_importing_and_running_commands_leave_the_collector_alone(

@@ -3,26 +3,11 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-
-import pytest
 
 from linda_tui import startup
 
 from .conftest import MakeApp
 from .screen_probe import wait_for_text
-
-
-@pytest.fixture
-def collector_restored() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    yield
-    startup._paused = False
-    gc.unfreeze()
-    if was_enabled:
-        gc.enable()
-    else:
-        gc.disable()
 
 
 async def test_the_collector_is_back_on_and_start_up_is_frozen_once_on_screen(
