@@ -3,6 +3,7 @@ and the actions on the selected bot (log out asks first)."""
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Button
 
 from linda_tui.config.models import BotConfig, FleetConfig, Role
@@ -202,3 +203,17 @@ async def test_changes_while_another_pane_shows_are_on_the_dashboard_on_return(
         )
         assert app.fleet.status("demo-main").state is BotState.RECONNECTING
         assert "1/3 online" in screen_text(app)
+
+
+async def test_the_first_frame_already_shows_every_bots_state(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A local store opens in milliseconds: the console waits for it before its first
+    # frame, so the operator never sees a table of "starting…" rows flash by. (The wait
+    # is stretched here so that a busy test machine cannot make it run out.)
+    monkeypatch.setattr("linda_tui.tui.app.FIRST_FRAME_WAIT_SECONDS", 5.0)
+    app = make_app(latency=False)
+    async with app.run_test(size=(100, 32)):
+        assert _state_cell(app, "demo-main") == "● online"
+        assert _state_cell(app, "demo-sales") == "○ logged out"
+        assert "2/3 online" in screen_text(app)
