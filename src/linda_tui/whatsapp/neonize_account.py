@@ -739,20 +739,26 @@ class NeonizeAccount(WhatsAppAccount):
         """Back off, visibly; before the next real attempt make sure WhatsApp Web
         answers at all (each neonize attempt costs a file descriptor)."""
         while True:
-            delay = self._backoff.next_delay()
-            now = self._now()
-            self._set_state(
-                BotState.RECONNECTING,
-                f"reconnecting in {_seconds(delay)} s: {reason}",
-                until=now + timedelta(seconds=delay),
-                at=now,
-            )
+            delay = self._announce_retry(reason)
             await asyncio.sleep(delay)
             problem = await probe_whatsapp()
             if problem is None:
                 return
             self._log.info("still offline: %s", problem)
             reason = problem
+
+    def _announce_retry(self, reason: str) -> float:
+        """The next back-off delay, shown as RECONNECTING "reconnecting in N s: reason"
+        until the attempt; the caller schedules the attempt itself."""
+        delay = self._backoff.next_delay()
+        now = self._now()
+        self._set_state(
+            BotState.RECONNECTING,
+            f"reconnecting in {_seconds(delay)} s: {reason}",
+            until=now + timedelta(seconds=delay),
+            at=now,
+        )
+        return delay
 
     def _arm_watchdog(self, delay: float) -> None:
         """(Re)start the pairing watchdog: pairing ends ``delay`` seconds from now."""
@@ -1047,14 +1053,7 @@ class NeonizeAccount(WhatsAppAccount):
         if self._pairing is not None:
             # The QR session died with the socket and whatsmeow will not open another:
             # start a new attempt (fresh codes) after a back-off.
-            delay = self._backoff.next_delay()
-            now = self._now()
-            self._set_state(
-                BotState.RECONNECTING,
-                f"reconnecting in {_seconds(delay)} s: connection lost while pairing",
-                until=now + timedelta(seconds=delay),
-                at=now,
-            )
+            delay = self._announce_retry("connection lost while pairing")
             self._halt("restart pairing", resume_in=delay)
             return
         self._set_state(BotState.RECONNECTING, "connection lost — reconnecting")
@@ -1114,14 +1113,7 @@ class NeonizeAccount(WhatsAppAccount):
             return
         what = event.Message or _LOGOUT_REASONS.get(name, name or "unknown")
         # whatsmeow sends this event for failures it does not retry: we do.
-        delay = self._backoff.next_delay()
-        now = self._now()
-        self._set_state(
-            BotState.RECONNECTING,
-            f"reconnecting in {_seconds(delay)} s: WhatsApp refused the connection ({what})",
-            until=now + timedelta(seconds=delay),
-            at=now,
-        )
+        delay = self._announce_retry(f"WhatsApp refused the connection ({what})")
         self._halt("retry after connect failure", resume_in=delay)
 
     async def _on_client_outdated(self, _event: Any) -> None:
