@@ -77,14 +77,24 @@ def fit_cell(cell: Text | str, width: int) -> Text:
     text.truncate(width, overflow=overflow if overflow != "fold" else "ellipsis")
     room = width - text.cell_len
     if room > 0:
-        if text.justify == "right":
-            text.pad_left(room)
-        elif text.justify == "center":
-            text.pad_left(room // 2)
-            text.pad_right(room - room // 2)
-        else:
-            text.pad_right(room)
+        left, right = _padding(room, text.justify)
+        text.pad_left(left)
+        text.pad_right(right)
     return text
+
+
+def _padding(room: int, justify: str | None) -> tuple[int, int]:
+    """How many of ``room`` free cells go left and right of a cell's text."""
+    if justify == "right":
+        return room, 0
+    if justify == "center":
+        return room // 2, room - room // 2
+    return 0, room
+
+
+def _own_style(cell: Text | str, console: Console) -> Style | None:
+    """The style a cell's text has as a whole (Text.render leaves it out without spans)."""
+    return None if isinstance(cell, str) or not cell.style else console.get_style(cell.style)
 
 
 def cell_segments(cell: Text | str, width: int, console: Console) -> list[Segment]:
@@ -95,20 +105,12 @@ def cell_segments(cell: Text | str, width: int, console: Console) -> list[Segmen
     if room >= 0 and "\n" not in plain and (isinstance(cell, str) or not cell.spans):
         # Most cells: one style, and they fit. Padded as fit_cell would, without
         # building a Text (a 50-bot table draws hundreds of cells for its first frame).
-        justify = "left" if isinstance(cell, str) else cell.justify
-        if justify == "right":
-            plain = " " * room + plain
-        elif justify == "center":
-            plain = " " * (room // 2) + plain + " " * (room - room // 2)
-        else:
-            plain += " " * room
-        style = None if isinstance(cell, str) or not cell.style else console.get_style(cell.style)
-        return [pad, Segment(plain, style), pad]
+        left, right = _padding(room, None if isinstance(cell, str) else cell.justify)
+        return [pad, Segment(" " * left + plain + " " * right, _own_style(cell, console)), pad]
     text = fit_cell(cell, width)
     if text.spans:
         return [pad, *text.render(console), pad]
-    # Text.render leaves out the text's own style when it has no spans.
-    return [pad, Segment(text.plain, console.get_style(text.style) if text.style else None), pad]
+    return [pad, Segment(text.plain, _own_style(text, console)), pad]
 
 
 @dataclass
