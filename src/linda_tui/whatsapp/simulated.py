@@ -227,7 +227,6 @@ class SimulatedNetwork:
         self._accounts: dict[str, SimulatedAccount] = {}
         self._bot_by_phone: dict[str, str] = {}
         self._on_whatsapp: dict[str, bool] = {}
-        self._e164_cache: dict[str, str | None] = {}
         self._pending_lines: list[str] = []
         self._flush_scheduled = False
         self._log_fd: int | None = None
@@ -377,27 +376,15 @@ class SimulatedNetwork:
 
         Sends are the hot path and the fleet already passes E.164, so text of that shape
         is taken as it is (WhatsApp itself only knows "has an account or not"); anything
-        else is parsed like an operator's input, and the result cached."""
+        else is parsed like an operator's input (``to_e164`` caches what it parses)."""
         if not isinstance(to, str):
             raise SendError(f"recipient {to!r} is not a phone number — write it as +971501234567")
         if _E164_SHAPE.fullmatch(to):
             return to
         try:
-            cached = self._e164_cache[to]
-        except KeyError:
-            try:
-                cached = to_e164(to)
-            except InvalidPhoneError:
-                cached = None
-            if len(self._e164_cache) > 100_000:
-                self._e164_cache.clear()
-            self._e164_cache[to] = cached
-        if cached is None:
-            try:
-                to_e164(to)
-            except InvalidPhoneError as exc:
-                raise SendError(str(exc)) from None
-        return cached  # type: ignore[return-value]
+            return to_e164(to)  # cached there
+        except InvalidPhoneError as exc:
+            raise SendError(str(exc)) from None
 
     def _has_whatsapp(self, e164: str) -> bool:
         known = self._on_whatsapp.get(e164)
