@@ -271,6 +271,12 @@ _INSERT_MESSAGE = """INSERT INTO messages (bot_id, direction, peer, text, status
 T = TypeVar("T")
 
 
+async def _on_thread(db: aiosqlite.Connection, func: Callable[..., T], *args: Any) -> T:
+    """func(connection, *args) run on aiosqlite's thread, in one trip. aiosqlite has no
+    public call for this; its private one is used here and only here."""
+    return await db._execute(func, db._conn, *args)  # noqa: SLF001
+
+
 def _one_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
     """On aiosqlite's thread: BEGIN, work, COMMIT, or ROLLBACK if work raises."""
     conn.execute("BEGIN IMMEDIATE")
@@ -368,7 +374,7 @@ class SQLiteStore(Store):
             # Settings and schema in one trip to the connection's thread: at start-up that
             # thread competes with the console drawing its first screen, and each trip
             # waits its turn for the interpreter.
-            await db._execute(self._set_up, db._conn)  # noqa: SLF001
+            await _on_thread(db, self._set_up)
         except BaseException as exc:
             await db.close()
             if isinstance(exc, sqlite3.Error):
@@ -436,7 +442,7 @@ class SQLiteStore(Store):
         async with self._lock:
             with self._errors():
                 db = self._connection()
-                return await db._execute(read_version, db._conn)  # noqa: SLF001
+                return await _on_thread(db, read_version)
 
     def _prepare_file(self) -> None:
         """Create the file 0600 if missing; refuse what cannot be a Linda store, in one line."""
@@ -549,7 +555,7 @@ class SQLiteStore(Store):
         async with self._lock:
             db = self._connection()
             with self._errors():
-                return await db._execute(_one_transaction, db._conn, work)  # noqa: SLF001
+                return await _on_thread(db, _one_transaction, work)
 
     async def _read(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
         async with self._lock:
