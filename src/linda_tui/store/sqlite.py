@@ -371,9 +371,9 @@ class SQLiteStore(Store):
         except sqlite3.Error as exc:
             raise self._failure(exc) from None
         try:
-            # Settings and schema in one trip to the connection's thread: at start-up that
-            # thread competes with the console drawing its first screen, and each trip
-            # waits its turn for the interpreter.
+            # Settings and schema in one trip to the connection's thread: each trip is a
+            # hand-over to that thread and back, and the console's first frame waits for
+            # the store to open.
             await _on_thread(db, self._set_up)
         except BaseException as exc:
             await db.close()
