@@ -130,13 +130,6 @@ def child_linda(n: int, folder: Path) -> None:
     import linda_tui.whatsapp.simulated as simulated
     from linda_tui.tui.app import LindaApp
 
-    text = bots_yaml(n)
-
-    def fleet():  # type: ignore[no-untyped-def]
-        from linda_tui.config.loader import parse_fleet
-
-        return parse_fleet(text)
-
     class InstantNetwork(simulated.SimulatedNetwork):
         def __init__(self, data_dir: Path, **options: object) -> None:
             options.update(
@@ -151,7 +144,7 @@ def child_linda(n: int, folder: Path) -> None:
     async def pilot_run(pilot) -> None:  # type: ignore[no-untyped-def]
         await signal_when_complete(pilot, n)
 
-    runtime_module.demo_fleet = fleet  # type: ignore[assignment]
+    runtime_module.demo_fleet = functools.partial(fleet_config, n)  # type: ignore[assignment]
     simulated.SimulatedNetwork = InstantNetwork  # type: ignore[misc]
     LindaApp.run = functools.partialmethod(  # type: ignore[method-assign]
         LindaApp.run, headless=True, size=SIZE, auto_pilot=pilot_run
