@@ -248,8 +248,3 @@ async def neonize_feed(account: NeonizeAccount, event: Any) -> None:
     assert client is not None, "the account has no neonize client yet"
     parsed = type(event).FromString(event.SerializeToString())
     await client.event.list_func[EVENT_TO_INT[type(event)]](client, parsed)
-
-
-@pytest.fixture
-def neonize_feeder() -> Callable[[NeonizeAccount, Any], Any]:
-    return neonize_feed

@@ -31,23 +31,14 @@ from linda_tui.whatsapp.account import (
 )
 from linda_tui.whatsapp.neonize_account import NeonizeAccount
 
+from .conftest import neonize_feed
+
 # The fixtures' classes (tests/whatsapp/conftest.py) — conftest is not importable.
 NeonizeEventBuilder = Any
 NeonizeRecorder = Any
 
 CUSTOMER = "971501234568"
 QR_PAYLOAD = b"2@Xy12AbCdEf,NoiseKeyB64=,IdentityKeyB64=,AdvSecretB64="
-
-
-async def neonize_feed(account: NeonizeAccount, event: Any) -> None:
-    """Hand a real neonize event to the handler the account's client registered, the
-    way neonize does: serialised (every required field set), parsed, dispatched."""
-    from neonize.events import EVENT_TO_INT
-
-    client = account.client
-    assert client is not None, "the account has no neonize client yet"
-    parsed = type(event).FromString(event.SerializeToString())
-    await client.event.list_func[EVENT_TO_INT[type(event)]](client, parsed)
 
 
 async def started(account: NeonizeAccount, recorder: NeonizeRecorder, paired: Any) -> None:
