@@ -36,3 +36,12 @@ def test_lock_held_by_another_process(tmp_path: Path) -> None:
         proc.communicate("\n", timeout=10)
     InstanceLock(tmp_path).acquire()  # a dead holder leaves no stale lock
     assert oct((tmp_path / ".linda.lock").stat().st_mode & 0o777) == "0o600"
+
+
+def test_the_pid_shown_is_the_holders_even_over_a_longer_one_left_behind(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / ".linda.lock").write_text("4194303999\n")  # an earlier holder's pid
+    with InstanceLock(tmp_path):
+        with pytest.raises(AlreadyRunningError, match=rf"\(pid {os.getpid()}\) on "):
+            InstanceLock(tmp_path).acquire()

@@ -7,6 +7,8 @@ import fcntl
 import os
 from pathlib import Path
 
+_PID_FIELD = 32  # bytes of the lock file that hold the holder's pid, space-padded
+
 
 class AlreadyRunningError(Exception):
     """Another Linda holds the sessions folder."""
@@ -33,14 +35,18 @@ class InstanceLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            pid = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+            pid = os.read(fd, _PID_FIELD).decode(errors="replace").strip() or "unknown"
             os.close(fd)
             raise AlreadyRunningError(
                 f"Linda is already running (pid {pid}) on {self.path.parent} — "
                 "use that console, or stop it first"
             ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
+        # The pid is written over whatever an earlier holder left, padded, rather than
+        # after truncating the file: a truncation waits for the disk to finish writing
+        # out the earlier holder's pid (ext4 starts that when a file truncated to nothing
+        # is closed), and on a busy disk the console's start was seen waiting a quarter
+        # of a second for it.
+        os.pwrite(fd, str(os.getpid()).encode().ljust(_PID_FIELD), 0)
         self._fd = fd
 
     def release(self) -> None:
