@@ -1,4 +1,8 @@
-"""Events the fleet publishes to its listeners (the console, the commands)."""
+"""Events the fleet publishes to its listeners (the console, the commands).
+
+Like the account events, compared by value and not frozen (see
+``linda_tui.whatsapp.account``): listeners read them and never change them.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +14,14 @@ from linda_tui.models import BotState, Message, utcnow
 from linda_tui.whatsapp.account import AccountEvent
 
 
-@dataclass(frozen=True)
+@dataclass
 class FleetEvent:
     """Something the fleet tells its listeners, at ``at`` (UTC)."""
 
     at: datetime = field(default_factory=utcnow, kw_only=True)
 
 
-@dataclass(frozen=True)
+@dataclass
 class BotStatusChanged(FleetEvent):
     """Something in a bot's row changed (state, counters, last error).
 
@@ -35,14 +39,14 @@ class BotStatusChanged(FleetEvent):
         return cls(status=status, state=status.state, detail=status.detail)
 
 
-@dataclass(frozen=True)
+@dataclass
 class MessageRecorded(FleetEvent):
     """A message was stored or its status moved (sent, delivered, read, failed, received)."""
 
     message: Message
 
 
-@dataclass(frozen=True)
+@dataclass
 class OptedOut(FleetEvent):
     """A contact asked not to be messaged again (STOP or an equivalent, Arabic included)."""
 
@@ -51,14 +55,14 @@ class OptedOut(FleetEvent):
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class AccountEventForwarded(FleetEvent):
     """A raw account event (QR code, pair code, pairing result, ban, inbound...)."""
 
     event: AccountEvent
 
 
-@dataclass(frozen=True)
+@dataclass
 class FleetError(FleetEvent):
     """Something failed in the background; fit to show the operator."""
 
