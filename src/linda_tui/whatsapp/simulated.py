@@ -43,6 +43,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -169,18 +170,35 @@ class _Line:
     """What the simulated server knows about one bot, whichever account object is live.
 
     Separate random streams per purpose, so e.g. a disconnect does not shift the
-    message ids that follow it.
+    message ids that follow it. Each is seeded when first used: a fleet's start seeds
+    only the connection's.
     """
 
-    ids: random.Random
-    traffic: random.Random
-    link: random.Random
-    pairing: random.Random
+    seed: int  # this bot's seed in this run; each stream mixes in its purpose
     sent: deque[float] = field(default_factory=deque)  # virtual instants of recent sends
     # Receipts and messages waiting on the server while the device is away.
     held: list[tuple[Callable[..., None], tuple[Any, ...]]] = field(default_factory=list)
     banned_until: float | None = None  # virtual instant
     banned_until_at: datetime | None = None
+
+    def _stream(self, purpose: int) -> random.Random:
+        return random.Random(self.seed ^ (purpose << 48))
+
+    @cached_property
+    def ids(self) -> random.Random:
+        return self._stream(0)
+
+    @cached_property
+    def traffic(self) -> random.Random:
+        return self._stream(1)
+
+    @cached_property
+    def link(self) -> random.Random:
+        return self._stream(2)
+
+    @cached_property
+    def pairing(self) -> random.Random:
+        return self._stream(3)
 
 
 class SimulatedNetwork:
@@ -224,6 +242,9 @@ class SimulatedNetwork:
         self._clock: Clock = clock or SystemClock()
         self._now = VirtualNow()
         self._lines: dict[str, _Line] = {}
+        # Whether each bot has a session file, once looked up: only the network writes
+        # and deletes them (as neonize asks its database once, then follows events).
+        self._sessions: dict[str, bool] = {}
         self._accounts: dict[str, SimulatedAccount] = {}
         self._bot_by_phone: dict[str, str] = {}
         self._on_whatsapp: dict[str, bool] = {}
@@ -255,6 +276,8 @@ class SimulatedNetwork:
         e164 = to_e164(phone)
         line = self._line(bot_id)
         session = _read_json(self._session_path(bot_id))
+        if session is not None:
+            self._sessions[bot_id] = True
         if session is not None and not session.get("jid"):
             device = line.pairing.randint(2, 40)
             self._write_session(
@@ -346,20 +369,25 @@ class SimulatedNetwork:
         line = self._lines.get(bot_id)
         if line is None:
             # zlib.crc32, not hash(): hash() of a str changes with every process.
-            base = self.seed ^ zlib.crc32(bot_id.encode("utf-8"))
-            run = self._run << 32
-
-            def stream(purpose: int) -> random.Random:
-                return random.Random(base ^ run ^ (purpose << 48))
-
-            line = _Line(ids=stream(0), traffic=stream(1), link=stream(2), pairing=stream(3))
+            line = _Line(self.seed ^ zlib.crc32(bot_id.encode("utf-8")) ^ (self._run << 32))
             self._lines[bot_id] = line
         return line
 
     def _session_path(self, bot_id: str) -> Path:
         return self.sessions_dir / f"{bot_id}.json"
 
+    def _has_session(self, bot_id: str) -> bool:
+        known = self._sessions.get(bot_id)
+        if known is None:
+            known = self._sessions[bot_id] = self._session_path(bot_id).exists()
+        return known
+
+    def _delete_session(self, bot_id: str) -> None:
+        self._session_path(bot_id).unlink(missing_ok=True)
+        self._sessions[bot_id] = False
+
     def _write_session(self, bot_id: str, *, phone: str | None, jid: str | None) -> None:
+        self._sessions.pop(bot_id, None)  # should the write fail, ask the disk next time
         _write_private_json(
             self._session_path(bot_id),
             {
@@ -370,6 +398,7 @@ class SimulatedNetwork:
                 "simulated": True,
             },
         )
+        self._sessions[bot_id] = True
 
     def _e164(self, to: str) -> str:
         """``to`` in E.164, or SendError with the reason.
@@ -463,7 +492,7 @@ class SimulatedAccount(WhatsAppAccount):
 
     @property
     def is_paired(self) -> bool:
-        return self._net._session_path(self.bot_id).exists()
+        return self._net._has_session(self.bot_id)
 
     # -- WhatsAppAccount -----------------------------------------------------------
 
@@ -721,7 +750,7 @@ class SimulatedAccount(WhatsAppAccount):
         self._timeline.clear()
         self._live_code = None
         self._line.held.clear()  # an unlinked device gets nothing more
-        self._net._session_path(self.bot_id).unlink(missing_ok=True)
+        self._net._delete_session(self.bot_id)
 
     def _remote_logout(self, reason: str) -> None:
         if not self.is_paired:
