@@ -146,6 +146,21 @@ async def test_a_big_fleet_scrolls_in_the_table_and_keeps_the_summary_on_screen(
         await wait_for_text(pilot, "Bot 39 (bot-39)")
 
 
+async def test_at_100_columns_a_fleet_taller_than_the_screen_shows_every_column(
+    make_app: MakeApp,
+) -> None:
+    # The vertical scroll bar takes a column; no sideways scrolling may come of it.
+    app = make_app(fleet=_big_fleet(40), paired=tuple(f"bot-{i:02d}" for i in range(40)))
+    async with app.run_test(size=(100, 24)) as pilot:
+        await wait_for_text(pilot, "40/40 online")
+        table = app.screen.query_one(BotTable)
+        assert table.show_vertical_scrollbar
+        assert not table.show_horizontal_scrollbar
+        header = screen_text(app).splitlines()[3]
+        assert header.split()[-2:] == ["Last", "error"]
+        assert header.split()[:2] == ["Bot", "State"]
+
+
 async def test_a_click_selects_the_bot(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=(100, 32)) as pilot:

@@ -32,8 +32,9 @@ from linda_tui.fleet.status import BotStatus, describe_duration
 from linda_tui.tui.widgets.state_label import state_text
 
 # (key, label, width): the columns an operator needs most come first, so an 80-column
-# terminal shows them without scrolling sideways; at 100 columns every one fits (the
-# detail line under the table shows the last error in full).
+# terminal shows them without scrolling sideways; at 100 columns every one fits, with
+# the scroll bar of a fleet taller than the screen (the detail line under the table
+# shows the last error in full).
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("name", "Bot", 13),
     ("state", "State", 16),
@@ -49,9 +50,11 @@ COLUMN_KEYS = tuple(key for key, _, _ in COLUMNS)
 WIDTHS = {key: width for key, _, width in COLUMNS}
 # Counts and durations line up on the right, header included.
 RIGHT_ALIGNED = frozenset({"since", "sent", "received", "queued"})
-# One space either side of every cell.
+# One space either side of every cell, but the last cell's right one: that is the
+# table's edge, and the one column (the vertical scroll bar's width) that lets a
+# 100-column terminal show every column beside the scroll bar.
 CELL_PADDING = 1
-TABLE_WIDTH = sum(width + 2 * CELL_PADDING for _, _, width in COLUMNS)
+TABLE_WIDTH = sum(width + 2 * CELL_PADDING for _, _, width in COLUMNS) - CELL_PADDING
 
 _HEADER = tuple(
     Text(label, justify="right" if key in RIGHT_ALIGNED else "left") for key, label, _ in COLUMNS
@@ -137,6 +140,7 @@ class BotTable(ScrollView, can_focus=True):
         color: $foreground;
         height: auto;
         max-height: 100%;
+        scrollbar-size-vertical: 1;
         &:focus {
             background-tint: $foreground 5%;
             & > .bot-table--cursor {
@@ -395,8 +399,9 @@ class BotTable(ScrollView, can_focus=True):
         return row.strip.crop_extend(scroll_x, scroll_x + width, style)
 
     def _render(self, cells: list[list[Segment]], style: Style, post: Style | None) -> Strip:
-        segments = Segment.apply_style(chain.from_iterable(cells), style, post)
-        return Strip(segments, TABLE_WIDTH).simplify()
+        segments = [*chain.from_iterable(cells)]
+        segments.pop()  # the last cell's right padding (see TABLE_WIDTH)
+        return Strip(Segment.apply_style(segments, style, post), TABLE_WIDTH).simplify()
 
     # --- cells ------------------------------------------------------------------------
     @staticmethod
