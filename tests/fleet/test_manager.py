@@ -297,7 +297,9 @@ async def test_sending_limits_from_bots_yaml_are_enforced(
         await wait_for(lambda: len(fleet.active_bots()) == 2)
         for i in range(2):
             await fleet.send(f"+97150123450{i}", "Hello", bot="demo-main")
-        with pytest.raises(SendRefusedError, match=r"limit 2 per minute, bots.yaml pacing\) — wait \d+ s"):
+        with pytest.raises(
+            SendRefusedError, match=r"limit 2 per minute, bots.yaml pacing\) — wait \d+ s"
+        ):
             await fleet.send("+971501234509", "Hello", bot="demo-main")
         # auto routes around the limited primary instead of refusing
         [routed] = await fleet.send("+971501234509", "Hello", bot="auto")
