@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.app import RenderResult
@@ -77,27 +78,31 @@ class KeyBar(Widget):
                 palette = (found.binding, found.enabled)
         return keys, palette
 
-    def _key(self, line: Text, binding: Binding, enabled: bool) -> tuple[int, int, str]:
-        """Append `` key description `` to line; returns its span and key, for clicks."""
-        key_style = self.get_component_rich_style("key-bar--key")
-        text_style = self.get_component_rich_style("key-bar--description")
-        if not enabled:
-            dim = self.get_component_rich_style("key-bar--disabled")
-            key_style, text_style = key_style + dim, text_style + dim
+    def _key(
+        self, line: Text, binding: Binding, styles: tuple[Style, Style]
+    ) -> tuple[int, int, str]:
+        """Append `` key description `` to line in (key style, description style);
+        returns its span and key, for clicks."""
         start = line.cell_len
-        line.append(f" {self.app.get_key_display(binding)} ", style=key_style)
-        line.append(f"{binding.description} ", style=text_style)
+        line.append(f" {self.app.get_key_display(binding)} ", style=styles[0])
+        line.append(f"{binding.description} ", style=styles[1])
         return start, line.cell_len, binding.key.split(",")[0]
 
     def render(self) -> RenderResult:
         keys, palette = self._shown()
+        # The styles, looked up once per line: (key, description) when enabled, dimmed not.
+        get_style = self.get_component_rich_style
+        key_style, text_style = get_style("key-bar--key"), get_style("key-bar--description")
+        dim = get_style("key-bar--disabled")
+        looks = {True: (key_style, text_style), False: (key_style + dim, text_style + dim)}
         line = Text(no_wrap=True, overflow="ellipsis", end="")
-        spans = [self._key(line, binding, enabled) for binding, enabled in keys]
+        spans = [self._key(line, binding, looks[enabled]) for binding, enabled in keys]
         if palette is not None:
             # The palette's key sits on the right, as in Textual's Footer.
             right = Text(end="")
-            right.append("▏", style=self.get_component_rich_style("key-bar--disabled"))
-            start, end, key = self._key(right, *palette)
+            right.append("▏", style=dim)
+            binding, enabled = palette
+            start, end, key = self._key(right, binding, looks[enabled])
             room = self.size.width - right.cell_len
             if line.cell_len > room:
                 line.truncate(max(0, room), overflow="ellipsis")
