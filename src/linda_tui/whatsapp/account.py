@@ -7,9 +7,9 @@ to the ``emit`` callback given at construction; ``emit`` is always called on the
 event loop's thread and must not block.
 
 Events are compared by value but are not frozen dataclasses: on Python 3.11 a frozen
-dataclass costs twice as much to define, and the account and fleet events were 4 ms
-of every start-up. One event reaches several listeners: a listener reads it, never
-changes it.
+dataclass costs about twice as much to define, and defining the account and fleet
+events took 9.7 ms of every start-up as frozen classes, 5.9 ms as plain ones. One
+event reaches several listeners: a listener reads it, never changes it.
 """
 
 from __future__ import annotations
