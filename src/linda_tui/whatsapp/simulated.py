@@ -165,6 +165,11 @@ def _private_dir(path: Path) -> None:
     os.chmod(path, 0o700)
 
 
+def _stream(purpose: int) -> cached_property[random.Random]:
+    """A _Line's random stream for one purpose, seeded when first used."""
+    return cached_property(lambda line: random.Random(line.seed ^ (purpose << 48)))
+
+
 @dataclass
 class _Line:
     """What the simulated server knows about one bot, whichever account object is live.
@@ -181,24 +186,10 @@ class _Line:
     banned_until: float | None = None  # virtual instant
     banned_until_at: datetime | None = None
 
-    def _stream(self, purpose: int) -> random.Random:
-        return random.Random(self.seed ^ (purpose << 48))
-
-    @cached_property
-    def ids(self) -> random.Random:
-        return self._stream(0)
-
-    @cached_property
-    def traffic(self) -> random.Random:
-        return self._stream(1)
-
-    @cached_property
-    def link(self) -> random.Random:
-        return self._stream(2)
-
-    @cached_property
-    def pairing(self) -> random.Random:
-        return self._stream(3)
+    ids = _stream(0)  # message ids
+    traffic = _stream(1)  # receipts, reads, replies
+    link = _stream(2)  # connecting, drops, bans
+    pairing = _stream(3)  # QR keys, phone codes, device numbers
 
 
 class SimulatedNetwork:
