@@ -14,12 +14,17 @@ import pytest
 from .conftest import REPO_ROOT
 
 
+def demo_argv(data_dir: Path, *args: str) -> list[str]:
+    """`linda --demo --data-dir DATA ARGS...` as a process's arguments."""
+    return [sys.executable, "-m", "linda_tui", "--demo", "--data-dir", str(data_dir), *args]
+
+
 def linda(
     data_dir: Path, *args: str, timeout: float = 60, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run `linda --demo --data-dir DATA ARGS...` in a real process."""
     return subprocess.run(
-        [sys.executable, "-m", "linda_tui", "--demo", "--data-dir", str(data_dir), *args],
+        demo_argv(data_dir, *args),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -30,7 +35,7 @@ def linda(
 
 def spawn(data_dir: Path, *args: str, columns: int = 100, lines: int = 40) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "linda_tui", "--demo", "--data-dir", str(data_dir), *args],
+        demo_argv(data_dir, *args),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -163,16 +168,7 @@ def test_pair_in_a_small_terminal_says_how_large_it_must_be(data: Path) -> None:
 
     master, slave = pty.openpty()  # a real terminal: the size check applies to terminals only
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "linda_tui",
-            "--demo",
-            "--data-dir",
-            str(data),
-            "pair",
-            "demo-sales",
-        ],
+        demo_argv(data, "pair", "demo-sales"),
         stdin=subprocess.PIPE,
         stdout=slave,
         stderr=subprocess.PIPE,

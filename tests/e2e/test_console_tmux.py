@@ -123,7 +123,6 @@ def test_a_dropped_ssh_connection_stops_every_bot_cleanly(
 ) -> None:
     """Closing the terminal (SIGHUP, as when SSH drops) stops the fleet like `q` does."""
     import subprocess
-    import sys
 
     data = tmp_path / "demo"
     terminal.start([*linda_command(), "--demo", "--data-dir", str(data)], tmp_path, {})
@@ -137,17 +136,7 @@ def test_a_dropped_ssh_connection_stops_every_bot_cleanly(
     assert "SIGHUP received" in text and "every bot stopped and the store closed" in text
     # The lock went with it: the next Linda starts.
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "linda_tui",
-            "--demo",
-            "--data-dir",
-            str(data),
-            "status",
-            "--wait",
-            "1",
-        ],
+        [*linda_command(), "--demo", "--data-dir", str(data), "status", "--wait", "1"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -159,13 +148,12 @@ def test_a_second_console_is_refused_before_it_takes_the_screen(
     terminal: TmuxTerminal, tmp_path: Path
 ) -> None:
     import subprocess
-    import sys
 
     data = tmp_path / "demo"
     terminal.start([*linda_command(), "--demo", "--data-dir", str(data)], tmp_path, {})
     terminal.wait_for("2/3 online")
     second = subprocess.run(
-        [sys.executable, "-m", "linda_tui", "--demo", "--data-dir", str(data)],
+        [*linda_command(), "--demo", "--data-dir", str(data)],
         capture_output=True,
         text=True,
         timeout=60,
