@@ -22,8 +22,9 @@ class BotState(StrEnum):
     """Where one WhatsApp account is in its life."""
 
     STOPPED = "stopped"
+    NOT_PAIRED = "not-paired"  # no WhatsApp session: never paired, or pairing ended
     CONNECTING = "connecting"
-    WAITING_FOR_QR = "waiting-for-qr"
+    WAITING_FOR_PHONE = "waiting-for-phone"
     PAIRING = "pairing"
     ONLINE = "online"
     RECONNECTING = "reconnecting"

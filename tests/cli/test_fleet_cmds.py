@@ -87,7 +87,7 @@ def test_status_json_lists_every_bot_with_its_state(data: Path) -> None:
         }
     assert rows["demo-main"]["state"] == "online"
     assert rows["demo-main"]["role"] == "primary"
-    assert rows["demo-sales"]["state"] == "logged-out"
+    assert rows["demo-sales"]["state"] == "not-paired"
     assert rows["demo-support"]["phone"] == "+971501234563"
 
 
@@ -241,7 +241,7 @@ def test_logout_then_bot_is_logged_out(data: Path) -> None:
     proc = linda(data, "logout", "demo-support")
     assert proc.returncode == 0, proc.stderr
     assert "logged out demo-support" in proc.stdout
-    assert status(data)["demo-support"]["state"] == "logged-out"
+    assert status(data)["demo-support"]["state"] == "not-paired"  # a new run: no session
     proc = linda(data, "logout", "demo-support")
     assert proc.returncode == 1 and "not paired" in proc.stderr
 

@@ -42,7 +42,7 @@ def test_demo_bots_come_online_and_a_sent_message_shows_its_status(
     terminal.start([*linda_command(), "--demo", "--data-dir", str(data)], tmp_path, {})
     screen = terminal.wait_for("2/3 online")
     assert "Demo main" in screen and "● online" in screen
-    assert "○ logged out" in screen  # demo-sales waits to be paired
+    assert "○ not paired" in screen  # demo-sales waits to be paired
     _layout_intact(screen)
 
     terminal.press("2")

@@ -27,10 +27,10 @@ async def test_start_brings_paired_bots_online_and_says_unpaired(fleet: Fleet) -
     states = {s.id: s.state for s in fleet.statuses()}
     assert states == {
         "demo-main": BotState.ONLINE,
-        "demo-sales": BotState.LOGGED_OUT,
+        "demo-sales": BotState.NOT_PAIRED,
         "demo-support": BotState.ONLINE,
     }
-    assert "not paired" in (fleet.status("demo-sales").detail or "")
+    assert "no WhatsApp session" in (fleet.status("demo-sales").detail or "")
     assert fleet.status("demo-sales").last_error is None  # not an error, just unpaired
     stats = fleet.stats()
     assert (stats.total, stats.online) == (3, 2)
@@ -194,7 +194,7 @@ async def test_pairing_by_qr_brings_the_bot_online_and_is_audited(
     rec = Recorder()
     fleet.subscribe(rec)
     await fleet.pair("demo-sales", PairMethod.QR)
-    await wait_for(lambda: fleet.status("demo-sales").state == BotState.WAITING_FOR_QR)
+    await wait_for(lambda: fleet.status("demo-sales").state == BotState.WAITING_FOR_PHONE)
     await wait_for(
         lambda: any(isinstance(getattr(e, "event", None), QRCodeIssued) for e in rec.events)
     )
@@ -328,9 +328,9 @@ async def test_operator_actions_are_not_errors_but_remote_logout_is(
     await wait_for(lambda: fleet.status("demo-main").state == BotState.LOGGED_OUT)
     assert fleet.status("demo-main").last_error is None
     await fleet.pair("demo-sales")
-    await wait_for(lambda: fleet.status("demo-sales").state == BotState.WAITING_FOR_QR)
+    await wait_for(lambda: fleet.status("demo-sales").state == BotState.WAITING_FOR_PHONE)
     await fleet.cancel_pairing("demo-sales")
-    await wait_for(lambda: fleet.status("demo-sales").state == BotState.LOGGED_OUT)
+    await wait_for(lambda: fleet.status("demo-sales").state == BotState.NOT_PAIRED)
     assert fleet.status("demo-sales").last_error is None
     await fleet.drain()
     assert [a.action for a in await fleet.store.list_audit("demo-sales")] == [

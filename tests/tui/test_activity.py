@@ -89,10 +89,10 @@ async def test_two_moves_of_a_bot_between_two_redraws_are_both_logged(make_app: 
         await wait_until(
             pilot,
             lambda: any(
-                "logged-out" in line and "demo-main" in line for line in _log_lines(screen)
+                "logged out" in line and "demo-main" in line for line in _log_lines(screen)
             ),
             "the log-out",
         )
         moves = [line for line in _log_lines(screen) if "demo-main" in line]
         assert any("online → reconnecting" in line for line in moves), moves
-        assert any("reconnecting → logged-out" in line for line in moves), moves
+        assert any("reconnecting → logged out" in line for line in moves), moves

@@ -28,7 +28,7 @@ async def test_bots_come_online_and_the_summary_follows(make_app: MakeApp) -> No
         assert "● demo-main healthy" in screen
         assert _state_cell(app, "demo-main") == "● online"
         assert _state_cell(app, "demo-support") == "● online"
-        assert _state_cell(app, "demo-sales") == "○ logged out"
+        assert _state_cell(app, "demo-sales") == "○ not paired"
         assert "Google Contacts sync: not configured" in screen
 
 
@@ -71,7 +71,7 @@ async def test_log_out_asks_first_and_cancel_keeps_the_bot(make_app: MakeApp) ->
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
         await pilot.press("y")
         await wait_until(
-            pilot, lambda: _state_cell(app, "demo-support") == "○ logged out", "logged out"
+            pilot, lambda: _state_cell(app, "demo-support") == "⊖ logged out", "logged out"
         )
         assert not app.fleet.status("demo-support").paired
         assert "logged out by operator" in screen_text(app)
@@ -230,5 +230,5 @@ async def test_the_first_frame_already_shows_every_bots_state(
     app = make_app(latency=False)
     async with app.run_test(size=(100, 32)):
         assert _state_cell(app, "demo-main") == "● online"
-        assert _state_cell(app, "demo-sales") == "○ logged out"
+        assert _state_cell(app, "demo-sales") == "○ not paired"
         assert "2/3 online" in screen_text(app)

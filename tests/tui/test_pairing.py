@@ -151,7 +151,7 @@ async def test_escape_cancels_pairing(make_app: MakeApp) -> None:
             lambda: app.fleet.status("demo-sales").detail == "pairing cancelled",
             "the pairing cancelled",
         )
-        assert app.fleet.status("demo-sales").state is BotState.LOGGED_OUT
+        assert app.fleet.status("demo-sales").state is BotState.NOT_PAIRED
 
 
 async def test_pairing_an_online_bot_is_refused_with_the_reason(make_app: MakeApp) -> None:

@@ -57,7 +57,7 @@ async def _open_pairing(pilot: Pilot[int]) -> None:
     # The dashboard behind the dialog has caught up (it redraws bursts in batches).
     await wait_until(
         pilot,
-        lambda: str(table.get_cell("demo-sales", "state")) == "▣ waiting for QR",
+        lambda: str(table.get_cell("demo-sales", "state")) == "▣ waiting for phone",
         "the dashboard to show the pairing",
     )
     # The state and the detail line can come in separate updates: wait for both.

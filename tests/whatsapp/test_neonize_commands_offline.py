@@ -69,7 +69,7 @@ def test_status_offline_reports_reconnecting_with_the_network_error(
     assert rows["main"]["state"] == "reconnecting"
     assert "reconnecting in" in rows["main"]["last_error"]
     assert "dial" in rows["main"]["last_error"] or "reach" in rows["main"]["last_error"]
-    assert rows["agent"]["state"] == "logged-out"
+    assert rows["agent"]["state"] == "not-paired"
 
 
 def test_send_offline_says_the_bot_is_not_online(
@@ -88,4 +88,4 @@ def test_status_table_says_whatsapp_cannot_be_reached(
     proc = real_fleet("status", "--wait", "3")
     assert proc.returncode == 0, proc.stderr
     assert "WhatsApp: cannot reach" in proc.stdout
-    assert "not paired — run `linda pair agent`" in proc.stdout
+    assert "no WhatsApp session yet" in proc.stdout

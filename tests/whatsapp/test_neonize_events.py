@@ -76,7 +76,7 @@ async def test_pairing_by_qr_shows_rotating_codes_then_succeeds(
     assert [(c.index, c.expires_in) for c in codes] == [(0, 60.0), (1, 20.0)]
     assert codes[0].payload == QR_PAYLOAD.decode()
     assert codes[1].payload.startswith("2@Zz34")
-    assert account.state is BotState.WAITING_FOR_QR
+    assert account.state is BotState.WAITING_FOR_PHONE
 
     await neonize_feed(
         account,
@@ -100,7 +100,7 @@ async def test_pair_refused_when_already_paired(
     neonize_account: NeonizeAccount, neonize_paired_session: Any
 ) -> None:
     neonize_paired_session("bot1")
-    with pytest.raises(AccountError, match="already paired — run `linda logout bot1`"):
+    with pytest.raises(AccountError, match="already paired — log it out first"):
         await neonize_account.pair()
 
 
@@ -124,8 +124,8 @@ async def test_pairing_error_from_the_phone_ends_pairing(
     )
     failed = await recorder.wait_for(PairingFailed)
     assert "device identity signature" in failed.reason
-    state = await recorder.wait_state(BotState.LOGGED_OUT)
-    assert "run `linda pair bot1` again" in (state.detail or "")
+    state = await recorder.wait_state(BotState.NOT_PAIRED)
+    assert "pairing failed" in (state.detail or "")
     assert not account.is_paired
 
 
@@ -145,7 +145,7 @@ async def test_phone_code_is_requested_from_the_first_qr_callback(
     assert "not connected" in failed.reason
     assert not recorder.of(QRCodeIssued)  # phone-code pairing shows no QR
     assert not recorder.of(PairCodeIssued)
-    assert account.state is BotState.LOGGED_OUT
+    assert account.state is BotState.NOT_PAIRED
 
 
 async def test_cancel_pairing(
@@ -156,7 +156,7 @@ async def test_cancel_pairing(
     await recorder.wait_state(BotState.RECONNECTING)
     await asyncio.wait_for(account.cancel_pairing(), 30)
     assert recorder.of(PairingFailed)[-1].reason == "pairing cancelled"
-    assert account.state is BotState.LOGGED_OUT
+    assert account.state is BotState.NOT_PAIRED
     count = len(recorder.events)
     await account.stop()  # nothing left running: nothing to report
     assert len(recorder.events) == count
@@ -170,8 +170,8 @@ async def test_unpaired_start_says_how_to_pair_and_creates_no_file(
 ) -> None:
     await neonize_account.start()
     (state,) = neonize_recorder.states()
-    assert state.state is BotState.LOGGED_OUT
-    assert state.detail == "not paired — run `linda pair bot1`"
+    assert state.state is BotState.NOT_PAIRED
+    assert state.detail == "no WhatsApp session yet — pair it with the bot's phone"
     assert not neonize_account.session_path.exists()
 
 
@@ -193,7 +193,7 @@ async def test_logout_by_whatsapp_reports_the_reason(
     assert logout.reason == "WhatsApp on the phone was removed or re-registered"
     assert logout.on_connect
     assert account.state is BotState.LOGGED_OUT
-    assert "run `linda pair bot1` to pair again" in (account.detail or "")
+    assert "pair it with the phone again" in (account.detail or "")
     assert not account.is_paired
     with pytest.raises(NotConnectedError, match="bot1 is logged out"):
         await account.send_text("+971501234568", "hello")

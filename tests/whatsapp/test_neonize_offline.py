@@ -115,9 +115,9 @@ async def test_qr_watchdog_ends_pairing_with_a_clear_state(
     account = make_account(neonize_sessions, neonize_recorder, qr_timeout=0.5)
     await account.pair()
     await neonize_recorder.wait_for(PairingTimedOut)
-    state = await neonize_recorder.wait_state(BotState.LOGGED_OUT)
-    assert state.detail == "pairing timed out — run `linda pair bot1` to try again"
-    assert account.state is BotState.LOGGED_OUT
+    state = await neonize_recorder.wait_state(BotState.NOT_PAIRED)
+    assert state.detail == "pairing timed out — no phone linked it in time"
+    assert account.state is BotState.NOT_PAIRED
     count = len(neonize_recorder.events)
     await asyncio.wait_for(account.stop(), WAIT)  # already stopped by the watchdog
     assert len(neonize_recorder.events) == count

@@ -175,8 +175,8 @@ async def test_unpaired_bot_is_logged_out_with_the_command_to_pair(sim_net: Netw
     assert not account.is_paired
     await account.start()
     [change] = recorder.of(StateChanged)
-    assert change.state is BotState.LOGGED_OUT
-    assert change.detail == "not paired — run `linda pair demo-sales`"
+    assert change.state is BotState.NOT_PAIRED
+    assert change.detail == "no WhatsApp session yet — pair it with the bot's phone"
 
 
 async def test_pairing_by_qr_scan(sim_net: NetworkFactory) -> None:
@@ -186,7 +186,7 @@ async def test_pairing_by_qr_scan(sim_net: NetworkFactory) -> None:
     assert network.scan("demo-sales") is False  # no QR on show yet
 
     await account.pair(PairMethod.QR)
-    assert recorder.states() == [BotState.WAITING_FOR_QR]
+    assert recorder.states() == [BotState.WAITING_FOR_PHONE]
     qr = await recorder.wait_for(QRCodeIssued)
     assert qr.index == 0
     assert qr.expires_in == pytest.approx(60 / SPEED)
@@ -200,7 +200,7 @@ async def test_pairing_by_qr_scan(sim_net: NetworkFactory) -> None:
     success = await recorder.wait_for(PairingSucceeded)
     assert re.fullmatch(r"971501234562:\d+@s\.whatsapp\.net", success.jid)
     await recorder.wait_state(BotState.ONLINE)
-    assert recorder.states() == [BotState.WAITING_FOR_QR, BotState.PAIRING, BotState.ONLINE]
+    assert recorder.states() == [BotState.WAITING_FOR_PHONE, BotState.PAIRING, BotState.ONLINE]
     assert account.is_paired
     assert network.scan("demo-sales") is False  # the code was used
     sent = await account.send_text("+971501234570", "first message after pairing")
@@ -222,8 +222,8 @@ async def test_qr_codes_rotate_then_pairing_times_out(sim_net: NetworkFactory) -
     assert len({tuple(c.payload.split(",")[1:]) for c in codes}) == 1
     assert recorder.events.index(timed_out) > recorder.events.index(codes[-1])
 
-    final = await recorder.wait_state(BotState.LOGGED_OUT)
-    assert final.detail == "pairing timed out"
+    final = await recorder.wait_state(BotState.NOT_PAIRED)
+    assert final.detail == "pairing timed out — no phone linked it in time"
     assert network.scan("demo-sales") is False
     assert not account.is_paired
     assert account.pending_callbacks == 0
@@ -263,7 +263,9 @@ async def test_phone_code_for_another_phone_and_its_expiry(sim_net: NetworkFacto
         "enter the code on the phone of +971501234599"
     )
     await recorder.wait_for(PairingTimedOut)
-    assert (await recorder.wait_state(BotState.LOGGED_OUT)).detail == "pairing timed out"
+    assert (await recorder.wait_state(BotState.NOT_PAIRED)).detail == (
+        "pairing timed out — no phone linked it in time"
+    )
     assert network.enter_pair_code("demo-sales") is False
 
     await account.pair(PairMethod.PHONE_CODE, phone="+971501234599")
@@ -284,7 +286,7 @@ async def test_cancel_pairing(sim_net: NetworkFactory) -> None:
     assert recorder.of(PairingFailed)[0].reason == "pairing cancelled"
     assert recorder.events[-1] == StateChanged(
         "demo-sales",
-        state=BotState.LOGGED_OUT,
+        state=BotState.NOT_PAIRED,
         detail="pairing cancelled",
         at=recorder.events[-1].at,
     )
@@ -295,7 +297,7 @@ async def test_cancel_pairing(sim_net: NetworkFactory) -> None:
 async def test_pairing_a_paired_bot_is_refused(sim_net: NetworkFactory) -> None:
     network = sim_net(paired=[MAIN[0]])
     account = network.account(*MAIN, Recorder())
-    with pytest.raises(AccountError, match=r"already paired — run `linda logout demo-main`"):
+    with pytest.raises(AccountError, match=r"already paired — log it out first"):
         await account.pair()
 
 
@@ -423,7 +425,9 @@ async def test_sending_needs_an_online_account(sim_net: NetworkFactory) -> None:
 
     unpaired = network.account(*SALES, Recorder())
     await unpaired.start()
-    with pytest.raises(NotConnectedError, match="run `linda pair demo-sales`"):
+    with pytest.raises(
+        NotConnectedError, match="demo-sales is not paired — pair it with its phone first"
+    ):
         await unpaired.send_text("+971501234570", "hi")
     network.flush()
     assert log_lines(network) == []

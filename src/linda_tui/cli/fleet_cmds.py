@@ -31,7 +31,7 @@ from linda_tui.fleet.manager import (
     SendResult,
     unknown_bot_message,
 )
-from linda_tui.fleet.status import STATE_SYMBOL, BotStatus, describe_duration
+from linda_tui.fleet.status import BotStatus, describe_duration, state_label
 from linda_tui.models import BotState
 from linda_tui.phones import InvalidPhoneError, to_e164
 from linda_tui.whatsapp.account import (
@@ -146,7 +146,7 @@ def status_table(statuses: list[BotStatus], fleet: Fleet) -> str:
             s.bot.name,
             s.bot.phone,
             str(s.bot.role),
-            f"{STATE_SYMBOL.get(s.state, '?')} {s.state}",
+            state_label(s.state),
             describe_duration(s.seconds_in_state(now)),
             str(s.sent_today),
             str(s.received_today),

@@ -13,19 +13,43 @@ from linda_tui.models import BotState
 STATE_SYMBOL: dict[BotState, str] = {
     BotState.ONLINE: "●",
     BotState.CONNECTING: "◌",
-    BotState.WAITING_FOR_QR: "▣",
+    BotState.WAITING_FOR_PHONE: "▣",
     BotState.PAIRING: "◐",
     BotState.RECONNECTING: "↻",
-    BotState.LOGGED_OUT: "○",
+    BotState.NOT_PAIRED: "○",
+    BotState.LOGGED_OUT: "⊖",
     BotState.BANNED: "⊘",
     BotState.ERROR: "✖",
     BotState.STOPPED: "■",
 }
 
+# How each state is written for people: the console, `linda status` and the log all use
+# these words (JSON carries the state's value, e.g. "not-paired").
+STATE_WORD: dict[BotState, str] = {
+    BotState.ONLINE: "online",
+    BotState.CONNECTING: "connecting",
+    BotState.WAITING_FOR_PHONE: "waiting for phone",
+    BotState.PAIRING: "pairing",
+    BotState.RECONNECTING: "reconnecting",
+    BotState.NOT_PAIRED: "not paired",
+    BotState.LOGGED_OUT: "logged out",
+    BotState.BANNED: "banned",
+    BotState.ERROR: "error",
+    BotState.STOPPED: "stopped",
+}
+
+
+def state_label(state: BotState) -> str:
+    """A state as people read it with no colour: symbol and word ("● online")."""
+    return f"{STATE_SYMBOL[state]} {STATE_WORD[state]}"
+
+
 # States in which a bot can send right now.
 SENDABLE = frozenset({BotState.ONLINE})
 # States that need the operator (pairing, unbanning...), as opposed to the fleet recovering by itself.
-NEEDS_OPERATOR = frozenset({BotState.LOGGED_OUT, BotState.BANNED, BotState.ERROR})
+NEEDS_OPERATOR = frozenset(
+    {BotState.NOT_PAIRED, BotState.LOGGED_OUT, BotState.BANNED, BotState.ERROR}
+)
 
 
 @dataclass

@@ -34,6 +34,7 @@ from linda_tui.fleet.events import (
     OptedOut,
 )
 from linda_tui.fleet.manager import Fleet
+from linda_tui.fleet.status import STATE_WORD
 from linda_tui.models import BotState, Direction, MessageStatus
 from linda_tui.startup import resume_gc
 from linda_tui.tui.activity import ActivityEntry, ActivityHistory, Kind
@@ -262,11 +263,13 @@ class LindaApp(App[int]):
         self, bot_id: str, old: BotState | None, new: BotState, detail: str | None
     ) -> None:
         said = f": {detail}" if detail else ""
-        from_state = f"{old} → " if old else ""
+        from_state = f"{STATE_WORD[old]} → " if old else ""
         severity = Kind.ERROR if new in (BotState.BANNED, BotState.ERROR) else Kind.STATE
-        self.record(severity, f"{from_state}{new}{said}", bot_id)
+        self.record(severity, f"{from_state}{STATE_WORD[new]}{said}", bot_id)
         if new in (BotState.BANNED, BotState.ERROR):
-            self.notify(detail or str(new), title=f"{bot_id}: {new}", severity="error")
+            self.notify(
+                detail or STATE_WORD[new], title=f"{bot_id}: {STATE_WORD[new]}", severity="error"
+            )
         elif new is BotState.LOGGED_OUT and old is BotState.ONLINE:
             self.notify(
                 detail or "logged out", title=f"{bot_id} was logged out", severity="warning"

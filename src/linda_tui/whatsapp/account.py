@@ -148,12 +148,29 @@ class SentMessage:
 
 Emit = Callable[[AccountEvent], None]
 
+# How both implementations word the same situations. Advice names no command: the
+# console and the command line each say how to act in their own terms (a key, a command).
+NOT_PAIRED_DETAIL = "no WhatsApp session yet — pair it with the bot's phone"
+PAIRING_TIMED_OUT = "pairing timed out — no phone linked it in time"
+
+
+def already_paired(bot_id: str) -> str:
+    """Why pairing a bot that has a session is refused."""
+    return f"{bot_id} is already paired — log it out first to link another phone"
+
+
+def not_paired_reason(bot_id: str, state: BotState) -> str:
+    """Why a bot without a session cannot send."""
+    if state is BotState.LOGGED_OUT:
+        return f"{bot_id} is logged out — pair it with its phone again"
+    return f"{bot_id} is not paired — pair it with its phone first"
+
 
 class WhatsAppAccount(ABC):
     """One bot's connection to WhatsApp.
 
     Life: ``start()`` resumes a paired session (no QR); an unpaired account goes
-    to LOGGED_OUT with detail "not paired". ``pair()`` connects in pairing mode and
+    to NOT_PAIRED. ``pair()`` connects in pairing mode and
     emits QR codes (or a phone code) until paired, timed out or cancelled.
     ``stop()`` must always return promptly and leave no task or thread behind.
     """

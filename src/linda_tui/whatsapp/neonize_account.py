@@ -7,11 +7,11 @@ folder 0700). Every lifecycle event of the library becomes an ``AccountEvent``:
 neonize event          what the fleet sees
 =====================  ==========================================================
 QR (pairing, QR)       QRCodeIssued(index, expires_in 60 s then 20 s);
-                       WAITING_FOR_QR at the first code
+                       WAITING_FOR_PHONE at the first code
 QR (pairing, phone)    PairPhone() at the first code -> PairCodeIssued(code);
-                       WAITING_FOR_QR "enter the code on the phone of ..."
+                       WAITING_FOR_PHONE "enter the code on the phone of ..."
 PairStatus success     PairingSucceeded(jid); PAIRING "phone linked, finishing pairing"
-PairStatus error       PairingFailed(reason); LOGGED_OUT; client stopped
+PairStatus error       PairingFailed(reason); NOT_PAIRED; client stopped
 Connected              ONLINE (back-off reset)
 Disconnected           RECONNECTING "connection lost" (whatsmeow reconnects by itself);
                        while pairing: the QR session is over, so retry with back-off
@@ -76,6 +76,8 @@ from linda_tui.clock import Clock, SystemClock
 from linda_tui.models import BotState, MessageStatus
 from linda_tui.phones import InvalidPhoneError, to_e164
 from linda_tui.whatsapp.account import (
+    NOT_PAIRED_DETAIL,
+    PAIRING_TIMED_OUT,
     AccountError,
     AccountEvent,
     Banned,
@@ -95,6 +97,8 @@ from linda_tui.whatsapp.account import (
     SentMessage,
     StateChanged,
     WhatsAppAccount,
+    already_paired,
+    not_paired_reason,
 )
 from linda_tui.whatsapp.backoff import ExponentialBackoff
 
@@ -511,16 +515,14 @@ class NeonizeAccount(WhatsAppAccount):
         if self._running():
             return
         if not self.is_paired:
-            self._set_state(BotState.LOGGED_OUT, f"not paired — run `linda pair {self.bot_id}`")
+            self._set_state(BotState.NOT_PAIRED, NOT_PAIRED_DETAIL)
             return
         self._set_state(BotState.CONNECTING, "connecting to WhatsApp")
         self._launch()
 
     async def pair(self, method: PairMethod = PairMethod.QR, phone: str | None = None) -> None:
         if self.is_paired:
-            raise AccountError(
-                f"{self.bot_id} is already paired — run `linda logout {self.bot_id}` to pair again"
-            )
+            raise AccountError(already_paired(self.bot_id))
         method = PairMethod(method)
         target = self.phone
         if phone is not None:
@@ -543,7 +545,7 @@ class NeonizeAccount(WhatsAppAccount):
         self._pairing = None
         await self._shutdown_connection()
         self._send(PairingFailed(self.bot_id, reason="pairing cancelled", at=self._now()))
-        self._set_state(BotState.LOGGED_OUT, "pairing cancelled")
+        self._set_state(BotState.NOT_PAIRED, "pairing cancelled")
 
     async def send_text(self, to: str, text: str) -> SentMessage:
         self._connected_client()  # not online: say so before judging the input
@@ -774,9 +776,7 @@ class NeonizeAccount(WhatsAppAccount):
         self._pairing = None
         await self._shutdown_connection()
         self._send(PairingTimedOut(self.bot_id, at=self._now()))
-        self._set_state(
-            BotState.LOGGED_OUT, f"pairing timed out — run `linda pair {self.bot_id}` to try again"
-        )
+        self._set_state(BotState.NOT_PAIRED, PAIRING_TIMED_OUT)
 
     def _forget_attempt(self, client: NewAClient) -> None:
         with contextlib.suppress(ValueError):
@@ -949,8 +949,8 @@ class NeonizeAccount(WhatsAppAccount):
 
     def _not_online(self) -> NotConnectedError:
         bot, state = self.bot_id, self._state
-        if state is BotState.LOGGED_OUT:
-            return NotConnectedError(f"{bot} is logged out — run `linda pair {bot}`")
+        if state in (BotState.LOGGED_OUT, BotState.NOT_PAIRED):
+            return NotConnectedError(not_paired_reason(bot, state))
         if state is BotState.STOPPED:
             return NotConnectedError(f"{bot} is not running — start the fleet first")
         why = f": {self._detail}" if self._detail else ""
@@ -979,7 +979,7 @@ class NeonizeAccount(WhatsAppAccount):
                 await self._request_phone_code()
             return
         if index == 0:
-            self._set_state(BotState.WAITING_FOR_QR, "scan the QR code with the phone")
+            self._set_state(BotState.WAITING_FOR_PHONE, "scan the QR code with the phone")
         self._send(
             QRCodeIssued(
                 self.bot_id,
@@ -1010,7 +1010,7 @@ class NeonizeAccount(WhatsAppAccount):
             await self._pairing_failed(f"no phone code: {short_reason(reason)}")
             return
         self._set_state(
-            BotState.WAITING_FOR_QR, f"enter the code on the phone of {self._pair_phone}"
+            BotState.WAITING_FOR_PHONE, f"enter the code on the phone of {self._pair_phone}"
         )
         self._send(PairCodeIssued(self.bot_id, code=code, at=self._now()))
 
@@ -1018,9 +1018,7 @@ class NeonizeAccount(WhatsAppAccount):
         self._pairing = None
         await self._shutdown_connection()
         self._send(PairingFailed(self.bot_id, reason=reason, at=self._now()))
-        self._set_state(
-            BotState.LOGGED_OUT, f"pairing failed: {reason} — run `linda pair {self.bot_id}` again"
-        )
+        self._set_state(BotState.NOT_PAIRED, f"pairing failed: {reason}")
 
     async def _on_pair_status(self, event: Any) -> None:
         lib = _lib()
@@ -1083,9 +1081,7 @@ class NeonizeAccount(WhatsAppAccount):
         self._send(
             LoggedOut(self.bot_id, reason=reason, on_connect=event.OnConnect, at=self._now())
         )
-        self._set_state(
-            BotState.LOGGED_OUT, f"{reason} — run `linda pair {self.bot_id}` to pair again"
-        )
+        self._set_state(BotState.LOGGED_OUT, f"{reason} — pair it with the phone again")
         self._halt("stop after logout")
 
     async def _on_temporary_ban(self, event: Any) -> None:

@@ -52,6 +52,8 @@ from linda_tui.config.models import BOT_ID_RE
 from linda_tui.models import BotState, MessageStatus
 from linda_tui.phones import InvalidPhoneError, to_e164
 from linda_tui.whatsapp.account import (
+    NOT_PAIRED_DETAIL,
+    PAIRING_TIMED_OUT,
     AccountError,
     AccountEvent,
     Banned,
@@ -71,6 +73,8 @@ from linda_tui.whatsapp.account import (
     SentMessage,
     StateChanged,
     WhatsAppAccount,
+    already_paired,
+    not_paired_reason,
 )
 from linda_tui.whatsapp.sim_timeline import Timeline, VirtualNow
 
@@ -121,7 +125,7 @@ MAX_RECONNECT_ATTEMPTS = 3
 _RUNNING_STATES = frozenset(
     {
         BotState.CONNECTING,
-        BotState.WAITING_FOR_QR,
+        BotState.WAITING_FOR_PHONE,
         BotState.PAIRING,
         BotState.ONLINE,
         BotState.RECONNECTING,
@@ -491,7 +495,7 @@ class SimulatedAccount(WhatsAppAccount):
         if self._state in _RUNNING_STATES:
             return
         if not self.is_paired:
-            self._set_state(BotState.LOGGED_OUT, f"not paired — run `linda pair {self.bot_id}`")
+            self._set_state(BotState.NOT_PAIRED, NOT_PAIRED_DETAIL)
             return
         self._set_state(BotState.CONNECTING)
         self._timeline.call_later(
@@ -500,9 +504,7 @@ class SimulatedAccount(WhatsAppAccount):
 
     async def pair(self, method: PairMethod = PairMethod.QR, phone: str | None = None) -> None:
         if self.is_paired:
-            raise AccountError(
-                f"{self.bot_id} is already paired — run `linda logout {self.bot_id}` to pair again"
-            )
+            raise AccountError(already_paired(self.bot_id))
         method = PairMethod(method)
         target = self.phone
         if phone is not None:
@@ -526,19 +528,19 @@ class SimulatedAccount(WhatsAppAccount):
                 _b64(rng.randbytes(32)),
                 _b64(rng.randbytes(32)),
             )
-            self._set_state(BotState.WAITING_FOR_QR, "scan the QR code with the phone")
+            self._set_state(BotState.WAITING_FOR_PHONE, "scan the QR code with the phone")
             self._timeline.call_later(delay, self._issue_qr, self._epoch, 0)
         else:
-            self._set_state(BotState.WAITING_FOR_QR, f"enter the code on the phone of {target}")
+            self._set_state(BotState.WAITING_FOR_PHONE, f"enter the code on the phone of {target}")
             self._timeline.call_later(delay, self._issue_pair_code, self._epoch)
 
     async def cancel_pairing(self) -> None:
-        if self._state not in (BotState.WAITING_FOR_QR, BotState.PAIRING):
+        if self._state not in (BotState.WAITING_FOR_PHONE, BotState.PAIRING):
             return
         self._timeline.clear()
         self._live_code = None
         self._emit_event(PairingFailed(self.bot_id, reason="pairing cancelled", at=self._at()))
-        self._set_state(BotState.LOGGED_OUT, "pairing cancelled")
+        self._set_state(BotState.NOT_PAIRED, "pairing cancelled")
 
     async def send_text(self, to: str, text: str) -> SentMessage:
         net = self._net
@@ -664,8 +666,8 @@ class SimulatedAccount(WhatsAppAccount):
                 f"{bot} is banned until {_hhmm(self._line.banned_until_at)} — "
                 "send from another bot or wait"
             )
-        if state is BotState.LOGGED_OUT:
-            return NotConnectedError(f"{bot} is logged out — run `linda pair {bot}`")
+        if state in (BotState.LOGGED_OUT, BotState.NOT_PAIRED):
+            return NotConnectedError(not_paired_reason(bot, state))
         if state is BotState.STOPPED:
             return NotConnectedError(f"{bot} is not running — start the fleet first")
         return NotConnectedError(f"{bot} is not online ({state.value}) — wait until it connects")
@@ -786,11 +788,11 @@ class SimulatedAccount(WhatsAppAccount):
             return
         self._live_code = None
         self._emit_event(PairingTimedOut(self.bot_id, at=self._at()))
-        self._set_state(BotState.LOGGED_OUT, "pairing timed out")
+        self._set_state(BotState.NOT_PAIRED, PAIRING_TIMED_OUT)
 
     def _phone_confirms(self, method: PairMethod) -> bool:
         if (
-            self._state is not BotState.WAITING_FOR_QR
+            self._state is not BotState.WAITING_FOR_PHONE
             or self._pair_method is not method
             or self._live_code is None
         ):

@@ -31,11 +31,12 @@ TABLE_TICK_SECONDS = 10.0
 # What the operator can do next, by state (shown under the table).
 _HINTS: dict[BotState, str] = {
     BotState.ONLINE: "s sends from this bot · l logs it out",
+    BotState.NOT_PAIRED: "p pairs it with a phone",
     BotState.LOGGED_OUT: "p pairs it with a phone",
     BotState.ERROR: "r reconnects · p pairs it again",
     BotState.RECONNECTING: "retrying by itself · r retries now",
     BotState.BANNED: "sending is stopped until the ban ends",
-    BotState.WAITING_FOR_QR: "p shows the pairing code",
+    BotState.WAITING_FOR_PHONE: "p shows the pairing code",
     BotState.PAIRING: "p shows the pairing code",
     BotState.STOPPED: "starting…",
     BotState.CONNECTING: "connecting…",

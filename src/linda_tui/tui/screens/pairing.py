@@ -38,7 +38,7 @@ SIDE_COLUMNS = 34
 FOOTER_ROWS = 1
 STACKED_ROWS = 4
 
-PAIRING_STATES = frozenset({BotState.WAITING_FOR_QR, BotState.PAIRING})
+PAIRING_STATES = frozenset({BotState.WAITING_FOR_PHONE, BotState.PAIRING})
 
 QR_STEPS = (
     "On the phone, open WhatsApp › Settings › Linked devices › Link a device, "

@@ -5,22 +5,20 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from linda_tui.fleet.status import STATE_SYMBOL
+from linda_tui.fleet.status import state_label
 from linda_tui.models import BotState, MessageStatus
 
-_STATE_LOOK: dict[BotState, tuple[str, str, str]] = {
-    state: (STATE_SYMBOL[state], word, style)
-    for state, word, style in (
-        (BotState.ONLINE, "online", "bold green"),
-        (BotState.CONNECTING, "connecting", "yellow"),
-        (BotState.WAITING_FOR_QR, "waiting for QR", "cyan"),
-        (BotState.PAIRING, "pairing", "cyan"),
-        (BotState.RECONNECTING, "reconnecting", "yellow"),
-        (BotState.LOGGED_OUT, "logged out", "dim"),
-        (BotState.BANNED, "banned", "bold red"),
-        (BotState.ERROR, "error", "bold red"),
-        (BotState.STOPPED, "stopped", "dim"),
-    )
+_STATE_STYLE: dict[BotState, str] = {
+    BotState.ONLINE: "bold green",
+    BotState.CONNECTING: "yellow",
+    BotState.WAITING_FOR_PHONE: "cyan",
+    BotState.PAIRING: "cyan",
+    BotState.RECONNECTING: "yellow",
+    BotState.NOT_PAIRED: "dim",
+    BotState.LOGGED_OUT: "dim",
+    BotState.BANNED: "bold red",
+    BotState.ERROR: "bold red",
+    BotState.STOPPED: "dim",
 }
 
 _STATUS_LOOK: dict[MessageStatus, tuple[str, str, str]] = {
@@ -35,14 +33,12 @@ _STATUS_LOOK: dict[MessageStatus, tuple[str, str, str]] = {
 
 def state_word(state: BotState) -> str:
     """The state as the operator reads it: symbol and word."""
-    symbol, word, _ = _STATE_LOOK[state]
-    return f"{symbol} {word}"
+    return state_label(state)
 
 
 def state_text(state: BotState) -> Text:
     """The state as a styled cell: colour, symbol and word."""
-    _, _, style = _STATE_LOOK[state]
-    return Text(state_word(state), style=style, no_wrap=True)
+    return Text(state_label(state), style=_STATE_STYLE[state], no_wrap=True)
 
 
 def status_text(status: MessageStatus, error: str | None = None) -> Text:
