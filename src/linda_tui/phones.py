@@ -56,3 +56,10 @@ def is_e164(value: str) -> bool:
         return to_e164(value) == value
     except InvalidPhoneError:
         return False
+
+
+def mask_phone(phone: str) -> str:
+    """A number for the log: only its last four digits show (``…4567``), so the log
+    tells sends apart without being a list of the business's contacts."""
+    digits = [ch for ch in str(phone) if ch.isdigit()]
+    return "…" + "".join(digits[-4:]) if digits else "…"

@@ -329,6 +329,35 @@ async def test_add_message_sets_an_id_and_round_trips(store: Store) -> None:
     assert stored == replace(message(wa_id="WA1", minute=1), id=stored.id)
 
 
+async def test_a_send_is_recorded_before_and_its_outcome_after(store: Store) -> None:
+    intent = await store.add_message(
+        message(status=MessageStatus.PENDING, wa_id=None, minute=1), audit=None
+    )
+    # The intent counts against the 24 h repeat guard while the send is under way.
+    assert await store.last_outbound_to(None, A, "Hello", at(0)) == intent
+    outcome = replace(intent, status=MessageStatus.SENT, wa_id="WA9", sent_at=at(2))
+    entry = AuditEntry(action="send", os_user="op", at=at(2), bot_id="main", detail={"ok": True})
+    stored = await store.finish_send(outcome, audit=entry)
+    assert stored == outcome
+    assert await store.get_message("main", "WA9") == outcome
+    assert [a.action for a in await store.list_audit("main")] == ["send"]
+    failed = await store.add_message(message(status=MessageStatus.PENDING, wa_id=None, minute=3))
+    await store.finish_send(
+        replace(failed, status=MessageStatus.FAILED, failed_at=at(4), error="refused")
+    )
+    (newest, *_rest) = await store.list_messages("main")
+    assert newest.status is MessageStatus.FAILED and newest.error == "refused"
+
+
+async def test_finish_send_of_an_unknown_message_is_a_store_error(store: Store) -> None:
+    known = await store.add_message(message(status=MessageStatus.PENDING, wa_id=None))
+    entry = AuditEntry(action="send", os_user="op", at=at(2), bot_id="main")
+    ghost = replace(known, id="999999" if isinstance(known.id, int) else "no-such-id")
+    with pytest.raises(StoreError, match="no message"):
+        await store.finish_send(replace(ghost, status=MessageStatus.SENT), audit=entry)
+    assert await store.list_audit() == []  # nothing half-written
+
+
 async def test_get_message_filters_by_bot(store: Store) -> None:
     mine = await store.add_message(message(bot_id="main", wa_id="SAME", text="mine"))
     await store.add_message(message(bot_id="agent-1", wa_id="SAME", text="theirs"))

@@ -43,7 +43,8 @@ from linda_tui.models import (
     MessageStatus,
     OptOut,
 )
-from linda_tui.phones import InvalidPhoneError, to_e164
+from linda_tui.phones import InvalidPhoneError, mask_phone, to_e164
+from linda_tui.plain_text import one_line
 from linda_tui.store.base import StatusUpdate, Store
 from linda_tui.whatsapp.account import (
     AccountError,
@@ -54,10 +55,12 @@ from linda_tui.whatsapp.account import (
     LoggedOut,
     NotConnectedError,
     NotOnWhatsAppError,
+    PairCodeIssued,
     PairingFailed,
     PairingSucceeded,
     PairingTimedOut,
     PairMethod,
+    QRCodeIssued,
     ReceiptReceived,
     SendError,
     StateChanged,
@@ -106,7 +109,12 @@ class SendRefusedError(FleetCommandError):
 
 @dataclass(frozen=True)
 class SendResult:
-    """The outcome of sending from one bot."""
+    """The outcome of sending from one bot.
+
+    ``recorded`` is False when WhatsApp took the message but the store could not save
+    its outcome yet: the fleet keeps retrying that write (``unrecorded`` says why), and
+    the message was sent all the same — never report it as "not sent".
+    """
 
     bot_id: str
     to: str
@@ -114,6 +122,8 @@ class SendResult:
     wa_id: str | None = None
     error: str | None = None
     message: Message | None = None
+    recorded: bool = True
+    unrecorded: str | None = None
 
 
 class Fleet:
@@ -158,6 +168,8 @@ class Fleet:
         self.enforce_limits = enforce_limits
         self._rate = SendRateGuard()
         self._started = False
+        # Sends WhatsApp took whose outcome the store has not saved yet (by message id).
+        self._unsaved: dict[int | str | None, Message] = {}
 
     # --- listeners ----------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -166,6 +178,8 @@ class Fleet:
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     def _publish(self, event: FleetEvent) -> None:
+        if isinstance(event, FleetError):
+            log.error("%s%s", f"bot {event.bot_id}: " if event.bot_id else "", event.message)
         for listener in list(self._listeners):
             try:
                 listener(event)
@@ -364,10 +378,51 @@ class Fleet:
         try:
             targets = await self._targets(bot, phone)
             await self._check_on_whatsapp(targets[0], phone)
-            results = await asyncio.gather(*(self._send_from(b, phone, text) for b in targets))
+            # Every send is written down before any is handed to WhatsApp: a message
+            # that went out is never missing from the store (nor from the repeat guard).
+            intents = await self._record_intents(targets, phone, text)
+            results = await asyncio.gather(*(self._send_from(intent) for intent in intents))
         finally:
             self._in_flight.discard(key)
         return list(results)
+
+    async def _record_intents(self, bot_ids: list[str], phone: str, text: str) -> list[Message]:
+        """Store a pending outbound message per bot, or raise SendRefusedError having
+        sent nothing (the store is locked, full, broken...)."""
+        intents: list[Message] = []
+        for bot_id in bot_ids:
+            pending = Message(
+                bot_id=bot_id,
+                direction=Direction.OUT,
+                peer=phone,
+                text=text,
+                status=MessageStatus.PENDING,
+                created_at=self.clock.now(),
+            )
+            try:
+                intents.append(await self.store.add_message(pending))
+            except Exception as exc:
+                log.error(
+                    "send from %s to %s refused: the store could not record it first: %s",
+                    bot_id,
+                    mask_phone(phone),
+                    exc,
+                )
+                await self._abandon_intents(intents, f"not sent: {one_line(exc)}")
+                raise SendRefusedError(
+                    f"nothing was sent: the store could not record the message first "
+                    f"({one_line(exc)}) — fix the store, then send again"
+                ) from None
+        return intents
+
+    async def _abandon_intents(self, intents: list[Message], reason: str) -> None:
+        """Mark recorded intents failed when their send will not happen (best effort)."""
+        now = self.clock.now()
+        for intent in intents:
+            with contextlib.suppress(Exception):
+                await self.store.finish_send(
+                    replace(intent, status=MessageStatus.FAILED, failed_at=now, error=reason)
+                )
 
     async def _targets(self, bot: str, phone: str) -> list[str]:
         """The bot ids a send goes from, or why it cannot go."""
@@ -397,6 +452,13 @@ class Fleet:
             raise SendRefusedError(f"the same message to {phone} is being sent right now")
         since = self.clock.now() - REPEAT_WINDOW
         previous = await self.store.last_outbound_to(None, phone, text, since)
+        if previous is not None and previous.status is MessageStatus.PENDING:
+            when = previous.created_at.astimezone(self.timezone)
+            raise SendRefusedError(
+                f"a send of the same text to {phone} from {previous.bot_id} at {when:%H:%M} "
+                "did not finish (Linda stopped during it) and may have arrived — "
+                "check with the contact, or change the text"
+            )
         if previous is not None and previous.status is not MessageStatus.FAILED:
             when = previous.created_at.astimezone(self.timezone)
             raise SendRefusedError(
@@ -429,7 +491,9 @@ class Fleet:
         if not known:
             raise SendRefusedError(f"{phone} is not on WhatsApp — check the number")
 
-    async def _send_from(self, bot_id: str, phone: str, text: str) -> SendResult:
+    async def _send_from(self, intent: Message) -> SendResult:
+        """Hand a recorded intent to its bot's account, then record the outcome."""
+        bot_id, phone, text = intent.bot_id, intent.peer, intent.text
         status = self._status[bot_id]
         self._rate.record(bot_id, self.clock.monotonic())
         status.queued += 1
@@ -450,13 +514,9 @@ class Fleet:
             status.queued -= 1
         now = self.clock.now()
         sent_ok = error is None
-        message = Message(
-            bot_id=bot_id,
-            direction=Direction.OUT,
-            peer=phone,
-            text=text,
+        message = replace(
+            intent,
             status=MessageStatus.SENT if sent_ok else MessageStatus.FAILED,
-            created_at=now,
             wa_id=sent.wa_id if sent_ok else None,
             sent_at=(sent.timestamp or now) if sent_ok else None,
             failed_at=None if sent_ok else now,
@@ -465,12 +525,36 @@ class Fleet:
         if sent_ok:
             self._roll_day()
             status.sent_today += 1
+            log.info("sent %s from %s to %s", message.wa_id, bot_id, mask_phone(phone))
         else:
             status.last_error = error
+            log.warning("send from %s to %s failed: %s", bot_id, mask_phone(phone), error)
         audit = self._audit_entry(
-            "send", bot_id, to=phone, ok=error is None, wa_id=message.wa_id, error=error
+            "send", bot_id, to=phone, ok=sent_ok, wa_id=message.wa_id, error=error
         )
-        message = await self.store.add_message(message, audit=audit)
+        recorded, unrecorded = True, None
+        try:
+            message = await self.store.finish_send(message, audit=audit)
+        except Exception as exc:
+            # WhatsApp has it: the outcome must reach the store eventually, in order
+            # with the receipts that will follow.
+            recorded, unrecorded = False, one_line(exc)
+            log.error(
+                "the outcome of the send from %s to %s could not be saved (%s); retrying",
+                bot_id,
+                mask_phone(phone),
+                unrecorded,
+            )
+            self._unsaved[message.id] = message
+            self._enqueue(self._finish_send_later, message, audit)
+            what = "sent" if sent_ok else "not sent"
+            self._publish(
+                FleetError(
+                    bot_id=bot_id,
+                    message=f"message to {phone} {what}, but the store could not save "
+                    f"that yet ({unrecorded}) — Linda keeps trying",
+                )
+            )
         # Published before anything else can await, so "sent" always precedes its receipts.
         self._publish(MessageRecorded(message=message))
         self._publish(BotStatusChanged.now(status))
@@ -480,11 +564,42 @@ class Fleet:
         return SendResult(
             bot_id=bot_id,
             to=phone,
-            ok=error is None,
+            ok=sent_ok,
             wa_id=message.wa_id,
             error=error,
             message=message,
+            recorded=recorded,
+            unrecorded=unrecorded,
         )
+
+    async def _finish_send_later(self, message: Message, audit: AuditEntry) -> None:
+        """The writer queue's retry of a send outcome the store refused: keep trying
+        (with a growing pause) until it lands or the fleet stops."""
+        delay = 0.5
+        while True:
+            try:
+                await self.store.finish_send(message, audit=audit)
+            except Exception as exc:
+                if not self._started:
+                    log.error(
+                        "giving up saving the outcome of message %s from %s (%s): the fleet "
+                        "is stopping; WhatsApp id %s",
+                        message.id,
+                        message.bot_id,
+                        one_line(exc),
+                        message.wa_id,
+                    )
+                    raise
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)  # stop() waits 10 s for the writer
+                continue
+            self._unsaved.pop(message.id, None)
+            log.info("the outcome of message %s from %s is saved", message.id, message.bot_id)
+            return
+
+    def unsaved_sends(self) -> list[Message]:
+        """Sends whose outcome the store has not saved yet (it is being retried)."""
+        return list(self._unsaved.values())
 
     # --- pairing & control --------------------------------------------------------------
     async def pair(
@@ -576,15 +691,26 @@ class Fleet:
             self._status[bot_id].last_error = f"logged out: {event.reason}"
             self._set_state(bot_id, BotState.LOGGED_OUT, f"logged out: {event.reason}")
             self._enqueue(self._audit_event, "logged-out", bot_id, {"reason": event.reason})
+        elif isinstance(event, QRCodeIssued):
+            log.info("bot %s: pairing QR code %d issued", bot_id, event.index + 1)
+        elif isinstance(event, PairCodeIssued):
+            log.info("bot %s: pairing phone code issued", bot_id)  # the code itself is not logged
         elif isinstance(event, PairingSucceeded):
+            log.info("bot %s: paired with the phone (%s)", bot_id, event.jid)
             self._status[bot_id].paired = True
             self._enqueue(self._audit_event, "pair.success", bot_id, {"jid": event.jid})
         elif isinstance(event, PairingTimedOut):
+            log.info("bot %s: pairing timed out", bot_id)
             self._enqueue(self._audit_event, "pair.timeout", bot_id, {})
-        elif isinstance(event, PairingFailed) and event.reason != CANCELLED:
-            self._enqueue(self._audit_event, "pair.failed", bot_id, {"reason": event.reason})
+        elif isinstance(event, PairingFailed):
+            if event.reason == CANCELLED:
+                log.info("bot %s: pairing cancelled by the operator", bot_id)
+            else:
+                log.warning("bot %s: pairing failed: %s", bot_id, event.reason)
+                self._enqueue(self._audit_event, "pair.failed", bot_id, {"reason": event.reason})
         elif isinstance(event, InboundMessage):
             if not event.from_me and not event.is_group:
+                log.info("message %s from %s to %s", event.wa_id, mask_phone(event.peer), bot_id)
                 self._roll_day()
                 status = self._status[bot_id]
                 status.received_today += 1
@@ -603,6 +729,10 @@ class Fleet:
         at: datetime | None = None,
     ) -> None:
         status = self._status[bot_id]
+        if state is not status.state or detail != status.detail:
+            said = f": {detail}" if detail else ""
+            level = logging.WARNING if state in (BotState.BANNED, BotState.ERROR) else logging.INFO
+            log.log(level, "bot %s: %s → %s%s", bot_id, status.state, state, said)
         if state is not status.state:
             status.since = at or self.clock.now()
         status.state = state
@@ -670,6 +800,11 @@ class Fleet:
                 )
             )
             if added:
+                log.info(
+                    "%s opted out (wrote to %s); no campaign will message them",
+                    mask_phone(event.peer),
+                    event.bot_id,
+                )
                 await self.audit("opt-out", event.bot_id, phone=event.peer)
                 self._publish(OptedOut(phone=event.peer, bot_id=event.bot_id, text=event.text))
 
@@ -678,6 +813,8 @@ class Fleet:
             StatusUpdate(e.bot_id, wa_id, e.status, e.at) for e in events for wa_id in e.wa_ids
         ]
         updated = await self.store.update_message_statuses(updates)
+        if updated:
+            log.info("receipts: %s", _receipt_summary(updates, len(updated)))
         for message in updated:
             self._publish(MessageRecorded(message=message))
         if not may_defer or len(updated) == len(updates):
@@ -712,6 +849,18 @@ class Fleet:
 
     def _unknown_bot(self, bot_id: str) -> UnknownBotError:
         return UnknownBotError(unknown_bot_message(self.config, bot_id))
+
+
+def _receipt_summary(updates: Sequence[StatusUpdate], applied: int) -> str:
+    """ "3 delivered, 2 read (demo-main, demo-sales)": a burst of receipts as one log line."""
+    by_status: dict[str, int] = {}
+    for u in updates:
+        by_status[str(u.status)] = by_status.get(str(u.status), 0) + 1
+    counts = ", ".join(f"{n} {status}" for status, n in by_status.items())
+    bots = ", ".join(sorted({u.bot_id for u in updates}))
+    unknown = len(updates) - applied
+    later = f"; {unknown} for messages not stored (yet)" if unknown else ""
+    return f"{counts} ({bots}){later}"
 
 
 def unknown_bot_message(config: FleetConfig, bot_id: str) -> str:

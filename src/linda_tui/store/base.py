@@ -142,6 +142,13 @@ class Store(ABC):
         returns the message with its store id set."""
 
     @abstractmethod
+    async def finish_send(self, message: Message, audit: AuditEntry | None = None) -> Message:
+        """Record how a send ended. ``message`` is the intent that ``add_message`` stored
+        before the send (its ``id`` set) with the outcome filled in: its status (sent or
+        failed), WhatsApp id, times and error replace the stored row's, atomically with
+        the audit entry. Returns the message as stored; StoreError when no such row."""
+
+    @abstractmethod
     async def record_inbound(self, message: Message) -> tuple[Message, ContactRef, bool]:
         """Atomically store an inbound message and make sure its sender has a reference
         owned by the bot it wrote to. Returns (message, ref, ref_created)."""

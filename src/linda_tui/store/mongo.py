@@ -692,6 +692,31 @@ class MongoStore(Store):
         return message
 
     @_mongo_errors
+    async def finish_send(self, message: Message, audit: AuditEntry | None = None) -> Message:
+        message = normalised_message(message)
+        key = _id_text(message.id)
+        entry = self._audit_entry(audit) if audit is not None else None
+        changes = {
+            "status": str(message.status),
+            "wa_id": message.wa_id,
+            "sent_at": message.sent_at,
+            "failed_at": message.failed_at,
+            "error": message.error,
+        }
+
+        async def work(session: Session) -> int:
+            result = await self._col("messages").update_one(
+                {"_id": key}, {"$set": changes}, session=session
+            )
+            if result.matched_count and entry is not None:
+                await self._col("audit").insert_one(_audit_doc(entry), session=session)
+            return int(result.matched_count)
+
+        if not await self._atomic(work):
+            raise StoreError(f"no message {key} in {self._where} to record the send's outcome on")
+        return message
+
+    @_mongo_errors
     async def record_inbound(self, message: Message) -> tuple[Message, ContactRef, bool]:
         if message.direction != Direction.IN:
             raise ValueError("record_inbound takes inbound messages; use add_message for outbound")

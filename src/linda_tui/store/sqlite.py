@@ -766,6 +766,34 @@ class SQLiteStore(Store):
 
         return replace(message, id=await self._in_one_hop(work))
 
+    async def finish_send(self, message: Message, audit: AuditEntry | None = None) -> Message:
+        message = normalised_message(message)
+        key = _row_id(message.id)
+        if key is None:
+            raise StoreError(f"message id {message.id!r} is not an id of this store")
+        entry = _audit_entry(audit) if audit is not None else None
+
+        def work(conn: sqlite3.Connection) -> int:
+            changed = conn.execute(
+                """UPDATE messages SET status = ?, wa_id = ?, sent_at = ?, failed_at = ?,
+                    error = ? WHERE id = ?""",
+                (
+                    str(message.status),
+                    message.wa_id,
+                    _time_text(message.sent_at),
+                    _time_text(message.failed_at),
+                    message.error,
+                    key,
+                ),
+            ).rowcount
+            if changed and entry is not None:
+                _insert_audit_sync(conn, entry)
+            return changed
+
+        if not await self._in_one_hop(work):
+            raise StoreError(f"no message {key} in {self.path} to record the send's outcome on")
+        return message
+
     async def record_inbound(self, message: Message) -> tuple[Message, ContactRef, bool]:
         if message.direction != Direction.IN:
             raise ValueError("record_inbound takes inbound messages; use add_message for outbound")
