@@ -182,6 +182,8 @@ async def test_opt_out_reply_is_recorded(fleet: Fleet, network: SimulatedNetwork
     network.inject_inbound("demo-main", "+971501234578", "توقف")
     await wait_for(lambda: bool(rec.of(OptedOut)), timeout=10)
     assert await fleet.store.is_opted_out("+971501234578")
+    with pytest.raises(SendRefusedError, match="opted out \\(they wrote 'توقف'\\)"):
+        await fleet.send("+971501234578", "New listings this week", bot="demo-main")
     network.inject_inbound("demo-main", "+971501234579", "stop by the office tomorrow?")
     await wait_for(lambda: fleet.status("demo-main").received_today == 2)
     await fleet.drain()

@@ -616,6 +616,7 @@ async def test_opt_outs(store: Store) -> None:
     assert await store.add_opt_out(OptOut(phone=B, reason="إلغاء", created_at=at(3)))
 
     assert await store.is_opted_out(A) and not await store.is_opted_out(C)
+    assert await store.get_opt_out(A) == first and await store.get_opt_out(C) is None
     listed = await store.list_opt_outs()
     assert [o.phone for o in listed] == [B, A]  # newest first
     assert listed[1] == first  # the first opt-out is the one kept

@@ -368,10 +368,10 @@ class Fleet:
         nothing can be sent; otherwise returns one SendResult per bot tried."""
         self.check_text(text)
         phone = self.normalise_phone(to)
-        if await self.store.is_opted_out(phone):
-            raise SendRefusedError(
-                f"{phone} has opted out (they replied STOP) — Linda does not message them"
-            )
+        opt_out = await self.store.get_opt_out(phone)
+        if opt_out is not None:
+            said = f"they wrote {one_line(opt_out.reason, 40)!r}" if opt_out.reason else "opt-out"
+            raise SendRefusedError(f"{phone} has opted out ({said}) — Linda does not message them")
         await self._refuse_repeat(phone, text)
         key = (phone, text)
         self._in_flight.add(key)  # no await since the check: a double press cannot slip in

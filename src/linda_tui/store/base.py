@@ -244,6 +244,10 @@ class Store(ABC):
     async def is_opted_out(self, phone: str) -> bool: ...
 
     @abstractmethod
+    async def get_opt_out(self, phone: str) -> OptOut | None:
+        """The opt-out of this number (with the words they wrote), or None."""
+
+    @abstractmethod
     async def list_opt_outs(self, limit: int = 1000) -> list[OptOut]: ...
 
     # --- audit trail -------------------------------------------------------------

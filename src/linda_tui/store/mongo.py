@@ -974,6 +974,11 @@ class MongoStore(Store):
         return await self._col("opt_outs").find_one({"_id": phone}, {"_id": 1}) is not None
 
     @_mongo_errors
+    async def get_opt_out(self, phone: str) -> OptOut | None:
+        doc = await self._col("opt_outs").find_one({"_id": phone})
+        return _opt_out(doc) if doc is not None else None
+
+    @_mongo_errors
     async def list_opt_outs(self, limit: int = 1000) -> list[OptOut]:
         if limit <= 0:
             return []

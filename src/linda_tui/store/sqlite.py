@@ -1001,6 +1001,12 @@ class SQLiteStore(Store):
     async def is_opted_out(self, phone: str) -> bool:
         return bool(await self._point("SELECT 1 FROM opt_outs WHERE phone = ?", (phone,)))
 
+    async def get_opt_out(self, phone: str) -> OptOut | None:
+        rows = await self._point(
+            "SELECT phone, reason, bot_id, created_at FROM opt_outs WHERE phone = ?", (phone,)
+        )
+        return _opt_out(rows[0]) if rows else None
+
     async def list_opt_outs(self, limit: int = 1000) -> list[OptOut]:
         rows = await self._read(
             """SELECT phone, reason, bot_id, created_at FROM opt_outs
