@@ -368,6 +368,8 @@ class Fleet:
         nothing can be sent; otherwise returns one SendResult per bot tried."""
         self.check_text(text)
         phone = self.normalise_phone(to)
+        if bot not in (AUTO, ALL):
+            self.status(bot)  # an unknown bot is the first thing to say
         opt_out = await self.store.get_opt_out(phone)
         if opt_out is not None:
             said = f"they wrote {one_line(opt_out.reason, 40)!r}" if opt_out.reason else "opt-out"
