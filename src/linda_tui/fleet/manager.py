@@ -34,7 +34,18 @@ from linda_tui.fleet.events import (
 )
 from linda_tui.fleet.optout import is_opt_out
 from linda_tui.fleet.pacing import SendRateGuard
-from linda_tui.fleet.status import SENDABLE, BotStatus, FleetStats, PrimaryHealth
+from linda_tui.fleet.status import SENDABLE, BotStatus
+from linda_tui.fleet.view import (
+    ALL,
+    AUTO,
+    MAX_TEXT,
+    FleetCommandError,
+    FleetView,
+    NoBotAvailableError,
+    SendRefusedError,
+    UnknownBotError,
+    unknown_bot_message,
+)
 from linda_tui.models import (
     AuditEntry,
     BotState,
@@ -43,7 +54,7 @@ from linda_tui.models import (
     MessageStatus,
     OptOut,
 )
-from linda_tui.phones import InvalidPhoneError, mask_phone, to_e164
+from linda_tui.phones import mask_phone
 from linda_tui.plain_text import one_line
 from linda_tui.store.base import StatusUpdate, Store
 from linda_tui.whatsapp.account import (
@@ -69,25 +80,12 @@ from linda_tui.whatsapp.account import (
 
 log = logging.getLogger("linda.fleet")
 
-MAX_TEXT = 65_536
 REPEAT_WINDOW = timedelta(hours=24)
 ON_WHATSAPP_TTL = 24 * 3600.0
 NOT_ON_WHATSAPP_TTL = 600.0
 CANCELLED = "pairing cancelled"  # the reason accounts give when the operator cancels
-ALL = "all"
-_TRANSIENT = frozenset({BotState.CONNECTING, BotState.STOPPED})
-AUTO = "auto"
 
 AccountFactory = Callable[[BotConfig, Emit], WhatsAppAccount]
-Listener = Callable[[FleetEvent], None]
-
-
-class FleetCommandError(Exception):
-    """An operation the operator asked for cannot be done; the message says why."""
-
-
-class UnknownBotError(FleetCommandError):
-    pass
 
 
 @contextlib.contextmanager
@@ -97,14 +95,6 @@ def _as_command_error() -> Iterator[None]:
         yield
     except AccountError as exc:
         raise FleetCommandError(str(exc)) from None
-
-
-class NoBotAvailableError(FleetCommandError):
-    pass
-
-
-class SendRefusedError(FleetCommandError):
-    """The message was not sent (bad number, bad text, bot offline...)."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +116,7 @@ class SendResult:
     unrecorded: str | None = None
 
 
-class Fleet:
+class Fleet(FleetView):
     """Every enabled bot, live. Create, ``await start()``, use, ``await stop()``."""
 
     def __init__(
@@ -140,14 +130,11 @@ class Fleet:
         timezone: tzinfo = UTC,
         enforce_limits: bool = True,
     ) -> None:
-        self.config = config
+        super().__init__(config, clock or SystemClock())
         self.store = store
-        self.clock = clock or SystemClock()
         self.actor = actor or current_actor()
         self.timezone = timezone
-        self._listeners: list[Listener] = []
         self._accounts: dict[str, WhatsAppAccount] = {}
-        self._status: dict[str, BotStatus] = {}
         self._day = self._today()
         now = self.clock.now()
         for bot in config.enabled_bots:
@@ -172,19 +159,10 @@ class Fleet:
         self._unsaved: dict[int | str | None, Message] = {}
 
     # --- listeners ----------------------------------------------------------------
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """Call listener(event) for every fleet event; returns an unsubscribe function."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
-
     def _publish(self, event: FleetEvent) -> None:
         if isinstance(event, FleetError):
             log.error("%s%s", f"bot {event.bot_id}: " if event.bot_id else "", event.message)
-        for listener in list(self._listeners):
-            try:
-                listener(event)
-            except Exception:
-                log.exception("fleet listener %r failed on %s", listener, type(event).__name__)
+        super()._publish(event)
 
     # --- lifecycle -------------------------------------------------------------------
     async def start(self) -> None:
@@ -227,26 +205,6 @@ class Fleet:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    def settled(self) -> bool:
-        """No bot is still starting or connecting for the first time."""
-        return not any(s.state in _TRANSIENT for s in self._status.values())
-
-    async def wait_until(
-        self, condition: Callable[[], bool], timeout: float, poll: float = 0.05
-    ) -> bool:
-        """Poll condition until it holds or timeout passes; returns its last answer."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while loop.time() < deadline:
-            if condition():
-                return True
-            await asyncio.sleep(poll)
-        return condition()
-
-    async def wait_settled(self, timeout: float, poll: float = 0.05) -> bool:
-        """Wait until no bot is connecting (or timeout). True if the fleet settled."""
-        return await self.wait_until(self.settled, timeout, poll)
-
     async def drain(self) -> None:
         """Wait until every queued store write has been done (tests, shutdown)."""
         done = asyncio.get_running_loop().create_future()
@@ -254,65 +212,11 @@ class Fleet:
         await done
 
     # --- queries ---------------------------------------------------------------------
-    @property
-    def bot_ids(self) -> list[str]:
-        return list(self._accounts)
-
     def account(self, bot_id: str) -> WhatsAppAccount:
         try:
             return self._accounts[bot_id]
         except KeyError:
             raise self._unknown_bot(bot_id) from None
-
-    def status(self, bot_id: str) -> BotStatus:
-        self._roll_day()
-        try:
-            return self._status[bot_id]
-        except KeyError:
-            raise self._unknown_bot(bot_id) from None
-
-    def statuses(self) -> list[BotStatus]:
-        """Every enabled bot, in bots.yaml order."""
-        self._roll_day()
-        return list(self._status.values())
-
-    def bot_by_phone(self, phone: str) -> BotConfig | None:
-        """The enabled bot whose own number this is (any format the operator types)."""
-        try:
-            e164 = to_e164(phone, self.config.default_region)
-        except InvalidPhoneError:
-            return None
-        return next((s.bot for s in self._status.values() if s.bot.phone == e164), None)
-
-    def active_bots(self) -> list[BotStatus]:
-        """Bots that can send right now."""
-        return [s for s in self.statuses() if s.state in SENDABLE]
-
-    def primary(self) -> BotStatus | None:
-        return next((s for s in self._status.values() if s.bot.is_primary), None)
-
-    def primary_health(self) -> PrimaryHealth:
-        """Is the primary bot online? The fleet's first health check."""
-        primary = self.primary()
-        if primary is None:
-            return PrimaryHealth(None, False, None, "no primary bot is enabled in bots.yaml")
-        healthy = primary.state in SENDABLE
-        detail = "online" if healthy else f"{primary.state}: {primary.detail or 'not online'}"
-        return PrimaryHealth(primary.id, healthy, primary.state, detail)
-
-    def stats(self) -> FleetStats:
-        statuses = self.statuses()
-        by_state: dict[str, int] = {}
-        for s in statuses:
-            by_state[str(s.state)] = by_state.get(str(s.state), 0) + 1
-        return FleetStats(
-            total=len(statuses),
-            online=sum(1 for s in statuses if s.state in SENDABLE),
-            by_state=by_state,
-            sent_today=sum(s.sent_today for s in statuses),
-            received_today=sum(s.received_today for s in statuses),
-            primary=self.primary_health(),
-        )
 
     # --- routing & sending -----------------------------------------------------------
     async def route(self, phone: str) -> str:
@@ -345,22 +249,6 @@ class Fleet:
     def _sendable(self, bot_id: str) -> bool:
         status = self._status.get(bot_id)
         return status is not None and status.state in SENDABLE
-
-    def normalise_phone(self, phone: str) -> str:
-        """E.164 for a number typed by the operator, or SendRefusedError with the reason."""
-        try:
-            return to_e164(phone, self.config.default_region)
-        except InvalidPhoneError as exc:
-            raise SendRefusedError(str(exc)) from None
-
-    @staticmethod
-    def check_text(text: str) -> None:
-        if not text or not text.strip():
-            raise SendRefusedError("message text is empty — write something to send")
-        if len(text) > MAX_TEXT:
-            raise SendRefusedError(
-                f"message text is {len(text):,} characters; WhatsApp allows at most {MAX_TEXT:,}"
-            )
 
     async def send(self, to: str, text: str, bot: str = AUTO) -> list[SendResult]:
         """Send text to a number from one bot, the routed bot ("auto"), or every online
@@ -849,9 +737,6 @@ class Fleet:
             status.sent_today = counts.get((bot_id, Direction.OUT), 0)
             status.received_today = counts.get((bot_id, Direction.IN), 0)
 
-    def _unknown_bot(self, bot_id: str) -> UnknownBotError:
-        return UnknownBotError(unknown_bot_message(self.config, bot_id))
-
 
 def _receipt_summary(updates: Sequence[StatusUpdate], applied: int) -> str:
     """ "3 delivered, 2 read (demo-main, demo-sales)": a burst of receipts as one log line."""
@@ -865,12 +750,6 @@ def _receipt_summary(updates: Sequence[StatusUpdate], applied: int) -> str:
     return f"{counts} ({bots}){later}"
 
 
-def unknown_bot_message(config: FleetConfig, bot_id: str) -> str:
-    """What to say when bot_id names no enabled bot."""
-    known = ", ".join(b.id for b in config.enabled_bots) or "none"
-    return f"no enabled bot with id {bot_id!r} — known bots: {known}"
-
-
 def parse_bot_choice(value: str, fleet: Fleet) -> str:
     """Validate a --bot value: a bot id, "auto" or "all"."""
     if value in (AUTO, ALL):
@@ -882,10 +761,12 @@ def parse_bot_choice(value: str, fleet: Fleet) -> str:
 __all__: Sequence[str] = [
     "ALL",
     "AUTO",
+    "MAX_TEXT",
     "Fleet",
     "FleetCommandError",
     "NoBotAvailableError",
     "SendRefusedError",
     "SendResult",
     "UnknownBotError",
+    "unknown_bot_message",
 ]
