@@ -27,9 +27,10 @@ from linda_tui.config.models import BotConfig, FleetConfig
 from linda_tui.fleet.events import FleetEvent
 from linda_tui.fleet.lock import InstanceLock
 from linda_tui.fleet.manager import Fleet
+from linda_tui.models import Contact
 from linda_tui.store import open_store
 from linda_tui.store.base import Store
-from linda_tui.whatsapp.account import Emit, WhatsAppAccount
+from linda_tui.whatsapp.account import Emit, PairMethod, WhatsAppAccount
 
 if TYPE_CHECKING:  # the console starts without the YAML loader and settings modules
     from linda_tui.config.runtime import Runtime
@@ -178,6 +179,20 @@ class Services:
             except Exception:
                 log.exception("listener %r failed on %s", listener, type(event).__name__)
 
+    # --- what the console asks of whichever Linda runs the fleet ----------------------------
+    async def search_contacts(self, query: str, limit: int = 50) -> list[Contact]:
+        """Contacts matching query (see Store.search_contacts)."""
+        return await self.store.search_contacts(query, limit=limit)
+
+    async def demo_phone(self, bot_id: str, method: PairMethod = PairMethod.QR) -> bool:
+        """Under --demo: the simulated phone scans the bot's QR code (or types its phone
+        code). False when there is no live code, or no simulated network."""
+        network = self.network
+        if not self.demo or network is None:
+            return False
+        act = network.enter_pair_code if method is PairMethod.PHONE_CODE else network.scan  # type: ignore[attr-defined]
+        return bool(act(bot_id))
+
     # --- life -------------------------------------------------------------------------------
     async def open(self) -> None:
         """Folders, lock, store, fleet, then each service. On any failure, whatever was
@@ -239,6 +254,8 @@ class Services:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+    remote = False  # this process runs the fleet (see host.remote.RemoteServices)
 
     @property
     def is_open(self) -> bool:

@@ -276,6 +276,7 @@ class HostServer:
                     "host": protocol.software(),
                     "pid": os.getpid(),
                     "demo": self.services.demo,
+                    "fleet": to_wire(fleet.config),
                     "bots": to_wire(fleet.statuses()),
                     "now": to_wire(fleet.clock.now()),
                 }
@@ -414,19 +415,18 @@ class HostServer:
         await self.services.fleet.reconnect(_text(args, "bot"))
 
     async def _demo_phone(self, args: dict[str, Any]) -> bool:
-        network = self.services.network
-        if not self.services.demo or network is None:
+        if not self.services.demo:
             raise RequestError("only the demo's simulated phone can be told to scan")
         bot = _text(args, "bot")
         self.services.fleet.status(bot)  # UnknownBotError for a bot this fleet lacks
-        act = network.enter_pair_code if args.get("method") == "phone-code" else network.scan  # type: ignore[attr-defined]
-        return bool(act(bot))
+        method = PairMethod.PHONE_CODE if args.get("method") == "phone-code" else PairMethod.QR
+        return await self.services.demo_phone(bot, method)
 
     async def _search_contacts(self, args: dict[str, Any]) -> Any:
         limit = args.get("limit", 50)
         if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= 1000:
             raise RequestError("limit must be a whole number from 1 to 1000", protocol.BAD_REQUEST)
-        return await self.services.store.search_contacts(_text(args, "query"), limit=limit)
+        return await self.services.search_contacts(_text(args, "query"), limit=limit)
 
 
 def _text(args: dict[str, Any], key: str, default: str | None = None) -> str:
