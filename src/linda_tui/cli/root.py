@@ -31,6 +31,7 @@ from linda_tui.cli.errors import (
     one_line,
 )
 from linda_tui.cli.fleet_cmds import COMMANDS as FLEET_COMMANDS
+from linda_tui.cli.serve_cmd import serve_cmd
 from linda_tui.config import DEFAULT_CONFIG_PATH, ConfigError, Runtime
 from linda_tui.logsetup import configure_logging, current_log_file, redact
 from linda_tui.startup import resume_gc
@@ -183,6 +184,7 @@ def linda(ctx: click.Context, config_path: Path, data_dir: Path | None, demo: bo
 COMMANDS: list[click.Command] = [
     config,
     *FLEET_COMMANDS,
+    serve_cmd,
     doctor_cmd,
 ]
 
