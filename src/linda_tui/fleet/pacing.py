@@ -70,6 +70,10 @@ class SendWindows:
         """Messages sent in the window of this length ending at now."""
         return bisect_right(self._times, now) - bisect_right(self._times, now - span)
 
+    def times(self) -> list[float]:
+        """The recorded times that can still count, oldest first (a copy)."""
+        return list(self._times)
+
     def last(self) -> float | None:
         """The time of the latest message recorded, if any."""
         return self._times[-1] if self._times else None
