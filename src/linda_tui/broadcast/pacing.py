@@ -33,6 +33,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from linda_tui.config.models import Pacing
 from linda_tui.fleet.pacing import WINDOWS, SendWindows, pacing_limits
+from linda_tui.store.base import Store
 
 __all__ = [
     "DEFAULT_QUIET_HOURS",
@@ -46,6 +47,7 @@ __all__ = [
     "WarmUp",
     "WarmUpStep",
     "estimate_finish",
+    "load_pacers",
     "pace_profile",
 ]
 
@@ -540,3 +542,38 @@ def estimate_finish(
         sends.append(moment)
         heapq.heappush(queue, (twins[i]._next(moment)[0], i))
     return _utc(sends[-1]) if sends[-1] > start else now
+
+
+# --- from the store ---------------------------------------------------------------------------
+
+
+async def load_pacers(
+    store: Store,
+    pacing_by_bot: Mapping[str, Pacing],
+    *,
+    now: datetime,
+    profile: PaceProfile = STANDARD,
+    quiet_hours: QuietHours | None = None,
+    warm_up: WarmUp | None = DEFAULT_WARM_UP,
+    paired_at: Mapping[str, datetime | None] | None = None,
+    seed: int | None = None,
+    not_before: datetime | None = None,
+) -> dict[str, BotPacer]:
+    """A pacer per bot with the bot's sends of the last day read from the store (every
+    outbound message, campaign or not): caps and the pause carry over a restart.
+    seed makes the pauses reproducible (each bot draws from its own stream)."""
+    since = now - timedelta(seconds=DAY)
+    pacers: dict[str, BotPacer] = {}
+    for index, (bot_id, pacing) in enumerate(pacing_by_bot.items()):
+        pacers[bot_id] = BotPacer(
+            bot_id,
+            pacing,
+            profile=profile,
+            quiet_hours=quiet_hours,
+            warm_up=warm_up,
+            paired_at=(paired_at or {}).get(bot_id),
+            sent_times=await store.sent_times(bot_id, since),
+            rng=random.Random(seed * 1_000_003 + index) if seed is not None else random.Random(),
+            not_before=not_before,
+        )
+    return pacers
