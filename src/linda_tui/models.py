@@ -127,7 +127,7 @@ STORED_RECIPIENT_STATUSES: frozenset[RecipientStatus] = frozenset(
     }
 )
 
-ALL_BOTS = "all"
+ALL_BOTS: Literal["all"] = "all"
 BotChoice = tuple[str, ...] | Literal["all"]
 
 

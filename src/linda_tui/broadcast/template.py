@@ -129,7 +129,7 @@ def _compile(
             variation_seed = zlib.crc32(seed + b"%d" % part.index)
             count = len(part.options)
             if all(isinstance(piece, str) for option in part.options for piece in option):
-                texts = tuple("".join(option) for option in part.options)  # type: ignore[arg-type]
+                texts = tuple("".join(str(piece) for piece in option) for option in part.options)
                 compiled.append((_CHOICE, variation_seed, count, texts))
             else:
                 options = tuple(_compile(option, seed) for option in part.options)
@@ -142,9 +142,10 @@ def _render(
 ) -> str:
     out: list[str] = []
     append = out.append
+    op: Any
     for op in compiled:
         if op.__class__ is str:
-            append(op)  # type: ignore[arg-type]
+            append(op)
             continue
         kind = op[0]
         if kind == _FIELD:

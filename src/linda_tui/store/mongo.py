@@ -272,7 +272,9 @@ def _bots(doc: Document) -> BotChoice:
     value = doc.get("bots", doc.get("bot_id", ALL_BOTS))
     if value in (ALL_BOTS, "auto", "", None):
         return ALL_BOTS
-    return (value,) if isinstance(value, str) else tuple(value)
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
 
 
 def _campaign_doc(campaign: Campaign) -> Document:
@@ -295,7 +297,7 @@ def _campaign(doc: Document) -> Campaign:
     return Campaign(
         id=doc["_id"],
         name=doc["name"],
-        template=doc.get("template", doc.get("text", "")),
+        template=str(doc.get("template", doc.get("text", ""))),
         bots=_bots(doc),
         pace=doc.get("pace", "standard"),
         start_at=_utc(doc.get("start_at")),

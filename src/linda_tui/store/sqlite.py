@@ -250,7 +250,9 @@ def _message(row: Sequence[Any]) -> Message:
 
 def _bots(text: str) -> BotChoice:
     value = json.loads(text)
-    return ALL_BOTS if value == ALL_BOTS else tuple(value)
+    if value == ALL_BOTS:
+        return ALL_BOTS
+    return tuple(value)
 
 
 def _bots_text(bots: BotChoice) -> str:
@@ -1264,7 +1266,7 @@ class SQLiteStore(Store):
         key = _row_id(campaign_id)
         if key is None:
             return []
-        where, parameters = "r.campaign_id = ?", [key]
+        where, parameters = "r.campaign_id = ?", list[Any]([key])
         if status is not None:
             # Stored states use the (campaign, status, seq) index; derived ones compare
             # the derived state.
