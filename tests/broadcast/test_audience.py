@@ -357,6 +357,8 @@ def test_a_file_over_the_size_cap_is_refused(tmp_path: Path) -> None:
         ("phone\n+971501234561\n".encode("utf-16"), "it looks like UTF-16"),
         (f'phone,name\n{A},"Ali\n{B},Sara\n'.encode(), ":2: cannot read this CSV line"),
         (f'phone,name\n{A},"Ali"x\n'.encode(), ":2: cannot read this CSV line"),
+        (f"phone,notes\n{A},ok\n{B},{'x' * 200_000}\n".encode(), ":3: cannot read this CSV line"),
+        (b"\xff\xfe\x00\x00garbage", "not UTF-8"),
     ],
 )
 def test_unreadable_content_is_one_line_with_the_line(
