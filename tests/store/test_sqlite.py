@@ -514,3 +514,21 @@ async def test_a_claim_survives_kill_9_and_comes_back_uncertain(tmp_path: Path) 
         assert (await store.claim_recipient(campaign_id, A, "main", at(11))).outcome.value == (
             "not pending"
         )
+
+
+async def test_replies_and_crash_recovery_use_their_indexes(tmp_path: Path) -> None:
+    path = tmp_path / "linda.db"
+    async with SQLiteStore(path):
+        pass
+    with sqlite3.connect(path) as db:
+        reply = db.execute(
+            """EXPLAIN QUERY PLAN SELECT rowid, campaign_id, replied_at FROM recipients
+            WHERE phone = ? AND status = 'sent' AND sent_at >= ? AND sent_at <= ?
+            ORDER BY sent_at DESC, rowid DESC LIMIT 1""",
+            (A, "2026", "2027"),
+        ).fetchall()
+        in_flight = db.execute(
+            "EXPLAIN QUERY PLAN UPDATE recipients SET status = 'uncertain' WHERE status = 'sending'"
+        ).fetchall()
+    assert "recipients_by_phone" in str(reply)
+    assert "recipients_in_flight" in str(in_flight)
