@@ -71,4 +71,3 @@ def serve_cmd(runtime: Runtime) -> None:
     with services.native_output():
         reason = asyncio.run(main())
     click.echo(f"linda serve: stopped ({reason}); every bot is offline")
-

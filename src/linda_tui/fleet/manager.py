@@ -16,10 +16,10 @@ import asyncio
 import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, Protocol
 
 from linda_tui.clock import Clock, SystemClock
 from linda_tui.config.models import BotConfig, FleetConfig
@@ -34,7 +34,7 @@ from linda_tui.fleet.events import (
 )
 from linda_tui.fleet.optout import is_opt_out
 from linda_tui.fleet.pacing import SendRateGuard
-from linda_tui.fleet.status import SENDABLE, BotStatus
+from linda_tui.fleet.status import SENDABLE, STATE_WORD, BotStatus
 from linda_tui.fleet.view import (
     ALL,
     AUTO,
@@ -114,6 +114,35 @@ class SendResult:
     message: Message | None = None
     recorded: bool = True
     unrecorded: str | None = None
+    retryable: bool = False  # not sent, for a reason another bot would not have
+
+
+class SendOutcome(Protocol):
+    """How the end of a send is stored: a manual send's message row, or a broadcast
+    recipient with its message and audit entry (broadcast.engine)."""
+
+    async def sent(self, message: Message, audit: AuditEntry) -> Message:
+        """WhatsApp took it (message has its WhatsApp id); the message as stored."""
+
+    async def not_sent(
+        self, message: Message, audit: AuditEntry | None, *, retryable: bool
+    ) -> Message:
+        """It did not go (message says why); retryable when another bot could send it."""
+
+
+class _ManualOutcome:
+    """A send the operator asked for: its message row and audit entry, in one write."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def sent(self, message: Message, audit: AuditEntry) -> Message:
+        return await self._store.finish_send(message, audit=audit)
+
+    async def not_sent(
+        self, message: Message, audit: AuditEntry | None, *, retryable: bool
+    ) -> Message:
+        return await self._store.finish_send(message, audit=audit)
 
 
 class Fleet(FleetView):
@@ -157,6 +186,7 @@ class Fleet(FleetView):
         self._started = False
         # Sends WhatsApp took whose outcome the store has not saved yet (by message id).
         self._unsaved: dict[int | str | None, Message] = {}
+        self._manual_outcome = _ManualOutcome(store)
 
     # --- listeners ----------------------------------------------------------------
     def _publish(self, event: FleetEvent) -> None:
@@ -381,8 +411,37 @@ class Fleet(FleetView):
         if not known:
             raise SendRefusedError(f"{phone} is not on WhatsApp — check the number")
 
-    async def _send_from(self, intent: Message) -> SendResult:
+    async def send_claimed(
+        self, intent: Message, outcome: SendOutcome, *, check_caps: bool = True
+    ) -> SendResult:
+        """Send a message whose intent is already stored (a broadcast recipient claimed
+        with its pending message); ``outcome`` stores how it ended. The bot must be
+        online and within its caps, else nothing is sent and the outcome says so, as
+        retryable from another bot."""
+        bot_id = intent.bot_id
+        refusal: str | None = None
+        if not self._sendable(bot_id):
+            status = self.status(bot_id)
+            refusal = f"bot {bot_id} is not online ({STATE_WORD[status.state]})"
+        elif check_caps:
+            refusal = self._limit_refusal(bot_id)
+        if refusal is not None:
+            now = self.clock.now()
+            message = replace(intent, status=MessageStatus.FAILED, failed_at=now, error=refusal)
+            await outcome.not_sent(message, None, retryable=True)
+            return SendResult(
+                bot_id=bot_id,
+                to=intent.peer,
+                ok=False,
+                error=refusal,
+                message=message,
+                retryable=True,
+            )
+        return await self._send_from(intent, outcome)
+
+    async def _send_from(self, intent: Message, outcome: SendOutcome | None = None) -> SendResult:
         """Hand a recorded intent to its bot's account, then record the outcome."""
+        outcome = outcome or self._manual_outcome
         bot_id, phone, text = intent.bot_id, intent.peer, intent.text
         status = self._status[bot_id]
         self._rate.record(bot_id, self.clock.monotonic())
@@ -390,12 +449,16 @@ class Fleet(FleetView):
         self._publish(BotStatusChanged.now(status))
         account = self._accounts[bot_id]
         error: str | None = None
+        retryable = False  # certainly not sent, another bot may take it
         try:
             sent = await account.send_text(phone, text)
         except NotOnWhatsAppError as exc:
             self._on_whatsapp_cache[phone] = (False, self.clock.monotonic())
             error = str(exc) or f"{phone} is not on WhatsApp"
-        except (NotConnectedError, SendError) as exc:
+        except NotConnectedError as exc:
+            error = str(exc) or type(exc).__name__
+            retryable = True
+        except SendError as exc:
             error = str(exc) or type(exc).__name__
         except Exception as exc:
             log.exception("send from %s failed unexpectedly", bot_id)
@@ -423,8 +486,14 @@ class Fleet(FleetView):
             "send", bot_id, to=phone, ok=sent_ok, wa_id=message.wa_id, error=error
         )
         recorded, unrecorded = True, None
+
+        async def store_outcome() -> Message:
+            if sent_ok:
+                return await outcome.sent(message, audit)
+            return await outcome.not_sent(message, audit, retryable=retryable)
+
         try:
-            message = await self.store.finish_send(message, audit=audit)
+            message = await store_outcome()
         except Exception as exc:
             # WhatsApp has it: the outcome must reach the store eventually, in order
             # with the receipts that will follow.
@@ -436,7 +505,7 @@ class Fleet(FleetView):
                 unrecorded,
             )
             self._unsaved[message.id] = message
-            self._enqueue(self._finish_send_later, message, audit)
+            self._enqueue(self._store_outcome_later, message, store_outcome)
             what = "sent" if sent_ok else "not sent"
             self._publish(
                 FleetError(
@@ -460,15 +529,18 @@ class Fleet(FleetView):
             message=message,
             recorded=recorded,
             unrecorded=unrecorded,
+            retryable=retryable,
         )
 
-    async def _finish_send_later(self, message: Message, audit: AuditEntry) -> None:
+    async def _store_outcome_later(
+        self, message: Message, store_outcome: Callable[[], Awaitable[Message]]
+    ) -> None:
         """The writer queue's retry of a send outcome the store refused: keep trying
         (with a growing pause) until it lands or the fleet stops."""
         delay = 0.5
         while True:
             try:
-                await self.store.finish_send(message, audit=audit)
+                await store_outcome()
             except Exception as exc:
                 if not self._started:
                     log.error(

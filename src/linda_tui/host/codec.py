@@ -43,6 +43,7 @@ def register(*classes: type) -> None:
 def _register_linda() -> None:
     """Every record and event the host sends or receives."""
     from linda_tui import models
+    from linda_tui.broadcast import events as broadcast_events
     from linda_tui.config import models as config_models
     from linda_tui.fleet import events, manager, status
     from linda_tui.whatsapp import account
@@ -56,7 +57,7 @@ def _register_linda() -> None:
             ):
                 yield value
 
-    for module in (models, config_models, events, status, account):
+    for module in (models, config_models, events, status, account, broadcast_events):
         register(*dataclasses_in(module))
     register(manager.SendResult)
 

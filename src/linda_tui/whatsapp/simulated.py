@@ -231,6 +231,7 @@ class SimulatedNetwork:
         self.seed = seed
         self.speed = float(speed)
         self.ban_per_minute = ban_per_minute
+        self._ban_limit_off = ban_per_minute  # what set_rate_ban(True) restores
         self.disconnect_rate = disconnect_rate
         self.reply_rate = reply_rate
         self.latency = latency
@@ -308,6 +309,15 @@ class SimulatedNetwork:
     def register_number(self, phone: str, on_whatsapp: bool = True) -> None:
         """Say whether ``phone`` has WhatsApp (overrides the ``...000`` rule)."""
         self._on_whatsapp[to_e164(phone)] = on_whatsapp
+
+    def set_rate_ban(self, enabled: bool) -> None:
+        """Whether a bot sending more than ban_per_minute in a minute gets banned. Off for
+        demo-fast broadcasts, which exist to show a campaign end to end in seconds."""
+        if not enabled and self.ban_per_minute is not None:
+            self._ban_limit_off = self.ban_per_minute
+            self.ban_per_minute = None
+        elif enabled and self.ban_per_minute is None:
+            self.ban_per_minute = self._ban_limit_off
 
     def disconnect(self, bot_id: str, reason: str = "connection closed by server") -> None:
         """Drop the bot's connection now (it reconnects by itself). No-op unless online."""
