@@ -14,12 +14,15 @@ import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
+from linda_tui.store.urls import redact_urls_in_text
+
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 MAX_LOG_BYTES = 5 * 1024 * 1024
 LOG_BACKUPS = 5
 MASK = "***"
 
-# Order matters: whole private keys first, then URL credentials, headers and key=value pairs.
+# Order matters: whole private keys first, then (in redact) URL credentials, then headers
+# and key=value pairs.
 _REDACTIONS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
@@ -28,8 +31,6 @@ _REDACTIONS: list[tuple[re.Pattern[str], str]] = [
         ),
         rf"-----BEGIN \1PRIVATE KEY-----{MASK}-----END \1PRIVATE KEY-----",
     ),
-    # user:password@ in URLs (mongodb://linda:secret@host/db)
-    (re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+):[^\s@/]+@"), rf"\1:{MASK}@"),
     # Authorization / Cookie headers: the whole value
     (
         re.compile(
@@ -58,8 +59,14 @@ _REDACTIONS: list[tuple[re.Pattern[str], str]] = [
 
 
 def redact(text: str) -> str:
-    """The text with secrets (tokens, private keys, passwords, auth headers) masked."""
-    for pattern, replacement in _REDACTIONS:
+    """The text with secrets (tokens, private keys, passwords, auth headers) masked.
+
+    Passwords in URLs are masked by ``store.urls.redact_url``, the one rule for them
+    (``mongodb://linda:***@db.example/linda``).
+    """
+    keys, rest = _REDACTIONS[0], _REDACTIONS[1:]
+    text = redact_urls_in_text(keys[0].sub(keys[1], text))
+    for pattern, replacement in rest:
         text = pattern.sub(replacement, text)
     return text
 

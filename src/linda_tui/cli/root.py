@@ -28,6 +28,7 @@ from linda_tui.cli.errors import (
     EXIT_OK,
     EXIT_USAGE,
     CommandError,
+    echo,
     one_line,
 )
 from linda_tui.cli.fleet_cmds import COMMANDS as FLEET_COMMANDS
@@ -38,10 +39,28 @@ from linda_tui.startup import resume_gc
 log = logging.getLogger(__name__)
 
 FALLBACK_LOG_FILE = Path("logs") / "linda.log"
+# The group's own options, with what follows each on the command line.
+GLOBAL_OPTIONS = {"--demo": "", "--config": " PATH", "--data-dir": " PATH"}
 
 
 def _say(line: str) -> None:
-    click.echo(line, err=True)
+    """One line on stderr, secrets masked and control characters escaped (it may quote
+    anything: a path, a URL, a phone number as typed, a server's reply)."""
+    echo(one_line(redact(line)), err=True)
+
+
+def _misplaced_global_option(exc: click.UsageError, where: str) -> str | None:
+    """For `linda status --demo`: where the option goes, or None for any other mistake."""
+    if not isinstance(exc, click.NoSuchOption) or exc.option_name not in GLOBAL_OPTIONS:
+        return None
+    first, _, command = where.partition(" ")
+    if not command:  # the group itself: a real unknown option
+        return None
+    option = exc.option_name
+    return (
+        f"linda: {option} goes before the command: "
+        f"{first} {option}{GLOBAL_OPTIONS[option]} {command}"
+    )
 
 
 def _log_unexpected(exc: BaseException) -> Path | None:
@@ -68,6 +87,10 @@ def run_guarded(invoke: Callable[[], Any]) -> int:
     except click.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx else "linda"
         message = one_line(exc.format_message()).rstrip(".")
+        misplaced = _misplaced_global_option(exc, where)
+        if misplaced is not None:
+            _say(misplaced)
+            return EXIT_USAGE
         if isinstance(exc, click.NoSuchOption) and where.endswith(" send"):
             # `linda send --to N "-5% off"`: the text looks like an option.
             _say(
@@ -78,14 +101,14 @@ def run_guarded(invoke: Callable[[], Any]) -> int:
         _say(f"linda: {message} — try '{where} --help'")
         return EXIT_USAGE
     except click.ClickException as exc:
-        _say(f"linda: {one_line(exc.format_message())}")
+        _say(f"linda: {exc.format_message()}")
         return exc.exit_code
     except click.Abort:
         _say("linda: interrupted")
         return EXIT_INTERRUPTED
     except ConfigError as exc:
         for problem in exc.problems:
-            _say(one_line(problem))
+            _say(problem)
         return EXIT_USAGE
     except BrokenPipeError:
         # The reader went away (`linda config check | head`): say nothing more.
@@ -95,7 +118,7 @@ def run_guarded(invoke: Callable[[], Any]) -> int:
     except Exception as exc:
         log_file = _log_unexpected(exc)
         where = f"details in {log_file}" if log_file else "no log file could be written"
-        reason = redact(one_line(f"{type(exc).__name__}: {exc}"))[:200]
+        reason = one_line(redact(f"{type(exc).__name__}: {exc}"))[:200]  # _say redacts the rest
         _say(f"linda: unexpected error ({reason}) — {where}; please report it")
         return EXIT_FAILURE
     return result if isinstance(result, int) and not isinstance(result, bool) else EXIT_OK
