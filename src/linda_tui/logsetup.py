@@ -21,16 +21,17 @@ MAX_LOG_BYTES = 5 * 1024 * 1024
 LOG_BACKUPS = 5
 MASK = "***"
 
-# Order matters: whole private keys first, then (in redact) URL credentials, then headers
-# and key=value pairs.
-_REDACTIONS: list[tuple[re.Pattern[str], str]] = [
-    (
-        re.compile(
-            r"-----BEGIN ([A-Z ]*)PRIVATE KEY-----(?:.*?-----END [A-Z ]*PRIVATE KEY-----|.*)",
-            re.DOTALL,
-        ),
-        rf"-----BEGIN \1PRIVATE KEY-----{MASK}-----END \1PRIVATE KEY-----",
+# A whole private key, masked first (its body would otherwise match the rules below).
+_PRIVATE_KEY = (
+    re.compile(
+        r"-----BEGIN ([A-Z ]*)PRIVATE KEY-----(?:.*?-----END [A-Z ]*PRIVATE KEY-----|.*)",
+        re.DOTALL,
     ),
+    rf"-----BEGIN \1PRIVATE KEY-----{MASK}-----END \1PRIVATE KEY-----",
+)
+# After the keys and URL passwords (store.urls.redact_urls_in_text): headers, tokens and
+# key=value pairs.
+_REDACTIONS: list[tuple[re.Pattern[str], str]] = [
     # Authorization / Cookie headers: the whole value
     (
         re.compile(
@@ -64,9 +65,8 @@ def redact(text: str) -> str:
     Passwords in URLs are masked by ``store.urls.redact_url``, the one rule for them
     (``mongodb://linda:***@db.example/linda``).
     """
-    keys, rest = _REDACTIONS[0], _REDACTIONS[1:]
-    text = redact_urls_in_text(keys[0].sub(keys[1], text))
-    for pattern, replacement in rest:
+    text = redact_urls_in_text(_PRIVATE_KEY[0].sub(_PRIVATE_KEY[1], text))
+    for pattern, replacement in _REDACTIONS:
         text = pattern.sub(replacement, text)
     return text
 

@@ -107,8 +107,8 @@ def _refusal(raw: object, text: str) -> str | None:
                 )
             if char.isalpha():
                 return (
-                    f"{_quoted(raw)} has letters in it — a phone number is digits only "
-                    "(spaces and + . - ( ) / may separate them); check the number"
+                    f"{_quoted(raw)} has letters in it — write the number in digits, "
+                    "e.g. +971501234567 (spaces and + . - ( ) / may separate them)"
                 )
             return _not_a_number_char(raw, char)
         elif unicodedata.category(char) == "Nd":

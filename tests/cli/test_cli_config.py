@@ -138,8 +138,8 @@ BAD_FILES = {
         [
             "bots.yaml:2: bot id 'Main' must be a slug of lowercase letters, digits and '-' "
             "(it becomes a file name) — write it like main-office",
-            "bots.yaml:4: 'nope' is not a phone number (The string supplied did not seem to be "
-            "a phone number) — write it in international form, e.g. +971501234567",
+            "bots.yaml:4: 'nope' has letters in it — write the number in digits, "
+            "e.g. +971501234567 (spaces and + . - ( ) / may separate them)",
             "bots.yaml:6: unknown key 'x' — remove it or check its spelling (allowed here: "
             "enabled, id, name, pacing, phone, role)",
         ],

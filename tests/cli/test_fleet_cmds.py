@@ -267,7 +267,10 @@ def test_pair_output_to_a_pipe_prints_the_code_whatever_the_size(data: Path) -> 
 def test_text_starting_with_a_dash_gets_a_hint(data: Path) -> None:
     proc = linda(data, "send", "--to", "+971501234567", "-5% off")
     assert proc.returncode == 2
-    assert "goes after '--'" in proc.stderr
+    assert proc.stderr.splitlines() == [
+        "linda: No such option '-5' — a message that starts with '-' goes after '--', e.g. "
+        f"linda --demo --data-dir {data} send --to +971501234567 -- '-5% off today'"
+    ]
 
 
 def test_pair_by_phone_code(data: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,7 +21,7 @@ import click
 
 from linda_tui import __version__
 from linda_tui.cli.config_cmd import config
-from linda_tui.cli.context import LindaContext
+from linda_tui.cli.context import LindaContext, linda_command
 from linda_tui.cli.doctor_cmd import doctor_cmd
 from linda_tui.cli.errors import (
     EXIT_FAILURE,
@@ -93,9 +94,11 @@ def run_guarded(invoke: Callable[[], Any]) -> int:
             return EXIT_USAGE
         if isinstance(exc, click.NoSuchOption) and where.endswith(" send"):
             # `linda send --to N "-5% off"`: the text looks like an option.
+            options = exc.ctx.find_object(LindaContext) if exc.ctx else None
+            example = ("send", "--to", "+971501234567", "--", "-5% off today")
             _say(
-                f"linda: {message} — a message that starts with '-' goes after '--', "
-                f"e.g. {where} --to +971501234567 -- '-5% off today'"
+                f"linda: {message} — a message that starts with '-' goes after '--', e.g. "
+                + (options.command(*example) if options else shlex.join(["linda", *example]))
             )
             return EXIT_USAGE
         _say(f"linda: {message} — try '{where} --help'")
@@ -160,7 +163,7 @@ def open_console(runtime: Runtime) -> int | None:
         log.warning("console unavailable: %s", exc)
         raise CommandError(
             "the console is not part of this build yet — "
-            "`linda config check` validates your configuration meanwhile"
+            f"`{linda_command('config', 'check')}` validates your configuration meanwhile"
         ) from None
     runtime.prepare_folders()
     return run_console(runtime)
