@@ -139,3 +139,11 @@ def test_a_driver_message_quoting_a_piece_of_the_password_is_scrubbed() -> None:
     scrubbed = hide_url_secrets(message, url)
     assert "s3cr" not in scrubbed and "et99" not in scrubbed
     assert hide_url_secrets("cannot reach host", "mongodb://host/db") == "cannot reach host"
+    # pieces are masked where they stand alone, never inside the driver's own words
+    assert (
+        hide_url_secrets("Username and password must be escaped", "mongodb://u:p@ss@h/db")
+        == "Username and password must be escaped"
+    )
+    assert hide_url_secrets("options are key=value pairs: 'ss'", "mongodb://u:pa?ss@h/db") == (
+        "options are key=value pairs: '***'"
+    )

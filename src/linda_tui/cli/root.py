@@ -45,9 +45,9 @@ GLOBAL_OPTIONS = {"--demo": "", "--config": " PATH", "--data-dir": " PATH"}
 
 
 def _say(line: str) -> None:
-    """One line on stderr, secrets masked and control characters escaped (it may quote
-    anything: a path, a URL, a phone number as typed, a server's reply)."""
-    echo(one_line(redact(line)), err=True)
+    """One line on stderr, control characters escaped (it may quote anything: a path, a
+    phone number as typed, a server's reply)."""
+    echo(one_line(line), err=True)
 
 
 def _misplaced_global_option(exc: click.UsageError, where: str) -> str | None:
@@ -121,7 +121,7 @@ def run_guarded(invoke: Callable[[], Any]) -> int:
     except Exception as exc:
         log_file = _log_unexpected(exc)
         where = f"details in {log_file}" if log_file else "no log file could be written"
-        reason = one_line(redact(f"{type(exc).__name__}: {exc}"))[:200]  # _say redacts the rest
+        reason = one_line(redact(f"{type(exc).__name__}: {exc}"))[:200]
         _say(f"linda: unexpected error ({reason}) — {where}; please report it")
         return EXIT_FAILURE
     return result if isinstance(result, int) and not isinstance(result, bool) else EXIT_OK

@@ -104,9 +104,10 @@ def url_secrets(url: str) -> list[str]:
 
 
 def hide_url_secrets(text: str, url: str) -> str:
-    """text (e.g. a driver's error about url) with every piece of url's password masked."""
+    """text (e.g. a driver's error about url) with every piece of url's password masked
+    where it stands on its own (``'s3'``), not inside a longer word (``password``)."""
     for piece in url_secrets(url):
-        text = text.replace(piece, MASK)
+        text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(piece)}(?![A-Za-z0-9])", MASK, text)
     return text
 
 
