@@ -498,11 +498,10 @@ def _show_qr(event: QRCodeIssued, demo: bool, phone_code_instead: str) -> None:
 def _show_pair_code(code: str, demo: bool) -> None:
     shown = f"{code[:4]}-{code[4:]}" if len(code) == 8 else code
     hint = "demo: press Enter and the simulated phone enters the code" if demo else "Ctrl+C to stop"
-    sys.stdout.write(
+    _write(  # the code comes from WhatsApp's server: escaped like any outside text
         f"On the phone: WhatsApp > Settings > Linked devices > Link a device > "
-        f"Link with phone number instead, then type:\n\n    {shown}\n\n{hint}\n"
+        f"Link with phone number instead, then type:\n\n    {one_line(shown)}\n\n{hint}\n"
     )
-    sys.stdout.flush()
 
 
 async def _demo_phone(setup: FleetSetup, bot_id: str, method: PairMethod) -> None:
