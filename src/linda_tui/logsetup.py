@@ -14,22 +14,24 @@ import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
+from linda_tui.store.urls import redact_urls_in_text
+
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 MAX_LOG_BYTES = 5 * 1024 * 1024
 LOG_BACKUPS = 5
 MASK = "***"
 
-# Order matters: whole private keys first, then URL credentials, headers and key=value pairs.
-_REDACTIONS: list[tuple[re.Pattern[str], str]] = [
-    (
-        re.compile(
-            r"-----BEGIN ([A-Z ]*)PRIVATE KEY-----(?:.*?-----END [A-Z ]*PRIVATE KEY-----|.*)",
-            re.DOTALL,
-        ),
-        rf"-----BEGIN \1PRIVATE KEY-----{MASK}-----END \1PRIVATE KEY-----",
+# A whole private key, masked first (its body would otherwise match the rules below).
+_PRIVATE_KEY = (
+    re.compile(
+        r"-----BEGIN ([A-Z ]*)PRIVATE KEY-----(?:.*?-----END [A-Z ]*PRIVATE KEY-----|.*)",
+        re.DOTALL,
     ),
-    # user:password@ in URLs (mongodb://linda:secret@host/db)
-    (re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+):[^\s@/]+@"), rf"\1:{MASK}@"),
+    rf"-----BEGIN \1PRIVATE KEY-----{MASK}-----END \1PRIVATE KEY-----",
+)
+# After the keys and URL passwords (store.urls.redact_urls_in_text): headers, tokens and
+# key=value pairs.
+_REDACTIONS: list[tuple[re.Pattern[str], str]] = [
     # Authorization / Cookie headers: the whole value
     (
         re.compile(
@@ -58,7 +60,12 @@ _REDACTIONS: list[tuple[re.Pattern[str], str]] = [
 
 
 def redact(text: str) -> str:
-    """The text with secrets (tokens, private keys, passwords, auth headers) masked."""
+    """The text with secrets (tokens, private keys, passwords, auth headers) masked.
+
+    Passwords in URLs are masked by ``store.urls.redact_url``, the one rule for them
+    (``mongodb://linda:***@db.example/linda``).
+    """
+    text = redact_urls_in_text(_PRIVATE_KEY[0].sub(_PRIVATE_KEY[1], text))
     for pattern, replacement in _REDACTIONS:
         text = pattern.sub(replacement, text)
     return text

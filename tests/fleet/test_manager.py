@@ -70,7 +70,9 @@ async def test_send_from_a_bot_is_stored_logged_and_receipts_move_it_forward(
     [
         ("+971501234567", "hi", "demo-sales", SendRefusedError, "not online"),
         ("12", "hi", "demo-main", SendRefusedError, "not a valid phone number"),
-        ("not a number", "hi", "auto", SendRefusedError, "not a phone number"),
+        ("not a number", "hi", "auto", SendRefusedError, "has letters in it"),
+        ("+97150123ABCD", "hi", "auto", SendRefusedError, "has letters in it"),
+        ("+971-50-123", "hi", "auto", SendRefusedError, "not a valid phone number"),
         ("+971501234567", "   ", "auto", SendRefusedError, "empty"),
         ("+971501234567", "x" * 65_537, "auto", SendRefusedError, "65,536"),
         ("+971501234567", "hi", "nobody", UnknownBotError, "known bots: demo-main"),

@@ -34,6 +34,7 @@ from linda_tui.config.validation import (
     validate,
 )
 from linda_tui.phones import InvalidPhoneError, to_e164
+from linda_tui.terminal_text import control_character, describe_character
 
 BOT_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 DEFAULT_REGION = "AE"
@@ -145,6 +146,18 @@ def _slug(value: str) -> str:
     return value
 
 
+def _plain_name(value: str) -> str:
+    # A name is shown in the console, the commands and the log: a control character in it
+    # would be an instruction to the operator's terminal (ESC ] 52 writes the clipboard).
+    char = control_character(value)
+    if char is not None:
+        raise ValueError(
+            f"bot name {value!r} contains the control character {describe_character(char)} — "
+            "write the name as plain text"
+        )
+    return value
+
+
 def _e164(value: object) -> object:
     # Inside a fleet the number was already parsed in the fleet's default_region;
     # a bot built on its own reads a local number in DEFAULT_REGION.
@@ -163,7 +176,7 @@ class BotConfig:
     """One WhatsApp account."""
 
     id: str = checked(coerce=to_text, after=_slug)
-    name: str = checked(coerce=to_text, min_length=1)
+    name: str = checked(coerce=to_text, min_length=1, after=_plain_name)
     phone: str = checked(coerce=to_text, before=_e164)  # E.164 once validated
     role: Role = checked(Role.SECONDARY, to_member(Role))
     enabled: bool = checked(True, to_bool)

@@ -420,7 +420,11 @@ async def probe_whatsapp(timeout: float = PROBE_TIMEOUT) -> str | None:
     except TimeoutError:
         return f"cannot reach {host}:{port} (no answer in {timeout:.0f} s)"
     except OSError as exc:
-        return f"cannot reach {host}:{port} ({exc.strerror or exc})"
+        # asyncio words a refused connection "Connect call failed ('127.0.0.1', 9)"
+        # (errno 111); a DNS failure carries its own words and a negative errno.
+        errno = exc.errno if isinstance(exc.errno, int) else 0
+        reason = os.strerror(errno) if errno > 0 else exc.strerror or str(exc)
+        return f"cannot reach {host}:{port} ({reason})"
     writer.close()
     with contextlib.suppress(Exception):
         await writer.wait_closed()
