@@ -1,8 +1,11 @@
 """Fleet commands: `linda status`, `send`, `pair`, `logout`.
 
-Each starts the fleet (real neonize clients, or the simulated network with --demo),
-does one job, and stops every client before returning. The Go library's direct
-writes to the terminal are sent to the log file for the whole run.
+When a Linda already runs the fleet of this sessions folder (a console, or `linda
+serve`), each command asks it through its socket and prints exactly what it would print
+otherwise. When none does, the command brings the fleet up itself (real neonize
+clients, or the simulated network with --demo) through the same composition root as
+the console, does one job, and stops every client before returning; the Go library's
+direct writes to the terminal go to the log file meanwhile.
 """
 
 from __future__ import annotations
@@ -58,7 +61,10 @@ from linda_tui.whatsapp.account import (
 )
 
 if TYPE_CHECKING:
-    from linda_tui.fleet.assembly import FleetSetup
+    from linda_tui.host.remote import RemoteServices
+    from linda_tui.services import Services
+
+    FleetAccess = Services | RemoteServices
 
 T = TypeVar("T")
 
@@ -74,6 +80,9 @@ def wait_option(default: float, purpose: str) -> Callable[[Callable[..., T]], Ca
         help=f"How long to {purpose}.",
     )
 
+
+# How long `linda send` waits for the store to take the outcome of a send it refused.
+UNSAVED_WAIT_SECONDS = 8.0
 
 # States that only pairing ends: advice names `linda pair`.
 NEEDS_PAIRING = frozenset({BotState.NOT_PAIRED, BotState.LOGGED_OUT})
@@ -98,59 +107,92 @@ def _phone(raw: str, config: FleetConfig) -> str:
 
 def run_fleet(
     runtime: Runtime,
-    body: Callable[[FleetSetup], Awaitable[T]],
+    body: Callable[[FleetAccess], Awaitable[T]],
     *,
     only_bot: str | None = None,
 ) -> T:
-    """Build and open the fleet, run body, and always close the fleet. Maps the
-    failures an operator can act on to one-line CommandErrors."""
-    runtime.prepare_folders()
-    config = runtime.fleet
-    if only_bot is not None:
-        bot = _enabled_bot(config, only_bot)
-        config = config.narrowed_to(bot)
+    """Run body on the fleet: the running host's when one answers on the sessions
+    folder, else a fleet brought up here (only ``only_bot`` of it, for a command about
+    one bot) and stopped afterwards. Maps the failures an operator can act on to one-line
+    CommandErrors."""
+    bot = _enabled_bot(runtime.fleet, only_bot) if only_bot is not None else None
+    try:
+        hosted = asyncio.run(_through_host(runtime, body))
+        if hosted is not _NO_HOST:
+            return hosted  # type: ignore[return-value]
+        return _brought_up_here(runtime, body, bot)
+    except KeyboardInterrupt:
+        raise CommandError("interrupted", exit_code=EXIT_INTERRUPTED) from None
 
-    from linda_tui.fleet.assembly import build_runtime_fleet, native_output_to_log
-    from linda_tui.fleet.lock import InstanceLock
+
+_NO_HOST = object()
+
+
+async def _through_host(runtime: Runtime, body: Callable[[FleetAccess], Awaitable[T]]) -> object:
+    """body's result through the host of this sessions folder, or _NO_HOST."""
+    from linda_tui.host.client import HostGoneError
+    from linda_tui.host.protocol import ProtocolError
+    from linda_tui.host.remote import RemoteServices
+
+    try:
+        remote = await RemoteServices.attach(runtime.sessions_dir)
+    except ProtocolError as exc:
+        raise CommandError(f"cannot use the running Linda: {one_line(exc)}") from None
+    except (HostGoneError, OSError, TimeoutError) as exc:
+        raise CommandError(
+            f"a Linda runs on {runtime.sessions_dir} but does not answer ({one_line(exc)}) — "
+            "try again, or stop it"
+        ) from None
+    if remote is None:
+        return _NO_HOST
+    async with remote:
+        return await _run_body(runtime, body, remote)
+
+
+def _brought_up_here(
+    runtime: Runtime, body: Callable[[FleetAccess], Awaitable[T]], bot: BotConfig | None
+) -> T:
+    from linda_tui.services import Services
     from linda_tui.store.base import StoreError
 
-    # Refuse a second Linda before anything is written (the demo network keeps state).
-    lock = InstanceLock(runtime.sessions_dir)
+    services = Services.for_runtime(runtime, only_bot=bot)
+    # The lock is taken before anything is written (the demo network keeps state).
+    runtime.prepare_folders()
     try:
-        lock.acquire()
+        services.lock.acquire()
     except AlreadyRunningError as exc:
         raise CommandError(str(exc)) from None
 
     async def main() -> T:
-        if not runtime.demo:
-            from linda_tui.whatsapp.neonize_account import size_default_executor
-
-            size_default_executor(asyncio.get_running_loop(), len(config.enabled_bots))
-        setup = build_runtime_fleet(runtime, config=config, lock=lock)
         try:
-            await setup.open()
+            await services.open()
         except AlreadyRunningError as exc:
             raise CommandError(str(exc)) from None
         except StoreError as exc:
             # A driver refusing the URL may quote a piece of it, password included.
             raise CommandError(hide_url_secrets(str(exc), runtime.store_url)) from None
         try:
-            return await body(setup)
-        except UnknownBotError as exc:
-            raise UsageError(str(exc)) from None
-        except FleetCommandError as exc:
-            # The core's advice names plain commands; this run's options go with them.
-            raise CommandError(with_global_options(str(exc))) from None
+            return await _run_body(runtime, body, services)
         finally:
-            await setup.close()
+            await services.close()
 
     try:
-        with native_output_to_log(runtime):
+        with services.native_output():
             return asyncio.run(main())
-    except KeyboardInterrupt:
-        raise CommandError("interrupted", exit_code=EXIT_INTERRUPTED) from None
     finally:
-        lock.release()
+        services.lock.release()
+
+
+async def _run_body(
+    runtime: Runtime, body: Callable[[FleetAccess], Awaitable[T]], access: FleetAccess
+) -> T:
+    try:
+        return await body(access)
+    except UnknownBotError as exc:
+        raise UsageError(str(exc)) from None
+    except FleetCommandError as exc:
+        # The core's advice names plain commands; this run's options go with them.
+        raise CommandError(with_global_options(str(exc))) from None
 
 
 # --- status ------------------------------------------------------------------------
@@ -240,7 +282,7 @@ def status_cmd(runtime: Runtime, as_json: bool, wait: float, exit_zero: bool) ->
     (0 whatever the health with --exit-zero).
     """
 
-    async def body(setup: FleetSetup) -> tuple[str, int]:
+    async def body(setup: FleetAccess) -> tuple[str, int]:
         fleet = setup.fleet
         probe = None
         if not runtime.demo:
@@ -291,14 +333,23 @@ def send_cmd(runtime: Runtime, to: str, bot: str, as_json: bool, wait: float, te
     if bot not in (AUTO, ALL):
         _enabled_bot(runtime.fleet, bot)
 
-    async def body(setup: FleetSetup) -> list[SendResult]:
+    async def body(setup: FleetAccess) -> tuple[list[SendResult], set[object] | None]:
         fleet = setup.fleet
         await _wait_for_sender(fleet, bot, wait)
         if bot not in (AUTO, ALL):
             _check_can_send(fleet.status(bot))
-        return await fleet.send(phone, text, bot=bot)
+        results = await fleet.send(phone, text, bot=bot)
+        if not isinstance(fleet, Fleet):
+            return results, None  # the host keeps trying: it stays up
+        unsaved: set[object] = set()
+        if any(not r.recorded for r in results):
+            # Sent, but the store refused the outcome: give the retries a moment before
+            # this process (and its fleet) goes.
+            await fleet.wait_until(lambda: not fleet.unsaved_sends(), UNSAVED_WAIT_SECONDS)
+            unsaved = {m.id for m in fleet.unsaved_sends()}
+        return results, unsaved
 
-    results = run_fleet(runtime, body)
+    results, unsaved = run_fleet(runtime, body)
     if as_json:
         echo(
             json.dumps(
@@ -315,6 +366,20 @@ def send_cmd(runtime: Runtime, to: str, bot: str, as_json: bool, wait: float, te
                 echo(f"sent {r.wa_id} from {r.bot_id} to {r.to}")
             else:
                 echo(f"failed from {r.bot_id} to {r.to}: {one_line(r.error or '')}", err=True)
+    for r in results:
+        if r.ok and not r.recorded:
+            # Sent is sent: the exit status says so (a script must not send it again).
+            if unsaved is None:
+                fate = "the running Linda keeps trying to save it"
+            elif r.message is not None and r.message.id in unsaved:
+                fate = "it is missing from Linda's history (its WhatsApp id is in the log)"
+            else:
+                fate = "it was saved on a later try"
+            echo(
+                f"linda: the message to {r.to} was sent, but the store could not save it at "
+                f"first ({one_line(r.unrecorded or '')}); {fate}",
+                err=True,
+            )
     failed = [r for r in results if not r.ok]
     if failed:
         raise CommandError(
@@ -385,10 +450,9 @@ def pair_cmd(runtime: Runtime, bot_id: str, phone_code: bool, phone: str | None)
     phone_code_instead = linda_command("pair", bot_id, "--phone-code")
     logout = linda_command("logout", bot_id)
 
-    async def body(setup: FleetSetup) -> str:
+    async def body(setup: FleetAccess) -> str:
         fleet = setup.fleet
-        account = fleet.account(bot_id)
-        if account.is_paired:
+        if fleet.status(bot_id).paired:
             raise CommandError(
                 f"bot {bot_id} is already paired — run `{logout}` first to pair again"
             )
@@ -434,7 +498,7 @@ def pair_cmd(runtime: Runtime, bot_id: str, phone_code: bool, phone: str | None)
 
         fleet.subscribe(on_event)
         await fleet.pair(bot_id, method, phone)
-        if runtime.demo and setup.network is not None:
+        if runtime.demo:
             await _demo_phone(setup, bot_id, method)
         try:
             result = await outcome
@@ -504,20 +568,23 @@ def _show_pair_code(code: str, demo: bool) -> None:
     )
 
 
-async def _demo_phone(setup: FleetSetup, bot_id: str, method: PairMethod) -> None:
-    """Under --demo, Enter on the terminal plays the phone scanning the code.
+async def _demo_phone(setup: FleetAccess, bot_id: str, method: PairMethod) -> None:
+    """Under --demo, Enter on the terminal plays the phone scanning the code (the host's
+    simulated phone when a host runs the fleet).
 
     stdin is read on a daemon thread: a thread of the loop's executor blocked in
     readline() would keep asyncio.run() from returning after pairing ends.
     """
     loop = asyncio.get_running_loop()
-    network = setup.network
-    act = network.scan if method is PairMethod.QR else network.enter_pair_code  # type: ignore[attr-defined]
+
+    def act() -> None:
+        task = asyncio.ensure_future(setup.demo_phone(bot_id, method))
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
 
     def read_lines() -> None:
         for _line in sys.stdin:
             try:
-                loop.call_soon_threadsafe(act, bot_id)
+                loop.call_soon_threadsafe(act)
             except RuntimeError:  # the loop has closed: pairing is over
                 return
 
@@ -540,9 +607,9 @@ def logout_cmd(runtime: Runtime, bot_id: str, yes: bool, wait: float) -> None:
     if not yes:
         _confirm_logout(bot)
 
-    async def body(setup: FleetSetup) -> str:
+    async def body(setup: FleetAccess) -> str:
         fleet = setup.fleet
-        if fleet.account(bot_id).is_paired:
+        if fleet.status(bot_id).paired:
             await _wait_for_sender(fleet, bot_id, wait)
         # Fleet.logout refuses an unpaired or unconnected bot, with the reason.
         await fleet.logout(bot_id)
