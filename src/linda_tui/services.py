@@ -33,6 +33,7 @@ from linda_tui.store.base import Store
 from linda_tui.whatsapp.account import Emit, PairMethod, WhatsAppAccount
 
 if TYPE_CHECKING:  # the console starts without the YAML loader and settings modules
+    from linda_tui.broadcast.engine import BroadcastEngine, BroadcastSettings
     from linda_tui.config.runtime import Runtime
 
 log = logging.getLogger("linda.services")
@@ -72,6 +73,11 @@ class Services:
     runtime: Runtime | None = None
     # The services that plug in, in the order they start (see ``add``).
     services: list[Service] = field(default_factory=list)
+    # The broadcast engine, made and started when the services open (its modules are
+    # not needed for the console's first frame); None to run without one.
+    broadcasts: BroadcastEngine | None = None
+    with_broadcasts: bool = True
+    broadcast_settings: BroadcastSettings | None = None
     _listeners: list[Listener] = field(default_factory=list, repr=False)
     _opened: list[str] = field(default_factory=list, repr=False)
     _unsubscribe_fleet: Callable[[], None] | None = field(default=None, repr=False)
@@ -212,6 +218,10 @@ class Services:
             self._unsubscribe_fleet = self.fleet.subscribe(self.publish)
             await self.fleet.start()
             self._opened.append("fleet")
+            if self.with_broadcasts:
+                self.broadcasts = self._make_broadcasts()
+                await self.broadcasts.start()
+                self._opened.append("broadcasts")
             for service in self.services:
                 await service.start()
                 self._opened.append(f"service:{service.name}")
@@ -226,6 +236,8 @@ class Services:
         for service in reversed(self.services):
             if f"service:{service.name}" in opened:
                 await self._bounded(service.stop(), f"stopping {service.name}")
+        if "broadcasts" in opened and self.broadcasts is not None:
+            await self._bounded(self.broadcasts.stop(), "stopping the broadcasts")
         if "fleet" in opened:
             await self._bounded(self.fleet.stop(), "stopping the fleet")
         if self._unsubscribe_fleet is not None:
@@ -238,6 +250,30 @@ class Services:
             await self._bounded(self.store.close(), "closing the store")
         if "lock" in opened:
             self.lock.release()
+
+    def _make_broadcasts(self) -> BroadcastEngine:
+        from linda_tui.broadcast.engine import BroadcastEngine, BroadcastSettings
+        from linda_tui.broadcast.pacing import DEFAULT_WARM_UP, QuietHours
+
+        settings = self.broadcast_settings
+        if settings is None:
+            fleet_config = self.fleet.config
+            quiet = getattr(fleet_config, "broadcasts", None)
+            settings = BroadcastSettings(
+                quiet_hours=QuietHours.parse(
+                    getattr(quiet, "quiet_hours", "21:00-09:00"), self.timezone
+                ),
+                warm_up=DEFAULT_WARM_UP,
+                demo=self.demo,
+            )
+        return BroadcastEngine(
+            self.fleet,
+            self.store,
+            self.publish,
+            self.subscribe,
+            settings=settings,
+            network=self.network,
+        )
 
     @staticmethod
     async def _bounded(step: object, what: str) -> None:

@@ -49,16 +49,9 @@ def build(tmp_path: Path, *, paired: tuple[str, ...] = ("demo-main", "demo-suppo
         clock=SystemClock(),
         network=network,
     )
-    engine = BroadcastEngine(
-        services.fleet,
-        services.store,
-        services.publish,
-        services.subscribe,
-        settings=BroadcastSettings(quiet_hours=None, warm_up=None, demo=True, seed=3),
-        network=network,
+    services.broadcast_settings = BroadcastSettings(
+        quiet_hours=None, warm_up=None, demo=True, seed=3
     )
-    services.add(engine)
-    services.engine = engine  # type: ignore[attr-defined]
     return services
 
 
@@ -95,7 +88,8 @@ async def running(tmp_path: Path) -> AsyncIterator[Services]:
 
 
 def engine_of(services: Services) -> BroadcastEngine:
-    return services.engine  # type: ignore[attr-defined,no-any-return]
+    assert services.broadcasts is not None
+    return services.broadcasts
 
 
 async def wait_status(

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from cli.test_fleet_cmds import read_until, spawn
 
 from .test_serve import first_line, serve
