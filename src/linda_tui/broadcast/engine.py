@@ -42,6 +42,7 @@ from linda_tui.fleet.status import SENDABLE
 from linda_tui.models import (
     ALL_BOTS,
     AuditEntry,
+    BotState,
     Campaign,
     CampaignStatus,
     ClaimOutcome,
@@ -499,7 +500,7 @@ class _Runner:
         for owner, queue in self._queues.items():
             if not queue or owner == bot:
                 continue
-            if owner is None or owner not in self._pacers or not _can_send(fleet, owner):
+            if owner is None or owner not in self._pacers or _dropped_out(fleet, owner):
                 return queue.popleft()
         return None
 
@@ -635,6 +636,28 @@ class _Runner:
             return
         event.note = note
         self.engine._publish(event)
+
+
+# A bot in one of these states has dropped out of a campaign: its share goes to the
+# others. One still starting up (connecting) keeps its share a while.
+DROPPED_OUT = frozenset(
+    {
+        BotState.RECONNECTING,
+        BotState.NOT_PAIRED,
+        BotState.LOGGED_OUT,
+        BotState.BANNED,
+        BotState.ERROR,
+        BotState.WAITING_FOR_PHONE,
+        BotState.PAIRING,
+    }
+)
+
+
+def _dropped_out(fleet: Fleet, bot: str) -> bool:
+    try:
+        return fleet.status(bot).state in DROPPED_OUT
+    except FleetCommandError:
+        return True
 
 
 def _can_send(fleet: Fleet, bot: str) -> bool:

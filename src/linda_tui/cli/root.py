@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 import click
 
 from linda_tui import __version__
+from linda_tui.cli.broadcast_cmd import broadcast
 from linda_tui.cli.config_cmd import config
 from linda_tui.cli.context import LindaContext, linda_command
 from linda_tui.cli.doctor_cmd import doctor_cmd
@@ -210,6 +211,7 @@ def linda(ctx: click.Context, config_path: Path, data_dir: Path | None, demo: bo
 COMMANDS: list[click.Command] = [
     config,
     *FLEET_COMMANDS,
+    broadcast,
     serve_cmd,
     doctor_cmd,
 ]

@@ -482,7 +482,7 @@ class Fleet(FleetView):
         else:
             status.last_error = error
             log.warning("send from %s to %s failed: %s", bot_id, mask_phone(phone), error)
-        audit = self._audit_entry(
+        audit = self.audit_entry(
             "send", bot_id, to=phone, ok=sent_ok, wa_id=message.wa_id, error=error
         )
         recorded, unrecorded = True, None
@@ -606,7 +606,7 @@ class Fleet(FleetView):
             await account.stop()
             await account.start()
 
-    def _audit_entry(self, action: str, bot_id: str | None, **detail: Any) -> AuditEntry:
+    def audit_entry(self, action: str, bot_id: str | None, **detail: Any) -> AuditEntry:
         return AuditEntry(
             action=action,
             os_user=self.actor.os_user,
@@ -619,7 +619,7 @@ class Fleet(FleetView):
     async def audit(self, action: str, bot_id: str | None = None, **detail: Any) -> None:
         """Append to the audit trail: who did what, when, with which bot."""
         try:
-            await self.store.add_audit(self._audit_entry(action, bot_id, **detail))
+            await self.store.add_audit(self.audit_entry(action, bot_id, **detail))
         except Exception as exc:
             log.exception("audit write failed")
             self._publish(FleetError(bot_id=bot_id, message=f"audit write failed: {exc}"))

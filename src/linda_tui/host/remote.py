@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any, NoReturn
 
+from linda_tui.broadcast.events import CampaignProgress
 from linda_tui.clock import Clock, SystemClock
 from linda_tui.config.models import FleetConfig
 from linda_tui.fleet.events import BotStatusChanged, FleetEvent
@@ -31,7 +32,7 @@ from linda_tui.fleet.view import (
 from linda_tui.host import protocol
 from linda_tui.host.client import HostClient, HostGoneError, HostRequestError
 from linda_tui.host.codec import WireError, from_wire
-from linda_tui.models import Contact
+from linda_tui.models import Campaign, Contact, UncertainAction
 from linda_tui.whatsapp.account import PairMethod
 
 log = logging.getLogger("linda.host.remote")
@@ -98,6 +99,44 @@ class RemoteFleet(FleetView):
             self._status[bot.id] = bot
 
 
+class RemoteBroadcasts:
+    """The host's broadcast engine: the same operations, each a request."""
+
+    def __init__(self, fleet: RemoteFleet) -> None:
+        self._fleet = fleet
+
+    async def start_campaign(self, campaign_id: int | str) -> Campaign:
+        return await self._fleet._ask("broadcast_start", campaign=campaign_id)  # type: ignore[no-any-return]
+
+    async def pause(self, campaign_id: int | str) -> Campaign:
+        return await self._fleet._ask("broadcast_pause", campaign=campaign_id)  # type: ignore[no-any-return]
+
+    async def resume(self, campaign_id: int | str) -> Campaign:
+        return await self._fleet._ask("broadcast_resume", campaign=campaign_id)  # type: ignore[no-any-return]
+
+    async def cancel(self, campaign_id: int | str) -> Campaign:
+        return await self._fleet._ask("broadcast_cancel", campaign=campaign_id)  # type: ignore[no-any-return]
+
+    async def progress(self, campaign_id: int | str) -> CampaignProgress:
+        return await self._fleet._ask("broadcast_progress", campaign=campaign_id)  # type: ignore[no-any-return]
+
+    async def resolve(
+        self,
+        campaign_id: int | str,
+        phones: Sequence[str] | None,
+        action: UncertainAction,
+        audit: object | None = None,
+    ) -> int:
+        return int(
+            await self._fleet._ask(
+                "broadcast_resolve",
+                campaign=campaign_id,
+                phones=list(phones) if phones is not None else None,
+                action=str(action),
+            )
+        )
+
+
 class RemoteServices:
     """What ``Services`` offers, served by the host of a sessions folder."""
 
@@ -108,6 +147,7 @@ class RemoteServices:
         self.demo = bool(client.welcome.get("demo"))
         self.remote = True
         self.network = None  # the demo phone is reached through demo_phone()
+        self.broadcasts = RemoteBroadcasts(fleet)
 
     @classmethod
     async def attach(

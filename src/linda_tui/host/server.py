@@ -143,6 +143,12 @@ class HostServer:
             "reconnect": self._reconnect,
             "demo_phone": self._demo_phone,
             "search_contacts": self._search_contacts,
+            "broadcast_start": self._broadcast("start_campaign"),
+            "broadcast_pause": self._broadcast("pause"),
+            "broadcast_resume": self._broadcast("resume"),
+            "broadcast_cancel": self._broadcast("cancel"),
+            "broadcast_progress": self._broadcast("progress"),
+            "broadcast_resolve": self._broadcast_resolve,
         }
 
     @property
@@ -422,11 +428,47 @@ class HostServer:
         method = PairMethod.PHONE_CODE if args.get("method") == "phone-code" else PairMethod.QR
         return await self.services.demo_phone(bot, method)
 
+    def _engine(self) -> Any:
+        engine = self.services.broadcasts
+        if engine is None:
+            raise RequestError("this Linda runs no broadcasts")
+        return engine
+
+    def _broadcast(self, method: str) -> Handler:
+        async def handle(args: dict[str, Any]) -> Any:
+            return await getattr(self._engine(), method)(_campaign_id(args))
+
+        return handle
+
+    async def _broadcast_resolve(self, args: dict[str, Any]) -> int:
+        from linda_tui.models import UncertainAction
+
+        phones = args.get("phones")
+        if phones is not None and (
+            not isinstance(phones, list) or not all(isinstance(p, str) for p in phones)
+        ):
+            raise RequestError("phones must be a list of numbers", protocol.BAD_REQUEST)
+        try:
+            action = UncertainAction(_text(args, "action"))
+        except ValueError:
+            raise RequestError("action must be resend or mark-sent", protocol.BAD_REQUEST) from None
+        audit = self.services.fleet.audit_entry(
+            f"broadcast.resolve.{action}", None, campaign=str(args.get("campaign")), phones=phones
+        )
+        return int(await self._engine().resolve(_campaign_id(args), phones, action, audit))
+
     async def _search_contacts(self, args: dict[str, Any]) -> Any:
         limit = args.get("limit", 50)
         if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= 1000:
             raise RequestError("limit must be a whole number from 1 to 1000", protocol.BAD_REQUEST)
         return await self.services.search_contacts(_text(args, "query"), limit=limit)
+
+
+def _campaign_id(args: dict[str, Any]) -> int | str:
+    value = args.get("campaign")
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise RequestError("campaign must be an id", protocol.BAD_REQUEST)
+    return value
 
 
 def _text(args: dict[str, Any], key: str, default: str | None = None) -> str:
