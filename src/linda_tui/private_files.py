@@ -92,7 +92,7 @@ def folder_problem(
     try:
         info = os.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
-        return None
+        return _ancestor_problem(path, what, elsewhere)
     except OSError as exc:
         return UnsafePathError(
             path, f"cannot look at the {what} ({exc.strerror})", f"{elsewhere} another folder"
@@ -131,6 +131,28 @@ def folder_problem(
     return None
 
 
+def _ancestor_problem(path: Path, what: str, elsewhere: str) -> UnsafePathError | None:
+    """A missing folder is made in its nearest existing ancestor: refused when others
+    can write there without the sticky bit (they could swap what Linda makes for a link;
+    /tmp's sticky bit stops that)."""
+    probe = Path(os.path.abspath(path)).parent
+    while not os.path.lexists(probe) and probe != probe.parent:
+        probe = probe.parent
+    try:
+        info = os.stat(probe)
+    except OSError:
+        return None  # creating the folder will fail and say why
+    if info.st_mode & _WRITABLE_BY_OTHERS and not info.st_mode & stat.S_ISVTX:
+        return UnsafePathError(
+            probe,
+            f"the folder where Linda would make the {what} is writable by other users "
+            f"(mode {stat.S_IMODE(info.st_mode):04o}), who could swap it for a link",
+            f"chmod go-w {escape_controls(str(probe))}, or {elsewhere} a folder only you "
+            "can write to",
+        )
+    return None
+
+
 def ensure_folder(
     path: Path | str, what: str, setting: str | None = None, *, private: bool = False
 ) -> Path:
@@ -142,6 +164,9 @@ def ensure_folder(
     when a folder cannot be created.
     """
     path = Path(os.path.abspath(path))
+    problem = folder_problem(path, what, setting)  # before anything is made
+    if problem is not None:
+        raise problem
     missing: list[Path] = []
     probe = path
     while not os.path.lexists(probe) and probe != probe.parent:

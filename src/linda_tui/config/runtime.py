@@ -131,11 +131,13 @@ def _folder_problems(runtime: Runtime) -> list[str]:
         problems.append(
             f"{escape_controls(str(runtime.log_file))}: {log_problem.problem} — {elsewhere}"
         )
+    refused: set[str] = set()
     for folder, what, setting in runtime.folders():
         if log_problem is not None and folder == runtime.log_file.parent:
             continue  # one line about the log is enough
         problem = folder_problem(folder, what, setting)
-        if problem is not None:
+        if problem is not None and problem.filename not in refused:
+            refused.add(problem.filename)  # one line per folder, however many live in it
             problems.append(problem.message)
     return problems
 

@@ -62,6 +62,7 @@ import functools
 import itertools
 import logging
 import os
+import stat
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -448,14 +449,18 @@ def _session_file_damage(path: Path) -> str | None:
         problem = file_problem(f"{path}{suffix}", suffix or "session file")
         if problem is not None:
             return problem.problem
-    try:
-        fd = open_private(path, os.O_RDONLY, "session file", create=False)
+    try:  # looked at, not changed: doctor reads sessions through here too
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         return None
     except OSError as exc:
         return f"cannot be read: {exc.strerror or exc}"
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped since it was looked at
+            return "not a regular file"
         header = os.read(fd, len(_SQLITE_HEADER))
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
     finally:
         os.close(fd)
     if not header:

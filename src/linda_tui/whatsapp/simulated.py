@@ -185,8 +185,8 @@ def read_session(data_dir: Path, bot_id: str) -> tuple[dict[str, Any] | None, st
         session = _read_private_json(path)
     except InputFileError as exc:
         return None, session_damaged(path, exc.reason)
-    except ValueError as exc:  # JSON errors are ValueErrors
-        return None, session_damaged(path, f"not a session: {' '.join(str(exc).split())[:80]}")
+    except ValueError:  # not UTF-8, not JSON, not an object
+        return None, session_damaged(path, "not a session file: not a JSON object")
     if session is not None and (session.get("bot_id") != bot_id or not session.get("simulated")):
         return None, session_damaged(path, f"not a session of {bot_id}")
     return session, None
