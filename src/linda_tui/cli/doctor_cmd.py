@@ -34,12 +34,18 @@ def _paired(runtime: Runtime) -> dict[str, SessionReport]:
             session, damage = read_session(runtime.data_dir, bot)
             reports[bot] = SessionReport(session is not None, damage)
         return reports
-    from linda_tui.whatsapp.neonize_account import NeonizeAccount
+    from linda_tui.whatsapp.account import session_damaged
+    from linda_tui.whatsapp.neonize_account import NeonizeAccount, session_file_damage
 
     reports = {}
     for bot in runtime.fleet.enabled_bots:
         account = NeonizeAccount(bot.id, bot.phone, lambda _e: None, runtime.sessions_dir)
-        reports[bot.id] = SessionReport(account.is_paired, account.session_damage)
+        paired, damage = account.is_paired, account.session_damage
+        if paired:  # the full integrity check, whatever the file's size
+            problem = session_file_damage(account.session_path, full=True)
+            if problem is not None:
+                paired, damage = False, session_damaged(account.session_path, problem)
+        reports[bot.id] = SessionReport(paired, damage)
     return reports
 
 

@@ -439,14 +439,20 @@ async def probe_whatsapp(timeout: float = PROBE_TIMEOUT) -> str | None:
 
 _SESSION_SIDE_FILES = ("-journal", "-wal", "-shm")
 _SQLITE_HEADER = b"SQLite format 3\x00"
+# Sessions up to this size get SQLite's quick_check whenever a bot's pairing is first
+# asked (before the console's first frame, about 1.6 ms a MB); larger ones only in
+# `linda doctor` (full=True), so a fleet of big sessions still starts at once.
+SESSION_QUICK_CHECK_BYTES = 16 * 1024 * 1024
 
 
-def _session_file_damage(path: Path) -> str | None:
+def session_file_damage(path: Path, *, full: bool = False) -> str | None:
     """Why an existing session file cannot be used (None when it can, or is missing or
     empty): a link or anything but a regular file of the user's, a file that is not
-    SQLite, or one whose pages fail SQLite's quick_check. Reads only, never waits."""
+    SQLite, or one whose pages fail SQLite's quick_check (always with ``full``, else up
+    to SESSION_QUICK_CHECK_BYTES). Reads only, never waits, changes nothing."""
     for suffix in ("", *_SESSION_SIDE_FILES):
-        problem = file_problem(f"{path}{suffix}", suffix or "session file")
+        what = f"session's {suffix} file" if suffix else "session file"
+        problem = file_problem(f"{path}{suffix}", what)
         if problem is not None:
             return problem.problem
     try:  # looked at, not changed: doctor reads sessions through here too
@@ -456,7 +462,8 @@ def _session_file_damage(path: Path) -> str | None:
     except OSError as exc:
         return f"cannot be read: {exc.strerror or exc}"
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped since it was looked at
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):  # swapped since it was looked at
             return "not a regular file"
         header = os.read(fd, len(_SQLITE_HEADER))
     except OSError as exc:
@@ -467,6 +474,8 @@ def _session_file_damage(path: Path) -> str | None:
         return None  # made by Linda just before a pairing that never finished
     if header != _SQLITE_HEADER:
         return "not a SQLite database"
+    if not full and info.st_size > SESSION_QUICK_CHECK_BYTES:
+        return None
     import sqlite3  # only here: the console does not need it for its first frame
 
     try:
@@ -565,7 +574,7 @@ class NeonizeAccount(WhatsAppAccount):
         ``_session_damage``: never "not paired" alone, which would invite pairing over it."""
         path = self.session_path
         self._session_damage = None
-        damage = _session_file_damage(path)
+        damage = session_file_damage(path)
         if damage is not None:
             self._session_damage = session_damaged(path, damage)
             self._log.warning("%s", self._session_damage)
