@@ -513,6 +513,11 @@ class SQLiteStore(Store):
             conn = sqlite3.connect(tmp, isolation_level=None)
             try:
                 conn.execute("PRAGMA journal_mode = WAL")
+                # No fsync (30-50 ms on a busy disk, on the console's first run): the file
+                # holds only the empty schema, a crash of Linda cannot lose it (the page
+                # cache survives), and after a power cut quick_check at the next open
+                # would say so.
+                conn.execute("PRAGMA synchronous = OFF")
                 migrate(conn, path)
             finally:
                 conn.close()  # the last connection: SQLite folds the -wal into the file
