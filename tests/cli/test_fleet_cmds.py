@@ -396,7 +396,7 @@ def test_doctor_lists_what_fails_with_the_fix_then_passes(data: Path) -> None:
     assert "checks passed" in proc.stdout
     assert "store" in proc.stdout and "schema version" in proc.stdout
 
-    (data / "sessions").chmod(0o755)
+    (data / "sim-sessions").chmod(0o755)  # where the demo's sessions are
     proc = linda(data, "doctor", "--json")
     assert proc.returncode == 1
     checks = {c["name"]: c for c in json.loads(proc.stdout)}

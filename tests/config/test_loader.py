@@ -388,7 +388,7 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_fleet("pipe.yaml")
     assert caught.value.problems == [
-        "pipe.yaml: is not a regular file — pass the path of a bots.yaml file"
+        "pipe.yaml: is a FIFO (named pipe), not a regular file — pass the path of a bots.yaml file"
     ]
 
 

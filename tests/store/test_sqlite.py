@@ -407,13 +407,24 @@ async def test_two_lindas_opening_a_new_file_at_once_both_work(tmp_path: Path) -
         await second.close()
 
 
-async def test_an_empty_file_is_migrated_from_scratch(tmp_path: Path) -> None:
+async def test_an_empty_file_is_refused_untouched_never_started_afresh(tmp_path: Path) -> None:
+    # Linda makes a new store whole before it takes the name, so an empty file was cut
+    # short (or made by someone else): starting afresh would forget every opt-out.
     path = tmp_path / "linda.db"
     path.touch()
+    with pytest.raises(StoreError) as caught:
+        await SQLiteStore(path).open()
+    text = one_line(caught.value)
+    assert "is empty (0 bytes)" in text and "restore it from a backup" in text
+    assert path.stat().st_size == 0
+    assert os.listdir(tmp_path) == ["linda.db"]  # nothing left beside it
+
+
+async def test_a_new_store_never_exists_half_made_under_its_name(tmp_path: Path) -> None:
+    path = tmp_path / "linda.db"
     async with SQLiteStore(path) as store:
         assert await store.schema_version() == CURRENT_VERSION
-        await store.upsert_contacts([Contact(resource_name="people/1", phones=[A])])
-        assert len(await store.find_contacts_by_phone(A)) == 1
+    assert os.listdir(tmp_path) == ["linda.db"]  # no temporary left
 
 
 # --- broadcasts: all of it or none of it, and durable before the send ---------------------
