@@ -330,9 +330,9 @@ class BroadcastEngine:
                 for runner in self._runners.values():
                     runner.record_manual(message)
             elif message.campaign_id is not None:
-                runner = self._runners.get(_same_id(message.campaign_id, self._runners))
-                if runner is not None:
-                    runner.changed()
+                touched = self._runners.get(_same_id(message.campaign_id, self._runners))
+                if touched is not None:
+                    touched.changed()
 
     def _background_task(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)

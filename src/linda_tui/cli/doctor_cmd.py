@@ -22,17 +22,17 @@ def _paired(runtime: Runtime) -> dict[str, SessionReport]:
     connecting or writing anything."""
     from linda_tui.doctor import SessionReport
 
-    bots = [b.id for b in runtime.fleet.enabled_bots]
+    bot_ids = [b.id for b in runtime.fleet.enabled_bots]
     if runtime.demo:
-        from linda_tui.fleet.assembly import DEMO_PRE_PAIRED
+        from linda_tui.services import DEMO_PRE_PAIRED
         from linda_tui.whatsapp.simulated import STATE_FILE, read_session
 
         if not os.path.lexists(runtime.data_dir / STATE_FILE):  # never run: its first state
-            return {b: SessionReport(b in DEMO_PRE_PAIRED) for b in bots}
+            return {b: SessionReport(b in DEMO_PRE_PAIRED) for b in bot_ids}
         reports = {}
-        for bot in bots:
-            session, damage = read_session(runtime.data_dir, bot)
-            reports[bot] = SessionReport(session is not None, damage)
+        for bot_id in bot_ids:
+            session, damage = read_session(runtime.data_dir, bot_id)
+            reports[bot_id] = SessionReport(session is not None, damage)
         return reports
     from linda_tui.whatsapp.account import session_damaged
     from linda_tui.whatsapp.neonize_account import NeonizeAccount, session_file_damage

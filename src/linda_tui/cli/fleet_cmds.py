@@ -46,11 +46,13 @@ from linda_tui.fleet.manager import (
     unknown_bot_message,
 )
 from linda_tui.fleet.status import SENDABLE, STATE_WORD, BotStatus, describe_duration, state_label
+from linda_tui.fleet.view import FleetView
 from linda_tui.models import BotState
 from linda_tui.phones import InvalidPhoneError, to_e164
 from linda_tui.store.urls import hide_url_secrets
 from linda_tui.terminal_text import visible
 from linda_tui.whatsapp.account import (
+    AccountEvent,
     PairCodeIssued,
     PairingFailed,
     PairingSucceeded,
@@ -137,10 +139,10 @@ async def _through_host(runtime: Runtime, body: Callable[[FleetAccess], Awaitabl
     try:
         remote = await RemoteServices.attach(runtime.sessions_dir)
     except ProtocolError as exc:
-        raise CommandError(f"cannot use the running Linda: {one_line(exc)}") from None
+        raise CommandError(f"cannot use the running Linda: {one_line(str(exc))}") from None
     except (HostGoneError, OSError, TimeoutError) as exc:
         raise CommandError(
-            f"a Linda runs on {runtime.sessions_dir} but does not answer ({one_line(exc)}) — "
+            f"a Linda runs on {runtime.sessions_dir} but does not answer ({one_line(str(exc))}) — "
             "try again, or stop it"
         ) from None
     if remote is None:
@@ -198,7 +200,7 @@ async def _run_body(
 # --- status ------------------------------------------------------------------------
 
 
-def status_table(statuses: list[BotStatus], fleet: Fleet) -> str:
+def status_table(statuses: list[BotStatus], fleet: FleetView) -> str:
     """The plain-text table `linda status` prints; each cell's control characters escaped
     (names and details come from outside), and what to run for a bot that needs pairing."""
     now = fleet.clock.now()
@@ -255,7 +257,7 @@ def status_table(statuses: list[BotStatus], fleet: Fleet) -> str:
     return "\n".join(lines)
 
 
-def status_exit_code(fleet: Fleet) -> int:
+def status_exit_code(fleet: FleetView) -> int:
     """What `linda status` exits with: 0 when the primary is online, 3 when it is not
     (other bots are), 4 when no bot is online."""
     stats = fleet.stats()
@@ -405,7 +407,7 @@ def _check_can_send(status: BotStatus) -> None:
     )
 
 
-async def _wait_for_sender(fleet: Fleet, bot: str, wait: float) -> None:
+async def _wait_for_sender(fleet: FleetView, bot: str, wait: float) -> None:
     """Wait until the chosen bot (or, for auto/all, the fleet) is ready to send."""
 
     def ready() -> bool:
@@ -463,9 +465,7 @@ def pair_cmd(runtime: Runtime, bot_id: str, phone_code: bool, phone: str | None)
             problem = await probe_whatsapp()
             if problem is not None:
                 raise CommandError(_unreachable(problem, again))
-        outcome: asyncio.Future[FleetEvent | StateChanged] = (
-            asyncio.get_running_loop().create_future()
-        )
+        outcome: asyncio.Future[AccountEvent] = asyncio.get_running_loop().create_future()
         shown_a_code = False
 
         def on_event(event: FleetEvent) -> None:

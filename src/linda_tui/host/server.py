@@ -236,7 +236,7 @@ class HostServer:
                 await asyncio.wait_for(writer.drain(), 1.0)
             writer.close()
             return
-        client = _Client(writer, lambda gone: self._clients.pop(gone.number, None))
+        client = _Client(writer, self._forget)
         self._clients[client.number] = client
         writing = self._spawn(self._write_loop(client))
         try:
@@ -248,6 +248,9 @@ class HostServer:
             client.close(client.closing or "bye")
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(asyncio.shield(writing), 2.0)
+
+    def _forget(self, client: _Client) -> None:
+        self._clients.pop(client.number, None)
 
     async def _greet(self, client: _Client, reader: asyncio.StreamReader) -> bool:
         try:
@@ -328,7 +331,7 @@ class HostServer:
         op = message.get("op")
         args = message.get("args", {})
         handler = self._handlers.get(op) if isinstance(op, str) else None
-        if handler is None or not isinstance(args, dict):
+        if handler is None or not isinstance(op, str) or not isinstance(args, dict):
             problem = f"unknown operation {op!r}" if handler is None else "args must be an object"
             log.warning("client %d: %s", client.number, problem)
             client.send(

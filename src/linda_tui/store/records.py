@@ -54,7 +54,9 @@ def optional_store_time(value: datetime | None) -> datetime | None:
 
 def normalised_message(message: Message) -> Message:
     """A copy of message with every datetime as the store keeps it."""
-    changes = {name: optional_store_time(getattr(message, name)) for name in MESSAGE_TIME_FIELDS}
+    changes: dict[str, Any] = {
+        name: optional_store_time(getattr(message, name)) for name in MESSAGE_TIME_FIELDS
+    }
     return replace(message, **changes)
 
 
@@ -67,7 +69,7 @@ def advance_status(
     "read". The matching *_at field is stamped the first time that event is
     reported, even when it arrives out of order, because it did happen then.
     """
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     if STATUS_RANK[status] > STATUS_RANK[message.status]:
         changes["status"] = status
     field = STATUS_TIME_FIELD.get(status)

@@ -71,7 +71,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-from urllib.request import getproxies_environment, proxy_bypass_environment
+from urllib.request import getproxies_environment, proxy_bypass_environment  # type: ignore[attr-defined]
 
 from linda_tui.clock import Clock, SystemClock
 from linda_tui.models import BotState, MessageStatus
@@ -373,6 +373,7 @@ def _phone_of(jid: Any) -> str | None:
 def _peer_of(source: Any) -> str | None:
     """The other side's E.164 for a message or receipt source, trying the phone-number
     alternatives WhatsApp gives when a chat is addressed by hidden id."""
+    candidates: tuple[Any, ...]
     if source.IsGroup:
         candidates = (source.Sender, source.SenderAlt)
     elif source.IsFromMe:

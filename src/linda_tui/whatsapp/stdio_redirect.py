@@ -333,8 +333,8 @@ def redirect_native_stdio(log_path: Path | str) -> Iterator[None]:
             for fd in (out_write, err_write):
                 to_close.remove(fd)
                 os.close(fd)
-            sys.stdout = sys.__stdout__ = new_out
-            sys.stderr = sys.__stderr__ = new_err
+            sys.stdout = sys.__stdout__ = new_out  # type: ignore[misc,assignment]
+            sys.stderr = sys.__stderr__ = new_err  # type: ignore[misc,assignment]
             yield
         finally:
             for stream in replacements:
