@@ -155,9 +155,32 @@ V2_STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX messages_by_wa_id ON messages (bot_id, wa_id)",
 )
 
+# Version 4 (3 belongs to the broadcast records): the Google Contacts sync.
+# - raw_phones: numbers as written that have no E.164 form, kept and shown.
+# - sync_generation: the full sync that last saw a contact; a full sync stamps every
+#   contact it lists, then marks the unstamped ones deleted in one transaction, so a
+#   sync that dies midway deletes nothing.
+# - leases: which process may sync right now (a console and `linda sync` share a file).
+V4_STATEMENTS: tuple[str, ...] = (
+    "ALTER TABLE contacts ADD COLUMN raw_phones TEXT NOT NULL DEFAULT '[]'",
+    "ALTER TABLE contacts ADD COLUMN sync_generation TEXT",
+    """
+    CREATE TABLE leases (
+        name TEXT NOT NULL PRIMARY KEY,
+        holder TEXT NOT NULL,
+        acquired_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    ) WITHOUT ROWID
+    """,
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "every record type", V1_STATEMENTS),
     Migration(2, "phone lookup table for contacts; message lookup by WhatsApp id", V2_STATEMENTS),
+    # Placeholder on this branch only: the broadcast branch's version 3 replaces it
+    # when the branches merge (versions stay consecutive in the meantime).
+    Migration(3, "reserved for the broadcast records", ()),
+    Migration(4, "contacts sync: raw phones, full-sync generations, leases", V4_STATEMENTS),
 )
 
 CURRENT_VERSION = MIGRATIONS[-1].version
@@ -173,6 +196,7 @@ _OUR_TABLES = frozenset(
         "opt_outs",
         "audit",
         "sync_state",
+        "leases",
         "sqlite_sequence",
     }
 )
