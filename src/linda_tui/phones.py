@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import functools
+import re
 
 import phonenumbers
+
+# An extension as people write it after a number: "ext. 12", "x12", "#12", ";ext=12".
+# E.164 has no extension: the number is the line's, the extension is dropped.
+_EXTENSION = re.compile(r"\s*(?:;\s*ext=|,\s*|(?:ext|extn|extension|x|#)\.?\s*)\d{1,7}\s*$", re.I)
 
 
 class InvalidPhoneError(ValueError):
@@ -35,6 +40,14 @@ def _parse_e164(raw: str, default_region: str) -> str:
         raise InvalidPhoneError("phone number is empty — write it as +971501234567")
     if text.startswith("00"):
         text = "+" + text[2:]
+    number_part = _EXTENSION.sub("", text)
+    if any(ch.isalpha() for ch in number_part) and any(ch.isdigit() for ch in number_part):
+        # phonenumbers reads letters as keypad digits ("050-CALL-NOW"), which would
+        # make up a number nobody wrote.
+        raise InvalidPhoneError(
+            f"{raw!r} is not a phone number (it has letters in it) — "
+            "write it in digits, e.g. +971501234567"
+        )
     try:
         number = phonenumbers.parse(text, None if text.startswith("+") else default_region)
     except phonenumbers.NumberParseException as exc:
