@@ -74,6 +74,9 @@ ACCESS_TOKEN_LIFETIME = 3600
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100
 MAX_BATCH_CREATE = 200
+# Listings whose page tokens stay valid: older ones are forgotten (and their tokens
+# refused), so a long-running fake does not keep every snapshot it ever made.
+MAX_LISTINGS = 8
 MAX_BODY_BYTES = 16 * 1024 * 1024
 
 PERSON_FIELDS = frozenset(
@@ -350,6 +353,7 @@ class _FakeState:
     version: int = 0
     sync_tokens: dict[str, tuple[int, datetime]] = field(default_factory=dict)
     listings: dict[str, _Listing] = field(default_factory=dict)
+    listing_order: deque[_Listing] = field(default_factory=deque)
     service_accounts: dict[str, _ServiceAccount] = field(default_factory=dict)
     clients: dict[str, _OAuthClient] = field(default_factory=dict)
     refresh_tokens: dict[str, _Grant] = field(default_factory=dict)
@@ -1048,7 +1052,15 @@ class FakePeopleApi:
             chosen.sort(key=lambda item: item[1].version)
         items = [self._served(name, record, fields) for name, record in chosen]
         token = self._issue_sync_token(self._state.version) if request_sync_token else None
-        return _Listing(fingerprint, items, token, len(items))
+        listing = _Listing(fingerprint, items, token, len(items))
+        order = self._state.listing_order
+        order.append(listing)
+        if len(order) > MAX_LISTINGS:
+            old = order.popleft()
+            self._state.listings = {
+                key: value for key, value in self._state.listings.items() if value is not old
+            }
+        return listing
 
     def _sync_token_version(self, token: str) -> int:
         entry = self._state.sync_tokens.get(token)

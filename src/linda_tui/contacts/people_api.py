@@ -384,6 +384,7 @@ def _refresh_failure(exc: auth_exceptions.RefreshError, token_uri: str, is_user:
                 Problem.SERVER,
             ),
             retryable=True,
+            cause=f"token endpoint: {code or 'error'}",
         )
     if is_user:
         if code == "invalid_client":
@@ -432,6 +433,14 @@ def _network_failure(exc: BaseException, where: str) -> _Failure:
     )
 
 
+class _TokenEndpointUnreachable(Exception):
+    """Getting an access token failed before any answer came back."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
 # --- the client --------------------------------------------------------------------------------
 
 
@@ -463,6 +472,7 @@ class PeopleClient:
         self.on_retry = on_retry
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="people-api")
         self._service: Any = None
+        self._http: Any = None
         self._is_user = isinstance(credentials, user_credentials.Credentials)
         token_uri = getattr(credentials, "_token_uri", None) or GOOGLE_TOKEN_URI
         self._token_uri = str(token_uri)
@@ -599,6 +609,7 @@ class PeopleClient:
 
     def _build(self) -> Any:
         http = httplib2.Http(timeout=self._timeout)
+        self._http = http
         authorized = google_auth_httplib2.AuthorizedHttp(self._credentials, http=http)
         return build(
             "people",
@@ -613,6 +624,13 @@ class PeopleClient:
         """On the client's thread: build the service once, then run one request."""
         if self._service is None:
             self._service = self._build()
+        if not self._credentials.valid:
+            # Refreshed here rather than inside the request, so that a token endpoint
+            # that cannot be reached is told apart from an API that cannot be.
+            try:
+                self._credentials.refresh(google_auth_httplib2.Request(self._http))
+            except (OSError, httplib2.HttpLib2Error, http.client.HTTPException) as exc:
+                raise _TokenEndpointUnreachable(exc) from exc
         return make(self._service).execute(num_retries=0)
 
     def _classify(self, exc: BaseException, sync_token_sent: bool) -> _Failure:
@@ -620,6 +638,8 @@ class PeopleClient:
             return _http_failure(exc, self.endpoint, sync_token_sent)
         if isinstance(exc, auth_exceptions.RefreshError):
             return _refresh_failure(exc, self._token_uri, self._is_user)
+        if isinstance(exc, _TokenEndpointUnreachable):
+            return _network_failure(exc.cause, f"Google's token endpoint {self._token_uri}")
         if isinstance(exc, auth_exceptions.TransportError):
             return _network_failure(exc, f"Google's token endpoint {self._token_uri}")
         if isinstance(exc, OSError | httplib2.HttpLib2Error | http.client.HTTPException):
