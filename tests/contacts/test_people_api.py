@@ -46,6 +46,10 @@ async def list_all(client: PeopleClient, **options: Any) -> tuple[list[dict[str,
             return people, page.next_sync_token
 
 
+def key_id(path: Path) -> str:
+    return str(json.loads(path.read_bytes())["private_key_id"])
+
+
 def one_line(error: BaseException) -> str:
     text = str(error)
     assert "\n" not in text and " — " in text, text
@@ -367,8 +371,7 @@ async def test_a_deleted_oauth_client_says_so(fake: FakePeopleApi, tmp_path: Pat
 async def test_a_deleted_service_account_key_says_to_make_a_new_one(
     fake: FakePeopleApi, key_file: Path, connect: Callable[..., PeopleClient]
 ) -> None:
-    key = json.loads(key_file.read_bytes())
-    fake.delete_service_account_key(key["private_key_id"])
+    fake.delete_service_account_key(key_id(key_file))
     async with connect() as client:
         with pytest.raises(PeopleApiError) as caught:
             await client.list_connections()
