@@ -116,3 +116,52 @@ def make_sync(
         return ContactsSync(target, options.pop("connect", connect), **options)
 
     return make
+
+
+class ServedFake(FakePeopleApi):
+    """A fake with its own client factory (connect), for tests on a bigger address book."""
+
+    connect: Callable[[], PeopleClient]
+
+
+@pytest.fixture(scope="session")
+def big_book() -> AddressBook:
+    return generate_address_book(2500, seed=8)  # three pages of 1000
+
+
+@pytest.fixture
+def big_fake(big_book: AddressBook, tmp_path: Path, sleeps: Sleeps) -> Iterator[ServedFake]:
+    server = ServedFake(big_book.people, groups=big_book.groups).start()
+    key = write_json(tmp_path / "big-key.json", server.service_account_key(subjects=[SUBJECT]))
+    settings = Settings(
+        google_credentials=key, google_subject=SUBJECT, people_api_endpoint=server.url
+    )
+    server.connect = lambda: PeopleClient.from_settings(
+        settings, sleep=sleeps, rng=random.Random(1), timeout=10.0
+    )
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def fresh_numbers(book: AddressBook, count: int, start: int = 30_000) -> list[str]:
+    """Example UAE mobiles (E.164) that nobody in the book has."""
+    from linda_tui.contacts.people_generator import uae_mobile
+    from linda_tui.phones import InvalidPhoneError, to_e164
+
+    taken: set[str] = set()
+    for person in book.people:
+        for phone in person["phoneNumbers"]:
+            try:
+                taken.add(to_e164(phone["value"], "AE"))
+            except InvalidPhoneError:
+                pass
+    numbers: list[str] = []
+    index = start
+    while len(numbers) < count:
+        number = uae_mobile(index)
+        index += 1
+        if number not in taken:
+            numbers.append(number)
+    return numbers

@@ -575,6 +575,14 @@ class FakePeopleApi:
             record.version = self._bump()
             record.updated = self.now()
 
+    def forget_deletions(self) -> None:
+        """Drop what is remembered of deleted people, as Google does after a while: an
+        incremental listing no longer reports them, only a full one shows they are gone."""
+        with self._lock:
+            self._state.records = {
+                name: record for name, record in self._state.records.items() if not record.deleted
+            }
+
     def person(self, resource_name: str) -> Person | None:
         """A live person as the API serves it with every field, or None."""
         with self._lock:

@@ -177,8 +177,10 @@ class ContactsSync:
         lease_ttl: float = 60.0,
         account: str = "default",
         actor: Actor | None = None,
+        page_size: int = PAGE_SIZE,
     ) -> None:
         self.store = store
+        self.page_size = page_size  # 1000, the most Google allows; tests use less
         self._connect = connect
         self.region = region
         self.create_from_whatsapp = create_from_whatsapp
@@ -409,7 +411,7 @@ class _Run:
             # token changes (the API's contract).
             return asyncio.ensure_future(
                 people.list_connections(
-                    sync_token=sync_token, page_token=page_token, page_size=PAGE_SIZE
+                    sync_token=sync_token, page_token=page_token, page_size=self.sync.page_size
                 )
             )
 
