@@ -28,6 +28,7 @@ trail) says what changed. Every failure is a SyncError whose text is one line.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -402,11 +403,16 @@ class _Run:
         )
 
     async def _listing(self, people: PeopleSource, sync_token: str | None) -> None:
-        """Every page of one listing (full when sync_token is None), stored as it comes."""
+        """Every page of one listing (full when sync_token is None), stored as it comes.
+
+        Three stages overlap: while page N is written to the store (SQLite works
+        outside the GIL), page N+1 is parsed and page N+2 fetched. Pages are written
+        one at a time, in order, each in its own transaction.
+        """
         generation = uuid.uuid4().hex if sync_token is None else None
         seen_tokens: set[str] = set()
 
-        def fetch(page_token: str | None) -> asyncio.Task[ConnectionsPage]:
+        def fetch(page_token: str | None) -> asyncio.Future[ConnectionsPage]:
             # Every page repeats the listing's sync token and fields; only the page
             # token changes (the API's contract).
             return asyncio.ensure_future(
@@ -415,8 +421,18 @@ class _Run:
                 )
             )
 
+        async def store_page(
+            contacts: list[Contact], deleted: list[str], state: SyncState | None
+        ) -> SyncPageOutcome:
+            self.lease.check()
+            return await self.store.apply_sync_page(
+                contacts, deleted, state if generation is None else None, generation=generation
+            )
+
         self.report("listing")
-        pending = fetch(None)
+        pending: asyncio.Future[ConnectionsPage] = fetch(None)
+        writing: asyncio.Future[SyncPageOutcome] | None = None
+        written: tuple[int, int] = (0, 0)  # (people, skipped) of the page being written
         try:
             while True:
                 page = await pending
@@ -430,21 +446,20 @@ class _Run:
                             Problem.BAD_REPLY,
                         )
                     seen_tokens.add(page.next_page_token)
-                    pending = fetch(page.next_page_token)  # fetched while this one is stored
+                    pending = fetch(page.next_page_token)
                 if page.total is not None and sync_token is None:
                     self.counts.total = page.total
                 contacts, deleted, skipped = await self._parse(page.people)
                 state = self._final_state(page, sync_token) if last else None
-                self.lease.check()
-                outcome = await self.store.apply_sync_page(
-                    contacts,
-                    deleted,
-                    state if generation is None else None,
-                    generation=generation,
-                )
-                self.counts.add(outcome, len(page.people), skipped)
-                self.report("listing")
+                if writing is not None:
+                    self.counts.add(await writing, *written)
+                    self.report("listing")
+                writing = asyncio.ensure_future(store_page(contacts, deleted, state))
+                written = (len(page.people), skipped)
                 if last:
+                    self.counts.add(await writing, *written)
+                    writing = None
+                    self.report("listing")
                     if generation is not None:
                         assert state is not None
                         self.report("finishing")
@@ -456,6 +471,11 @@ class _Run:
                 pending.cancel()
             elif not pending.cancelled():
                 pending.exception()  # looked at, so asyncio does not warn about it
+            if writing is not None:
+                # A page being written is a whole transaction: let it land (or roll
+                # back) before the sync ends, whatever ended it.
+                with contextlib.suppress(Exception):
+                    await writing
 
     def _final_state(self, page: ConnectionsPage, sync_token: str | None) -> SyncState:
         now = self.sync.clock.now()

@@ -22,7 +22,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -105,7 +105,11 @@ _RECIPIENT_COLUMNS = "campaign_id, phone, status, bot_id, wa_id, error, updated_
 
 def _time_text(value: datetime | None) -> str | None:
     # Fixed width and always +00:00, so text order is time order in SQL.
-    return None if value is None else store_time(value).isoformat(timespec="milliseconds")
+    if value is None:
+        return None
+    if value.tzinfo is UTC:  # most are: skip the checks and the conversion
+        return value.isoformat(timespec="milliseconds")  # truncates to the millisecond
+    return store_time(value).isoformat(timespec="milliseconds")
 
 
 def _time(text: str | None) -> datetime | None:
@@ -122,7 +126,8 @@ _JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _json_list(values: list[str]) -> str:
-    return _JSON_ENCODER.encode(values)
+    # Most contacts have no labels, emails or odd numbers: skip the encoder for those.
+    return _JSON_ENCODER.encode(values) if values else "[]"
 
 
 def _row_id(value: int | str | None) -> int | None:
@@ -360,12 +365,17 @@ def _advance_sync(conn: sqlite3.Connection, u: StatusUpdate) -> Message | None:
 
 
 def _write_contacts(
-    conn: sqlite3.Connection, contacts: Sequence[Contact], generation: str | None
+    conn: sqlite3.Connection,
+    contacts: Sequence[Contact],
+    generation: str | None,
+    new: frozenset[str] = frozenset(),
 ) -> None:
+    """Upsert contacts and their phone rows. ``new``: resource names known not to be in
+    the store yet, whose (absent) phone rows need no deleting."""
     conn.executemany(_UPSERT_CONTACT, [_contact_row(c, generation) for c in contacts])
     conn.executemany(
         "DELETE FROM contact_phones WHERE resource_name = ?",
-        [(c.resource_name,) for c in contacts],
+        [(c.resource_name,) for c in contacts if c.resource_name not in new],
     )
     conn.executemany(
         "INSERT INTO contact_phones (resource_name, phone) VALUES (?, ?)",
@@ -381,8 +391,11 @@ def _mark_deleted(conn: sqlite3.Connection, resource_names: Iterable[str]) -> in
     return cursor.rowcount
 
 
-def _count_changes(conn: sqlite3.Connection, contacts: Sequence[Contact]) -> tuple[int, int]:
-    """(created, updated) that writing these contacts will make: see SyncPageOutcome."""
+def _count_changes(
+    conn: sqlite3.Connection, contacts: Sequence[Contact]
+) -> tuple[int, int, frozenset[str]]:
+    """(created, updated) that writing these contacts will make (see SyncPageOutcome),
+    and the resource names not in the store at all."""
     before: dict[str, tuple[str, int]] = {}
     names = [c.resource_name for c in contacts]
     for start in range(0, len(names), _LOOKUP_CHUNK):
@@ -400,7 +413,7 @@ def _count_changes(conn: sqlite3.Connection, contacts: Sequence[Contact]) -> tup
             created += 1
         elif previous[0] != contact.etag:
             updated += 1
-    return created, updated
+    return created, updated, frozenset(names).difference(before)
 
 
 def _save_sync_state(conn: sqlite3.Connection, state: SyncState) -> None:
@@ -479,6 +492,15 @@ class SQLiteStore(Store):
         # fsync per write; only a power cut can lose the very last commits.
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
+        # 32 MiB of page cache for the writer (SQLite's default is 2 MiB): a Google
+        # sync writes 1,000 contacts at random places in the contacts and phone
+        # indexes per page, and with a small cache each write re-reads its pages.
+        # Used only as the store grows; a full sync of 50,000 contacts spent half
+        # as long in its inserts with it.
+        conn.execute("PRAGMA cache_size = -32768")
+        # Checkpoint the WAL every 16 MiB rather than 4: a sync page of 1,000 contacts
+        # dirties about 8 MiB of index pages, so at 4 MiB every page paid a checkpoint.
+        conn.execute("PRAGMA wal_autocheckpoint = 4000")
         migrate(conn, self.path)
 
     def _enter_wal(self, conn: sqlite3.Connection) -> str:
@@ -1105,9 +1127,9 @@ class SQLiteStore(Store):
         deleted = list(deleted)
 
         def work(conn: sqlite3.Connection) -> SyncPageOutcome:
-            created, updated = _count_changes(conn, upserts)
+            created, updated, new = _count_changes(conn, upserts)
             if upserts:
-                _write_contacts(conn, upserts, generation)
+                _write_contacts(conn, upserts, generation, new)
             gone = _mark_deleted(conn, deleted) if deleted else 0
             if state is not None:
                 _save_sync_state(conn, state)
