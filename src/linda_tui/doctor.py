@@ -8,17 +8,13 @@ Google credentials, and whether WhatsApp's servers can be reached at all.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import stat
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-from pathlib import Path
 
 from linda_tui.config import ConfigError, Runtime
-
-CONTACTS_SCOPE = "https://www.googleapis.com/auth/contacts"
 
 
 class Outcome(StrEnum):
@@ -145,85 +141,28 @@ async def check_store(runtime: Runtime) -> Check:
 
 
 def check_google(runtime: Runtime) -> Check:
+    """The Google credentials load, with what the sync itself would say if they do not.
+
+    The same reader as the sync (a regular file, at most 64 KiB: a FIFO or a device is
+    refused at once instead of hanging). Nothing is sent to Google.
+    """
     name = "Google credentials"
     settings = runtime.settings
     if runtime.demo:
         return Check(name, Outcome.SKIP, "not needed for the demo")
-    path = settings.google_credentials
-    if path is None:
-        return _fail(
-            name,
-            "not configured",
-            "set LINDA_GOOGLE_CREDENTIALS to a service-account key (Workspace) or an OAuth client file (Gmail)",
-        )
-    path = Path(path)
+    # Imported here: the Google libraries take a while to import.
+    from linda_tui.contacts.errors import PeopleApiError
+    from linda_tui.contacts.people_api import load_credentials
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return _fail(
-            name,
-            f"{path} does not exist",
-            "download the key from Google Cloud console and fix LINDA_GOOGLE_CREDENTIALS",
-        )
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return _fail(
-            name,
-            f"{path} is not a JSON key file ({type(exc).__name__})",
-            "download the key again from Google Cloud console",
-        )
-    if not isinstance(data, dict):
-        return _fail(
-            name,
-            f"{path} is not a Google credentials file",
-            "download the key again from Google Cloud console",
-        )
-    if data.get("type") == "service_account":
-        from google.oauth2 import service_account
-
-        try:
-            service_account.Credentials.from_service_account_info(
-                data, scopes=[CONTACTS_SCOPE], subject=settings.google_subject
-            )
-        except (ValueError, KeyError) as exc:
-            return _fail(
-                name,
-                f"{path}: service-account key does not load ({exc})",
-                "create a new key for the service account",
-            )
-        if not settings.google_subject:
-            return _fail(
-                name,
-                f"{path}: service account loads, but no user to act for",
-                "set LINDA_GOOGLE_SUBJECT to the Workspace user whose contacts to sync (domain-wide delegation)",
-            )
-        return _pass(
-            name,
-            f"service account {data.get('client_email', '?')} acting for {settings.google_subject}",
-        )
-    if "installed" in data or "web" in data:
-        token = settings.google_token
-        if token is None or not Path(token).exists():
-            return _fail(
-                name,
-                f"{path}: OAuth client found but no stored token",
-                "set LINDA_GOOGLE_TOKEN to the token file made when you signed in",
-            )
-        from google.oauth2.credentials import Credentials
-
-        try:
-            Credentials.from_authorized_user_file(str(token), scopes=[CONTACTS_SCOPE])
-        except (ValueError, KeyError, OSError, json.JSONDecodeError) as exc:
-            return _fail(
-                name,
-                f"{token}: token does not load ({type(exc).__name__})",
-                "sign in again to make a new token file",
-            )
-        return _pass(name, f"OAuth client with stored token {token}")
-    return _fail(
-        name,
-        f"{path} is neither a service-account key nor an OAuth client file",
-        "download the right JSON from Google Cloud console",
-    )
+        credentials = load_credentials(settings)
+    except PeopleApiError as exc:
+        detail, _, fix = exc.message.partition(" — ")
+        return _fail(name, detail, fix or "see README.md (Settings)")
+    email = getattr(credentials, "service_account_email", None)
+    if email:
+        return _pass(name, f"service account {email} acting for {settings.google_subject}")
+    return _pass(name, f"OAuth token {settings.google_token}")
 
 
 async def check_whatsapp_reachable(runtime: Runtime, timeout: float = 5.0) -> Check:
