@@ -44,6 +44,11 @@ def make_holder(label: str) -> str:
     return f"{label} (pid {os.getpid()} on {socket.gethostname()}) #{secrets.token_hex(3)}"
 
 
+def holder_label(holder: str) -> str:
+    """A holder id as an operator reads it: without its random suffix."""
+    return holder.rsplit(" #", 1)[0]
+
+
 def holder_is_gone(holder: str) -> bool:
     """True when the holder ran on this machine and its process no longer exists."""
     match = _HOLDER.search(holder)

@@ -39,7 +39,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from linda_tui.clock import Clock, SystemClock
 from linda_tui.contacts.errors import PeopleApiError, Problem, SyncTokenExpired
-from linda_tui.contacts.lease import LeaseBusy, LeaseLost, hold_lease, make_holder
+from linda_tui.contacts.lease import (
+    HeldLease,
+    LeaseBusy,
+    LeaseLost,
+    hold_lease,
+    holder_label,
+    make_holder,
+)
 from linda_tui.contacts.people_records import contact_from_person, parse_page
 from linda_tui.fleet.actor import Actor, current_actor
 from linda_tui.models import AuditEntry, Contact, ContactRef, SyncState, SyncStatus
@@ -225,8 +232,8 @@ class ContactsSync:
             except LeaseBusy as busy:
                 until = busy.lease.expires_at.strftime("%H:%M:%S UTC")
                 raise SyncBusy(
-                    f"a Google Contacts sync is already running ({busy.lease.holder}, lease "
-                    f"until {until}) — wait for it to finish, then try again"
+                    f"a Google Contacts sync is already running ({holder_label(busy.lease.holder)}, "
+                    f"lease until {until}) — wait for it to finish, then try again"
                 ) from None
             except StoreError as exc:
                 raise SyncError(str(exc)) from None
@@ -235,16 +242,16 @@ class ContactsSync:
         self,
         full: bool,
         on_progress: Callable[[SyncProgress], None] | None,
-        lease: Any,
+        lease: HeldLease,
     ) -> SyncResult:
         started = time.monotonic()
         state = await self.store.get_sync_state(self.account)
-        run = _Run(self, state, lease, on_progress, started)
         try:
             people = self._connect()
         except PeopleApiError as exc:
             await self._record_failure(exc.message)
             raise SyncError(exc.message, exc.problem) from None
+        run = _Run(self, state, lease, on_progress, started)
         try:
             result = await run.execute(people, full)
         except PeopleApiError as exc:
@@ -252,8 +259,8 @@ class ContactsSync:
             raise SyncError(exc.message, exc.problem) from None
         except LeaseLost:
             message = (
-                "another Linda took the sync over while this one stalled; nothing is lost — "
-                "its sync carries on"
+                "this sync stalled and another Linda took it over — nothing to do: its sync "
+                "carries on"
             )
             raise SyncError(message) from None
         finally:
@@ -301,7 +308,7 @@ class _Run:
         self,
         sync: ContactsSync,
         state: SyncState,
-        lease: Any,
+        lease: HeldLease,
         on_progress: Callable[[SyncProgress], None] | None,
         started: float,
     ) -> None:
