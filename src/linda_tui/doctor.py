@@ -8,7 +8,6 @@ Google credentials, and whether WhatsApp's servers can be reached at all.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
 import stat
@@ -18,12 +17,10 @@ from enum import StrEnum
 from pathlib import Path
 
 from linda_tui.config import ConfigError, Runtime
-from linda_tui.input_files import InputFileError, read_input
 from linda_tui.private_files import file_problem, folder_problem
 from linda_tui.terminal_text import visible
 
 CONTACTS_SCOPE = "https://www.googleapis.com/auth/contacts"
-MAX_CREDENTIALS_BYTES = 1024 * 1024  # a key or a token is a few KiB
 _SQLITE_HEADER = b"SQLite format 3\x00"
 # Files in a sessions folder that hold a WhatsApp session (or a copy of one).
 _SESSION_NAME = re.compile(r"\.db($|[-.~])")
@@ -237,22 +234,17 @@ async def check_store(runtime: Runtime) -> Check:
     )
 
 
-def _read_json_file(path: Path) -> dict[str, object]:
-    """A JSON object from a credentials file. Raises InputFileError (missing, a FIFO,
-    /dev/zero, too big...) or ValueError (not UTF-8 JSON, not an object)."""
-    data = json.loads(read_input(path, limit=MAX_CREDENTIALS_BYTES).decode("utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError("not a JSON object")
-    return data
-
-
 def check_google(runtime: Runtime) -> Check:
+    """The Google credentials load, with what the sync itself would say if they do not.
+
+    The same reader as the sync (a regular file, at most 64 KiB: a FIFO or a device is
+    refused at once instead of hanging). Nothing is sent to Google.
+    """
     name = "Google credentials"
     settings = runtime.settings
     if runtime.demo:
         return Check(name, Outcome.SKIP, "not needed for the demo")
-    path = settings.google_credentials
-    if path is None:
+    if settings.google_credentials is None and settings.google_token is None:
         return Check(
             name,
             Outcome.SKIP,
@@ -260,110 +252,19 @@ def check_google(runtime: Runtime) -> Check:
             "LINDA_GOOGLE_CREDENTIALS to a service-account key (Workspace) or an OAuth "
             "client file (Gmail)",
         )
-    path = Path(path)
-    shown = _shown(path)
-    try:
-        data = _read_json_file(path)
-    except InputFileError as exc:
-        if exc.missing:
-            return _fail(
-                name,
-                f"{shown} does not exist",
-                "download the key from Google Cloud console and fix LINDA_GOOGLE_CREDENTIALS",
-            )
-        return _fail(
-            name, str(exc), "point LINDA_GOOGLE_CREDENTIALS at the JSON file from Google Cloud"
-        )
-    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        return _fail(
-            name,
-            f"{shown} is not a JSON key file ({type(exc).__name__})",
-            "download the key again from Google Cloud console",
-        )
-    if data.get("type") == "service_account":
-        from google.oauth2 import service_account
-
-        try:
-            service_account.Credentials.from_service_account_info(
-                data, scopes=[CONTACTS_SCOPE], subject=settings.google_subject
-            )
-        except (ValueError, KeyError) as exc:
-            return _fail(
-                name,
-                f"{shown}: service-account key does not load ({visible(str(exc))})",
-                "create a new key for the service account",
-            )
-        if not settings.google_subject:
-            return _fail(
-                name,
-                f"{shown}: service account loads, but no user to act for",
-                "set LINDA_GOOGLE_SUBJECT to the Workspace user whose contacts to sync (domain-wide delegation)",
-            )
-        return _pass(
-            name,
-            f"service account {visible(str(data.get('client_email', '?')))} acting for "
-            f"{visible(settings.google_subject)}",
-        )
-    if "installed" in data or "web" in data:
-        return _check_oauth_token(name, shown, settings.google_token)
-    return _fail(
-        name,
-        f"{shown} is neither a service-account key nor an OAuth client file",
-        "download the right JSON from Google Cloud console",
-    )
-
-
-def _check_oauth_token(name: str, client: str, token: Path | None) -> Check:
-    """An OAuth client needs the token stored when the user signed in."""
-    no_token = _fail(
-        name,
-        f"{client}: OAuth client found but no stored token",
-        "set LINDA_GOOGLE_TOKEN to the token file made when you signed in",
-    )
-    if token is None:
-        return no_token
-    shown = _shown(token)
-    try:
-        info = _read_json_file(Path(token))
-    except InputFileError as exc:
-        if exc.missing:
-            return no_token
-        return _fail(name, str(exc), "point LINDA_GOOGLE_TOKEN at the token file")
-    except ValueError as exc:
-        return _fail(
-            name,
-            f"{shown}: token does not load ({type(exc).__name__})",
-            "sign in again to make a new token file",
-        )
-    from google.oauth2.credentials import Credentials
+    # Imported here: the Google libraries take a while to import.
+    from linda_tui.contacts.errors import PeopleApiError
+    from linda_tui.contacts.people_api import load_credentials
 
     try:
-        Credentials.from_authorized_user_info(info, scopes=[CONTACTS_SCOPE])
-    except (ValueError, KeyError) as exc:
-        return _fail(
-            name,
-            f"{shown}: token does not load ({type(exc).__name__})",
-            "sign in again to make a new token file",
-        )
-    return _pass(name, f"OAuth client with stored token {shown}")
-
-
-async def check_whatsapp_reachable(runtime: Runtime, timeout: float = 5.0) -> Check:
-    name = "WhatsApp reachable"
-    if runtime.demo:
-        return _pass(name, "simulated network (demo)")
-    # The same probe the accounts use, so HTTPS_PROXY is honoured as the Go side does.
-    from linda_tui.whatsapp.neonize_account import dial_target, probe_whatsapp
-
-    problem = await probe_whatsapp(timeout)
-    host, port = dial_target()
-    if problem:
-        return _fail(
-            name,
-            problem,
-            "this server needs outbound HTTPS to WhatsApp: check DNS, firewall and HTTPS_PROXY",
-        )
-    return _pass(name, f"{host}:{port} answers")
+        credentials = load_credentials(settings)
+    except PeopleApiError as exc:
+        detail, _, fix = exc.message.partition(" — ")
+        return _fail(name, detail, fix or "see README.md (Settings)")
+    email = getattr(credentials, "service_account_email", None)
+    if email:
+        return _pass(name, f"service account {email} acting for {settings.google_subject}")
+    return _pass(name, f"OAuth token {settings.google_token}")
 
 
 def check_log_file(runtime: Runtime) -> Check:
@@ -393,6 +294,24 @@ def check_log_file(runtime: Runtime) -> Check:
     if not os.access(path, os.W_OK):
         return _fail(name, f"{shown} is not writable", fix)
     return _pass(name, f"{shown} (0600, only you can read it)")
+
+
+async def check_whatsapp_reachable(runtime: Runtime, timeout: float = 5.0) -> Check:
+    name = "WhatsApp reachable"
+    if runtime.demo:
+        return _pass(name, "simulated network (demo)")
+    # The same probe the accounts use, so HTTPS_PROXY is honoured as the Go side does.
+    from linda_tui.whatsapp.neonize_account import dial_target, probe_whatsapp
+
+    problem = await probe_whatsapp(timeout)
+    host, port = dial_target()
+    if problem:
+        return _fail(
+            name,
+            problem,
+            "this server needs outbound HTTPS to WhatsApp: check DNS, firewall and HTTPS_PROXY",
+        )
+    return _pass(name, f"{host}:{port} answers")
 
 
 async def run_checks(

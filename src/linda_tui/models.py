@@ -143,10 +143,17 @@ class Contact:
     labels: list[str] = field(default_factory=list)
     updated_at: datetime | None = None
     deleted: bool = False
+    # Numbers as written in Google Contacts that are not valid phone numbers (no E.164
+    # form): kept so the operator still sees them, never used to send.
+    raw_phones: list[str] = field(default_factory=list)
 
     @property
     def display_name(self) -> str:
-        return self.names[0] if self.names else (self.phones[0] if self.phones else "")
+        if self.names:
+            return self.names[0]
+        if self.phones:
+            return self.phones[0]
+        return self.raw_phones[0] if self.raw_phones else ""
 
 
 @dataclass
@@ -291,6 +298,21 @@ class AuditEntry:
     bot_id: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
     id: int | str | None = None
+
+
+@dataclass
+class Lease:
+    """Who holds a named lease (e.g. the right to sync contacts) and until when.
+
+    Two processes on the same store (the console and `linda sync`) take it before doing
+    the work it guards, renew it while they work, and release it at the end; a lease
+    whose holder stopped renewing expires and can be taken over.
+    """
+
+    name: str
+    holder: str
+    acquired_at: datetime
+    expires_at: datetime
 
 
 @dataclass

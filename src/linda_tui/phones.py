@@ -177,3 +177,16 @@ def mask_phone(phone: str) -> str:
     tells sends apart without being a list of the business's contacts."""
     digits = [ch for ch in str(phone) if ch.isdigit()]
     return "…" + "".join(digits[-4:]) if digits else "…"
+
+
+# A trailing extension as address books write it: "ext. 12", "x12", "#12", ";ext=12".
+_TRAILING_EXTENSION = re.compile(
+    r"\s*(?:;\s*ext=|,\s*|(?:ext|extn|extension|x|#)\.?\s*)\d{1,7}\s*$", re.IGNORECASE
+)
+
+
+def without_extension(raw: str) -> str:
+    """An address book's number without its trailing extension (WhatsApp reaches the
+    line, not the extension). Numbers an operator types keep theirs, and to_e164 refuses
+    them: there, an extension means the operator meant someone else."""
+    return _TRAILING_EXTENSION.sub("", raw)

@@ -1130,3 +1130,187 @@ async def test_apply_sync_page(store: Store) -> None:
     assert await store.find_contacts_by_phone(B) == []
     assert await store.find_contacts_by_phone(D) == [contact(1, D, name="Renamed")]
     assert await store.find_contacts_by_phone(C) == [contact(3, C)]
+
+
+# --- Google sync: outcomes, full-sync generations, raw phones ------------------------------
+
+
+async def test_numbers_kept_as_written_round_trip_and_are_searchable(store: Store) -> None:
+    kept = replace(contact(1, A), raw_phones=["050-123", "call the office"])
+    await store.upsert_contacts([kept])
+    assert await store.get_contact("people/c1") == kept
+    assert [c.resource_name for c in await store.search_contacts("050-123")] == ["people/c1"]
+    nameless = Contact(resource_name="people/c2", raw_phones=["12345"])
+    assert nameless.display_name == "12345"
+
+
+async def test_apply_sync_page_says_what_it_created_updated_and_deleted(store: Store) -> None:
+    await store.upsert_contacts([contact(1, A), contact(2, B), contact(3, C)])
+    await store.mark_contacts_deleted(["people/c3"])
+
+    outcome = await store.apply_sync_page(
+        [
+            contact(1, A),  # same etag: unchanged
+            replace(contact(2, B), etag="etag-2b"),  # changed
+            contact(3, C),  # deleted before: back, so created
+            contact(4, D),  # new
+        ],
+        ["people/c1", "people/c404"],
+        None,
+    )
+
+    assert (outcome.created, outcome.updated, outcome.deleted) == (2, 1, 1)
+    assert await store.count_contacts() == 3
+    found = await store.find_contacts_by_phones([A, B, C, D])
+    assert {phone: [c.resource_name for c in found[phone]] for phone in found} == {
+        A: [],
+        B: ["people/c2"],
+        C: ["people/c3"],
+        D: ["people/c4"],
+    }
+
+
+async def test_a_full_sync_deletes_only_when_it_finishes(store: Store) -> None:
+    await store.upsert_contacts([contact(1, A), contact(2, B), contact(3, C)])
+    old_state = SyncState(sync_token="old", last_sync=at(1))
+    await store.set_sync_state(old_state)
+
+    # The new listing has 1 (changed) and 4, not 2 and 3: until it finishes, nothing
+    # disappears and the old token stays.
+    await store.apply_sync_page(
+        [replace(contact(1, A), etag="etag-1b")], [], None, generation="gen-2"
+    )
+    await store.apply_sync_page([contact(4, D)], [], None, generation="gen-2")
+    assert await store.count_contacts() == 4
+    assert await store.get_sync_state() == old_state
+    assert [c.resource_name for c in await store.find_contacts_by_phone(B)] == ["people/c2"]
+
+    new_state = SyncState(sync_token="new", last_full_sync=at(2), last_sync=at(2))
+    assert await store.finish_full_sync("gen-2", new_state) == 2
+
+    assert await store.get_sync_state() == new_state
+    assert await store.count_contacts() == 2
+    assert await store.find_contacts_by_phone(B) == []
+    assert await store.find_contacts_by_phone(C) == []
+    assert [c.resource_name for c in await store.find_contacts_by_phone(D)] == ["people/c4"]
+
+
+async def test_a_full_sync_that_never_finishes_leaves_the_next_one_to_sweep(store: Store) -> None:
+    await store.upsert_contacts([contact(1, A), contact(2, B)])
+    await store.apply_sync_page([contact(1, A)], [], None, generation="abandoned")
+    # The next full sync lists only contact 2: contact 1, stamped by the abandoned
+    # run but not by this one, goes.
+    await store.apply_sync_page([contact(2, B)], [], None, generation="second")
+    assert await store.finish_full_sync("second", SyncState(sync_token="t")) == 1
+    assert [c.resource_name for c in await store.search_contacts("contact")] == ["people/c2"]
+
+
+async def test_an_incremental_page_and_its_token_land_together(store: Store) -> None:
+    await store.upsert_contacts([contact(1, A)])
+    state = SyncState(sync_token="t2", last_sync=at(3))
+    outcome = await store.apply_sync_page([contact(2, B)], ["people/c1"], state)
+    assert (outcome.created, outcome.updated, outcome.deleted) == (1, 0, 1)
+    assert await store.get_sync_state() == state
+    # Marking a deleted contact deleted again changes nothing.
+    again = await store.apply_sync_page([], ["people/c1"], None)
+    assert again.deleted == 0
+
+
+# --- references across bots -----------------------------------------------------------------
+
+
+async def test_references_of_every_bot_and_statuses_in_one_call(store: Store) -> None:
+    from linda_tui.store.base import ContactRefUpdate
+
+    await store.ensure_contact_ref(A, "main", at(1))
+    await store.ensure_contact_ref(B, "sales", at(2))
+    await store.ensure_contact_ref(C, "main", at(3))
+
+    every = await store.list_contact_refs(None)
+    assert [(r.phone, r.bot_id) for r in every] == [(A, "main"), (B, "sales"), (C, "main")]
+
+    changed = await store.set_contact_ref_statuses(
+        [
+            ContactRefUpdate(A, "main", SyncStatus.SYNCED, at(5), resource_name="people/c1"),
+            ContactRefUpdate(B, "sales", SyncStatus.FAILED, at(5), error="quota exhausted"),
+            ContactRefUpdate(D, "main", SyncStatus.SYNCED, at(5)),  # no such reference
+        ]
+    )
+    assert changed == 2
+    pending = await store.list_contact_refs(None, SyncStatus.PENDING)
+    assert [(r.phone, r.bot_id) for r in pending] == [(C, "main")]
+    synced = await store.get_contact_ref(A, "main")
+    assert synced is not None
+    assert (synced.sync_status, synced.resource_name, synced.last_sync) == (
+        SyncStatus.SYNCED,
+        "people/c1",
+        at(5),
+    )
+    failed = await store.get_contact_ref(B, "sales")
+    assert failed is not None and failed.error == "quota exhausted"
+
+
+# --- leases ----------------------------------------------------------------------------------
+
+TTL = timedelta(seconds=60)
+
+
+async def test_a_lease_has_one_holder_until_it_expires(store: Store) -> None:
+    assert await store.get_lease("contacts-sync") is None
+
+    mine = await store.acquire_lease("contacts-sync", "console", TTL, at(0))
+    assert (mine.holder, mine.acquired_at, mine.expires_at) == ("console", at(0), at(1))
+    assert await store.get_lease("contacts-sync") == mine
+
+    refused = await store.acquire_lease("contacts-sync", "cli", TTL, at(0.5))
+    assert refused == mine  # the current holder's, unchanged
+
+    # Another lease name is independent.
+    other = await store.acquire_lease("something-else", "cli", TTL, at(0.5))
+    assert other.holder == "cli"
+
+    # Once expired, anyone may take it over.
+    taken = await store.acquire_lease("contacts-sync", "cli", TTL, at(1))
+    assert (taken.holder, taken.expires_at) == ("cli", at(2))
+    assert await store.renew_lease("contacts-sync", "console", TTL, at(1)) is None
+
+
+async def test_a_lease_is_renewed_released_and_taken_from_a_dead_holder(store: Store) -> None:
+    await store.acquire_lease("contacts-sync", "console", TTL, at(0))
+    renewed = await store.renew_lease("contacts-sync", "console", TTL, at(0.75))
+    assert renewed is not None and renewed.expires_at == at(1.75)
+    assert renewed.acquired_at == at(0)
+
+    assert not await store.release_lease("contacts-sync", "cli")  # not theirs
+    assert await store.release_lease("contacts-sync", "console")
+    assert await store.get_lease("contacts-sync") is None
+    assert not await store.release_lease("contacts-sync", "console")
+
+    await store.acquire_lease("contacts-sync", "crashed", TTL, at(2))
+    stolen = await store.acquire_lease("contacts-sync", "cli", TTL, at(2.1), take_over="crashed")
+    assert stolen.holder == "cli"
+    # take_over names a holder: it does not take a lease someone else holds.
+    kept = await store.acquire_lease("contacts-sync", "third", TTL, at(2.2), take_over="crashed")
+    assert kept.holder == "cli"
+
+
+async def test_only_one_of_many_concurrent_acquirers_gets_the_lease(
+    store_factory: Callable[[], Store],
+) -> None:
+    import asyncio
+
+    stores = [store_factory() for _ in range(4)]
+    for each in stores:
+        await each.open()
+    try:
+        leases = await asyncio.gather(
+            *(
+                each.acquire_lease("contacts-sync", f"holder-{i}", TTL, at(0))
+                for i, each in enumerate(stores)
+            )
+        )
+    finally:
+        for each in stores:
+            await each.close()
+    winners = {lease.holder for lease in leases}
+    assert len(winners) == 1

@@ -10,9 +10,10 @@ Decisions worth knowing:
   refusing the first alias makes such a document fail at once, before any expansion.
 - Nesting is capped (MAX_DEPTH) and so is the file size (MAX_CONFIG_BYTES).
 - A key written twice in one mapping is an error (plain YAML would keep the last).
-- ``id``, ``name``, ``phone`` and ``default_region`` are read as written: YAML 1.1
-  would otherwise turn ``phone: 0501234567`` into an octal number, ``phone: +97150...``
-  into an integer and ``default_region: NO`` into false.
+- ``id``, ``name``, ``phone``, ``default_region``, ``sync_every`` and ``sync_cron`` are
+  read as written: YAML 1.1 would otherwise turn ``phone: 0501234567`` into an octal
+  number, ``phone: +97150...`` into an integer, ``default_region: NO`` and
+  ``sync_every: off`` into false, and ``sync_every: 1:30`` into 90.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ MAX_PROBLEMS_SHOWN = 50
 MAX_DEPTH = 32
 
 # Keys whose plain scalars are taken as written (see the module docstring).
-TEXT_KEYS = frozenset({"id", "name", "phone", "default_region"})
+TEXT_KEYS = frozenset({"id", "name", "phone", "default_region", "sync_every", "sync_cron"})
 
 _YAML_TAG = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = frozenset(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from linda_tui.models import (
     AuditEntry,
@@ -21,6 +21,7 @@ from linda_tui.models import (
     Contact,
     ContactRef,
     Direction,
+    Lease,
     Message,
     MessageStatus,
     NewRecipient,
@@ -42,6 +43,32 @@ class StatusUpdate:
     status: MessageStatus
     at: datetime
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class ContactRefUpdate:
+    """One reference's new sync status (see Store.set_contact_ref_status)."""
+
+    phone: str
+    bot_id: str
+    status: SyncStatus
+    at: datetime
+    resource_name: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class SyncPageOutcome:
+    """What one applied page of a Google sync changed in the store.
+
+    created: contacts new to the store (or back after being deleted); updated: contacts
+    already there whose etag changed; deleted: contacts that went from searchable to
+    deleted. A contact written again with the same etag counts in none of them.
+    """
+
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
 
 
 class StoreError(Exception):
@@ -124,8 +151,9 @@ class Store(ABC):
 
     @abstractmethod
     async def list_contact_refs(
-        self, bot_id: str, status: SyncStatus | None = None, limit: int = 1000
-    ) -> list[ContactRef]: ...
+        self, bot_id: str | None, status: SyncStatus | None = None, limit: int = 1000
+    ) -> list[ContactRef]:
+        """References oldest first; bot_id None lists every bot's (the contacts sync)."""
 
     @abstractmethod
     async def set_contact_ref_status(
@@ -137,6 +165,16 @@ class Store(ABC):
         resource_name: str | None = None,
         error: str | None = None,
     ) -> bool: ...
+
+    async def set_contact_ref_statuses(self, updates: Sequence[ContactRefUpdate]) -> int:
+        """set_contact_ref_status for many references at once, atomically where the
+        backend can (one transaction). Returns how many references exist and changed."""
+        changed = 0
+        for u in updates:
+            changed += await self.set_contact_ref_status(
+                u.phone, u.bot_id, u.status, u.at, u.resource_name, u.error
+            )
+        return changed
 
     # --- messages ------------------------------------------------------------
     @abstractmethod
@@ -393,7 +431,55 @@ class Store(ABC):
 
     @abstractmethod
     async def apply_sync_page(
-        self, upserts: Sequence[Contact], deleted: Sequence[str], state: SyncState | None
-    ) -> None:
+        self,
+        upserts: Sequence[Contact],
+        deleted: Sequence[str],
+        state: SyncState | None,
+        *,
+        generation: str | None = None,
+    ) -> SyncPageOutcome:
         """Atomically apply one page of a Google sync: upsert contacts, mark deletions, and
-        (on the last page) save the new sync state."""
+        (on the last page) save the new sync state.
+
+        ``generation`` stamps the upserted contacts as seen by that full sync (see
+        finish_full_sync); contacts written without one (incremental pages,
+        upsert_contacts) carry none. Returns what the page changed."""
+
+    @abstractmethod
+    async def finish_full_sync(self, generation: str, state: SyncState) -> int:
+        """End a full sync, atomically: every searchable contact that its pages did not
+        stamp with ``generation`` is gone from Google, so it is marked deleted, and the
+        new sync state (with its token) is saved. Returns how many were marked deleted.
+
+        Until this runs, a full sync only adds and refreshes contacts: one that fails
+        midway leaves every earlier contact searchable and no new token saved."""
+
+    # --- leases (one holder at a time across processes) -----------------------------
+    @abstractmethod
+    async def acquire_lease(
+        self,
+        name: str,
+        holder: str,
+        ttl: timedelta,
+        now: datetime,
+        *,
+        take_over: str | None = None,
+    ) -> Lease:
+        """Take the named lease for holder until now + ttl, atomically, if it is free,
+        expired, already the holder's, or held by ``take_over`` (a holder known to be
+        dead). Returns the lease as it stands afterwards: holder's own when it was
+        taken, else the current holder's."""
+
+    @abstractmethod
+    async def renew_lease(
+        self, name: str, holder: str, ttl: timedelta, now: datetime
+    ) -> Lease | None:
+        """Extend holder's lease to now + ttl; None when holder no longer holds it."""
+
+    @abstractmethod
+    async def release_lease(self, name: str, holder: str) -> bool:
+        """Give the lease up if holder holds it; True when it did."""
+
+    @abstractmethod
+    async def get_lease(self, name: str) -> Lease | None:
+        """The lease as it stands (expired or not), or None when nobody took it."""

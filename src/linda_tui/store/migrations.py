@@ -191,12 +191,32 @@ V3_STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX recipients_in_flight ON recipients (status) WHERE status = 'sending'",
 )
 
+# Version 4 (3 belongs to the broadcast records): the Google Contacts sync.
+# - raw_phones: numbers as written that have no E.164 form, kept and shown.
+# - sync_generation: the full sync that last saw a contact; a full sync stamps every
+#   contact it lists, then marks the unstamped ones deleted in one transaction, so a
+#   sync that dies midway deletes nothing.
+# - leases: which process may sync right now (a console and `linda sync` share a file).
+V4_STATEMENTS: tuple[str, ...] = (
+    "ALTER TABLE contacts ADD COLUMN raw_phones TEXT NOT NULL DEFAULT '[]'",
+    "ALTER TABLE contacts ADD COLUMN sync_generation TEXT",
+    """
+    CREATE TABLE leases (
+        name TEXT NOT NULL PRIMARY KEY,
+        holder TEXT NOT NULL,
+        acquired_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    ) WITHOUT ROWID
+    """,
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "every record type", V1_STATEMENTS),
     Migration(2, "phone lookup table for contacts; message lookup by WhatsApp id", V2_STATEMENTS),
     Migration(
         3, "durable broadcasts: per-recipient text, claims, times and replies", V3_STATEMENTS
     ),
+    Migration(4, "contacts sync: raw phones, full-sync generations, leases", V4_STATEMENTS),
 )
 
 CURRENT_VERSION = MIGRATIONS[-1].version
@@ -212,6 +232,7 @@ _OUR_TABLES = frozenset(
         "opt_outs",
         "audit",
         "sync_state",
+        "leases",
         "sqlite_sequence",
     }
 )

@@ -34,12 +34,12 @@ import functools
 import re
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
 from bson import ObjectId
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorClientSession
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import (
     ConfigurationError,
     ConnectionFailure,
@@ -60,6 +60,7 @@ from linda_tui.models import (
     Contact,
     ContactRef,
     Direction,
+    Lease,
     Message,
     MessageStatus,
     NewRecipient,
@@ -71,7 +72,7 @@ from linda_tui.models import (
     UncertainAction,
     utcnow,
 )
-from linda_tui.store.base import Store, StoreError
+from linda_tui.store.base import ContactRefUpdate, Store, StoreError, SyncPageOutcome
 from linda_tui.store.records import (
     IN_FLIGHT_REASON,
     MARKED_SENT_REASON,
@@ -145,6 +146,7 @@ _INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("bot_id", ASCENDING), ("at", DESCENDING)], name="by_bot"),
     ],
     "sync_state": [],
+    "leases": [],
     "meta": [],
 }
 
@@ -178,7 +180,7 @@ def _id_text(value: int | str | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _contact_doc(contact: Contact) -> Document:
+def _contact_doc(contact: Contact, generation: str | None = None) -> Document:
     return {
         "_id": contact.resource_name,
         "etag": contact.etag,
@@ -188,8 +190,11 @@ def _contact_doc(contact: Contact) -> Document:
         "labels": list(contact.labels),
         "updated_at": optional_store_time(contact.updated_at),
         "deleted": bool(contact.deleted),
+        "raw_phones": list(contact.raw_phones),
         "search_text": search_text(contact),
         "sort_key": sort_key(contact),
+        # The full sync that last listed this contact (see Store.finish_full_sync).
+        "sync_generation": generation,
     }
 
 
@@ -203,6 +208,16 @@ def _contact(doc: Document) -> Contact:
         labels=list(doc.get("labels", [])),
         updated_at=_utc(doc.get("updated_at")),
         deleted=bool(doc.get("deleted", False)),
+        raw_phones=list(doc.get("raw_phones", [])),
+    )
+
+
+def _lease(doc: Document) -> Lease:
+    return Lease(
+        name=doc["_id"],
+        holder=doc["holder"],
+        acquired_at=_required_utc(doc["acquired_at"]),
+        expires_at=_required_utc(doc["expires_at"]),
     )
 
 
@@ -572,7 +587,9 @@ class MongoStore(Store):
 
     # --- contacts -----------------------------------------------------------------
 
-    async def _write_contacts(self, session: Session, contacts: Sequence[Contact]) -> None:
+    async def _write_contacts(
+        self, session: Session, contacts: Sequence[Contact], generation: str | None = None
+    ) -> None:
         collection = self._col("contacts")
 
         def replace_one(doc: Document) -> Callable[[], Awaitable[Any]]:
@@ -580,7 +597,28 @@ class MongoStore(Store):
                 {"_id": doc["_id"]}, doc, upsert=True, session=session
             )
 
-        await self._each(session, [replace_one(_contact_doc(c)) for c in contacts])
+        await self._each(session, [replace_one(_contact_doc(c, generation)) for c in contacts])
+
+    async def _count_changes(
+        self, session: Session, contacts: Sequence[Contact]
+    ) -> tuple[int, int]:
+        """(created, updated) that writing these contacts will make: see SyncPageOutcome."""
+        if not contacts:
+            return 0, 0
+        cursor = self._col("contacts").find(
+            {"_id": {"$in": [c.resource_name for c in contacts]}},
+            {"etag": 1, "deleted": 1},
+            session=session,
+        )
+        before = {doc["_id"]: doc for doc in await cursor.to_list(None)}
+        created = updated = 0
+        for contact in contacts:
+            previous = before.get(contact.resource_name)
+            if previous is None or previous.get("deleted", False):
+                created += 1
+            elif previous.get("etag", "") != contact.etag:
+                updated += 1
+        return created, updated
 
     async def _mark_deleted(self, session: Session, resource_names: Sequence[str]) -> int:
         result = await self._col("contacts").update_many(
@@ -705,11 +743,11 @@ class MongoStore(Store):
 
     @_mongo_errors
     async def list_contact_refs(
-        self, bot_id: str, status: SyncStatus | None = None, limit: int = 1000
+        self, bot_id: str | None, status: SyncStatus | None = None, limit: int = 1000
     ) -> list[ContactRef]:
         if limit <= 0:
             return []
-        query: Document = {"bot_id": bot_id}
+        query: Document = {} if bot_id is None else {"bot_id": bot_id}
         if status is not None:
             query["sync_status"] = str(status)
         cursor = (
@@ -727,17 +765,36 @@ class MongoStore(Store):
         resource_name: str | None = None,
         error: str | None = None,
     ) -> bool:
+        update = ContactRefUpdate(phone, bot_id, status, at, resource_name, error)
+        return await self._set_ref_status(None, update)
+
+    async def _set_ref_status(self, session: Session, u: ContactRefUpdate) -> bool:
         changes: Document = {
-            "sync_status": str(status),
-            "last_sync": store_time(at),
-            "error": error,
+            "sync_status": str(u.status),
+            "last_sync": store_time(u.at),
+            "error": u.error,
         }
-        if resource_name is not None:
-            changes["resource_name"] = resource_name
+        if u.resource_name is not None:
+            changes["resource_name"] = u.resource_name
         result = await self._col("contact_refs").update_one(
-            {"phone": phone, "bot_id": bot_id}, {"$set": changes}
+            {"phone": u.phone, "bot_id": u.bot_id}, {"$set": changes}, session=session
         )
         return result.matched_count > 0
+
+    @_mongo_errors
+    async def set_contact_ref_statuses(self, updates: Sequence[ContactRefUpdate]) -> int:
+        if not updates:
+            return 0
+
+        async def work(session: Session) -> int:
+            # Each update is one idempotent document write: without a transaction a
+            # failure midway leaves nothing a retry does not complete.
+            changed = 0
+            for u in updates:
+                changed += await self._set_ref_status(session, u)
+            return changed
+
+        return await self._atomic(work)
 
     # --- messages -----------------------------------------------------------------
 
@@ -1538,18 +1595,99 @@ class MongoStore(Store):
 
     @_mongo_errors
     async def apply_sync_page(
-        self, upserts: Sequence[Contact], deleted: Sequence[str], state: SyncState | None
-    ) -> None:
+        self,
+        upserts: Sequence[Contact],
+        deleted: Sequence[str],
+        state: SyncState | None,
+        *,
+        generation: str | None = None,
+    ) -> SyncPageOutcome:
         upserts = last_wins(upserts)
 
-        async def work(session: Session) -> None:
+        async def work(session: Session) -> SyncPageOutcome:
+            created, updated = await self._count_changes(session, upserts)
             # In this order, so without a transaction the token is saved only
             # once the page it covers has fully landed.
             if upserts:
-                await self._write_contacts(session, upserts)
-            if deleted:
-                await self._mark_deleted(session, deleted)
+                await self._write_contacts(session, upserts, generation)
+            gone = await self._mark_deleted(session, deleted) if deleted else 0
             if state is not None:
                 await self._save_sync_state(session, state)
+            return SyncPageOutcome(created=created, updated=updated, deleted=gone)
 
-        await self._atomic(work)
+        return await self._atomic(work)
+
+    @_mongo_errors
+    async def finish_full_sync(self, generation: str, state: SyncState) -> int:
+        async def work(session: Session) -> int:
+            # Deletions before the token: without a transaction, a crash between the
+            # two makes the next run list everything again, which changes nothing.
+            # $ne also matches contacts that carry no generation at all.
+            result = await self._col("contacts").update_many(
+                {"deleted": False, "sync_generation": {"$ne": generation}},
+                {"$set": {"deleted": True}},
+                session=session,
+            )
+            await self._save_sync_state(session, state)
+            return int(result.modified_count)
+
+        return await self._atomic(work)
+
+    # --- leases ---------------------------------------------------------------------
+
+    @_mongo_errors
+    async def acquire_lease(
+        self,
+        name: str,
+        holder: str,
+        ttl: timedelta,
+        now: datetime,
+        *,
+        take_over: str | None = None,
+    ) -> Lease:
+        now = store_time(now)
+        free: list[Document] = [{"expires_at": {"$lte": now}}, {"holder": holder}]
+        if take_over is not None:
+            free.append({"holder": take_over})
+        collection = self._col("leases")
+        fields = {"holder": holder, "acquired_at": now, "expires_at": store_time(now + ttl)}
+        try:
+            # One atomic document update: the lease is taken only if it is free now;
+            # when someone else holds it the upsert collides on _id instead.
+            doc = await collection.find_one_and_update(
+                {"_id": name, "$or": free},
+                {"$set": fields},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError:
+            doc = await collection.find_one({"_id": name})
+        if doc is None:  # released between the two calls: try once more
+            doc = await collection.find_one_and_update(
+                {"_id": name, "$or": free},
+                {"$set": fields},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+        return _lease(doc)
+
+    @_mongo_errors
+    async def renew_lease(
+        self, name: str, holder: str, ttl: timedelta, now: datetime
+    ) -> Lease | None:
+        doc = await self._col("leases").find_one_and_update(
+            {"_id": name, "holder": holder},
+            {"$set": {"expires_at": store_time(now + ttl)}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return None if doc is None else _lease(doc)
+
+    @_mongo_errors
+    async def release_lease(self, name: str, holder: str) -> bool:
+        result = await self._col("leases").delete_one({"_id": name, "holder": holder})
+        return result.deleted_count > 0
+
+    @_mongo_errors
+    async def get_lease(self, name: str) -> Lease | None:
+        doc = await self._col("leases").find_one({"_id": name})
+        return None if doc is None else _lease(doc)

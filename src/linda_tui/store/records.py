@@ -81,8 +81,15 @@ def advance_status(
 
 
 def search_text(contact: Contact) -> str:
-    """The lowercased text a contact search matches against: names, phones, emails, labels."""
-    parts: Iterable[str] = (*contact.names, *contact.phones, *contact.emails, *contact.labels)
+    """The lowercased text a contact search matches against: names, phones (and numbers
+    kept as written), emails, labels."""
+    parts: Iterable[str] = (
+        *contact.names,
+        *contact.phones,
+        *contact.raw_phones,
+        *contact.emails,
+        *contact.labels,
+    )
     # Joined by newlines so a one-line query never matches across two fields.
     return "\n".join(parts).lower()
 
