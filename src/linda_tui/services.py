@@ -35,6 +35,7 @@ from linda_tui.whatsapp.account import Emit, PairMethod, WhatsAppAccount
 if TYPE_CHECKING:  # the console starts without the YAML loader and settings modules
     from linda_tui.broadcast.engine import BroadcastEngine, BroadcastSettings
     from linda_tui.config.runtime import Runtime
+    from linda_tui.contacts.service import ContactsService
 
 log = logging.getLogger("linda.services")
 
@@ -77,6 +78,7 @@ class Services:
     # not needed for the console's first frame); None to run without one.
     broadcasts: BroadcastEngine | None = None
     with_broadcasts: bool = True
+    contacts: ContactsService | None = None  # the Google Contacts sync, when running
     broadcast_settings: BroadcastSettings | None = None
     _listeners: list[Listener] = field(default_factory=list, repr=False)
     _opened: list[str] = field(default_factory=list, repr=False)
@@ -90,9 +92,15 @@ class Services:
         *,
         clock: Clock | None = None,
         only_bot: BotConfig | None = None,
+        broadcasts: bool = False,
+        contacts: bool = False,
     ) -> Services:
         """Services for one run of Linda: its fleet (or just ``only_bot`` of it, for a
-        command about one bot), its paths, store and time zone."""
+        command about one bot), its paths, store and time zone. ``broadcasts`` (the
+        console, `linda serve`, `linda broadcast run`) runs the broadcast engine, which
+        resumes the campaigns that were running; ``contacts`` (a host: the console or
+        `linda serve`) runs the Google Contacts sync on its schedule. A quick command
+        (status, send...) runs neither."""
         config = runtime.fleet if only_bot is None else runtime.fleet.narrowed_to(only_bot)
         services = cls.build(
             config,
@@ -104,6 +112,14 @@ class Services:
             clock=clock,
         )
         services.runtime = runtime
+        services.with_broadcasts = broadcasts
+        if contacts:
+            from linda_tui.contacts.service import ContactsService
+
+            services.contacts = ContactsService(
+                runtime, services.store, services.clock, services.publish
+            )
+            services.add(services.contacts)
         return services
 
     @classmethod

@@ -704,7 +704,7 @@ def run_cmd(runtime: Runtime, campaign_id: str, as_json: bool) -> int:
         display.end(f"campaign {key} stopped: it is {status}")
         return EXIT_FAILURE, document
 
-    code, document = run_fleet(runtime, body)
+    code, document = run_fleet(runtime, body, broadcasts=True)
     if as_json and document is not None:
         echo(json.dumps(document, indent=2, ensure_ascii=True))
     return code

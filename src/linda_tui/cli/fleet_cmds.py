@@ -112,17 +112,18 @@ def run_fleet(
     body: Callable[[FleetAccess], Awaitable[T]],
     *,
     only_bot: str | None = None,
+    broadcasts: bool = False,
 ) -> T:
     """Run body on the fleet: the running host's when one answers on the sessions
     folder, else a fleet brought up here (only ``only_bot`` of it, for a command about
-    one bot) and stopped afterwards. Maps the failures an operator can act on to one-line
-    CommandErrors."""
+    one bot; with the broadcast engine for ``broadcasts``) and stopped afterwards. Maps
+    the failures an operator can act on to one-line CommandErrors."""
     bot = _enabled_bot(runtime.fleet, only_bot) if only_bot is not None else None
     try:
         hosted = asyncio.run(_through_host(runtime, body))
         if hosted is not _NO_HOST:
             return hosted  # type: ignore[return-value]
-        return _brought_up_here(runtime, body, bot)
+        return _brought_up_here(runtime, body, bot, broadcasts)
     except KeyboardInterrupt:
         raise CommandError("interrupted", exit_code=EXIT_INTERRUPTED) from None
 
@@ -152,12 +153,15 @@ async def _through_host(runtime: Runtime, body: Callable[[FleetAccess], Awaitabl
 
 
 def _brought_up_here(
-    runtime: Runtime, body: Callable[[FleetAccess], Awaitable[T]], bot: BotConfig | None
+    runtime: Runtime,
+    body: Callable[[FleetAccess], Awaitable[T]],
+    bot: BotConfig | None,
+    broadcasts: bool,
 ) -> T:
     from linda_tui.services import Services
     from linda_tui.store.base import StoreError
 
-    services = Services.for_runtime(runtime, only_bot=bot)
+    services = Services.for_runtime(runtime, only_bot=bot, broadcasts=broadcasts)
     # The lock is taken before anything is written (the demo network keeps state).
     runtime.prepare_folders()
     try:

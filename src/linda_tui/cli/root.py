@@ -22,6 +22,7 @@ import click
 from linda_tui import __version__
 from linda_tui.cli.broadcast_cmd import broadcast
 from linda_tui.cli.config_cmd import config
+from linda_tui.cli.contacts_cmd import COMMANDS as CONTACTS_COMMANDS
 from linda_tui.cli.context import LindaContext, linda_command
 from linda_tui.cli.doctor_cmd import doctor_cmd
 from linda_tui.cli.errors import (
@@ -212,6 +213,7 @@ COMMANDS: list[click.Command] = [
     config,
     *FLEET_COMMANDS,
     broadcast,
+    *CONTACTS_COMMANDS,
     serve_cmd,
     doctor_cmd,
 ]

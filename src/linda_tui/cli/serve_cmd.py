@@ -33,7 +33,7 @@ def serve_cmd(runtime: Runtime) -> None:
     from linda_tui.services import Services
     from linda_tui.store.base import StoreError
 
-    services = Services.for_runtime(runtime)
+    services = Services.for_runtime(runtime, broadcasts=True, contacts=True)
     host = HostServer(services, runtime.sessions_dir)
     services.add(host)
 

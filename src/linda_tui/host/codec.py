@@ -45,6 +45,8 @@ def _register_linda() -> None:
     from linda_tui import models
     from linda_tui.broadcast import events as broadcast_events
     from linda_tui.config import models as config_models
+    from linda_tui.contacts import service as contacts_service
+    from linda_tui.contacts import sync as contacts_sync
     from linda_tui.fleet import events, manager, status
     from linda_tui.whatsapp import account
 
@@ -57,9 +59,17 @@ def _register_linda() -> None:
             ):
                 yield value
 
-    for module in (models, config_models, events, status, account, broadcast_events):
+    for module in (
+        models,
+        config_models,
+        events,
+        status,
+        account,
+        broadcast_events,
+        contacts_service,
+    ):
         register(*dataclasses_in(module))
-    register(manager.SendResult)
+    register(manager.SendResult, contacts_sync.SyncProgress, contacts_sync.SyncResult)
 
 
 @functools.cache

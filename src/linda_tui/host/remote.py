@@ -137,6 +137,16 @@ class RemoteBroadcasts:
         )
 
 
+class RemoteContacts:
+    """The host's Google Contacts sync."""
+
+    def __init__(self, fleet: RemoteFleet) -> None:
+        self._fleet = fleet
+
+    async def run_now(self, *, full: bool = False) -> Any:
+        return await self._fleet._ask("contacts_sync", full=full)
+
+
 class RemoteServices:
     """What ``Services`` offers, served by the host of a sessions folder."""
 
@@ -148,6 +158,7 @@ class RemoteServices:
         self.remote = True
         self.network = None  # the demo phone is reached through demo_phone()
         self.broadcasts = RemoteBroadcasts(fleet)
+        self.contacts = RemoteContacts(fleet)
 
     @classmethod
     async def attach(

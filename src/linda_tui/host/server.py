@@ -149,6 +149,7 @@ class HostServer:
             "broadcast_cancel": self._broadcast("cancel"),
             "broadcast_progress": self._broadcast("progress"),
             "broadcast_resolve": self._broadcast_resolve,
+            "contacts_sync": self._contacts_sync,
         }
 
     @property
@@ -459,6 +460,17 @@ class HostServer:
             f"broadcast.resolve.{action}", None, campaign=str(args.get("campaign")), phones=phones
         )
         return int(await self._engine().resolve(_campaign_id(args), phones, action, audit))
+
+    async def _contacts_sync(self, args: dict[str, Any]) -> Any:
+        from linda_tui.contacts.sync import SyncError
+
+        service = self.services.contacts
+        if service is None:
+            raise RequestError("this Linda does not sync Google Contacts")
+        try:
+            return await service.run_now(full=bool(args.get("full")))
+        except SyncError as exc:
+            raise RequestError(str(exc)) from None
 
     async def _search_contacts(self, args: dict[str, Any]) -> Any:
         limit = args.get("limit", 50)
