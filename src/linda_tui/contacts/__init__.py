@@ -1,0 +1,1 @@
+"""Google Contacts: the People API client, the sync, and instant search over the contacts."""
