@@ -33,6 +33,7 @@ class NumberIndex:
         self._starts: list[list[int]] = []  # per block: where each number begins in the text
         self._owners: list[list[int]] = []  # per block: the slot of each number
         self._reversed = SortedStrings()  # reversed digits, NUL, slot: for "ends with"
+        self._pending: set[str] = set()  # entries not yet in _reversed (see flush)
 
     def set(self, slot: int, numbers: Iterable[str]) -> None:
         """Give slot these numbers (E.164 strings, or bare digits), replacing what it had."""
@@ -50,7 +51,7 @@ class NumberIndex:
                 exact[number] = [owners, slot]
             else:
                 owners.append(slot)
-            self._reversed.add(f"{_digits_of(number)[::-1]}\x00{slot}")
+            self._pending.add(f"{_digits_of(number)[::-1]}\x00{slot}")
         self._touch(slot)
 
     def clear(self, slot: int) -> None:
@@ -66,9 +67,19 @@ class NumberIndex:
                 owners.remove(slot)
                 if len(owners) == 1:
                     exact[number] = owners[0]
-            self._reversed.discard(f"{_digits_of(number)[::-1]}\x00{slot}")
+            entry = f"{_digits_of(number)[::-1]}\x00{slot}"
+            if entry in self._pending:
+                self._pending.discard(entry)
+            else:
+                self._reversed.discard(entry)
         self.numbers[slot] = ()
         self._touch(slot)
+
+    def flush(self) -> None:
+        """Make lookups see the changes (one sort for a big batch)."""
+        if self._pending:
+            self._reversed.update(self._pending)
+            self._pending = set()
 
     def owners(self, number: str) -> list[int]:
         """The slots that have exactly this number (E.164 string or bare digits)."""

@@ -288,6 +288,7 @@ class ContactIndex:
         return True
 
     def _flush(self) -> None:
+        self._numbers.flush()
         self._names.flush()
         self._emails.flush()
         self._labels.flush()
@@ -704,45 +705,47 @@ class _Query:
             found = (s for s in index._in_order() if s not in seen and (s in extras or test(s)))
             return list(islice(found, need))
         driver = listed[0]
-        candidates = set(driver.materialise())
+        sets: list[_Progress] = []
         tested: list[_Progress] = []
         for progress in sorted(everyone, key=lambda p: p.size):
             if progress is driver:
                 continue
             # A set costs ~30x less per slot than a test, but tests only run on the
-            # candidates that get that far: about need / density of them when streaming.
-            if len(candidates) <= SORT_AT_MOST:
-                tests = len(candidates)
+            # driver's slots that get that far: about need / density when streaming.
+            if driver.size <= SORT_AT_MOST:
+                tests = driver.size
             else:
-                tests = min(len(candidates), need * len(index) // max(progress.size, 1))
+                tests = min(driver.size, need * len(index) // max(progress.size, 1))
             if progress.lazy or progress.size > 30 * tests:
                 tested.append(progress)
             else:
-                candidates &= progress.materialise()
-        candidates |= extras
-        candidates -= seen
-        if not candidates:
-            return []
+                sets.append(progress)
         lists = [*driver.lists, index._in_result_order(extras)] if extras else driver.lists
-        if not tested:
-            return index._first(candidates, lists, None, need)
+        if sets or extras or driver.size <= SORT_AT_MOST:
+            candidates = driver.materialise().intersection(*(p.materialise() for p in sets))
+            candidates |= extras
+            candidates -= seen
+            if not tested:
+                return index._first(candidates, lists, None, need)
+            if len(candidates) <= SORT_AT_MOST:
+                ordered: Iterator[int] = iter(index._in_result_order(candidates))
+            else:
+                ordered = filter(candidates.__contains__, index._merge(lists))
+        else:  # the driver's lists are the candidates: no set needed
+            ordered = (slot for slot in index._merge(lists) if slot not in seen)
         test = _all_tests(tested)
         budget = max(4 * SORT_AT_MOST, 20 * need)
         picked: list[int] = []
-        if len(candidates) <= SORT_AT_MOST:
-            ordered: Iterator[int] = iter(index._in_result_order(candidates))
-        else:
-            ordered = filter(candidates.__contains__, index._merge(lists))
         for tries, slot in enumerate(ordered):
-            if tries == budget:  # the tests keep failing: intersect sets instead
-                for progress in tested:
-                    if not progress.lazy:
-                        candidates &= progress.materialise()
+            sets = [p for p in everyone if not p.lazy]
+            if tries == budget and sets:  # the tests keep failing: intersect sets instead
+                candidates = sets[0].materialise().intersection(*(p.materialise() for p in sets))
                 candidates |= extras
-                remaining = {s for s in candidates if s not in picked}
-                rest_test = _all_tests([p for p in tested if p.lazy])
-                more = index._first(remaining, lists, rest_test, need - len(picked))
-                return picked + more
+                candidates -= seen
+                candidates.difference_update(picked)
+                lazy = [p for p in everyone if p.lazy]
+                rest = _all_tests(lazy) if lazy else None
+                return picked + index._first(candidates, lists, rest, need - len(picked))
             if slot in extras or test(slot):
                 picked.append(slot)
                 if len(picked) == need:
@@ -813,27 +816,28 @@ def _index_terms(
     Name words include compounds (abd allah -> abdallah) and Arabic words without their
     article; other names are every name but the first (the first makes the display key).
     """
-    names = [words(str(name)[:MAX_CHARS]) for name in contact.names[:MAX_ITEMS]]
-    names = [ws for ws in names if ws]
+    names = [ws for ws in (words(str(n)[:MAX_CHARS]) for n in contact.names[:MAX_ITEMS]) if ws]
     found: dict[str, None] = {}
-    aliases: dict[str, None] = {}
     for ws in names:
-        for word in (*ws, *_join_particles(ws)):
-            found[word] = None
-            if word.startswith(ARABIC_ARTICLE) and len(word) > len(ARABIC_ARTICLE) + 1:
-                found[word[len(ARABIC_ARTICLE) :]] = None
+        found.update(dict.fromkeys(ws))
+        if not PARTICLES.isdisjoint(ws):
+            found.update(dict.fromkeys(_join_particles(ws)))
+    for word in [w for w in found if w.startswith(ARABIC_ARTICLE)]:
+        if len(word) > len(ARABIC_ARTICLE) + 1:
+            found[word[len(ARABIC_ARTICLE) :]] = None
+    aliases: tuple[str, ...] = ()
     if names:
         display = " ".join(names[0])
-        for ws in names[1:]:
-            aliases[" ".join(ws)] = None
-        aliases.pop(display, None)
+        if len(names) > 1:
+            aliases = tuple(dict.fromkeys(" ".join(ws) for ws in names[1:]).keys() - {display})
     else:
         phones = contact.phones
         display = NAMELESS + (digits(str(phones[0])[:MAX_CHARS]) if phones else "")
-    parts: dict[str, None] = {}
-    for email in contact.emails[:MAX_ITEMS]:
-        for part in words(str(email)[:MAX_CHARS]):
-            parts[part] = None
+    emails = contact.emails
+    if len(emails) == 1:
+        parts: Iterable[str] = dict.fromkeys(words(str(emails[0])[:MAX_CHARS]))
+    else:
+        parts = dict.fromkeys(p for e in emails[:MAX_ITEMS] for p in words(str(e)[:MAX_CHARS]))
     labels = (_label_key(str(label)[:MAX_CHARS]) for label in contact.labels[:MAX_ITEMS])
     intern = sys.intern
     return (
@@ -841,7 +845,7 @@ def _index_terms(
         tuple(map(intern, found)),
         tuple(map(intern, parts)),
         tuple(dict.fromkeys(label for label in labels if label)),
-        tuple(aliases),
+        aliases,
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 
 from linda_tui.contacts.sorted_strings import SortedStrings
 from linda_tui.contacts.typos import deletion_variants, one_deletion_variants, within
@@ -24,6 +25,8 @@ CHUNK_WORDS = 1024
 # Shortest word that stores deletion variants: a typo-tolerant query word has 4+ letters,
 # so a word within one typo of it has at least 3.
 MIN_TYPO_WORD = 3
+# Two-typo candidates found by pieces of the word that are compared at most.
+MAX_TYPO_CANDIDATES = 2000
 
 
 class Vocabulary:
@@ -145,9 +148,10 @@ class Vocabulary:
     def near(self, word: str, typos: int) -> set[str]:
         """Words (that some slot has) within `typos` typos of word, word itself excluded.
 
-        Complete for one typo. For two, it finds every word reached by deleting up to two
-        letters of the query and at most one of the stored word: a missing or extra letter
-        plus one more typo, but not two wrong letters.
+        Complete for one typo. For two, candidates are the words that share a one-letter
+        deletion with one of word's deletions, plus (pigeonhole: two typos leave one of
+        three pieces of a word intact) the words of about the right length containing a
+        third of it; at most MAX_TYPO_CANDIDATES of those are compared.
         """
         if self._deletes is None:
             return set()
@@ -163,6 +167,16 @@ class Vocabulary:
                 candidates.add(known)
             else:
                 candidates.update(known)
+        if typos >= 2:
+            size = len(word)
+            third = size // 3
+            pieces = {word[:third], word[third : size - third], word[size - third :]}
+            extra: set[str] = set()
+            for piece in pieces:
+                for found in islice(self.containing(piece), MAX_TYPO_CANDIDATES):
+                    if abs(len(found) - size) <= typos:
+                        extra.add(found)
+            candidates |= set(islice(extra, MAX_TYPO_CANDIDATES))
         candidates.discard(word)
         return {c for c in candidates if slots[c] and within(word, c, typos)}
 
