@@ -125,21 +125,18 @@ class NumberIndex:
         return found
 
     def containing(self, digits: str, cap: int) -> set[int] | None:
-        """Slots with a number containing digits, or None when they occur more than cap
-        times (found early when they are that common: the search stops there)."""
-        found: set[int] = set()
-        count = 0
+        """Slots with a number containing digits, or None when more than cap numbers do
+        (found early when they are that common: the search stops there)."""
+        hits: list[tuple[int, int]] = []  # (block, position): owners looked up at the end
         for block in range(len(self._texts)):
             text = self._text(block)
-            starts, owners = self._starts[block], self._owners[block]
             pos = text.find(digits)
             while pos != -1:
-                count += 1
-                if count > cap:
+                if len(hits) == cap:
                     return None
-                found.add(owners[bisect_right(starts, pos) - 1])
-                pos = text.find(digits, pos + 1)
-        return found
+                hits.append((block, pos))
+                pos = text.find(digits, text.find("\n", pos))  # on to the next number
+        return {self._owners[b][bisect_right(self._starts[b], pos) - 1] for b, pos in hits}
 
     def ends_with(self, slot: int, digits: str) -> bool:
         """True when one of slot's numbers ends with digits."""

@@ -12,7 +12,8 @@ word counts by its best way of matching):
   names joined by a particle are found either way (Abd Allah = Abdallah, Al-Mansouri =
   Al Mansouri = AlMansouri), and an Arabic word without its article (ال) is a word too;
 - typos: a name word of 4-7 letters within one typo (a missing, extra, wrong or swapped
-  letter: mohamed finds Mohammed, jonh finds John), 8+ letters within two (typos.py);
+  letter: mohamed finds Mohammed, jonh finds John), 8+ letters within two (christphr
+  finds Christopher); see typos.py and Vocabulary.near;
 - numbers: a query written only with digits, spaces and + ( ) - . / is one number,
   whatever its formatting: the whole number in any form (+971 50 123 4567,
   00971501234567, or the local 050 123 4567 in the fleet's region) is an exact match;
@@ -28,7 +29,8 @@ number part, label, email, part of a word, typo) and, within a kind, by display 
 (folded) then resource name, so the same query always lists the same contacts in the
 same order; contacts without a name come last, by number. The worst kind among a
 query's words is the contact's kind; a query is a name start only when the whole of it
-starts a name (so "moh al" is a name start of Mohammed Al Mansouri, "al moh" is not).
+starts a name ("mohammed al m" is a name start of Mohammed Al Mansouri; "al mohammed"
+finds him by word starts).
 
 How it stays fast: the first results of a kind are the first few of a merge of lists
 kept in result order (names by prefix are one range of a sorted list; each name word's

@@ -25,7 +25,9 @@ CHUNK_WORDS = 1024
 # Shortest word that stores deletion variants: a typo-tolerant query word has 4+ letters,
 # so a word within one typo of it has at least 3.
 MIN_TYPO_WORD = 3
-# Two-typo candidates found by pieces of the word that are compared at most.
+# Two-typo candidates found by pieces of the word: pieces shorter than this are in too
+# many words to be worth it; and at most this many such candidates are compared.
+MIN_TYPO_PIECE = 3
 MAX_TYPO_CANDIDATES = 2000
 
 
@@ -151,7 +153,7 @@ class Vocabulary:
         Complete for one typo. For two, candidates are the words that share a one-letter
         deletion with one of word's deletions, plus (pigeonhole: two typos leave one of
         three pieces of a word intact) the words of about the right length containing a
-        third of it; at most MAX_TYPO_CANDIDATES of those are compared.
+        third of it (of 3+ letters); at most MAX_TYPO_CANDIDATES of those are compared.
         """
         if self._deletes is None:
             return set()
@@ -172,7 +174,7 @@ class Vocabulary:
             third = size // 3
             pieces = {word[:third], word[third : size - third], word[size - third :]}
             extra: set[str] = set()
-            for piece in pieces:
+            for piece in (p for p in pieces if len(p) >= MIN_TYPO_PIECE):
                 for found in islice(self.containing(piece), MAX_TYPO_CANDIDATES):
                     if abs(len(found) - size) <= typos:
                         extra.add(found)
