@@ -282,7 +282,11 @@ def test_any_part_of_an_email_is_found() -> None:
     assert [h.kind for h in index.search("example")] == [MatchKind.EMAIL] * 2
 
 
-def test_labels_filter_and_match_as_a_whole() -> None:
+@pytest.mark.parametrize("small_filter", [0, 5000], ids=["big filter", "small filter"])
+def test_labels_filter_and_match_as_a_whole(
+    small_filter: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_module, "SMALL_FILTER", small_filter)
     index = ContactIndex.build(
         [
             person(1, "Ahmed Vip", labels=["Tenants"]),
@@ -294,6 +298,9 @@ def test_labels_filter_and_match_as_a_whole() -> None:
     assert names(index.search("label:vip")) == ["Ahmed Saleh", "Sara"]
     assert names(index.search("LABEL:VIP")) == ["Ahmed Saleh", "Sara"]
     assert names(index.search("label:vip ahmed")) == ["Ahmed Saleh"]
+    assert [h.kind for h in index.search("label:vip ahmed")] == [MatchKind.NAME_PREFIX]
+    assert [h.kind for h in index.search("label:vip saleh")] == [MatchKind.WORD_PREFIX]
+    assert names(index.search("label:vip a")) == ["Ahmed Saleh"]
     assert names(index.search('label:"real estate"')) == ["Ahmed Saleh"]
     assert names(index.search("label:real-estate")) == ["Ahmed Saleh"]
     assert names(index.search("label:nobody")) == []
@@ -613,6 +620,16 @@ def test_hostile_contact_data_is_indexed_within_bounds() -> None:
     assert names(index.search("normal")) == ["Normal"]
     index.remove("people/c0001")
     assert names(index.search("9999")) == ["Normal"]
+
+
+def test_broken_records_are_indexed_as_far_as_they_go() -> None:
+    broken = Contact(resource_name="people/broken", names=None, phones=["+971501234567", 42])  # type: ignore[arg-type,list-item]
+    broken.emails = None  # type: ignore[assignment]
+    broken.labels = [None]  # type: ignore[list-item]
+    index = ContactIndex.build([broken, person(2, "Fine")])
+    assert index.get_by_phone("+971501234567") is broken
+    assert names(index.search("fine")) == ["Fine"]
+    assert index.remove("people/broken") == 1
 
 
 def test_folding_is_idempotent_and_never_keeps_control_characters() -> None:

@@ -83,6 +83,9 @@ MAX_DIGITS = 32  # E.164 has at most 15; more is an extension or garbage
 DENSE_HITS = 2000
 # Up to this many candidates are simply sorted; more are ranked by merging lists.
 SORT_AT_MOST = 1500
+# A label: filter with at most this many contacts is a set, and is where names are
+# looked for (rather than among all names starting with the query).
+SMALL_FILTER = 5000
 
 _PARTICLE_TEXT = """
     al el ul abd abdul abu abou bin ibn bint ben bou de da di du del della des la le
@@ -213,7 +216,7 @@ class ContactIndex:
         try:
             for item in contacts:
                 contact, raw = item if isinstance(item, tuple) else (item, ())
-                self._delete(contact.resource_name)
+                self._delete(str(contact.resource_name))
                 if not contact.deleted:
                     self._insert(contact, raw)
                 count += 1
@@ -233,7 +236,7 @@ class ContactIndex:
             self._flush()
 
     def _insert(self, contact: Contact, raw_phones: Iterable[str]) -> None:
-        rn = contact.resource_name
+        rn = str(contact.resource_name)
         display, names, parts, labels, aliases = _index_terms(contact)
         key = f"{display}\x00{rn}"
         aliases = tuple(f"{alias}\x00{rn}" for alias in aliases)
@@ -256,9 +259,11 @@ class ContactIndex:
             self._aliases.add(alias)
         numbers = [
             phone if E164.fullmatch(phone) else digits(phone)[:MAX_DIGITS]
-            for phone in (str(p)[:MAX_CHARS] for p in contact.phones[:MAX_ITEMS])
+            for phone in (str(p)[:MAX_CHARS] for p in (contact.phones or ())[:MAX_ITEMS])
         ]
-        numbers += [digits(str(p)[:MAX_CHARS])[:MAX_DIGITS] for p in islice(raw_phones, MAX_ITEMS)]
+        numbers += [
+            digits(str(p)[:MAX_CHARS])[:MAX_DIGITS] for p in islice(raw_phones or (), MAX_ITEMS)
+        ]
         self._numbers.set(slot, numbers)
 
     def _delete(self, resource_name: str) -> bool:
@@ -374,6 +379,14 @@ class ContactIndex:
             return primary
         extra = sorted(others, key=self._keys.__getitem__)
         return _without_repeats(heapq.merge(primary, extra, key=self._keys.__getitem__))
+
+    def _name_starts_with(self, slot: int, phrase: str) -> bool:
+        """True when one of slot's names starts with phrase."""
+        if self._keys[slot].startswith(phrase):
+            return True
+        record = self._indexed[slot]
+        others = record[record.index(_ALIASES) + 1 :]
+        return any(alias.startswith(phrase) for alias in others)
 
     def _first(
         self,
@@ -602,6 +615,9 @@ class _Query:
             progress.grow(index._word_matches(label, MatchKind.LABEL))
             if not progress.size:
                 return []
+            if progress.size <= SMALL_FILTER:
+                progress.materialise()  # tested often: a set lookup beats reading the record
+        filters.sort(key=lambda p: p.size)
         if not self.terms:
             picked = self._intersect([], filters, set(), seen, limit)
             return [(slot, MatchKind.LABEL) for slot in picked]
@@ -645,7 +661,16 @@ class _Query:
         """The whole query starts a name: one range of the sorted names."""
         if not self.phrase:
             return []
-        found: Iterator[int] = self.index._name_starts(" ".join(self.phrase))
+        index, phrase = self.index, " ".join(self.phrase)
+        if filters and filters[0].size <= SMALL_FILTER:
+            # Few contacts pass the filter: look at each of them rather than at every
+            # name starting with the phrase.
+            allowed = (s for s in filters[0].materialise() if s not in seen)
+            found: Iterator[int] = (s for s in allowed if index._name_starts_with(s, phrase))
+            for progress in filters[1:]:
+                found = filter(progress.test, found)
+            return sorted(found, key=index._keys.__getitem__)[:need]
+        found = index._name_starts(phrase)
         for progress in filters:
             found = filter(progress.test, found)
         return list(islice((s for s in found if s not in seen), need))
@@ -818,7 +843,8 @@ def _index_terms(
     Name words include compounds (abd allah -> abdallah) and Arabic words without their
     article; other names are every name but the first (the first makes the display key).
     """
-    names = [ws for ws in (words(str(n)[:MAX_CHARS]) for n in contact.names[:MAX_ITEMS]) if ws]
+    given = (contact.names or ())[:MAX_ITEMS]
+    names = [ws for ws in (words(str(name)[:MAX_CHARS]) for name in given) if ws]
     found: dict[str, None] = {}
     for ws in names:
         found.update(dict.fromkeys(ws))
@@ -833,14 +859,14 @@ def _index_terms(
         if len(names) > 1:
             aliases = tuple(dict.fromkeys(" ".join(ws) for ws in names[1:]).keys() - {display})
     else:
-        phones = contact.phones
+        phones = contact.phones or ()
         display = NAMELESS + (digits(str(phones[0])[:MAX_CHARS]) if phones else "")
-    emails = contact.emails
+    emails = contact.emails or ()
     if len(emails) == 1:
         parts: Iterable[str] = dict.fromkeys(words(str(emails[0])[:MAX_CHARS]))
     else:
         parts = dict.fromkeys(p for e in emails[:MAX_ITEMS] for p in words(str(e)[:MAX_CHARS]))
-    labels = (_label_key(str(label)[:MAX_CHARS]) for label in contact.labels[:MAX_ITEMS])
+    labels = (_label_key(str(label)[:MAX_CHARS]) for label in (contact.labels or ())[:MAX_ITEMS])
     intern = sys.intern
     return (
         display,
