@@ -121,6 +121,22 @@ def test_any_part_of_a_name_is_found() -> None:
     assert names(index.search("hass")) == ["Abd Allah Hassan"]
 
 
+@pytest.mark.parametrize("prefix", ["", "label:vip "])
+def test_every_name_of_a_contact_counts_and_the_first_is_shown(prefix: str) -> None:
+    index = ContactIndex.build(
+        [
+            person(1, ["Zed Young", "Sara Second"], labels=["VIP"]),
+            person(2, ["Sara First"], labels=["VIP"]),
+        ]
+    )
+    hits = index.search(prefix + "sara s")
+    assert [(h.contact.display_name, h.kind) for h in hits] == [
+        ("Zed Young", MatchKind.NAME_PREFIX),
+        ("Sara First", MatchKind.WORD_PREFIX),
+    ]
+    assert names(index.search(prefix + "sara")) == ["Sara First", "Zed Young"]
+
+
 def test_apostrophes_and_punctuation_join_or_split_as_people_type_them() -> None:
     index = ContactIndex.build([person(1, "Sean O'Brien"), person(2, "Anne-Marie D'Souza")])
     assert names(index.search("obrien")) == ["Sean O'Brien"]

@@ -385,6 +385,8 @@ class ContactIndex:
         if self._keys[slot].startswith(phrase):
             return True
         record = self._indexed[slot]
+        if record[-1] == _ALIASES:  # one name only (nearly everyone)
+            return False
         others = record[record.index(_ALIASES) + 1 :]
         return any(alias.startswith(phrase) for alias in others)
 
