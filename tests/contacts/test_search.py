@@ -474,6 +474,30 @@ def test_add_replace_and_remove_as_syncs_land() -> None:
     assert index.get("people/c0001") is None
 
 
+def test_a_full_sync_resending_every_contact_keeps_results_and_takes_the_new_records() -> None:
+    first = [person(n, f"Name {n}", f"+9715012{n:05d}", labels=["VIP"]) for n in range(50)]
+    index = ContactIndex.build(first)
+    before = [(h.contact.resource_name, h.kind) for h in index.search("name 1")]
+    again = [person(n, f"Name {n}", f"+9715012{n:05d}", labels=["VIP"]) for n in range(50)]
+    again[7].names = ["Renamed"]
+    index.update(again)
+    assert index.get("people/c0003") is again[3]  # the newer record is what results carry
+    assert names(index.search("renamed")) == ["Renamed"]
+    assert [(h.contact.resource_name, h.kind) for h in index.search("name 1")] == before
+    assert "Name 7" not in names(index.search("name 7"))
+
+
+def test_a_record_changed_in_place_and_added_again_is_indexed_again() -> None:
+    sara = person(1, "Sara", "+971501234567")
+    index = ContactIndex.build([sara])
+    sara.names = ["Layla"]
+    sara.phones = ["+971507654321"]
+    index.add(sara)
+    assert index.search("sara") == [] and names(index.search("layla")) == ["Layla"]
+    assert index.get_by_phone("+971501234567") is None
+    assert index.get_by_phone("+971507654321") is sara
+
+
 def test_a_reused_slot_keeps_nothing_of_the_removed_contact() -> None:
     index = ContactIndex.build(
         [person(1, "Zainab Qasim", "+971501234567", emails=["zq@example.com"], labels=["VIP"])]
@@ -485,7 +509,11 @@ def test_a_reused_slot_keeps_nothing_of_the_removed_contact() -> None:
     assert names(index.search("bob")) == ["Bob"]
 
 
-def test_updates_give_the_same_results_as_building_from_scratch() -> None:
+@pytest.mark.parametrize("few_added", [32, 0], ids=["insert one by one", "merge in"])
+def test_updates_give_the_same_results_as_building_from_scratch(
+    few_added: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(vocabulary, "FEW_ADDED", few_added)
     rng = random.Random(7)
     first = ["Ahmed", "Sara", "José", "محمد", "Priya", "Ali", "Omar", "Fatima"]
     last = ["Khan", "Al Mansouri", "García", "Nair", "Saleh", "حداد"]

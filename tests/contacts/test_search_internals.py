@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from linda_tui.contacts import sorted_strings
+from linda_tui.contacts import sorted_strings, vocabulary
 from linda_tui.contacts.numbers import NumberIndex
 from linda_tui.contacts.sorted_strings import SortedStrings
 from linda_tui.contacts.typos import deletion_variants, within
@@ -57,6 +57,17 @@ def test_vocabulary_finds_every_word_within_one_typo() -> None:
         query = "".join(rng.choice("abcd") for _ in range(rng.randint(4, 7)))
         expected = {w for w in words if w != query and osa_distance(query, w) <= 1}
         assert vocabulary.near(query, 1) == expected, query
+
+
+def test_a_sorted_list_with_slots_appended_is_merged_in_order() -> None:
+    rng = random.Random(2)
+    keys = [f"{rng.randrange(1000):04d}" for _ in range(3000)]
+    for added in (1, 5, 50, 400):
+        head = sorted(rng.sample(range(3000), 1000), key=keys.__getitem__)
+        tail = rng.sample([s for s in range(3000) if s not in head], added)
+        merged = vocabulary._merged(head + tail, added, keys.__getitem__)
+        assert [keys[s] for s in merged] == sorted(keys[s] for s in head + tail)
+        assert sorted(merged) == sorted(head + tail)
 
 
 def test_vocabulary_lookups_skip_words_nobody_has_any_more() -> None:

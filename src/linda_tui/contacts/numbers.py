@@ -35,10 +35,15 @@ class NumberIndex:
         self._reversed = SortedStrings()  # reversed digits, NUL, slot: for "ends with"
         self._pending: set[str] = set()  # entries not yet in _reversed (see flush)
 
+    @staticmethod
+    def normal(numbers: Iterable[str]) -> tuple[str, ...]:
+        """numbers as a slot keeps them: each once, empty ones left out."""
+        return tuple(dict.fromkeys(n for n in numbers if n and n != "+"))
+
     def set(self, slot: int, numbers: Iterable[str]) -> None:
         """Give slot these numbers (E.164 strings, or bare digits), replacing what it had."""
         self.clear(slot)
-        numbers = tuple(dict.fromkeys(n for n in numbers if n and n != "+"))
+        numbers = self.normal(numbers)
         while len(self.numbers) <= slot:
             self.numbers.append(())
         self.numbers[slot] = numbers

@@ -216,13 +216,32 @@ class ContactIndex:
         try:
             for item in contacts:
                 contact, raw = item if isinstance(item, tuple) else (item, ())
-                self._delete(str(contact.resource_name))
-                if not contact.deleted:
-                    self._insert(contact, raw)
+                name = str(contact.resource_name)
+                slot = self._slot_of.get(name)
+                if slot is not None and not contact.deleted and self._unchanged(slot, contact, raw):
+                    # A full sync sends every contact again: most have not changed.
+                    self._contacts[slot] = contact
+                else:
+                    self._delete(name)
+                    if not contact.deleted:
+                        self._insert(contact, raw)
                 count += 1
         finally:
             self._flush()
         return count
+
+    def _unchanged(self, slot: int, contact: Contact, raw_phones: Iterable[str]) -> bool:
+        """True when contact would be indexed exactly as the one in slot is."""
+        old = self._contacts[slot]
+        if old is None or old is contact:  # the same object may have been changed in place
+            return False
+        return (
+            old.names == contact.names
+            and old.emails == contact.emails
+            and old.labels == contact.labels
+            and self._numbers.numbers[slot]
+            == self._numbers.normal(_numbers_of(contact, raw_phones))
+        )
 
     def add(self, contact: Contact, raw_phones: Iterable[str] = ()) -> None:
         """Add or replace one contact (see update)."""
@@ -257,13 +276,7 @@ class ContactIndex:
         self._labels.add(labels, slot)
         for alias in aliases:
             self._aliases.add(alias)
-        numbers = [
-            phone if E164.fullmatch(phone) else digits(phone)[:MAX_DIGITS]
-            for phone in (str(p)[:MAX_CHARS] for p in (contact.phones or ())[:MAX_ITEMS])
-        ]
-        numbers += [
-            digits(str(p)[:MAX_CHARS])[:MAX_DIGITS] for p in islice(raw_phones or (), MAX_ITEMS)
-        ]
+        numbers = _numbers_of(contact, raw_phones)
         self._numbers.set(slot, numbers)
 
     def _delete(self, resource_name: str) -> bool:
@@ -484,6 +497,19 @@ class ContactIndex:
         if found is None:
             return _Found([], lazy=_Lazy(lambda slot: test(slot, partial), DENSE_HITS))
         return _Found([self._in_result_order(found)] if found else [])
+
+
+def _numbers_of(contact: Contact, raw_phones: Iterable[str]) -> list[str]:
+    """The numbers of a contact as the index keeps them: E.164 as given, anything else
+    (and the raw numbers a sync could not parse) as its digits."""
+    numbers = [
+        phone if E164.fullmatch(phone) else digits(phone)[:MAX_DIGITS]
+        for phone in (str(p)[:MAX_CHARS] for p in (contact.phones or ())[:MAX_ITEMS])
+    ]
+    numbers += [
+        digits(str(p)[:MAX_CHARS])[:MAX_DIGITS] for p in islice(raw_phones or (), MAX_ITEMS)
+    ]
+    return numbers
 
 
 def _without_repeats(slots: Iterable[int]) -> Iterator[int]:

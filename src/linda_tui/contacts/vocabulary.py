@@ -13,7 +13,7 @@ lookup skips such words, so removal stays cheap while syncs land.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 
@@ -25,6 +25,8 @@ CHUNK_WORDS = 1024
 # Shortest word that stores deletion variants: a typo-tolerant query word has 4+ letters,
 # so a word within one typo of it has at least 3.
 MIN_TYPO_WORD = 3
+# Up to this many slots added to a long list are inserted one by one; more are merged in.
+FEW_ADDED = 32
 # Two-typo candidates found by pieces of the word: pieces shorter than this are in too
 # many words to be worth it; and at most this many such candidates are compared.
 MIN_TYPO_PIECE = 3
@@ -37,7 +39,7 @@ class Vocabulary:
     def __init__(self, key: Callable[[int], str], typos: bool = False) -> None:
         self.slots: dict[str, list[int]] = {}
         self._key = key  # a slot's sort key: each word's slots are kept sorted by it
-        self._unsorted: set[str] = set()  # words whose slot list gained slots since flush()
+        self._unsorted: dict[str, int] = {}  # word -> slots appended to its list since flush()
         self._sorted = SortedStrings()
         self._pending: list[str] = []  # new words not yet in _sorted (flushed before lookups)
         self._chunks: list[list[str]] = []  # words in arrival order, for substring search
@@ -61,20 +63,26 @@ class Vocabulary:
             if not slots:
                 self._unused -= 1
             slots.append(slot)
-            unsorted.add(word)
+            unsorted[word] = unsorted.get(word, 0) + 1
 
     def discard(self, word: str, slot: int) -> None:
         """Record that slot no longer has word (its sort key must not have changed)."""
         slots = self.slots.get(word)
         if not slots:
             return
-        at = bisect_left(slots, self._key(slot), key=self._key)
-        if at < len(slots) and slots[at] == slot:
+        # The list is sorted but for the slots appended since flush(), at its end.
+        added = self._unsorted.get(word, 0)
+        end = len(slots) - added
+        at = bisect_left(slots, self._key(slot), 0, end, key=self._key)
+        if at < end and slots[at] == slot:
             del slots[at]
-        elif slot in slots:  # added in this batch, not sorted yet
-            slots.remove(slot)
         else:
-            return
+            try:
+                at = slots.index(slot, end)
+            except ValueError:
+                return
+            del slots[at]
+            self._unsorted[word] = added - 1
         if not slots:
             self._unused += 1
 
@@ -100,10 +108,21 @@ class Vocabulary:
         """Make lookups see the changes: slot lists in order, new words findable."""
         if self._unused > 1000 and self._unused > len(self.slots) // 2:
             self._compact()
-        for word in self._unsorted:
+        key = self._key
+        for word, added in self._unsorted.items():
             slots = self.slots.get(word)
-            if slots:
-                slots.sort(key=self._key)  # nearly sorted: linear time
+            if not slots or not added:
+                continue
+            if added * 2 > len(slots):
+                slots.sort(key=key)
+            elif added <= FEW_ADDED:
+                # A few slots appended to a long sorted list: insert each where it belongs.
+                tail = slots[-added:]
+                del slots[-added:]
+                for slot in tail:
+                    insort(slots, slot, key=key)
+            else:
+                slots[:] = _merged(slots, added, key)
         self._unsorted.clear()
         if self._pending:
             self._sorted.update(self._pending)
@@ -186,3 +205,20 @@ class Vocabulary:
         """The slot lists (in result order) of words."""
         slots = self.slots
         return [slots[word] for word in words if slots.get(word)]
+
+
+def _merged(slots: list[int], added: int, key: Callable[[int], str]) -> list[int]:
+    """slots, sorted but for its last `added` items, in order: those few are sorted and
+    placed by bisection, and the long sorted part is copied in slices (no key computed
+    for it, unlike a full sort)."""
+    tail = sorted(slots[-added:], key=key)
+    head = slots[:-added]
+    merged: list[int] = []
+    start = 0
+    for slot in tail:
+        at = bisect_right(head, key(slot), start, key=key)
+        merged += head[start:at]
+        merged.append(slot)
+        start = at
+    merged += head[start:]
+    return merged
