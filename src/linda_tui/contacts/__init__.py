@@ -11,4 +11,7 @@ a second, and the console's start-up must not wait for them.
 - ``lease``: one sync at a time across processes; ``people_records``: people to contacts.
 - ``fake_people_api``, ``people_generator``, ``demo``: the fake Google for tests,
   benchmarks and ``--demo``.
+- ``search`` (with ``normalise``, ``typos``, ``vocabulary``, ``numbers``,
+  ``sorted_strings``): instant, forgiving search over the contacts, in memory.
+- ``service``: the sync as a service of a running Linda (schedule, status, events).
 """
