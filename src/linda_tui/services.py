@@ -35,6 +35,8 @@ from linda_tui.whatsapp.account import Emit, PairMethod, WhatsAppAccount
 if TYPE_CHECKING:  # the console starts without the YAML loader and settings modules
     from linda_tui.broadcast.engine import BroadcastEngine, BroadcastSettings
     from linda_tui.config.runtime import Runtime
+    from linda_tui.contacts.directory import ContactDirectory
+    from linda_tui.contacts.search import SearchHit
     from linda_tui.contacts.service import ContactsService
 
 log = logging.getLogger("linda.services")
@@ -79,6 +81,8 @@ class Services:
     broadcasts: BroadcastEngine | None = None
     with_broadcasts: bool = True
     contacts: ContactsService | None = None  # the Google Contacts sync, when running
+    # What searches contacts: an index loaded from the store (made on first use).
+    directory: ContactDirectory | None = None
     broadcast_settings: BroadcastSettings | None = None
     _listeners: list[Listener] = field(default_factory=list, repr=False)
     _opened: list[str] = field(default_factory=list, repr=False)
@@ -117,7 +121,11 @@ class Services:
             from linda_tui.contacts.service import ContactsService
 
             services.contacts = ContactsService(
-                runtime, services.store, services.clock, services.publish
+                runtime,
+                services.store,
+                services.clock,
+                services.publish,
+                on_synced=lambda: services.contact_directory().refresh(),
             )
             services.add(services.contacts)
         return services
@@ -202,9 +210,22 @@ class Services:
                 log.exception("listener %r failed on %s", listener, type(event).__name__)
 
     # --- what the console asks of whichever Linda runs the fleet ----------------------------
+    def contact_directory(self) -> ContactDirectory:
+        """The searchable contacts (loading them from the store the first time)."""
+        if self.directory is None:
+            from linda_tui.contacts.directory import ContactDirectory
+
+            self.directory = ContactDirectory(self.store, self.fleet.config.default_region)
+            self.directory.refresh()
+        return self.directory
+
+    async def search_hits(self, query: str, limit: int = 50) -> list[SearchHit]:
+        """Contacts matching query, best first, each with why (see ContactIndex)."""
+        return await self.contact_directory().search(query, limit=limit)
+
     async def search_contacts(self, query: str, limit: int = 50) -> list[Contact]:
-        """Contacts matching query (see Store.search_contacts)."""
-        return await self.store.search_contacts(query, limit=limit)
+        """Contacts matching query, best first."""
+        return [hit.contact for hit in await self.search_hits(query, limit=limit)]
 
     async def demo_phone(self, bot_id: str, method: PairMethod = PairMethod.QR) -> bool:
         """Under --demo: the simulated phone scans the bot's QR code (or types its phone
@@ -262,6 +283,8 @@ class Services:
         aclose = getattr(self.network, "aclose", None)
         if aclose is not None:
             await self._bounded(aclose(), "closing the simulated network")
+        if self.directory is not None:
+            await self.directory.close()
         if "store" in opened:
             await self._bounded(self.store.close(), "closing the store")
         if "lock" in opened:

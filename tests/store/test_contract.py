@@ -203,6 +203,18 @@ async def test_search_is_case_insensitive_across_names_phones_emails_labels(stor
     assert await store.search_contacts("a.*n") == []
 
 
+async def test_list_contacts_pages_through_the_live_ones_by_resource_name(store: Store) -> None:
+    await store.upsert_contacts([contact(n, f"+97150123{n:04d}") for n in range(1, 8)])
+    await store.mark_contacts_deleted(["people/c3"])
+    first = await store.list_contacts(limit=3)
+    assert [c.resource_name for c in first] == ["people/c1", "people/c2", "people/c4"]
+    rest = await store.list_contacts(after=first[-1].resource_name, limit=10)
+    assert [c.resource_name for c in rest] == ["people/c5", "people/c6", "people/c7"]
+    assert rest[0] == contact(5, "+971501230005")
+    assert await store.list_contacts(after="people/c7") == []
+    assert await store.list_contacts(limit=0) == []
+
+
 async def test_count_and_mark_contacts_deleted(store: Store) -> None:
     await store.upsert_contacts([contact(1, A), contact(2, B), contact(3, C)])
     assert await store.mark_contacts_deleted(["people/c1", "people/c2", "people/unknown"]) == 2

@@ -180,6 +180,9 @@ def _when(moment: datetime | None, runtime: Runtime) -> str:
 @click.option("--phone-column", help="The CSV column holding the numbers (found by its header).")
 @click.option("--to", "numbers", multiple=True, metavar="PHONE", help="A recipient (repeatable).")
 @click.option("--to-file", type=click.Path(path_type=Path), help="A file of numbers, one a line.")
+@click.option("--query", help="Contacts matching a search (as `linda contacts search`).")
+@click.option("--label", help="Contacts with this Google Contacts label.")
+@click.option("--all-contacts", is_flag=True, help="Every synced contact.")
 @click.option(
     "--template", "template", help="The message, with {name}, {column|fallback}, [[a|b]]."
 )
@@ -199,6 +202,9 @@ def create_cmd(
     phone_column: str | None,
     numbers: tuple[str, ...],
     to_file: Path | None,
+    query: str | None,
+    label: str | None,
+    all_contacts: bool,
     template: str | None,
     template_file: Path | None,
     bots: str,
@@ -221,10 +227,13 @@ def create_cmd(
     from linda_tui.clock import SystemClock
     from linda_tui.fleet.actor import current_actor
 
-    sources = [s for s in (csv_file, numbers or None, to_file) if s]
+    sources = [
+        s for s in (csv_file, numbers or None, to_file, query, label, all_contacts or None) if s
+    ]
     if len(sources) != 1:
         raise UsageError(
-            "give the recipients once: --csv FILE, --to PHONE (repeatable) or --to-file FILE"
+            "give the recipients once: --csv FILE, --to PHONE (repeatable), --to-file FILE, "
+            "--query TEXT, --label NAME or --all-contacts"
         )
     if (template is None) == (template_file is None):
         raise UsageError("give the message once: --template TEXT or --template-file FILE")
@@ -239,8 +248,10 @@ def create_cmd(
             audience = audience_from_csv(csv_file, region=region, phone_column=phone_column)
         elif to_file is not None:
             audience = audience_from_number_file(to_file, region=region)
-        else:
+        elif numbers:
             audience = audience_from_numbers(numbers, region=region)
+        else:
+            audience = None  # contacts: read from the store below
     except (AudienceError, InputFileError, PacingError) as exc:
         raise UsageError(str(exc)) from None
     chosen = _bots_choice(bots, runtime)
@@ -250,10 +261,16 @@ def create_cmd(
     assert template is not None
 
     async def work(store: Store) -> dict[str, Any]:
+        chosen_audience = audience
+        if chosen_audience is None:
+            try:
+                chosen_audience = await _contacts_audience(store, region, query=query, label=label)
+            except AudienceError as exc:
+                raise UsageError(str(exc)) from None
         plan = await plan_broadcast(
             name=name,
             template=template,
-            audience=audience,
+            audience=chosen_audience,
             store=store,
             bots=chosen,
             pacing={b.id: runtime.fleet.pacing_for(b.id) for b in runtime.fleet.enabled_bots},
@@ -284,6 +301,45 @@ def create_cmd(
         echo(json.dumps(result, indent=2, ensure_ascii=True, default=str))
         return
     _print_plan(result, runtime)
+
+
+async def _contacts_audience(
+    store: Store, region: str, *, query: str | None, label: str | None
+) -> Any:
+    """The audience of synced contacts: a search, a label, or all of them. Each contact
+    gives its first number, with {name}, {first_name} and {email} to the template."""
+    from linda_tui.broadcast.audience import AudienceError, audience_from_entries
+    from linda_tui.contacts.directory import ContactDirectory
+
+    if query is not None or label is not None:
+        directory = ContactDirectory(store, region)
+        await directory.wait_ready()
+        wanted = query if query is not None else f'label:"{label}"'
+        hits = await directory.search(wanted, limit=1_000_000)
+        if label is not None:  # a label is the whole label, not a search that resembles it
+            folded = label.strip().casefold()
+            hits = [h for h in hits if any(x.casefold() == folded for x in h.contact.labels)]
+        contacts = [hit.contact for hit in hits]
+        source = f"contacts matching {query!r}" if query is not None else f"label {label!r}"
+    else:
+        contacts, after = [], None
+        while True:
+            page = await store.list_contacts(after=after, limit=5000)
+            contacts.extend(page)
+            if len(page) < 5000:
+                break
+            after = page[-1].resource_name
+        source = "every synced contact"
+    entries = [
+        (c.phones[0], {"name": c.display_name, **({"email": c.emails[0]} if c.emails else {})})
+        for c in contacts
+        if c.phones
+    ]
+    if not entries:
+        raise AudienceError(
+            f"no contact with a number in {source} — `linda contacts search` shows what is there"
+        )
+    return audience_from_entries(entries, region=region, source=source)
 
 
 def _print_plan(result: dict[str, Any], runtime: Runtime) -> None:

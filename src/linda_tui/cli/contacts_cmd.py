@@ -220,18 +220,129 @@ def login_cmd(runtime: Runtime, token_path: Path | None) -> None:
     echo(f"signed in; the token is in {written} (0600) — `linda sync` uses it")
 
 
-def _contact_json(contact: Any, ref: Any = None) -> dict[str, Any]:
+# --- linda contacts search | get ---------------------------------------------------------
+
+
+@click.group("contacts")
+def contacts() -> None:
+    """Find contacts in the store (kept in sync with Google Contacts)."""
+
+
+@contacts.command("search")
+@click.argument("query")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@pass_runtime
+def search_cmd(runtime: Runtime, query: str, limit: int, as_json: bool) -> None:
+    """Contacts matching QUERY, best first: any part of a name (accents, Arabic spellings
+    and a typo forgiven), a number in any form or its last digits, an email, label:NAME."""
+    rows = _run(_with_store(runtime, lambda store: _search(runtime, store, query, limit)))
+    if as_json:
+        echo(json.dumps(rows, indent=2, ensure_ascii=True))
+        return
+    if not rows:
+        echo(f"no contact matches {one_line(query)!r}")
+        return
+    for row in rows:
+        _print_contact(row)
+
+
+@contacts.command("get")
+@click.argument("phone")
+@click.option("--json", "as_json", is_flag=True, help="Print it as JSON.")
+@pass_runtime
+def get_cmd(runtime: Runtime, phone: str, as_json: bool) -> None:
+    """The contact that has PHONE (any format); exit 1 when nobody has it."""
+    from linda_tui.phones import InvalidPhoneError, to_e164
+
+    try:
+        number = to_e164(phone, runtime.fleet.default_region)
+    except InvalidPhoneError as exc:
+        raise UsageError(str(exc)) from None
+    row = _run(_with_store(runtime, lambda store: _get(runtime, store, number)))
+    if row is None:
+        raise CommandError(f"no contact has {number} — `linda sync` brings Google's in")
+    if as_json:
+        echo(json.dumps(row, indent=2, ensure_ascii=True))
+    else:
+        _print_contact(row)
+
+
+async def _searcher(runtime: Runtime, store: Store) -> tuple[Any, Any]:
+    """(search, close): the host's index when a Linda runs, else one built here."""
+    from linda_tui.host.client import HostGoneError
+    from linda_tui.host.protocol import ProtocolError
+    from linda_tui.host.remote import RemoteServices
+
+    try:
+        remote = await RemoteServices.attach(runtime.sessions_dir)
+    except (ProtocolError, HostGoneError, OSError, TimeoutError):
+        remote = None
+    if remote is not None:
+        return remote, remote.close
+    from linda_tui.contacts.directory import ContactDirectory
+
+    directory = ContactDirectory(store, runtime.fleet.default_region)
+    await directory.wait_ready()
+
+    class _Local:
+        async def search_hits(self, query: str, limit: int = 50) -> list[Any]:
+            return await directory.search(query, limit=limit)
+
+    async def close() -> None:
+        await directory.close()
+
+    return _Local(), close
+
+
+async def _search(runtime: Runtime, store: Store, query: str, limit: int) -> list[dict[str, Any]]:
+    searcher, close = await _searcher(runtime, store)
+    try:
+        hits = await searcher.search_hits(query, limit=limit)
+    finally:
+        await close()
+    return [await _contact_json(store, hit.contact, hit.kind.reason) for hit in hits]
+
+
+async def _get(runtime: Runtime, store: Store, number: str) -> dict[str, Any] | None:
+    found = await store.find_contacts_by_phone(number)
+    if not found:
+        return None
+    return await _contact_json(store, found[0], "number")
+
+
+async def _contact_json(store: Store, contact: Any, matched: str | None) -> dict[str, Any]:
+    """A contact as `--json` prints it: its numbers, emails, labels, and the bot that
+    owns it with the reference's sync status."""
+    ref = None
+    for phone in contact.phones:
+        ref = await store.owner_of(phone)
+        if ref is not None:
+            break
     return {
         "resource_name": contact.resource_name,
         "name": contact.display_name,
-        "names": list(contact.names),
         "phones": list(contact.phones),
-        "raw_phones": list(getattr(contact, "raw_phones", [])),
+        "raw_phones": list(contact.raw_phones),
         "emails": list(contact.emails),
         "labels": list(contact.labels),
         "owner_bot": ref.bot_id if ref is not None else None,
         "sync_status": str(ref.sync_status) if ref is not None else None,
+        "matched": matched,
     }
 
 
-COMMANDS: list[click.Command] = [sync_cmd, google]
+def _print_contact(row: dict[str, Any]) -> None:
+    numbers = ", ".join(row["phones"] + [f"{raw} (as written)" for raw in row["raw_phones"]])
+    extra = []
+    if row["emails"]:
+        extra.append(", ".join(row["emails"]))
+    if row["labels"]:
+        extra.append("labels: " + ", ".join(row["labels"]))
+    if row["owner_bot"]:
+        extra.append(f"bot {row['owner_bot']} ({row['sync_status']})")
+    tail = f"  [{'; '.join(extra)}]" if extra else ""
+    echo(f"{one_line(row['name'] or '(no name)')} — {one_line(numbers) or 'no number'}{tail}")
+
+
+COMMANDS: list[click.Command] = [sync_cmd, contacts, google]

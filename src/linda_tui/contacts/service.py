@@ -82,6 +82,7 @@ class ContactsService:
     publish: Callable[[FleetEvent], None]
     name: str = "contacts"
     label: str = "console"
+    on_synced: Callable[[], object] | None = None  # after each successful sync
     sync: ContactsSync | None = field(default=None, init=False)
     _schedule: SyncSchedule | None = field(default=None, init=False)
     _fake: Any = field(default=None, init=False)
@@ -182,6 +183,8 @@ class ContactsService:
         self._set_status(
             running=False, last_result=result, last_error=None, last_sync=self.clock.now()
         )
+        if self.on_synced is not None:
+            self.on_synced()
         return result
 
     def _progress(self, progress: SyncProgress) -> None:

@@ -69,7 +69,9 @@ def _register_linda() -> None:
         contacts_service,
     ):
         register(*dataclasses_in(module))
-    register(manager.SendResult, contacts_sync.SyncProgress, contacts_sync.SyncResult)
+    from linda_tui.contacts.search import SearchHit
+
+    register(manager.SendResult, contacts_sync.SyncProgress, contacts_sync.SyncResult, SearchHit)
 
 
 @functools.cache

@@ -202,6 +202,9 @@ class RemoteServices:
     async def search_contacts(self, query: str, limit: int = 50) -> list[Contact]:
         return list(await self.fleet._ask("search_contacts", query=query, limit=limit))
 
+    async def search_hits(self, query: str, limit: int = 50) -> list[Any]:
+        return list(await self.fleet._ask("search_hits", query=query, limit=limit))
+
     async def demo_phone(self, bot_id: str, method: PairMethod = PairMethod.QR) -> bool:
         """Under --demo: the simulated phone scans the code (or types the phone code)."""
         return bool(await self.fleet._ask("demo_phone", bot=bot_id, method=str(method)))

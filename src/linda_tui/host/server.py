@@ -150,6 +150,7 @@ class HostServer:
             "broadcast_progress": self._broadcast("progress"),
             "broadcast_resolve": self._broadcast_resolve,
             "contacts_sync": self._contacts_sync,
+            "search_hits": self._search_hits,
         }
 
     @property
@@ -472,11 +473,18 @@ class HostServer:
         except SyncError as exc:
             raise RequestError(str(exc)) from None
 
+    async def _search_hits(self, args: dict[str, Any]) -> Any:
+        return await self.services.search_hits(_text(args, "query"), limit=_limit(args))
+
     async def _search_contacts(self, args: dict[str, Any]) -> Any:
-        limit = args.get("limit", 50)
-        if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= 1000:
-            raise RequestError("limit must be a whole number from 1 to 1000", protocol.BAD_REQUEST)
-        return await self.services.search_contacts(_text(args, "query"), limit=limit)
+        return await self.services.search_contacts(_text(args, "query"), limit=_limit(args))
+
+
+def _limit(args: dict[str, Any]) -> int:
+    limit = args.get("limit", 50)
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= 1000:
+        raise RequestError("limit must be a whole number from 1 to 1000", protocol.BAD_REQUEST)
+    return limit
 
 
 def _campaign_id(args: dict[str, Any]) -> int | str:

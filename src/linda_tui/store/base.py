@@ -124,6 +124,11 @@ class Store(ABC):
         """Non-deleted contacts whose name, phone, email or label contains query (case-insensitive)."""
 
     @abstractmethod
+    async def list_contacts(self, after: str | None = None, limit: int = 1000) -> list[Contact]:
+        """Non-deleted contacts by resource name, the page after ``after`` (None: the
+        first): how the search index is loaded, page by page."""
+
+    @abstractmethod
     async def count_contacts(self, include_deleted: bool = False) -> int: ...
 
     @abstractmethod

@@ -676,6 +676,16 @@ class MongoStore(Store):
         return [_contact(doc) for doc in await cursor.to_list(None)]
 
     @_mongo_errors
+    async def list_contacts(self, after: str | None = None, limit: int = 1000) -> list[Contact]:
+        if limit <= 0:
+            return []
+        query: Document = {"deleted": False}
+        if after is not None:
+            query["_id"] = {"$gt": after}
+        cursor = self._col("contacts").find(query).sort([("_id", 1)]).limit(limit)
+        return [_contact(doc) for doc in await cursor.to_list(None)]
+
+    @_mongo_errors
     async def count_contacts(self, include_deleted: bool = False) -> int:
         query: Document = {} if include_deleted else {"deleted": False}
         return int(await self._col("contacts").count_documents(query))

@@ -1173,6 +1173,14 @@ class SQLiteStore(Store):
         )
         return [_contact(row) for row in rows]
 
+    async def list_contacts(self, after: str | None = None, limit: int = 1000) -> list[Contact]:
+        rows = await self._read(
+            f"""SELECT {_CONTACT_SELECT} FROM contacts AS c
+            WHERE c.deleted = 0 AND c.resource_name > ? ORDER BY c.resource_name LIMIT ?""",
+            (after or "", max(limit, 0)),
+        )
+        return [_contact(row) for row in rows]
+
     async def count_contacts(self, include_deleted: bool = False) -> int:
         where = "" if include_deleted else " WHERE deleted = 0"
         rows = await self._read(f"SELECT COUNT(*) FROM contacts{where}")
