@@ -11,10 +11,9 @@ from linda_tui.config.demo import DEMO_DATA_DIR, demo_fleet
 from linda_tui.config.errors import ConfigError
 from linda_tui.config.models import FleetConfig
 from linda_tui.config.settings import Settings, load_settings
+from linda_tui.store.urls import MONGODB_PREFIXES, SQLITE_PREFIX
 
 DEFAULT_CONFIG_PATH = Path("bots.yaml")
-SQLITE_PREFIX = "sqlite:///"
-MONGODB_PREFIXES = ("mongodb://", "mongodb+srv://")
 
 
 def _absolute(path: Path) -> Path:

@@ -29,6 +29,7 @@ from linda_tui.config.validation import (
     validate,
 )
 from linda_tui.input_files import InputFileError, read_input
+from linda_tui.store.urls import MONGODB_PREFIXES, SQLITE_PREFIX
 
 ENV_PREFIX = "LINDA_"
 MAX_ENV_FILE_BYTES = 1024 * 1024
@@ -67,7 +68,7 @@ def _level(value: object) -> str:
 
 def _store(value: str) -> str:
     value = value.strip()
-    if value.startswith(("mongodb://", "mongodb+srv://", "sqlite:///")):
+    if value.startswith((*MONGODB_PREFIXES, SQLITE_PREFIX)):
         return value
     if "://" in value:
         scheme = value.split("://", 1)[0]

@@ -66,6 +66,7 @@ from linda_tui.whatsapp.account import (
     LoggedOut,
     NotConnectedError,
     NotOnWhatsAppError,
+    OnWhatsAppCache,
     PairCodeIssued,
     PairingFailed,
     PairingSucceeded,
@@ -81,8 +82,6 @@ from linda_tui.whatsapp.account import (
 log = logging.getLogger("linda.fleet")
 
 REPEAT_WINDOW = timedelta(hours=24)
-ON_WHATSAPP_TTL = 24 * 3600.0
-NOT_ON_WHATSAPP_TTL = 600.0
 CANCELLED = "pairing cancelled"  # the reason accounts give when the operator cancels
 
 AccountFactory = Callable[[BotConfig, Emit], WhatsAppAccount]
@@ -178,8 +177,7 @@ class Fleet(FleetView):
         self._writer: asyncio.Task[None] | None = None
         # Receipts that arrive before their message is stored (a fast network).
         self._early_receipts: OrderedDict[tuple[str, str], list[ReceiptReceived]] = OrderedDict()
-        # Number -> (on WhatsApp?, monotonic time of the answer).
-        self._on_whatsapp_cache: dict[str, tuple[bool, float]] = {}
+        self._on_whatsapp_cache = OnWhatsAppCache()
         self._in_flight: set[tuple[str, str]] = set()
         self.enforce_limits = enforce_limits
         self._rate = SendRateGuard()
@@ -389,14 +387,8 @@ class Fleet(FleetView):
             raise SendRefusedError(f"the same message to {phone} is being sent right now")
 
     async def _check_on_whatsapp(self, bot_id: str, phone: str) -> None:
-        cached = self._on_whatsapp_cache.get(phone)
         now = self.clock.monotonic()
-        known: bool | None = None
-        if cached is not None:
-            answer, when = cached
-            # A number can join WhatsApp at any time: "no" is trusted briefly, "yes" for a day.
-            if now - when < (ON_WHATSAPP_TTL if answer else NOT_ON_WHATSAPP_TTL):
-                known = answer
+        known = self._on_whatsapp_cache.get(phone, now)
         if known is None:
             try:
                 known = await self._accounts[bot_id].is_on_whatsapp(phone)
@@ -405,9 +397,7 @@ class Fleet(FleetView):
             except Exception as exc:  # lookup failed: let the send itself decide
                 log.warning("is_on_whatsapp(%s) via %s failed: %s", phone, bot_id, exc)
                 return
-            self._on_whatsapp_cache[phone] = (known, now)
-            if len(self._on_whatsapp_cache) > 50_000:
-                self._on_whatsapp_cache.pop(next(iter(self._on_whatsapp_cache)))
+            self._on_whatsapp_cache.put(phone, known, now)
         if not known:
             raise SendRefusedError(f"{phone} is not on WhatsApp — check the number")
 
@@ -453,7 +443,7 @@ class Fleet(FleetView):
         try:
             sent = await account.send_text(phone, text)
         except NotOnWhatsAppError as exc:
-            self._on_whatsapp_cache[phone] = (False, self.clock.monotonic())
+            self._on_whatsapp_cache.put(phone, False, self.clock.monotonic())
             error = str(exc) or f"{phone} is not on WhatsApp"
         except NotConnectedError as exc:
             error = str(exc) or type(exc).__name__

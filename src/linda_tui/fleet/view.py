@@ -18,8 +18,9 @@ from linda_tui.fleet.events import FleetEvent
 from linda_tui.fleet.status import SENDABLE, BotStatus, FleetStats, PrimaryHealth
 from linda_tui.models import BotState
 from linda_tui.phones import InvalidPhoneError, to_e164
+from linda_tui.whatsapp.account import MAX_TEXT_CHARS
 
-MAX_TEXT = 65_536
+MAX_TEXT = MAX_TEXT_CHARS  # WhatsApp's limit (whatsapp.account), under the fleet's name
 ALL = "all"
 AUTO = "auto"
 _TRANSIENT = frozenset({BotState.CONNECTING, BotState.STOPPED})

@@ -149,6 +149,42 @@ class SentMessage:
 
 Emit = Callable[[AccountEvent], None]
 
+# The longest text WhatsApp takes in one message, in characters: every layer (the
+# fleet's checks, each account's own, a broadcast's rendered texts) uses this one.
+MAX_TEXT_CHARS = 65_536
+
+# Whether a number has WhatsApp: "yes" holds for a day; "no" only briefly, since
+# people sign up.
+ON_WHATSAPP_TTL = 24 * 3600.0
+NOT_ON_WHATSAPP_TTL = 600.0
+
+
+class OnWhatsAppCache:
+    """Answers to "is this number on WhatsApp?", each kept for its TTL, bounded in size.
+    ``now`` is any monotonic clock in seconds (the caller's)."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self._answers: dict[str, tuple[bool, float]] = {}
+        self._limit = limit
+
+    def get(self, phone: str, now: float) -> bool | None:
+        """The answer still valid for phone, or None."""
+        cached = self._answers.get(phone)
+        if cached is None:
+            return None
+        answer, expires = cached
+        return answer if now < expires else None
+
+    def put(self, phone: str, answer: bool, now: float) -> None:
+        self._answers.pop(phone, None)
+        self._answers[phone] = (answer, now + (ON_WHATSAPP_TTL if answer else NOT_ON_WHATSAPP_TTL))
+        while len(self._answers) > self._limit:
+            self._answers.pop(next(iter(self._answers)))  # the oldest answer goes
+
+    def clear(self) -> None:
+        self._answers.clear()
+
+
 # How both implementations word the same situations. Advice names no command: the
 # console and the command line each say how to act in their own terms (a key, a command).
 NOT_PAIRED_DETAIL = "no WhatsApp session yet — pair it with the bot's phone"

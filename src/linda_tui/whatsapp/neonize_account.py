@@ -83,6 +83,7 @@ from linda_tui.private_files import (
     refuse_unsafe_file,
 )
 from linda_tui.whatsapp.account import (
+    MAX_TEXT_CHARS,
     NOT_PAIRED_DETAIL,
     PAIRING_TIMED_OUT,
     AccountError,
@@ -93,6 +94,7 @@ from linda_tui.whatsapp.account import (
     LoggedOut,
     NotConnectedError,
     NotOnWhatsAppError,
+    OnWhatsAppCache,
     PairCodeIssued,
     PairingFailed,
     PairingSucceeded,
@@ -122,9 +124,6 @@ CONNECT_TIMEOUT = 30.0  # an attempt that says nothing for this long has hung
 SEND_TIMEOUT = 90.0
 QUERY_TIMEOUT = 30.0
 PROBE_TIMEOUT = 10.0
-MAX_TEXT_CHARS = 65_536
-ON_WHATSAPP_TTL = 24 * 3600.0  # "is on WhatsApp" answers are kept this long
-NOT_ON_WHATSAPP_TTL = 600.0  # ... and "is not" answers this long (people sign up)
 
 _CLIENT_SEQ = itertools.count(1)
 
@@ -542,7 +541,7 @@ class NeonizeAccount(WhatsAppAccount):
         self._qr_index = 0
         self._resume_at: float | None = None  # loop time to reconnect after a halt
         self._operator_logout = False
-        self._on_whatsapp: dict[str, tuple[bool, float]] = {}
+        self._on_whatsapp = OnWhatsAppCache(limit=10_000)
 
     # -- read-only views -----------------------------------------------------------
 
@@ -686,9 +685,9 @@ class NeonizeAccount(WhatsAppAccount):
         except SendError:
             return False
         loop = asyncio.get_running_loop()
-        cached = self._on_whatsapp.get(peer)
-        if cached is not None and cached[1] > loop.time():
-            return cached[0]
+        cached = self._on_whatsapp.get(peer, loop.time())
+        if cached is not None:
+            return cached
         try:
             answers = await asyncio.wait_for(client.is_on_whatsapp(peer), QUERY_TIMEOUT)
         except TimeoutError:
@@ -698,10 +697,7 @@ class NeonizeAccount(WhatsAppAccount):
                 f"could not check whether {peer} is on WhatsApp: {short_reason(exc)}"
             ) from None
         found = any(answer.IsIn for answer in answers)
-        ttl = ON_WHATSAPP_TTL if found else NOT_ON_WHATSAPP_TTL
-        if len(self._on_whatsapp) > 10_000:
-            self._on_whatsapp.clear()
-        self._on_whatsapp[peer] = (found, loop.time() + ttl)
+        self._on_whatsapp.put(peer, found, loop.time())
         return found
 
     async def logout(self) -> None:

@@ -59,6 +59,7 @@ from linda_tui.private_files import (
     write_private_atomic,
 )
 from linda_tui.whatsapp.account import (
+    MAX_TEXT_CHARS,
     NOT_PAIRED_DETAIL,
     PAIRING_TIMED_OUT,
     AccountError,
@@ -100,7 +101,6 @@ PAIRING_WINDOW = sum(QR_LIFETIMES)  # a phone code is valid as long as the QR se
 PAIR_CODE_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTVWXYZ"
 BAN_CODE = 101
 BAN_MINUTES = (5, 15)  # a temporary ban lasts this many minutes (nominal), drawn per ban
-MAX_TEXT_CHARS = 65_536
 NOT_ON_WHATSAPP_SUFFIX = "000"
 _E164_SHAPE = re.compile(r"\+[1-9][0-9]{6,14}")
 
