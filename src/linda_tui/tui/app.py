@@ -36,6 +36,7 @@ from linda_tui.fleet.events import (
 from linda_tui.fleet.manager import Fleet
 from linda_tui.fleet.status import STATE_WORD
 from linda_tui.models import BotState, Direction, MessageStatus
+from linda_tui.printable import printable
 from linda_tui.startup import resume_gc
 from linda_tui.tui.activity import ActivityEntry, ActivityHistory, Kind
 from linda_tui.tui.commands import LindaCommands
@@ -51,6 +52,7 @@ from linda_tui.whatsapp.account import (
 )
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
     from textual.screen import Screen
 
     from linda_tui.config.runtime import Runtime
@@ -327,6 +329,31 @@ class LindaApp(App[int]):
         elif isinstance(event, PairingFailed):
             self.record(Kind.PAIRING, f"pairing failed: {event.reason}", event.bot_id)
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A toast, always plain text: Linda's notifications quote messages, names, numbers
+        and reasons from outside, which must never be read as markup (``[/]`` would crash
+        the console, ``[@click=app.quit]`` would become a button). ``markup`` is accepted
+        for Textual's signature (widgets pass True) and ignored."""
+        super().notify(
+            printable(message),
+            title=printable(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    def action_help_quit(self) -> None:
+        # Textual's own version of this hint uses markup, which notify no longer reads.
+        self.notify("Press q to quit Linda (every bot goes offline)", title="Quit?")
+
     def record(self, kind: Kind, text: str, bot_id: str | None = None) -> None:
         """Add an entry to the activity log (and tell the Activity pane)."""
         entry = ActivityEntry(at=self.clock.now(), kind=kind, text=text, bot_id=bot_id)
@@ -520,5 +547,6 @@ def _run_app(runtime: Runtime, lock: InstanceLock) -> int:
         app = create_app(setup, clock=clock, demo=runtime.demo, timezone=runtime.timezone)
         app.run()
     if app.exit_reason:
-        sys.stderr.write(f"linda: {app.exit_reason}\n")
+        # The reason may quote a path or a server's reply: no terminal control gets out.
+        sys.stderr.write(f"linda: {printable(app.exit_reason)}\n")
     return app.return_code or 0

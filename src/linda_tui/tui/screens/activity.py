@@ -9,6 +9,7 @@ from textual.containers import Horizontal
 from textual.widgets import Label, RichLog, Select
 
 from linda_tui.tui.activity import ActivityEntry
+from linda_tui.tui.literal import literal
 from linda_tui.tui.screens.pane import PaneScreen
 
 ALL_BOTS = "*"
@@ -35,12 +36,12 @@ class ActivityScreen(PaneScreen):
     MODE = "activity"
     BINDINGS = [
         Binding("f", "focus_filter", "Filter by bot", id="linda.activity.filter"),
-        Binding("end", "scroll_end", "Latest", id="linda.activity.latest", show=False),
+        Binding("end", "show_latest", "Latest", id="linda.activity.latest", show=False),
     ]
 
     def compose_body(self) -> ComposeResult:
         options = [("all bots", ALL_BOTS)] + [
-            (f"{s.bot.name} ({s.id})", s.id) for s in self.linda.fleet.statuses()
+            (literal(f"{s.bot.name} ({s.id})"), s.id) for s in self.linda.fleet.statuses()
         ]
         with Horizontal(id="activity-bar"):
             yield Label("Show", classes="field-label")
@@ -95,5 +96,5 @@ class ActivityScreen(PaneScreen):
     def action_focus_filter(self) -> None:
         self.query_one("#activity-filter", Select).focus()
 
-    def action_scroll_end(self) -> None:
+    def action_show_latest(self) -> None:
         self.query_one(RichLog).scroll_end(animate=False)

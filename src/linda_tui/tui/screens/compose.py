@@ -16,6 +16,7 @@ from linda_tui import models
 from linda_tui.fleet.manager import ALL, AUTO, MAX_TEXT, FleetCommandError, SendResult
 from linda_tui.models import STATUS_RANK, Direction
 from linda_tui.tui.activity import Kind
+from linda_tui.tui.literal import literal
 from linda_tui.tui.screens.pane import PaneScreen
 from linda_tui.tui.widgets.state_label import status_text
 
@@ -59,7 +60,10 @@ class ComposeScreen(PaneScreen):
 
     MODE = "compose"
     BINDINGS = [
-        Binding("ctrl+s", "send", "Send", id="linda.compose.send", priority=True),
+        # Not a priority binding: a priority key runs before the keys queued ahead of it,
+        # so text typed (or pasted) together with ctrl+s would be sent cut short. This way
+        # ctrl+s reaches the screen after the field has taken every key before it.
+        Binding("ctrl+s", "send", "Send", id="linda.compose.send"),
         Binding("escape", "leave_field", "Leave field", id="linda.compose.leave"),
     ]
 
@@ -67,6 +71,7 @@ class ComposeScreen(PaneScreen):
         super().__init__()
         self._recipient: str | None = None  # E.164 once the To field is valid
         self._to_problem: str = TO_HINT
+        self._checked_to = ""  # the To field's text as last checked
         # Latest status seen per (bot, WhatsApp id): receipts may beat the send's reply.
         self._latest: OrderedDict[tuple[str, str], models.Message] = OrderedDict()
         self._rows: dict[tuple[str, str], str] = {}
@@ -77,7 +82,7 @@ class ComposeScreen(PaneScreen):
             ("auto — Linda picks the bot", AUTO),
             ("all online bots", ALL),
         ]
-        options += [(f"{s.bot.name} ({s.id})", s.id) for s in fleet.statuses()]
+        options += [(literal(f"{s.bot.name} ({s.id})"), s.id) for s in fleet.statuses()]
         with Vertical(id="compose-form"):
             with Horizontal(classes="field"):
                 yield Label("From", classes="field-label")
@@ -115,8 +120,16 @@ class ComposeScreen(PaneScreen):
 
     # --- the To field, validated as you type ---------------------------------------
     @on(Input.Changed, "#to")
-    def _to_changed(self, event: Input.Changed) -> None:
-        value = event.value.strip()
+    def _to_changed(self) -> None:
+        self._check_to()
+
+    def _check_to(self) -> None:
+        """Check what the To field holds now (not what a queued Changed message says:
+        a send may come before the messages of the last keys)."""
+        value = self.query_one("#to", Input).value.strip()
+        if value == self._checked_to:
+            return
+        self._checked_to = value
         self._recipient = None
         if not value:
             self._show_to(None, TO_HINT)
@@ -125,6 +138,7 @@ class ComposeScreen(PaneScreen):
             phone = self.linda.fleet.normalise_phone(value)
         except FleetCommandError as exc:
             if any(ch.isalpha() for ch in value):
+                self._to_problem = f"still looking {value!r} up in the contacts"
                 self._find_contact(value)
             else:
                 self._show_to(None, str(exc))
@@ -136,7 +150,12 @@ class ComposeScreen(PaneScreen):
         try:
             contacts = await self.linda.setup.store.search_contacts(query, limit=5)
         except Exception as exc:
-            self._show_to(None, f"cannot search contacts: {exc}")
+            contacts = None
+            problem = f"cannot search contacts: {exc}"
+        if query != self._checked_to:
+            return  # the field has changed since: its own check speaks for it
+        if contacts is None:
+            self._show_to(None, problem)
             return
         with_phone = [c for c in contacts if c.phones]
         if len(with_phone) == 1:
@@ -152,12 +171,13 @@ class ComposeScreen(PaneScreen):
         self._recipient = phone
         self._to_problem = message
         reason = self.query_one("#to-reason", Static)
+        # The message quotes what was typed, a contact's name or an error: never markup.
         if phone is not None:
-            reason.update(Text(message, style="green"))
+            reason.update(literal(message, style="green"))
         elif message == TO_HINT:
-            reason.update(Text(message, style="dim"))
+            reason.update(literal(message, style="dim"))
         else:
-            reason.update(Text(f"✖ {message}", style="bold red"))
+            reason.update(literal(f"✖ {message}", style="bold red"))
 
     # --- the text -----------------------------------------------------------------
     @on(TextArea.Changed, "#text")
@@ -182,6 +202,7 @@ class ComposeScreen(PaneScreen):
 
     def action_send(self) -> None:
         text = self.query_one("#text", TextArea).text
+        self._check_to()
         if self._recipient is None:
             self._refuse(f"cannot send: {self._to_problem}")
             self.query_one("#to", Input).focus()
@@ -239,8 +260,8 @@ class ComposeScreen(PaneScreen):
         when = message.created_at.astimezone(self.linda.timezone).strftime("%H:%M:%S")
         table.add_row(
             when,
-            result.bot_id,
-            result.to,
+            literal(result.bot_id),
+            literal(result.to),
             status_text(message.status, message.error),
             key=row_key,
         )

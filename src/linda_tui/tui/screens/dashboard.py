@@ -16,6 +16,7 @@ from textual.widgets import Static
 
 from linda_tui.fleet.status import BotStatus, describe_duration
 from linda_tui.models import BotState
+from linda_tui.tui.literal import literal, printable
 from linda_tui.tui.screens.pane import PaneScreen
 from linda_tui.tui.widgets.bot_table import BotTable
 from linda_tui.tui.widgets.key_bar import KeyBar
@@ -172,13 +173,13 @@ class DashboardScreen(PaneScreen):
             elif primary.healthy:
                 line.append(f"● {primary.bot_id} healthy", style="green")
             else:
-                line.append(f"✖ {primary.bot_id} {primary.detail}", style="bold red")
+                line.append(f"✖ {primary.bot_id} {printable(primary.detail)}", style="bold red")
         line.append(f" · today {stats.sent_today} sent, {stats.received_today} received")
         self.query_one("#fleet-summary", Static).update(line, layout=False)
 
     def _refresh_sync(self) -> None:
         self.query_one("#sync-status", Static).update(
-            Text(self.linda.sync_status, no_wrap=True, overflow="ellipsis"), layout=False
+            literal(self.linda.sync_status, no_wrap=True, overflow="ellipsis"), layout=False
         )
 
     def _refresh_detail(self) -> None:
@@ -226,12 +227,12 @@ def describe_bot(status: BotStatus, now: datetime) -> Text:
     """Two lines about one bot: who and where it is, then why and what to do next."""
     bot = status.bot
     text = Text(overflow="fold")
-    text.append(f"{bot.name}", style="bold")
-    text.append(f" ({bot.id}) · {bot.phone} · {bot.role} · ")
+    text.append(printable(bot.name), style="bold")
+    text.append(f" ({bot.id}) · {printable(bot.phone)} · {bot.role} · ")
     text.append(f"{state_word(status.state)} for {describe_duration(status.seconds_in_state(now))}")
     text.append("\n")
     if status.detail:
-        text.append(status.detail, style="italic")
+        text.append(printable(status.detail), style="italic")
         text.append(" — ")
     text.append(_HINTS[status.state], style="dim")
     return text

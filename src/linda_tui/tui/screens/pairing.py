@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from linda_tui.models import BotState
+from linda_tui.printable import printable
 from linda_tui.tui.widgets.key_bar import KeyBar
 from linda_tui.tui.widgets.qr_view import QRView
 from linda_tui.whatsapp.account import (
@@ -140,8 +141,8 @@ class PairingScreen(ModalScreen[bool]):
                 yield Static(
                     Text.assemble(
                         ("Pair ", "bold"),
-                        (status.bot.name, "bold"),
-                        f" ({self.bot_id})\n{status.bot.phone}",
+                        (printable(status.bot.name), "bold"),
+                        f" ({self.bot_id})\n{printable(status.bot.phone)}",
                     ),
                     id="pair-title",
                 )
@@ -312,7 +313,7 @@ class PairingScreen(ModalScreen[bool]):
             text = Text(f"Asking WhatsApp for a {what}…", style="italic")
             bot = self.linda.fleet.status(self.bot_id)
             if bot.state in (BotState.RECONNECTING, BotState.ERROR) and bot.detail:
-                text.append(f"\n{bot.detail}", style="yellow")
+                text.append(f"\n{printable(bot.detail)}", style="yellow")
             status.update(text)
         elif self.phase == "timed-out":
             status.update(
@@ -324,7 +325,7 @@ class PairingScreen(ModalScreen[bool]):
         elif self.phase == "failed":
             status.update(
                 Text.assemble(
-                    (f"✖ Pairing failed: {self._failure}", "bold red"),
+                    (f"✖ Pairing failed: {printable(self._failure or '')}", "bold red"),
                     "\nPress r to try again.",
                 )
             )
@@ -351,4 +352,4 @@ def _big_code(code: str) -> Text:
     """The phone code large enough to read across a room: spaced, in two groups of four."""
     half = len(code) // 2
     spaced = "  ".join(code[:half]) + "   –   " + "  ".join(code[half:])
-    return Text(spaced, style="bold reverse", justify="center")
+    return Text(printable(spaced), style="bold reverse", justify="center")

@@ -26,9 +26,11 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.selection import Selection
 from textual.strip import Strip
 
 from linda_tui.fleet.status import BotStatus, describe_duration
+from linda_tui.tui.literal import literal
 from linda_tui.tui.widgets.state_label import state_text
 
 # (key, label, width): the columns an operator needs most come first, so an 80-column
@@ -326,13 +328,25 @@ class BotTable(ScrollView, can_focus=True):
     def action_last_row(self) -> None:
         self.cursor_row = len(self._order) - 1
 
-    def _on_click(self, event: events.Click) -> None:
+    def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
         if offset is None or offset.y < 1:
             return  # the header
         row = offset.y - 1 + round(self.scroll_y)
         if row < len(self._order):
             self.cursor_row = row
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The table as text, header first, for copying what the mouse selected."""
+        console = self.app.console
+        lines = []
+        for cells in chain([dict(zip(COLUMN_KEYS, _HEADER, strict=True))], self._cells_in_order()):
+            drawn = (cell_segments(cells[key], WIDTHS[key], console) for key in COLUMN_KEYS)
+            lines.append("".join(segment.text for segment in chain.from_iterable(drawn)).rstrip())
+        return selection.extract("\n".join(lines)), "\n"
+
+    def _cells_in_order(self) -> Iterable[Mapping[str, Text | str]]:
+        return (self._rows[bot_id].cells for bot_id in self._order)
 
     def on_mount(self) -> None:
         self.virtual_size = self.virtual_size.with_width(TABLE_WIDTH).with_height(
@@ -378,7 +392,7 @@ class BotTable(ScrollView, can_focus=True):
                     cell_segments(label, WIDTHS[key], console)
                     for label, key in zip(_HEADER, COLUMN_KEYS, strict=True)
                 ]
-                self._header = self._render(header, look[4], None)
+                self._header = self._draw_line(header, look[4], None)
             return self._header.crop_extend(scroll_x, scroll_x + width, look[4])
         index = y - 1 + scroll_y
         if index >= len(self._order):
@@ -394,11 +408,11 @@ class BotTable(ScrollView, can_focus=True):
                 if key not in drawn:
                     drawn[key] = cell_segments(row.cells[key], WIDTHS[key], console)
             cells = [drawn[key] for key in COLUMN_KEYS]
-            row.strip = self._render(cells, style, look[3] if kind == _CURSOR else None)
+            row.strip = self._draw_line(cells, style, look[3] if kind == _CURSOR else None)
             row.kind = kind
         return row.strip.crop_extend(scroll_x, scroll_x + width, style)
 
-    def _render(self, cells: list[list[Segment]], style: Style, post: Style | None) -> Strip:
+    def _draw_line(self, cells: list[list[Segment]], style: Style, post: Style | None) -> Strip:
         segments = [*chain.from_iterable(cells)]
         segments.pop()  # the last cell's right padding (see TABLE_WIDTH)
         return Strip(Segment.apply_style(segments, style, post), TABLE_WIDTH).simplify()
@@ -413,7 +427,7 @@ class BotTable(ScrollView, can_focus=True):
     def _cells(self, status: BotStatus, now: datetime) -> dict[str, Text | str]:
         bot = status.bot
         return {
-            "name": Text(
+            "name": literal(
                 bot.name, style="bold" if bot.is_primary else "", no_wrap=True, overflow="ellipsis"
             ),
             "state": state_text(status.state),
@@ -422,8 +436,8 @@ class BotTable(ScrollView, can_focus=True):
             "received": _number(status.received_today),
             "queued": _number(status.queued),
             "role": str(bot.role),
-            "phone": bot.phone,
-            "error": Text(
+            "phone": literal(bot.phone),
+            "error": literal(
                 status.last_error or "—",
                 style="red" if status.last_error else "dim",
                 no_wrap=True,
