@@ -75,6 +75,13 @@ MEANT = frozenset(
         "control",
     }
 )
+# Overrides meant for one class only, with why.
+MEANT_FOR = {
+    # The terminal driver replaces the output and the start/stop steps of Textual's
+    # LinuxDriver on purpose: a terminal that hangs up must block nothing (see its
+    # docstring). ``_file`` is what LinuxDriver hands its writer thread.
+    "LindaDriver": {"_file", "write", "close", "start_application_mode", "run_input_thread"},
+}
 # Names every Python class has.
 _DUNDER_OK = {
     "__init__",
@@ -163,7 +170,7 @@ def _shadowed(cls: type) -> set[str]:
         if name.startswith("_") or callable(getattr(nearest, name, None))
     }
     own = (set(vars(cls)) - made_by_textual) | assigned
-    return (own & textual_names) - MEANT - _DUNDER_OK
+    return (own & textual_names) - MEANT - MEANT_FOR.get(cls.__name__, set()) - _DUNDER_OK
 
 
 def test_every_textual_class_of_linda_is_checked() -> None:
@@ -179,6 +186,7 @@ def test_every_textual_class_of_linda_is_checked() -> None:
         "ActivityScreen",
         "LindaApp",
         "LindaCommands",
+        "LindaDriver",
     } <= checked
 
 

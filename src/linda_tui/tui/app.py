@@ -10,8 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -52,6 +55,7 @@ from linda_tui.whatsapp.account import (
 )
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
     from textual.notifications import SeverityLevel
     from textual.screen import Screen
 
@@ -62,6 +66,11 @@ log = logging.getLogger("linda.tui")
 
 # Quitting waits this long for every client to stop before leaving anyway.
 SHUTDOWN_SECONDS = 5.0
+# After SIGHUP or SIGTERM the process is gone within this long, even if the shutdown
+# hangs (each of its two steps is bounded by SHUTDOWN_SECONDS).
+FORCED_EXIT_SECONDS = 2 * SHUTDOWN_SECONDS + 2.0
+# A second signal this long after the first forces the exit at once.
+SIGNAL_REPEAT_SECONDS = 1.0
 # Inbound messages arriving within this window share one notification.
 INBOUND_TOAST_SECONDS = 0.3
 SYNC_NOT_CONFIGURED = "Google Contacts sync: not configured"
@@ -160,6 +169,9 @@ class LindaApp(App[int]):
         self._unsubscribe: Callable[[], None] | None = None
         self._fleet_closing: asyncio.Task[None] | None = None
         self._quitting = False
+        self._signal_handlers: dict[signal.Signals, Any] = {}
+        self._signalled_at: float | None = None
+        self.watchdog: threading.Timer | None = None  # forces the exit if shutdown hangs
         self._inbound_waiting: list[models.Message] = []
         self._inbound_timer: Timer | None = None
 
@@ -170,16 +182,52 @@ class LindaApp(App[int]):
         # stream in as the fleet comes up.
         self._unsubscribe = self.fleet.subscribe(self._on_fleet_event)
         self.record(Kind.INFO, f"starting {len(self.fleet.bot_ids)} bots")
-        # An SSH connection that drops sends SIGHUP; a service manager sends SIGTERM.
-        # Either way stop every client and flush the store, as `q` does.
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGHUP, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, self._on_signal, sig)
+        self._catch_signals()
         opening = self._open_fleet()
         # Briefly: see FIRST_FRAME_WAIT_SECONDS. Its outcome arrives as a message either way.
         with contextlib.suppress(Exception):
             await asyncio.wait_for(asyncio.shield(opening.wait()), FIRST_FRAME_WAIT_SECONDS)
+
+    def _catch_signals(self) -> None:
+        """An SSH connection that drops sends SIGHUP; a service manager sends SIGTERM.
+        Either way stop every client and flush the store, as `q` does, then leave.
+
+        Plain signal handlers, not the loop's: one must run even while the loop is stuck
+        (in a write to a terminal that is gone), and SIGHUP's must mark the terminal gone
+        before Textual's SIGCONT handler, which the kernel triggers right after, tries to
+        draw on it again (see terminal_driver)."""
+        self._signal_loop = asyncio.get_running_loop()
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(ValueError):  # not the main thread: nothing to catch
+                self._signal_handlers[sig] = signal.signal(sig, self._signal_received)
+
+    def _release_signals(self) -> None:
+        for sig, previous in self._signal_handlers.items():
+            signal.signal(sig, previous)
+        self._signal_handlers.clear()
+
+    def _signal_received(self, signum: int, _frame: object) -> None:
+        # Runs in the main thread between two bytecodes, maybe in the middle of a write:
+        # set flags and hand the work to the loop, nothing more.
+        sig = signal.Signals(signum)
+        terminal_lost = getattr(self._driver, "terminal_lost", None)  # a LindaDriver
+        if sig is signal.SIGHUP and terminal_lost is not None:
+            terminal_lost()
+        now = time.monotonic()
+        if self._signalled_at is None:
+            self._signalled_at = now
+            if terminal_lost is not None:
+                # On a real terminal, however the shutdown goes, the process is gone in
+                # FORCED_EXIT_SECONDS (run_console stops the watchdog once it is over).
+                self.watchdog = threading.Timer(
+                    FORCED_EXIT_SECONDS, force_exit, (sig, "the shutdown hung")
+                )
+                self.watchdog.daemon = True
+                self.watchdog.start()
+            self._signal_loop.call_soon_threadsafe(self._on_signal, sig)
+        elif now - self._signalled_at >= SIGNAL_REPEAT_SECONDS:
+            # Asked again (a hang-up can bring two SIGHUPs at once, hence the delay).
+            force_exit(sig, "asked twice")
 
     def _on_signal(self, sig: signal.Signals) -> None:
         log.warning("%s received: stopping every bot and leaving", sig.name)
@@ -489,6 +537,24 @@ class LindaApp(App[int]):
     async def on_unmount(self) -> None:
         # Every way out (quit, ctrl+c, a test ending) stops the clients.
         await self.close_fleet()
+        self._release_signals()
+
+    def get_driver_class(self) -> type[Driver]:
+        driver = super().get_driver_class()
+        if driver.__module__ == "textual.drivers.linux_driver":
+            # The same driver, safe when the terminal hangs up (see terminal_driver).
+            from linda_tui.tui.terminal_driver import LindaDriver
+
+            return LindaDriver
+        return driver
+
+
+def force_exit(sig: signal.Signals, why: str) -> None:
+    """Leave now, whatever is still running: a second signal, or a shutdown that hung.
+    The instance lock goes with the process, and the store's journal keeps it whole."""
+    log.error("%s: %s — leaving at once", sig.name, why)
+    logging.shutdown()
+    os._exit(128 + sig.value)
 
 
 def _preview(text: str, limit: int = 80) -> str:
@@ -546,7 +612,10 @@ def _run_app(runtime: Runtime, lock: InstanceLock) -> int:
         setup = build_runtime_fleet(runtime, clock=clock, lock=lock)
         app = create_app(setup, clock=clock, demo=runtime.demo, timezone=runtime.timezone)
         app.run()
+        if app.watchdog is not None:
+            app.watchdog.cancel()
     if app.exit_reason:
         # The reason may quote a path or a server's reply: no terminal control gets out.
-        sys.stderr.write(f"linda: {printable(app.exit_reason)}\n")
+        with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
+            sys.stderr.write(f"linda: {printable(app.exit_reason)}\n")
     return app.return_code or 0
