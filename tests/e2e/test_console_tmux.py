@@ -54,8 +54,7 @@ def test_demo_bots_come_online_and_a_sent_message_shows_its_status(
 
     terminal.press("2")
     terminal.wait_for("[2 Compose]")
-    terminal.press("Tab")  # From -> To
-    terminal.type("+971501234567")
+    terminal.type("+971501234567")  # the focus starts on To
     terminal.wait_for("✓ +971501234567")
     terminal.press("Tab")  # To -> the message
     terminal.type("Hello from a real terminal")

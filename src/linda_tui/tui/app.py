@@ -61,6 +61,7 @@ if TYPE_CHECKING:
 
     from linda_tui.config.runtime import Runtime
     from linda_tui.fleet.lock import InstanceLock
+    from linda_tui.tui.screens.compose import ComposeScreen
 
 log = logging.getLogger("linda.tui")
 
@@ -134,6 +135,8 @@ class LindaApp(App[int]):
         Binding("5", "switch_mode('activity')", "Activity", id="linda.pane.activity", show=False),
         Binding("q", "quit", "Quit", id="linda.quit"),
         Binding("ctrl+q", "quit", "Quit", id="linda.quit.ctrl", show=False, priority=True),
+        # Not a priority binding: "?" typed in a text field stays in the field.
+        Binding("question_mark", "show_keys", "Keys", id="linda.keys"),
     ]
 
     def __init__(
@@ -169,6 +172,9 @@ class LindaApp(App[int]):
         self._unsubscribe: Callable[[], None] | None = None
         self._fleet_closing: asyncio.Task[None] | None = None
         self._quitting = False
+        self._asking_to_quit = False
+        # Compose, once opened: quitting asks first when it holds unsent work.
+        self.compose_pane: ComposeScreen | None = None
         self._signal_handlers: dict[signal.Signals, Any] = {}
         self._signalled_at: float | None = None
         self.watchdog: threading.Timer | None = None  # forces the exit if shutdown hangs
@@ -498,13 +504,53 @@ class LindaApp(App[int]):
 
     # --- quitting -----------------------------------------------------------------------
     async def action_quit(self) -> None:
-        """Stop every client, then leave. A second quit leaves at once."""
+        """Stop every client, then leave; first ask, if Compose holds a draft or is
+        sending. Quitting again while asked, or while stopping, leaves at once."""
         if self._quitting:
             self.exit(0)
             return
+        unsent = None if self._asking_to_quit else self._unsent_work()
+        if unsent is not None:
+            self._ask_to_quit(unsent)
+            return
+        self._stop_and_leave()
+
+    def _stop_and_leave(self) -> None:
         self._quitting = True
         self.notify("Stopping every bot…", timeout=SHUTDOWN_SECONDS)
         self._close_then_exit()
+
+    def _unsent_work(self) -> str | None:
+        """What quitting would lose in Compose (a draft, a send under way), if anything."""
+        return None if self.compose_pane is None else self.compose_pane.unsent_work()
+
+    def _ask_to_quit(self, unsent: str) -> None:
+        from linda_tui.tui.screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            self._asking_to_quit = False
+            if yes and not self._quitting:
+                self._stop_and_leave()
+
+        self._asking_to_quit = True
+        self.push_screen(
+            ConfirmScreen(
+                "Quit Linda?",
+                f"{unsent}. Quitting stops every bot: they all go offline, and nothing "
+                "is sent or received until Linda is started again.",
+                "Quit",
+            ),
+            answered,
+        )
+
+    def action_show_keys(self) -> None:
+        """The key help for the pane on show (? again, or esc, closes it)."""
+        from linda_tui.tui.screens.key_help import KeyHelpScreen
+
+        if isinstance(self.screen, KeyHelpScreen):
+            self.screen.dismiss(None)
+        else:
+            self.push_screen(KeyHelpScreen(self.screen))
 
     @work(group="shutdown", exit_on_error=False)
     async def _close_then_exit(self) -> None:

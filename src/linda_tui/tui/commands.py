@@ -30,6 +30,9 @@ class LindaCommands(Provider):
     def _commands(self) -> list[tuple[str, Callable[[], Any], str]]:
         app = self.linda
         commands: list[tuple[str, Callable[[], Any], str]] = [
+            ("Help: every key", app.action_show_keys, "key ?"),
+        ]
+        commands += [
             (f"Go to {title}", partial(app.switch_mode, mode), f"key {key}")
             for mode, title, key in PANES
         ]
