@@ -111,7 +111,8 @@ async def test_pair_with_a_phone_code(make_app: MakeApp) -> None:
         spaced = "  ".join(code[:4]) + "   –   " + "  ".join(code[4:])
         screen = await wait_for_text(pilot, spaced)
         assert "Link with phone" in screen
-        assert "expires in" not in screen  # no QR countdown for a phone code
+        # The code's own countdown (it lasts the whole pairing window), no QR's.
+        assert "Phone code · expires in" in screen and "Code 1" not in screen
 
         await pilot.press("x")  # under --demo: the user types the code on the phone
         await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), "the dashboard")

@@ -71,6 +71,8 @@ REPEAT_WINDOW = timedelta(hours=24)
 ON_WHATSAPP_TTL = 24 * 3600.0
 NOT_ON_WHATSAPP_TTL = 600.0
 CANCELLED = "pairing cancelled"  # the reason accounts give when the operator cancels
+# No command named: `linda status` would be refused while the console runs.
+NO_BOT_ONLINE = "no bot is online to send from — pair a bot, or wait for one to reconnect"
 ALL = "all"
 _TRANSIENT = frozenset({BotState.CONNECTING, BotState.STOPPED})
 AUTO = "auto"
@@ -318,7 +320,7 @@ class Fleet:
             raise NoBotAvailableError(
                 "every online bot has reached its sending limit (bots.yaml pacing) — wait and try again"
             )
-        raise NoBotAvailableError("no bot is online to send from — check `linda status`")
+        raise NoBotAvailableError(NO_BOT_ONLINE)
 
     def _can_send_now(self, bot_id: str) -> bool:
         return self._sendable(bot_id) and self._limit_refusal(bot_id) is None
@@ -375,7 +377,7 @@ class Fleet:
             targets = [s.id for s in self.active_bots() if self._limit_refusal(s.id) is None]
             if not targets:
                 raise NoBotAvailableError(
-                    "no bot is online to send from — check `linda status`"
+                    NO_BOT_ONLINE
                     if not self.active_bots()
                     else "every online bot has reached its sending limit (bots.yaml pacing)"
                 )

@@ -36,7 +36,7 @@ from linda_tui.fleet.events import (
     MessageRecorded,
     OptedOut,
 )
-from linda_tui.fleet.manager import Fleet
+from linda_tui.fleet.manager import CANCELLED, Fleet
 from linda_tui.fleet.status import STATE_WORD
 from linda_tui.models import BotState, Direction, MessageStatus
 from linda_tui.printable import printable
@@ -51,6 +51,7 @@ from linda_tui.whatsapp.account import (
     PairingFailed,
     PairingSucceeded,
     PairingTimedOut,
+    PairMethod,
     QRCodeIssued,
 )
 
@@ -173,6 +174,7 @@ class LindaApp(App[int]):
         self._fleet_closing: asyncio.Task[None] | None = None
         self._quitting = False
         self._asking_to_quit = False
+        self._restarting_pairing: set[str] = set()  # see pairing_restarted
         # Compose, once opened: quitting asks first when it holds unsent work.
         self.compose_pane: ComposeScreen | None = None
         self._signal_handlers: dict[signal.Signals, Any] = {}
@@ -306,9 +308,9 @@ class LindaApp(App[int]):
             elif isinstance(event, AccountEventForwarded):
                 self._account_event(event.event)
             elif isinstance(event, OptedOut):
-                self.record(
-                    Kind.OPT_OUT, f"{event.phone} opted out ({_preview(event.text)})", event.bot_id
-                )
+                # In the person's own words (STOP, توقف, unsubscribe...).
+                said = _preview(event.text, 40)
+                self.record(Kind.OPT_OUT, f"{event.phone} opted out: “{said}”", event.bot_id)
             elif isinstance(event, FleetError):
                 self.record(Kind.ERROR, event.message, event.bot_id)
                 self.notify(event.message, title=event.bot_id or "Fleet", severity="error")
@@ -318,6 +320,11 @@ class LindaApp(App[int]):
     def _bot_state_moved(
         self, bot_id: str, old: BotState | None, new: BotState, detail: str | None
     ) -> None:
+        if bot_id in self._restarting_pairing:
+            if new is BotState.NOT_PAIRED and detail == CANCELLED:
+                return  # the restart's own cancel
+            if old is BotState.NOT_PAIRED:
+                old = None  # where it is now, without the flicker
         said = f": {detail}" if detail else ""
         from_state = f"{STATE_WORD[old]} → " if old else ""
         severity = Kind.ERROR if new in (BotState.BANNED, BotState.ERROR) else Kind.STATE
@@ -381,7 +388,14 @@ class LindaApp(App[int]):
         elif isinstance(event, PairingTimedOut):
             self.record(Kind.PAIRING, "pairing timed out", event.bot_id)
         elif isinstance(event, PairingFailed):
-            self.record(Kind.PAIRING, f"pairing failed: {event.reason}", event.bot_id)
+            if event.reason != CANCELLED:
+                self.record(Kind.PAIRING, f"pairing failed: {event.reason}", event.bot_id)
+            elif event.bot_id not in self._restarting_pairing:
+                # The operator stopped it: not a failure.
+                self.record(Kind.PAIRING, "pairing cancelled", event.bot_id)
+        if isinstance(event, _PAIRING_EVENTS) and getattr(event, "reason", None) != CANCELLED:
+            # A new code, a success, a real failure or a timeout: any restart is over.
+            self._restarting_pairing.discard(event.bot_id)
 
     def notify(
         self,
@@ -407,6 +421,13 @@ class LindaApp(App[int]):
     def action_help_quit(self) -> None:
         # Textual's own version of this hint uses markup, which notify no longer reads.
         self.notify("Press q to quit Linda (every bot goes offline)", title="Quit?")
+
+    def pairing_restarted(self, bot_id: str, method: PairMethod) -> None:
+        """The pairing screen restarts a live pairing (QR ⇄ phone code, or again): the
+        cancel this takes is no failure, and the bot's brief "not paired" no news."""
+        self._restarting_pairing.add(bot_id)
+        what = "a QR code" if method is PairMethod.QR else "a phone code"
+        self.record(Kind.PAIRING, f"pairing: switching to {what}", bot_id)
 
     def record(self, kind: Kind, text: str, bot_id: str | None = None) -> None:
         """Add an entry to the activity log (and tell the Activity pane)."""
@@ -440,6 +461,7 @@ class LindaApp(App[int]):
         self.push_screen(PairingScreen(bot_id), done)
 
     def cancel_pairing(self, bot_id: str) -> None:
+        self._restarting_pairing.discard(bot_id)  # this cancel is news
         self._run_fleet_command(
             f"cancel pairing of {bot_id}", lambda: self.fleet.cancel_pairing(bot_id)
         )
@@ -593,6 +615,9 @@ class LindaApp(App[int]):
 
             return LindaDriver
         return driver
+
+
+_PAIRING_EVENTS = (QRCodeIssued, PairCodeIssued, PairingSucceeded, PairingTimedOut, PairingFailed)
 
 
 def force_exit(sig: signal.Signals, why: str) -> None:

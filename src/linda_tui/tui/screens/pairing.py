@@ -166,6 +166,8 @@ class PairingScreen(ModalScreen[bool]):
             if restart:
                 # Cancelling a live pairing reports a failure: that one is ours, not news.
                 self._expect_cancel = fleet.status(self.bot_id).state in PAIRING_STATES
+                if self._expect_cancel:
+                    self.linda.pairing_restarted(self.bot_id, method)
                 await fleet.cancel_pairing(self.bot_id)
             await fleet.pair(self.bot_id, method)
         except Exception as exc:
@@ -184,6 +186,8 @@ class PairingScreen(ModalScreen[bool]):
         elif isinstance(event, PairCodeIssued) and self.method is PairMethod.PHONE_CODE:
             self._expect_cancel = False
             self._code = event.code
+            # A phone code is good for the whole pairing window.
+            self._expires_at = self.linda.clock.monotonic() + event.expires_in
             self.phase = "showing"
             self._redraw()
         elif isinstance(event, PairingSucceeded):
@@ -336,16 +340,29 @@ class PairingScreen(ModalScreen[bool]):
 
     def _show_countdown(self) -> None:
         countdown = self.query_one("#pair-countdown", Static)
-        if self._expires_at is None or self.method is not PairMethod.QR or self.phase != "showing":
+        if self._expires_at is None or self.phase != "showing":
             countdown.update("")
             return
         left = max(0, round(self._expires_at - self.linda.clock.monotonic()))
+        if self.method is PairMethod.QR:
+            what = f"Code {self._qr_index + 1}"
+            gone = "expired, renewing…"
+        else:
+            what = "Phone code"
+            gone = "expired"
         countdown.update(
             Text.assemble(
-                (f"Code {self._qr_index + 1}", "bold"),
-                f" · expires in {left} s" if left else " · expired, renewing…",
+                (what, "bold"),
+                f" · expires in {describe_seconds(left)}" if left else f" · {gone}",
             )
         )
+
+
+def describe_seconds(seconds: int) -> str:
+    """A countdown as people read it, short enough for the side panel: "45 s", "2:05"."""
+    if seconds <= 60:
+        return f"{seconds} s"
+    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def _big_code(code: str) -> Text:
