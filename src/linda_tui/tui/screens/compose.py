@@ -20,7 +20,7 @@ from linda_tui.tui.literal import literal
 from linda_tui.tui.screens.pane import PaneScreen
 from linda_tui.tui.widgets.state_label import state_text, status_text
 
-TO_HINT = "type a phone number like +971501234567, or a contact's name"
+TO_HINT = "a number like +971501234567, or a contact's name"
 
 
 class ComposeScreen(PaneScreen):

@@ -18,7 +18,9 @@ def key_help(pane: Screen[object]) -> Text:
     ones that work on every pane: one line per action, its keys side by side."""
     app = pane.app
     groups: dict[bool, dict[str, tuple[list[str], str]]] = {False: {}, True: {}}
-    for key, active in pane.active_bindings.items():
+    # The keys the key bar shows first (the pane's own actions), then the others.
+    bindings = sorted(pane.active_bindings.items(), key=lambda item: not item[1].binding.show)
+    for key, active in bindings:
         binding = active.binding
         if not binding.description or binding.system:
             continue
