@@ -62,6 +62,15 @@ class TmuxTerminal:
         self._tmux("new-session", "-d", "-s", "linda", "-x", str(width), "-y", str(height), command)
         self.started_at = time.monotonic()
 
+    def allow_clipboard_writes(self) -> None:
+        """Let programs set tmux's paste buffers with OSC 52, as many terminals let them
+        set the clipboard: ``buffers()`` then shows whatever got through."""
+        self._tmux("set-option", "-g", "set-clipboard", "on")
+
+    def buffers(self) -> str:
+        """tmux's paste buffers (what an OSC 52 sequence that reached the terminal set)."""
+        return self._tmux("list-buffers")
+
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-t", "linda")
 

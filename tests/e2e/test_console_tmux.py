@@ -232,3 +232,28 @@ def test_a_second_console_is_refused_before_it_takes_the_screen(
     assert second.returncode == 1
     assert second.stdout == ""  # no screen taken over, no escape codes
     assert second.stderr.strip().startswith("linda: Linda is already running (pid ")
+
+
+def test_a_path_with_terminal_controls_never_drives_the_terminal(
+    terminal: TmuxTerminal, tmp_path: Path
+) -> None:
+    """A data folder whose name holds an OSC 52 sequence (it writes the clipboard) and
+    markup: the console runs in it, and the refusal of a second console quotes the path
+    with the controls shown, not obeyed."""
+    data = tmp_path / "data \x1b]52;c;SGk=\x07 [/] [@click=app.quit]"
+    terminal.start([*linda_command(), "--demo", "--data-dir", str(data)], tmp_path, {})
+    terminal.allow_clipboard_writes()
+    terminal.wait_for("2/3 online")
+    second = subprocess.run(
+        [*linda_command(), "--demo", "--data-dir", str(data)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert second.returncode == 1
+    assert "\x1b" not in second.stderr and "\x07" not in second.stderr
+    assert "data ␛]52;c;SGk=␇ [/] [@click=app.quit]" in second.stderr
+    terminal.press("q")
+    status, _took = terminal.wait_exit(timeout=QUIT_SECONDS)
+    assert status == 0
+    assert terminal.buffers() == ""  # no OSC 52 reached the terminal

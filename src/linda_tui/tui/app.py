@@ -665,7 +665,7 @@ def run_console(runtime: Runtime) -> int:
     try:
         lock.acquire()
     except AlreadyRunningError as exc:
-        sys.stderr.write(f"linda: {exc}\n")
+        sys.stderr.write(f"linda: {printable(str(exc))}\n")  # it names a path
         return 1
     try:
         return _run_app(runtime, lock)
