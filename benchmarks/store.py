@@ -155,6 +155,37 @@ async def store_run(
     return upsert, batched, single, found_batched, found_single
 
 
+async def store_open(path: Path) -> float:
+    """Seconds to open (and close) an existing store: file checks, SQLite's quick_check,
+    WAL, schema version."""
+    started = time.perf_counter()
+    store = SQLiteStore(path)
+    await store.open()
+    elapsed = time.perf_counter() - started
+    await store.close()
+    return elapsed
+
+
+def bare_open(path: Path) -> float:
+    """Seconds for the least a program must do to use the file: connect, WAL, version."""
+    started = time.perf_counter()
+    db = bare_connect(path)
+    db.execute("PRAGMA user_version").fetchone()
+    elapsed = time.perf_counter() - started
+    db.close()
+    return elapsed
+
+
+def quick_check(path: Path) -> float:
+    """Seconds for SQLite's quick_check alone (reads every page once)."""
+    db = sqlite3.connect(path)
+    started = time.perf_counter()
+    assert db.execute("PRAGMA quick_check").fetchall() == [("ok",)]
+    elapsed = time.perf_counter() - started
+    db.close()
+    return elapsed
+
+
 def line(label: str, count: int, seconds: float, baseline: float | None = None) -> str:
     text = f"  {label:<44} {count / seconds:>11,.0f} /s  ({seconds:6.3f} s)"
     if baseline is not None:
@@ -185,7 +216,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--lookups can be at most the number of phones ({len(all_phones):,})")
     phones = rng.sample(all_phones, args.lookups)  # distinct, so every way counts the same
 
-    times: dict[str, list[float]] = {k: [] for k in ("bare", "store", "bare_l", "batch", "one")}
+    keys = ("bare", "store", "bare_l", "batch", "one", "open", "bare_open", "check")
+    times: dict[str, list[float]] = {k: [] for k in keys}
+    store_bytes = 0
     with tempfile.TemporaryDirectory(prefix="linda-bench-") as folder:
         for run in range(args.repeat):
             bare_path = Path(folder) / f"bare-{run}.db"
@@ -201,6 +234,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             times["one"].append(single)
             # Same answers, or the comparison means nothing.
             assert bare_found == found_batched == found_single, (bare_found, found_batched)
+            times["open"].append(asyncio.run(store_open(store_path)))
+            times["bare_open"].append(bare_open(store_path))
+            times["check"].append(quick_check(store_path))
+            store_bytes = store_path.stat().st_size
 
     phone_count = len(all_phones)
     print(
@@ -232,6 +269,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"  one-a-call lookups cost {per_call:,.0f} µs each (read on the loop's thread "
         "through the store's read-only connection)"
+    )
+    print(f"opening the store ({store_bytes / 1e6:,.1f} MB)")
+    bare_ms, open_ms, check_ms = (best(times[k]) * 1000 for k in ("bare_open", "open", "check"))
+    print(f"  bare connect + WAL + version                   {bare_ms:8.1f} ms")
+    print(
+        f"  SQLiteStore.open (checks, quick_check, WAL)    {open_ms:8.1f} ms  "
+        f"{open_ms / bare_ms:5.1f}x bare (quick_check alone: {check_ms:.1f} ms)"
     )
     return 0
 

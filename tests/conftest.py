@@ -90,3 +90,47 @@ def collector_restored() -> Iterator[None]:
         gc.enable()
     else:
         gc.disable()
+
+
+# --- hostile files: planted links and devices (tests of private files and inputs) ---
+
+_DEVICES = {"null": (1, 3), "zero": (1, 5), "full": (1, 7)}
+
+
+@pytest.fixture
+def victim(tmp_path: Path) -> Iterator[Path]:
+    """A file that a planted link points at: it must come out exactly as it went in
+    (content, mode and modification time)."""
+    path = tmp_path / "victim"
+    path.write_text("precious\n")
+    path.chmod(0o644)
+    before = os.stat(path)
+    yield path
+    after = os.stat(path)
+    assert path.read_text() == "precious\n", "written through a planted link"
+    assert (after.st_mode, after.st_size, after.st_mtime_ns) == (
+        before.st_mode,
+        before.st_size,
+        before.st_mtime_ns,
+    ), "changed through a planted link"
+
+
+@pytest.fixture
+def device(tmp_path: Path) -> Callable[[str], Path]:
+    """make(kind): a private copy of /dev/null, /dev/zero or /dev/full (same device
+    numbers, mode 0666), made with mknod in the test's folder, so that a regression can
+    never chmod or fill the machine's own. Skips the test when mknod is not allowed."""
+
+    def make(kind: str) -> Path:
+        folder = tmp_path / "dev"
+        folder.mkdir(exist_ok=True)
+        path = folder / kind
+        if not path.exists():
+            try:
+                os.mknod(path, 0o020000 | 0o666, os.makedev(*_DEVICES[kind]))  # S_IFCHR
+            except PermissionError:
+                pytest.skip("making a device node needs root")
+            os.chmod(path, 0o666)
+        return path
+
+    return make

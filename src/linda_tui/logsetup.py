@@ -7,29 +7,34 @@ logger has a handler. If neonize got in first anyway, its console handler is rem
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from typing import Any
+
+from linda_tui.private_files import ensure_folder, open_private
+from linda_tui.store.urls import redact_urls_in_text
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 MAX_LOG_BYTES = 5 * 1024 * 1024
 LOG_BACKUPS = 5
 MASK = "***"
 
-# Order matters: whole private keys first, then URL credentials, headers and key=value pairs.
-_REDACTIONS: list[tuple[re.Pattern[str], str]] = [
-    (
-        re.compile(
-            r"-----BEGIN ([A-Z ]*)PRIVATE KEY-----(?:.*?-----END [A-Z ]*PRIVATE KEY-----|.*)",
-            re.DOTALL,
-        ),
-        rf"-----BEGIN \1PRIVATE KEY-----{MASK}-----END \1PRIVATE KEY-----",
+# A whole private key, masked first (its body would otherwise match the rules below).
+_PRIVATE_KEY = (
+    re.compile(
+        r"-----BEGIN ([A-Z ]*)PRIVATE KEY-----(?:.*?-----END [A-Z ]*PRIVATE KEY-----|.*)",
+        re.DOTALL,
     ),
-    # user:password@ in URLs (mongodb://linda:secret@host/db)
-    (re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+):[^\s@/]+@"), rf"\1:{MASK}@"),
+    rf"-----BEGIN \1PRIVATE KEY-----{MASK}-----END \1PRIVATE KEY-----",
+)
+# After the keys and URL passwords (store.urls.redact_urls_in_text): headers, tokens and
+# key=value pairs.
+_REDACTIONS: list[tuple[re.Pattern[str], str]] = [
     # Authorization / Cookie headers: the whole value
     (
         re.compile(
@@ -58,7 +63,12 @@ _REDACTIONS: list[tuple[re.Pattern[str], str]] = [
 
 
 def redact(text: str) -> str:
-    """The text with secrets (tokens, private keys, passwords, auth headers) masked."""
+    """The text with secrets (tokens, private keys, passwords, auth headers) masked.
+
+    Passwords in URLs are masked by ``store.urls.redact_url``, the one rule for them
+    (``mongodb://linda:***@db.example/linda``).
+    """
+    text = redact_urls_in_text(_PRIVATE_KEY[0].sub(_PRIVATE_KEY[1], text))
     for pattern, replacement in _REDACTIONS:
         text = pattern.sub(replacement, text)
     return text
@@ -84,11 +94,55 @@ class RedactingFilter(logging.Filter):
 
 
 class PrivateRotatingFileHandler(RotatingFileHandler):
-    """A rotating log file created 0600: logs hold phone numbers and message text."""
+    """A rotating log file: private (0600, never opened through a link) and quiet.
+
+    Logs hold phone numbers and message text, so the file is opened with O_NOFOLLOW
+    and must be a regular file of the user's (see linda_tui.private_files). A record
+    that cannot be written (a full disk, a file removed under it) never reaches the
+    terminal as a traceback and never breaks the command: it is counted, and the next
+    record that can be written is preceded by a line saying how many were lost.
+    Rotation renames files, which moves a planted link rather than writing through it.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.lost = 0  # records not written since the last one that was
+        self.lost_reason = ""
+        super().__init__(*args, **kwargs)
 
     def _open(self):  # type: ignore[no-untyped-def]
-        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        fd = open_private(self.baseFilename, os.O_WRONLY | os.O_APPEND, "log file")
         return open(fd, "a", encoding=self.encoding, errors=self.errors)  # noqa: SIM115
+
+    def emit(self, record: logging.LogRecord) -> None:
+        lost = self.lost
+        if lost:
+            self.lost = 0
+            super().emit(self._lost_note(lost))
+            if self.lost:  # still failing; the note itself is not a lost record
+                self.lost = lost
+        super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        # logging's own handleError prints a traceback on stderr: on the console's screen.
+        self.lost += 1
+        problem = sys.exc_info()[1]
+        self.lost_reason = " ".join(str(problem).split())[:200] if problem else "unknown"
+        if self.stream is not None and problem is not None:
+            # Drop what could not be written, so it is not retried with every record.
+            with contextlib.suppress(Exception):
+                self.stream.close()
+            self.stream = None  # type: ignore[assignment]
+
+    def _lost_note(self, lost: int) -> logging.LogRecord:
+        return logging.LogRecord(
+            "linda.logging",
+            logging.WARNING,
+            __file__,
+            0,
+            "%d log record(s) could not be written before this one (%s)",
+            (lost, self.lost_reason),
+            None,
+        )
 
 
 def _writes_to_terminal(handler: logging.Handler) -> bool:
@@ -104,17 +158,20 @@ def _writes_to_terminal(handler: logging.Handler) -> bool:
 def configure_logging(log_file: Path | str, level: int | str = "INFO") -> Path:
     """Send all logging (the root logger) to a private rotating file, secrets masked.
 
-    Creates the file's folder (0700). Removes handlers that write to the terminal
+    Creates the file's folder (0700; an existing folder must be the user's and writable
+    by nobody else) and the file (0600, never through a link). Removes handlers that write to the terminal
     (the console owns the screen) and any handler a previous call installed; other
     handlers stay. Python warnings are logged too. Returns the absolute log path.
-    Raises OSError when the file cannot be opened.
+    Raises OSError when the file cannot be opened (UnsafePathError, an OSError, when
+    it or its folder is not safe to write).
     """
     path = Path(os.path.abspath(Path(log_file).expanduser()))
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    ensure_folder(path.parent, "log folder", "LINDA_LOG_FILE")
+    # Opened without following links; an existing file of the user's that is looser
+    # than 0600 is tightened through the descriptor (never /dev/null and the like).
     handler = PrivateRotatingFileHandler(
         path, maxBytes=MAX_LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
     )
-    path.chmod(0o600)  # an existing file may have been created with looser permissions
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     handler.addFilter(RedactingFilter())
     handler.set_name("linda-file")

@@ -30,8 +30,8 @@ LAUGHS_ERROR = (
 )
 
 
-def run(*args: str) -> Result:
-    return CliRunner().invoke(linda, list(args))
+def run(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(linda, list(args), env=env)
 
 
 @pytest.fixture
@@ -80,6 +80,32 @@ def test_secrets_in_settings_are_masked(
         assert result.exit_code == 0, result.output
         assert "hunter2" not in result.output
         assert "mongodb://linda:***@db.example/linda" in result.output
+
+
+@pytest.mark.parametrize(
+    ("url", "secrets"),
+    [
+        ("mongodb://user:s3/cret@127.0.0.1:1/db", ["s3/cret", "cret"]),
+        ("mongodb://user:p@ss@127.0.0.1:1/db", ["p@ss"]),
+        ("mongodb://:pw-only@127.0.0.1:1/db", ["pw-only"]),
+        ("mongodb://user:pa?ss@127.0.0.1:1/db", ["pa?ss"]),
+        ("mongodb://user:pa ss@127.0.0.1:1/db", ["pa ss"]),
+        ("mongodb://user:hunter2@127.0.0.1:1/db?tlsCertificateKeyFilePassword=kfpw", ["kfpw"]),
+    ],
+)
+def test_config_check_and_status_never_show_a_store_password(
+    tmp_path: Path, example_config: Path, url: str, secrets: list[str]
+) -> None:
+    env = {"LINDA_STORE_URL": url}
+    shown = [run("config", "check", env=env), run("config", "check", "--json", env=env)]
+    assert all(r.exit_code == 0 for r in shown), [r.output for r in shown]
+    status = run("status", "--wait", "0", env=env)
+    assert status.exit_code == 1 and len(status.stderr.splitlines()) == 1, status.output
+    log = (tmp_path / "logs" / "linda.log").read_text()
+    for text in [*(r.output for r in shown), status.output, log]:
+        for secret in [*secrets, "hunter2"]:
+            assert secret not in text
+    assert ":***@127.0.0.1:1/db" in shown[0].stdout
 
 
 def test_demo_needs_no_bots_yaml_and_keeps_data_apart(tmp_path: Path) -> None:
@@ -138,8 +164,8 @@ BAD_FILES = {
         [
             "bots.yaml:2: bot id 'Main' must be a slug of lowercase letters, digits and '-' "
             "(it becomes a file name) — write it like main-office",
-            "bots.yaml:4: 'nope' is not a phone number (The string supplied did not seem to be "
-            "a phone number) — write it in international form, e.g. +971501234567",
+            "bots.yaml:4: 'nope' has letters in it — write the number in digits, "
+            "e.g. +971501234567 (spaces and + . - ( ) / may separate them)",
             "bots.yaml:6: unknown key 'x' — remove it or check its spelling (allowed here: "
             "enabled, id, name, pacing, phone, role)",
         ],

@@ -181,7 +181,7 @@ BAD_CASES: dict[str, tuple[str, list[str]]] = {
         "colour: red\n" + ONE_BOT,
         [
             "bots.yaml:1: unknown key 'colour' — remove it or check its spelling "
-            "(allowed here: bots, default_region, pacing)"
+            "(allowed here: bots, contacts, default_region, pacing)"
         ],
     ),
     "unknown bot key": (
@@ -276,8 +276,8 @@ BAD_CASES: dict[str, tuple[str, list[str]]] = {
     "phone that is not a number": (
         ONE_BOT.replace('"+971501234561"', "call-me"),
         [
-            "bots.yaml:4: 'call-me' is not a phone number (The string supplied did not seem to "
-            "be a phone number) — write it in international form, e.g. +971501234567"
+            "bots.yaml:4: 'call-me' has letters in it — write the number in digits, "
+            "e.g. +971501234567 (spaces and + . - ( ) / may separate them)"
         ],
     ),
     "phone too short": (
@@ -388,7 +388,7 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_fleet("pipe.yaml")
     assert caught.value.problems == [
-        "pipe.yaml: is not a regular file — pass the path of a bots.yaml file"
+        "pipe.yaml: is a FIFO (named pipe), not a regular file — pass the path of a bots.yaml file"
     ]
 
 
@@ -441,7 +441,7 @@ def test_an_unreadable_file(write_config: Callable[..., Path]) -> None:
         "default_region: ae\n"
         "pacing: {per_minute: 3, min_delay_seconds: 1.5e1, max_delay_seconds: 20}\n"
         "bots:\n"
-        '  - {id: main, name: "Main\\toffice", phone: 0501234561, role: primary}\n'
+        '  - {id: main, name: "Main\\x20office", phone: 0501234561, role: primary}\n'
         "  - id: b  # second\n    name: >-\n      B\n      team\n    phone: 00971501234562\n"
         "    enabled: off\n",
     ],

@@ -69,8 +69,8 @@ BAD_DIRECT: dict[str, tuple[Callable[[], object], str]] = {
     ),
     "not a phone number": (
         lambda: main_bot(phone="call-me"),
-        "'call-me' is not a phone number (The string supplied did not seem to be a phone "
-        "number) — write it in international form, e.g. +971501234567",
+        "'call-me' has letters in it — write the number in digits, e.g. +971501234567 "
+        "(spaces and + . - ( ) / may separate them)",
     ),
     "unknown role": (
         lambda: main_bot(role="boss"),

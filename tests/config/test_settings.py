@@ -163,7 +163,7 @@ def test_a_dot_env_that_is_not_utf8(tmp_path: Path) -> None:
 def test_a_dot_env_that_is_a_folder(tmp_path: Path) -> None:
     (tmp_path / ".env").mkdir()
     assert problems_of() == [
-        ".env: is not a regular file — remove it or make it a file of KEY=value"
+        ".env: is a folder, not a file — remove it or make it a file of KEY=value"
     ]
 
 

@@ -70,7 +70,9 @@ async def test_send_from_a_bot_is_stored_logged_and_receipts_move_it_forward(
     [
         ("+971501234567", "hi", "demo-sales", SendRefusedError, "not online"),
         ("12", "hi", "demo-main", SendRefusedError, "not a valid phone number"),
-        ("not a number", "hi", "auto", SendRefusedError, "not a phone number"),
+        ("not a number", "hi", "auto", SendRefusedError, "has letters in it"),
+        ("+97150123ABCD", "hi", "auto", SendRefusedError, "has letters in it"),
+        ("+971-50-123", "hi", "auto", SendRefusedError, "not a valid phone number"),
         ("+971501234567", "   ", "auto", SendRefusedError, "empty"),
         ("+971501234567", "x" * 65_537, "auto", SendRefusedError, "65,536"),
         ("+971501234567", "hi", "nobody", UnknownBotError, "known bots: demo-main"),
@@ -182,6 +184,8 @@ async def test_opt_out_reply_is_recorded(fleet: Fleet, network: SimulatedNetwork
     network.inject_inbound("demo-main", "+971501234578", "توقف")
     await wait_for(lambda: bool(rec.of(OptedOut)), timeout=10)
     assert await fleet.store.is_opted_out("+971501234578")
+    with pytest.raises(SendRefusedError, match="opted out \\(they wrote 'توقف'\\)"):
+        await fleet.send("+971501234578", "New listings this week", bot="demo-main")
     network.inject_inbound("demo-main", "+971501234579", "stop by the office tomorrow?")
     await wait_for(lambda: fleet.status("demo-main").received_today == 2)
     await fleet.drain()

@@ -17,19 +17,24 @@ from linda_tui.models import (
     AuditEntry,
     Campaign,
     CampaignStatus,
+    Claim,
+    ClaimOutcome,
     Contact,
     ContactRef,
     Direction,
     Message,
     MessageStatus,
+    NewRecipient,
     OptOut,
     Recipient,
     RecipientStatus,
     SyncState,
     SyncStatus,
+    UncertainAction,
 )
 from linda_tui.store import Store, StoreError
 from linda_tui.store.base import StatusUpdate
+from linda_tui.store.records import RESENT_ERROR
 
 from .conftest import T0, at
 
@@ -198,6 +203,18 @@ async def test_search_is_case_insensitive_across_names_phones_emails_labels(stor
     assert await store.search_contacts("a.*n") == []
 
 
+async def test_list_contacts_pages_through_the_live_ones_by_resource_name(store: Store) -> None:
+    await store.upsert_contacts([contact(n, f"+97150123{n:04d}") for n in range(1, 8)])
+    await store.mark_contacts_deleted(["people/c3"])
+    first = await store.list_contacts(limit=3)
+    assert [c.resource_name for c in first] == ["people/c1", "people/c2", "people/c4"]
+    rest = await store.list_contacts(after=first[-1].resource_name, limit=10)
+    assert [c.resource_name for c in rest] == ["people/c5", "people/c6", "people/c7"]
+    assert rest[0] == contact(5, "+971501230005")
+    assert await store.list_contacts(after="people/c7") == []
+    assert await store.list_contacts(limit=0) == []
+
+
 async def test_count_and_mark_contacts_deleted(store: Store) -> None:
     await store.upsert_contacts([contact(1, A), contact(2, B), contact(3, C)])
     assert await store.mark_contacts_deleted(["people/c1", "people/c2", "people/unknown"]) == 2
@@ -327,6 +344,35 @@ async def test_add_message_sets_an_id_and_round_trips(store: Store) -> None:
     assert stored.id is not None and other.id is not None and stored.id != other.id
     assert await store.get_message("main", "WA1") == stored
     assert stored == replace(message(wa_id="WA1", minute=1), id=stored.id)
+
+
+async def test_a_send_is_recorded_before_and_its_outcome_after(store: Store) -> None:
+    intent = await store.add_message(
+        message(status=MessageStatus.PENDING, wa_id=None, minute=1), audit=None
+    )
+    # The intent counts against the 24 h repeat guard while the send is under way.
+    assert await store.last_outbound_to(None, A, "Hello", at(0)) == intent
+    outcome = replace(intent, status=MessageStatus.SENT, wa_id="WA9", sent_at=at(2))
+    entry = AuditEntry(action="send", os_user="op", at=at(2), bot_id="main", detail={"ok": True})
+    stored = await store.finish_send(outcome, audit=entry)
+    assert stored == outcome
+    assert await store.get_message("main", "WA9") == outcome
+    assert [a.action for a in await store.list_audit("main")] == ["send"]
+    failed = await store.add_message(message(status=MessageStatus.PENDING, wa_id=None, minute=3))
+    await store.finish_send(
+        replace(failed, status=MessageStatus.FAILED, failed_at=at(4), error="refused")
+    )
+    (newest, *_rest) = await store.list_messages("main")
+    assert newest.status is MessageStatus.FAILED and newest.error == "refused"
+
+
+async def test_finish_send_of_an_unknown_message_is_a_store_error(store: Store) -> None:
+    known = await store.add_message(message(status=MessageStatus.PENDING, wa_id=None))
+    entry = AuditEntry(action="send", os_user="op", at=at(2), bot_id="main")
+    ghost = replace(known, id="999999" if isinstance(known.id, int) else "no-such-id")
+    with pytest.raises(StoreError, match="no message"):
+        await store.finish_send(replace(ghost, status=MessageStatus.SENT), audit=entry)
+    assert await store.list_audit() == []  # nothing half-written
 
 
 async def test_get_message_filters_by_bot(store: Store) -> None:
@@ -488,25 +534,90 @@ async def test_record_inbound_refuses_outbound_messages(store: Store) -> None:
 # --- broadcasts ---------------------------------------------------------------------
 
 
-def campaign(name: str = "January offer", minute: float = 0) -> Campaign:
-    return Campaign(
-        name=name,
-        text="New units in Dubai Marina",
-        bot_id="auto",
-        created_at=at(minute),
-        updated_at=at(minute),
-        created_by="operator",
+def campaign(name: str = "January offer", minute: float = 0, **fields: object) -> Campaign:
+    values: dict[str, object] = {
+        "template": "[[Hi|Hello]] {first_name|there}, new units in Dubai Marina",
+        "bots": ("main", "agent-1"),
+        "created_at": at(minute),
+        "updated_at": at(minute),
+        "created_by": "operator",
+    }
+    return Campaign(name=name, **{**values, **fields})  # type: ignore[arg-type]
+
+
+def new(phone: str, text: str | None = None, **fields: object) -> NewRecipient:
+    return NewRecipient(
+        phone=phone,
+        text=text if text is not None else f"Hi {phone}, new units in Dubai Marina",
+        **fields,  # type: ignore[arg-type]
     )
 
 
-async def test_create_campaign_with_deduplicated_recipients_in_order(store: Store) -> None:
-    created = await store.create_campaign(campaign(), [C, A, C, B, A])
+async def running(store: Store, *phones: str, **fields: object) -> Campaign:
+    """A running campaign with one pending recipient per phone (its own text each)."""
+    created = await store.create_campaign(campaign(**fields), [new(p) for p in phones])
     assert created.id is not None
+    moved = await store.set_campaign_status(created.id, CampaignStatus.RUNNING, at(1))
+    assert moved is not None
+    return moved
+
+
+async def states(store: Store, campaign_id: int | str) -> dict[str, RecipientStatus]:
+    return {r.phone: r.status for r in await store.list_recipients(campaign_id)}
+
+
+def counts_of(**nonzero: int) -> dict[RecipientStatus, int]:
+    counts = dict.fromkeys(RecipientStatus, 0)
+    counts.update({RecipientStatus(k): v for k, v in nonzero.items()})
+    return counts
+
+
+async def test_a_campaign_round_trips_every_field(store: Store) -> None:
+    original = campaign(
+        pace="demo-fast",
+        start_at=datetime(2026, 1, 16, 7, 0, 0, 123000, tzinfo=UTC),
+        skipped={"invalid": 3, "duplicate": 2, "opted out": 1},
+    )
+    created = await store.create_campaign(original, [new(A)])
+    assert created.id is not None
+    assert created == replace(original, id=created.id)
     assert await store.get_campaign(created.id) == created
-    recipients = await store.list_recipients(created.id)
-    assert [r.phone for r in recipients] == [C, A, B]
-    assert all(r.status == RecipientStatus.PENDING for r in recipients)
-    assert all(r.campaign_id == created.id and r.updated_at == at(0) for r in recipients)
+    everyone = await store.create_campaign(campaign("all bots", bots="all"), [new(A)])
+    assert everyone.id is not None
+    fetched = await store.get_campaign(everyone.id)
+    assert fetched is not None and fetched.bots == "all"
+    assert fetched.pace == "standard" and fetched.start_at is None and fetched.skipped == {}
+
+
+async def test_create_campaign_keeps_recipients_in_order_with_their_own_text(store: Store) -> None:
+    recipients = [
+        new(C, "Hi Omar", variables={"first_name": "Omar", "city": "دبي"}, preferred_bot="main"),
+        new(A, "Hello Sara 👋", variables={"first_name": "Sara"}),
+        new(C, "a second entry for C is dropped"),
+        new(B, "Hi there", skip_reason="opted out"),
+        new(D, "مرحبا"),
+    ]
+    created = await store.create_campaign(campaign(), recipients)
+    assert created.id is not None
+    listed = await store.list_recipients(created.id)
+    assert [(r.phone, r.seq, r.text) for r in listed] == [
+        (C, 0, "Hi Omar"),
+        (A, 1, "Hello Sara 👋"),
+        (B, 2, "Hi there"),
+        (D, 3, "مرحبا"),
+    ]
+    assert listed[0] == Recipient(
+        campaign_id=created.id,
+        phone=C,
+        status=RecipientStatus.PENDING,
+        text="Hi Omar",
+        variables={"first_name": "Omar", "city": "دبي"},
+        seq=0,
+        preferred_bot="main",
+        updated_at=at(0),
+    )
+    assert (listed[2].status, listed[2].reason) == (RecipientStatus.SKIPPED, "opted out")
+    assert await store.count_recipients(created.id) == counts_of(pending=3, skipped=1)
 
 
 async def test_campaign_without_recipients(store: Store) -> None:
@@ -516,65 +627,425 @@ async def test_campaign_without_recipients(store: Store) -> None:
     assert await store.count_recipients(created.id) == dict.fromkeys(RecipientStatus, 0)
 
 
-async def test_list_campaigns_newest_first_and_status_changes(store: Store) -> None:
-    old = await store.create_campaign(campaign("old", minute=1), [A])
-    new = await store.create_campaign(campaign("new", minute=2), [A])
-    assert await store.list_campaigns() == [new, old]
-    assert await store.list_campaigns(limit=1) == [new]
+async def test_list_campaigns_newest_first(store: Store) -> None:
+    old = await store.create_campaign(campaign("old", minute=1), [new(A)])
+    newer = await store.create_campaign(campaign("new", minute=2), [new(A)])
+    assert await store.list_campaigns() == [newer, old]
+    assert await store.list_campaigns(limit=1) == [newer]
+    assert await store.get_campaign("404") is None
+    assert await store.get_campaign("not an id") is None
 
-    assert old.id is not None
-    await store.set_campaign_status(old.id, CampaignStatus.RUNNING, at(5))
-    running = await store.get_campaign(old.id)
-    assert running is not None
-    assert (running.status, running.updated_at, running.created_at) == (
+
+async def test_campaign_status_moves_only_where_allowed(store: Store) -> None:
+    created = await store.create_campaign(campaign(minute=1), [new(A)])
+    assert created.id is not None
+    key = created.id
+
+    moved = await store.set_campaign_status(key, CampaignStatus.RUNNING, at(5))
+    assert moved is not None
+    assert (moved.status, moved.updated_at, moved.created_at) == (
         CampaignStatus.RUNNING,
         at(5),
         at(1),
     )
-    assert await store.get_campaign("404") is None
-
-
-async def test_recipients_update_filter_and_count(store: Store) -> None:
-    created = await store.create_campaign(campaign(), [A, B, C, D])
-    other = await store.create_campaign(campaign("other"), [A])
-    assert created.id is not None and other.id is not None
-
-    sent = Recipient(
-        campaign_id=created.id,
-        phone=B,
-        status=RecipientStatus.SENT,
-        bot_id="agent-1",
-        wa_id="WA9",
-        updated_at=at(3),
+    assert await store.get_campaign(key) == moved
+    # Asking for the status it has changes nothing.
+    assert await store.set_campaign_status(key, CampaignStatus.RUNNING, at(6)) == moved
+    paused = await store.set_campaign_status(key, CampaignStatus.PAUSED, at(7))
+    assert paused is not None and paused.status == CampaignStatus.PAUSED
+    # A paused campaign cannot be finished; it resumes, then finishes, and may run again.
+    assert await store.set_campaign_status(key, CampaignStatus.DONE, at(8)) is None
+    for status in (CampaignStatus.RUNNING, CampaignStatus.DONE, CampaignStatus.RUNNING):
+        result = await store.set_campaign_status(key, status, at(9))
+        assert result is not None and result.status == status
+    cancelled = await store.set_campaign_status(key, CampaignStatus.CANCELLED, at(10))
+    assert cancelled is not None and cancelled.status == CampaignStatus.CANCELLED
+    # Cancelled is final.
+    assert await store.set_campaign_status(key, CampaignStatus.RUNNING, at(11)) is None
+    still = await store.get_campaign(key)
+    assert still is not None and (still.status, still.updated_at) == (
+        CampaignStatus.CANCELLED,
+        at(10),
     )
-    await store.update_recipient(sent)
-    await store.update_recipient(
-        Recipient(
-            campaign_id=created.id,
-            phone=D,
-            status=RecipientStatus.FAILED,
-            error="not on WhatsApp",
-            updated_at=at(4),
-        )
-    )
-    # A recipient that is not in the campaign is not added by an update.
-    await store.update_recipient(Recipient(campaign_id=created.id, phone="+971501234569"))
+    assert await store.set_campaign_status("404", CampaignStatus.RUNNING, at(12)) is None
 
-    assert [r.phone for r in await store.list_recipients(created.id)] == [A, B, C, D]
-    assert await store.list_recipients(created.id, RecipientStatus.SENT) == [sent]
-    pending = await store.list_recipients(created.id, RecipientStatus.PENDING)
-    assert [r.phone for r in pending] == [A, C]
-    limited = await store.list_recipients(created.id, RecipientStatus.PENDING, limit=1)
-    assert [r.phone for r in limited] == [A]
-    assert await store.count_recipients(created.id) == {
-        RecipientStatus.PENDING: 2,
-        RecipientStatus.SENDING: 0,
-        RecipientStatus.SENT: 1,
-        RecipientStatus.FAILED: 1,
-        RecipientStatus.SKIPPED: 0,
+
+async def test_claim_writes_sending_and_a_pending_message_before_the_send(store: Store) -> None:
+    created = await running(store, A, B)
+    assert created.id is not None
+    claim = await store.claim_recipient(created.id, A, "agent-1", at(2))
+    assert claim.outcome is ClaimOutcome.CLAIMED
+    message = claim.message
+    assert message is not None and message.id is not None
+    assert (message.bot_id, message.peer, message.status, message.wa_id) == (
+        "agent-1",
+        A,
+        MessageStatus.PENDING,
+        None,
+    )
+    assert message.text == f"Hi {A}, new units in Dubai Marina"
+    assert str(message.campaign_id) == str(created.id)
+    assert await store.list_messages() == [message]
+
+    (recipient,) = await store.list_recipients(created.id, RecipientStatus.SENDING)
+    assert (recipient.phone, recipient.bot_id, recipient.message_id, recipient.claimed_at) == (
+        A,
+        "agent-1",
+        message.id,
+        at(2),
+    )
+    # Claimed once only: a second engine (or a double press) gets nothing.
+    again = await store.claim_recipient(created.id, A, "main", at(3))
+    assert again == Claim(ClaimOutcome.NOT_PENDING)
+    assert await store.claim_recipient(created.id, "+971501234569", "main", at(3)) == Claim(
+        ClaimOutcome.NOT_PENDING
+    )
+
+
+async def test_claims_wait_while_the_campaign_is_not_running(store: Store) -> None:
+    created = await store.create_campaign(campaign(), [new(A)])
+    assert created.id is not None
+    assert (await store.claim_recipient(created.id, A, "main", at(2))).outcome is (
+        ClaimOutcome.NOT_RUNNING
+    )
+    await store.set_campaign_status(created.id, CampaignStatus.RUNNING, at(3))
+    await store.set_campaign_status(created.id, CampaignStatus.PAUSED, at(4))
+    assert (await store.claim_recipient(created.id, A, "main", at(5))).outcome is (
+        ClaimOutcome.NOT_RUNNING
+    )
+    assert await states(store, created.id) == {A: RecipientStatus.PENDING}
+    assert await store.list_messages() == []
+    assert (await store.claim_recipient("404", A, "main", at(5))).outcome is (
+        ClaimOutcome.NOT_RUNNING
+    )
+
+
+async def test_an_opt_out_arriving_mid_campaign_skips_the_recipient(store: Store) -> None:
+    created = await running(store, A, B)
+    assert created.id is not None
+    await store.add_opt_out(OptOut(phone=B, reason="STOP", created_at=at(2)))
+    claim = await store.claim_recipient(created.id, B, "main", at(3))
+    assert claim == Claim(ClaimOutcome.OPTED_OUT)
+    (skipped,) = await store.list_recipients(created.id, RecipientStatus.SKIPPED)
+    assert (skipped.phone, skipped.reason, skipped.updated_at) == (B, "opted out", at(3))
+    assert await store.list_messages() == []
+
+
+async def test_the_same_text_within_the_window_is_skipped(store: Store) -> None:
+    created = await running(store, A, B, C)
+    assert created.id is not None
+    text_a = f"Hi {A}, new units in Dubai Marina"
+    await store.add_message(message(peer=A, text=text_a, minute=-60))
+    await store.add_message(
+        message(peer=B, text=f"Hi {B}, new units in Dubai Marina", status=MessageStatus.FAILED)
+    )
+    await store.add_message(message(peer=C, text="something else", minute=1))
+    # Sent 60 minutes ago: outside a 30-minute window, inside a 90-minute one.
+    outside = await store.claim_recipient(created.id, A, "main", at(2), repeat_since=at(-30))
+    assert outside.outcome is ClaimOutcome.CLAIMED
+    await store.release_recipient(created.id, A, "bot went offline", at(3))
+    inside = await store.claim_recipient(created.id, A, "main", at(4), repeat_since=at(-90))
+    assert inside == Claim(ClaimOutcome.REPEAT)
+    # A failed earlier send does not count; another text does not either.
+    assert (await store.claim_recipient(created.id, B, "main", at(4), at(-90))).outcome is (
+        ClaimOutcome.CLAIMED
+    )
+    assert (await store.claim_recipient(created.id, C, "main", at(4), at(-90))).outcome is (
+        ClaimOutcome.CLAIMED
+    )
+    (skipped,) = await store.list_recipients(created.id, RecipientStatus.SKIPPED)
+    assert (skipped.phone, skipped.reason) == (A, "same text in the last 24 h")
+
+
+async def test_complete_writes_message_audit_and_recipient_together(store: Store) -> None:
+    created = await running(store, A)
+    assert created.id is not None
+    claim = await store.claim_recipient(created.id, A, "agent-1", at(2))
+    assert claim.message is not None and claim.message.id is not None
+    audit = AuditEntry(action="broadcast.send", os_user="ops", at=at(3), bot_id="agent-1")
+    sent = await store.complete_recipient(created.id, A, claim.message.id, "WA-1", at(3), audit)
+    assert sent == replace(claim.message, status=MessageStatus.SENT, wa_id="WA-1", sent_at=at(3))
+    assert await store.get_message("agent-1", "WA-1") == sent
+    (entry,) = await store.list_audit()
+    assert (entry.action, entry.bot_id, entry.at) == ("broadcast.send", "agent-1", at(3))
+    (recipient,) = await store.list_recipients(created.id)
+    assert (recipient.status, recipient.wa_id, recipient.sent_at, recipient.bot_id) == (
+        RecipientStatus.SENT,
+        "WA-1",
+        at(3),
+        "agent-1",
+    )
+    assert await store.complete_recipient(created.id, A, "999999", "WA-2", at(4)) is None
+
+
+async def test_receipts_and_replies_move_a_sent_recipient_on(store: Store) -> None:
+    created = await running(store, A, B, C, D)
+    assert created.id is not None
+    for n, phone in enumerate((A, B, C, D)):
+        claim = await store.claim_recipient(created.id, phone, "main", at(2))
+        assert claim.message is not None and claim.message.id is not None
+        await store.complete_recipient(created.id, phone, claim.message.id, f"WA-{n}", at(3))
+    await store.update_message_status("main", "WA-0", MessageStatus.DELIVERED, at(4))
+    await store.update_message_status("main", "WA-1", MessageStatus.READ, at(5))
+    await store.update_message_status("main", "WA-2", MessageStatus.FAILED, at(5), "server error")
+
+    by_phone = {r.phone: r for r in await store.list_recipients(created.id)}
+    assert (by_phone[A].status, by_phone[A].delivered_at) == (RecipientStatus.DELIVERED, at(4))
+    assert (by_phone[B].status, by_phone[B].read_at) == (RecipientStatus.READ, at(5))
+    assert (by_phone[C].status, by_phone[C].reason, by_phone[C].failed_at) == (
+        RecipientStatus.FAILED,
+        "server error",
+        at(5),
+    )
+    assert by_phone[D].status is RecipientStatus.SENT
+
+    assert await store.mark_replied(B, at(20), since=at(-7 * 24 * 60)) == created.id
+    assert await store.mark_replied(B, at(30), since=at(-7 * 24 * 60)) is None  # the first counts
+    replied = (await store.list_recipients(created.id, RecipientStatus.REPLIED))[0]
+    assert (replied.phone, replied.replied_at) == (B, at(20))
+    assert await store.count_recipients(created.id) == counts_of(
+        delivered=1, read=0, replied=1, failed=1, sent=1
+    )
+    assert [r.phone for r in await store.list_recipients(created.id, RecipientStatus.FAILED)] == [C]
+    assert [r.phone for r in await store.list_recipients(created.id, RecipientStatus.SENT)] == [D]
+
+
+async def test_a_reply_counts_for_the_newest_campaign_within_the_window(store: Store) -> None:
+    async def sent_campaign(name: str, minute: float) -> Campaign:
+        created = await running(store, A, name=name)
+        assert created.id is not None
+        claim = await store.claim_recipient(created.id, A, "main", at(minute))
+        assert claim.message is not None and claim.message.id is not None
+        await store.complete_recipient(created.id, A, claim.message.id, f"WA-{name}", at(minute))
+        return created
+
+    older = await sent_campaign("older", 10)
+    newer = await sent_campaign("newer", 20)
+    assert older.id is not None and newer.id is not None
+    # A reply before either was sent, or outside the window, counts for none.
+    assert await store.mark_replied(A, at(5), since=at(0)) is None
+    assert await store.mark_replied(A, at(30), since=at(25)) is None
+    assert await store.mark_replied(B, at(30), since=at(0)) is None
+    assert await store.mark_replied(A, at(30), since=at(0)) == newer.id
+    assert await store.count_recipients(older.id) == counts_of(sent=1)
+    assert await store.count_recipients(newer.id) == counts_of(replied=1)
+
+
+async def test_release_puts_a_recipient_back_for_another_bot(store: Store) -> None:
+    created = await running(store, A)
+    assert created.id is not None
+    first = await store.claim_recipient(created.id, A, "agent-1", at(2))
+    assert first.message is not None
+    assert await store.release_recipient(created.id, A, "bot agent-1 went offline", at(3))
+    (recipient,) = await store.list_recipients(created.id)
+    assert (recipient.status, recipient.bot_id, recipient.message_id, recipient.reason) == (
+        RecipientStatus.PENDING,
+        None,
+        None,
+        "bot agent-1 went offline",
+    )
+    (unsent,) = await store.list_messages()
+    assert (unsent.status, unsent.error, unsent.failed_at) == (
+        MessageStatus.FAILED,
+        "bot agent-1 went offline",
+        at(3),
+    )
+    assert not await store.release_recipient(created.id, A, "again", at(4))  # not sending
+    second = await store.claim_recipient(created.id, A, "main", at(5), repeat_since=at(-60))
+    assert second.outcome is ClaimOutcome.CLAIMED and second.message is not None
+    assert second.message.bot_id == "main"
+    (recipient,) = await store.list_recipients(created.id)
+    assert recipient.reason is None
+
+
+async def test_fail_and_skip(store: Store) -> None:
+    created = await running(store, A, B, C)
+    assert created.id is not None
+    await store.claim_recipient(created.id, A, "main", at(2))
+    assert await store.fail_recipient(created.id, A, "not on WhatsApp", at(3))
+    assert await store.fail_recipient(created.id, B, "number refused", at(3))
+    assert not await store.fail_recipient(created.id, B, "twice", at(4))
+    assert await store.skip_recipient(created.id, C, "not on WhatsApp", at(3))
+    assert not await store.skip_recipient(created.id, C, "twice", at(4))
+    assert not await store.skip_recipient(created.id, A, "failed already", at(4))
+    by_phone = {r.phone: r for r in await store.list_recipients(created.id)}
+    assert (by_phone[A].status, by_phone[A].reason, by_phone[A].failed_at) == (
+        RecipientStatus.FAILED,
+        "not on WhatsApp",
+        at(3),
+    )
+    assert (by_phone[C].status, by_phone[C].reason) == (RecipientStatus.SKIPPED, "not on WhatsApp")
+    (message_a,) = await store.list_messages()
+    assert (message_a.status, message_a.error) == (MessageStatus.FAILED, "not on WhatsApp")
+    assert await store.count_recipients(created.id) == counts_of(failed=2, skipped=1)
+
+
+async def test_after_a_crash_sending_recipients_become_uncertain(store: Store) -> None:
+    first = await running(store, A, B, C, name="first")
+    second = await running(store, A, name="second")
+    assert first.id is not None and second.id is not None
+    for phone in (A, B):
+        await store.claim_recipient(first.id, phone, "main", at(2))
+    await store.claim_recipient(second.id, A, "main", at(2))
+
+    assert await store.mark_in_flight_uncertain(first.id, at(10)) == 2
+    assert await states(store, first.id) == {
+        A: RecipientStatus.UNCERTAIN,
+        B: RecipientStatus.UNCERTAIN,
+        C: RecipientStatus.PENDING,
     }
-    # The other campaign's recipient with the same phone is untouched.
-    assert [r.status for r in await store.list_recipients(other.id)] == [RecipientStatus.PENDING]
+    (uncertain, _) = await store.list_recipients(first.id, RecipientStatus.UNCERTAIN)
+    assert uncertain.reason is not None and "may have been sent" in uncertain.reason
+    assert await states(store, second.id) == {A: RecipientStatus.SENDING}
+    # Never claimed again on its own.
+    assert (await store.claim_recipient(first.id, A, "main", at(11))).outcome is (
+        ClaimOutcome.NOT_PENDING
+    )
+    assert await store.mark_in_flight_uncertain(None, at(12)) == 1
+    assert await states(store, second.id) == {A: RecipientStatus.UNCERTAIN}
+    assert await store.mark_in_flight_uncertain(None, at(13)) == 0
+
+
+async def test_a_sending_recipient_whose_message_was_stored_sent_is_sent(store: Store) -> None:
+    """Without transactions a crash can fall between writing the message sent and the
+    recipient sent: the message's WhatsApp id proves it went."""
+    created = await running(store, A, B)
+    assert created.id is not None
+    claim = await store.claim_recipient(created.id, A, "main", at(2))
+    assert claim.message is not None and claim.message.id is not None
+    # The message is written sent, the recipient not (it is B's phone that is named).
+    await store.complete_recipient(created.id, B, claim.message.id, "WA-7", at(3))
+    assert await states(store, created.id) == {
+        A: RecipientStatus.SENDING,
+        B: RecipientStatus.PENDING,
+    }
+    assert await store.mark_in_flight_uncertain(created.id, at(10)) == 0
+    (recipient, _) = await store.list_recipients(created.id)
+    assert (recipient.status, recipient.wa_id, recipient.sent_at) == (
+        RecipientStatus.SENT,
+        "WA-7",
+        at(3),
+    )
+
+
+async def test_the_operator_resolves_uncertain_recipients(store: Store) -> None:
+    created = await running(store, A, B, C)
+    assert created.id is not None
+    for phone in (A, B, C):
+        await store.claim_recipient(created.id, phone, "main", at(2))
+    await store.mark_in_flight_uncertain(created.id, at(10))
+    audit = AuditEntry(action="broadcast.resolve", os_user="ops", at=at(11))
+
+    assert await store.resolve_uncertain(created.id, [], UncertainAction.RESEND, at(11)) == 0
+    assert (
+        await store.resolve_uncertain(created.id, ["+971501234569"], UncertainAction.RESEND, at(11))
+        == 0
+    )
+    assert await store.list_audit() == []
+    resent = await store.resolve_uncertain(created.id, [A], UncertainAction.RESEND, at(11), audit)
+    assert resent == 1
+    marked = await store.resolve_uncertain(
+        created.id, None, UncertainAction.MARK_SENT, at(12), audit
+    )
+    assert marked == 2
+    assert [e.action for e in await store.list_audit()] == ["broadcast.resolve"] * 2
+
+    by_phone = {r.phone: r for r in await store.list_recipients(created.id)}
+    assert (by_phone[A].status, by_phone[A].message_id, by_phone[A].bot_id) == (
+        RecipientStatus.PENDING,
+        None,
+        None,
+    )
+    assert (by_phone[B].status, by_phone[B].sent_at) == (RecipientStatus.SENT, at(2))
+    assert by_phone[B].reason is not None and "marked sent" in by_phone[B].reason
+    messages = {m.peer: m for m in await store.list_messages()}
+    assert (messages[A].status, messages[A].error) == (MessageStatus.FAILED, RESENT_ERROR)
+    assert (messages[B].status, messages[B].sent_at) == (MessageStatus.SENT, at(2))
+    # The resend is allowed by the 24 h guard: the old message is marked failed.
+    claim = await store.claim_recipient(created.id, A, "main", at(13), repeat_since=at(-60))
+    assert claim.outcome is ClaimOutcome.CLAIMED
+    assert await store.count_recipients(created.id) == counts_of(sending=1, sent=2)
+
+
+async def test_counts_have_every_state_and_match_the_list(store: Store) -> None:
+    created = await running(store, A, B, C, D, "+971501234565", "+971501234566")
+    assert created.id is not None
+    key = created.id
+    claim = await store.claim_recipient(key, A, "main", at(2))
+    assert claim.message is not None and claim.message.id is not None
+    await store.complete_recipient(key, A, claim.message.id, "WA-A", at(3))
+    await store.claim_recipient(key, B, "main", at(2))
+    await store.claim_recipient(key, C, "main", at(2))
+    await store.mark_in_flight_uncertain(key, at(4))
+    await store.claim_recipient(key, D, "main", at(5))
+    await store.skip_recipient(key, "+971501234565", "not on WhatsApp", at(5))
+    counts = await store.count_recipients(key)
+    assert set(counts) == set(RecipientStatus)
+    assert counts == counts_of(sent=1, uncertain=2, sending=1, skipped=1, pending=1)
+    listed = await store.list_recipients(key)
+    assert sum(counts.values()) == len(listed)
+    for status, count in counts.items():
+        assert len(await store.list_recipients(key, status)) == count
+
+
+async def test_recipients_page_in_order(store: Store) -> None:
+    phones = [f"+9715012345{n:02d}" for n in range(10, 40)]
+    created = await store.create_campaign(campaign(), [new(p) for p in phones])
+    assert created.id is not None
+    first = await store.list_recipients(created.id, limit=12)
+    rest = await store.list_recipients(created.id, after_seq=first[-1].seq)
+    assert [r.phone for r in first + rest] == phones
+    pending = await store.list_recipients(
+        created.id, RecipientStatus.PENDING, limit=5, after_seq=20
+    )
+    assert [r.seq for r in pending] == [21, 22, 23, 24, 25]
+    assert await store.list_recipients(created.id, limit=0) == []
+    assert await store.list_recipients("404") == []
+
+
+async def test_sent_times_count_every_outbound_message_of_the_bot(store: Store) -> None:
+    await store.add_message(message(bot_id="main", minute=1))
+    await store.add_message(message(bot_id="main", minute=-10))
+    await store.add_message(message(bot_id="main", minute=3, status=MessageStatus.FAILED))
+    await store.add_message(message(bot_id="main", minute=4, status=MessageStatus.READ))
+    await store.add_message(message(bot_id="other", minute=2))
+    await store.record_inbound(
+        message(bot_id="main", direction=Direction.IN, status=MessageStatus.RECEIVED, minute=5)
+    )
+    created = await running(store, A)
+    assert created.id is not None
+    await store.claim_recipient(created.id, A, "main", at(6))  # pending, about to go: counts
+    assert await store.sent_times("main", at(0)) == [at(1), at(4), at(6)]
+    assert await store.sent_times("other", at(0)) == [at(2)]
+    assert await store.sent_times("nobody", at(0)) == []
+
+
+async def test_recent_outbound_pairs(store: Store) -> None:
+    await store.add_message(message(peer=A, text="one", minute=1))
+    await store.add_message(message(peer=A, text="old", minute=-100))
+    await store.add_message(message(peer=B, text="two", minute=2, status=MessageStatus.FAILED))
+    await store.add_message(message(peer=C, text="three", minute=3, bot_id="other"))
+    await store.record_inbound(
+        message(direction=Direction.IN, peer=D, text="in", status=MessageStatus.RECEIVED, minute=4)
+    )
+    assert await store.recent_outbound(at(0)) == {(A, "one"), (C, "three")}
+
+
+async def test_opted_out_among_many(store: Store) -> None:
+    phones = [f"+9715012{n:05d}" for n in range(1500)]
+    for phone in (phones[3], phones[1200], B):
+        await store.add_opt_out(OptOut(phone=phone, created_at=at(1)))
+    assert await store.opted_out_among([*phones, phones[3]]) == {phones[3], phones[1200]}
+    assert await store.opted_out_among([]) == set()
+
+
+async def test_owners_of_many_phones(store: Store) -> None:
+    await store.ensure_contact_ref(A, "agent-1", at(2))
+    await store.ensure_contact_ref(A, "main", at(1))  # older: the owner
+    await store.ensure_contact_ref(B, "agent-2", at(3))
+    phones = [f"+9715012{n:05d}" for n in range(1200)] + [A, B]
+    assert await store.owners_of(phones) == {A: "main", B: "agent-2"}
+    assert await store.owners_of([]) == {}
 
 
 # --- opt-outs ---------------------------------------------------------------------------
@@ -587,6 +1058,7 @@ async def test_opt_outs(store: Store) -> None:
     assert await store.add_opt_out(OptOut(phone=B, reason="إلغاء", created_at=at(3)))
 
     assert await store.is_opted_out(A) and not await store.is_opted_out(C)
+    assert await store.get_opt_out(A) == first and await store.get_opt_out(C) is None
     listed = await store.list_opt_outs()
     assert [o.phone for o in listed] == [B, A]  # newest first
     assert listed[1] == first  # the first opt-out is the one kept
@@ -670,3 +1142,187 @@ async def test_apply_sync_page(store: Store) -> None:
     assert await store.find_contacts_by_phone(B) == []
     assert await store.find_contacts_by_phone(D) == [contact(1, D, name="Renamed")]
     assert await store.find_contacts_by_phone(C) == [contact(3, C)]
+
+
+# --- Google sync: outcomes, full-sync generations, raw phones ------------------------------
+
+
+async def test_numbers_kept_as_written_round_trip_and_are_searchable(store: Store) -> None:
+    kept = replace(contact(1, A), raw_phones=["050-123", "call the office"])
+    await store.upsert_contacts([kept])
+    assert await store.get_contact("people/c1") == kept
+    assert [c.resource_name for c in await store.search_contacts("050-123")] == ["people/c1"]
+    nameless = Contact(resource_name="people/c2", raw_phones=["12345"])
+    assert nameless.display_name == "12345"
+
+
+async def test_apply_sync_page_says_what_it_created_updated_and_deleted(store: Store) -> None:
+    await store.upsert_contacts([contact(1, A), contact(2, B), contact(3, C)])
+    await store.mark_contacts_deleted(["people/c3"])
+
+    outcome = await store.apply_sync_page(
+        [
+            contact(1, A),  # same etag: unchanged
+            replace(contact(2, B), etag="etag-2b"),  # changed
+            contact(3, C),  # deleted before: back, so created
+            contact(4, D),  # new
+        ],
+        ["people/c1", "people/c404"],
+        None,
+    )
+
+    assert (outcome.created, outcome.updated, outcome.deleted) == (2, 1, 1)
+    assert await store.count_contacts() == 3
+    found = await store.find_contacts_by_phones([A, B, C, D])
+    assert {phone: [c.resource_name for c in found[phone]] for phone in found} == {
+        A: [],
+        B: ["people/c2"],
+        C: ["people/c3"],
+        D: ["people/c4"],
+    }
+
+
+async def test_a_full_sync_deletes_only_when_it_finishes(store: Store) -> None:
+    await store.upsert_contacts([contact(1, A), contact(2, B), contact(3, C)])
+    old_state = SyncState(sync_token="old", last_sync=at(1))
+    await store.set_sync_state(old_state)
+
+    # The new listing has 1 (changed) and 4, not 2 and 3: until it finishes, nothing
+    # disappears and the old token stays.
+    await store.apply_sync_page(
+        [replace(contact(1, A), etag="etag-1b")], [], None, generation="gen-2"
+    )
+    await store.apply_sync_page([contact(4, D)], [], None, generation="gen-2")
+    assert await store.count_contacts() == 4
+    assert await store.get_sync_state() == old_state
+    assert [c.resource_name for c in await store.find_contacts_by_phone(B)] == ["people/c2"]
+
+    new_state = SyncState(sync_token="new", last_full_sync=at(2), last_sync=at(2))
+    assert await store.finish_full_sync("gen-2", new_state) == 2
+
+    assert await store.get_sync_state() == new_state
+    assert await store.count_contacts() == 2
+    assert await store.find_contacts_by_phone(B) == []
+    assert await store.find_contacts_by_phone(C) == []
+    assert [c.resource_name for c in await store.find_contacts_by_phone(D)] == ["people/c4"]
+
+
+async def test_a_full_sync_that_never_finishes_leaves_the_next_one_to_sweep(store: Store) -> None:
+    await store.upsert_contacts([contact(1, A), contact(2, B)])
+    await store.apply_sync_page([contact(1, A)], [], None, generation="abandoned")
+    # The next full sync lists only contact 2: contact 1, stamped by the abandoned
+    # run but not by this one, goes.
+    await store.apply_sync_page([contact(2, B)], [], None, generation="second")
+    assert await store.finish_full_sync("second", SyncState(sync_token="t")) == 1
+    assert [c.resource_name for c in await store.search_contacts("contact")] == ["people/c2"]
+
+
+async def test_an_incremental_page_and_its_token_land_together(store: Store) -> None:
+    await store.upsert_contacts([contact(1, A)])
+    state = SyncState(sync_token="t2", last_sync=at(3))
+    outcome = await store.apply_sync_page([contact(2, B)], ["people/c1"], state)
+    assert (outcome.created, outcome.updated, outcome.deleted) == (1, 0, 1)
+    assert await store.get_sync_state() == state
+    # Marking a deleted contact deleted again changes nothing.
+    again = await store.apply_sync_page([], ["people/c1"], None)
+    assert again.deleted == 0
+
+
+# --- references across bots -----------------------------------------------------------------
+
+
+async def test_references_of_every_bot_and_statuses_in_one_call(store: Store) -> None:
+    from linda_tui.store.base import ContactRefUpdate
+
+    await store.ensure_contact_ref(A, "main", at(1))
+    await store.ensure_contact_ref(B, "sales", at(2))
+    await store.ensure_contact_ref(C, "main", at(3))
+
+    every = await store.list_contact_refs(None)
+    assert [(r.phone, r.bot_id) for r in every] == [(A, "main"), (B, "sales"), (C, "main")]
+
+    changed = await store.set_contact_ref_statuses(
+        [
+            ContactRefUpdate(A, "main", SyncStatus.SYNCED, at(5), resource_name="people/c1"),
+            ContactRefUpdate(B, "sales", SyncStatus.FAILED, at(5), error="quota exhausted"),
+            ContactRefUpdate(D, "main", SyncStatus.SYNCED, at(5)),  # no such reference
+        ]
+    )
+    assert changed == 2
+    pending = await store.list_contact_refs(None, SyncStatus.PENDING)
+    assert [(r.phone, r.bot_id) for r in pending] == [(C, "main")]
+    synced = await store.get_contact_ref(A, "main")
+    assert synced is not None
+    assert (synced.sync_status, synced.resource_name, synced.last_sync) == (
+        SyncStatus.SYNCED,
+        "people/c1",
+        at(5),
+    )
+    failed = await store.get_contact_ref(B, "sales")
+    assert failed is not None and failed.error == "quota exhausted"
+
+
+# --- leases ----------------------------------------------------------------------------------
+
+TTL = timedelta(seconds=60)
+
+
+async def test_a_lease_has_one_holder_until_it_expires(store: Store) -> None:
+    assert await store.get_lease("contacts-sync") is None
+
+    mine = await store.acquire_lease("contacts-sync", "console", TTL, at(0))
+    assert (mine.holder, mine.acquired_at, mine.expires_at) == ("console", at(0), at(1))
+    assert await store.get_lease("contacts-sync") == mine
+
+    refused = await store.acquire_lease("contacts-sync", "cli", TTL, at(0.5))
+    assert refused == mine  # the current holder's, unchanged
+
+    # Another lease name is independent.
+    other = await store.acquire_lease("something-else", "cli", TTL, at(0.5))
+    assert other.holder == "cli"
+
+    # Once expired, anyone may take it over.
+    taken = await store.acquire_lease("contacts-sync", "cli", TTL, at(1))
+    assert (taken.holder, taken.expires_at) == ("cli", at(2))
+    assert await store.renew_lease("contacts-sync", "console", TTL, at(1)) is None
+
+
+async def test_a_lease_is_renewed_released_and_taken_from_a_dead_holder(store: Store) -> None:
+    await store.acquire_lease("contacts-sync", "console", TTL, at(0))
+    renewed = await store.renew_lease("contacts-sync", "console", TTL, at(0.75))
+    assert renewed is not None and renewed.expires_at == at(1.75)
+    assert renewed.acquired_at == at(0)
+
+    assert not await store.release_lease("contacts-sync", "cli")  # not theirs
+    assert await store.release_lease("contacts-sync", "console")
+    assert await store.get_lease("contacts-sync") is None
+    assert not await store.release_lease("contacts-sync", "console")
+
+    await store.acquire_lease("contacts-sync", "crashed", TTL, at(2))
+    stolen = await store.acquire_lease("contacts-sync", "cli", TTL, at(2.1), take_over="crashed")
+    assert stolen.holder == "cli"
+    # take_over names a holder: it does not take a lease someone else holds.
+    kept = await store.acquire_lease("contacts-sync", "third", TTL, at(2.2), take_over="crashed")
+    assert kept.holder == "cli"
+
+
+async def test_only_one_of_many_concurrent_acquirers_gets_the_lease(
+    store_factory: Callable[[], Store],
+) -> None:
+    import asyncio
+
+    stores = [store_factory() for _ in range(4)]
+    for each in stores:
+        await each.open()
+    try:
+        leases = await asyncio.gather(
+            *(
+                each.acquire_lease("contacts-sync", f"holder-{i}", TTL, at(0))
+                for i, each in enumerate(stores)
+            )
+        )
+    finally:
+        for each in stores:
+            await each.close()
+    winners = {lease.holder for lease in leases}
+    assert len(winners) == 1

@@ -14,12 +14,16 @@ from pathlib import Path
 import pytest
 
 from linda_tui.models import (
+    AuditEntry,
     Campaign,
+    CampaignStatus,
     Contact,
     ContactRef,
     Direction,
     Message,
     MessageStatus,
+    NewRecipient,
+    RecipientStatus,
     SyncState,
     SyncStatus,
 )
@@ -113,6 +117,21 @@ async def test_migration_from_version_1_keeps_every_record(tmp_path: Path) -> No
             VALUES ('main', 'out', ?, 'Welcome', 'read', '2026-01-15T09:01:00.000+00:00', 'WA1')""",
             (A,),
         )
+        # Campaigns of version 1: one text for everyone and one bot_id ("auto" or an id).
+        for campaign_id, bot_id in ((1, "auto"), (2, "agent-1")):
+            db.execute(
+                """INSERT INTO campaigns (id, name, text, bot_id, status, created_at, updated_at,
+                created_by) VALUES (?, 'Offer', 'New units', ?, 'paused',
+                '2026-01-15T09:00:00.000+00:00', '2026-01-15T09:02:00.000+00:00', 'ops')""",
+                (campaign_id, bot_id),
+            )
+        db.execute(
+            """INSERT INTO recipients (campaign_id, phone, seq, status, bot_id, wa_id, error,
+            updated_at) VALUES (1, ?, 0, 'failed', 'main', NULL, 'not on WhatsApp',
+            '2026-01-15T09:03:00.000+00:00'), (1, ?, 1, 'pending', NULL, NULL, NULL,
+            '2026-01-15T09:00:00.000+00:00')""",
+            (A, B),
+        )
 
     async with SQLiteStore(path) as store:
         assert await store.schema_version() == CURRENT_VERSION
@@ -140,6 +159,37 @@ async def test_migration_from_version_1_keeps_every_record(tmp_path: Path) -> No
         assert sent is not None and sent.status == MessageStatus.READ and sent.text == "Welcome"
         updated = await store.update_message_status("main", "WA1", MessageStatus.DELIVERED, at(2))
         assert updated is not None and updated.delivered_at == at(2)
+        # Version 3 turned the campaigns' text into their template and bot_id into bots,
+        # and gave each recipient the campaign's text.
+        old = await store.get_campaign(1)
+        assert old == Campaign(
+            id=1,
+            name="Offer",
+            template="New units",
+            bots="all",
+            status=CampaignStatus.PAUSED,
+            created_at=T0,
+            updated_at=at(2),
+            created_by="ops",
+        )
+        one_bot = await store.get_campaign(2)
+        assert one_bot is not None and one_bot.bots == ("agent-1",)
+        failed, pending = await store.list_recipients(1)
+        assert (failed.status, failed.reason, failed.text, failed.updated_at) == (
+            RecipientStatus.FAILED,
+            "not on WhatsApp",
+            "New units",
+            at(3),
+        )
+        assert (pending.phone, pending.status, pending.text) == (
+            B,
+            RecipientStatus.PENDING,
+            "New units",
+        )
+        resumed = await store.set_campaign_status(1, CampaignStatus.RUNNING, at(4))
+        assert resumed is not None
+        claim = await store.claim_recipient(1, B, "main", at(5))
+        assert claim.message is not None and claim.message.text == "New units"
     assert raw(path, "PRAGMA user_version") == [(CURRENT_VERSION,)]
 
 
@@ -271,9 +321,14 @@ async def test_a_contact_batch_that_fails_midway_leaves_nothing(tmp_path: Path) 
 async def test_a_campaign_whose_recipients_fail_is_not_created(tmp_path: Path) -> None:
     path = tmp_path / "linda.db"
     async with SQLiteStore(path) as store:
-        campaign = Campaign(name="Offer", text="Hi", bot_id="auto", created_at=T0, updated_at=T0)
+        campaign = Campaign(name="Offer", template="Hi", created_at=T0, updated_at=T0)
+        recipients = [
+            NewRecipient(A, "Hi"),
+            NewRecipient(B, "Hi"),
+            NewRecipient(C, None),  # type: ignore[arg-type]  # NOT NULL fails on the third
+        ]
         with pytest.raises(StoreError):
-            await store.create_campaign(campaign, [A, B, None, C])  # type: ignore[list-item]
+            await store.create_campaign(campaign, recipients)
         assert await store.list_campaigns() == []
     assert raw(path, "SELECT COUNT(*) FROM recipients") == [(0,)]
     assert raw(path, "SELECT COUNT(*) FROM campaigns") == [(0,)]
@@ -352,10 +407,139 @@ async def test_two_lindas_opening_a_new_file_at_once_both_work(tmp_path: Path) -
         await second.close()
 
 
-async def test_an_empty_file_is_migrated_from_scratch(tmp_path: Path) -> None:
+async def test_an_empty_file_is_refused_untouched_never_started_afresh(tmp_path: Path) -> None:
+    # Linda makes a new store whole before it takes the name, so an empty file was cut
+    # short (or made by someone else): starting afresh would forget every opt-out.
     path = tmp_path / "linda.db"
     path.touch()
+    with pytest.raises(StoreError) as caught:
+        await SQLiteStore(path).open()
+    text = one_line(caught.value)
+    assert "is empty (0 bytes)" in text and "restore it from a backup" in text
+    assert path.stat().st_size == 0
+    assert os.listdir(tmp_path) == ["linda.db"]  # nothing left beside it
+
+
+async def test_a_new_store_never_exists_half_made_under_its_name(tmp_path: Path) -> None:
+    path = tmp_path / "linda.db"
     async with SQLiteStore(path) as store:
         assert await store.schema_version() == CURRENT_VERSION
-        await store.upsert_contacts([Contact(resource_name="people/1", phones=[A])])
-        assert len(await store.find_contacts_by_phone(A)) == 1
+    assert os.listdir(tmp_path) == ["linda.db"]  # no temporary left
+
+
+# --- broadcasts: all of it or none of it, and durable before the send ---------------------
+
+
+async def _running_campaign(store: SQLiteStore, *phones: str) -> int:
+    created = await store.create_campaign(
+        Campaign(name="Offer", template="Hi", created_at=T0, updated_at=T0),
+        [NewRecipient(phone, f"Hi {phone}") for phone in phones],
+    )
+    assert isinstance(created.id, int)
+    await store.set_campaign_status(created.id, CampaignStatus.RUNNING, at(1))
+    return created.id
+
+
+def _fail_inserts_into(path: Path, table: str) -> None:
+    """Make every later insert into table fail, as a full disk would."""
+    with sqlite3.connect(path) as db:
+        db.execute(
+            f"CREATE TRIGGER fail_{table} BEFORE INSERT ON {table} "
+            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        )
+
+
+async def test_a_claim_whose_message_cannot_be_written_leaves_the_recipient_pending(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "linda.db"
+    async with SQLiteStore(path) as store:
+        campaign_id = await _running_campaign(store, A)
+        _fail_inserts_into(path, "messages")
+        with pytest.raises(StoreError, match="disk is full"):
+            await store.claim_recipient(campaign_id, A, "main", at(2))
+        (recipient,) = await store.list_recipients(campaign_id)
+        assert (recipient.status, recipient.bot_id) == (RecipientStatus.PENDING, None)
+
+
+async def test_a_completion_whose_audit_entry_fails_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "linda.db"
+    async with SQLiteStore(path) as store:
+        campaign_id = await _running_campaign(store, A)
+        claim = await store.claim_recipient(campaign_id, A, "main", at(2))
+        assert claim.message is not None and claim.message.id is not None
+        _fail_inserts_into(path, "audit")
+        audit = AuditEntry(action="broadcast.send", os_user="ops", at=at(3))
+        with pytest.raises(StoreError):
+            await store.complete_recipient(campaign_id, A, claim.message.id, "WA1", at(3), audit)
+        (recipient,) = await store.list_recipients(campaign_id)
+        assert recipient.status is RecipientStatus.SENDING
+        (message,) = await store.list_messages()
+        assert (message.status, message.wa_id) == (MessageStatus.PENDING, None)
+
+
+_CLAIM_THEN_HANG = """
+import asyncio, sys, time
+from datetime import datetime, timezone
+from linda_tui.store import SQLiteStore
+
+async def main():
+    store = SQLiteStore(sys.argv[1])
+    await store.open()
+    claim = await store.claim_recipient(int(sys.argv[2]), sys.argv[3], "main",
+                                        datetime(2026, 1, 15, 9, 2, tzinfo=timezone.utc))
+    print(claim.outcome, flush=True)
+    time.sleep(60)  # "handing the message to WhatsApp" when the process is killed
+
+asyncio.run(main())
+"""
+
+
+async def test_a_claim_survives_kill_9_and_comes_back_uncertain(tmp_path: Path) -> None:
+    path = tmp_path / "linda.db"
+    async with SQLiteStore(path) as store:
+        campaign_id = await _running_campaign(store, A, B)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        _CLAIM_THEN_HANG,
+        str(path),
+        str(campaign_id),
+        A,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    line = await asyncio.wait_for(process.stdout.readline(), 30)
+    assert line.strip() == b"claimed"
+    process.kill()  # SIGKILL: no cleanup, no commit of anything later
+    await process.wait()
+    async with SQLiteStore(path) as store:
+        assert {r.phone: r.status for r in await store.list_recipients(campaign_id)} == {
+            A: RecipientStatus.SENDING,
+            B: RecipientStatus.PENDING,
+        }
+        assert await store.mark_in_flight_uncertain(None, at(10)) == 1
+        (uncertain,) = await store.list_recipients(campaign_id, RecipientStatus.UNCERTAIN)
+        assert (uncertain.phone, uncertain.bot_id) == (A, "main")
+        # Nobody is messaged twice: the uncertain one is never claimed again on its own.
+        assert (await store.claim_recipient(campaign_id, A, "main", at(11))).outcome.value == (
+            "not pending"
+        )
+
+
+async def test_replies_and_crash_recovery_use_their_indexes(tmp_path: Path) -> None:
+    path = tmp_path / "linda.db"
+    async with SQLiteStore(path):
+        pass
+    with sqlite3.connect(path) as db:
+        reply = db.execute(
+            """EXPLAIN QUERY PLAN SELECT rowid, campaign_id, replied_at FROM recipients
+            WHERE phone = ? AND status = 'sent' AND sent_at >= ? AND sent_at <= ?
+            ORDER BY sent_at DESC, rowid DESC LIMIT 1""",
+            (A, "2026", "2027"),
+        ).fetchall()
+        in_flight = db.execute(
+            "EXPLAIN QUERY PLAN UPDATE recipients SET status = 'uncertain' WHERE status = 'sending'"
+        ).fetchall()
+    assert "recipients_by_phone" in str(reply)
+    assert "recipients_in_flight" in str(in_flight)

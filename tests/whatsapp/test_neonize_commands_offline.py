@@ -63,7 +63,7 @@ def test_status_offline_reports_reconnecting_with_the_network_error(
     real_fleet: Callable[..., subprocess.CompletedProcess[str]],
 ) -> None:
     proc = real_fleet("status", "--json", "--wait", "6")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 4, proc.stderr  # no bot online
     assert "Traceback" not in proc.stderr
     rows = {row["id"]: row for row in json.loads(proc.stdout)}  # nothing else on stdout
     assert rows["main"]["state"] == "reconnecting"
@@ -78,7 +78,8 @@ def test_send_offline_says_the_bot_is_not_online(
     proc = real_fleet("send", "--to", "+971501234567", "--bot", "main", "--wait", "3", "Hello")
     assert proc.returncode == 1
     [line] = proc.stderr.strip().splitlines()
-    assert "bot main is not online: reconnecting" in line
+    assert "bot main is not online (reconnecting: reconnecting in" in line
+    assert line.endswith("— try again when it is, or send with --bot auto")
     assert proc.stdout == ""
 
 
@@ -86,6 +87,6 @@ def test_status_table_says_whatsapp_cannot_be_reached(
     real_fleet: Callable[..., subprocess.CompletedProcess[str]],
 ) -> None:
     proc = real_fleet("status", "--wait", "3")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 4, proc.stderr  # no bot online
     assert "WhatsApp: cannot reach" in proc.stdout
     assert "no WhatsApp session yet" in proc.stdout

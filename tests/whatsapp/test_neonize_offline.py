@@ -169,7 +169,10 @@ def test_is_paired_never_creates_the_file_and_survives_garbage(
     garbled = make_account(neonize_sessions, neonize_recorder)
     with caplog.at_level(logging.WARNING, logger="linda.whatsapp.bot1"):
         assert not garbled.is_paired
-    assert any("cannot read the session file" in r.getMessage() for r in caplog.records)
+    # Damaged, not "not paired": that would invite pairing over it.
+    assert garbled.session_damage is not None
+    assert garbled.session_damage.startswith("session file damaged (not a SQLite database) — ")
+    assert any("session file damaged" in r.getMessage() for r in caplog.records)
 
 
 async def test_logout_while_offline_forgets_the_session_and_says_what_to_do(

@@ -9,8 +9,10 @@ from typing import Any
 import click
 
 from linda_tui.cli.context import pass_runtime
+from linda_tui.cli.errors import echo
 from linda_tui.config import Runtime
 from linda_tui.logsetup import redact
+from linda_tui.terminal_text import visible
 
 NOT_SET = "(not set)"
 
@@ -61,8 +63,9 @@ def fleet_rows(runtime: Runtime) -> list[dict[str, Any]]:
 def render_table(runtime: Runtime) -> str:
     """The human-readable report `config check` prints."""
     columns = ("id", "name", "phone", "role", "enabled")
+    # Escaped before measuring, so that the columns line up as printed.
     rows = [
-        [str(row[c]) if c != "enabled" else ("yes" if row[c] else "no") for c in columns]
+        [visible(str(row[c])) if c != "enabled" else ("yes" if row[c] else "no") for c in columns]
         for row in fleet_rows(runtime)
     ]
     widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
@@ -79,7 +82,10 @@ def render_table(runtime: Runtime) -> str:
     ]
     settings = resolved_settings(runtime)
     width = max(len(k) for k in settings)
-    lines += [f"  {key.ljust(width)}  {value or NOT_SET}" for key, value in settings.items()]
+    lines += [
+        f"  {key.ljust(width)}  {visible(value) if value else NOT_SET}"
+        for key, value in settings.items()
+    ]
     fleet = runtime.fleet
     primary = fleet.primary.id if fleet.primary else "none"
     lines += [
@@ -120,4 +126,4 @@ def check(runtime: Runtime, as_json: bool) -> None:
 
     Exits with status 2 and one line per problem when something is wrong.
     """
-    click.echo(render_json(runtime) if as_json else render_table(runtime))
+    echo(render_json(runtime) if as_json else render_table(runtime))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +19,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 import click
 
 from linda_tui import __version__
-from linda_tui.config import ConfigError, Runtime, load_runtime
+from linda_tui.config import DEFAULT_CONFIG_PATH, ConfigError, Runtime, load_runtime
 from linda_tui.logsetup import configure_logging
 
 P = ParamSpec("P")
@@ -34,6 +36,21 @@ class LindaContext:
     data_dir: Path | None
     demo: bool
     _runtime: Runtime | None = field(default=None, repr=False)
+
+    def command(self, *args: str) -> str:
+        """The `linda` command line that runs args with this invocation's global options.
+
+        Advice names commands this way (``linda --demo pair demo-sales``), so that
+        following it reaches the same fleet instead of being refused.
+        """
+        words = ["linda"]
+        if self.demo:
+            words.append("--demo")
+        elif self.config_path != Path(DEFAULT_CONFIG_PATH):
+            words += ["--config", str(self.config_path)]
+        if self.data_dir is not None:
+            words += ["--data-dir", str(self.data_dir)]
+        return shlex.join([*words, *args])
 
     def runtime(self) -> Runtime:
         """The resolved configuration, loaded on first use; logging starts at the same time.
@@ -70,6 +87,30 @@ def get_linda_context() -> LindaContext:
     return obj
 
 
+def linda_command(*args: str) -> str:
+    """The `linda` command line for args, with the running command's global options."""
+    return get_linda_context().command(*args)
+
+
+_NAMED_COMMAND = re.compile(r"`linda ([^`]*)`")
+
+
+def with_global_options(message: str) -> str:
+    """message with every command it names (```linda status```) given this run's global
+    options (```linda --demo status```): the core's advice names plain commands."""
+
+    def complete(match: re.Match[str]) -> str:
+        try:
+            args = shlex.split(match.group(1))
+        except ValueError:
+            return match.group(0)
+        if args and args[0].startswith("-"):  # already has its options
+            return match.group(0)
+        return f"`{linda_command(*args)}`"
+
+    return _NAMED_COMMAND.sub(complete, message)
+
+
 def pass_linda(f: Callable[Concatenate[LindaContext, P], R]) -> Callable[P, R]:
     """Decorator: call the command with the LindaContext as its first argument."""
 
@@ -90,4 +131,11 @@ def pass_runtime(f: Callable[Concatenate[Runtime, P], R]) -> Callable[P, R]:
     return wrapper
 
 
-__all__ = ["LindaContext", "get_linda_context", "pass_linda", "pass_runtime"]
+__all__ = [
+    "LindaContext",
+    "get_linda_context",
+    "linda_command",
+    "pass_linda",
+    "pass_runtime",
+    "with_global_options",
+]

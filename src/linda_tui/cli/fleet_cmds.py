@@ -1,14 +1,18 @@
 """Fleet commands: `linda status`, `send`, `pair`, `logout`.
 
-Each starts the fleet (real neonize clients, or the simulated network with --demo),
-does one job, and stops every client before returning. The Go library's direct
-writes to the terminal are sent to the log file for the whole run.
+When a Linda already runs the fleet of this sessions folder (a console, or `linda
+serve`), each command asks it through its socket and prints exactly what it would print
+otherwise. When none does, the command brings the fleet up itself (real neonize
+clients, or the simulated network with --demo) through the same composition root as
+the console, does one job, and stops every client before returning; the Go library's
+direct writes to the terminal go to the log file meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import sys
 import threading
@@ -17,8 +21,17 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from linda_tui.cli.context import pass_runtime
-from linda_tui.cli.errors import EXIT_INTERRUPTED, CommandError, one_line
+from linda_tui.cli.context import linda_command, pass_runtime, with_global_options
+from linda_tui.cli.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_NONE_ONLINE,
+    EXIT_OK,
+    EXIT_PRIMARY_DOWN,
+    CommandError,
+    UsageError,
+    echo,
+    one_line,
+)
 from linda_tui.config import Runtime
 from linda_tui.config.models import BotConfig, FleetConfig
 from linda_tui.fleet.events import AccountEventForwarded, FleetEvent
@@ -29,12 +42,17 @@ from linda_tui.fleet.manager import (
     Fleet,
     FleetCommandError,
     SendResult,
+    UnknownBotError,
     unknown_bot_message,
 )
-from linda_tui.fleet.status import BotStatus, describe_duration, state_label
+from linda_tui.fleet.status import SENDABLE, STATE_WORD, BotStatus, describe_duration, state_label
+from linda_tui.fleet.view import FleetView
 from linda_tui.models import BotState
 from linda_tui.phones import InvalidPhoneError, to_e164
+from linda_tui.store.urls import hide_url_secrets
+from linda_tui.terminal_text import visible
 from linda_tui.whatsapp.account import (
+    AccountEvent,
     PairCodeIssued,
     PairingFailed,
     PairingSucceeded,
@@ -45,7 +63,10 @@ from linda_tui.whatsapp.account import (
 )
 
 if TYPE_CHECKING:
-    from linda_tui.fleet.assembly import FleetSetup
+    from linda_tui.host.remote import RemoteServices
+    from linda_tui.services import Services
+
+    FleetAccess = Services | RemoteServices
 
 T = TypeVar("T")
 
@@ -62,72 +83,130 @@ def wait_option(default: float, purpose: str) -> Callable[[Callable[..., T]], Ca
     )
 
 
+# How long `linda send` waits for the store to take the outcome of a send it refused.
+UNSAVED_WAIT_SECONDS = 8.0
+
+# States that only pairing ends: advice names `linda pair`.
+NEEDS_PAIRING = frozenset({BotState.NOT_PAIRED, BotState.LOGGED_OUT})
+
+
 def _enabled_bot(config: FleetConfig, bot_id: str) -> BotConfig:
-    """The enabled bot with this id, or the same one-line refusal the fleet gives."""
+    """The enabled bot with this id, or the same one-line refusal the fleet gives (a
+    usage error: exit status 2)."""
     bot = config.bot(bot_id)
     if bot is None or not bot.enabled:
-        raise CommandError(unknown_bot_message(config, bot_id))
+        raise UsageError(unknown_bot_message(config, bot_id))
     return bot
+
+
+def _phone(raw: str, config: FleetConfig) -> str:
+    """A phone number from the command line in E.164, or a usage error saying why not."""
+    try:
+        return to_e164(raw, config.default_region)
+    except InvalidPhoneError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def run_fleet(
     runtime: Runtime,
-    body: Callable[[FleetSetup], Awaitable[T]],
+    body: Callable[[FleetAccess], Awaitable[T]],
     *,
     only_bot: str | None = None,
+    broadcasts: bool = False,
 ) -> T:
-    """Build and open the fleet, run body, and always close the fleet. Maps the
-    failures an operator can act on to one-line CommandErrors."""
-    runtime.prepare_folders()
-    config = runtime.fleet
-    if only_bot is not None:
-        bot = _enabled_bot(config, only_bot)
-        config = config.narrowed_to(bot)
+    """Run body on the fleet: the running host's when one answers on the sessions
+    folder, else a fleet brought up here (only ``only_bot`` of it, for a command about
+    one bot; with the broadcast engine for ``broadcasts``) and stopped afterwards. Maps
+    the failures an operator can act on to one-line CommandErrors."""
+    bot = _enabled_bot(runtime.fleet, only_bot) if only_bot is not None else None
+    try:
+        hosted = asyncio.run(_through_host(runtime, body))
+        if hosted is not _NO_HOST:
+            return hosted  # type: ignore[return-value]
+        return _brought_up_here(runtime, body, bot, broadcasts)
+    except KeyboardInterrupt:
+        raise CommandError("interrupted", exit_code=EXIT_INTERRUPTED) from None
 
-    from linda_tui.fleet.assembly import build_runtime_fleet, native_output_to_log
-    from linda_tui.fleet.lock import InstanceLock
+
+_NO_HOST = object()
+
+
+async def _through_host(runtime: Runtime, body: Callable[[FleetAccess], Awaitable[T]]) -> object:
+    """body's result through the host of this sessions folder, or _NO_HOST."""
+    from linda_tui.host.client import HostGoneError
+    from linda_tui.host.protocol import ProtocolError
+    from linda_tui.host.remote import RemoteServices
+
+    try:
+        remote = await RemoteServices.attach(runtime.sessions_dir)
+    except ProtocolError as exc:
+        raise CommandError(f"cannot use the running Linda: {one_line(str(exc))}") from None
+    except (HostGoneError, OSError, TimeoutError) as exc:
+        raise CommandError(
+            f"a Linda runs on {runtime.sessions_dir} but does not answer ({one_line(str(exc))}) — "
+            "try again, or stop it"
+        ) from None
+    if remote is None:
+        return _NO_HOST
+    async with remote:
+        return await _run_body(runtime, body, remote)
+
+
+def _brought_up_here(
+    runtime: Runtime,
+    body: Callable[[FleetAccess], Awaitable[T]],
+    bot: BotConfig | None,
+    broadcasts: bool,
+) -> T:
+    from linda_tui.services import Services
     from linda_tui.store.base import StoreError
 
-    # Refuse a second Linda before anything is written (the demo network keeps state).
-    lock = InstanceLock(runtime.sessions_dir)
+    services = Services.for_runtime(runtime, only_bot=bot, broadcasts=broadcasts)
+    # The lock is taken before anything is written (the demo network keeps state).
+    runtime.prepare_folders()
     try:
-        lock.acquire()
+        services.lock.acquire()
     except AlreadyRunningError as exc:
         raise CommandError(str(exc)) from None
 
     async def main() -> T:
-        if not runtime.demo:
-            from linda_tui.whatsapp.neonize_account import size_default_executor
-
-            size_default_executor(asyncio.get_running_loop(), len(config.enabled_bots))
-        setup = build_runtime_fleet(runtime, config=config, lock=lock)
         try:
-            await setup.open()
+            await services.open()
         except AlreadyRunningError as exc:
             raise CommandError(str(exc)) from None
         except StoreError as exc:
-            raise CommandError(one_line(str(exc))) from None
+            # A driver refusing the URL may quote a piece of it, password included.
+            raise CommandError(hide_url_secrets(str(exc), runtime.store_url)) from None
         try:
-            return await body(setup)
-        except FleetCommandError as exc:
-            raise CommandError(one_line(str(exc))) from None
+            return await _run_body(runtime, body, services)
         finally:
-            await setup.close()
+            await services.close()
 
     try:
-        with native_output_to_log(runtime):
+        with services.native_output():
             return asyncio.run(main())
-    except KeyboardInterrupt:
-        raise CommandError("interrupted", exit_code=EXIT_INTERRUPTED) from None
     finally:
-        lock.release()
+        services.lock.release()
+
+
+async def _run_body(
+    runtime: Runtime, body: Callable[[FleetAccess], Awaitable[T]], access: FleetAccess
+) -> T:
+    try:
+        return await body(access)
+    except UnknownBotError as exc:
+        raise UsageError(str(exc)) from None
+    except FleetCommandError as exc:
+        # The core's advice names plain commands; this run's options go with them.
+        raise CommandError(with_global_options(str(exc))) from None
 
 
 # --- status ------------------------------------------------------------------------
 
 
-def status_table(statuses: list[BotStatus], fleet: Fleet) -> str:
-    """The plain-text table `linda status` prints."""
+def status_table(statuses: list[BotStatus], fleet: FleetView) -> str:
+    """The plain-text table `linda status` prints; each cell's control characters escaped
+    (names and details come from outside), and what to run for a bot that needs pairing."""
     now = fleet.clock.now()
     headers = [
         "BOT",
@@ -142,15 +221,18 @@ def status_table(statuses: list[BotStatus], fleet: Fleet) -> str:
     ]
     rows = [
         [
-            s.id,
-            s.bot.name,
-            s.bot.phone,
-            str(s.bot.role),
-            state_label(s.state),
-            describe_duration(s.seconds_in_state(now)),
-            str(s.sent_today),
-            str(s.received_today),
-            s.last_error or s.detail or "-",
+            visible(cell)
+            for cell in (
+                s.id,
+                s.bot.name,
+                s.bot.phone,
+                str(s.bot.role),
+                state_label(s.state),
+                describe_duration(s.seconds_in_state(now)),
+                str(s.sent_today),
+                str(s.received_today),
+                one_line(s.last_error or s.detail or "-"),
+            )
         ]
         for s in statuses
     ]
@@ -161,21 +243,52 @@ def status_table(statuses: list[BotStatus], fleet: Fleet) -> str:
         lines.append("  ".join([*cells, row[-1]]))
     stats = fleet.stats()
     health = stats.primary
-    primary = (
-        f"primary {health.bot_id}: {health.detail}" if health and health.bot_id else "no primary"
-    )
+    if health is None or health.bot_id is None or health.state is None:
+        primary = "no primary"
+    elif health.healthy:
+        primary = f"primary {health.bot_id}: {STATE_WORD[health.state]}"
+    else:
+        detail = fleet.status(health.bot_id).detail
+        primary = f"primary {health.bot_id}: {STATE_WORD[health.state]}" + (
+            f" ({one_line(detail)})" if detail else ""
+        )
     lines.append(f"\n{stats.online}/{stats.total} online · {primary}")
+    for s in statuses:
+        if s.state in NEEDS_PAIRING:
+            lines.append(
+                f"{s.id} is {STATE_WORD[s.state]}: link it with `{linda_command('pair', s.id)}`"
+            )
     return "\n".join(lines)
+
+
+def status_exit_code(fleet: FleetView) -> int:
+    """What `linda status` exits with: 0 when the primary is online, 3 when it is not
+    (other bots are), 4 when no bot is online."""
+    stats = fleet.stats()
+    if stats.online == 0:
+        return EXIT_NONE_ONLINE
+    if stats.primary is None or not stats.primary.healthy:
+        return EXIT_PRIMARY_DOWN
+    return EXIT_OK
 
 
 @click.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of bots.")
 @wait_option(15.0, "let the fleet settle before printing")
+@click.option(
+    "--exit-zero",
+    is_flag=True,
+    help="Exit 0 whatever the fleet's health (by default 3: primary not online, 4: no bot online).",
+)
 @pass_runtime
-def status_cmd(runtime: Runtime, as_json: bool, wait: float) -> None:
-    """Start the fleet and print a row per bot."""
+def status_cmd(runtime: Runtime, as_json: bool, wait: float, exit_zero: bool) -> int:
+    """Start the fleet and print a row per bot.
 
-    async def body(setup: FleetSetup) -> str:
+    Exits 0 when the primary bot is online, 3 when it is not, 4 when no bot is online
+    (0 whatever the health with --exit-zero).
+    """
+
+    async def body(setup: FleetAccess) -> tuple[str, int]:
         fleet = setup.fleet
         probe = None
         if not runtime.demo:
@@ -184,15 +297,19 @@ def status_cmd(runtime: Runtime, as_json: bool, wait: float) -> None:
 
             probe = asyncio.create_task(probe_whatsapp())
         await fleet.wait_settled(wait)
+        code = status_exit_code(fleet)
         if as_json:
-            return json.dumps([s.to_dict(fleet.clock.now()) for s in fleet.statuses()], indent=2)
+            statuses = [s.to_dict(fleet.clock.now()) for s in fleet.statuses()]
+            return json.dumps(statuses, indent=2), code
         table = status_table(fleet.statuses(), fleet)
         if probe is not None:
             problem = await probe
             table += f"\nWhatsApp: {problem or 'reachable'}"
-        return table
+        return table, code
 
-    click.echo(run_fleet(runtime, body))
+    output, code = run_fleet(runtime, body)
+    echo(output)
+    return EXIT_OK if exit_zero else code
 
 
 # --- send --------------------------------------------------------------------------
@@ -213,23 +330,34 @@ def status_cmd(runtime: Runtime, as_json: bool, wait: float) -> None:
 @pass_runtime
 def send_cmd(runtime: Runtime, to: str, bot: str, as_json: bool, wait: float, text: str) -> None:
     """Send TEXT to a phone number and print the message id(s)."""
-    # Refuse bad input before connecting anything.
+    # Refuse bad input before connecting anything: each is a usage error (status 2).
     try:
         Fleet.check_text(text)
-        phone = to_e164(to, runtime.fleet.default_region)
-    except (FleetCommandError, InvalidPhoneError) as exc:
-        raise CommandError(str(exc)) from None
+    except FleetCommandError as exc:
+        raise UsageError(str(exc)) from None
+    phone = _phone(to, runtime.fleet)
     if bot not in (AUTO, ALL):
         _enabled_bot(runtime.fleet, bot)
 
-    async def body(setup: FleetSetup) -> list[SendResult]:
+    async def body(setup: FleetAccess) -> tuple[list[SendResult], set[object] | None]:
         fleet = setup.fleet
         await _wait_for_sender(fleet, bot, wait)
-        return await fleet.send(phone, text, bot=bot)
+        if bot not in (AUTO, ALL):
+            _check_can_send(fleet.status(bot))
+        results = await fleet.send(phone, text, bot=bot)
+        if not isinstance(fleet, Fleet):
+            return results, None  # the host keeps trying: it stays up
+        unsaved: set[object] = set()
+        if any(not r.recorded for r in results):
+            # Sent, but the store refused the outcome: give the retries a moment before
+            # this process (and its fleet) goes.
+            await fleet.wait_until(lambda: not fleet.unsaved_sends(), UNSAVED_WAIT_SECONDS)
+            unsaved = {m.id for m in fleet.unsaved_sends()}
+        return results, unsaved
 
-    results = run_fleet(runtime, body)
+    results, unsaved = run_fleet(runtime, body)
     if as_json:
-        click.echo(
+        echo(
             json.dumps(
                 [
                     {"bot": r.bot_id, "to": r.to, "ok": r.ok, "id": r.wa_id, "error": r.error}
@@ -241,9 +369,23 @@ def send_cmd(runtime: Runtime, to: str, bot: str, as_json: bool, wait: float, te
     else:
         for r in results:
             if r.ok:
-                click.echo(f"sent {r.wa_id} from {r.bot_id} to {r.to}")
+                echo(f"sent {r.wa_id} from {r.bot_id} to {r.to}")
             else:
-                click.echo(f"failed from {r.bot_id} to {r.to}: {r.error}", err=True)
+                echo(f"failed from {r.bot_id} to {r.to}: {one_line(r.error or '')}", err=True)
+    for r in results:
+        if r.ok and not r.recorded:
+            # Sent is sent: the exit status says so (a script must not send it again).
+            if unsaved is None:
+                fate = "the running Linda keeps trying to save it"
+            elif r.message is not None and r.message.id in unsaved:
+                fate = "it is missing from Linda's history (its WhatsApp id is in the log)"
+            else:
+                fate = "it was saved on a later try"
+            echo(
+                f"linda: the message to {r.to} was sent, but the store could not save it at "
+                f"first ({one_line(r.unrecorded or '')}); {fate}",
+                err=True,
+            )
     failed = [r for r in results if not r.ok]
     if failed:
         raise CommandError(
@@ -251,7 +393,25 @@ def send_cmd(runtime: Runtime, to: str, bot: str, as_json: bool, wait: float, te
         )
 
 
-async def _wait_for_sender(fleet: Fleet, bot: str, wait: float) -> None:
+def _check_can_send(status: BotStatus) -> None:
+    """Refuse to send from a bot that is not online, in the words `linda status` uses, with
+    the command that links it when only pairing can help."""
+    if status.state in SENDABLE:
+        return
+    word = STATE_WORD[status.state]
+    if status.state in NEEDS_PAIRING:
+        raise CommandError(
+            f"bot {status.id} is {word} — link it with `{linda_command('pair', status.id)}`, "
+            "or send with --bot auto"
+        )
+    detail = f": {status.detail}" if status.detail else ""
+    raise CommandError(
+        f"bot {status.id} is not online ({word}{detail}) — try again when it is, "
+        "or send with --bot auto"
+    )
+
+
+async def _wait_for_sender(fleet: FleetView, bot: str, wait: float) -> None:
     """Wait until the chosen bot (or, for auto/all, the fleet) is ready to send."""
 
     def ready() -> bool:
@@ -284,24 +444,36 @@ async def _wait_for_sender(fleet: Fleet, bot: str, wait: float) -> None:
 )
 @pass_runtime
 def pair_cmd(runtime: Runtime, bot_id: str, phone_code: bool, phone: str | None) -> None:
-    """Link BOT_ID to its phone: draw a QR code to scan, or print a phone code."""
-    if phone is not None:
-        try:
-            phone = to_e164(phone, runtime.fleet.default_region)
-        except InvalidPhoneError as exc:
-            raise CommandError(str(exc)) from None
-    method = PairMethod.PHONE_CODE if phone_code else PairMethod.QR
+    """Link BOT_ID to its phone: draw a QR code to scan, or print a phone code.
 
-    async def body(setup: FleetSetup) -> str:
+    Ends when paired, timed out (about 160 s), interrupted, or at once when WhatsApp
+    cannot be reached.
+    """
+    if phone is not None:
+        phone = _phone(phone, runtime.fleet)
+    method = PairMethod.PHONE_CODE if phone_code else PairMethod.QR
+    again = linda_command("pair", bot_id, *(["--phone-code"] if phone_code else []))
+    phone_code_instead = linda_command("pair", bot_id, "--phone-code")
+    logout = linda_command("logout", bot_id)
+
+    async def body(setup: FleetAccess) -> str:
         fleet = setup.fleet
-        account = fleet.account(bot_id)
-        if account.is_paired:
+        if fleet.status(bot_id).paired:
             raise CommandError(
-                f"bot {bot_id} is already paired — run `linda logout {bot_id}` first to pair again"
+                f"bot {bot_id} is already paired — run `{logout}` first to pair again"
             )
-        outcome: asyncio.Future[FleetEvent] = asyncio.get_running_loop().create_future()
+        if not runtime.demo:
+            # Offline, a pairing would retry for its whole 160 s: say so at once instead.
+            from linda_tui.whatsapp.neonize_account import probe_whatsapp
+
+            problem = await probe_whatsapp()
+            if problem is not None:
+                raise CommandError(_unreachable(problem, again))
+        outcome: asyncio.Future[AccountEvent] = asyncio.get_running_loop().create_future()
+        shown_a_code = False
 
         def on_event(event: FleetEvent) -> None:
+            nonlocal shown_a_code
             if not isinstance(event, AccountEventForwarded):
                 return
             inner = event.event
@@ -311,11 +483,16 @@ def pair_cmd(runtime: Runtime, bot_id: str, phone_code: bool, phone: str | None)
                 BotState.ERROR,
             ):
                 # While no code can be shown, say why (offline, proxy, outdated client...).
-                sys.stdout.write(f"{bot_id}: {inner.state}: {inner.detail or '…'}\n")
-                sys.stdout.flush()
+                _write(f"{bot_id}: {STATE_WORD[inner.state]}: {one_line(inner.detail or '…')}\n")
+                first_failed = inner.state is BotState.RECONNECTING and not shown_a_code
+                if first_failed and not outcome.done():
+                    # The first connection failed: WhatsApp cannot be reached from here.
+                    outcome.set_result(inner)
             elif isinstance(inner, QRCodeIssued):
-                _show_qr(inner, runtime.demo)
+                shown_a_code = True
+                _show_qr(inner, runtime.demo, phone_code_instead)
             elif isinstance(inner, PairCodeIssued):
+                shown_a_code = True
                 _show_pair_code(inner.code, runtime.demo)
             elif (
                 isinstance(inner, PairingSucceeded | PairingTimedOut | PairingFailed)
@@ -325,7 +502,7 @@ def pair_cmd(runtime: Runtime, bot_id: str, phone_code: bool, phone: str | None)
 
         fleet.subscribe(on_event)
         await fleet.pair(bot_id, method, phone)
-        if runtime.demo and setup.network is not None:
+        if runtime.demo:
             await _demo_phone(setup, bot_id, method)
         try:
             result = await outcome
@@ -335,14 +512,35 @@ def pair_cmd(runtime: Runtime, bot_id: str, phone_code: bool, phone: str | None)
         if isinstance(result, PairingSucceeded):
             await fleet.wait_settled(5)
             return f"paired {bot_id} ({result.jid})"
+        if isinstance(result, StateChanged):
+            await fleet.cancel_pairing(bot_id)
+            reason = _RETRY_PREFIX.sub("", result.detail or "") or "no connection"
+            raise CommandError(_unreachable(reason, again))
         if isinstance(result, PairingTimedOut):
-            raise CommandError(f"pairing {bot_id} timed out — run `linda pair {bot_id}` again")
+            raise CommandError(f"pairing {bot_id} timed out — run `{again}` again")
         raise CommandError(f"pairing {bot_id} failed: {one_line(result.reason)}")  # type: ignore[attr-defined]
 
-    sys.stdout.write(run_fleet(runtime, body, only_bot=bot_id) + "\n")
+    echo(run_fleet(runtime, body, only_bot=bot_id))
 
 
-def _show_qr(event: QRCodeIssued, demo: bool) -> None:
+# "reconnecting in 2 s: failed to dial ..." -> "failed to dial ..."
+_RETRY_PREFIX = re.compile(r"^reconnecting in [^:]*:\s*")
+
+
+def _unreachable(reason: str, again: str) -> str:
+    return (
+        f"WhatsApp is unreachable from this machine ({reason}) — check its internet connection "
+        f"(and HTTPS_PROXY if it needs a proxy), then run `{again}`"
+    )
+
+
+def _write(text: str) -> None:
+    """Progress on stdout while the fleet runs, control characters escaped."""
+    sys.stdout.write(visible(text, keep_lines=True))
+    sys.stdout.flush()
+
+
+def _show_qr(event: QRCodeIssued, demo: bool, phone_code_instead: str) -> None:
     from linda_tui.whatsapp.qr_render import ansi_qr, draw_qr, too_small_message
 
     drawing = draw_qr(event.payload)
@@ -359,7 +557,7 @@ def _show_qr(event: QRCodeIssued, demo: bool) -> None:
     if tty:
         out.write("\x1b[H\x1b[2J")
     if problem:
-        out.write(f"{header}\n{problem}: linda pair {event.bot_id} --phone-code\n{hint}\n")
+        out.write(f"{header}\n{problem}: {phone_code_instead}\n{hint}\n")
     else:
         out.write(f"{header}\n{ansi_qr(drawing)}\n{hint}\n")
     out.flush()
@@ -368,27 +566,29 @@ def _show_qr(event: QRCodeIssued, demo: bool) -> None:
 def _show_pair_code(code: str, demo: bool) -> None:
     shown = f"{code[:4]}-{code[4:]}" if len(code) == 8 else code
     hint = "demo: press Enter and the simulated phone enters the code" if demo else "Ctrl+C to stop"
-    sys.stdout.write(
+    _write(  # the code comes from WhatsApp's server: escaped like any outside text
         f"On the phone: WhatsApp > Settings > Linked devices > Link a device > "
-        f"Link with phone number instead, then type:\n\n    {shown}\n\n{hint}\n"
+        f"Link with phone number instead, then type:\n\n    {one_line(shown)}\n\n{hint}\n"
     )
-    sys.stdout.flush()
 
 
-async def _demo_phone(setup: FleetSetup, bot_id: str, method: PairMethod) -> None:
-    """Under --demo, Enter on the terminal plays the phone scanning the code.
+async def _demo_phone(setup: FleetAccess, bot_id: str, method: PairMethod) -> None:
+    """Under --demo, Enter on the terminal plays the phone scanning the code (the host's
+    simulated phone when a host runs the fleet).
 
     stdin is read on a daemon thread: a thread of the loop's executor blocked in
     readline() would keep asyncio.run() from returning after pairing ends.
     """
     loop = asyncio.get_running_loop()
-    network = setup.network
-    act = network.scan if method is PairMethod.QR else network.enter_pair_code  # type: ignore[attr-defined]
+
+    def act() -> None:
+        task = asyncio.ensure_future(setup.demo_phone(bot_id, method))
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
 
     def read_lines() -> None:
         for _line in sys.stdin:
             try:
-                loop.call_soon_threadsafe(act, bot_id)
+                loop.call_soon_threadsafe(act)
             except RuntimeError:  # the loop has closed: pairing is over
                 return
 
@@ -400,20 +600,41 @@ async def _demo_phone(setup: FleetSetup, bot_id: str, method: PairMethod) -> Non
 
 @click.command("logout")
 @click.argument("bot_id")
+@click.option(
+    "--yes", "-y", is_flag=True, help="Do not ask first (needed when stdin is no terminal)."
+)
 @wait_option(20.0, "wait for the bot to connect so it can unlink")
 @pass_runtime
-def logout_cmd(runtime: Runtime, bot_id: str, wait: float) -> None:
-    """Unlink BOT_ID from its phone and delete its session."""
+def logout_cmd(runtime: Runtime, bot_id: str, yes: bool, wait: float) -> None:
+    """Unlink BOT_ID from its phone and delete its session (asks first)."""
+    bot = _enabled_bot(runtime.fleet, bot_id)
+    if not yes:
+        _confirm_logout(bot)
 
-    async def body(setup: FleetSetup) -> str:
+    async def body(setup: FleetAccess) -> str:
         fleet = setup.fleet
-        if fleet.account(bot_id).is_paired:
+        if fleet.status(bot_id).paired:
             await _wait_for_sender(fleet, bot_id, wait)
         # Fleet.logout refuses an unpaired or unconnected bot, with the reason.
         await fleet.logout(bot_id)
         return f"logged out {bot_id}"
 
-    click.echo(run_fleet(runtime, body, only_bot=bot_id))
+    echo(run_fleet(runtime, body, only_bot=bot_id))
+
+
+def _confirm_logout(bot: BotConfig) -> None:
+    """Ask on the terminal; without one, refuse (a script says --yes)."""
+    if not sys.stdin.isatty():
+        raise UsageError(
+            f"logging out {bot.id} asks for confirmation and stdin is not a terminal — "
+            f"add --yes: {linda_command('logout', bot.id, '--yes')}"
+        )
+    question = visible(
+        f"Log out {bot.id} ({bot.name}, {bot.phone})? WhatsApp unlinks this device and "
+        "its session is deleted; using the bot again needs its phone to pair it"
+    )
+    if not click.confirm(question, default=False, err=True):
+        raise CommandError(f"not logged out — {bot.id} stays linked to its phone")
 
 
 COMMANDS = [status_cmd, send_cmd, pair_cmd, logout_cmd]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,8 +20,10 @@ from typing import Any, NoReturn
 import click
 
 from linda_tui import __version__
+from linda_tui.cli.broadcast_cmd import broadcast
 from linda_tui.cli.config_cmd import config
-from linda_tui.cli.context import LindaContext
+from linda_tui.cli.contacts_cmd import COMMANDS as CONTACTS_COMMANDS
+from linda_tui.cli.context import LindaContext, linda_command
 from linda_tui.cli.doctor_cmd import doctor_cmd
 from linda_tui.cli.errors import (
     EXIT_FAILURE,
@@ -28,9 +31,11 @@ from linda_tui.cli.errors import (
     EXIT_OK,
     EXIT_USAGE,
     CommandError,
+    echo,
     one_line,
 )
 from linda_tui.cli.fleet_cmds import COMMANDS as FLEET_COMMANDS
+from linda_tui.cli.serve_cmd import serve_cmd
 from linda_tui.config import DEFAULT_CONFIG_PATH, ConfigError, Runtime
 from linda_tui.logsetup import configure_logging, current_log_file, redact
 from linda_tui.startup import resume_gc
@@ -38,10 +43,28 @@ from linda_tui.startup import resume_gc
 log = logging.getLogger(__name__)
 
 FALLBACK_LOG_FILE = Path("logs") / "linda.log"
+# The group's own options, with what follows each on the command line.
+GLOBAL_OPTIONS = {"--demo": "", "--config": " PATH", "--data-dir": " PATH"}
 
 
 def _say(line: str) -> None:
-    click.echo(line, err=True)
+    """One line on stderr, control characters escaped (it may quote anything: a path, a
+    phone number as typed, a server's reply)."""
+    echo(one_line(line), err=True)
+
+
+def _misplaced_global_option(exc: click.UsageError, where: str) -> str | None:
+    """For `linda status --demo`: where the option goes, or None for any other mistake."""
+    if not isinstance(exc, click.NoSuchOption) or exc.option_name not in GLOBAL_OPTIONS:
+        return None
+    first, _, command = where.partition(" ")
+    if not command:  # the group itself: a real unknown option
+        return None
+    option = exc.option_name
+    return (
+        f"linda: {option} goes before the command: "
+        f"{first} {option}{GLOBAL_OPTIONS[option]} {command}"
+    )
 
 
 def _log_unexpected(exc: BaseException) -> Path | None:
@@ -68,24 +91,30 @@ def run_guarded(invoke: Callable[[], Any]) -> int:
     except click.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx else "linda"
         message = one_line(exc.format_message()).rstrip(".")
+        misplaced = _misplaced_global_option(exc, where)
+        if misplaced is not None:
+            _say(misplaced)
+            return EXIT_USAGE
         if isinstance(exc, click.NoSuchOption) and where.endswith(" send"):
             # `linda send --to N "-5% off"`: the text looks like an option.
+            options = exc.ctx.find_object(LindaContext) if exc.ctx else None
+            example = ("send", "--to", "+971501234567", "--", "-5% off today")
             _say(
-                f"linda: {message} — a message that starts with '-' goes after '--', "
-                f"e.g. {where} --to +971501234567 -- '-5% off today'"
+                f"linda: {message} — a message that starts with '-' goes after '--', e.g. "
+                + (options.command(*example) if options else shlex.join(["linda", *example]))
             )
             return EXIT_USAGE
         _say(f"linda: {message} — try '{where} --help'")
         return EXIT_USAGE
     except click.ClickException as exc:
-        _say(f"linda: {one_line(exc.format_message())}")
+        _say(f"linda: {exc.format_message()}")
         return exc.exit_code
     except click.Abort:
         _say("linda: interrupted")
         return EXIT_INTERRUPTED
     except ConfigError as exc:
         for problem in exc.problems:
-            _say(one_line(problem))
+            _say(problem)
         return EXIT_USAGE
     except BrokenPipeError:
         # The reader went away (`linda config check | head`): say nothing more.
@@ -95,7 +124,7 @@ def run_guarded(invoke: Callable[[], Any]) -> int:
     except Exception as exc:
         log_file = _log_unexpected(exc)
         where = f"details in {log_file}" if log_file else "no log file could be written"
-        reason = redact(one_line(f"{type(exc).__name__}: {exc}"))[:200]
+        reason = one_line(redact(f"{type(exc).__name__}: {exc}"))[:200]
         _say(f"linda: unexpected error ({reason}) — {where}; please report it")
         return EXIT_FAILURE
     return result if isinstance(result, int) and not isinstance(result, bool) else EXIT_OK
@@ -137,7 +166,7 @@ def open_console(runtime: Runtime) -> int | None:
         log.warning("console unavailable: %s", exc)
         raise CommandError(
             "the console is not part of this build yet — "
-            "`linda config check` validates your configuration meanwhile"
+            f"`{linda_command('config', 'check')}` validates your configuration meanwhile"
         ) from None
     runtime.prepare_folders()
     return run_console(runtime)
@@ -183,6 +212,9 @@ def linda(ctx: click.Context, config_path: Path, data_dir: Path | None, demo: bo
 COMMANDS: list[click.Command] = [
     config,
     *FLEET_COMMANDS,
+    broadcast,
+    *CONTACTS_COMMANDS,
+    serve_cmd,
     doctor_cmd,
 ]
 

@@ -21,6 +21,10 @@ _HINTS: dict[str, str] = {
     "default_region": "write e.g. default_region: AE",
     "bots": "list the bots under bots:, each starting with '- id:'",
     "pacing": "write the limits under it, e.g. per_minute: 5",
+    "contacts": "write its settings under it, e.g. sync_every: 6h",
+    "create_from_whatsapp": "write create_from_whatsapp: true or false",
+    "sync_every": "write e.g. sync_every: 6h",
+    "sync_cron": 'write e.g. sync_cron: "0 */6 * * *"',
 }
 
 _BOUNDS = {

@@ -10,15 +10,15 @@ Decisions worth knowing:
   refusing the first alias makes such a document fail at once, before any expansion.
 - Nesting is capped (MAX_DEPTH) and so is the file size (MAX_CONFIG_BYTES).
 - A key written twice in one mapping is an error (plain YAML would keep the last).
-- ``id``, ``name``, ``phone`` and ``default_region`` are read as written: YAML 1.1
-  would otherwise turn ``phone: 0501234567`` into an octal number, ``phone: +97150...``
-  into an integer and ``default_region: NO`` into false.
+- ``id``, ``name``, ``phone``, ``default_region``, ``sync_every`` and ``sync_cron`` are
+  read as written: YAML 1.1 would otherwise turn ``phone: 0501234567`` into an octal
+  number, ``phone: +97150...`` into an integer, ``default_region: NO`` and
+  ``sync_every: off`` into false, and ``sync_every: 1:30`` into 90.
 """
 
 from __future__ import annotations
 
 import codecs
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from linda_tui.config.errors import ConfigError
 from linda_tui.config.explain import explain
 from linda_tui.config.models import FleetConfig
 from linda_tui.config.validation import ConfigValueError, Loc, build
+from linda_tui.input_files import InputFileError, read_input
 
 # A real fleet file is a few KiB; the cap bounds the worst case to about a second.
 MAX_CONFIG_BYTES = 256 * 1024
@@ -36,7 +37,7 @@ MAX_PROBLEMS_SHOWN = 50
 MAX_DEPTH = 32
 
 # Keys whose plain scalars are taken as written (see the module docstring).
-TEXT_KEYS = frozenset({"id", "name", "phone", "default_region"})
+TEXT_KEYS = frozenset({"id", "name", "phone", "default_region", "sync_every", "sync_cron"})
 
 _YAML_TAG = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = frozenset(
@@ -206,45 +207,34 @@ class _NodeReader:
             return None
 
 
+def _unreadable(exc: InputFileError, shown: str) -> str:
+    """Why bots.yaml cannot be read, with the fix, in one line."""
+    if exc.kind == "missing":
+        return (
+            f"{shown}: no such file — create it (see the example bots.yaml and README.md), "
+            "pass --config PATH, or try `linda --demo`"
+        )
+    if exc.kind == "folder":
+        return (
+            f"{shown}: is a folder, not a file — pass the bots.yaml file itself, "
+            f"e.g. --config {Path(shown) / 'bots.yaml'}"
+        )
+    if exc.kind == "special":
+        return f"{shown}: {exc.reason} — pass the path of a bots.yaml file"
+    if exc.kind == "too-large":
+        return (
+            f"{shown}: the file is larger than {MAX_CONFIG_BYTES // 1024} KiB — bots.yaml lists "
+            "a handful of bots; check that --config points at the right file"
+        )
+    return f"{shown}: {exc.reason} — check the path and its permissions"
+
+
 def _read_text(path: Path, shown: str) -> str:
     """The file as text, or a ConfigError saying in one line why it cannot be read."""
     try:
-        info = path.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        raise ConfigError(
-            [
-                f"{shown}: no such file — create it (see the example bots.yaml and README.md), "
-                "pass --config PATH, or try `linda --demo`"
-            ]
-        ) from None
-    except OSError as exc:
-        raise ConfigError(
-            [f"{shown}: cannot read it ({exc.strerror}) — check the path and its permissions"]
-        ) from None
-    if stat.S_ISDIR(info.st_mode):
-        raise ConfigError(
-            [
-                f"{shown}: is a folder, not a file — pass the bots.yaml file itself, "
-                f"e.g. --config {Path(shown) / 'bots.yaml'}"
-            ]
-        )
-    if not stat.S_ISREG(info.st_mode):
-        raise ConfigError([f"{shown}: is not a regular file — pass the path of a bots.yaml file"])
-    too_big = (
-        f"{shown}: the file is larger than {MAX_CONFIG_BYTES // 1024} KiB — bots.yaml lists "
-        "a handful of bots; check that --config points at the right file"
-    )
-    if info.st_size > MAX_CONFIG_BYTES:
-        raise ConfigError([too_big])
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_CONFIG_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError(
-            [f"{shown}: cannot read it ({exc.strerror}) — check the path and its permissions"]
-        ) from None
-    if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigError([too_big])
+        data = read_input(path, limit=MAX_CONFIG_BYTES)
+    except InputFileError as exc:
+        raise ConfigError([_unreadable(exc, shown)]) from None
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     try:

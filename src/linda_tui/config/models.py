@@ -34,6 +34,7 @@ from linda_tui.config.validation import (
     validate,
 )
 from linda_tui.phones import InvalidPhoneError, to_e164
+from linda_tui.terminal_text import control_character, describe_character
 
 BOT_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 DEFAULT_REGION = "AE"
@@ -113,6 +114,123 @@ class PacingOverride:
         return {name: value for name, value in values.items() if value is not None}
 
 
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([dhms])", re.I)
+_DURATION_UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
+_OFF_WORDS = frozenset({"off", "false", "no", "never", "manual"})
+MIN_SYNC_INTERVAL = 5 * 60.0
+MAX_SYNC_INTERVAL = 31 * 86400.0
+DEFAULT_SYNC_INTERVAL = 6 * 3600.0
+
+
+def parse_duration(value: object) -> float | None:
+    """Seconds between syncs from text such as 6h, 30m, 1d, 1h30m or 90s; 0 for off.
+
+    bots.yaml values are read as text, and text needs a unit. A number (from code, or a
+    value already checked) is seconds. None stays None (not written).
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        if value:
+            raise ValueError("sync_every: true is not a duration — write e.g. sync_every: 6h")
+        return 0.0
+    if isinstance(value, int | float):
+        seconds = float(value)
+        if seconds == 0:
+            return 0.0
+    elif isinstance(value, str):
+        text = value.strip().lower()
+        if text in _OFF_WORDS:
+            return 0.0
+        compact = text.replace(" ", "")
+        parts = _DURATION.findall(compact)
+        if compact.replace(".", "", 1).isdigit():
+            raise ValueError(
+                f"sync_every {value!r} has no unit — write e.g. 6h, 30m or 1d "
+                "(d, h, m or s), or off to sync only on demand"
+            )
+        if not parts or "".join(n + u for n, u in parts) != compact:
+            raise ValueError(
+                f"sync_every {value!r} is not a duration — write e.g. 6h, 30m, 1d or 1h30m "
+                "(or off to sync only on demand)"
+            )
+        seconds = sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)
+    else:
+        return value  # type: ignore[return-value]  # the number check reports the type
+    if not MIN_SYNC_INTERVAL <= seconds <= MAX_SYNC_INTERVAL:
+        raise ValueError(
+            f"sync_every {value!r} is out of range — sync at most every 5m and at least "
+            "every 31d (Google's sync tokens expire after 7 days)"
+        )
+    return seconds
+
+
+def _crontab(value: str) -> str:
+    text = " ".join(value.split())
+    try:
+        # Imported here: only a fleet that writes sync_cron pays for APScheduler.
+        from apscheduler.triggers.cron import CronTrigger
+
+        CronTrigger.from_crontab(text)
+    except ValueError as exc:
+        raise ValueError(
+            f"sync_cron {value!r} is not a cron expression ({' '.join(str(exc).split())}) — "
+            'write five fields: minute hour day month weekday, e.g. "0 */6 * * *"'
+        ) from None
+    return text
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactsConfig:
+    """The Google Contacts sync: how often, and whether new WhatsApp numbers go to Google.
+
+    ``sync_every`` is in seconds once validated: None when not written (every 6 hours
+    unless ``sync_cron`` is set), 0 for off (only on demand).
+    """
+
+    create_from_whatsapp: bool = checked(False, to_bool)
+    sync_every: float | None = checked(None, to_float, optional=True, before=parse_duration)
+    sync_cron: str | None = checked(None, to_text, optional=True, after=_crontab)
+
+    def __post_init__(self) -> None:
+        validate(self, explain)
+        if self.sync_cron is not None and self.sync_every is not None:
+            raise ConfigValueError(
+                [
+                    error(
+                        ("sync_cron",),
+                        "value_error",
+                        self.sync_cron,
+                        "sync_every and sync_cron are both set — keep one: an interval "
+                        "(sync_every: 6h) or a cron expression (sync_cron)",
+                    )
+                ],
+                explain,
+            )
+
+    @property
+    def interval_seconds(self) -> float | None:
+        """Seconds between scheduled syncs; None when a cron expression or nothing schedules."""
+        if self.sync_cron is not None:
+            return None
+        if self.sync_every is None:
+            return DEFAULT_SYNC_INTERVAL
+        return self.sync_every or None
+
+    @property
+    def scheduled(self) -> bool:
+        """False when syncs run only on demand (sync_every: off)."""
+        return self.sync_cron is not None or self.interval_seconds is not None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The settings as `linda config check` prints them."""
+        return {
+            "create_from_whatsapp": self.create_from_whatsapp,
+            "sync_every": self.interval_seconds,
+            "sync_cron": self.sync_cron,
+        }
+
+
 @dataclass(frozen=True)
 class _UnusablePhone:
     """A phone the fleet could not parse in its default_region; BotConfig reports it."""
@@ -145,6 +263,18 @@ def _slug(value: str) -> str:
     return value
 
 
+def _plain_name(value: str) -> str:
+    # A name is shown in the console, the commands and the log: a control character in it
+    # would be an instruction to the operator's terminal (ESC ] 52 writes the clipboard).
+    char = control_character(value)
+    if char is not None:
+        raise ValueError(
+            f"bot name {value!r} contains the control character {describe_character(char)} — "
+            "write the name as plain text"
+        )
+    return value
+
+
 def _e164(value: object) -> object:
     # Inside a fleet the number was already parsed in the fleet's default_region;
     # a bot built on its own reads a local number in DEFAULT_REGION.
@@ -163,7 +293,7 @@ class BotConfig:
     """One WhatsApp account."""
 
     id: str = checked(coerce=to_text, after=_slug)
-    name: str = checked(coerce=to_text, min_length=1)
+    name: str = checked(coerce=to_text, min_length=1, after=_plain_name)
     phone: str = checked(coerce=to_text, before=_e164)  # E.164 once validated
     role: Role = checked(Role.SECONDARY, to_member(Role))
     enabled: bool = checked(True, to_bool)
@@ -299,6 +429,9 @@ class FleetConfig:
     # Declaration order matters: `bots` reads the checked default_region.
     default_region: str = checked(DEFAULT_REGION, to_text, before=check_region)
     pacing: Pacing = checked(default_factory=Pacing, coerce=to_model(Pacing))
+    contacts: ContactsConfig = checked(
+        default_factory=ContactsConfig, coerce=to_model(ContactsConfig)
+    )
     bots: list[BotConfig] = checked(
         coerce=to_list_of(to_model(BotConfig)),
         before=_phones_in_region,

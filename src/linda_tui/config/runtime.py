@@ -74,31 +74,70 @@ class Runtime:
         """Where a bot's WhatsApp session lives: ``<sessions_dir>/<bot-id>.db``."""
         return self.sessions_dir / f"{bot_id}.db"
 
-    def prepare_folders(self) -> None:
-        """Create the data, sessions and log folders; the sessions folder is made 0700.
-
-        Raises ConfigError (one line) when a folder cannot be created.
-        """
-        folders = [self.data_dir, self.sessions_dir, self.log_file.parent]
+    def folders(self) -> list[tuple[Path, str, str]]:
+        """Every folder Linda writes in: (path, what it is, the setting that moves it)."""
+        data_setting = "--data-dir" if self.demo else "--data-dir or LINDA_DATA_DIR"
+        folders = [(self.data_dir, "data folder", data_setting)]
+        in_data = "--data-dir" if self.demo else None
+        folders.append((self.sessions_dir, "sessions folder", in_data or "LINDA_SESSIONS_DIR"))
+        folders.append((self.log_file.parent, "log folder", in_data or "LINDA_LOG_FILE"))
         if self.sqlite_path is not None:
-            folders.append(self.sqlite_path.parent)
-        try:
-            for folder in folders:
-                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            # Session files are secrets: an existing folder is tightened too.
-            self.sessions_dir.chmod(0o700)
-        except OSError as exc:
-            raise ConfigError(
-                [
-                    f"{exc.filename or folder}: cannot create the folder ({exc.strerror}) — "
-                    "choose another place with --data-dir or LINDA_DATA_DIR"
-                ]
-            ) from None
+            folders.append((self.sqlite_path.parent, "store folder", in_data or "LINDA_STORE_URL"))
+        seen: set[Path] = set()
+        unique = []
+        for path, what, setting in folders:
+            if path not in seen:
+                seen.add(path)
+                unique.append((path, what, setting))
+        return unique
+
+    def prepare_folders(self) -> None:
+        """Create the data, sessions, log and store folders: 0700 whatever the umask.
+
+        An existing folder must be yours and writable by nobody else (see
+        linda_tui.private_files); the sessions folder is tightened to 0700. Raises
+        ConfigError (one line) when a folder cannot be created or used.
+        """
+        # Imported here: the console's start-up builds its Runtime before it needs this.
+        from linda_tui.private_files import ensure_folder
+
+        for folder, what, setting in self.folders():
+            try:
+                ensure_folder(folder, what, setting, private=folder == self.sessions_dir)
+            except ConfigError:
+                raise
+            except OSError as exc:
+                raise ConfigError(
+                    [
+                        f"{exc.filename or folder}: cannot create the {what} ({exc.strerror}) — "
+                        f"choose another place with {setting}"
+                    ]
+                ) from None
 
 
-def _check_folder(path: Path, what: str, fix: str, problems: list[str]) -> None:
-    if path.exists() and not path.is_dir():
-        problems.append(f"{path}: the {what} is a file, not a folder — {fix}")
+def _folder_problems(runtime: Runtime) -> list[str]:
+    """What is wrong with the folders and the log file as they are now (reads only)."""
+    from linda_tui.private_files import file_problem, folder_problem
+    from linda_tui.terminal_text import visible
+
+    problems: list[str] = []
+    log_problem = file_problem(runtime.log_file, "log file")
+    if log_problem is not None:
+        elsewhere = (
+            "remove it, or point --data-dir at another folder"
+            if runtime.demo
+            else "point LINDA_LOG_FILE at a regular file of your own, e.g. logs/linda.log"
+        )
+        problems.append(f"{visible(str(runtime.log_file))}: {log_problem.problem} — {elsewhere}")
+    refused: set[str] = set()
+    for folder, what, setting in runtime.folders():
+        if log_problem is not None and folder == runtime.log_file.parent:
+            continue  # one line about the log is enough
+        problem = folder_problem(folder, what, setting)
+        if problem is not None and problem.filename not in refused:
+            refused.add(problem.filename)  # one line per folder, however many live in it
+            problems.append(problem.message)
+    return problems
 
 
 def load_runtime(
@@ -167,13 +206,6 @@ def load_runtime(
             _absolute(settings.log_file) if settings.log_file else base / "logs" / "linda.log"
         )
 
-    _check_folder(base, "data folder", "point --data-dir or LINDA_DATA_DIR at a folder", problems)
-    _check_folder(sessions_dir, "sessions folder", "point LINDA_SESSIONS_DIR at a folder", problems)
-    if log_file.is_dir():
-        problems.append(
-            f"{log_file}: the log file is a folder — point LINDA_LOG_FILE at a file, "
-            "e.g. logs/linda.log"
-        )
     runtime = Runtime(
         fleet=fleet,
         settings=settings,
@@ -184,6 +216,7 @@ def load_runtime(
         store_url=store_url,
         log_file=log_file,
     )
+    problems.extend(_folder_problems(runtime))
     if runtime.sqlite_path is not None and runtime.sqlite_path.is_dir():
         problems.append(
             f"{runtime.sqlite_path}: the SQLite store is a folder — point LINDA_STORE_URL "

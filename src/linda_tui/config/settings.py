@@ -12,7 +12,6 @@ import difflib
 import io
 import os
 import re
-import stat
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from pathlib import Path
@@ -29,6 +28,7 @@ from linda_tui.config.validation import (
     to_text,
     validate,
 )
+from linda_tui.input_files import InputFileError, read_input
 
 ENV_PREFIX = "LINDA_"
 MAX_ENV_FILE_BYTES = 1024 * 1024
@@ -151,19 +151,15 @@ def _read_env_file(path: Path) -> tuple[str | None, list[str]]:
     """The .env text (None when there is no file) and any problem reading it."""
     shown = str(path)
     try:
-        info = path.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        return None, []
-    except OSError as exc:
-        return None, [f"{shown}: cannot read it ({exc.strerror}) — fix its permissions"]
-    if not stat.S_ISREG(info.st_mode):
-        return None, [f"{shown}: is not a regular file — remove it or make it a file of KEY=value"]
-    if info.st_size > MAX_ENV_FILE_BYTES:
-        return None, [f"{shown}: larger than 1 MiB — it should hold a few KEY=value lines"]
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, [f"{shown}: cannot read it ({exc.strerror}) — fix its permissions"]
+        data = read_input(path, limit=MAX_ENV_FILE_BYTES)
+    except InputFileError as exc:
+        if exc.missing:
+            return None, []
+        if exc.kind in ("folder", "special"):
+            return None, [f"{exc} — remove it or make it a file of KEY=value"]
+        if exc.kind == "too-large":
+            return None, [f"{shown}: larger than 1 MiB — it should hold a few KEY=value lines"]
+        return None, [f"{exc} — fix its permissions"]
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     try:

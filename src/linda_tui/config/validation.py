@@ -355,7 +355,7 @@ def validate(instance: object, explain: Explain = plain) -> None:
 
     Raises ConfigValueError listing every problem.
     """
-    cls = type(instance)
+    cls: Any = type(instance)
     given = {f.name: getattr(instance, f.name) for f in _fields(cls)}
     clean, problems = check_fields(cls, given)
     if problems:

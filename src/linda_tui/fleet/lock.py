@@ -7,6 +7,8 @@ import fcntl
 import os
 from pathlib import Path
 
+from linda_tui.private_files import ensure_folder, open_private
+
 _PID_FIELD = 32  # bytes of the lock file that hold the holder's pid, space-padded
 
 
@@ -27,11 +29,14 @@ class InstanceLock:
 
     def acquire(self) -> None:
         """Take the lock or raise AlreadyRunningError("Linda is already running (pid N)").
-        Taking a lock this object already holds does nothing."""
+        Taking a lock this object already holds does nothing. Raises UnsafePathError
+        (a ConfigError) when the folder or the lock file is not safe to write."""
         if self._fd is not None:
             return
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        # The sessions folder: 0700, and refused if someone else could plant a link in it.
+        ensure_folder(self.path.parent, "sessions folder", private=True)
+        # Never through a link, a regular file of ours (UnsafePathError otherwise).
+        fd = open_private(self.path, os.O_RDWR, "lock file")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -16,10 +16,10 @@ import asyncio
 import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, Protocol
 
 from linda_tui.clock import Clock, SystemClock
 from linda_tui.config.models import BotConfig, FleetConfig
@@ -34,7 +34,18 @@ from linda_tui.fleet.events import (
 )
 from linda_tui.fleet.optout import is_opt_out
 from linda_tui.fleet.pacing import SendRateGuard
-from linda_tui.fleet.status import SENDABLE, BotStatus, FleetStats, PrimaryHealth
+from linda_tui.fleet.status import SENDABLE, STATE_WORD, BotStatus
+from linda_tui.fleet.view import (
+    ALL,
+    AUTO,
+    MAX_TEXT,
+    FleetCommandError,
+    FleetView,
+    NoBotAvailableError,
+    SendRefusedError,
+    UnknownBotError,
+    unknown_bot_message,
+)
 from linda_tui.models import (
     AuditEntry,
     BotState,
@@ -43,7 +54,8 @@ from linda_tui.models import (
     MessageStatus,
     OptOut,
 )
-from linda_tui.phones import InvalidPhoneError, to_e164
+from linda_tui.phones import mask_phone
+from linda_tui.plain_text import one_line
 from linda_tui.store.base import StatusUpdate, Store
 from linda_tui.whatsapp.account import (
     AccountError,
@@ -54,10 +66,12 @@ from linda_tui.whatsapp.account import (
     LoggedOut,
     NotConnectedError,
     NotOnWhatsAppError,
+    PairCodeIssued,
     PairingFailed,
     PairingSucceeded,
     PairingTimedOut,
     PairMethod,
+    QRCodeIssued,
     ReceiptReceived,
     SendError,
     StateChanged,
@@ -66,27 +80,14 @@ from linda_tui.whatsapp.account import (
 
 log = logging.getLogger("linda.fleet")
 
-MAX_TEXT = 65_536
 REPEAT_WINDOW = timedelta(hours=24)
 ON_WHATSAPP_TTL = 24 * 3600.0
 NOT_ON_WHATSAPP_TTL = 600.0
 CANCELLED = "pairing cancelled"  # the reason accounts give when the operator cancels
 # No command named: `linda status` would be refused while the console runs.
 NO_BOT_ONLINE = "no bot is online to send from — pair a bot, or wait for one to reconnect"
-ALL = "all"
-_TRANSIENT = frozenset({BotState.CONNECTING, BotState.STOPPED})
-AUTO = "auto"
 
 AccountFactory = Callable[[BotConfig, Emit], WhatsAppAccount]
-Listener = Callable[[FleetEvent], None]
-
-
-class FleetCommandError(Exception):
-    """An operation the operator asked for cannot be done; the message says why."""
-
-
-class UnknownBotError(FleetCommandError):
-    pass
 
 
 @contextlib.contextmanager
@@ -98,17 +99,14 @@ def _as_command_error() -> Iterator[None]:
         raise FleetCommandError(str(exc)) from None
 
 
-class NoBotAvailableError(FleetCommandError):
-    pass
-
-
-class SendRefusedError(FleetCommandError):
-    """The message was not sent (bad number, bad text, bot offline...)."""
-
-
 @dataclass(frozen=True)
 class SendResult:
-    """The outcome of sending from one bot."""
+    """The outcome of sending from one bot.
+
+    ``recorded`` is False when WhatsApp took the message but the store could not save
+    its outcome yet: the fleet keeps retrying that write (``unrecorded`` says why), and
+    the message was sent all the same — never report it as "not sent".
+    """
 
     bot_id: str
     to: str
@@ -116,9 +114,40 @@ class SendResult:
     wa_id: str | None = None
     error: str | None = None
     message: Message | None = None
+    recorded: bool = True
+    unrecorded: str | None = None
+    retryable: bool = False  # not sent, for a reason another bot would not have
 
 
-class Fleet:
+class SendOutcome(Protocol):
+    """How the end of a send is stored: a manual send's message row, or a broadcast
+    recipient with its message and audit entry (broadcast.engine)."""
+
+    async def sent(self, message: Message, audit: AuditEntry) -> Message:
+        """WhatsApp took it (message has its WhatsApp id); the message as stored."""
+
+    async def not_sent(
+        self, message: Message, audit: AuditEntry | None, *, retryable: bool
+    ) -> Message:
+        """It did not go (message says why); retryable when another bot could send it."""
+
+
+class _ManualOutcome:
+    """A send the operator asked for: its message row and audit entry, in one write."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def sent(self, message: Message, audit: AuditEntry) -> Message:
+        return await self._store.finish_send(message, audit=audit)
+
+    async def not_sent(
+        self, message: Message, audit: AuditEntry | None, *, retryable: bool
+    ) -> Message:
+        return await self._store.finish_send(message, audit=audit)
+
+
+class Fleet(FleetView):
     """Every enabled bot, live. Create, ``await start()``, use, ``await stop()``."""
 
     def __init__(
@@ -132,14 +161,11 @@ class Fleet:
         timezone: tzinfo = UTC,
         enforce_limits: bool = True,
     ) -> None:
-        self.config = config
+        super().__init__(config, clock or SystemClock())
         self.store = store
-        self.clock = clock or SystemClock()
         self.actor = actor or current_actor()
         self.timezone = timezone
-        self._listeners: list[Listener] = []
         self._accounts: dict[str, WhatsAppAccount] = {}
-        self._status: dict[str, BotStatus] = {}
         self._day = self._today()
         now = self.clock.now()
         for bot in config.enabled_bots:
@@ -160,19 +186,15 @@ class Fleet:
         self.enforce_limits = enforce_limits
         self._rate = SendRateGuard()
         self._started = False
+        # Sends WhatsApp took whose outcome the store has not saved yet (by message id).
+        self._unsaved: dict[int | str | None, Message] = {}
+        self._manual_outcome = _ManualOutcome(store)
 
     # --- listeners ----------------------------------------------------------------
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """Call listener(event) for every fleet event; returns an unsubscribe function."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
-
     def _publish(self, event: FleetEvent) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(event)
-            except Exception:
-                log.exception("fleet listener %r failed on %s", listener, type(event).__name__)
+        if isinstance(event, FleetError):
+            log.error("%s%s", f"bot {event.bot_id}: " if event.bot_id else "", event.message)
+        super()._publish(event)
 
     # --- lifecycle -------------------------------------------------------------------
     async def start(self) -> None:
@@ -215,26 +237,6 @@ class Fleet:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    def settled(self) -> bool:
-        """No bot is still starting or connecting for the first time."""
-        return not any(s.state in _TRANSIENT for s in self._status.values())
-
-    async def wait_until(
-        self, condition: Callable[[], bool], timeout: float, poll: float = 0.05
-    ) -> bool:
-        """Poll condition until it holds or timeout passes; returns its last answer."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while loop.time() < deadline:
-            if condition():
-                return True
-            await asyncio.sleep(poll)
-        return condition()
-
-    async def wait_settled(self, timeout: float, poll: float = 0.05) -> bool:
-        """Wait until no bot is connecting (or timeout). True if the fleet settled."""
-        return await self.wait_until(self.settled, timeout, poll)
-
     async def drain(self) -> None:
         """Wait until every queued store write has been done (tests, shutdown)."""
         done = asyncio.get_running_loop().create_future()
@@ -242,65 +244,11 @@ class Fleet:
         await done
 
     # --- queries ---------------------------------------------------------------------
-    @property
-    def bot_ids(self) -> list[str]:
-        return list(self._accounts)
-
     def account(self, bot_id: str) -> WhatsAppAccount:
         try:
             return self._accounts[bot_id]
         except KeyError:
             raise self._unknown_bot(bot_id) from None
-
-    def status(self, bot_id: str) -> BotStatus:
-        self._roll_day()
-        try:
-            return self._status[bot_id]
-        except KeyError:
-            raise self._unknown_bot(bot_id) from None
-
-    def statuses(self) -> list[BotStatus]:
-        """Every enabled bot, in bots.yaml order."""
-        self._roll_day()
-        return list(self._status.values())
-
-    def bot_by_phone(self, phone: str) -> BotConfig | None:
-        """The enabled bot whose own number this is (any format the operator types)."""
-        try:
-            e164 = to_e164(phone, self.config.default_region)
-        except InvalidPhoneError:
-            return None
-        return next((s.bot for s in self._status.values() if s.bot.phone == e164), None)
-
-    def active_bots(self) -> list[BotStatus]:
-        """Bots that can send right now."""
-        return [s for s in self.statuses() if s.state in SENDABLE]
-
-    def primary(self) -> BotStatus | None:
-        return next((s for s in self._status.values() if s.bot.is_primary), None)
-
-    def primary_health(self) -> PrimaryHealth:
-        """Is the primary bot online? The fleet's first health check."""
-        primary = self.primary()
-        if primary is None:
-            return PrimaryHealth(None, False, None, "no primary bot is enabled in bots.yaml")
-        healthy = primary.state in SENDABLE
-        detail = "online" if healthy else f"{primary.state}: {primary.detail or 'not online'}"
-        return PrimaryHealth(primary.id, healthy, primary.state, detail)
-
-    def stats(self) -> FleetStats:
-        statuses = self.statuses()
-        by_state: dict[str, int] = {}
-        for s in statuses:
-            by_state[str(s.state)] = by_state.get(str(s.state), 0) + 1
-        return FleetStats(
-            total=len(statuses),
-            online=sum(1 for s in statuses if s.state in SENDABLE),
-            by_state=by_state,
-            sent_today=sum(s.sent_today for s in statuses),
-            received_today=sum(s.received_today for s in statuses),
-            primary=self.primary_health(),
-        )
 
     # --- routing & sending -----------------------------------------------------------
     async def route(self, phone: str) -> str:
@@ -334,42 +282,69 @@ class Fleet:
         status = self._status.get(bot_id)
         return status is not None and status.state in SENDABLE
 
-    def normalise_phone(self, phone: str) -> str:
-        """E.164 for a number typed by the operator, or SendRefusedError with the reason."""
-        try:
-            return to_e164(phone, self.config.default_region)
-        except InvalidPhoneError as exc:
-            raise SendRefusedError(str(exc)) from None
-
-    @staticmethod
-    def check_text(text: str) -> None:
-        if not text or not text.strip():
-            raise SendRefusedError("message text is empty — write something to send")
-        if len(text) > MAX_TEXT:
-            raise SendRefusedError(
-                f"message text is {len(text):,} characters; WhatsApp allows at most {MAX_TEXT:,}"
-            )
-
     async def send(self, to: str, text: str, bot: str = AUTO) -> list[SendResult]:
         """Send text to a number from one bot, the routed bot ("auto"), or every online
         bot ("all"). Raises SendRefusedError / UnknownBotError / NoBotAvailableError when
         nothing can be sent; otherwise returns one SendResult per bot tried."""
         self.check_text(text)
         phone = self.normalise_phone(to)
-        if await self.store.is_opted_out(phone):
-            raise SendRefusedError(
-                f"{phone} has opted out (they replied STOP) — Linda does not message them"
-            )
+        if bot not in (AUTO, ALL):
+            self.status(bot)  # an unknown bot is the first thing to say
+        opt_out = await self.store.get_opt_out(phone)
+        if opt_out is not None:
+            said = f"they wrote {one_line(opt_out.reason, 40)!r}" if opt_out.reason else "opt-out"
+            raise SendRefusedError(f"{phone} has opted out ({said}) — Linda does not message them")
         await self._refuse_repeat(phone, text)
         key = (phone, text)
         self._in_flight.add(key)  # no await since the check: a double press cannot slip in
         try:
             targets = await self._targets(bot, phone)
             await self._check_on_whatsapp(targets[0], phone)
-            results = await asyncio.gather(*(self._send_from(b, phone, text) for b in targets))
+            # Every send is written down before any is handed to WhatsApp: a message
+            # that went out is never missing from the store (nor from the repeat guard).
+            intents = await self._record_intents(targets, phone, text)
+            results = await asyncio.gather(*(self._send_from(intent) for intent in intents))
         finally:
             self._in_flight.discard(key)
         return list(results)
+
+    async def _record_intents(self, bot_ids: list[str], phone: str, text: str) -> list[Message]:
+        """Store a pending outbound message per bot, or raise SendRefusedError having
+        sent nothing (the store is locked, full, broken...)."""
+        intents: list[Message] = []
+        for bot_id in bot_ids:
+            pending = Message(
+                bot_id=bot_id,
+                direction=Direction.OUT,
+                peer=phone,
+                text=text,
+                status=MessageStatus.PENDING,
+                created_at=self.clock.now(),
+            )
+            try:
+                intents.append(await self.store.add_message(pending))
+            except Exception as exc:
+                log.error(
+                    "send from %s to %s refused: the store could not record it first: %s",
+                    bot_id,
+                    mask_phone(phone),
+                    exc,
+                )
+                await self._abandon_intents(intents, f"not sent: {one_line(exc)}")
+                raise SendRefusedError(
+                    f"nothing was sent: the store could not record the message first "
+                    f"({one_line(exc)}) — fix the store, then send again"
+                ) from None
+        return intents
+
+    async def _abandon_intents(self, intents: list[Message], reason: str) -> None:
+        """Mark recorded intents failed when their send will not happen (best effort)."""
+        now = self.clock.now()
+        for intent in intents:
+            with contextlib.suppress(Exception):
+                await self.store.finish_send(
+                    replace(intent, status=MessageStatus.FAILED, failed_at=now, error=reason)
+                )
 
     async def _targets(self, bot: str, phone: str) -> list[str]:
         """The bot ids a send goes from, or why it cannot go."""
@@ -399,6 +374,13 @@ class Fleet:
             raise SendRefusedError(f"the same message to {phone} is being sent right now")
         since = self.clock.now() - REPEAT_WINDOW
         previous = await self.store.last_outbound_to(None, phone, text, since)
+        if previous is not None and previous.status is MessageStatus.PENDING:
+            when = previous.created_at.astimezone(self.timezone)
+            raise SendRefusedError(
+                f"a send of the same text to {phone} from {previous.bot_id} at {when:%H:%M} "
+                "did not finish (Linda stopped during it) and may have arrived — "
+                "check with the contact, or change the text"
+            )
         if previous is not None and previous.status is not MessageStatus.FAILED:
             when = previous.created_at.astimezone(self.timezone)
             raise SendRefusedError(
@@ -431,19 +413,54 @@ class Fleet:
         if not known:
             raise SendRefusedError(f"{phone} is not on WhatsApp — check the number")
 
-    async def _send_from(self, bot_id: str, phone: str, text: str) -> SendResult:
+    async def send_claimed(
+        self, intent: Message, outcome: SendOutcome, *, check_caps: bool = True
+    ) -> SendResult:
+        """Send a message whose intent is already stored (a broadcast recipient claimed
+        with its pending message); ``outcome`` stores how it ended. The bot must be
+        online and within its caps, else nothing is sent and the outcome says so, as
+        retryable from another bot."""
+        bot_id = intent.bot_id
+        refusal: str | None = None
+        if not self._sendable(bot_id):
+            status = self.status(bot_id)
+            refusal = f"bot {bot_id} is not online ({STATE_WORD[status.state]})"
+        elif check_caps:
+            refusal = self._limit_refusal(bot_id)
+        if refusal is not None:
+            now = self.clock.now()
+            message = replace(intent, status=MessageStatus.FAILED, failed_at=now, error=refusal)
+            await outcome.not_sent(message, None, retryable=True)
+            return SendResult(
+                bot_id=bot_id,
+                to=intent.peer,
+                ok=False,
+                error=refusal,
+                message=message,
+                retryable=True,
+            )
+        return await self._send_from(intent, outcome)
+
+    async def _send_from(self, intent: Message, outcome: SendOutcome | None = None) -> SendResult:
+        """Hand a recorded intent to its bot's account, then record the outcome."""
+        outcome = outcome or self._manual_outcome
+        bot_id, phone, text = intent.bot_id, intent.peer, intent.text
         status = self._status[bot_id]
         self._rate.record(bot_id, self.clock.monotonic())
         status.queued += 1
         self._publish(BotStatusChanged.now(status))
         account = self._accounts[bot_id]
         error: str | None = None
+        retryable = False  # certainly not sent, another bot may take it
         try:
             sent = await account.send_text(phone, text)
         except NotOnWhatsAppError as exc:
             self._on_whatsapp_cache[phone] = (False, self.clock.monotonic())
             error = str(exc) or f"{phone} is not on WhatsApp"
-        except (NotConnectedError, SendError) as exc:
+        except NotConnectedError as exc:
+            error = str(exc) or type(exc).__name__
+            retryable = True
+        except SendError as exc:
             error = str(exc) or type(exc).__name__
         except Exception as exc:
             log.exception("send from %s failed unexpectedly", bot_id)
@@ -452,13 +469,9 @@ class Fleet:
             status.queued -= 1
         now = self.clock.now()
         sent_ok = error is None
-        message = Message(
-            bot_id=bot_id,
-            direction=Direction.OUT,
-            peer=phone,
-            text=text,
+        message = replace(
+            intent,
             status=MessageStatus.SENT if sent_ok else MessageStatus.FAILED,
-            created_at=now,
             wa_id=sent.wa_id if sent_ok else None,
             sent_at=(sent.timestamp or now) if sent_ok else None,
             failed_at=None if sent_ok else now,
@@ -467,12 +480,42 @@ class Fleet:
         if sent_ok:
             self._roll_day()
             status.sent_today += 1
+            log.info("sent %s from %s to %s", message.wa_id, bot_id, mask_phone(phone))
         else:
             status.last_error = error
-        audit = self._audit_entry(
-            "send", bot_id, to=phone, ok=error is None, wa_id=message.wa_id, error=error
+            log.warning("send from %s to %s failed: %s", bot_id, mask_phone(phone), error)
+        audit = self.audit_entry(
+            "send", bot_id, to=phone, ok=sent_ok, wa_id=message.wa_id, error=error
         )
-        message = await self.store.add_message(message, audit=audit)
+        recorded, unrecorded = True, None
+
+        async def store_outcome() -> Message:
+            if sent_ok:
+                return await outcome.sent(message, audit)
+            return await outcome.not_sent(message, audit, retryable=retryable)
+
+        try:
+            message = await store_outcome()
+        except Exception as exc:
+            # WhatsApp has it: the outcome must reach the store eventually, in order
+            # with the receipts that will follow.
+            recorded, unrecorded = False, one_line(exc)
+            log.error(
+                "the outcome of the send from %s to %s could not be saved (%s); retrying",
+                bot_id,
+                mask_phone(phone),
+                unrecorded,
+            )
+            self._unsaved[message.id] = message
+            self._enqueue(self._store_outcome_later, message, store_outcome)
+            what = "sent" if sent_ok else "not sent"
+            self._publish(
+                FleetError(
+                    bot_id=bot_id,
+                    message=f"message to {phone} {what}, but the store could not save "
+                    f"that yet ({unrecorded}) — Linda keeps trying",
+                )
+            )
         # Published before anything else can await, so "sent" always precedes its receipts.
         self._publish(MessageRecorded(message=message))
         self._publish(BotStatusChanged.now(status))
@@ -482,11 +525,45 @@ class Fleet:
         return SendResult(
             bot_id=bot_id,
             to=phone,
-            ok=error is None,
+            ok=sent_ok,
             wa_id=message.wa_id,
             error=error,
             message=message,
+            recorded=recorded,
+            unrecorded=unrecorded,
+            retryable=retryable,
         )
+
+    async def _store_outcome_later(
+        self, message: Message, store_outcome: Callable[[], Awaitable[Message]]
+    ) -> None:
+        """The writer queue's retry of a send outcome the store refused: keep trying
+        (with a growing pause) until it lands or the fleet stops."""
+        delay = 0.5
+        while True:
+            try:
+                await store_outcome()
+            except Exception as exc:
+                if not self._started:
+                    log.error(
+                        "giving up saving the outcome of message %s from %s (%s): the fleet "
+                        "is stopping; WhatsApp id %s",
+                        message.id,
+                        message.bot_id,
+                        one_line(exc),
+                        message.wa_id,
+                    )
+                    raise
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)  # stop() waits 10 s for the writer
+                continue
+            self._unsaved.pop(message.id, None)
+            log.info("the outcome of message %s from %s is saved", message.id, message.bot_id)
+            return
+
+    def unsaved_sends(self) -> list[Message]:
+        """Sends whose outcome the store has not saved yet (it is being retried)."""
+        return list(self._unsaved.values())
 
     # --- pairing & control --------------------------------------------------------------
     async def pair(
@@ -531,7 +608,7 @@ class Fleet:
             await account.stop()
             await account.start()
 
-    def _audit_entry(self, action: str, bot_id: str | None, **detail: Any) -> AuditEntry:
+    def audit_entry(self, action: str, bot_id: str | None, **detail: Any) -> AuditEntry:
         return AuditEntry(
             action=action,
             os_user=self.actor.os_user,
@@ -544,7 +621,7 @@ class Fleet:
     async def audit(self, action: str, bot_id: str | None = None, **detail: Any) -> None:
         """Append to the audit trail: who did what, when, with which bot."""
         try:
-            await self.store.add_audit(self._audit_entry(action, bot_id, **detail))
+            await self.store.add_audit(self.audit_entry(action, bot_id, **detail))
         except Exception as exc:
             log.exception("audit write failed")
             self._publish(FleetError(bot_id=bot_id, message=f"audit write failed: {exc}"))
@@ -578,15 +655,26 @@ class Fleet:
             self._status[bot_id].last_error = f"logged out: {event.reason}"
             self._set_state(bot_id, BotState.LOGGED_OUT, f"logged out: {event.reason}")
             self._enqueue(self._audit_event, "logged-out", bot_id, {"reason": event.reason})
+        elif isinstance(event, QRCodeIssued):
+            log.info("bot %s: pairing QR code %d issued", bot_id, event.index + 1)
+        elif isinstance(event, PairCodeIssued):
+            log.info("bot %s: pairing phone code issued", bot_id)  # the code itself is not logged
         elif isinstance(event, PairingSucceeded):
+            log.info("bot %s: paired with the phone (%s)", bot_id, event.jid)
             self._status[bot_id].paired = True
             self._enqueue(self._audit_event, "pair.success", bot_id, {"jid": event.jid})
         elif isinstance(event, PairingTimedOut):
+            log.info("bot %s: pairing timed out", bot_id)
             self._enqueue(self._audit_event, "pair.timeout", bot_id, {})
-        elif isinstance(event, PairingFailed) and event.reason != CANCELLED:
-            self._enqueue(self._audit_event, "pair.failed", bot_id, {"reason": event.reason})
+        elif isinstance(event, PairingFailed):
+            if event.reason == CANCELLED:
+                log.info("bot %s: pairing cancelled by the operator", bot_id)
+            else:
+                log.warning("bot %s: pairing failed: %s", bot_id, event.reason)
+                self._enqueue(self._audit_event, "pair.failed", bot_id, {"reason": event.reason})
         elif isinstance(event, InboundMessage):
             if not event.from_me and not event.is_group:
+                log.info("message %s from %s to %s", event.wa_id, mask_phone(event.peer), bot_id)
                 self._roll_day()
                 status = self._status[bot_id]
                 status.received_today += 1
@@ -605,6 +693,10 @@ class Fleet:
         at: datetime | None = None,
     ) -> None:
         status = self._status[bot_id]
+        if state is not status.state or detail != status.detail:
+            said = f": {detail}" if detail else ""
+            level = logging.WARNING if state in (BotState.BANNED, BotState.ERROR) else logging.INFO
+            log.log(level, "bot %s: %s → %s%s", bot_id, status.state, state, said)
         if state is not status.state:
             status.since = at or self.clock.now()
         status.state = state
@@ -672,6 +764,11 @@ class Fleet:
                 )
             )
             if added:
+                log.info(
+                    "%s opted out (wrote to %s); no campaign will message them",
+                    mask_phone(event.peer),
+                    event.bot_id,
+                )
                 await self.audit("opt-out", event.bot_id, phone=event.peer)
                 self._publish(OptedOut(phone=event.peer, bot_id=event.bot_id, text=event.text))
 
@@ -680,6 +777,8 @@ class Fleet:
             StatusUpdate(e.bot_id, wa_id, e.status, e.at) for e in events for wa_id in e.wa_ids
         ]
         updated = await self.store.update_message_statuses(updates)
+        if updated:
+            log.info("receipts: %s", _receipt_summary(updates, len(updated)))
         for message in updated:
             self._publish(MessageRecorded(message=message))
         if not may_defer or len(updated) == len(updates):
@@ -712,14 +811,17 @@ class Fleet:
             status.sent_today = counts.get((bot_id, Direction.OUT), 0)
             status.received_today = counts.get((bot_id, Direction.IN), 0)
 
-    def _unknown_bot(self, bot_id: str) -> UnknownBotError:
-        return UnknownBotError(unknown_bot_message(self.config, bot_id))
 
-
-def unknown_bot_message(config: FleetConfig, bot_id: str) -> str:
-    """What to say when bot_id names no enabled bot."""
-    known = ", ".join(b.id for b in config.enabled_bots) or "none"
-    return f"no enabled bot with id {bot_id!r} — known bots: {known}"
+def _receipt_summary(updates: Sequence[StatusUpdate], applied: int) -> str:
+    """ "3 delivered, 2 read (demo-main, demo-sales)": a burst of receipts as one log line."""
+    by_status: dict[str, int] = {}
+    for u in updates:
+        by_status[str(u.status)] = by_status.get(str(u.status), 0) + 1
+    counts = ", ".join(f"{n} {status}" for status, n in by_status.items())
+    bots = ", ".join(sorted({u.bot_id for u in updates}))
+    unknown = len(updates) - applied
+    later = f"; {unknown} for messages not stored (yet)" if unknown else ""
+    return f"{counts} ({bots}){later}"
 
 
 def parse_bot_choice(value: str, fleet: Fleet) -> str:
@@ -733,10 +835,12 @@ def parse_bot_choice(value: str, fleet: Fleet) -> str:
 __all__: Sequence[str] = [
     "ALL",
     "AUTO",
+    "MAX_TEXT",
     "Fleet",
     "FleetCommandError",
     "NoBotAvailableError",
     "SendRefusedError",
     "SendResult",
     "UnknownBotError",
+    "unknown_bot_message",
 ]

@@ -11,22 +11,26 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from linda_tui.models import (
     AuditEntry,
     Campaign,
     CampaignStatus,
+    Claim,
     Contact,
     ContactRef,
     Direction,
+    Lease,
     Message,
     MessageStatus,
+    NewRecipient,
     OptOut,
     Recipient,
     RecipientStatus,
     SyncState,
     SyncStatus,
+    UncertainAction,
 )
 
 
@@ -39,6 +43,32 @@ class StatusUpdate:
     status: MessageStatus
     at: datetime
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class ContactRefUpdate:
+    """One reference's new sync status (see Store.set_contact_ref_status)."""
+
+    phone: str
+    bot_id: str
+    status: SyncStatus
+    at: datetime
+    resource_name: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class SyncPageOutcome:
+    """What one applied page of a Google sync changed in the store.
+
+    created: contacts new to the store (or back after being deleted); updated: contacts
+    already there whose etag changed; deleted: contacts that went from searchable to
+    deleted. A contact written again with the same etag counts in none of them.
+    """
+
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
 
 
 class StoreError(Exception):
@@ -94,6 +124,11 @@ class Store(ABC):
         """Non-deleted contacts whose name, phone, email or label contains query (case-insensitive)."""
 
     @abstractmethod
+    async def list_contacts(self, after: str | None = None, limit: int = 1000) -> list[Contact]:
+        """Non-deleted contacts by resource name, the page after ``after`` (None: the
+        first): how the search index is loaded, page by page."""
+
+    @abstractmethod
     async def count_contacts(self, include_deleted: bool = False) -> int: ...
 
     @abstractmethod
@@ -121,8 +156,9 @@ class Store(ABC):
 
     @abstractmethod
     async def list_contact_refs(
-        self, bot_id: str, status: SyncStatus | None = None, limit: int = 1000
-    ) -> list[ContactRef]: ...
+        self, bot_id: str | None, status: SyncStatus | None = None, limit: int = 1000
+    ) -> list[ContactRef]:
+        """References oldest first; bot_id None lists every bot's (the contacts sync)."""
 
     @abstractmethod
     async def set_contact_ref_status(
@@ -135,11 +171,28 @@ class Store(ABC):
         error: str | None = None,
     ) -> bool: ...
 
+    async def set_contact_ref_statuses(self, updates: Sequence[ContactRefUpdate]) -> int:
+        """set_contact_ref_status for many references at once, atomically where the
+        backend can (one transaction). Returns how many references exist and changed."""
+        changed = 0
+        for u in updates:
+            changed += await self.set_contact_ref_status(
+                u.phone, u.bot_id, u.status, u.at, u.resource_name, u.error
+            )
+        return changed
+
     # --- messages ------------------------------------------------------------
     @abstractmethod
     async def add_message(self, message: Message, audit: AuditEntry | None = None) -> Message:
         """Store a message (and, atomically with it, its audit entry when given);
         returns the message with its store id set."""
+
+    @abstractmethod
+    async def finish_send(self, message: Message, audit: AuditEntry | None = None) -> Message:
+        """Record how a send ended. ``message`` is the intent that ``add_message`` stored
+        before the send (its ``id`` set) with the outcome filled in: its status (sent or
+        failed), WhatsApp id, times and error replace the stored row's, atomically with
+        the audit entry. Returns the message as stored; StoreError when no such row."""
 
     @abstractmethod
     async def record_inbound(self, message: Message) -> tuple[Message, ContactRef, bool]:
@@ -195,20 +248,38 @@ class Store(ABC):
         when bot_id is None): used to skip identical text to the same number within 24 h."""
 
     # --- broadcasts ------------------------------------------------------------
+    #
+    # A recipient moves pending -> sending -> sent (then delivered, read, replied as
+    # receipts and replies arrive), or to failed or skipped, each with its reason.
+    # The engine claims a recipient (sending, with its bot and a pending message row)
+    # BEFORE handing the message to WhatsApp, and completes it (sent, with the
+    # WhatsApp id, the message and its audit entry) in one transaction after. A
+    # recipient found sending after a crash may or may not have been sent: it
+    # becomes uncertain, is never re-sent on its own, and waits for the operator.
+
     @abstractmethod
-    async def create_campaign(self, campaign: Campaign, phones: Sequence[str]) -> Campaign:
-        """Atomically store a campaign and one pending recipient per phone (duplicates dropped)."""
+    async def create_campaign(
+        self, campaign: Campaign, recipients: Sequence[NewRecipient]
+    ) -> Campaign:
+        """Atomically store a campaign and its recipients, sent in the order given. A
+        recipient with a skip_reason is stored skipped. A phone given twice keeps its
+        first entry (audiences are de-duplicated before; this is the store's guard)."""
 
     @abstractmethod
     async def get_campaign(self, campaign_id: int | str) -> Campaign | None: ...
 
     @abstractmethod
-    async def list_campaigns(self, limit: int = 100) -> list[Campaign]: ...
+    async def list_campaigns(self, limit: int = 100) -> list[Campaign]:
+        """Newest first."""
 
     @abstractmethod
     async def set_campaign_status(
         self, campaign_id: int | str, status: CampaignStatus, at: datetime
-    ) -> None: ...
+    ) -> Campaign | None:
+        """Move a campaign to status when CAMPAIGN_MOVES allows it from the status it
+        has (checked and written atomically, so a pause and a finish cannot cross).
+        The campaign after; unchanged when it already had that status; None when there
+        is no such campaign or the move is not allowed (cancelled is final)."""
 
     @abstractmethod
     async def list_recipients(
@@ -216,14 +287,119 @@ class Store(ABC):
         campaign_id: int | str,
         status: RecipientStatus | None = None,
         limit: int | None = None,
-    ) -> list[Recipient]: ...
+        after_seq: int | None = None,
+    ) -> list[Recipient]:
+        """Recipients in sending order (seq), each with its derived status (see
+        RecipientStatus), filtered by that status; after_seq pages through a large
+        campaign. Pending ones in order are what the engine sends next."""
 
     @abstractmethod
-    async def update_recipient(self, recipient: Recipient) -> None:
-        """Replace the recipient row for (campaign_id, phone)."""
+    async def count_recipients(self, campaign_id: int | str) -> dict[RecipientStatus, int]:
+        """How many recipients are in each state, every RecipientStatus a key. Each
+        recipient counts once, in its derived state: a delivered one is not also sent."""
 
     @abstractmethod
-    async def count_recipients(self, campaign_id: int | str) -> dict[RecipientStatus, int]: ...
+    async def claim_recipient(
+        self,
+        campaign_id: int | str,
+        phone: str,
+        bot_id: str,
+        at: datetime,
+        repeat_since: datetime | None = None,
+    ) -> Claim:
+        """In one transaction: check the campaign is running, the recipient pending, the
+        number not opted out and (with repeat_since) not sent the same text since then;
+        store a pending outbound message from bot_id with the recipient's text; and
+        move the recipient to sending with that bot and message. Written before the
+        message is handed to WhatsApp. An opted-out or repeated recipient is skipped
+        with that reason. See ClaimOutcome."""
+
+    @abstractmethod
+    async def complete_recipient(
+        self,
+        campaign_id: int | str,
+        phone: str,
+        message_id: int | str,
+        wa_id: str,
+        sent_at: datetime,
+        audit: AuditEntry | None = None,
+    ) -> Message | None:
+        """WhatsApp took the message: in one transaction the message becomes sent with its
+        WhatsApp id, the audit entry is written, and the recipient (sending, or
+        uncertain) becomes sent. The message after, None when there is no such message."""
+
+    @abstractmethod
+    async def release_recipient(
+        self, campaign_id: int | str, phone: str, reason: str, at: datetime
+    ) -> bool:
+        """The message was certainly not sent (the bot went offline before WhatsApp took
+        it): the recipient goes back from sending to pending, for any bot to take, and
+        its message is marked failed with reason. False if it was not sending."""
+
+    @abstractmethod
+    async def fail_recipient(
+        self, campaign_id: int | str, phone: str, reason: str, at: datetime
+    ) -> bool:
+        """The recipient (pending, sending or uncertain) failed for good, with reason; its
+        pending message too. False if it was in none of those states."""
+
+    @abstractmethod
+    async def skip_recipient(
+        self, campaign_id: int | str, phone: str, reason: str, at: datetime
+    ) -> bool:
+        """A pending recipient is skipped with reason (not on WhatsApp, say). False if it
+        was not pending."""
+
+    @abstractmethod
+    async def mark_in_flight_uncertain(self, campaign_id: int | str | None, at: datetime) -> int:
+        """After a crash: every recipient still sending (in one campaign, or all with
+        None) becomes uncertain, with the reason. One whose message the store already
+        holds as sent (a WhatsApp id) becomes sent instead. Returns how many are now
+        uncertain."""
+
+    @abstractmethod
+    async def resolve_uncertain(
+        self,
+        campaign_id: int | str,
+        phones: Sequence[str] | None,
+        action: UncertainAction,
+        at: datetime,
+        audit: AuditEntry | None = None,
+    ) -> int:
+        """The operator's decision for uncertain recipients (the phones given, or all
+        with None), with its audit entry, in one transaction. RESEND: back to pending,
+        their old message marked failed so the 24 h repeat guard lets the new one go.
+        MARK_SENT: sent, as of when they were claimed. Returns how many changed."""
+
+    @abstractmethod
+    async def mark_replied(self, phone: str, at: datetime, since: datetime) -> int | str | None:
+        """An inbound message from phone at `at`: the newest campaign recipient sent to
+        that phone between since and at counts it as its reply (the first reply's
+        time is kept). The campaign's id when a reply was newly recorded, else None."""
+
+    @abstractmethod
+    async def sent_times(self, bot_id: str, since: datetime) -> list[datetime]:
+        """When the bot's outbound messages (campaign or not, failed ones excluded)
+        were created since a time, oldest first: pacing caps survive a restart."""
+
+    @abstractmethod
+    async def recent_outbound(self, since: datetime) -> set[tuple[str, str]]:
+        """(peer, text) of every outbound message since a time, failed ones excluded:
+        what a new campaign checks the 24 h repeat rule against in one query."""
+
+    @abstractmethod
+    async def opted_out_among(self, phones: Sequence[str]) -> set[str]:
+        """Those of phones that have opted out, in few round trips."""
+
+    async def owners_of(self, phones: Sequence[str]) -> dict[str, str]:
+        """owner_of for many phones: {phone: bot id of its oldest reference}, phones
+        without a reference left out. Backends override this with a batched query."""
+        owners: dict[str, str] = {}
+        for phone in dict.fromkeys(phones):
+            ref = await self.owner_of(phone)
+            if ref is not None:
+                owners[phone] = ref.bot_id
+        return owners
 
     # --- opt-outs -------------------------------------------------------------
     @abstractmethod
@@ -235,6 +411,10 @@ class Store(ABC):
 
     @abstractmethod
     async def is_opted_out(self, phone: str) -> bool: ...
+
+    @abstractmethod
+    async def get_opt_out(self, phone: str) -> OptOut | None:
+        """The opt-out of this number (with the words they wrote), or None."""
 
     @abstractmethod
     async def list_opt_outs(self, limit: int = 1000) -> list[OptOut]: ...
@@ -256,7 +436,55 @@ class Store(ABC):
 
     @abstractmethod
     async def apply_sync_page(
-        self, upserts: Sequence[Contact], deleted: Sequence[str], state: SyncState | None
-    ) -> None:
+        self,
+        upserts: Sequence[Contact],
+        deleted: Sequence[str],
+        state: SyncState | None,
+        *,
+        generation: str | None = None,
+    ) -> SyncPageOutcome:
         """Atomically apply one page of a Google sync: upsert contacts, mark deletions, and
-        (on the last page) save the new sync state."""
+        (on the last page) save the new sync state.
+
+        ``generation`` stamps the upserted contacts as seen by that full sync (see
+        finish_full_sync); contacts written without one (incremental pages,
+        upsert_contacts) carry none. Returns what the page changed."""
+
+    @abstractmethod
+    async def finish_full_sync(self, generation: str, state: SyncState) -> int:
+        """End a full sync, atomically: every searchable contact that its pages did not
+        stamp with ``generation`` is gone from Google, so it is marked deleted, and the
+        new sync state (with its token) is saved. Returns how many were marked deleted.
+
+        Until this runs, a full sync only adds and refreshes contacts: one that fails
+        midway leaves every earlier contact searchable and no new token saved."""
+
+    # --- leases (one holder at a time across processes) -----------------------------
+    @abstractmethod
+    async def acquire_lease(
+        self,
+        name: str,
+        holder: str,
+        ttl: timedelta,
+        now: datetime,
+        *,
+        take_over: str | None = None,
+    ) -> Lease:
+        """Take the named lease for holder until now + ttl, atomically, if it is free,
+        expired, already the holder's, or held by ``take_over`` (a holder known to be
+        dead). Returns the lease as it stands afterwards: holder's own when it was
+        taken, else the current holder's."""
+
+    @abstractmethod
+    async def renew_lease(
+        self, name: str, holder: str, ttl: timedelta, now: datetime
+    ) -> Lease | None:
+        """Extend holder's lease to now + ttl; None when holder no longer holds it."""
+
+    @abstractmethod
+    async def release_lease(self, name: str, holder: str) -> bool:
+        """Give the lease up if holder holds it; True when it did."""
+
+    @abstractmethod
+    async def get_lease(self, name: str) -> Lease | None:
+        """The lease as it stands (expired or not), or None when nobody took it."""

@@ -155,9 +155,68 @@ V2_STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX messages_by_wa_id ON messages (bot_id, wa_id)",
 )
 
+# Version 3: durable broadcasts. A campaign keeps its template, the bots it sends
+# from (a JSON list of ids, or "all"), its pace profile, start time and what was
+# skipped when it was created; each recipient its own rendered text and variables,
+# the bot it prefers and the bot that claimed it, its outbound message, and the
+# times it was claimed, sent, failed and replied to. Replies find their recipient
+# by phone and send time; crash recovery finds the ones still sending.
+V3_STATEMENTS: tuple[str, ...] = (
+    "ALTER TABLE campaigns RENAME COLUMN text TO template",
+    "ALTER TABLE campaigns RENAME COLUMN bot_id TO bots",
+    """
+    UPDATE campaigns SET bots = CASE
+        WHEN bots IN ('auto', 'all', '') THEN '"all"' ELSE json_array(bots) END
+    """,
+    "ALTER TABLE campaigns ADD COLUMN pace TEXT NOT NULL DEFAULT 'standard'",
+    "ALTER TABLE campaigns ADD COLUMN start_at TEXT",
+    "ALTER TABLE campaigns ADD COLUMN skipped TEXT NOT NULL DEFAULT '{}'",
+    "ALTER TABLE recipients RENAME COLUMN error TO reason",
+    "ALTER TABLE recipients ADD COLUMN text TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE recipients ADD COLUMN variables TEXT NOT NULL DEFAULT '{}'",
+    "ALTER TABLE recipients ADD COLUMN preferred_bot TEXT",
+    "ALTER TABLE recipients ADD COLUMN message_id INTEGER",
+    "ALTER TABLE recipients ADD COLUMN claimed_at TEXT",
+    "ALTER TABLE recipients ADD COLUMN sent_at TEXT",
+    "ALTER TABLE recipients ADD COLUMN failed_at TEXT",
+    "ALTER TABLE recipients ADD COLUMN replied_at TEXT",
+    # Recipients of campaigns made before version 3 get the campaign's one text.
+    """
+    UPDATE recipients SET text = (
+        SELECT template FROM campaigns WHERE campaigns.id = recipients.campaign_id)
+    """,
+    # Partial indexes: a new campaign's recipients (not sent, not sending) are in
+    # neither, so creating 100,000 of them does not pay for these two.
+    "CREATE INDEX recipients_by_phone ON recipients (phone, sent_at) WHERE sent_at IS NOT NULL",
+    "CREATE INDEX recipients_in_flight ON recipients (status) WHERE status = 'sending'",
+)
+
+# Version 4 (3 belongs to the broadcast records): the Google Contacts sync.
+# - raw_phones: numbers as written that have no E.164 form, kept and shown.
+# - sync_generation: the full sync that last saw a contact; a full sync stamps every
+#   contact it lists, then marks the unstamped ones deleted in one transaction, so a
+#   sync that dies midway deletes nothing.
+# - leases: which process may sync right now (a console and `linda sync` share a file).
+V4_STATEMENTS: tuple[str, ...] = (
+    "ALTER TABLE contacts ADD COLUMN raw_phones TEXT NOT NULL DEFAULT '[]'",
+    "ALTER TABLE contacts ADD COLUMN sync_generation TEXT",
+    """
+    CREATE TABLE leases (
+        name TEXT NOT NULL PRIMARY KEY,
+        holder TEXT NOT NULL,
+        acquired_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    ) WITHOUT ROWID
+    """,
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "every record type", V1_STATEMENTS),
     Migration(2, "phone lookup table for contacts; message lookup by WhatsApp id", V2_STATEMENTS),
+    Migration(
+        3, "durable broadcasts: per-recipient text, claims, times and replies", V3_STATEMENTS
+    ),
+    Migration(4, "contacts sync: raw phones, full-sync generations, leases", V4_STATEMENTS),
 )
 
 CURRENT_VERSION = MIGRATIONS[-1].version
@@ -173,6 +232,7 @@ _OUR_TABLES = frozenset(
         "opt_outs",
         "audit",
         "sync_state",
+        "leases",
         "sqlite_sequence",
     }
 )

@@ -34,12 +34,12 @@ import functools
 import re
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
 from bson import ObjectId
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorClientSession
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import (
     ConfigurationError,
     ConnectionFailure,
@@ -50,32 +50,48 @@ from pymongo.errors import (
 )
 
 from linda_tui.models import (
+    ALL_BOTS,
     AuditEntry,
+    BotChoice,
     Campaign,
     CampaignStatus,
+    Claim,
+    ClaimOutcome,
     Contact,
     ContactRef,
     Direction,
+    Lease,
     Message,
     MessageStatus,
+    NewRecipient,
     OptOut,
     Recipient,
     RecipientStatus,
     SyncState,
     SyncStatus,
+    UncertainAction,
     utcnow,
 )
-from linda_tui.store.base import Store, StoreError
+from linda_tui.store.base import ContactRefUpdate, Store, StoreError, SyncPageOutcome
 from linda_tui.store.records import (
+    IN_FLIGHT_REASON,
+    MARKED_SENT_REASON,
     MESSAGE_TIME_FIELDS,
+    OPTED_OUT_REASON,
+    REPEAT_REASON,
+    RESENT_ERROR,
     advance_status,
+    allowed_from,
     audit_detail,
+    first_of_each_phone,
     last_wins,
     normalised_message,
     optional_store_time,
+    recipient_state,
     search_text,
     sort_key,
     store_time,
+    stored_statuses_for,
     unique_in_order,
 )
 from linda_tui.store.urls import redact_url
@@ -120,6 +136,9 @@ _INDEXES: dict[str, list[IndexModel]] = {
             [("campaign_id", ASCENDING), ("status", ASCENDING), ("seq", ASCENDING)],
             name="in_order",
         ),
+        IndexModel([("campaign_id", ASCENDING), ("seq", ASCENDING)], name="by_seq"),
+        IndexModel([("phone", ASCENDING), ("sent_at", DESCENDING)], name="by_phone"),
+        IndexModel([("status", ASCENDING)], name="by_status"),
     ],
     "opt_outs": [IndexModel([("created_at", DESCENDING)], name="by_time")],
     "audit": [
@@ -127,6 +146,7 @@ _INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("bot_id", ASCENDING), ("at", DESCENDING)], name="by_bot"),
     ],
     "sync_state": [],
+    "leases": [],
     "meta": [],
 }
 
@@ -160,7 +180,7 @@ def _id_text(value: int | str | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _contact_doc(contact: Contact) -> Document:
+def _contact_doc(contact: Contact, generation: str | None = None) -> Document:
     return {
         "_id": contact.resource_name,
         "etag": contact.etag,
@@ -170,8 +190,11 @@ def _contact_doc(contact: Contact) -> Document:
         "labels": list(contact.labels),
         "updated_at": optional_store_time(contact.updated_at),
         "deleted": bool(contact.deleted),
+        "raw_phones": list(contact.raw_phones),
         "search_text": search_text(contact),
         "sort_key": sort_key(contact),
+        # The full sync that last listed this contact (see Store.finish_full_sync).
+        "sync_generation": generation,
     }
 
 
@@ -185,6 +208,16 @@ def _contact(doc: Document) -> Contact:
         labels=list(doc.get("labels", [])),
         updated_at=_utc(doc.get("updated_at")),
         deleted=bool(doc.get("deleted", False)),
+        raw_phones=list(doc.get("raw_phones", [])),
+    )
+
+
+def _lease(doc: Document) -> Lease:
+    return Lease(
+        name=doc["_id"],
+        holder=doc["holder"],
+        acquired_at=_required_utc(doc["acquired_at"]),
+        expires_at=_required_utc(doc["expires_at"]),
     )
 
 
@@ -248,27 +281,76 @@ def _message(doc: Document) -> Message:
     )
 
 
+def _bots(doc: Document) -> BotChoice:
+    # Campaigns written before durable broadcasts kept one "bot_id" ("auto", "all" or
+    # an id) instead of "bots": read both, so no migration of documents is needed.
+    value = doc.get("bots", doc.get("bot_id", ALL_BOTS))
+    if value in (ALL_BOTS, "auto", "", None):
+        return ALL_BOTS
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+def _campaign_doc(campaign: Campaign) -> Document:
+    return {
+        "_id": campaign.id,
+        "name": campaign.name,
+        "template": campaign.template,
+        "bots": ALL_BOTS if campaign.bots == ALL_BOTS else list(campaign.bots),
+        "pace": campaign.pace,
+        "start_at": campaign.start_at,
+        "status": str(campaign.status),
+        "created_at": campaign.created_at,
+        "updated_at": campaign.updated_at,
+        "created_by": campaign.created_by,
+        "skipped": dict(campaign.skipped),
+    }
+
+
 def _campaign(doc: Document) -> Campaign:
     return Campaign(
         id=doc["_id"],
         name=doc["name"],
-        text=doc["text"],
-        bot_id=doc["bot_id"],
+        template=str(doc.get("template", doc.get("text", ""))),
+        bots=_bots(doc),
+        pace=doc.get("pace", "standard"),
+        start_at=_utc(doc.get("start_at")),
         status=CampaignStatus(doc["status"]),
         created_at=_required_utc(doc["created_at"]),
         updated_at=_required_utc(doc["updated_at"]),
         created_by=doc.get("created_by", ""),
+        skipped=dict(doc.get("skipped") or {}),
     )
 
 
-def _recipient(doc: Document) -> Recipient:
+def _recipient(doc: Document, message: Document | None) -> Recipient:
+    """A recipient document with its message's (status, error, delivered_at, read_at,
+    failed_at) joined in: the same derived record as the SQLite store's."""
+    message = message or {}
+    stored = doc["status"]
+    state = recipient_state(stored, message.get("status"), doc.get("replied_at") is not None)
+    failed_after_sending = stored == RecipientStatus.SENT and state is RecipientStatus.FAILED
     return Recipient(
         campaign_id=doc["campaign_id"],
         phone=doc["phone"],
-        status=RecipientStatus(doc["status"]),
+        status=state,
+        text=doc.get("text", ""),
+        variables=dict(doc.get("variables") or {}),
+        seq=int(doc.get("seq", 0)),
+        preferred_bot=doc.get("preferred_bot"),
         bot_id=doc.get("bot_id"),
+        message_id=doc.get("message_id"),
         wa_id=doc.get("wa_id"),
-        error=doc.get("error"),
+        reason=message.get("error")
+        if failed_after_sending
+        else doc.get("reason", doc.get("error")),
+        claimed_at=_utc(doc.get("claimed_at")),
+        sent_at=_utc(doc.get("sent_at")),
+        delivered_at=_utc(message.get("delivered_at")),
+        read_at=_utc(message.get("read_at")),
+        replied_at=_utc(doc.get("replied_at")),
+        failed_at=_utc(message.get("failed_at") if failed_after_sending else doc.get("failed_at")),
         updated_at=_required_utc(doc["updated_at"]),
     )
 
@@ -505,7 +587,9 @@ class MongoStore(Store):
 
     # --- contacts -----------------------------------------------------------------
 
-    async def _write_contacts(self, session: Session, contacts: Sequence[Contact]) -> None:
+    async def _write_contacts(
+        self, session: Session, contacts: Sequence[Contact], generation: str | None = None
+    ) -> None:
         collection = self._col("contacts")
 
         def replace_one(doc: Document) -> Callable[[], Awaitable[Any]]:
@@ -513,7 +597,28 @@ class MongoStore(Store):
                 {"_id": doc["_id"]}, doc, upsert=True, session=session
             )
 
-        await self._each(session, [replace_one(_contact_doc(c)) for c in contacts])
+        await self._each(session, [replace_one(_contact_doc(c, generation)) for c in contacts])
+
+    async def _count_changes(
+        self, session: Session, contacts: Sequence[Contact]
+    ) -> tuple[int, int]:
+        """(created, updated) that writing these contacts will make: see SyncPageOutcome."""
+        if not contacts:
+            return 0, 0
+        cursor = self._col("contacts").find(
+            {"_id": {"$in": [c.resource_name for c in contacts]}},
+            {"etag": 1, "deleted": 1},
+            session=session,
+        )
+        before = {doc["_id"]: doc for doc in await cursor.to_list(None)}
+        created = updated = 0
+        for contact in contacts:
+            previous = before.get(contact.resource_name)
+            if previous is None or previous.get("deleted", False):
+                created += 1
+            elif previous.get("etag", "") != contact.etag:
+                updated += 1
+        return created, updated
 
     async def _mark_deleted(self, session: Session, resource_names: Sequence[str]) -> int:
         result = await self._col("contacts").update_many(
@@ -568,6 +673,16 @@ class MongoStore(Store):
             .sort([("sort_key", 1), ("_id", 1)])
             .limit(limit)
         )
+        return [_contact(doc) for doc in await cursor.to_list(None)]
+
+    @_mongo_errors
+    async def list_contacts(self, after: str | None = None, limit: int = 1000) -> list[Contact]:
+        if limit <= 0:
+            return []
+        query: Document = {"deleted": False}
+        if after is not None:
+            query["_id"] = {"$gt": after}
+        cursor = self._col("contacts").find(query).sort([("_id", 1)]).limit(limit)
         return [_contact(doc) for doc in await cursor.to_list(None)]
 
     @_mongo_errors
@@ -638,11 +753,11 @@ class MongoStore(Store):
 
     @_mongo_errors
     async def list_contact_refs(
-        self, bot_id: str, status: SyncStatus | None = None, limit: int = 1000
+        self, bot_id: str | None, status: SyncStatus | None = None, limit: int = 1000
     ) -> list[ContactRef]:
         if limit <= 0:
             return []
-        query: Document = {"bot_id": bot_id}
+        query: Document = {} if bot_id is None else {"bot_id": bot_id}
         if status is not None:
             query["sync_status"] = str(status)
         cursor = (
@@ -660,17 +775,36 @@ class MongoStore(Store):
         resource_name: str | None = None,
         error: str | None = None,
     ) -> bool:
+        update = ContactRefUpdate(phone, bot_id, status, at, resource_name, error)
+        return await self._set_ref_status(None, update)
+
+    async def _set_ref_status(self, session: Session, u: ContactRefUpdate) -> bool:
         changes: Document = {
-            "sync_status": str(status),
-            "last_sync": store_time(at),
-            "error": error,
+            "sync_status": str(u.status),
+            "last_sync": store_time(u.at),
+            "error": u.error,
         }
-        if resource_name is not None:
-            changes["resource_name"] = resource_name
+        if u.resource_name is not None:
+            changes["resource_name"] = u.resource_name
         result = await self._col("contact_refs").update_one(
-            {"phone": phone, "bot_id": bot_id}, {"$set": changes}
+            {"phone": u.phone, "bot_id": u.bot_id}, {"$set": changes}, session=session
         )
         return result.matched_count > 0
+
+    @_mongo_errors
+    async def set_contact_ref_statuses(self, updates: Sequence[ContactRefUpdate]) -> int:
+        if not updates:
+            return 0
+
+        async def work(session: Session) -> int:
+            # Each update is one idempotent document write: without a transaction a
+            # failure midway leaves nothing a retry does not complete.
+            changed = 0
+            for u in updates:
+                changed += await self._set_ref_status(session, u)
+            return changed
+
+        return await self._atomic(work)
 
     # --- messages -----------------------------------------------------------------
 
@@ -689,6 +823,31 @@ class MongoStore(Store):
             await self._col("audit").insert_one(_audit_doc(entry), session=session)
 
         await self._atomic(work)
+        return message
+
+    @_mongo_errors
+    async def finish_send(self, message: Message, audit: AuditEntry | None = None) -> Message:
+        message = normalised_message(message)
+        key = _id_text(message.id)
+        entry = self._audit_entry(audit) if audit is not None else None
+        changes = {
+            "status": str(message.status),
+            "wa_id": message.wa_id,
+            "sent_at": message.sent_at,
+            "failed_at": message.failed_at,
+            "error": message.error,
+        }
+
+        async def work(session: Session) -> int:
+            result = await self._col("messages").update_one(
+                {"_id": key}, {"$set": changes}, session=session
+            )
+            if result.matched_count and entry is not None:
+                await self._col("audit").insert_one(_audit_doc(entry), session=session)
+            return int(result.matched_count)
+
+        if not await self._atomic(work):
+            raise StoreError(f"no message {key} in {self._where} to record the send's outcome on")
         return message
 
     @_mongo_errors
@@ -807,38 +966,46 @@ class MongoStore(Store):
         return _message(doc) if doc else None
 
     # --- broadcasts -----------------------------------------------------------------
+    #
+    # Without transactions (a standalone server) each multi-document write is ordered
+    # so that a crash in between leaves what crash recovery handles: a claim marks the
+    # recipient sending before its message exists (recovery makes it uncertain); a
+    # completion writes the message sent before the recipient (recovery sees the
+    # WhatsApp id and makes it sent).
 
     @_mongo_errors
-    async def create_campaign(self, campaign: Campaign, phones: Sequence[str]) -> Campaign:
+    async def create_campaign(
+        self, campaign: Campaign, recipients: Sequence[NewRecipient]
+    ) -> Campaign:
         campaign = replace(
             campaign,
             id=_new_id(),
             created_at=store_time(campaign.created_at),
             updated_at=store_time(campaign.updated_at),
+            start_at=optional_store_time(campaign.start_at),
         )
-        campaign_doc = {
-            "_id": campaign.id,
-            "name": campaign.name,
-            "text": campaign.text,
-            "bot_id": campaign.bot_id,
-            "status": str(campaign.status),
-            "created_at": campaign.created_at,
-            "updated_at": campaign.updated_at,
-            "created_by": campaign.created_by,
-        }
+        pending, skipped = str(RecipientStatus.PENDING), str(RecipientStatus.SKIPPED)
         recipient_docs = [
             {
                 "_id": _new_id(),
                 "campaign_id": campaign.id,
-                "phone": phone,
+                "phone": r.phone,
                 "seq": seq,
-                "status": str(RecipientStatus.PENDING),
+                "status": pending if r.skip_reason is None else skipped,
+                "text": r.text,
+                "variables": dict(r.variables),
+                "preferred_bot": r.preferred_bot,
                 "bot_id": None,
+                "message_id": None,
                 "wa_id": None,
-                "error": None,
+                "reason": r.skip_reason,
+                "claimed_at": None,
+                "sent_at": None,
+                "failed_at": None,
+                "replied_at": None,
                 "updated_at": campaign.created_at,
             }
-            for seq, phone in enumerate(unique_in_order(phones))
+            for seq, r in enumerate(first_of_each_phone(recipients))
         ]
 
         async def work(session: Session) -> None:
@@ -848,7 +1015,7 @@ class MongoStore(Store):
                 await self._col("recipients").insert_many(
                     recipient_docs, ordered=True, session=session
                 )
-            await self._col("campaigns").insert_one(campaign_doc, session=session)
+            await self._col("campaigns").insert_one(_campaign_doc(campaign), session=session)
 
         await self._atomic(work)
         return campaign
@@ -870,11 +1037,30 @@ class MongoStore(Store):
     @_mongo_errors
     async def set_campaign_status(
         self, campaign_id: int | str, status: CampaignStatus, at: datetime
-    ) -> None:
-        await self._col("campaigns").update_one(
-            {"_id": str(campaign_id)},
+    ) -> Campaign | None:
+        collection = self._col("campaigns")
+        sources = [s for s in allowed_from(status) if s != status]
+        # One conditional update: the move happens only from a status that allows it.
+        await collection.update_one(
+            {"_id": str(campaign_id), "status": {"$in": sources}},
             {"$set": {"status": str(status), "updated_at": store_time(at)}},
         )
+        doc = await collection.find_one({"_id": str(campaign_id)})
+        if doc is None or doc["status"] != status:
+            return None
+        return _campaign(doc)
+
+    async def _messages_of(self, docs: Sequence[Document]) -> dict[Any, Document]:
+        """The messages of these recipients, by id (only the fields recipients show)."""
+        ids = [doc["message_id"] for doc in docs if doc.get("message_id") is not None]
+        found: dict[Any, Document] = {}
+        for start in range(0, len(ids), 1000):
+            cursor = self._col("messages").find(
+                {"_id": {"$in": ids[start : start + 1000]}},
+                {"status": 1, "error": 1, "delivered_at": 1, "read_at": 1, "failed_at": 1},
+            )
+            found.update({doc["_id"]: doc async for doc in cursor})
+        return found
 
     @_mongo_errors
     async def list_recipients(
@@ -882,32 +1068,33 @@ class MongoStore(Store):
         campaign_id: int | str,
         status: RecipientStatus | None = None,
         limit: int | None = None,
+        after_seq: int | None = None,
     ) -> list[Recipient]:
         if limit is not None and limit <= 0:
             return []
         query: Document = {"campaign_id": str(campaign_id)}
         if status is not None:
-            query["status"] = str(status)
-        cursor = self._col("recipients").find(query).sort("seq", 1)
-        if limit is not None:
-            cursor = cursor.limit(limit)
-        return [_recipient(doc) for doc in await cursor.to_list(None)]
-
-    @_mongo_errors
-    async def update_recipient(self, recipient: Recipient) -> None:
-        # Only an existing recipient is replaced: the list is fixed at creation.
-        await self._col("recipients").update_one(
-            {"campaign_id": str(recipient.campaign_id), "phone": recipient.phone},
-            {
-                "$set": {
-                    "status": str(recipient.status),
-                    "bot_id": recipient.bot_id,
-                    "wa_id": recipient.wa_id,
-                    "error": recipient.error,
-                    "updated_at": store_time(recipient.updated_at),
-                }
-            },
-        )
+            query["status"] = {"$in": list(stored_statuses_for(status))}
+        result: list[Recipient] = []
+        last_seq = after_seq
+        # Pages in seq order; a derived status (delivered...) is known only once the
+        # page's messages are read, so pages go on until the limit is filled.
+        while True:
+            if last_seq is not None:
+                query["seq"] = {"$gt": last_seq}
+            page = await (
+                self._col("recipients").find(query).sort("seq", 1).limit(1000).to_list(None)
+            )
+            if not page:
+                return result
+            messages = await self._messages_of(page)
+            for doc in page:
+                recipient = _recipient(doc, messages.get(doc.get("message_id")))
+                if status is None or recipient.status is status:
+                    result.append(recipient)
+                    if limit is not None and len(result) >= limit:
+                        return result
+            last_seq = page[-1]["seq"]
 
     @_mongo_errors
     async def count_recipients(self, campaign_id: int | str) -> dict[RecipientStatus, int]:
@@ -919,8 +1106,426 @@ class MongoStore(Store):
             ]
         )
         for doc in await cursor.to_list(None):
-            counts[RecipientStatus(doc["_id"])] = int(doc["count"])
+            if doc["_id"] != RecipientStatus.SENT:
+                counts[RecipientStatus(doc["_id"])] += int(doc["count"])
+        # Sent ones read as delivered, read, replied or failed: join their messages.
+        sent = await (
+            self._col("recipients")
+            .find(
+                {"campaign_id": str(campaign_id), "status": str(RecipientStatus.SENT)},
+                {"message_id": 1, "replied_at": 1},
+            )
+            .to_list(None)
+        )
+        messages = await self._messages_of(sent)
+        for doc in sent:
+            message = messages.get(doc.get("message_id")) or {}
+            replied = doc.get("replied_at") is not None
+            counts[recipient_state(RecipientStatus.SENT, message.get("status"), replied)] += 1
         return counts
+
+    @_mongo_errors
+    async def claim_recipient(
+        self,
+        campaign_id: int | str,
+        phone: str,
+        bot_id: str,
+        at: datetime,
+        repeat_since: datetime | None = None,
+    ) -> Claim:
+        at = store_time(at)
+        key = str(campaign_id)
+
+        async def work(session: Session) -> Claim:
+            campaign = await self._col("campaigns").find_one({"_id": key}, session=session)
+            if campaign is None or campaign["status"] != CampaignStatus.RUNNING:
+                return Claim(ClaimOutcome.NOT_RUNNING)
+            recipients = self._col("recipients")
+            doc = await recipients.find_one({"campaign_id": key, "phone": phone}, session=session)
+            if doc is None or doc["status"] != RecipientStatus.PENDING:
+                return Claim(ClaimOutcome.NOT_PENDING)
+            text = doc.get("text") or campaign.get("template", campaign.get("text", ""))
+            pending = {"_id": doc["_id"], "status": str(RecipientStatus.PENDING)}
+            skip = None
+            if await self._col("opt_outs").find_one({"_id": phone}, session=session):
+                skip = ClaimOutcome.OPTED_OUT, OPTED_OUT_REASON
+            elif repeat_since is not None and await self._col("messages").find_one(
+                {
+                    "peer": phone,
+                    "direction": str(Direction.OUT),
+                    "text": text,
+                    "created_at": {"$gte": store_time(repeat_since)},
+                    "status": {"$ne": str(MessageStatus.FAILED)},
+                },
+                session=session,
+            ):
+                skip = ClaimOutcome.REPEAT, REPEAT_REASON
+            if skip is not None:
+                await recipients.update_one(
+                    pending,
+                    {
+                        "$set": {
+                            "status": str(RecipientStatus.SKIPPED),
+                            "reason": skip[1],
+                            "updated_at": at,
+                        }
+                    },
+                    session=session,
+                )
+                return Claim(skip[0])
+            message = Message(
+                id=_new_id(),
+                bot_id=bot_id,
+                direction=Direction.OUT,
+                peer=phone,
+                text=text,
+                status=MessageStatus.PENDING,
+                created_at=at,
+                campaign_id=key,
+            )
+            # The recipient first, conditionally: two claims cannot both win, and a
+            # crash before the message is written leaves it sending (then uncertain).
+            claimed = await recipients.update_one(
+                pending,
+                {
+                    "$set": {
+                        "status": str(RecipientStatus.SENDING),
+                        "bot_id": bot_id,
+                        "message_id": message.id,
+                        "claimed_at": at,
+                        "reason": None,
+                        "updated_at": at,
+                    }
+                },
+                session=session,
+            )
+            if claimed.matched_count == 0:
+                return Claim(ClaimOutcome.NOT_PENDING)
+            await self._col("messages").insert_one(
+                _message_doc(message, str(message.id)), session=session
+            )
+            return Claim(ClaimOutcome.CLAIMED, message)
+
+        return await self._atomic(work)
+
+    @_mongo_errors
+    async def complete_recipient(
+        self,
+        campaign_id: int | str,
+        phone: str,
+        message_id: int | str,
+        wa_id: str,
+        sent_at: datetime,
+        audit: AuditEntry | None = None,
+    ) -> Message | None:
+        sent_at = store_time(sent_at)
+        entry = self._audit_entry(audit) if audit is not None else None
+
+        async def work(session: Session) -> Message | None:
+            messages = self._col("messages")
+            changed = await messages.update_one(
+                {
+                    "_id": str(message_id),
+                    "status": {"$in": [str(MessageStatus.PENDING), str(MessageStatus.FAILED)]},
+                },
+                {
+                    "$set": {
+                        "status": str(MessageStatus.SENT),
+                        "wa_id": wa_id,
+                        "sent_at": sent_at,
+                        "failed_at": None,
+                        "error": None,
+                    }
+                },
+                session=session,
+            )
+            doc = await messages.find_one({"_id": str(message_id)}, session=session)
+            if doc is None:
+                return None
+            if changed.modified_count and entry is not None:
+                await self._col("audit").insert_one(_audit_doc(entry), session=session)
+            await self._col("recipients").update_one(
+                {
+                    "campaign_id": str(campaign_id),
+                    "phone": phone,
+                    "message_id": str(message_id),
+                    "status": {
+                        "$in": [str(RecipientStatus.SENDING), str(RecipientStatus.UNCERTAIN)]
+                    },
+                },
+                {
+                    "$set": {
+                        "status": str(RecipientStatus.SENT),
+                        "wa_id": wa_id,
+                        "sent_at": sent_at,
+                        "reason": None,
+                        "updated_at": sent_at,
+                    }
+                },
+                session=session,
+            )
+            return _message(doc)
+
+        return await self._atomic(work)
+
+    async def _fail_messages(
+        self, session: Session, message_ids: Sequence[Any], error: str, at: datetime
+    ) -> None:
+        ids = [i for i in message_ids if i is not None]
+        if ids:
+            await self._col("messages").update_many(
+                {"_id": {"$in": ids}, "status": str(MessageStatus.PENDING)},
+                {"$set": {"status": str(MessageStatus.FAILED), "error": error, "failed_at": at}},
+                session=session,
+            )
+
+    async def _move_recipient(
+        self,
+        campaign_id: int | str,
+        phone: str,
+        sources: Sequence[RecipientStatus],
+        changes: Document,
+        fail_message: str | None,
+        at: datetime,
+    ) -> bool:
+        """Move one recipient from one of sources, applying changes; with fail_message,
+        its pending message is marked failed with that error first."""
+
+        async def work(session: Session) -> bool:
+            recipients = self._col("recipients")
+            query = {
+                "campaign_id": str(campaign_id),
+                "phone": phone,
+                "status": {"$in": [str(s) for s in sources]},
+            }
+            doc = await recipients.find_one(query, session=session)
+            if doc is None:
+                return False
+            if fail_message is not None:
+                await self._fail_messages(session, [doc.get("message_id")], fail_message, at)
+            result = await recipients.update_one(
+                {"_id": doc["_id"], "status": doc["status"]},
+                {"$set": {**changes, "updated_at": at}},
+                session=session,
+            )
+            return result.matched_count > 0
+
+        return await self._atomic(work)
+
+    @_mongo_errors
+    async def release_recipient(
+        self, campaign_id: int | str, phone: str, reason: str, at: datetime
+    ) -> bool:
+        at = store_time(at)
+        changes = {
+            "status": str(RecipientStatus.PENDING),
+            "bot_id": None,
+            "message_id": None,
+            "claimed_at": None,
+            "reason": reason,
+        }
+        return await self._move_recipient(
+            campaign_id, phone, [RecipientStatus.SENDING], changes, reason, at
+        )
+
+    @_mongo_errors
+    async def fail_recipient(
+        self, campaign_id: int | str, phone: str, reason: str, at: datetime
+    ) -> bool:
+        at = store_time(at)
+        sources = [RecipientStatus.PENDING, RecipientStatus.SENDING, RecipientStatus.UNCERTAIN]
+        changes = {"status": str(RecipientStatus.FAILED), "reason": reason, "failed_at": at}
+        return await self._move_recipient(campaign_id, phone, sources, changes, reason, at)
+
+    @_mongo_errors
+    async def skip_recipient(
+        self, campaign_id: int | str, phone: str, reason: str, at: datetime
+    ) -> bool:
+        at = store_time(at)
+        changes = {"status": str(RecipientStatus.SKIPPED), "reason": reason}
+        return await self._move_recipient(
+            campaign_id, phone, [RecipientStatus.PENDING], changes, None, at
+        )
+
+    @_mongo_errors
+    async def mark_in_flight_uncertain(self, campaign_id: int | str | None, at: datetime) -> int:
+        at = store_time(at)
+        query: Document = {"status": str(RecipientStatus.SENDING)}
+        if campaign_id is not None:
+            query["campaign_id"] = str(campaign_id)
+        recipients = self._col("recipients")
+        in_flight = await recipients.find(query, {"message_id": 1}).to_list(None)
+        ids = [doc["message_id"] for doc in in_flight if doc.get("message_id") is not None]
+        sent: dict[Any, Document] = {}
+        for start in range(0, len(ids), 1000):
+            cursor = self._col("messages").find(
+                {"_id": {"$in": ids[start : start + 1000]}, "wa_id": {"$ne": None}},
+                {"wa_id": 1, "sent_at": 1},
+            )
+            sent.update({doc["_id"]: doc async for doc in cursor})
+        uncertain = 0
+        for doc in in_flight:
+            message = sent.get(doc.get("message_id"))
+            if message is not None:
+                # The message went (the store has its WhatsApp id): the recipient is sent.
+                changes: Document = {
+                    "status": str(RecipientStatus.SENT),
+                    "wa_id": message["wa_id"],
+                    "sent_at": message.get("sent_at"),
+                }
+            else:
+                changes = {"status": str(RecipientStatus.UNCERTAIN), "reason": IN_FLIGHT_REASON}
+            result = await recipients.update_one(
+                {"_id": doc["_id"], "status": str(RecipientStatus.SENDING)},
+                {"$set": {**changes, "updated_at": at}},
+            )
+            uncertain += result.matched_count if message is None else 0
+        return uncertain
+
+    @_mongo_errors
+    async def resolve_uncertain(
+        self,
+        campaign_id: int | str,
+        phones: Sequence[str] | None,
+        action: UncertainAction,
+        at: datetime,
+        audit: AuditEntry | None = None,
+    ) -> int:
+        at = store_time(at)
+        entry = self._audit_entry(audit) if audit is not None else None
+        query: Document = {
+            "campaign_id": str(campaign_id),
+            "status": str(RecipientStatus.UNCERTAIN),
+        }
+        if phones is not None:
+            query["phone"] = {"$in": unique_in_order(list(phones))}
+
+        async def work(session: Session) -> int:
+            recipients = self._col("recipients")
+            docs = await recipients.find(query, session=session).to_list(None)
+            if not docs:
+                return 0
+            message_ids = [d.get("message_id") for d in docs if d.get("message_id") is not None]
+            changed = 0
+            if UncertainAction(action) is UncertainAction.RESEND:
+                await self._fail_messages(session, message_ids, RESENT_ERROR, at)
+                for doc in docs:
+                    result = await recipients.update_one(
+                        {"_id": doc["_id"], "status": str(RecipientStatus.UNCERTAIN)},
+                        {
+                            "$set": {
+                                "status": str(RecipientStatus.PENDING),
+                                "bot_id": None,
+                                "message_id": None,
+                                "claimed_at": None,
+                                "reason": None,
+                                "updated_at": at,
+                            }
+                        },
+                        session=session,
+                    )
+                    changed += result.matched_count
+            else:
+                messages = self._col("messages")
+                for doc in docs:
+                    claimed_at = _utc(doc.get("claimed_at")) or at
+                    if doc.get("message_id") is not None:
+                        await messages.update_one(
+                            {"_id": doc["message_id"], "status": str(MessageStatus.PENDING)},
+                            {"$set": {"status": str(MessageStatus.SENT), "sent_at": claimed_at}},
+                            session=session,
+                        )
+                    result = await recipients.update_one(
+                        {"_id": doc["_id"], "status": str(RecipientStatus.UNCERTAIN)},
+                        {
+                            "$set": {
+                                "status": str(RecipientStatus.SENT),
+                                "sent_at": claimed_at,
+                                "reason": MARKED_SENT_REASON,
+                                "updated_at": at,
+                            }
+                        },
+                        session=session,
+                    )
+                    changed += result.matched_count
+            if changed and entry is not None:
+                await self._col("audit").insert_one(_audit_doc(entry), session=session)
+            return changed
+
+        return await self._atomic(work)
+
+    @_mongo_errors
+    async def mark_replied(self, phone: str, at: datetime, since: datetime) -> int | str | None:
+        at = store_time(at)
+        recipients = self._col("recipients")
+        doc = await recipients.find_one(
+            {
+                "phone": phone,
+                "status": str(RecipientStatus.SENT),
+                "sent_at": {"$gte": store_time(since), "$lte": at},
+            },
+            sort=[("sent_at", -1), ("_id", -1)],
+        )
+        if doc is None or doc.get("replied_at") is not None:
+            return None
+        result = await recipients.update_one(
+            {"_id": doc["_id"], "replied_at": None}, {"$set": {"replied_at": at}}
+        )
+        return doc["campaign_id"] if result.modified_count else None
+
+    @_mongo_errors
+    async def sent_times(self, bot_id: str, since: datetime) -> list[datetime]:
+        cursor = (
+            self._col("messages")
+            .find(
+                {
+                    "bot_id": bot_id,
+                    "direction": str(Direction.OUT),
+                    "created_at": {"$gte": store_time(since)},
+                    "status": {"$ne": str(MessageStatus.FAILED)},
+                },
+                {"created_at": 1},
+            )
+            .sort([("created_at", 1), ("_id", 1)])
+        )
+        return [_required_utc(doc["created_at"]) async for doc in cursor]
+
+    @_mongo_errors
+    async def recent_outbound(self, since: datetime) -> set[tuple[str, str]]:
+        cursor = self._col("messages").find(
+            {
+                "direction": str(Direction.OUT),
+                "created_at": {"$gte": store_time(since)},
+                "status": {"$ne": str(MessageStatus.FAILED)},
+            },
+            {"peer": 1, "text": 1},
+        )
+        return {(doc["peer"], doc["text"]) async for doc in cursor}
+
+    @_mongo_errors
+    async def opted_out_among(self, phones: Sequence[str]) -> set[str]:
+        wanted = unique_in_order(list(phones))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 1000):
+            cursor = self._col("opt_outs").find(
+                {"_id": {"$in": wanted[start : start + 1000]}}, {"_id": 1}
+            )
+            found.update([doc["_id"] async for doc in cursor])
+        return found
+
+    @_mongo_errors
+    async def owners_of(self, phones: Sequence[str]) -> dict[str, str]:
+        wanted = unique_in_order(list(phones))
+        owners: dict[str, str] = {}
+        for start in range(0, len(wanted), 1000):
+            cursor = (
+                self._col("contact_refs")
+                .find({"phone": {"$in": wanted[start : start + 1000]}}, {"phone": 1, "bot_id": 1})
+                .sort([("created_at", -1), ("_id", -1)])
+            )
+            # Newest first, so the oldest reference of each phone is written last.
+            owners.update({doc["phone"]: doc["bot_id"] async for doc in cursor})
+        return owners
 
     # --- opt-outs -------------------------------------------------------------------
 
@@ -947,6 +1552,11 @@ class MongoStore(Store):
     @_mongo_errors
     async def is_opted_out(self, phone: str) -> bool:
         return await self._col("opt_outs").find_one({"_id": phone}, {"_id": 1}) is not None
+
+    @_mongo_errors
+    async def get_opt_out(self, phone: str) -> OptOut | None:
+        doc = await self._col("opt_outs").find_one({"_id": phone})
+        return _opt_out(doc) if doc is not None else None
 
     @_mongo_errors
     async def list_opt_outs(self, limit: int = 1000) -> list[OptOut]:
@@ -995,18 +1605,99 @@ class MongoStore(Store):
 
     @_mongo_errors
     async def apply_sync_page(
-        self, upserts: Sequence[Contact], deleted: Sequence[str], state: SyncState | None
-    ) -> None:
+        self,
+        upserts: Sequence[Contact],
+        deleted: Sequence[str],
+        state: SyncState | None,
+        *,
+        generation: str | None = None,
+    ) -> SyncPageOutcome:
         upserts = last_wins(upserts)
 
-        async def work(session: Session) -> None:
+        async def work(session: Session) -> SyncPageOutcome:
+            created, updated = await self._count_changes(session, upserts)
             # In this order, so without a transaction the token is saved only
             # once the page it covers has fully landed.
             if upserts:
-                await self._write_contacts(session, upserts)
-            if deleted:
-                await self._mark_deleted(session, deleted)
+                await self._write_contacts(session, upserts, generation)
+            gone = await self._mark_deleted(session, deleted) if deleted else 0
             if state is not None:
                 await self._save_sync_state(session, state)
+            return SyncPageOutcome(created=created, updated=updated, deleted=gone)
 
-        await self._atomic(work)
+        return await self._atomic(work)
+
+    @_mongo_errors
+    async def finish_full_sync(self, generation: str, state: SyncState) -> int:
+        async def work(session: Session) -> int:
+            # Deletions before the token: without a transaction, a crash between the
+            # two makes the next run list everything again, which changes nothing.
+            # $ne also matches contacts that carry no generation at all.
+            result = await self._col("contacts").update_many(
+                {"deleted": False, "sync_generation": {"$ne": generation}},
+                {"$set": {"deleted": True}},
+                session=session,
+            )
+            await self._save_sync_state(session, state)
+            return int(result.modified_count)
+
+        return await self._atomic(work)
+
+    # --- leases ---------------------------------------------------------------------
+
+    @_mongo_errors
+    async def acquire_lease(
+        self,
+        name: str,
+        holder: str,
+        ttl: timedelta,
+        now: datetime,
+        *,
+        take_over: str | None = None,
+    ) -> Lease:
+        now = store_time(now)
+        free: list[Document] = [{"expires_at": {"$lte": now}}, {"holder": holder}]
+        if take_over is not None:
+            free.append({"holder": take_over})
+        collection = self._col("leases")
+        fields = {"holder": holder, "acquired_at": now, "expires_at": store_time(now + ttl)}
+        try:
+            # One atomic document update: the lease is taken only if it is free now;
+            # when someone else holds it the upsert collides on _id instead.
+            doc = await collection.find_one_and_update(
+                {"_id": name, "$or": free},
+                {"$set": fields},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError:
+            doc = await collection.find_one({"_id": name})
+        if doc is None:  # released between the two calls: try once more
+            doc = await collection.find_one_and_update(
+                {"_id": name, "$or": free},
+                {"$set": fields},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+        return _lease(doc)
+
+    @_mongo_errors
+    async def renew_lease(
+        self, name: str, holder: str, ttl: timedelta, now: datetime
+    ) -> Lease | None:
+        doc = await self._col("leases").find_one_and_update(
+            {"_id": name, "holder": holder},
+            {"$set": {"expires_at": store_time(now + ttl)}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return None if doc is None else _lease(doc)
+
+    @_mongo_errors
+    async def release_lease(self, name: str, holder: str) -> bool:
+        result = await self._col("leases").delete_one({"_id": name, "holder": holder})
+        return result.deleted_count > 0
+
+    @_mongo_errors
+    async def get_lease(self, name: str) -> Lease | None:
+        doc = await self._col("leases").find_one({"_id": name})
+        return None if doc is None else _lease(doc)

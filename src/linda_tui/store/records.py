@@ -12,7 +12,16 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from linda_tui.models import STATUS_RANK, Contact, Message, MessageStatus
+from linda_tui.models import (
+    CAMPAIGN_MOVES,
+    STATUS_RANK,
+    CampaignStatus,
+    Contact,
+    Message,
+    MessageStatus,
+    NewRecipient,
+    RecipientStatus,
+)
 
 # Which *_at field a status stamps; pending and received stamp nothing.
 STATUS_TIME_FIELD: dict[MessageStatus, str] = {
@@ -45,7 +54,9 @@ def optional_store_time(value: datetime | None) -> datetime | None:
 
 def normalised_message(message: Message) -> Message:
     """A copy of message with every datetime as the store keeps it."""
-    changes = {name: optional_store_time(getattr(message, name)) for name in MESSAGE_TIME_FIELDS}
+    changes: dict[str, Any] = {
+        name: optional_store_time(getattr(message, name)) for name in MESSAGE_TIME_FIELDS
+    }
     return replace(message, **changes)
 
 
@@ -58,7 +69,7 @@ def advance_status(
     "read". The matching *_at field is stamped the first time that event is
     reported, even when it arrives out of order, because it did happen then.
     """
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     if STATUS_RANK[status] > STATUS_RANK[message.status]:
         changes["status"] = status
     field = STATUS_TIME_FIELD.get(status)
@@ -70,8 +81,15 @@ def advance_status(
 
 
 def search_text(contact: Contact) -> str:
-    """The lowercased text a contact search matches against: names, phones, emails, labels."""
-    parts: Iterable[str] = (*contact.names, *contact.phones, *contact.emails, *contact.labels)
+    """The lowercased text a contact search matches against: names, phones (and numbers
+    kept as written), emails, labels."""
+    parts: Iterable[str] = (
+        *contact.names,
+        *contact.phones,
+        *contact.raw_phones,
+        *contact.emails,
+        *contact.labels,
+    )
     # Joined by newlines so a one-line query never matches across two fields.
     return "\n".join(parts).lower()
 
@@ -98,3 +116,55 @@ def audit_detail(detail: dict[str, Any]) -> dict[str, Any]:
     the audit trail never fails because of what a caller put in the detail.
     """
     return json.loads(json.dumps(detail, default=str, ensure_ascii=False))
+
+
+# --- broadcasts ---------------------------------------------------------------------------
+
+# Reasons the store writes itself, the same on every backend.
+IN_FLIGHT_REASON = "in flight when Linda stopped: it may have been sent — resend it or mark it sent"
+RESENT_ERROR = "delivery unknown (Linda stopped while sending it); resent by the operator"
+MARKED_SENT_REASON = "marked sent by the operator after Linda stopped while sending it"
+OPTED_OUT_REASON = "opted out"
+REPEAT_REASON = "same text in the last 24 h"
+
+
+def recipient_state(stored: str, message_status: str | None, replied: bool) -> RecipientStatus:
+    """A recipient's derived state (see RecipientStatus): a sent one reads as replied,
+    read, delivered or failed from its reply and its message's receipts."""
+    if stored != RecipientStatus.SENT:
+        return RecipientStatus(stored)
+    if replied:
+        return RecipientStatus.REPLIED
+    if message_status in (MessageStatus.READ, MessageStatus.DELIVERED, MessageStatus.FAILED):
+        return RecipientStatus(message_status)
+    return RecipientStatus.SENT
+
+
+def stored_statuses_for(status: RecipientStatus) -> tuple[str, ...]:
+    """The stored statuses of the recipients that can show as status."""
+    if status in (RecipientStatus.SENT, RecipientStatus.DELIVERED, RecipientStatus.READ):
+        return (str(RecipientStatus.SENT),)
+    if status is RecipientStatus.REPLIED:
+        return (str(RecipientStatus.SENT),)
+    if status is RecipientStatus.FAILED:
+        return (str(RecipientStatus.FAILED), str(RecipientStatus.SENT))
+    return (str(status),)
+
+
+def allowed_from(status: CampaignStatus) -> tuple[str, ...]:
+    """The statuses a campaign may be in to move to status (status itself included:
+    asking for the status it has is a no-op)."""
+    sources = [str(status)]
+    sources.extend(str(s) for s, moves in CAMPAIGN_MOVES.items() if status in moves)
+    return tuple(sources)
+
+
+def first_of_each_phone(recipients: Sequence[NewRecipient]) -> list[NewRecipient]:
+    """recipients with each phone kept once, its first entry winning, order kept."""
+    seen: set[str] = set()
+    kept = []
+    for recipient in recipients:
+        if recipient.phone not in seen:
+            seen.add(recipient.phone)
+            kept.append(recipient)
+    return kept

@@ -16,41 +16,68 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import sqlite3
-import stat
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
 
 from linda_tui.models import (
+    ALL_BOTS,
     AuditEntry,
+    BotChoice,
     Campaign,
     CampaignStatus,
+    Claim,
+    ClaimOutcome,
     Contact,
     ContactRef,
     Direction,
+    Lease,
     Message,
     MessageStatus,
+    NewRecipient,
     OptOut,
     Recipient,
     RecipientStatus,
     SyncState,
     SyncStatus,
+    UncertainAction,
     utcnow,
 )
-from linda_tui.store.base import StatusUpdate, Store, StoreError
+from linda_tui.private_files import (
+    UnsafePathError,
+    ensure_folder,
+    open_private,
+    refuse_unsafe_file,
+)
+from linda_tui.store.base import (
+    ContactRefUpdate,
+    StatusUpdate,
+    Store,
+    StoreError,
+    SyncPageOutcome,
+)
 from linda_tui.store.migrations import migrate, read_version
 from linda_tui.store.records import (
+    IN_FLIGHT_REASON,
+    MARKED_SENT_REASON,
+    OPTED_OUT_REASON,
+    REPEAT_REASON,
+    RESENT_ERROR,
     advance_status,
+    allowed_from,
     audit_detail,
+    first_of_each_phone,
     last_wins,
     normalised_message,
+    optional_store_time,
     search_text,
     sort_key,
     store_time,
@@ -59,34 +86,65 @@ from linda_tui.store.records import (
 from linda_tui.store.urls import SQLITE_PREFIX
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
+# Files SQLite opens beside the store, following links: checked before every open.
+_SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 # Phones per batched lookup: well under SQLite's limit on bound parameters.
 _LOOKUP_CHUNK = 500
 
-_CONTACT_COLUMNS = "resource_name, etag, names, phones, emails, labels, updated_at, deleted"
-# What a contact read selects, from ``contacts AS c``. The four JSON lists come back
-# as one array of four so a row costs one json.loads, not four: decoding is most
+_CONTACT_COLUMNS = (
+    "resource_name, etag, names, phones, emails, labels, updated_at, deleted, raw_phones"
+)
+# What a contact read selects, from ``contacts AS c``. The five JSON lists come back
+# as one array of five so a row costs one json.loads, not five: decoding is most
 # of what a batched lookup spends.
 _CONTACT_SELECT = (
     "c.resource_name, c.etag, "
-    "'[' || c.names || ',' || c.phones || ',' || c.emails || ',' || c.labels || ']', "
-    "c.updated_at, c.deleted"
+    "'[' || c.names || ',' || c.phones || ',' || c.emails || ',' || c.labels || ',' "
+    "|| c.raw_phones || ']', c.updated_at, c.deleted"
 )
 _UPSERT_CONTACT = f"""
-    INSERT INTO contacts ({_CONTACT_COLUMNS}, search_text, sort_key)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    INSERT INTO contacts ({_CONTACT_COLUMNS}, search_text, sort_key, sync_generation)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (resource_name) DO UPDATE SET
         etag = excluded.etag, names = excluded.names, phones = excluded.phones,
         emails = excluded.emails, labels = excluded.labels, updated_at = excluded.updated_at,
-        deleted = excluded.deleted, search_text = excluded.search_text,
-        sort_key = excluded.sort_key
+        deleted = excluded.deleted, raw_phones = excluded.raw_phones,
+        search_text = excluded.search_text, sort_key = excluded.sort_key,
+        sync_generation = excluded.sync_generation
 """
+_LEASE_COLUMNS = "name, holder, acquired_at, expires_at"
 _REF_COLUMNS = "phone, bot_id, sync_status, last_sync, created_at, resource_name, error"
 _MESSAGE_COLUMNS = (
     "id, bot_id, direction, peer, text, status, created_at, wa_id, "
     "sent_at, delivered_at, read_at, failed_at, error, campaign_id"
 )
-_CAMPAIGN_COLUMNS = "id, name, text, bot_id, status, created_at, updated_at, created_by"
-_RECIPIENT_COLUMNS = "campaign_id, phone, status, bot_id, wa_id, error, updated_at"
+_CAMPAIGN_COLUMNS = (
+    "id, name, template, bots, pace, start_at, status, created_at, updated_at, created_by, skipped"
+)
+# A recipient's derived state (records.recipient_state, in SQL): a sent one reads as
+# replied, read, delivered or failed from its reply and its message's receipts.
+_RECIPIENT_STATE = """CASE WHEN r.status != 'sent' THEN r.status
+    WHEN r.replied_at IS NOT NULL THEN 'replied'
+    WHEN m.status IN ('read', 'delivered', 'failed') THEN m.status
+    ELSE 'sent' END"""
+_FAILED_AFTER_SENDING = "r.status = 'sent' AND m.status = 'failed'"
+_RECIPIENT_SELECT = f"""r.campaign_id, r.phone, {_RECIPIENT_STATE}, r.text, r.variables, r.seq,
+    r.preferred_bot, r.bot_id, r.message_id, r.wa_id,
+    CASE WHEN {_FAILED_AFTER_SENDING} THEN m.error ELSE r.reason END,
+    r.claimed_at, r.sent_at, m.delivered_at, m.read_at, r.replied_at,
+    CASE WHEN {_FAILED_AFTER_SENDING} THEN m.failed_at ELSE r.failed_at END,
+    r.updated_at
+    FROM recipients AS r LEFT JOIN messages AS m ON m.id = r.message_id"""
+# Derived states that only a sent recipient can have; the others are stored as is.
+_DERIVED = frozenset(
+    {
+        RecipientStatus.SENT,
+        RecipientStatus.DELIVERED,
+        RecipientStatus.READ,
+        RecipientStatus.REPLIED,
+        RecipientStatus.FAILED,
+    }
+)
 
 
 # --- conversions between records and rows ---------------------------------------------
@@ -94,7 +152,11 @@ _RECIPIENT_COLUMNS = "campaign_id, phone, status, bot_id, wa_id, error, updated_
 
 def _time_text(value: datetime | None) -> str | None:
     # Fixed width and always +00:00, so text order is time order in SQL.
-    return None if value is None else store_time(value).isoformat(timespec="milliseconds")
+    if value is None:
+        return None
+    if value.tzinfo is UTC:  # most are: skip the checks and the conversion
+        return value.isoformat(timespec="milliseconds")  # truncates to the millisecond
+    return store_time(value).isoformat(timespec="milliseconds")
 
 
 def _time(text: str | None) -> datetime | None:
@@ -111,7 +173,8 @@ _JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _json_list(values: list[str]) -> str:
-    return _JSON_ENCODER.encode(values)
+    # Most contacts have no labels, emails or odd numbers: skip the encoder for those.
+    return _JSON_ENCODER.encode(values) if values else "[]"
 
 
 def _row_id(value: int | str | None) -> int | None:
@@ -125,7 +188,7 @@ def _row_id(value: int | str | None) -> int | None:
     return None
 
 
-def _contact_row(contact: Contact) -> tuple[Any, ...]:
+def _contact_row(contact: Contact, generation: str | None = None) -> tuple[Any, ...]:
     return (
         contact.resource_name,
         contact.etag,
@@ -135,14 +198,16 @@ def _contact_row(contact: Contact) -> tuple[Any, ...]:
         _json_list(contact.labels),
         _time_text(contact.updated_at),
         int(contact.deleted),
+        _json_list(contact.raw_phones),
         search_text(contact),
         sort_key(contact),
+        generation,
     )
 
 
 def _contact(row: Sequence[Any]) -> Contact:
     """A contact from a row selected with _CONTACT_SELECT."""
-    names, phones, emails, labels = json.loads(row[2])
+    names, phones, emails, labels, raw_phones = json.loads(row[2])
     return Contact(
         resource_name=row[0],
         etag=row[1],
@@ -152,6 +217,16 @@ def _contact(row: Sequence[Any]) -> Contact:
         labels=labels,
         updated_at=_time(row[3]),
         deleted=bool(row[4]),
+        raw_phones=raw_phones,
+    )
+
+
+def _lease(row: Sequence[Any]) -> Lease:
+    return Lease(
+        name=row[0],
+        holder=row[1],
+        acquired_at=_required_time(row[2]),
+        expires_at=_required_time(row[3]),
     )
 
 
@@ -209,28 +284,54 @@ def _message(row: Sequence[Any]) -> Message:
     )
 
 
+def _bots(text: str) -> BotChoice:
+    value = json.loads(text)
+    if value == ALL_BOTS:
+        return ALL_BOTS
+    return tuple(value)
+
+
+def _bots_text(bots: BotChoice) -> str:
+    return _JSON_ENCODER.encode(ALL_BOTS if bots == ALL_BOTS else list(bots))
+
+
 def _campaign(row: Sequence[Any]) -> Campaign:
     return Campaign(
         id=row[0],
         name=row[1],
-        text=row[2],
-        bot_id=row[3],
-        status=CampaignStatus(row[4]),
-        created_at=_required_time(row[5]),
-        updated_at=_required_time(row[6]),
-        created_by=row[7],
+        template=row[2],
+        bots=_bots(row[3]),
+        pace=row[4],
+        start_at=_time(row[5]),
+        status=CampaignStatus(row[6]),
+        created_at=_required_time(row[7]),
+        updated_at=_required_time(row[8]),
+        created_by=row[9],
+        skipped=json.loads(row[10]),
     )
 
 
 def _recipient(row: Sequence[Any]) -> Recipient:
+    """A recipient from a row selected with _RECIPIENT_SELECT."""
     return Recipient(
         campaign_id=row[0],
         phone=row[1],
         status=RecipientStatus(row[2]),
-        bot_id=row[3],
-        wa_id=row[4],
-        error=row[5],
-        updated_at=_required_time(row[6]),
+        text=row[3],
+        variables=json.loads(row[4]),
+        seq=row[5],
+        preferred_bot=row[6],
+        bot_id=row[7],
+        message_id=row[8],
+        wa_id=row[9],
+        reason=row[10],
+        claimed_at=_time(row[11]),
+        sent_at=_time(row[12]),
+        delivered_at=_time(row[13]),
+        read_at=_time(row[14]),
+        replied_at=_time(row[15]),
+        failed_at=_time(row[16]),
+        updated_at=_required_time(row[17]),
     )
 
 
@@ -336,13 +437,378 @@ def _advance_sync(conn: sqlite3.Connection, u: StatusUpdate) -> Message | None:
     return updated
 
 
+def _write_contacts(
+    conn: sqlite3.Connection,
+    contacts: Sequence[Contact],
+    generation: str | None,
+    new: frozenset[str] = frozenset(),
+) -> None:
+    """Upsert contacts and their phone rows. ``new``: resource names known not to be in
+    the store yet, whose (absent) phone rows need no deleting."""
+    conn.executemany(_UPSERT_CONTACT, [_contact_row(c, generation) for c in contacts])
+    conn.executemany(
+        "DELETE FROM contact_phones WHERE resource_name = ?",
+        [(c.resource_name,) for c in contacts if c.resource_name not in new],
+    )
+    conn.executemany(
+        "INSERT INTO contact_phones (resource_name, phone) VALUES (?, ?)",
+        [(c.resource_name, phone) for c in contacts for phone in unique_in_order(c.phones)],
+    )
+
+
+def _mark_deleted(conn: sqlite3.Connection, resource_names: Iterable[str]) -> int:
+    cursor = conn.executemany(
+        "UPDATE contacts SET deleted = 1 WHERE resource_name = ? AND deleted = 0",
+        [(name,) for name in unique_in_order(list(resource_names))],
+    )
+    return cursor.rowcount
+
+
+def _count_changes(
+    conn: sqlite3.Connection, contacts: Sequence[Contact]
+) -> tuple[int, int, frozenset[str]]:
+    """(created, updated) that writing these contacts will make (see SyncPageOutcome),
+    and the resource names not in the store at all."""
+    before: dict[str, tuple[str, int]] = {}
+    names = [c.resource_name for c in contacts]
+    for start in range(0, len(names), _LOOKUP_CHUNK):
+        chunk = names[start : start + _LOOKUP_CHUNK]
+        rows = conn.execute(
+            f"""SELECT resource_name, etag, deleted FROM contacts
+            WHERE resource_name IN ({", ".join("?" * len(chunk))})""",
+            chunk,
+        )
+        before.update((row[0], (row[1], row[2])) for row in rows)
+    created = updated = 0
+    for contact in contacts:
+        previous = before.get(contact.resource_name)
+        if previous is None or previous[1]:
+            created += 1
+        elif previous[0] != contact.etag:
+            updated += 1
+    return created, updated, frozenset(names).difference(before)
+
+
+def _save_sync_state(conn: sqlite3.Connection, state: SyncState) -> None:
+    conn.execute(
+        """INSERT INTO sync_state (account, sync_token, last_full_sync, last_sync, last_error)
+        VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (account) DO UPDATE SET sync_token = excluded.sync_token,
+            last_full_sync = excluded.last_full_sync, last_sync = excluded.last_sync,
+            last_error = excluded.last_error""",
+        (
+            state.account,
+            state.sync_token,
+            _time_text(state.last_full_sync),
+            _time_text(state.last_sync),
+            state.last_error,
+        ),
+    )
+
+
 def _audit_entry(entry: AuditEntry) -> AuditEntry:
     """The audit entry as stored: time to the millisecond, detail made JSON-safe."""
     return replace(entry, at=store_time(entry.at), detail=audit_detail(entry.detail))
 
 
+# --- broadcasts: each function runs on aiosqlite's thread, inside one transaction ---------
+
+
+def _insert_campaign_sync(
+    conn: sqlite3.Connection, campaign: Campaign, recipients: Sequence[NewRecipient]
+) -> int:
+    created = _time_text(campaign.created_at)
+    cursor = conn.execute(
+        """INSERT INTO campaigns (name, template, bots, pace, start_at, status, created_at,
+            updated_at, created_by, skipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (
+            campaign.name,
+            campaign.template,
+            _bots_text(campaign.bots),
+            campaign.pace,
+            _time_text(campaign.start_at),
+            str(campaign.status),
+            created,
+            _time_text(campaign.updated_at),
+            campaign.created_by,
+            _JSON_ENCODER.encode(campaign.skipped),
+        ),
+    )
+    campaign_id = cursor.lastrowid
+    assert campaign_id is not None
+    pending, skipped = str(RecipientStatus.PENDING), str(RecipientStatus.SKIPPED)
+    encode = _JSON_ENCODER.encode
+    conn.executemany(
+        """INSERT INTO recipients (campaign_id, phone, seq, status, text, variables,
+            preferred_bot, reason, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
+            (
+                campaign_id,
+                r.phone,
+                seq,
+                pending if r.skip_reason is None else skipped,
+                r.text,
+                encode(r.variables),
+                r.preferred_bot,
+                r.skip_reason,
+                created,
+            )
+            for seq, r in enumerate(recipients)
+        ],
+    )
+    return campaign_id
+
+
+def _move_campaign_sync(
+    conn: sqlite3.Connection, key: int, status: CampaignStatus, at: str
+) -> Campaign | None:
+    sources = allowed_from(status)
+    conn.execute(
+        f"""UPDATE campaigns SET status = ?, updated_at = ?
+        WHERE id = ? AND status != ? AND status IN ({", ".join("?" * len(sources))})""",
+        (str(status), at, key, str(status), *sources),
+    )
+    row = conn.execute(f"SELECT {_CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ?", (key,)).fetchone()
+    if row is None or row[6] != status:
+        return None  # no such campaign, or the move is not allowed from where it is
+    return _campaign(row)
+
+
+def _claim_sync(
+    conn: sqlite3.Connection,
+    key: int,
+    phone: str,
+    bot_id: str,
+    at: datetime,
+    repeat_since: datetime | None,
+) -> Claim:
+    at_text = _time_text(at)
+    campaign = conn.execute(
+        "SELECT status, template FROM campaigns WHERE id = ?", (key,)
+    ).fetchone()
+    if campaign is None or campaign[0] != CampaignStatus.RUNNING:
+        return Claim(ClaimOutcome.NOT_RUNNING)
+    row = conn.execute(
+        "SELECT status, text FROM recipients WHERE campaign_id = ? AND phone = ?", (key, phone)
+    ).fetchone()
+    if row is None or row[0] != RecipientStatus.PENDING:
+        return Claim(ClaimOutcome.NOT_PENDING)
+    text = row[1] or campaign[1]
+    skip = None
+    if conn.execute("SELECT 1 FROM opt_outs WHERE phone = ?", (phone,)).fetchone():
+        skip = ClaimOutcome.OPTED_OUT, OPTED_OUT_REASON
+    elif (
+        repeat_since is not None
+        and conn.execute(
+            """SELECT 1 FROM messages WHERE peer = ? AND direction = ? AND text = ?
+        AND created_at >= ? AND status != ? LIMIT 1""",
+            (phone, str(Direction.OUT), text, _time_text(repeat_since), str(MessageStatus.FAILED)),
+        ).fetchone()
+    ):
+        skip = ClaimOutcome.REPEAT, REPEAT_REASON
+    if skip is not None:
+        conn.execute(
+            """UPDATE recipients SET status = ?, reason = ?, updated_at = ?
+            WHERE campaign_id = ? AND phone = ?""",
+            (str(RecipientStatus.SKIPPED), skip[1], at_text, key, phone),
+        )
+        return Claim(skip[0])
+    message = normalised_message(
+        Message(
+            bot_id=bot_id,
+            direction=Direction.OUT,
+            peer=phone,
+            text=text,
+            status=MessageStatus.PENDING,
+            created_at=at,
+            campaign_id=key,
+        )
+    )
+    message_id = conn.execute(_INSERT_MESSAGE, _message_row(message)).lastrowid
+    conn.execute(
+        """UPDATE recipients SET status = ?, bot_id = ?, message_id = ?, claimed_at = ?,
+            reason = NULL, updated_at = ? WHERE campaign_id = ? AND phone = ?""",
+        (str(RecipientStatus.SENDING), bot_id, message_id, at_text, at_text, key, phone),
+    )
+    return Claim(ClaimOutcome.CLAIMED, replace(message, id=message_id))
+
+
+def _complete_sync(
+    conn: sqlite3.Connection,
+    key: int,
+    phone: str,
+    message_id: int,
+    wa_id: str,
+    sent_at: datetime,
+    audit: AuditEntry | None,
+) -> Message | None:
+    sent_text = _time_text(sent_at)
+    # Whatever the message's row said (pending; failed if released meanwhile),
+    # WhatsApp has it now: that is the truth to keep.
+    changed = conn.execute(
+        """UPDATE messages SET status = ?, wa_id = ?, sent_at = ?, failed_at = NULL,
+            error = NULL WHERE id = ? AND status IN (?, ?)""",
+        (
+            str(MessageStatus.SENT),
+            wa_id,
+            sent_text,
+            message_id,
+            str(MessageStatus.PENDING),
+            str(MessageStatus.FAILED),
+        ),
+    ).rowcount
+    row = conn.execute(
+        f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    if changed and audit is not None:
+        _insert_audit_sync(conn, audit)
+    conn.execute(
+        """UPDATE recipients SET status = ?, wa_id = ?, sent_at = ?, reason = NULL, updated_at = ?
+        WHERE campaign_id = ? AND phone = ? AND message_id = ? AND status IN (?, ?)""",
+        (
+            str(RecipientStatus.SENT),
+            wa_id,
+            sent_text,
+            sent_text,
+            key,
+            phone,
+            message_id,
+            str(RecipientStatus.SENDING),
+            str(RecipientStatus.UNCERTAIN),
+        ),
+    )
+    return _message(row)
+
+
+def _fail_messages_sync(
+    conn: sqlite3.Connection, where: str, parameters: Sequence[Any], error: str, at: str
+) -> None:
+    """Mark failed the pending messages of the recipients matching where (on r)."""
+    conn.execute(
+        f"""UPDATE messages SET status = ?, error = ?, failed_at = ?
+        WHERE status = ? AND id IN (SELECT r.message_id FROM recipients AS r WHERE {where})""",
+        (str(MessageStatus.FAILED), error, at, str(MessageStatus.PENDING), *parameters),
+    )
+
+
+def _release_sync(conn: sqlite3.Connection, key: int, phone: str, reason: str, at: str) -> bool:
+    where = "r.campaign_id = ? AND r.phone = ? AND r.status = ?"
+    parameters = (key, phone, str(RecipientStatus.SENDING))
+    _fail_messages_sync(conn, where, parameters, reason, at)
+    return (
+        conn.execute(
+            """UPDATE recipients SET status = ?, bot_id = NULL, message_id = NULL,
+                claimed_at = NULL, reason = ?, updated_at = ?
+            WHERE campaign_id = ? AND phone = ? AND status = ?""",
+            (str(RecipientStatus.PENDING), reason, at, *parameters),
+        ).rowcount
+        > 0
+    )
+
+
+def _fail_sync(conn: sqlite3.Connection, key: int, phone: str, reason: str, at: str) -> bool:
+    states = (
+        str(RecipientStatus.PENDING),
+        str(RecipientStatus.SENDING),
+        str(RecipientStatus.UNCERTAIN),
+    )
+    where = "r.campaign_id = ? AND r.phone = ? AND r.status IN (?, ?, ?)"
+    _fail_messages_sync(conn, where, (key, phone, *states), reason, at)
+    return (
+        conn.execute(
+            """UPDATE recipients SET status = ?, reason = ?, failed_at = ?, updated_at = ?
+            WHERE campaign_id = ? AND phone = ? AND status IN (?, ?, ?)""",
+            (str(RecipientStatus.FAILED), reason, at, at, key, phone, *states),
+        ).rowcount
+        > 0
+    )
+
+
+def _uncertain_sync(conn: sqlite3.Connection, key: int | None, at: str) -> int:
+    campaign = "" if key is None else " AND campaign_id = ?"
+    parameters: tuple[Any, ...] = () if key is None else (key,)
+    sending = str(RecipientStatus.SENDING)
+    # A message the store holds as sent (with its WhatsApp id) did go: without
+    # transactions (MongoDB standalone) a crash can fall between the two writes.
+    conn.execute(
+        f"""UPDATE recipients SET status = ?,
+            wa_id = (SELECT m.wa_id FROM messages AS m WHERE m.id = recipients.message_id),
+            sent_at = (SELECT m.sent_at FROM messages AS m WHERE m.id = recipients.message_id),
+            updated_at = ?
+        WHERE status = ?{campaign} AND EXISTS (SELECT 1 FROM messages AS m
+            WHERE m.id = recipients.message_id AND m.wa_id IS NOT NULL)""",
+        (str(RecipientStatus.SENT), at, sending, *parameters),
+    )
+    return conn.execute(
+        f"""UPDATE recipients SET status = ?, reason = ?, updated_at = ?
+        WHERE status = ?{campaign}""",
+        (str(RecipientStatus.UNCERTAIN), IN_FLIGHT_REASON, at, sending, *parameters),
+    ).rowcount
+
+
+def _resolve_sync(
+    conn: sqlite3.Connection,
+    key: int,
+    phones: Sequence[str] | None,
+    action: UncertainAction,
+    at: str,
+    audit: AuditEntry | None,
+) -> int:
+    where = "r.campaign_id = ? AND r.status = ?"
+    parameters: list[Any] = [key, str(RecipientStatus.UNCERTAIN)]
+    if phones is not None:
+        wanted = unique_in_order(list(phones))
+        if not wanted:
+            return 0
+        where += f" AND r.phone IN ({', '.join('?' * len(wanted))})"
+        parameters.extend(wanted)
+    if action is UncertainAction.RESEND:
+        _fail_messages_sync(conn, where, parameters, RESENT_ERROR, at)
+        changed = conn.execute(
+            f"""UPDATE recipients AS r SET status = ?, bot_id = NULL, message_id = NULL,
+                claimed_at = NULL, reason = NULL, updated_at = ? WHERE {where}""",
+            (str(RecipientStatus.PENDING), at, *parameters),
+        ).rowcount
+    else:
+        conn.execute(
+            f"""UPDATE messages SET status = ?, sent_at = created_at
+            WHERE status = ? AND id IN (SELECT r.message_id FROM recipients AS r WHERE {where})""",
+            (str(MessageStatus.SENT), str(MessageStatus.PENDING), *parameters),
+        )
+        changed = conn.execute(
+            f"""UPDATE recipients AS r SET status = ?, sent_at = COALESCE(claimed_at, ?),
+                reason = ?, updated_at = ? WHERE {where}""",
+            (str(RecipientStatus.SENT), at, MARKED_SENT_REASON, at, *parameters),
+        ).rowcount
+    if changed and audit is not None:
+        _insert_audit_sync(conn, audit)
+    return changed
+
+
+def _replied_sync(conn: sqlite3.Connection, phone: str, at: str, since: str) -> int | None:
+    row = conn.execute(
+        """SELECT rowid, campaign_id, replied_at FROM recipients
+        WHERE phone = ? AND status = ? AND sent_at >= ? AND sent_at <= ?
+        ORDER BY sent_at DESC, rowid DESC LIMIT 1""",
+        (phone, str(RecipientStatus.SENT), since, at),
+    ).fetchone()
+    if row is None or row[2] is not None:
+        return None
+    conn.execute("UPDATE recipients SET replied_at = ? WHERE rowid = ?", (at, row[0]))
+    return int(row[1])
+
+
+def _chunks(values: Sequence[str]) -> Iterator[list[str]]:
+    wanted = unique_in_order(list(values))
+    for start in range(0, len(wanted), _LOOKUP_CHUNK):
+        yield wanted[start : start + _LOOKUP_CHUNK]
+
+
 class SQLiteStore(Store):
-    """The store in one SQLite file. ``path`` is created (0600) on open if missing."""
+    """The store in one SQLite file. ``path`` is created (0600) on open if missing, and
+    checked (links, damage) on every open: see ``_prepare_file`` and ``_check_integrity``."""
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 5.0) -> None:
         self.path = Path(path)
@@ -361,7 +827,7 @@ class SQLiteStore(Store):
         """Create or migrate the file and connect. Raises StoreError (one line)."""
         async with self._lock:  # two concurrent opens must not make two connections
             if self._db is None:
-                self._prepare_file()
+                await asyncio.to_thread(self._prepare_file)
                 self._db = await self._connect()
                 self._reader = self._open_reader()
 
@@ -385,6 +851,7 @@ class SQLiteStore(Store):
     def _set_up(self, conn: sqlite3.Connection) -> None:
         """On the connection's thread: WAL, durability settings, then the schema."""
         conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms:d}")
+        self._check_integrity(conn)
         mode = self._enter_wal(conn)
         if mode.lower() != "wal":
             raise StoreError(
@@ -395,6 +862,15 @@ class SQLiteStore(Store):
         # fsync per write; only a power cut can lose the very last commits.
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
+        # 32 MiB of page cache for the writer (SQLite's default is 2 MiB): a Google
+        # sync writes 1,000 contacts at random places in the contacts and phone
+        # indexes per page, and with a small cache each write re-reads its pages.
+        # Used only as the store grows; a full sync of 50,000 contacts spent half
+        # as long in its inserts with it.
+        conn.execute("PRAGMA cache_size = -32768")
+        # Checkpoint the WAL every 16 MiB rather than 4: a sync page of 1,000 contacts
+        # dirties about 8 MiB of index pages, so at 4 MiB every page paid a checkpoint.
+        conn.execute("PRAGMA wal_autocheckpoint = 4000")
         migrate(conn, self.path)
 
     def _enter_wal(self, conn: sqlite3.Connection) -> str:
@@ -445,7 +921,20 @@ class SQLiteStore(Store):
                 return await _on_thread(db, read_version)
 
     def _prepare_file(self) -> None:
-        """Create the file 0600 if missing; refuse what cannot be a Linda store, in one line."""
+        """Make sure the file is a Linda store that can be opened safely, creating a new
+        one if missing; refuse anything else in one line. Runs off the event loop.
+
+        - The folder must be the user's and writable by nobody else (see
+          linda_tui.private_files); a missing one is created 0700.
+        - The file and the ``-wal``/``-shm``/``-journal`` files SQLite opens beside it
+          must not be links or anything but regular files of the user's: SQLite would
+          follow a link and write through it.
+        - A new store is made whole under a temporary name and then linked into place,
+          so Linda never leaves an empty or half-made store behind. An empty (0 byte)
+          store is therefore never Linda's own: it was cut short or made by another
+          program, and it is refused rather than silently started afresh (which would
+          forget every opt-out).
+        """
         path = self.path
         if str(path) in ("", ":memory:"):
             raise StoreError(
@@ -462,35 +951,94 @@ class SQLiteStore(Store):
                 raise StoreError(
                     f"{path}: {folder} is a file, not a folder — choose another store path"
                 )
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            if not path.exists():
-                # O_EXCL + mode: the file never exists with looser permissions, not even briefly.
-                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-            else:
-                if not os.access(path, os.R_OK | os.W_OK):
-                    raise StoreError(
-                        f"{path}: no permission to read and write it — "
-                        "fix its owner or permissions, or choose another store path"
-                    )
-                with path.open("rb") as file:
-                    header = file.read(len(_SQLITE_HEADER))
-                if header and header != _SQLITE_HEADER:
-                    raise StoreError(
-                        f"{path} is not a SQLite database — move it aside or choose another "
-                        "store path"
-                    )
-                if stat.S_IMODE(path.stat().st_mode) & 0o077:
-                    path.chmod(0o600)  # it holds phone numbers and messages: owner only
+            ensure_folder(folder, "store folder")
+            for suffix in _SQLITE_SIDE_FILES:
+                refuse_unsafe_file(f"{path}{suffix}", f"store's {suffix} file")
+            if not os.path.lexists(path):
+                self._create_file()
+            self._check_file()
             if not os.access(folder, os.W_OK | os.X_OK):
                 raise StoreError(
                     f"{folder}: no permission to write in this folder (SQLite keeps "
                     f"{path.name}-wal next to the file) — choose a folder you can write to"
                 )
+        except UnsafePathError as exc:
+            raise StoreError(str(exc)) from None
         except OSError as exc:
             raise StoreError(
                 f"{path}: cannot use this file ({exc.strerror or exc}) — "
                 "choose a path in a folder you can write to"
             ) from None
+
+    def _create_file(self) -> None:
+        """A new, migrated store at ``self.path``, made under a temporary name first."""
+        path = self.path
+        tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.new")
+        os.close(open_private(tmp, os.O_WRONLY, "new store"))  # 0600, O_EXCL
+        try:
+            conn = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                # No fsync (30-50 ms on a busy disk, on the console's first run): the file
+                # holds only the empty schema, a crash of Linda cannot lose it (the page
+                # cache survives), and after a power cut quick_check at the next open
+                # would say so.
+                conn.execute("PRAGMA synchronous = OFF")
+                migrate(conn, path)
+            finally:
+                conn.close()  # the last connection: SQLite folds the -wal into the file
+            try:
+                os.link(tmp, path)  # never replaces: a store made meanwhile wins
+            except FileExistsError:
+                pass
+            except OSError:
+                if not os.path.lexists(path):  # a file system without hard links
+                    os.rename(tmp, path)
+        finally:
+            for suffix in ("", *_SQLITE_SIDE_FILES):
+                with suppress(FileNotFoundError):
+                    os.unlink(f"{tmp}{suffix}")
+
+    def _check_file(self) -> None:
+        """The existing file: a regular file of the user's (tightened to 0600 if
+        looser), readable and writable, non-empty, with SQLite's header."""
+        path = self.path
+        fd = open_private(path, os.O_RDONLY, "store", create=False)
+        try:
+            header = os.read(fd, len(_SQLITE_HEADER))
+        finally:
+            os.close(fd)
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise StoreError(
+                f"{path}: no permission to read and write it — "
+                "fix its owner or permissions, or choose another store path"
+            )
+        if not header:
+            raise StoreError(
+                f"{path} is empty (0 bytes), and Linda never leaves an empty store: it was "
+                "cut short or made by another program — restore it from a backup, or remove "
+                "it to start a new, empty store"
+            )
+        if header != _SQLITE_HEADER:
+            raise StoreError(
+                f"{path} is not a SQLite database — move it aside or choose another store path"
+            )
+
+    def _damaged(self, reason: str) -> StoreError:
+        return StoreError(
+            f"{self.path} is damaged ({_one_line(reason)[:200]}) — restore it from a backup, "
+            "or move it aside (with its -wal file) and Linda starts a new, empty store"
+        )
+
+    def _check_integrity(self, conn: sqlite3.Connection) -> None:
+        """SQLite's quick_check, before anything is written: a damaged file must not take
+        new writes. It reads every page once (about 35 ms for a 22 MB store of 50,000
+        contacts) on the connection's thread, never on the event loop."""
+        rows = conn.execute("PRAGMA quick_check").fetchall()
+        if rows != [("ok",)]:
+            first = str(rows[0][0]) if rows else "no answer"
+            more = f" and {len(rows) - 1} more problems" if len(rows) > 1 else ""
+            raise self._damaged(f"SQLite's integrity check: {first}{more}")
 
     # --- access -------------------------------------------------------------------
 
@@ -504,7 +1052,9 @@ class SQLiteStore(Store):
         if isinstance(exc, sqlite3.IntegrityError):
             return StoreError(f"the store refused the write ({text}); none of it was saved")
         lowered = text.lower()
-        if "not a database" in lowered or "malformed" in lowered:
+        if "malformed" in lowered:
+            return self._damaged(text)
+        if "not a database" in lowered:
             return StoreError(
                 f"{self.path} is not a usable SQLite database ({text}) — "
                 "move it aside or choose another store path"
@@ -571,32 +1121,11 @@ class SQLiteStore(Store):
 
     # --- contacts -----------------------------------------------------------------
 
-    @staticmethod
-    async def _write_contacts(db: aiosqlite.Connection, contacts: Sequence[Contact]) -> None:
-        await db.executemany(_UPSERT_CONTACT, [_contact_row(c) for c in contacts])
-        await db.executemany(
-            "DELETE FROM contact_phones WHERE resource_name = ?",
-            [(c.resource_name,) for c in contacts],
-        )
-        await db.executemany(
-            "INSERT INTO contact_phones (resource_name, phone) VALUES (?, ?)",
-            [(c.resource_name, phone) for c in contacts for phone in unique_in_order(c.phones)],
-        )
-
-    @staticmethod
-    async def _mark_deleted(db: aiosqlite.Connection, resource_names: Iterable[str]) -> int:
-        cursor = await db.executemany(
-            "UPDATE contacts SET deleted = 1 WHERE resource_name = ? AND deleted = 0",
-            [(name,) for name in unique_in_order(list(resource_names))],
-        )
-        return cursor.rowcount
-
     async def upsert_contacts(self, contacts: Sequence[Contact]) -> int:
         contacts = last_wins(contacts)
         if not contacts:
             return 0
-        async with self._transaction() as db:
-            await self._write_contacts(db, contacts)
+        await self._in_one_hop(lambda conn: _write_contacts(conn, contacts, None))
         return len(contacts)
 
     async def get_contact(self, resource_name: str) -> Contact | None:
@@ -644,6 +1173,14 @@ class SQLiteStore(Store):
         )
         return [_contact(row) for row in rows]
 
+    async def list_contacts(self, after: str | None = None, limit: int = 1000) -> list[Contact]:
+        rows = await self._read(
+            f"""SELECT {_CONTACT_SELECT} FROM contacts AS c
+            WHERE c.deleted = 0 AND c.resource_name > ? ORDER BY c.resource_name LIMIT ?""",
+            (after or "", max(limit, 0)),
+        )
+        return [_contact(row) for row in rows]
+
     async def count_contacts(self, include_deleted: bool = False) -> int:
         where = "" if include_deleted else " WHERE deleted = 0"
         rows = await self._read(f"SELECT COUNT(*) FROM contacts{where}")
@@ -652,8 +1189,8 @@ class SQLiteStore(Store):
     async def mark_contacts_deleted(self, resource_names: Sequence[str]) -> int:
         if not resource_names:
             return 0
-        async with self._transaction() as db:
-            return await self._mark_deleted(db, resource_names)
+        names = list(resource_names)
+        return await self._in_one_hop(lambda conn: _mark_deleted(conn, names))
 
     # --- contact references -------------------------------------------------------
 
@@ -715,14 +1252,18 @@ class SQLiteStore(Store):
         return _ref(rows[0]) if rows else None
 
     async def list_contact_refs(
-        self, bot_id: str, status: SyncStatus | None = None, limit: int = 1000
+        self, bot_id: str | None, status: SyncStatus | None = None, limit: int = 1000
     ) -> list[ContactRef]:
-        where, parameters = "bot_id = ?", [bot_id]
+        conditions, parameters = [], []
+        if bot_id is not None:
+            conditions.append("bot_id = ?")
+            parameters.append(bot_id)
         if status is not None:
-            where += " AND sync_status = ?"
+            conditions.append("sync_status = ?")
             parameters.append(str(status))
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         rows = await self._read(
-            f"""SELECT {_REF_COLUMNS} FROM contact_refs WHERE {where}
+            f"""SELECT {_REF_COLUMNS} FROM contact_refs {where}
             ORDER BY created_at, rowid LIMIT ?""",
             (*parameters, max(limit, 0)),
         )
@@ -737,13 +1278,27 @@ class SQLiteStore(Store):
         resource_name: str | None = None,
         error: str | None = None,
     ) -> bool:
-        changed = await self._write(
-            """UPDATE contact_refs SET sync_status = ?, last_sync = ?,
-                resource_name = COALESCE(?, resource_name), error = ?
-            WHERE phone = ? AND bot_id = ?""",
-            (str(status), _time_text(at), resource_name, error, phone, bot_id),
-        )
-        return changed > 0
+        update = ContactRefUpdate(phone, bot_id, status, at, resource_name, error)
+        return await self.set_contact_ref_statuses([update]) > 0
+
+    async def set_contact_ref_statuses(self, updates: Sequence[ContactRefUpdate]) -> int:
+        if not updates:
+            return 0
+        rows = [
+            (str(u.status), _time_text(u.at), u.resource_name, u.error, u.phone, u.bot_id)
+            for u in updates
+        ]
+
+        def work(conn: sqlite3.Connection) -> int:
+            cursor = conn.executemany(
+                """UPDATE contact_refs SET sync_status = ?, last_sync = ?,
+                    resource_name = COALESCE(?, resource_name), error = ?
+                WHERE phone = ? AND bot_id = ?""",
+                rows,
+            )
+            return cursor.rowcount
+
+        return await self._in_one_hop(work)
 
     # --- messages -----------------------------------------------------------------
 
@@ -765,6 +1320,34 @@ class SQLiteStore(Store):
             return message_id
 
         return replace(message, id=await self._in_one_hop(work))
+
+    async def finish_send(self, message: Message, audit: AuditEntry | None = None) -> Message:
+        message = normalised_message(message)
+        key = _row_id(message.id)
+        if key is None:
+            raise StoreError(f"message id {message.id!r} is not an id of this store")
+        entry = _audit_entry(audit) if audit is not None else None
+
+        def work(conn: sqlite3.Connection) -> int:
+            changed = conn.execute(
+                """UPDATE messages SET status = ?, wa_id = ?, sent_at = ?, failed_at = ?,
+                    error = ? WHERE id = ?""",
+                (
+                    str(message.status),
+                    message.wa_id,
+                    _time_text(message.sent_at),
+                    _time_text(message.failed_at),
+                    message.error,
+                    key,
+                ),
+            ).rowcount
+            if changed and entry is not None:
+                _insert_audit_sync(conn, entry)
+            return changed
+
+        if not await self._in_one_hop(work):
+            raise StoreError(f"no message {key} in {self.path} to record the send's outcome on")
+        return message
 
     async def record_inbound(self, message: Message) -> tuple[Message, ContactRef, bool]:
         if message.direction != Direction.IN:
@@ -849,37 +1432,27 @@ class SQLiteStore(Store):
 
     # --- broadcasts -----------------------------------------------------------------
 
-    async def create_campaign(self, campaign: Campaign, phones: Sequence[str]) -> Campaign:
+    async def _on_connection(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Reads that take several statements, in one trip to aiosqlite's thread."""
+        async with self._lock:
+            db = self._connection()
+            with self._errors():
+                return await _on_thread(db, work)
+
+    async def create_campaign(
+        self, campaign: Campaign, recipients: Sequence[NewRecipient]
+    ) -> Campaign:
         campaign = replace(
             campaign,
             created_at=store_time(campaign.created_at),
             updated_at=store_time(campaign.updated_at),
+            start_at=optional_store_time(campaign.start_at),
         )
-        created_text = _time_text(campaign.created_at)
-        async with self._transaction() as db:
-            row = await db.execute_insert(
-                """INSERT INTO campaigns (name, text, bot_id, status, created_at, updated_at,
-                    created_by) VALUES (?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    campaign.name,
-                    campaign.text,
-                    campaign.bot_id,
-                    str(campaign.status),
-                    created_text,
-                    _time_text(campaign.updated_at),
-                    campaign.created_by,
-                ),
-            )
-            assert row is not None
-            campaign_id = int(row[0])
-            await db.executemany(
-                """INSERT INTO recipients (campaign_id, phone, seq, status, updated_at)
-                VALUES (?, ?, ?, ?, ?)""",
-                [
-                    (campaign_id, phone, seq, str(RecipientStatus.PENDING), created_text)
-                    for seq, phone in enumerate(unique_in_order(phones))
-                ],
-            )
+        kept = first_of_each_phone(recipients)
+        # One trip, one transaction, one executemany: 100,000 recipients in a blink.
+        campaign_id = await self._in_one_hop(
+            lambda conn: _insert_campaign_sync(conn, campaign, kept)
+        )
         return replace(campaign, id=campaign_id)
 
     async def get_campaign(self, campaign_id: int | str) -> Campaign | None:
@@ -898,52 +1471,38 @@ class SQLiteStore(Store):
 
     async def set_campaign_status(
         self, campaign_id: int | str, status: CampaignStatus, at: datetime
-    ) -> None:
+    ) -> Campaign | None:
         key = _row_id(campaign_id)
-        if key is not None:
-            await self._write(
-                "UPDATE campaigns SET status = ?, updated_at = ? WHERE id = ?",
-                (str(status), _time_text(at), key),
-            )
+        if key is None:
+            return None
+        at_text = _time_text(at)
+        assert at_text is not None
+        return await self._in_one_hop(lambda conn: _move_campaign_sync(conn, key, status, at_text))
 
     async def list_recipients(
         self,
         campaign_id: int | str,
         status: RecipientStatus | None = None,
         limit: int | None = None,
+        after_seq: int | None = None,
     ) -> list[Recipient]:
         key = _row_id(campaign_id)
         if key is None:
             return []
-        where, parameters = "campaign_id = ?", [key]
+        where, parameters = "r.campaign_id = ?", list[Any]([key])
         if status is not None:
-            where += " AND status = ?"
+            # Stored states use the (campaign, status, seq) index; derived ones compare
+            # the derived state.
+            where += f" AND ({_RECIPIENT_STATE}) = ?" if status in _DERIVED else " AND r.status = ?"
             parameters.append(str(status))
+        if after_seq is not None:
+            where += " AND r.seq > ?"
+            parameters.append(after_seq)
         rows = await self._read(
-            f"SELECT {_RECIPIENT_COLUMNS} FROM recipients WHERE {where} ORDER BY seq LIMIT ?",
+            f"SELECT {_RECIPIENT_SELECT} WHERE {where} ORDER BY r.seq LIMIT ?",
             (*parameters, -1 if limit is None else max(limit, 0)),
         )
         return [_recipient(row) for row in rows]
-
-    async def update_recipient(self, recipient: Recipient) -> None:
-        key = _row_id(recipient.campaign_id)
-        if key is None:
-            return
-        # Only an existing row is replaced: the recipient list is fixed when the
-        # campaign is created, deduplicated, and must stay that way.
-        await self._write(
-            """UPDATE recipients SET status = ?, bot_id = ?, wa_id = ?, error = ?, updated_at = ?
-            WHERE campaign_id = ? AND phone = ?""",
-            (
-                str(recipient.status),
-                recipient.bot_id,
-                recipient.wa_id,
-                recipient.error,
-                _time_text(recipient.updated_at),
-                key,
-                recipient.phone,
-            ),
-        )
 
     async def count_recipients(self, campaign_id: int | str) -> dict[RecipientStatus, int]:
         counts = dict.fromkeys(RecipientStatus, 0)
@@ -951,12 +1510,158 @@ class SQLiteStore(Store):
         if key is None:
             return counts
         rows = await self._read(
-            "SELECT status, COUNT(*) FROM recipients WHERE campaign_id = ? GROUP BY status",
+            f"""SELECT {_RECIPIENT_STATE} AS state, COUNT(*)
+            FROM recipients AS r LEFT JOIN messages AS m ON m.id = r.message_id
+            WHERE r.campaign_id = ? GROUP BY state""",
             (key,),
         )
-        for status, count in rows:
-            counts[RecipientStatus(status)] = int(count)
+        for state, count in rows:
+            counts[RecipientStatus(state)] = int(count)
         return counts
+
+    async def claim_recipient(
+        self,
+        campaign_id: int | str,
+        phone: str,
+        bot_id: str,
+        at: datetime,
+        repeat_since: datetime | None = None,
+    ) -> Claim:
+        key = _row_id(campaign_id)
+        if key is None:
+            return Claim(ClaimOutcome.NOT_RUNNING)
+        return await self._in_one_hop(
+            lambda conn: _claim_sync(conn, key, phone, bot_id, at, repeat_since)
+        )
+
+    async def complete_recipient(
+        self,
+        campaign_id: int | str,
+        phone: str,
+        message_id: int | str,
+        wa_id: str,
+        sent_at: datetime,
+        audit: AuditEntry | None = None,
+    ) -> Message | None:
+        key, message_key = _row_id(campaign_id), _row_id(message_id)
+        if key is None or message_key is None:
+            return None
+        entry = _audit_entry(audit) if audit is not None else None
+        return await self._in_one_hop(
+            lambda conn: _complete_sync(conn, key, phone, message_key, wa_id, sent_at, entry)
+        )
+
+    async def release_recipient(
+        self, campaign_id: int | str, phone: str, reason: str, at: datetime
+    ) -> bool:
+        key, at_text = _row_id(campaign_id), _time_text(at)
+        if key is None or at_text is None:
+            return False
+        return await self._in_one_hop(lambda conn: _release_sync(conn, key, phone, reason, at_text))
+
+    async def fail_recipient(
+        self, campaign_id: int | str, phone: str, reason: str, at: datetime
+    ) -> bool:
+        key, at_text = _row_id(campaign_id), _time_text(at)
+        if key is None or at_text is None:
+            return False
+        return await self._in_one_hop(lambda conn: _fail_sync(conn, key, phone, reason, at_text))
+
+    async def skip_recipient(
+        self, campaign_id: int | str, phone: str, reason: str, at: datetime
+    ) -> bool:
+        key = _row_id(campaign_id)
+        if key is None:
+            return False
+        changed = await self._write(
+            """UPDATE recipients SET status = ?, reason = ?, updated_at = ?
+            WHERE campaign_id = ? AND phone = ? AND status = ?""",
+            (
+                str(RecipientStatus.SKIPPED),
+                reason,
+                _time_text(at),
+                key,
+                phone,
+                str(RecipientStatus.PENDING),
+            ),
+        )
+        return changed > 0
+
+    async def mark_in_flight_uncertain(self, campaign_id: int | str | None, at: datetime) -> int:
+        key = None if campaign_id is None else _row_id(campaign_id)
+        if campaign_id is not None and key is None:
+            return 0
+        at_text = _time_text(at)
+        assert at_text is not None
+        return await self._in_one_hop(lambda conn: _uncertain_sync(conn, key, at_text))
+
+    async def resolve_uncertain(
+        self,
+        campaign_id: int | str,
+        phones: Sequence[str] | None,
+        action: UncertainAction,
+        at: datetime,
+        audit: AuditEntry | None = None,
+    ) -> int:
+        key, at_text = _row_id(campaign_id), _time_text(at)
+        if key is None or at_text is None:
+            return 0
+        entry = _audit_entry(audit) if audit is not None else None
+        return await self._in_one_hop(
+            lambda conn: _resolve_sync(conn, key, phones, UncertainAction(action), at_text, entry)
+        )
+
+    async def mark_replied(self, phone: str, at: datetime, since: datetime) -> int | str | None:
+        at_text, since_text = _time_text(at), _time_text(since)
+        assert at_text is not None and since_text is not None
+        return await self._in_one_hop(lambda conn: _replied_sync(conn, phone, at_text, since_text))
+
+    async def sent_times(self, bot_id: str, since: datetime) -> list[datetime]:
+        rows = await self._read(
+            """SELECT created_at FROM messages WHERE bot_id = ? AND created_at >= ?
+            AND direction = ? AND status != ? ORDER BY created_at""",
+            (bot_id, _time_text(since), str(Direction.OUT), str(MessageStatus.FAILED)),
+        )
+        return [_required_time(row[0]) for row in rows]
+
+    async def recent_outbound(self, since: datetime) -> set[tuple[str, str]]:
+        rows = await self._read(
+            """SELECT peer, text FROM messages WHERE created_at >= ? AND direction = ?
+            AND status != ?""",
+            (_time_text(since), str(Direction.OUT), str(MessageStatus.FAILED)),
+        )
+        return {(peer, text) for peer, text in rows}
+
+    async def opted_out_among(self, phones: Sequence[str]) -> set[str]:
+        def work(conn: sqlite3.Connection) -> set[str]:
+            found: set[str] = set()
+            for chunk in _chunks(phones):
+                found.update(
+                    row[0]
+                    for row in conn.execute(
+                        f"SELECT phone FROM opt_outs WHERE phone IN ({', '.join('?' * len(chunk))})",
+                        chunk,
+                    )
+                )
+            return found
+
+        return await self._on_connection(work) if phones else set()
+
+    async def owners_of(self, phones: Sequence[str]) -> dict[str, str]:
+        def work(conn: sqlite3.Connection) -> dict[str, str]:
+            owners: dict[str, str] = {}
+            for chunk in _chunks(phones):
+                rows = conn.execute(
+                    f"""SELECT phone, bot_id FROM contact_refs
+                    WHERE phone IN ({", ".join("?" * len(chunk))})
+                    ORDER BY created_at DESC, rowid DESC""",
+                    chunk,
+                )
+                # Newest first, so the oldest reference of each phone is written last.
+                owners.update({phone: bot_id for phone, bot_id in rows})
+            return owners
+
+        return await self._on_connection(work) if phones else {}
 
     # --- opt-outs -------------------------------------------------------------------
 
@@ -972,6 +1677,12 @@ class SQLiteStore(Store):
 
     async def is_opted_out(self, phone: str) -> bool:
         return bool(await self._point("SELECT 1 FROM opt_outs WHERE phone = ?", (phone,)))
+
+    async def get_opt_out(self, phone: str) -> OptOut | None:
+        rows = await self._point(
+            "SELECT phone, reason, bot_id, created_at FROM opt_outs WHERE phone = ?", (phone,)
+        )
+        return _opt_out(rows[0]) if rows else None
 
     async def list_opt_outs(self, limit: int = 1000) -> list[OptOut]:
         rows = await self._read(
@@ -1009,35 +1720,100 @@ class SQLiteStore(Store):
         )
         return _sync_state(rows[0]) if rows else SyncState(account=account)
 
-    @staticmethod
-    async def _save_sync_state(db: aiosqlite.Connection, state: SyncState) -> None:
-        await db.execute(
-            """INSERT INTO sync_state (account, sync_token, last_full_sync, last_sync, last_error)
-            VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (account) DO UPDATE SET sync_token = excluded.sync_token,
-                last_full_sync = excluded.last_full_sync, last_sync = excluded.last_sync,
-                last_error = excluded.last_error""",
-            (
-                state.account,
-                state.sync_token,
-                _time_text(state.last_full_sync),
-                _time_text(state.last_sync),
-                state.last_error,
-            ),
-        )
-
     async def set_sync_state(self, state: SyncState) -> None:
-        async with self._transaction() as db:
-            await self._save_sync_state(db, state)
+        await self._in_one_hop(lambda conn: _save_sync_state(conn, state))
 
     async def apply_sync_page(
-        self, upserts: Sequence[Contact], deleted: Sequence[str], state: SyncState | None
-    ) -> None:
+        self,
+        upserts: Sequence[Contact],
+        deleted: Sequence[str],
+        state: SyncState | None,
+        *,
+        generation: str | None = None,
+    ) -> SyncPageOutcome:
         upserts = last_wins(upserts)
-        async with self._transaction() as db:
+        deleted = list(deleted)
+
+        def work(conn: sqlite3.Connection) -> SyncPageOutcome:
+            created, updated, new = _count_changes(conn, upserts)
             if upserts:
-                await self._write_contacts(db, upserts)
-            if deleted:
-                await self._mark_deleted(db, deleted)
+                _write_contacts(conn, upserts, generation, new)
+            gone = _mark_deleted(conn, deleted) if deleted else 0
             if state is not None:
-                await self._save_sync_state(db, state)
+                _save_sync_state(conn, state)
+            return SyncPageOutcome(created=created, updated=updated, deleted=gone)
+
+        return await self._in_one_hop(work)
+
+    async def finish_full_sync(self, generation: str, state: SyncState) -> int:
+        def work(conn: sqlite3.Connection) -> int:
+            cursor = conn.execute(
+                """UPDATE contacts SET deleted = 1 WHERE deleted = 0
+                AND (sync_generation IS NULL OR sync_generation != ?)""",
+                (generation,),
+            )
+            _save_sync_state(conn, state)
+            return cursor.rowcount
+
+        return await self._in_one_hop(work)
+
+    # --- leases ---------------------------------------------------------------------
+
+    async def acquire_lease(
+        self,
+        name: str,
+        holder: str,
+        ttl: timedelta,
+        now: datetime,
+        *,
+        take_over: str | None = None,
+    ) -> Lease:
+        now = store_time(now)
+        mine = Lease(name=name, holder=holder, acquired_at=now, expires_at=store_time(now + ttl))
+
+        def work(conn: sqlite3.Connection) -> Lease:
+            row = conn.execute(
+                f"SELECT {_LEASE_COLUMNS} FROM leases WHERE name = ?", (name,)
+            ).fetchone()
+            if row is not None:
+                current = _lease(row)
+                free = current.expires_at <= now or current.holder in (holder, take_over)
+                if not free:
+                    return current
+            conn.execute(
+                f"""INSERT INTO leases ({_LEASE_COLUMNS}) VALUES (?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,
+                    acquired_at = excluded.acquired_at, expires_at = excluded.expires_at""",
+                (name, holder, _time_text(mine.acquired_at), _time_text(mine.expires_at)),
+            )
+            return mine
+
+        return await self._in_one_hop(work)
+
+    async def renew_lease(
+        self, name: str, holder: str, ttl: timedelta, now: datetime
+    ) -> Lease | None:
+        expires = _time_text(now + ttl)
+
+        def work(conn: sqlite3.Connection) -> Lease | None:
+            conn.execute(
+                "UPDATE leases SET expires_at = ? WHERE name = ? AND holder = ?",
+                (expires, name, holder),
+            )
+            row = conn.execute(
+                f"SELECT {_LEASE_COLUMNS} FROM leases WHERE name = ? AND holder = ?",
+                (name, holder),
+            ).fetchone()
+            return None if row is None else _lease(row)
+
+        return await self._in_one_hop(work)
+
+    async def release_lease(self, name: str, holder: str) -> bool:
+        return (
+            await self._write("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
+            > 0
+        )
+
+    async def get_lease(self, name: str) -> Lease | None:
+        rows = await self._read(f"SELECT {_LEASE_COLUMNS} FROM leases WHERE name = ?", (name,))
+        return _lease(rows[0]) if rows else None

@@ -21,6 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from linda_tui.models import BotState, MessageStatus, utcnow
+from linda_tui.terminal_text import visible
 
 
 class PairMethod(StrEnum):
@@ -159,6 +160,15 @@ PAIRING_TIMED_OUT = "pairing timed out — no phone linked it in time"
 def already_paired(bot_id: str) -> str:
     """Why pairing a bot that has a session is refused."""
     return f"{bot_id} is already paired — log it out first to link another phone"
+
+
+def session_damaged(path: object, reason: str) -> str:
+    """The state detail (BotState.ERROR) of a bot whose session file exists but cannot be
+    read: never "not paired", which would invite pairing over it."""
+    return (
+        f"session file damaged ({reason}) — restore {visible(str(path))} from a "
+        "backup, or move it aside and pair the bot again"
+    )
 
 
 def not_paired_reason(bot_id: str, state: BotState) -> str:

@@ -62,6 +62,7 @@ import functools
 import itertools
 import logging
 import os
+import stat
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -70,11 +71,17 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-from urllib.request import getproxies_environment, proxy_bypass_environment
+from urllib.request import getproxies_environment, proxy_bypass_environment  # type: ignore[attr-defined]
 
 from linda_tui.clock import Clock, SystemClock
 from linda_tui.models import BotState, MessageStatus
 from linda_tui.phones import InvalidPhoneError, to_e164
+from linda_tui.private_files import (
+    ensure_folder,
+    file_problem,
+    open_private,
+    refuse_unsafe_file,
+)
 from linda_tui.whatsapp.account import (
     NOT_PAIRED_DETAIL,
     PAIRING_TIMED_OUT,
@@ -99,6 +106,7 @@ from linda_tui.whatsapp.account import (
     WhatsAppAccount,
     already_paired,
     not_paired_reason,
+    session_damaged,
 )
 from linda_tui.whatsapp.backoff import ExponentialBackoff
 
@@ -365,6 +373,7 @@ def _phone_of(jid: Any) -> str | None:
 def _peer_of(source: Any) -> str | None:
     """The other side's E.164 for a message or receipt source, trying the phone-number
     alternatives WhatsApp gives when a chat is addressed by hidden id."""
+    candidates: tuple[Any, ...]
     if source.IsGroup:
         candidates = (source.Sender, source.SenderAlt)
     elif source.IsFromMe:
@@ -420,10 +429,73 @@ async def probe_whatsapp(timeout: float = PROBE_TIMEOUT) -> str | None:
     except TimeoutError:
         return f"cannot reach {host}:{port} (no answer in {timeout:.0f} s)"
     except OSError as exc:
-        return f"cannot reach {host}:{port} ({exc.strerror or exc})"
+        # asyncio words a refused connection "Connect call failed ('127.0.0.1', 9)"
+        # (errno 111); a DNS failure carries its own words and a negative errno.
+        errno = exc.errno if isinstance(exc.errno, int) else 0
+        reason = os.strerror(errno) if errno > 0 else exc.strerror or str(exc)
+        return f"cannot reach {host}:{port} ({reason})"
     writer.close()
     with contextlib.suppress(Exception):
         await writer.wait_closed()
+    return None
+
+
+# -- the session file ------------------------------------------------------------------
+
+_SESSION_SIDE_FILES = ("-journal", "-wal", "-shm")
+_SQLITE_HEADER = b"SQLite format 3\x00"
+# Sessions up to this size get SQLite's quick_check whenever a bot's pairing is first
+# asked (before the console's first frame, about 1.6 ms a MB); larger ones only in
+# `linda doctor` (full=True), so a fleet of big sessions still starts at once.
+SESSION_QUICK_CHECK_BYTES = 16 * 1024 * 1024
+
+
+def session_file_damage(path: Path, *, full: bool = False) -> str | None:
+    """Why an existing session file cannot be used (None when it can, or is missing or
+    empty): a link or anything but a regular file of the user's, a file that is not
+    SQLite, or one whose pages fail SQLite's quick_check (always with ``full``, else up
+    to SESSION_QUICK_CHECK_BYTES). Reads only, never waits, changes nothing."""
+    for suffix in ("", *_SESSION_SIDE_FILES):
+        what = f"session's {suffix} file" if suffix else "session file"
+        problem = file_problem(f"{path}{suffix}", what)
+        if problem is not None:
+            return problem.problem
+    try:  # looked at, not changed: doctor reads sessions through here too
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):  # swapped since it was looked at
+            return "not a regular file"
+        header = os.read(fd, len(_SQLITE_HEADER))
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    finally:
+        os.close(fd)
+    if not header:
+        return None  # made by Linda just before a pairing that never finished
+    if header != _SQLITE_HEADER:
+        return "not a SQLite database"
+    if not full and info.st_size > SESSION_QUICK_CHECK_BYTES:
+        return None
+    import sqlite3  # only here: the console does not need it for its first frame
+
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=2)
+        try:
+            rows = conn.execute("PRAGMA quick_check").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.OperationalError:
+        return None  # locked, or a journal to roll back first: neonize will tell
+    except sqlite3.DatabaseError as exc:
+        return f"SQLite: {' '.join(str(exc).split())}"
+    if rows != [("ok",)]:
+        first = " ".join(str(rows[0][0]).split())[:120] if rows else "no answer"
+        return f"SQLite's integrity check: {first}"
     return None
 
 
@@ -465,6 +537,7 @@ class NeonizeAccount(WhatsAppAccount):
         self._detail: str | None = None
         self._online = False
         self._paired: bool | None = None  # asked from the database once, then from events
+        self._session_damage: str | None = None  # why the session file cannot be used
         self._pairing: PairMethod | None = None
         self._pair_phone = phone
         self._qr_index = 0
@@ -495,9 +568,24 @@ class NeonizeAccount(WhatsAppAccount):
             self._paired = self._read_paired()
         return self._paired
 
+    @property
+    def session_damage(self) -> str | None:
+        """Why the session file exists but cannot be used (the state detail), or None."""
+        _ = self.is_paired
+        return self._session_damage
+
     def _read_paired(self) -> bool:
+        """Whether the session file holds a linked device. A file that exists but cannot
+        be used (a link, not a regular file, damaged) is not paired, and says why in
+        ``_session_damage``: never "not paired" alone, which would invite pairing over it."""
         path = self.session_path
-        # Asking neonize about a missing file would create it (0644): never do that.
+        self._session_damage = None
+        damage = session_file_damage(path)
+        if damage is not None:
+            self._session_damage = session_damaged(path, damage)
+            self._log.warning("%s", self._session_damage)
+            return False
+        # Asking neonize about a missing or empty file would write its schema: never do that.
         try:
             if path.stat().st_size == 0:
                 return False
@@ -506,7 +594,10 @@ class NeonizeAccount(WhatsAppAccount):
         try:
             devices = _lib().ClientFactory.get_all_devices_from_db(str(path))
         except Exception as exc:  # neonize parses "error: ..." as a device and fails
-            self._log.warning("cannot read the session file %s: %s", path, short_reason(exc))
+            self._session_damage = session_damaged(
+                path, f"neonize cannot read it: {short_reason(exc)}"
+            )
+            self._log.warning("%s", self._session_damage)
             return False
         return bool(devices)
 
@@ -516,6 +607,9 @@ class NeonizeAccount(WhatsAppAccount):
         if self._running():
             return
         if not self.is_paired:
+            if self._session_damage is not None:
+                self._set_state(BotState.ERROR, self._session_damage)
+                return
             self._set_state(BotState.NOT_PAIRED, NOT_PAIRED_DETAIL)
             return
         self._set_state(BotState.CONNECTING, "connecting to WhatsApp")
@@ -524,6 +618,8 @@ class NeonizeAccount(WhatsAppAccount):
     async def pair(self, method: PairMethod = PairMethod.QR, phone: str | None = None) -> None:
         if self.is_paired:
             raise AccountError(already_paired(self.bot_id))
+        if self._session_damage is not None:
+            raise AccountError(f"{self.bot_id}: {self._session_damage}")
         method = PairMethod(method)
         target = self.phone
         if phone is not None:
@@ -893,29 +989,29 @@ class NeonizeAccount(WhatsAppAccount):
 
     def _prepare_session_file(self) -> None:
         """Folder 0700 and file 0600 before neonize opens it (SQLite creates its
-        journals with the database file's mode)."""
-        self.sessions_dir.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(PermissionError):
-            self.sessions_dir.chmod(0o700)
-        try:
-            fd = os.open(self.session_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        except FileExistsError:
-            self._secure_session_file()
-        else:
-            os.close(fd)
+        journals with the database file's mode). Go's SQLite follows links, so the file
+        and its journals must not be links: refused (UnsafePathError) like every
+        private file (see linda_tui.private_files)."""
+        ensure_folder(self.sessions_dir, "sessions folder", private=True)
+        for suffix in _SESSION_SIDE_FILES:
+            refuse_unsafe_file(f"{self.session_path}{suffix}", f"session's {suffix} file")
+        os.close(open_private(self.session_path, os.O_RDONLY, "session file"))
 
     def _secure_session_file(self) -> None:
+        """Tighten the session file to 0600 if something loosened it; never through a
+        link, and only a regular file of the user's."""
         try:
-            self.session_path.chmod(0o600)
+            os.close(open_private(self.session_path, os.O_RDONLY, "session file", create=False))
         except FileNotFoundError:
             pass
-        except PermissionError as exc:
+        except OSError as exc:
             self._log.warning("cannot make %s private: %s", self.session_path, exc)
 
     def _forget_session(self) -> None:
-        for suffix in ("", "-journal", "-wal", "-shm"):
-            Path(f"{self.session_path}{suffix}").unlink(missing_ok=True)
+        for suffix in ("", *_SESSION_SIDE_FILES):
+            Path(f"{self.session_path}{suffix}").unlink(missing_ok=True)  # a link, not its target
         self._paired = False
+        self._session_damage = None
         self._on_whatsapp.clear()
 
     # -- helpers -------------------------------------------------------------------

@@ -49,8 +49,15 @@ from typing import Any
 
 from linda_tui.clock import Clock, SystemClock
 from linda_tui.config.models import BOT_ID_RE
+from linda_tui.input_files import InputFileError, read_input
 from linda_tui.models import BotState, MessageStatus
 from linda_tui.phones import InvalidPhoneError, to_e164
+from linda_tui.private_files import (
+    ensure_folder,
+    open_private,
+    refuse_unsafe_file,
+    write_private_atomic,
+)
 from linda_tui.whatsapp.account import (
     NOT_PAIRED_DETAIL,
     PAIRING_TIMED_OUT,
@@ -75,6 +82,7 @@ from linda_tui.whatsapp.account import (
     WhatsAppAccount,
     already_paired,
     not_paired_reason,
+    session_damaged,
 )
 from linda_tui.whatsapp.sim_timeline import Timeline, VirtualNow
 
@@ -83,6 +91,7 @@ log = logging.getLogger(__name__)
 SESSIONS_DIR = "sim-sessions"
 MESSAGE_LOG = "simulated-network.jsonl"
 STATE_FILE = "sim-network-state.json"
+MAX_FILE_BYTES = 64 * 1024  # a session or the state is a few hundred bytes
 
 # whatsmeow's rotation: the first code lives 60 s, then five more of 20 s each.
 QR_LIFETIMES: tuple[float, ...] = (60.0, 20.0, 20.0, 20.0, 20.0, 20.0)
@@ -146,27 +155,41 @@ def _user_jid(e164: str) -> str:
     return f"{e164.lstrip('+')}@s.whatsapp.net"
 
 
-def _write_private_json(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON atomically as a 0600 file (sessions are secrets, even fake ones)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=2)
-    os.chmod(tmp, 0o600)  # in case the file existed with looser bits
-    os.replace(tmp, path)
+def _write_private_json(path: Path, data: dict[str, Any], what: str) -> None:
+    """Write JSON atomically as a 0600 file (sessions are secrets, even fake ones), never
+    through a link (see linda_tui.private_files)."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    write_private_atomic(path, text.encode("utf-8"), what)
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
+def _read_private_json(path: Path) -> dict[str, Any] | None:
+    """A private JSON file of the network: None when missing. Raises InputFileError when
+    it is a link, not a regular file or too big, ValueError when it is not a JSON object."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+        data = json.loads(read_input(path, limit=MAX_FILE_BYTES, follow_links=False))
+    except InputFileError as exc:
+        if exc.missing:
+            return None
+        raise
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    return data
 
 
-def _private_dir(path: Path) -> None:
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
+def read_session(data_dir: Path, bot_id: str) -> tuple[dict[str, Any] | None, str | None]:
+    """A bot's simulated session under ``data_dir``: (its content or None when there is
+    none, why it is damaged or None). A session is damaged when it cannot be read or is
+    not a session of this bot."""
+    path = data_dir / SESSIONS_DIR / f"{bot_id}.json"
+    try:
+        session = _read_private_json(path)
+    except InputFileError as exc:
+        return None, session_damaged(path, exc.reason)
+    except ValueError:  # not UTF-8, not JSON, not an object
+        return None, session_damaged(path, "not a session file: not a JSON object")
+    if session is not None and (session.get("bot_id") != bot_id or not session.get("simulated")):
+        return None, session_damaged(path, f"not a session of {bot_id}")
+    return session, None
 
 
 def _stream(purpose: int) -> cached_property[random.Random]:
@@ -231,6 +254,7 @@ class SimulatedNetwork:
         self.seed = seed
         self.speed = float(speed)
         self.ban_per_minute = ban_per_minute
+        self._ban_limit_off = ban_per_minute  # what set_rate_ban(True) restores
         self.disconnect_rate = disconnect_rate
         self.reply_rate = reply_rate
         self.latency = latency
@@ -244,20 +268,29 @@ class SimulatedNetwork:
         self._bot_by_phone: dict[str, str] = {}
         self._on_whatsapp: dict[str, bool] = {}
         self._pending_lines: list[str] = []
-        self._flush_scheduled = False
         self._log_fd: int | None = None
 
-        if not self.data_dir.exists():
-            _private_dir(self.data_dir)
-        self.sessions_dir = self.data_dir / SESSIONS_DIR
+        # Why each bot's session file cannot be used, for those that cannot.
+        self._damaged: dict[str, str] = {}
+
+        # Files are checked before anything is written: a link planted at any of them,
+        # or a folder others can write to, is refused (UnsafePathError) up front.
+        ensure_folder(self.data_dir, "demo data folder", "--data-dir")
+        self.sessions_dir = ensure_folder(
+            self.data_dir / SESSIONS_DIR, "demo sessions folder", "--data-dir", private=True
+        )
         self.message_log = self.data_dir / MESSAGE_LOG
-        _private_dir(self.sessions_dir)
         state_path = self.data_dir / STATE_FILE
-        first_use = not state_path.exists()
-        state = _read_json(state_path) or {}
+        refuse_unsafe_file(self.message_log, "demo message log")
+        refuse_unsafe_file(state_path, "demo network state")
+        first_use = not os.path.lexists(state_path)
+        try:
+            state = _read_private_json(state_path) or {}
+        except (InputFileError, ValueError):
+            state = {}  # only a run counter: a damaged one starts again
         runs = state.get("runs", 0)
         self._run = runs if isinstance(runs, int) and runs >= 0 else 0
-        _write_private_json(state_path, {"runs": self._run + 1})
+        _write_private_json(state_path, {"runs": self._run + 1}, "demo network state")
         if first_use:
             for bot_id in paired_ids:
                 # The phone is not known yet: account() fills in the JID.
@@ -270,9 +303,11 @@ class SimulatedNetwork:
         self._check_bot_id(bot_id)
         e164 = to_e164(phone)
         line = self._line(bot_id)
-        session = _read_json(self._session_path(bot_id))
-        if session is not None:
-            self._sessions[bot_id] = True
+        session, damage = read_session(self.data_dir, bot_id)
+        if damage is not None:
+            log.warning("%s: %s", bot_id, damage)
+            self._damaged[bot_id] = damage
+        self._sessions[bot_id] = session is not None
         if session is not None and not session.get("jid"):
             device = line.pairing.randint(2, 40)
             self._write_session(
@@ -309,6 +344,15 @@ class SimulatedNetwork:
         """Say whether ``phone`` has WhatsApp (overrides the ``...000`` rule)."""
         self._on_whatsapp[to_e164(phone)] = on_whatsapp
 
+    def set_rate_ban(self, enabled: bool) -> None:
+        """Whether a bot sending more than ban_per_minute in a minute gets banned. Off for
+        demo-fast broadcasts, which exist to show a campaign end to end in seconds."""
+        if not enabled and self.ban_per_minute is not None:
+            self._ban_limit_off = self.ban_per_minute
+            self.ban_per_minute = None
+        elif enabled and self.ban_per_minute is None:
+            self.ban_per_minute = self._ban_limit_off
+
     def disconnect(self, bot_id: str, reason: str = "connection closed by server") -> None:
         """Drop the bot's connection now (it reconnects by itself). No-op unless online."""
         account = self._accounts.get(bot_id)
@@ -322,15 +366,14 @@ class SimulatedNetwork:
             account._remote_logout(reason)
 
     def flush(self) -> None:
-        """Write buffered message-log lines now (also done every loop iteration)."""
-        self._flush_scheduled = False
+        """Write message-log lines not written yet (after a failed write)."""
         if not self._pending_lines:
             return
         data = "".join(self._pending_lines).encode("utf-8")
         try:
             if self._log_fd is None:
-                self._log_fd = os.open(
-                    self.message_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600
+                self._log_fd = open_private(
+                    self.message_log, os.O_WRONLY | os.O_APPEND, "demo message log"
                 )
             view = memoryview(data)
             while view:
@@ -374,12 +417,20 @@ class SimulatedNetwork:
     def _has_session(self, bot_id: str) -> bool:
         known = self._sessions.get(bot_id)
         if known is None:
-            known = self._sessions[bot_id] = self._session_path(bot_id).exists()
+            session, damage = read_session(self.data_dir, bot_id)
+            known = self._sessions[bot_id] = session is not None
+            if damage is not None:
+                self._damaged[bot_id] = damage
         return known
+
+    def _damage(self, bot_id: str) -> str | None:
+        """Why the bot's session file cannot be used, or None."""
+        return self._damaged.get(bot_id)
 
     def _delete_session(self, bot_id: str) -> None:
         self._session_path(bot_id).unlink(missing_ok=True)
         self._sessions[bot_id] = False
+        self._damaged.pop(bot_id, None)
 
     def _write_session(self, bot_id: str, *, phone: str | None, jid: str | None) -> None:
         self._sessions.pop(bot_id, None)  # should the write fail, ask the disk next time
@@ -392,8 +443,10 @@ class SimulatedNetwork:
                 "paired_at": self._clock.now().isoformat(),
                 "simulated": True,
             },
+            "demo session",
         )
         self._sessions[bot_id] = True
+        self._damaged.pop(bot_id, None)
 
     def _e164(self, to: str) -> str:
         """``to`` in E.164, or SendError with the reason.
@@ -425,6 +478,9 @@ class SimulatedNetwork:
         return timedelta(seconds=nominal_seconds / self.speed)
 
     def _log_message(self, when: datetime, bot_id: str, to: str, wa_id: str, text: str) -> None:
+        """Write the accepted message's line before the send is acknowledged, as a real
+        network already holds a message it acknowledged: a Linda killed right after a
+        send still finds it here (lines that could not be written are retried)."""
         record = {
             "time": when.astimezone(UTC).isoformat(),
             "bot": bot_id,
@@ -433,12 +489,7 @@ class SimulatedNetwork:
             "text": text,
         }
         self._pending_lines.append(json.dumps(record, ensure_ascii=False) + "\n")
-        if len(self._pending_lines) >= 4096:
-            self.flush()
-        elif not self._flush_scheduled:
-            # One write per loop iteration, whatever the number of sends in it.
-            self._flush_scheduled = True
-            self._now.loop.call_soon(self.flush)
+        self.flush()
 
     def _route_inbound(
         self, bot_id: str, delay: float, peer: str, text: str, wa_id: str, sent_at: datetime | None
@@ -495,6 +546,10 @@ class SimulatedAccount(WhatsAppAccount):
         if self._state in _RUNNING_STATES:
             return
         if not self.is_paired:
+            damage = self._net._damage(self.bot_id)
+            if damage is not None:  # not "not paired": that would invite pairing over it
+                self._set_state(BotState.ERROR, damage)
+                return
             self._set_state(BotState.NOT_PAIRED, NOT_PAIRED_DETAIL)
             return
         self._set_state(BotState.CONNECTING)
@@ -505,6 +560,9 @@ class SimulatedAccount(WhatsAppAccount):
     async def pair(self, method: PairMethod = PairMethod.QR, phone: str | None = None) -> None:
         if self.is_paired:
             raise AccountError(already_paired(self.bot_id))
+        damage = self._net._damage(self.bot_id)
+        if damage is not None:
+            raise AccountError(f"{self.bot_id}: {damage}")
         method = PairMethod(method)
         target = self.phone
         if phone is not None:

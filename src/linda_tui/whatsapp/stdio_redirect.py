@@ -161,7 +161,8 @@ class _NativeOutputReader:
                         open_fds.discard(fd)
                 if got_data:
                     quiet_since = time.monotonic()
-                self._flush_idle(time.monotonic())
+                # A pipe that just had data is not idle, however long logging that took.
+                self._flush_idle(time.monotonic(), busy={fd for fd, _event in events})
         finally:
             for fd in self._levels:
                 with contextlib.suppress(Exception):
@@ -179,12 +180,15 @@ class _NativeOutputReader:
 
     def _feed(self, fd: int, data: bytes) -> None:
         self._buffers[fd] += data
-        self._last_data[fd] = time.monotonic()
         self._log_lines(fd, final=False)
+        # Quiet is counted from when the reader is done with what it read: logging a burst
+        # can take longer than IDLE_FLUSH_SECONDS on a loaded machine, and the rest of a
+        # line may be waiting in the pipe meanwhile.
+        self._last_data[fd] = time.monotonic()
 
-    def _flush_idle(self, now: float) -> None:
+    def _flush_idle(self, now: float, busy: set[int] | frozenset[int] = frozenset()) -> None:
         for fd, buffer in self._buffers.items():
-            if buffer and now - self._last_data[fd] >= IDLE_FLUSH_SECONDS:
+            if buffer and fd not in busy and now - self._last_data[fd] >= IDLE_FLUSH_SECONDS:
                 self._log_lines(fd, final=True)
 
     def _log_lines(self, fd: int, *, final: bool) -> None:
@@ -329,8 +333,8 @@ def redirect_native_stdio(log_path: Path | str) -> Iterator[None]:
             for fd in (out_write, err_write):
                 to_close.remove(fd)
                 os.close(fd)
-            sys.stdout = sys.__stdout__ = new_out
-            sys.stderr = sys.__stderr__ = new_err
+            sys.stdout = sys.__stdout__ = new_out  # type: ignore[misc,assignment]
+            sys.stderr = sys.__stderr__ = new_err  # type: ignore[misc,assignment]
             yield
         finally:
             for stream in replacements:

@@ -1,0 +1,452 @@
+"""Who a broadcast goes to: a CSV file, a list of numbers, or (through
+``audience_from_entries``) contacts found by the Contacts feature.
+
+Every number is normalised to E.164 in the fleet's region (``phones.to_e164``)
+and de-duplicated, the first occurrence winning. Invalid numbers and duplicates
+are kept aside with their line and reason, so the operator sees what was left
+out; an audience with no usable number at all is an ``AudienceError``.
+
+CSV files are read as Excel and Google Contacts export them: UTF-8 with or
+without a byte-order mark, ``,`` or ``;`` (or tab) between fields, found from the
+header line, quoted fields that may hold the delimiter or line breaks. The phone
+column is found by its header (``phone``, ``mobile``, ``WhatsApp``, ``Tel``,
+``رقم``, ``جوال``, ...) or named with ``phone_column``. Every other column
+becomes a template variable keyed by ``template.variable_key`` ("First Name" is
+``{first_name}``); ``name`` and ``first_name`` are filled from each other (and
+from first/last name columns) when only some are given.
+
+Files are read with ``input_file.read_input_text``: regular files only, at most
+``MAX_AUDIENCE_BYTES`` (64 MiB: a 100,000-row export with a dozen columns is
+about 15 MiB).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from linda_tui.broadcast.input_file import InputFileError, printable, read_input_text
+from linda_tui.broadcast.template import variable_key
+from linda_tui.phones import InvalidPhoneError, to_e164
+
+__all__ = [
+    "MAX_AUDIENCE_BYTES",
+    "Audience",
+    "AudienceError",
+    "Member",
+    "Rejected",
+    "audience_from_csv",
+    "audience_from_entries",
+    "audience_from_number_file",
+    "audience_from_numbers",
+    "find_phone_column",
+]
+
+MAX_AUDIENCE_BYTES = 64 * 1024 * 1024
+# Invalid numbers and duplicates listed in an error message before "and N more".
+_SHOWN = 3
+
+
+class AudienceError(ValueError):
+    """An audience that cannot be used; the message is one line with the fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One person to message."""
+
+    phone: str  # E.164
+    variables: dict[str, str]  # variable_key -> value, stripped; empty when unknown
+    line: int  # where it came from: a CSV or file line, an argument's or entry's position
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A number left out of the audience, and why."""
+
+    line: int
+    raw: str  # as written in the source
+    reason: str  # one line
+    duplicate_of: int | None = None  # the line of the first occurrence, for duplicates
+
+
+@dataclass
+class Audience:
+    """The people a broadcast goes to, and those it leaves out."""
+
+    source: str  # how to name it to the operator: a file path, "--to", "contacts"
+    unit: str  # what `line` counts in this source: "line", "argument", "contact"
+    members: list[Member]
+    invalid: list[Rejected] = field(default_factory=list)
+    duplicates: list[Rejected] = field(default_factory=list)
+    # Variables the source offers (variable_key -> the header as written), for the
+    # template's messages ("{city} is not a column of clients.csv (columns: ...)").
+    columns: dict[str, str] = field(default_factory=dict)
+    phone_column: str | None = None
+
+    @property
+    def known_variables(self) -> set[str]:
+        """The variables this source can give (its columns, and the names derived
+        from them), for telling a misspelt variable from an empty one."""
+        known = set(self.columns)
+        if known & {*_NAME_KEYS, *_FIRST_KEYS}:
+            known |= {"name", "first_name"}
+        return known
+
+    def where(self, line: int) -> str:
+        """ "line 12", "argument 3": how to point at a place in this source."""
+        return f"{self.unit} {line}"
+
+
+# --- finding the phone column ------------------------------------------------------
+
+# Header words (as variable keys, or words of one) that name a phone column, best
+# first: a WhatsApp column beats a mobile one, which beats a generic phone.
+_PHONE_WORDS: tuple[frozenset[str], ...] = (
+    frozenset({"whatsapp", "واتساب", "الواتساب", "واتس"}),
+    frozenset({"mobile", "cell", "cellphone", "mob", "جوال", "الجوال", "موبايل", "محمول"}),
+    frozenset(
+        {"phone", "phones", "telephone", "tel", "msisdn", "هاتف", "الهاتف", "تلفون", "تليفون"}
+    ),
+)
+# Words that name a phone column only when they are the whole header: "Number" is
+# a phone column, "Account Number" or "ID Number" is not.
+_WHOLE_HEADERS = frozenset({"number", "numbers", "no", "رقم", "الرقم", "ارقام", "الارقام"})
+
+
+def _rank(header: str) -> int | None:
+    """How surely a header names the phone column (0 is surest), None if it does not."""
+    key = variable_key(header)
+    words = key.split("_") if key else []
+    for rank, names in enumerate(_PHONE_WORDS):
+        if key in names or any(word in names for word in words):
+            return rank
+    if key in _WHOLE_HEADERS or key in {"رقم_" + w for w in ("الهاتف", "الجوال", "الموبايل")}:
+        return len(_PHONE_WORDS)
+    if words and words[0] == "رقم":  # "رقم الهاتف", "رقم واتساب" ...
+        return len(_PHONE_WORDS)
+    return None
+
+
+def find_phone_column(
+    headers: Sequence[str], phone_column: str | None = None, *, source: str = "the CSV"
+) -> int:
+    """The index of the phone column among headers, or AudienceError.
+
+    phone_column names it (as written, or any spelling with the same variable_key);
+    otherwise it is the header that most surely names a phone (see _PHONE_WORDS).
+    Two equally sure candidates are an error: guessing could message the wrong
+    numbers (an office phone instead of the mobile).
+    """
+    shown = ", ".join(repr(printable(h)) for h in headers if h.strip()) or "none"
+    if phone_column is not None:
+        wanted = phone_column.strip()
+        for index, header in enumerate(headers):
+            if header.strip() == wanted:
+                return index
+        key = variable_key(wanted)
+        matches = [i for i, header in enumerate(headers) if key and variable_key(header) == key]
+        if len(matches) == 1:
+            return matches[0]
+        raise AudienceError(
+            f"{source} has no column {printable(wanted)!r} (its columns: {shown}) — "
+            "name one of them with --phone-column"
+        )
+    ranked = [(rank, i) for i, header in enumerate(headers) if (rank := _rank(header)) is not None]
+    if not ranked:
+        raise AudienceError(
+            f"{source}: no column looks like phone numbers (its columns: {shown}) — "
+            "name it with --phone-column, or call it 'phone'"
+        )
+    best = min(rank for rank, _ in ranked)
+    candidates = [i for rank, i in ranked if rank == best]
+    if len(candidates) > 1:
+        names = ", ".join(repr(printable(headers[i])) for i in candidates)
+        raise AudienceError(
+            f"{source}: several columns could hold the phone numbers ({names}) — "
+            "choose one with --phone-column"
+        )
+    return candidates[0]
+
+
+# --- names -----------------------------------------------------------------------------
+
+_NAME_KEYS = ("name", "full_name", "fullname", "contact_name", "الاسم", "اسم", "الاسم_الكامل")
+_FIRST_KEYS = ("first_name", "firstname", "given_name", "الاسم_الاول", "الاسم_الأول")
+_LAST_KEYS = ("last_name", "lastname", "surname", "family_name", "اسم_العائلة", "العائلة")
+
+
+def _first_present(variables: Mapping[str, str], keys: Iterable[str]) -> str:
+    for key in keys:
+        value = variables.get(key)
+        if value:
+            return value
+    return ""
+
+
+def with_names(variables: dict[str, str]) -> dict[str, str]:
+    """variables with ``name`` and ``first_name`` filled in from each other when only
+    one is known: first_name is the first word of the name; name is the first and
+    last names together. Values already there are never changed."""
+    name = variables.get("name") or _first_present(variables, _NAME_KEYS)
+    first = variables.get("first_name") or _first_present(variables, _FIRST_KEYS)
+    if not name and first:
+        last = _first_present(variables, _LAST_KEYS)
+        name = f"{first} {last}" if last else first
+    if not first and name:
+        first = name.split(maxsplit=1)[0]
+    if name and not variables.get("name"):
+        variables["name"] = name
+    if first and not variables.get("first_name"):
+        variables["first_name"] = first
+    return variables
+
+
+# --- building an audience ----------------------------------------------------------------
+
+
+class _Collector:
+    """Normalises numbers in order: keeps the first of each, sets aside the rest."""
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+        self.members: list[Member] = []
+        self.invalid: list[Rejected] = []
+        self.duplicates: list[Rejected] = []
+        self._first: dict[str, int] = {}
+
+    def add(self, raw: str, variables: dict[str, str], line: int, unit: str) -> None:
+        text = raw.strip()
+        if not text:
+            self.invalid.append(Rejected(line, raw, "no phone number"))
+            return
+        try:
+            phone = to_e164(text, self.region)
+        except InvalidPhoneError as exc:
+            self.invalid.append(Rejected(line, raw, str(exc)))
+            return
+        first = self._first.get(phone)
+        if first is not None:
+            self.duplicates.append(
+                Rejected(line, raw, f"{phone} is already on {unit} {first}", duplicate_of=first)
+            )
+            return
+        self._first[phone] = line
+        self.members.append(Member(phone, variables, line))
+
+    def audience(self, source: str, unit: str, **extra: object) -> Audience:
+        if not self.members:
+            raise AudienceError(_nothing_usable(source, unit, self.invalid, self.duplicates))
+        return Audience(
+            source=source,
+            unit=unit,
+            members=self.members,
+            invalid=self.invalid,
+            duplicates=self.duplicates,
+            **extra,  # type: ignore[arg-type]
+        )
+
+
+def _nothing_usable(
+    source: str, unit: str, invalid: Sequence[Rejected], duplicates: Sequence[Rejected]
+) -> str:
+    if not invalid and not duplicates:
+        return f"{source} lists no one to message — add phone numbers"
+    shown = "; ".join(f"{unit} {r.line}: {printable(r.reason)}" for r in invalid[:_SHOWN])
+    more = f"; and {len(invalid) - _SHOWN:,} more" if len(invalid) > _SHOWN else ""
+    return (
+        f"{source} has no usable phone number ({len(invalid):,} invalid: {shown}{more}) — "
+        "write numbers in international form, e.g. +971501234567, or check --phone-column"
+    )
+
+
+def _delimiter(header_line: str) -> str:
+    """The field delimiter, from the header line: the most frequent of , ; and tab
+    outside quotes (Excel writes ; where the decimal mark is a comma)."""
+    counts = {",": 0, ";": 0, "\t": 0}
+    quoted = False
+    for ch in header_line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(counts.values())
+    if best == 0:
+        return ","
+    # On a tie, the comma: the CSV standard's delimiter.
+    return next(d for d in (",", ";", "\t") if counts[d] == best)
+
+
+def _looks_like_phone(text: str, region: str) -> bool:
+    if sum(ch.isdigit() for ch in text) < 7:
+        return False
+    try:
+        to_e164(text, region)
+    except InvalidPhoneError:
+        return False
+    return True
+
+
+def audience_from_csv(
+    path: str | os.PathLike[str],
+    *,
+    region: str,
+    phone_column: str | None = None,
+    max_bytes: int = MAX_AUDIENCE_BYTES,
+) -> Audience:
+    """The audience in a CSV file (see the module's docstring), or AudienceError.
+
+    Rows whose cells are all blank are skipped (spreadsheets leave them at the end);
+    a row with no number or an invalid one is listed in ``invalid`` with its line.
+    """
+    shown = printable(str(path))
+    try:
+        text = read_input_text(path, max_bytes=max_bytes, what="a CSV file")
+    except InputFileError as exc:
+        raise AudienceError(str(exc)) from None
+    return audience_from_csv_text(text, source=shown, region=region, phone_column=phone_column)
+
+
+def audience_from_csv_text(
+    text: str, *, source: str, region: str, phone_column: str | None = None
+) -> Audience:
+    """audience_from_csv for text already read (source names it in messages)."""
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=_delimiter(first_line), strict=True
+    )
+    headers: list[str] | None = None
+    header_line = 0
+    collector = _Collector(region)
+    keys: list[str | None] = []
+    phone_index = width = 0
+    previous_end = 0  # reader.line_num after the previous record: the next starts after it
+    try:
+        for row in reader:
+            line = previous_end + 1
+            previous_end = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if headers is None:
+                headers, header_line = row, line
+                phone_index, keys = _read_header(headers, phone_column, source, region)
+                width = len(headers)
+                continue
+            if len(row) < width:
+                row += [""] * (width - len(row))  # a short row: its missing cells are empty
+            variables = {
+                key: cell.strip() for key, cell in zip(keys, row, strict=False) if key is not None
+            }
+            raw = row[phone_index]
+            collector.add(raw, with_names(variables), line, "line")
+    except csv.Error as exc:
+        # The record that failed starts on the line after the last one read whole.
+        problem = str(exc)
+        fix = (
+            'a field that starts with " must end with " (write "" for a quote inside it)'
+            if "quote" in problem or "end of data" in problem or "expected" in problem
+            else "fix or remove that line"
+        )
+        raise AudienceError(
+            f"{source}:{previous_end + 1}: cannot read this CSV line ({problem}) — {fix}"
+        ) from None
+    if headers is None:
+        raise AudienceError(f"{source}: the file is empty — pass a CSV file with a header line")
+    if not collector.members and not collector.invalid and not collector.duplicates:
+        raise AudienceError(
+            f"{source}: only a header line (line {header_line}), no rows — add the people to "
+            "message below it"
+        )
+    columns = {
+        key: header.strip() for key, header in zip(keys, headers, strict=False) if key is not None
+    }
+    return collector.audience(
+        source, "line", columns=columns, phone_column=headers[phone_index].strip()
+    )
+
+
+def _read_header(
+    headers: list[str], phone_column: str | None, source: str, region: str
+) -> tuple[int, list[str | None]]:
+    """The phone column's index and each column's variable key (None: not a variable)."""
+    try:
+        phone_index = find_phone_column(headers, phone_column, source=source)
+    except AudienceError:
+        data = next((h for h in headers if _looks_like_phone(h, region)), None)
+        if data is not None and phone_column is None:
+            raise AudienceError(
+                f"{source}: the first line is data ({printable(data.strip())!r}), not a header "
+                "— add a header line first, e.g. phone,name"
+            ) from None
+        raise
+    keys: list[str | None] = []
+    seen: dict[str, str] = {}
+    for index, header in enumerate(headers):
+        key = variable_key(header)
+        if index == phone_index or not key:
+            keys.append(None)  # the phone itself, or a column with no usable name
+            continue
+        if key in seen:
+            raise AudienceError(
+                f"{source}: columns {printable(seen[key])!r} and {printable(header.strip())!r} "
+                f"both become the variable {{{key}}} — rename one of them"
+            )
+        seen[key] = header.strip()
+        keys.append(key)
+    return phone_index, keys
+
+
+def audience_from_numbers(numbers: Iterable[str], *, region: str, source: str = "--to") -> Audience:
+    """The audience of numbers given one by one (``--to``, repeatable). No variables
+    except none: a template for it needs fallbacks for its placeholders."""
+    collector = _Collector(region)
+    for position, raw in enumerate(numbers, start=1):
+        collector.add(raw, {}, position, "argument")
+    return collector.audience(source, "argument")
+
+
+def audience_from_number_file(
+    path: str | os.PathLike[str], *, region: str, max_bytes: int = MAX_AUDIENCE_BYTES
+) -> Audience:
+    """The audience in a file of numbers, one per line. Blank lines and lines starting
+    with '#' are skipped; so is anything after ' #' on a line (a comment)."""
+    shown = printable(str(path))
+    try:
+        text = read_input_text(path, max_bytes=max_bytes, what="a file of phone numbers")
+    except InputFileError as exc:
+        raise AudienceError(str(exc)) from None
+    collector = _Collector(region)
+    for line_number, line in enumerate(text.splitlines(), start=1):
+        content = line.split(" #", 1)[0].strip()
+        if not content or content.startswith("#"):
+            continue
+        collector.add(content, {}, line_number, "line")
+    if not collector.members and not collector.invalid:
+        raise AudienceError(f"{shown}: only comments, no numbers — write one number per line")
+    return collector.audience(shown, "line")
+
+
+def audience_from_entries(
+    entries: Iterable[tuple[str, Mapping[str, str]]],
+    *,
+    region: str,
+    source: str = "contacts",
+) -> Audience:
+    """The audience of (phone, variables) pairs: the hook for contact-based audiences
+    (a contact search, a label, every synced contact), which give each contact's
+    number and its variables (``name`` at least). Variable names are normalised with
+    variable_key and first_name derived from the name, as for a CSV."""
+    collector = _Collector(region)
+    columns: dict[str, str] = {}
+    for position, (phone, given) in enumerate(entries, start=1):
+        variables: dict[str, str] = {}
+        for name, value in given.items():
+            key = variable_key(name)
+            if key:
+                columns.setdefault(key, name)
+                variables[key] = (value or "").strip()
+        collector.add(phone, with_names(variables), position, "contact")
+    return collector.audience(source, "contact", columns=columns)

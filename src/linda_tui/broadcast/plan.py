@@ -1,0 +1,298 @@
+"""A broadcast before it is saved: who gets what text from which bot, who is left
+out and why, and when it would finish. The dry run prints a plan; creating the
+campaign saves it (``save_plan``) in one atomic write.
+
+``plan_broadcast`` renders the template for every member of the audience, checks
+it first (a variable some recipients lack is an error before anything is saved),
+leaves out numbers that opted out or were sent the same text in the last 24 h
+(the fleet's own repeat rule), spreads the rest over the chosen bots (the bot
+that already owns the contact first, so a person keeps hearing from the same
+number; the others to the least loaded bot), and estimates the finish under each
+bot's pacing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from linda_tui.broadcast.audience import Audience
+from linda_tui.broadcast.pacing import (
+    DEFAULT_WARM_UP,
+    STANDARD,
+    PaceProfile,
+    QuietHours,
+    WarmUp,
+    estimate_finish,
+    load_pacers,
+)
+from linda_tui.broadcast.template import (
+    MissingVariable,
+    Template,
+    TemplateError,
+    check_variables,
+    compile_template,
+)
+from linda_tui.config.models import Pacing
+from linda_tui.fleet.manager import MAX_TEXT, REPEAT_WINDOW
+from linda_tui.models import ALL_BOTS, BotChoice, Campaign, CampaignStatus, NewRecipient
+from linda_tui.store.base import Store
+from linda_tui.store.records import OPTED_OUT_REASON, REPEAT_REASON
+
+__all__ = [
+    "DUPLICATE",
+    "INVALID",
+    "PREVIEW_COUNT",
+    "BroadcastPlan",
+    "PlanError",
+    "plan_broadcast",
+    "save_plan",
+]
+
+INVALID = "invalid"
+DUPLICATE = "duplicate"
+PREVIEW_COUNT = 5
+
+
+class PlanError(ValueError):
+    """A broadcast that cannot be planned; the message is one line with the fix."""
+
+
+@dataclass
+class BroadcastPlan:
+    """Everything a dry run shows and a create saves."""
+
+    name: str
+    template: Template
+    audience: Audience
+    bots: BotChoice  # as chosen: ids, or "all"
+    bot_ids: tuple[str, ...]  # the bots it sends from
+    pace: PaceProfile
+    start_at: datetime | None
+    # Every valid, distinct number in audience order, with its text and bot; those
+    # with a skip_reason are saved skipped (so the export shows why).
+    recipients: list[NewRecipient]
+    lines: dict[str, int]  # phone -> where it came from in the source
+    per_bot: dict[str, int]  # messages to send per bot
+    finish_at: datetime | None  # None: nothing to send, or no bot to send it
+    skipped: dict[str, int] = field(default_factory=dict)  # by reason, numbers only
+
+    @property
+    def to_send(self) -> int:
+        return sum(1 for r in self.recipients if r.skip_reason is None)
+
+    @property
+    def preview(self) -> list[NewRecipient]:
+        """The first messages that will go, as their recipients will read them."""
+        return [r for r in self.recipients if r.skip_reason is None][:PREVIEW_COUNT]
+
+    def campaign(self, *, created_by: str, now: datetime) -> Campaign:
+        """The campaign record to save for this plan (a draft until it is started)."""
+        return Campaign(
+            name=self.name,
+            template=self.template.source,
+            bots=self.bots,
+            pace=self.pace.name,
+            start_at=self.start_at,
+            status=CampaignStatus.DRAFT,
+            created_at=now,
+            updated_at=now,
+            created_by=created_by,
+            skipped={reason: count for reason, count in self.skipped.items() if count},
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """The dry run, ready for JSON: counts by outcome, the plan per bot, the
+        estimated finish and the first messages. Outside text stays data (the caller
+        escapes it for a terminal)."""
+        return {
+            "name": self.name,
+            "source": self.audience.source,
+            "to_send": self.to_send,
+            "skipped": {reason: count for reason, count in self.skipped.items() if count},
+            "per_bot": dict(self.per_bot),
+            "pace": self.pace.name,
+            "start_at": self.start_at.isoformat() if self.start_at else None,
+            "finish_at": self.finish_at.isoformat() if self.finish_at else None,
+            "preview": [
+                {"phone": r.phone, "bot": r.preferred_bot, "text": r.text} for r in self.preview
+            ],
+            "invalid": [
+                {"line": r.line, "value": r.raw, "reason": r.reason} for r in self.audience.invalid
+            ],
+            "duplicates": [
+                {"line": r.line, "first_line": r.duplicate_of} for r in self.audience.duplicates
+            ],
+        }
+
+
+def _chosen_bots(bots: BotChoice, available: Mapping[str, Pacing]) -> tuple[str, ...]:
+    if bots == ALL_BOTS:
+        chosen = tuple(available)
+    else:
+        unknown = [b for b in bots if b not in available]
+        if unknown:
+            known = ", ".join(available) or "none"
+            raise PlanError(
+                f"unknown bot {unknown[0]!r} — choose among the fleet's bots: {known}, or 'all'"
+            )
+        chosen = tuple(dict.fromkeys(bots))
+    if not chosen:
+        raise PlanError("no bot to send from — enable a bot in bots.yaml, or choose one")
+    return chosen
+
+
+def _render(template: Template, audience: Audience) -> list[str]:
+    texts = []
+    blank: list[int] = []
+    too_long: list[tuple[int, int]] = []
+    for member in audience.members:
+        try:
+            text = template.render(member.variables, member.phone)
+        except MissingVariable as exc:  # check_variables ran first: cannot happen
+            raise TemplateError(f"{audience.where(member.line)}: {exc}") from None
+        if not text.strip():
+            blank.append(member.line)
+        elif len(text) > MAX_TEXT:
+            too_long.append((member.line, len(text)))
+        texts.append(text)
+    if blank:
+        raise TemplateError(
+            f"the template gives an empty message for {len(blank):,} recipients (first on "
+            f"{audience.where(blank[0])}) — give its variables fallbacks or add text around them"
+        )
+    if too_long:
+        line, length = too_long[0]
+        raise TemplateError(
+            f"the message for {audience.where(line)} is {length:,} characters; WhatsApp "
+            f"allows at most {MAX_TEXT:,} — shorten the template or that row's values"
+        )
+    return texts
+
+
+def _spread(phones: Sequence[str], owners: Mapping[str, str], bots: Sequence[str]) -> list[str]:
+    """A bot per phone: its owner when the owner is one of bots, else the least loaded
+    bot so far (the first of them on a tie), so the load ends up even."""
+    load = dict.fromkeys(bots, 0)
+    chosen = []
+    for phone in phones:
+        owner = owners.get(phone)
+        bot = owner if owner in load else min(load, key=load.__getitem__)
+        load[bot] += 1
+        chosen.append(bot)
+    return chosen
+
+
+async def plan_broadcast(
+    *,
+    name: str,
+    template: str,
+    audience: Audience,
+    store: Store,
+    bots: BotChoice,
+    pacing: Mapping[str, Pacing],
+    now: datetime,
+    profile: PaceProfile = STANDARD,
+    quiet_hours: QuietHours | None = None,
+    warm_up: WarmUp | None = DEFAULT_WARM_UP,
+    paired_at: Mapping[str, datetime | None] | None = None,
+    start_at: datetime | None = None,
+    seed: str | None = None,
+) -> BroadcastPlan:
+    """Plan a broadcast to audience (see the module's docstring). Saves nothing.
+
+    pacing gives every bot of the fleet that may send, with its pacing; bots chooses
+    among them. seed picks the variations (the campaign's name by default, so the
+    same campaign renders the same texts on every dry run). Raises TemplateError,
+    PlanError (one line each).
+    """
+    name = name.strip()
+    if not name:
+        raise PlanError("the campaign has no name — give it one, e.g. --name 'January offer'")
+    compiled = compile_template(template, seed=name if seed is None else seed)
+    check_variables(
+        compiled,
+        ((m.variables, m.line) for m in audience.members),
+        known=audience.known_variables,
+        source=audience.source,
+    )
+    bot_ids = _chosen_bots(bots, pacing)
+    texts = _render(compiled, audience)
+    phones = [m.phone for m in audience.members]
+    opted_out = await store.opted_out_among(phones)
+    recent = await store.recent_outbound(now - REPEAT_WINDOW)
+    owners = await store.owners_of(phones)
+
+    skip_reasons: list[str | None] = []
+    for phone, text in zip(phones, texts, strict=True):
+        if phone in opted_out:
+            skip_reasons.append(OPTED_OUT_REASON)
+        elif (phone, text) in recent:
+            skip_reasons.append(REPEAT_REASON)
+        else:
+            skip_reasons.append(None)
+    sending = [p for p, reason in zip(phones, skip_reasons, strict=True) if reason is None]
+    assigned = dict(zip(sending, _spread(sending, owners, bot_ids), strict=True))
+    recipients = [
+        NewRecipient(
+            phone=member.phone,
+            text=text,
+            variables=member.variables,
+            preferred_bot=assigned.get(member.phone, owners.get(member.phone)),
+            skip_reason=reason,
+        )
+        for member, text, reason in zip(audience.members, texts, skip_reasons, strict=True)
+    ]
+    per_bot = dict.fromkeys(bot_ids, 0)
+    for bot in assigned.values():
+        per_bot[bot] += 1
+    pacers = await load_pacers(
+        store,
+        {bot: pacing[bot] for bot in bot_ids},
+        now=now,
+        profile=profile,
+        quiet_hours=quiet_hours,
+        warm_up=warm_up,
+        paired_at=paired_at,
+        not_before=start_at,
+    )
+    begin = max(now, start_at) if start_at is not None else now
+    finish_at = estimate_finish(list(pacers.values()), per_bot, begin) if assigned else None
+    skipped = {
+        INVALID: len(audience.invalid),
+        DUPLICATE: len(audience.duplicates),
+        OPTED_OUT_REASON: sum(1 for r in skip_reasons if r == OPTED_OUT_REASON),
+        REPEAT_REASON: sum(1 for r in skip_reasons if r == REPEAT_REASON),
+    }
+    return BroadcastPlan(
+        name=name,
+        template=compiled,
+        audience=audience,
+        bots=bots,
+        bot_ids=bot_ids,
+        pace=profile,
+        start_at=start_at,
+        recipients=recipients,
+        lines={m.phone: m.line for m in audience.members},
+        per_bot=per_bot,
+        finish_at=finish_at,
+        skipped=skipped,
+    )
+
+
+async def save_plan(
+    store: Store, plan: BroadcastPlan, *, created_by: str, now: datetime
+) -> Campaign:
+    """Save the planned campaign (a draft) and all its recipients in one atomic write;
+    the campaign with its id."""
+    if plan.to_send == 0:
+        raise PlanError(
+            f"nobody left to message in {plan.audience.source} "
+            f"({', '.join(f'{n:,} {reason}' for reason, n in plan.skipped.items() if n)}) — "
+            "check the audience"
+        )
+    return await store.create_campaign(
+        plan.campaign(created_by=created_by, now=now), plan.recipients
+    )

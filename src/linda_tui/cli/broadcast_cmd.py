@@ -1,0 +1,815 @@
+"""`linda broadcast ...`: create, run, watch and steer campaigns from the command line.
+
+``create``, ``list``, ``show`` and ``export`` only use the store, so they work beside a
+running console. ``run``, ``pause``, ``resume``, ``cancel`` and ``resolve`` go through the
+Linda that runs the fleet (the console, or `linda serve`) when one does, so `pause`
+typed in a second terminal pauses the campaign the console is running; when none does,
+``run`` brings the fleet up itself and the others change the store directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import io
+import json
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from linda_tui.cli.context import linda_command, pass_runtime
+from linda_tui.cli.errors import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    CommandError,
+    UsageError,
+    echo,
+    one_line,
+)
+from linda_tui.config import Runtime
+from linda_tui.models import (
+    ALL_BOTS,
+    BotChoice,
+    Campaign,
+    CampaignStatus,
+    Recipient,
+    RecipientStatus,
+    UncertainAction,
+)
+
+if TYPE_CHECKING:
+    from linda_tui.broadcast.events import CampaignProgress
+    from linda_tui.store.base import Store
+
+T = TypeVar("T")
+
+# Counts every `show --json` carries, in this order.
+COUNT_KEYS = (
+    "pending",
+    "sending",
+    "sent",
+    "delivered",
+    "read",
+    "replied",
+    "failed",
+    "skipped",
+    "uncertain",
+)
+# A campaign's finished states: `run` ends when its campaign reaches one.
+FINISHED = frozenset({CampaignStatus.DONE, CampaignStatus.CANCELLED})
+
+
+@click.group("broadcast")
+def broadcast() -> None:
+    """Paced, resumable campaigns: one template, many recipients."""
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _run(coro: Awaitable[T]) -> T:
+    try:
+        return asyncio.run(coro)  # type: ignore[arg-type]
+    except KeyboardInterrupt:
+        raise CommandError("interrupted", exit_code=EXIT_INTERRUPTED) from None
+
+
+async def _with_store(runtime: Runtime, work: Callable[[Store], Awaitable[T]]) -> T:
+    """work(store) with the store opened for this command alone (it is safe beside a
+    running Linda: SQLite's WAL and MongoDB both take more than one client)."""
+    from linda_tui.store import open_store
+    from linda_tui.store.base import StoreError
+    from linda_tui.store.urls import hide_url_secrets
+
+    runtime.prepare_folders()
+    store = open_store(runtime.store_url)
+    try:
+        await store.open()
+    except StoreError as exc:
+        raise CommandError(hide_url_secrets(str(exc), runtime.store_url)) from None
+    try:
+        return await work(store)
+    finally:
+        await store.close()
+
+
+def _campaign_id(value: str) -> int | str:
+    text = value.strip()
+    if not text:
+        raise UsageError("give the campaign's id, as `linda broadcast list` shows it")
+    return int(text) if text.isdigit() else text
+
+
+async def _campaign(store: Store, campaign_id: int | str) -> Campaign:
+    found = await store.get_campaign(campaign_id)
+    if found is None:
+        raise CommandError(
+            f"no campaign {campaign_id} — `{linda_command('broadcast', 'list')}` shows them"
+        )
+    return found
+
+
+def _counts(counts: dict[Any, int]) -> dict[str, int]:
+    return {key: int(counts.get(key, counts.get(RecipientStatus(key), 0))) for key in COUNT_KEYS}
+
+
+def _bots_choice(value: str, runtime: Runtime) -> BotChoice:
+    text = value.strip()
+    if text in ("", ALL_BOTS):
+        return ALL_BOTS
+    chosen = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    enabled = {b.id for b in runtime.fleet.enabled_bots}
+    unknown = [bot for bot in chosen if bot not in enabled]
+    if unknown or not chosen:
+        known = ", ".join(sorted(enabled)) or "none"
+        raise UsageError(
+            f"--bots names {', '.join(map(repr, unknown)) or 'no bot'}, not an enabled bot — "
+            f"use ids from bots.yaml (enabled: {known}) or all"
+        )
+    return chosen
+
+
+def _start_at(value: str | None, runtime: Runtime, now: datetime) -> datetime | None:
+    """--start-at: "HH:MM" (the next such time), "YYYY-MM-DD HH:MM", or ISO-8601 with
+    an offset; times without an offset are in the fleet's time zone."""
+    if value is None:
+        return None
+    text = value.strip()
+    zone = runtime.timezone
+    try:
+        if len(text) <= 5 and ":" in text:
+            hours, minutes = (int(part) for part in text.split(":"))
+            local_now = now.astimezone(zone)
+            moment = datetime.combine(local_now.date(), time(hours, minutes), zone)
+            if moment <= local_now:
+                moment += timedelta(days=1)
+            return moment
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"--start-at {value!r} is not a time — write 21:30, 2026-12-01 09:00 or "
+            "2026-12-01T09:00+04:00"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    if moment < now - timedelta(minutes=1):
+        raise UsageError(f"--start-at {value!r} is in the past — give a time to come")
+    return moment
+
+
+def _when(moment: datetime | None, runtime: Runtime) -> str:
+    if moment is None:
+        return "-"
+    return moment.astimezone(runtime.timezone).strftime("%Y-%m-%d %H:%M")
+
+
+# --- create ------------------------------------------------------------------------------
+
+
+@broadcast.command("create")
+@click.option("--name", required=True, help="What to call the campaign.")
+@click.option("--csv", "csv_file", type=click.Path(path_type=Path), help="A CSV of recipients.")
+@click.option("--phone-column", help="The CSV column holding the numbers (found by its header).")
+@click.option("--to", "numbers", multiple=True, metavar="PHONE", help="A recipient (repeatable).")
+@click.option("--to-file", type=click.Path(path_type=Path), help="A file of numbers, one a line.")
+@click.option("--query", help="Contacts matching a search (as `linda contacts search`).")
+@click.option("--label", help="Contacts with this Google Contacts label.")
+@click.option("--all-contacts", is_flag=True, help="Every synced contact.")
+@click.option(
+    "--template", "template", help="The message, with {name}, {column|fallback}, [[a|b]]."
+)
+@click.option("--template-file", type=click.Path(path_type=Path), help="The message, from a file.")
+@click.option("--bots", default=ALL_BOTS, show_default=True, metavar="ID,ID|all")
+@click.option(
+    "--pace", default="standard", show_default=True, help="standard, or demo-fast (--demo)."
+)
+@click.option("--start-at", metavar="TIME", help="Not before this time (21:30, 2026-12-01 09:00).")
+@click.option("--dry-run", is_flag=True, help="Show what would happen; save nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_runtime
+def create_cmd(
+    runtime: Runtime,
+    name: str,
+    csv_file: Path | None,
+    phone_column: str | None,
+    numbers: tuple[str, ...],
+    to_file: Path | None,
+    query: str | None,
+    label: str | None,
+    all_contacts: bool,
+    template: str | None,
+    template_file: Path | None,
+    bots: str,
+    pace: str,
+    start_at: str | None,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Create a campaign (a draft: `linda broadcast run ID` starts it) and print its id."""
+    from linda_tui.broadcast.audience import (
+        AudienceError,
+        audience_from_csv,
+        audience_from_number_file,
+        audience_from_numbers,
+    )
+    from linda_tui.broadcast.input_file import InputFileError, read_input_text
+    from linda_tui.broadcast.pacing import DEFAULT_WARM_UP, PacingError, QuietHours, pace_profile
+    from linda_tui.broadcast.plan import PlanError, plan_broadcast, save_plan
+    from linda_tui.broadcast.template import TemplateError
+    from linda_tui.clock import SystemClock
+    from linda_tui.fleet.actor import current_actor
+
+    sources = [
+        s for s in (csv_file, numbers or None, to_file, query, label, all_contacts or None) if s
+    ]
+    if len(sources) != 1:
+        raise UsageError(
+            "give the recipients once: --csv FILE, --to PHONE (repeatable), --to-file FILE, "
+            "--query TEXT, --label NAME or --all-contacts"
+        )
+    if (template is None) == (template_file is None):
+        raise UsageError("give the message once: --template TEXT or --template-file FILE")
+    if phone_column is not None and csv_file is None:
+        raise UsageError("--phone-column goes with --csv")
+    region = runtime.fleet.default_region
+    try:
+        profile = pace_profile(pace, demo=runtime.demo)
+        if template_file is not None:
+            template = read_input_text(template_file, max_bytes=256 * 1024, what="template file")
+        if csv_file is not None:
+            audience = audience_from_csv(csv_file, region=region, phone_column=phone_column)
+        elif to_file is not None:
+            audience = audience_from_number_file(to_file, region=region)
+        elif numbers:
+            audience = audience_from_numbers(numbers, region=region)
+        else:
+            audience = None  # contacts: read from the store below
+    except (AudienceError, InputFileError, PacingError) as exc:
+        raise UsageError(str(exc)) from None
+    chosen = _bots_choice(bots, runtime)
+    clock = SystemClock()
+    now = clock.now()
+    not_before = _start_at(start_at, runtime, now)
+    assert template is not None
+
+    async def work(store: Store) -> dict[str, Any]:
+        chosen_audience = audience
+        if chosen_audience is None:
+            try:
+                chosen_audience = await _contacts_audience(store, region, query=query, label=label)
+            except AudienceError as exc:
+                raise UsageError(str(exc)) from None
+        plan = await plan_broadcast(
+            name=name,
+            template=template,
+            audience=chosen_audience,
+            store=store,
+            bots=chosen,
+            pacing={b.id: runtime.fleet.pacing_for(b.id) for b in runtime.fleet.enabled_bots},
+            now=now,
+            profile=profile,
+            quiet_hours=None
+            if profile.name == "demo-fast"
+            else QuietHours.parse("21:00-09:00", runtime.timezone),
+            warm_up=DEFAULT_WARM_UP,
+            start_at=not_before,
+        )
+        summary = plan.summary()
+        if dry_run:
+            return {"dry_run": True, **summary}
+        campaign = await save_plan(store, plan, created_by=current_actor().os_user, now=now)
+        return {
+            "id": campaign.id,
+            "recipients": plan.to_send,
+            "skipped": summary["skipped"],
+            **{k: v for k, v in summary.items() if k not in ("skipped",)},
+        }
+
+    try:
+        result = _run(_with_store(runtime, work))
+    except (TemplateError, PlanError) as exc:
+        raise UsageError(str(exc)) from None
+    if as_json:
+        echo(json.dumps(result, indent=2, ensure_ascii=True, default=str))
+        return
+    _print_plan(result, runtime)
+
+
+async def _contacts_audience(
+    store: Store, region: str, *, query: str | None, label: str | None
+) -> Any:
+    """The audience of synced contacts: a search, a label, or all of them. Each contact
+    gives its first number, with {name}, {first_name} and {email} to the template."""
+    from linda_tui.broadcast.audience import AudienceError, audience_from_entries
+    from linda_tui.contacts.directory import ContactDirectory
+
+    if query is not None or label is not None:
+        directory = ContactDirectory(store, region)
+        await directory.wait_ready()
+        wanted = query if query is not None else f'label:"{label}"'
+        hits = await directory.search(wanted, limit=1_000_000)
+        if label is not None:  # a label is the whole label, not a search that resembles it
+            folded = label.strip().casefold()
+            hits = [h for h in hits if any(x.casefold() == folded for x in h.contact.labels)]
+        contacts = [hit.contact for hit in hits]
+        source = f"contacts matching {query!r}" if query is not None else f"label {label!r}"
+    else:
+        contacts, after = [], None
+        while True:
+            page = await store.list_contacts(after=after, limit=5000)
+            contacts.extend(page)
+            if len(page) < 5000:
+                break
+            after = page[-1].resource_name
+        source = "every synced contact"
+    entries = [
+        (c.phones[0], {"name": c.display_name, **({"email": c.emails[0]} if c.emails else {})})
+        for c in contacts
+        if c.phones
+    ]
+    if not entries:
+        raise AudienceError(
+            f"no contact with a number in {source} — `linda contacts search` shows what is there"
+        )
+    return audience_from_entries(entries, region=region, source=source)
+
+
+def _print_plan(result: dict[str, Any], runtime: Runtime) -> None:
+    skipped = result.get("skipped") or {}
+    left_out = ", ".join(f"{count} {reason}" for reason, count in skipped.items()) or "none"
+    if result.get("dry_run"):
+        echo(f"Dry run of {result['name']!r} — nothing saved")
+    else:
+        echo(f"Created campaign {result['id']}: {result['name']!r}")
+    echo(f"  to send: {result['to_send']} (left out: {left_out})")
+    per_bot = ", ".join(f"{bot} {n}" for bot, n in result["per_bot"].items())
+    echo(f"  plan: {per_bot} · pace {result['pace']}")
+    finish = result.get("finish_at")
+    echo(f"  estimated finish: {_when(datetime.fromisoformat(finish), runtime) if finish else '-'}")
+    for bad in result.get("invalid", [])[:10]:
+        echo(f"  skipped line {bad['line']}: {one_line(bad['reason'])}")
+    for item in result.get("preview", []):
+        echo(f"  → {item['phone']} ({item['bot']}): {one_line(item['text'])}")
+    if not result.get("dry_run"):
+        echo(f"Start it with: {linda_command('broadcast', 'run', str(result['id']))}")
+
+
+# --- list, show, export ------------------------------------------------------------------
+
+
+@broadcast.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@pass_runtime
+def list_cmd(runtime: Runtime, as_json: bool) -> None:
+    """Every campaign, newest first, with its counts."""
+
+    async def work(store: Store) -> list[dict[str, Any]]:
+        rows = []
+        for campaign in await store.list_campaigns(limit=1000):
+            counts = _counts(await store.count_recipients(campaign.id))  # type: ignore[arg-type]
+            rows.append(_campaign_json(campaign, counts))
+        return rows
+
+    rows = _run(_with_store(runtime, work))
+    if as_json:
+        echo(json.dumps(rows, indent=2, ensure_ascii=True))
+        return
+    if not rows:
+        echo("No campaigns yet — `linda broadcast create` makes one.")
+        return
+    for row in rows:
+        c = row["counts"]
+        done = sum(c[k] for k in ("sent", "delivered", "read", "replied"))
+        total = sum(c.values())
+        echo(
+            f"{row['id']:>4}  {row['status']:<9}  {done}/{total} sent  "
+            f"{c['failed']} failed  {c['uncertain']} uncertain  {one_line(row['name'])}"
+        )
+
+
+def _campaign_json(campaign: Campaign, counts: dict[str, int]) -> dict[str, Any]:
+    return {
+        "id": campaign.id,
+        "name": campaign.name,
+        "status": str(campaign.status),
+        "bots": campaign.bots if campaign.bots == ALL_BOTS else list(campaign.bots),
+        "pace": campaign.pace,
+        "start_at": campaign.start_at.isoformat() if campaign.start_at else None,
+        "created_at": campaign.created_at.isoformat(),
+        "updated_at": campaign.updated_at.isoformat(),
+        "created_by": campaign.created_by,
+        "skipped_at_creation": dict(campaign.skipped),
+        "counts": counts,
+    }
+
+
+@broadcast.command("show")
+@click.argument("campaign_id")
+@click.option("--json", "as_json", is_flag=True, help="Print it as JSON.")
+@pass_runtime
+def show_cmd(runtime: Runtime, campaign_id: str, as_json: bool) -> None:
+    """One campaign: status, counts by state, and the uncertain numbers."""
+    key = _campaign_id(campaign_id)
+    document = _run(_with_store(runtime, lambda store: _show(store, key)))
+    if as_json:
+        echo(json.dumps(document, indent=2, ensure_ascii=True))
+        return
+    c = document["counts"]
+    echo(f"Campaign {document['id']}: {one_line(document['name'])} — {document['status']}")
+    echo("  " + " · ".join(f"{key} {c[key]}" for key in COUNT_KEYS))
+    if document["uncertain"]:
+        shown = ", ".join(document["uncertain"][:10])
+        more = len(document["uncertain"]) - 10
+        echo(
+            f"  uncertain (maybe sent; never re-sent on their own): {shown}"
+            + (f" and {more} more" if more > 0 else "")
+        )
+        echo(
+            f"  resolve with: {linda_command('broadcast', 'resolve', str(document['id']))} "
+            "--resend|--mark-sent --all-uncertain"
+        )
+
+
+async def _show(store: Store, key: int | str) -> dict[str, Any]:
+    campaign = await _campaign(store, key)
+    counts = _counts(await store.count_recipients(campaign.id))  # type: ignore[arg-type]
+    uncertain = await store.list_recipients(
+        campaign.id,  # type: ignore[arg-type]
+        status=RecipientStatus.UNCERTAIN,
+    )
+    return {**_campaign_json(campaign, counts), "uncertain": [r.phone for r in uncertain]}
+
+
+EXPORT_COLUMNS = (
+    "phone",
+    "state",
+    "bot",
+    "reason",
+    "claimed_at",
+    "sent_at",
+    "delivered_at",
+    "read_at",
+    "replied_at",
+    "failed_at",
+    "whatsapp_id",
+    "text",
+)
+
+
+@broadcast.command("export")
+@click.argument("campaign_id")
+@click.option("--csv", "csv_file", required=True, type=click.Path(path_type=Path))
+@pass_runtime
+def export_cmd(runtime: Runtime, campaign_id: str, csv_file: Path) -> None:
+    """Write one CSV row per recipient: state, bot, times and reason."""
+    key = _campaign_id(campaign_id)
+
+    async def work(store: Store) -> list[Recipient]:
+        campaign = await _campaign(store, key)
+        return await store.list_recipients(campaign.id)  # type: ignore[arg-type]
+
+    recipients = _run(_with_store(runtime, work))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for r in recipients:
+        writer.writerow(
+            [
+                r.phone,
+                str(r.status),
+                r.bot_id or "",
+                r.reason or "",
+                *(
+                    t.isoformat() if t else ""
+                    for t in (
+                        r.claimed_at,
+                        r.sent_at,
+                        r.delivered_at,
+                        r.read_at,
+                        r.replied_at,
+                        r.failed_at,
+                    )
+                ),
+                r.wa_id or "",
+                _csv_safe(r.text),
+            ]
+        )
+    _write_new_file(csv_file, out.getvalue())
+    echo(f"wrote {len(recipients)} recipients to {csv_file}")
+
+
+def _csv_safe(text: str) -> str:
+    """A cell a spreadsheet shows as text: one starting with = + - @ would be a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _write_new_file(path: Path, content: str) -> None:
+    """Create path (never through a link, never over an existing file)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        raise CommandError(f"{path} exists already — choose a new file name") from None
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot create it ({exc.strerror})") from None
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        handle.write(content)
+
+
+# --- steering ------------------------------------------------------------------------------
+
+
+async def _on_host_or_store(
+    runtime: Runtime,
+    through_host: Callable[[Any], Awaitable[T]],
+    on_store: Callable[[Store], Awaitable[T]],
+) -> T:
+    """through_host(the host's broadcasts) when a Linda runs the fleet, else on_store."""
+    from linda_tui.host.client import HostGoneError
+    from linda_tui.host.protocol import ProtocolError
+    from linda_tui.host.remote import RemoteServices
+
+    try:
+        remote = await RemoteServices.attach(runtime.sessions_dir)
+    except (ProtocolError, HostGoneError, OSError, TimeoutError) as exc:
+        raise CommandError(f"cannot use the running Linda: {one_line(str(exc))}") from None
+    if remote is None:
+        return await _with_store(runtime, on_store)
+    async with remote:
+        return await through_host(remote.broadcasts)
+
+
+def _steer(
+    runtime: Runtime, campaign_id: str, action: str, status: CampaignStatus, word: str
+) -> None:
+    from linda_tui.fleet.manager import FleetCommandError
+
+    key = _campaign_id(campaign_id)
+
+    async def on_store(store: Store) -> Campaign:
+        from linda_tui.clock import SystemClock
+
+        campaign = await _campaign(store, key)
+        moved = await store.set_campaign_status(campaign.id, status, SystemClock().now())  # type: ignore[arg-type]
+        if moved is None:
+            raise CommandError(f"campaign {campaign.id} is {campaign.status}; it cannot be {word}")
+        return moved
+
+    async def through_host(broadcasts: Any) -> Campaign:
+        return await getattr(broadcasts, action)(key)  # type: ignore[no-any-return]
+
+    try:
+        campaign = _run(_on_host_or_store(runtime, through_host, on_store))
+    except FleetCommandError as exc:
+        raise CommandError(one_line(str(exc))) from None
+    echo(f"campaign {campaign.id} is {campaign.status}")
+
+
+@broadcast.command("pause")
+@click.argument("campaign_id")
+@pass_runtime
+def pause_cmd(runtime: Runtime, campaign_id: str) -> None:
+    """Pause before its next message."""
+    _steer(runtime, campaign_id, "pause", CampaignStatus.PAUSED, "paused")
+
+
+@broadcast.command("resume")
+@click.argument("campaign_id")
+@pass_runtime
+def resume_cmd(runtime: Runtime, campaign_id: str) -> None:
+    """Resume a paused campaign (it sends while a Linda runs the fleet)."""
+    _steer(runtime, campaign_id, "resume", CampaignStatus.RUNNING, "resumed")
+
+
+@broadcast.command("cancel")
+@click.argument("campaign_id")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask first (needed without a terminal).")
+@pass_runtime
+def cancel_cmd(runtime: Runtime, campaign_id: str, yes: bool) -> None:
+    """Cancel for good: nobody else gets it."""
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError(
+                "cancelling asks for confirmation and stdin is not a terminal — add --yes: "
+                + linda_command("broadcast", "cancel", campaign_id, "--yes")
+            )
+        if not click.confirm(
+            f"Cancel campaign {one_line(campaign_id)} for good? Nobody else will get it",
+            default=False,
+            err=True,
+        ):
+            raise CommandError("not cancelled")
+    _steer(runtime, campaign_id, "cancel", CampaignStatus.CANCELLED, "cancelled")
+
+
+@broadcast.command("resolve")
+@click.argument("campaign_id")
+@click.argument("phones", nargs=-1)
+@click.option(
+    "--resend", "action", flag_value=UncertainAction.RESEND.value, help="Send them again."
+)
+@click.option(
+    "--mark-sent", "action", flag_value=UncertainAction.MARK_SENT.value, help="They did get it."
+)
+@click.option("--all-uncertain", is_flag=True, help="Every uncertain recipient of the campaign.")
+@pass_runtime
+def resolve_cmd(
+    runtime: Runtime,
+    campaign_id: str,
+    phones: tuple[str, ...],
+    action: str | None,
+    all_uncertain: bool,
+) -> None:
+    """Decide for recipients whose send is uncertain (Linda stopped while sending)."""
+    from linda_tui.fleet.manager import FleetCommandError
+    from linda_tui.phones import InvalidPhoneError, to_e164
+
+    if action is None:
+        raise UsageError("say what to do: --resend or --mark-sent")
+    if bool(phones) == all_uncertain:
+        raise UsageError("name the numbers, or give --all-uncertain (not both)")
+    try:
+        numbers = [to_e164(p, runtime.fleet.default_region) for p in phones] or None
+    except InvalidPhoneError as exc:
+        raise UsageError(str(exc)) from None
+    key = _campaign_id(campaign_id)
+    decision = UncertainAction(action)
+
+    async def on_store(store: Store) -> int:
+        from linda_tui.clock import SystemClock
+        from linda_tui.fleet.actor import current_actor
+        from linda_tui.models import AuditEntry
+
+        campaign = await _campaign(store, key)
+        actor = current_actor()
+        audit = AuditEntry(
+            action=f"broadcast.resolve.{decision}",
+            os_user=actor.os_user,
+            ssh_client=actor.ssh_client,
+            detail={"campaign": str(campaign.id), "phones": numbers},
+        )
+        return await store.resolve_uncertain(
+            campaign.id,  # type: ignore[arg-type]
+            numbers,
+            decision,
+            SystemClock().now(),
+            audit,
+        )
+
+    async def through_host(broadcasts: Any) -> int:
+        return int(await broadcasts.resolve(key, numbers, decision))
+
+    try:
+        changed = _run(_on_host_or_store(runtime, through_host, on_store))
+    except FleetCommandError as exc:
+        raise CommandError(one_line(str(exc))) from None
+    verb = "will be sent again" if decision is UncertainAction.RESEND else "counted as sent"
+    echo(f"{changed} recipients {verb}")
+    if not changed:
+        raise CommandError("no uncertain recipient matched — `linda broadcast show` lists them")
+
+
+# --- run -------------------------------------------------------------------------------------
+
+
+@broadcast.command("run")
+@click.argument("campaign_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the final state as JSON.")
+@pass_runtime
+def run_cmd(runtime: Runtime, campaign_id: str, as_json: bool) -> int:
+    """Run a campaign in the foreground until it is done (resuming it if it was
+    interrupted); ctrl+c pauses it. Exits 0 when done, 1 when it cannot run, 130 when
+    interrupted."""
+    from linda_tui.cli.fleet_cmds import run_fleet
+
+    key = _campaign_id(campaign_id)
+    display = _Progress(runtime, as_json=as_json)
+
+    async def body(access: Any) -> tuple[int, dict[str, Any] | None]:
+        engine = access.broadcasts
+        if engine is None:
+            raise CommandError("this Linda runs no broadcasts")
+        finished = asyncio.Event()
+        latest: list[CampaignProgress] = []
+
+        def on_event(event: object) -> None:
+            from linda_tui.broadcast.events import CampaignProgress
+
+            if isinstance(event, CampaignProgress) and str(event.campaign.id) == str(key):
+                latest.append(event)
+                del latest[:-1]
+                display.show(event)
+                if (
+                    event.campaign.status in FINISHED
+                    or event.campaign.status is CampaignStatus.PAUSED
+                ):
+                    finished.set()
+
+        unsubscribe = access.subscribe(on_event)
+        interrupted = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signal.SIGINT, interrupted.set)
+            loop.add_signal_handler(signal.SIGTERM, interrupted.set)
+        try:
+            campaign = await engine.start_campaign(key)
+            display.started(campaign)
+            progress = await engine.progress(key)
+            display.show(progress)
+            latest.append(progress)
+            if progress.campaign.status in FINISHED:
+                finished.set()
+            waiters = [
+                asyncio.ensure_future(finished.wait()),
+                asyncio.ensure_future(interrupted.wait()),
+            ]
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+            if interrupted.is_set():
+                with contextlib.suppress(Exception):
+                    await engine.pause(key)
+                display.end(
+                    "interrupted: the campaign is paused — "
+                    + linda_command("broadcast", "run", str(key))
+                    + " resumes it"
+                )
+                return EXIT_INTERRUPTED, None
+            final = await engine.progress(key)
+        finally:
+            unsubscribe()
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(signal.SIGINT)
+                loop.remove_signal_handler(signal.SIGTERM)
+        display.show(final)
+        status = final.campaign.status
+        document = {
+            **_campaign_json(final.campaign, _counts(final.counts)),
+            "uncertain_count": final.counts.get("uncertain", 0),
+        }
+        if status is CampaignStatus.DONE:
+            display.end(f"campaign {key} is done")
+            return EXIT_OK, document
+        display.end(f"campaign {key} stopped: it is {status}")
+        return EXIT_FAILURE, document
+
+    code, document = run_fleet(runtime, body, broadcasts=True)
+    if as_json and document is not None:
+        echo(json.dumps(document, indent=2, ensure_ascii=True))
+    return code
+
+
+class _Progress:
+    """A progress bar on a terminal; plain lines when the output goes elsewhere."""
+
+    def __init__(self, runtime: Runtime, *, as_json: bool) -> None:
+        self.runtime = runtime
+        self.quiet = as_json
+        self.tty = sys.stderr.isatty()
+        self._last_line = ""
+
+    def started(self, campaign: Campaign) -> None:
+        if not self.quiet:
+            echo(f"running campaign {campaign.id}: {one_line(campaign.name)}", err=True)
+
+    def show(self, event: CampaignProgress) -> None:
+        if self.quiet:
+            return
+        c = event.counts
+        total = sum(int(c.get(k, 0)) for k in COUNT_KEYS)
+        done = sum(int(c.get(k, 0)) for k in ("sent", "delivered", "read", "replied"))
+        settled = total - int(c.get("pending", 0)) - int(c.get("sending", 0))
+        finish = _when(event.finish_at, self.runtime) if event.finish_at else "-"
+        tail = (
+            f"{done}/{total} sent · {c.get('failed', 0)} failed · {c.get('skipped', 0)} skipped"
+            f" · {c.get('uncertain', 0)} uncertain · finish {finish}"
+        )
+        if event.waiting:
+            tail += f" · waiting: {one_line(event.waiting)}"
+        if event.note:
+            tail += f" · {one_line(event.note)}"
+        if self.tty:
+            width = 24
+            filled = int(width * settled / total) if total else width
+            line = f"\r[{'#' * filled}{'.' * (width - filled)}] {tail}"
+            click.echo(line[:200] + "\x1b[K", nl=False, err=True)
+        elif tail != self._last_line:
+            echo(f"progress: {tail}", err=True)
+        self._last_line = tail
+
+    def end(self, text: str) -> None:
+        if self.quiet:
+            return
+        if self.tty:
+            click.echo("", err=True)
+        echo(text, err=True)
+
+
+COMMANDS: Sequence[click.Command] = [broadcast]

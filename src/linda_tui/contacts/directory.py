@@ -1,0 +1,100 @@
+"""The contacts a running Linda searches: the store's contacts in a ContactIndex.
+
+Loaded from the store page by page (the index is built off the event loop, so a
+100,000-contact book never freezes the console), and loaded again after each sync. Until
+the first load is done, searches fall back to the store's plain substring search.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from linda_tui.models import Contact
+
+if TYPE_CHECKING:
+    from linda_tui.contacts.search import ContactIndex, SearchHit
+    from linda_tui.store.base import Store
+
+log = logging.getLogger("linda.contacts")
+
+PAGE = 5000
+
+
+async def load_index(store: Store, region: str) -> ContactIndex:
+    """Every live contact of the store in a new index (built in a thread)."""
+    from linda_tui.contacts.search import ContactIndex
+
+    contacts: list[Contact] = []
+    after: str | None = None
+    while True:
+        page = await store.list_contacts(after=after, limit=PAGE)
+        contacts.extend(page)
+        if len(page) < PAGE:
+            break
+        after = page[-1].resource_name
+
+    def build() -> ContactIndex:
+        return ContactIndex.build(((c, c.raw_phones) for c in contacts), region)
+
+    return await asyncio.to_thread(build)
+
+
+class ContactDirectory:
+    """The searchable contacts of a running Linda."""
+
+    def __init__(self, store: Store, region: str) -> None:
+        self.store = store
+        self.region = region
+        self._index: ContactIndex | None = None
+        self._loading: asyncio.Task[None] | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self._index is not None
+
+    def refresh(self) -> asyncio.Task[None]:
+        """(Re)load the index in the background; the old one serves until it is done."""
+        if self._loading is None or self._loading.done():
+            self._loading = asyncio.ensure_future(self._load())
+        return self._loading
+
+    async def _load(self) -> None:
+        try:
+            self._index = await load_index(self.store, self.region)
+        except Exception:
+            log.exception("could not load the contacts into the search index")
+
+    async def wait_ready(self) -> None:
+        if self._index is None:
+            await self.refresh()
+
+    async def close(self) -> None:
+        if self._loading is not None and not self._loading.done():
+            self._loading.cancel()
+
+    async def search(self, query: str, limit: int = 50) -> list[SearchHit]:
+        """Ranked matches (see ContactIndex.search); the store's plain search until the
+        index is loaded."""
+        index = self._index
+        if index is None:
+            from linda_tui.contacts.search import MatchKind, SearchHit
+
+            found = await self.store.search_contacts(query, limit=limit)
+            return [SearchHit(contact, MatchKind.SUBSTRING) for contact in found]
+        return index.search(query, limit=limit)
+
+    async def get_by_phone(self, phone: str) -> Contact | None:
+        """The contact with this number (the original system's getContact)."""
+        index = self._index
+        if index is not None:
+            return index.get_by_phone(phone)
+        from linda_tui.phones import InvalidPhoneError, to_e164
+
+        try:
+            e164 = to_e164(phone, self.region)
+        except InvalidPhoneError:
+            return None
+        found = await self.store.find_contacts_by_phone(e164)
+        return found[0] if found else None

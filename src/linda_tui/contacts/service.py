@@ -1,0 +1,196 @@
+"""The Google Contacts sync as a service of a running Linda: its schedule, "sync now",
+and what the console shows of it, on the same stream of events as the fleet's.
+
+Under --demo it syncs, through the real client, from the fake People API with a
+generated address book (started here, stopped at shutdown).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, Any
+
+from linda_tui.clock import Clock
+from linda_tui.contacts.sync import SyncError, SyncProgress, SyncResult
+from linda_tui.fleet.events import FleetEvent
+from linda_tui.models import utcnow
+
+if TYPE_CHECKING:
+    from linda_tui.config.runtime import Runtime
+    from linda_tui.contacts.schedule import SyncSchedule
+    from linda_tui.contacts.sync import ContactsSync
+    from linda_tui.store.base import Store
+
+log = logging.getLogger("linda.contacts")
+
+
+@dataclass
+class ContactsSyncProgress(FleetEvent):
+    """A sync is under way: pages, contacts fetched, created / updated / deleted."""
+
+    progress: SyncProgress
+
+
+@dataclass
+class ContactsSyncStatus(FleetEvent):
+    """The sync's standing, for the dashboard's Google sync line: configured or not, the
+    last result (or error, with its fix), whether one runs now, and the next run."""
+
+    configured: bool
+    running: bool = False
+    last_result: SyncResult | None = None
+    last_error: str | None = None
+    last_sync: datetime | None = None
+    next_run: datetime | None = None
+    detail: str | None = None  # why it is not configured, and how to configure it
+
+    def line(self, timezone: tzinfo) -> str:
+        """The dashboard's one line about the sync."""
+        if not self.configured:
+            return f"Google Contacts sync: {self.detail or 'not configured'}"
+        parts = ["Google Contacts sync:"]
+        if self.running:
+            parts.append("running…")
+        elif self.last_error:
+            parts.append(f"✖ {self.last_error}")
+        elif self.last_result is not None:
+            r = self.last_result
+            parts.append(
+                f"{r.mode} sync: {r.contacts:,} contacts (+{r.created} ~{r.updated} -{r.deleted})"
+            )
+        elif self.last_sync is not None:
+            parts.append(f"last synced {self.last_sync.astimezone(timezone):%d %b %H:%M}")
+        else:
+            parts.append("never synced")
+        if self.next_run is not None:
+            parts.append(f"· next {self.next_run.astimezone(timezone):%H:%M}")
+        return " ".join(parts)
+
+
+@dataclass
+class ContactsService:
+    """The sync and its schedule; plug it into Services (``services.add``)."""
+
+    runtime: Runtime
+    store: Store
+    clock: Clock
+    publish: Callable[[FleetEvent], None]
+    name: str = "contacts"
+    label: str = "console"
+    on_synced: Callable[[], object] | None = None  # after each successful sync
+    sync: ContactsSync | None = field(default=None, init=False)
+    _schedule: SyncSchedule | None = field(default=None, init=False)
+    _fake: Any = field(default=None, init=False)
+    _status: ContactsSyncStatus = field(
+        default_factory=lambda: ContactsSyncStatus(configured=False), init=False
+    )
+    _current: asyncio.Task[SyncResult] | None = field(default=None, init=False)
+
+    @property
+    def status(self) -> ContactsSyncStatus:
+        return self._status
+
+    async def start(self) -> None:
+        """Configured (or the demo): build the sync and start its schedule. Not
+        configured: say so, and how, on the dashboard."""
+        settings = self.runtime.settings
+        if self.runtime.demo:
+            from linda_tui.contacts.demo import start_demo_people_api
+
+            # Generating the address book and an RSA key takes a moment: off the loop.
+            self._fake, settings = await asyncio.to_thread(
+                start_demo_people_api, settings, self.runtime.data_dir
+            )
+        elif settings.google_credentials is None and settings.google_token is None:
+            self._set_status(
+                configured=False,
+                detail="not configured — set LINDA_GOOGLE_CREDENTIALS (see README) to sync",
+            )
+            return
+        from linda_tui.contacts.schedule import SyncSchedule, first_run_time, make_trigger
+        from linda_tui.contacts.sync import contacts_sync_for
+
+        runtime = replace(self.runtime, settings=settings)
+        self.sync = contacts_sync_for(runtime, self.store, clock=self.clock, label=self.label)
+        config = self.runtime.fleet.contacts
+        state = await self.store.get_sync_state()
+        self._status = ContactsSyncStatus(
+            configured=True, last_sync=state.last_sync, last_error=state.last_error
+        )
+        self._schedule = SyncSchedule(
+            self._scheduled,
+            make_trigger(config, self.runtime.timezone),
+            timezone=self.runtime.timezone,
+        )
+        self._schedule.start(first_run=first_run_time(state.last_sync, config, self.clock.now()))
+        self._set_status()
+
+    async def stop(self) -> None:
+        if self._schedule is not None:
+            await self._schedule.stop()
+            self._schedule = None
+        if self._current is not None and not self._current.done():
+            self._current.cancel()
+            with contextlib.suppress(BaseException):
+                await self._current
+        if self._fake is not None:
+            await asyncio.to_thread(self._fake.stop)
+            self._fake = None
+
+    async def run_now(self, *, full: bool = False) -> SyncResult:
+        """One sync now (the console's "Sync now", `linda sync` through the host); its
+        progress and outcome go out as events. Raises SyncError (one line)."""
+        if self.sync is None:
+            raise SyncError(
+                self._status.detail or "Google Contacts sync is not configured — see README"
+            )
+        if self._current is not None and not self._current.done():
+            raise SyncError("a Google Contacts sync is already running — wait for it to finish")
+        self._current = asyncio.ensure_future(self._run(full))
+        return await asyncio.shield(self._current)
+
+    async def _scheduled(self) -> None:
+        with contextlib.suppress(SyncError):
+            await self.run_now()
+
+    async def _run(self, full: bool) -> SyncResult:
+        assert self.sync is not None
+        self._set_status(running=True)
+        try:
+            result = await self.sync.run(full=full, on_progress=self._progress)
+        except SyncError as exc:
+            log.warning("Google Contacts sync failed: %s", exc)
+            self._set_status(running=False, last_error=str(exc))
+            raise
+        except Exception as exc:
+            log.exception("Google Contacts sync failed unexpectedly")
+            self._set_status(running=False, last_error=f"unexpected error: {exc}")
+            raise SyncError(f"unexpected error: {exc}") from None
+        log.info(
+            "Google Contacts %s sync: %d fetched, +%d ~%d -%d, %d contacts",
+            result.mode,
+            result.fetched,
+            result.created,
+            result.updated,
+            result.deleted,
+            result.contacts,
+        )
+        self._set_status(
+            running=False, last_result=result, last_error=None, last_sync=self.clock.now()
+        )
+        if self.on_synced is not None:
+            self.on_synced()
+        return result
+
+    def _progress(self, progress: SyncProgress) -> None:
+        self.publish(ContactsSyncProgress(progress=progress))
+
+    def _set_status(self, **changes: Any) -> None:
+        next_run = self._schedule.next_run_time if self._schedule is not None else None
+        self._status = replace(self._status, next_run=next_run, at=utcnow(), **changes)
+        self.publish(self._status)

@@ -1,0 +1,59 @@
+"""Text from outside Linda, made safe to write to a terminal.
+
+A bot name, a path, a phone number as typed or an error quoting any of them is data. Written
+raw, a control character in it is an instruction to the terminal: ``ESC ] 52`` writes the
+operator's clipboard, ``ESC [ 2 J`` clears the screen, a carriage return overwrites the
+line, and the bidi overrides (U+202E ...) show a text in another order than it is.
+
+``visible`` replaces each such character with its Python escape (``\\x1b``, ``\\u202e``),
+so the operator sees that it is there and what it is. ``control_character`` finds the
+first one, for refusing it where it has no business (bots.yaml).
+"""
+
+from __future__ import annotations
+
+# C0 controls, DEL and C1 controls; the bidi embeddings, overrides and isolates.
+# The left-to-right and right-to-left marks (U+200E, U+200F, U+061C) are not here: they
+# reorder nothing on their own, and Arabic text copied from phones carries them.
+CONTROL_CHARACTERS: frozenset[str] = frozenset(
+    [chr(c) for c in range(0x00, 0x20)]
+    + ["\x7f"]
+    + [chr(c) for c in range(0x80, 0xA0)]
+    + [chr(c) for c in range(0x202A, 0x202F)]
+    + [chr(c) for c in range(0x2066, 0x206A)]
+)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+_VISIBLE = str.maketrans({char: _escape(char) for char in CONTROL_CHARACTERS})
+# Multi-line output (a table, a QR code's caption) keeps its own line breaks and tabs.
+_VISIBLE_KEEPING_LINES = str.maketrans(
+    {char: _escape(char) for char in CONTROL_CHARACTERS - {"\n", "\t"}}
+)
+
+
+def visible(text: str, *, keep_lines: bool = False) -> str:
+    """text with every control character (see CONTROL_CHARACTERS) written as its escape.
+
+    ``"Evil\\x1b]52;c;aGk=\\x07"`` becomes ``"Evil\\\\x1b]52;c;aGk=\\\\x07"``: printable,
+    and the operator can see what was there. With ``keep_lines``, newlines and tabs stay
+    (for output Linda lays out in lines itself).
+    """
+    return str(text).translate(_VISIBLE_KEEPING_LINES if keep_lines else _VISIBLE)
+
+
+def control_character(text: str) -> str | None:
+    """The first control character in text, or None when there is none."""
+    for char in text:
+        if char in CONTROL_CHARACTERS:
+            return char
+    return None
+
+
+def describe_character(char: str) -> str:
+    """A character as an operator can look it up: ``U+001B``."""
+    return f"U+{ord(char):04X}"

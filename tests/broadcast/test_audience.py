@@ -1,0 +1,431 @@
+"""Audiences: CSV files as Excel and Google export them, lists of numbers, contact
+entries; normalised, de-duplicated, invalid numbers listed with their line; hostile
+files refused in one line without hanging."""
+
+from __future__ import annotations
+
+import codecs
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from linda_tui.broadcast.audience import (
+    AudienceError,
+    audience_from_csv,
+    audience_from_entries,
+    audience_from_number_file,
+    audience_from_numbers,
+    find_phone_column,
+)
+
+A = "+971501234561"
+B = "+971501234562"
+C = "+971501234563"
+
+
+def write(tmp_path: Path, content: str | bytes, name: str = "clients.csv") -> Path:
+    path = tmp_path / name
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    path.write_bytes(content)
+    return path
+
+
+def one_line_error(call, *args, **kwargs) -> str:  # type: ignore[no-untyped-def]
+    with pytest.raises(AudienceError) as caught:
+        call(*args, **kwargs)
+    message = str(caught.value)
+    assert "\n" not in message and "Traceback" not in message
+    assert " — " in message, "says how to fix it"
+    return message
+
+
+# --- CSV: formats --------------------------------------------------------------------------
+
+
+def test_a_plain_csv_gives_numbers_and_variables(tmp_path: Path) -> None:
+    path = write(tmp_path, f"phone,First Name,City\n{A},Ahmed,Dubai\n{B},Sara,Abu Dhabi\n")
+    audience = audience_from_csv(path, region="AE")
+    assert [(m.phone, m.line) for m in audience.members] == [(A, 2), (B, 3)]
+    # name is derived from the first name (and a last name, had there been one).
+    assert audience.members[0].variables == {
+        "first_name": "Ahmed",
+        "city": "Dubai",
+        "name": "Ahmed",
+    }
+    assert audience.columns == {"first_name": "First Name", "city": "City"}
+    assert audience.phone_column == "phone"
+    assert audience.invalid == [] and audience.duplicates == []
+
+
+@pytest.mark.parametrize("bom", [b"", codecs.BOM_UTF8])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_excel_semicolon_csv_with_or_without_bom(tmp_path: Path, bom: bytes, newline: str) -> None:
+    text = newline.join(
+        ["Name;Mobile;Notes", 'Ahmed Ali;050 123 4561;"a; b"', "Sara;0501234562;1,5", ""]
+    )
+    audience = audience_from_csv(write(tmp_path, bom + text.encode()), region="AE")
+    assert [m.phone for m in audience.members] == [A, B]
+    assert audience.members[0].variables["notes"] == "a; b"
+    assert audience.members[1].variables["notes"] == "1,5"
+    assert audience.phone_column == "Mobile"  # not "\ufeffName" or a BOM-damaged header
+
+
+def test_tab_separated_values(tmp_path: Path) -> None:
+    audience = audience_from_csv(write(tmp_path, f"name\tphone\nAli\t{A}\n"), region="AE")
+    assert [m.phone for m in audience.members] == [A]
+
+
+def test_quoted_fields_with_line_breaks_keep_line_numbers(tmp_path: Path) -> None:
+    text = (
+        "phone,name,address\n"
+        f'{A},"Ahmed","Tower 1\nFloor 2\nDubai"\n'
+        f'{B},"Sara ""the boss""",x\n'
+        "not-a-number,Bad,y\n"
+    )
+    audience = audience_from_csv(write(tmp_path, text), region="AE")
+    assert audience.members[0].variables["address"] == "Tower 1\nFloor 2\nDubai"
+    assert audience.members[1].variables["name"] == 'Sara "the boss"'
+    assert [m.line for m in audience.members] == [2, 5]
+    assert [r.line for r in audience.invalid] == [6]
+
+
+def test_blank_rows_are_skipped_and_short_rows_padded(tmp_path: Path) -> None:
+    text = f"\n\nphone,name,city\n{A},Ali\n,,\n;;\n\n{B},Sara,Dubai,extra\n"
+    audience = audience_from_csv(write(tmp_path, text), region="AE")
+    assert [(m.phone, m.line) for m in audience.members] == [(A, 4), (B, 8)]
+    assert audience.members[0].variables["city"] == ""
+    assert [r.line for r in audience.invalid] == [6]  # ";;" is one cell holding ";;"
+
+
+def test_cells_are_trimmed(tmp_path: Path) -> None:
+    audience = audience_from_csv(write(tmp_path, f"phone , name \n {A} ,  Ali  \n"), region="AE")
+    assert audience.members[0].variables == {"name": "Ali", "first_name": "Ali"}
+
+
+# --- CSV: the phone column ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "phone",
+        "Phone",
+        " PHONE NUMBER ",
+        "Mobile",
+        "mobile_number",
+        "WhatsApp",
+        "whatsapp no",
+        "Tel",
+        "Telephone",
+        "Cell",
+        "Number",
+        "Phone 1 - Value",
+        "MSISDN",
+        "رقم",
+        "الهاتف",
+        "جوال",
+        "رقم الجوال",
+        "رقم الهاتف",
+        "واتساب",
+    ],
+)
+def test_the_phone_column_is_found_by_its_header(tmp_path: Path, header: str) -> None:
+    path = write(tmp_path, f"Name,{header},City\nAli,{A},Dubai\n")
+    audience = audience_from_csv(path, region="AE")
+    assert audience.phone_column == header.strip()
+    assert [m.phone for m in audience.members] == [A]
+    assert "city" in audience.members[0].variables
+
+
+def test_a_whatsapp_column_wins_over_a_phone_column() -> None:
+    assert find_phone_column(["Name", "Office Phone", "WhatsApp"]) == 2
+    assert find_phone_column(["Name", "Home Phone", "Mobile"]) == 2
+
+
+def test_number_alone_is_a_phone_column_but_account_number_is_not() -> None:
+    assert find_phone_column(["Account Number", "Number"]) == 1
+    with pytest.raises(AudienceError, match="no column looks like phone numbers"):
+        find_phone_column(["Account Number", "ID Number"])
+
+
+def test_two_equally_likely_phone_columns_must_be_chosen(tmp_path: Path) -> None:
+    path = write(tmp_path, f"Name,Phone 1 - Value,Phone 2 - Value\nAli,{A},{B}\n")
+    message = one_line_error(audience_from_csv, path, region="AE")
+    assert "'Phone 1 - Value', 'Phone 2 - Value'" in message and "--phone-column" in message
+    chosen = audience_from_csv(path, region="AE", phone_column="Phone 2 - Value")
+    assert [m.phone for m in chosen.members] == [B]
+    # The other phone column is an ordinary variable.
+    assert chosen.members[0].variables["phone_1_value"] == A
+
+
+def test_phone_column_by_name_in_any_spelling(tmp_path: Path) -> None:
+    path = write(tmp_path, f"Client,Contact No\nAli,{A}\n")
+    assert audience_from_csv(path, region="AE", phone_column="contact no").phone_column == (
+        "Contact No"
+    )
+    assert audience_from_csv(path, region="AE", phone_column="Contact No").phone_column == (
+        "Contact No"
+    )
+
+
+def test_a_named_phone_column_that_does_not_exist_lists_the_columns(tmp_path: Path) -> None:
+    path = write(tmp_path, f"Client,Contact No\nAli,{A}\n")
+    message = one_line_error(audience_from_csv, path, region="AE", phone_column="mobile")
+    assert "has no column 'mobile' (its columns: 'Client', 'Contact No')" in message
+
+
+def test_no_recognisable_phone_column_lists_the_headers_seen(tmp_path: Path) -> None:
+    path = write(tmp_path, f"Client,Contact,City\nAli,{A},Dubai\n")
+    message = one_line_error(audience_from_csv, path, region="AE")
+    assert "no column looks like phone numbers (its columns: 'Client', 'Contact', 'City')" in (
+        message
+    )
+    assert "--phone-column" in message
+
+
+def test_a_file_without_a_header_says_so(tmp_path: Path) -> None:
+    path = write(tmp_path, f"{A},Ali\n{B},Sara\n")
+    message = one_line_error(audience_from_csv, path, region="AE")
+    assert "first line is data" in message and "add a header line" in message
+
+
+def test_two_headers_that_become_the_same_variable(tmp_path: Path) -> None:
+    path = write(tmp_path, f"phone,First Name,first_name\n{A},a,b\n")
+    message = one_line_error(audience_from_csv, path, region="AE")
+    assert "'First Name' and 'first_name' both become the variable {first_name}" in message
+
+
+# --- CSV: numbers --------------------------------------------------------------------------------
+
+
+def test_numbers_are_normalised_in_the_fleet_region(tmp_path: Path) -> None:
+    text = "phone\n050 123 4561\n00971501234562\n+971 50 123 4563\n(202) 555-0143\n"
+    ae = audience_from_csv(write(tmp_path, text), region="AE")
+    assert [m.phone for m in ae.members] == [A, B, C]
+    assert [r.line for r in ae.invalid] == [5]  # a US number read in the UAE
+    us = audience_from_csv(write(tmp_path, "phone\n(202) 555-0143\n"), region="US")
+    assert [m.phone for m in us.members] == ["+12025550143"]
+
+
+def test_duplicates_keep_the_first_and_are_reported_with_their_line(tmp_path: Path) -> None:
+    text = f"phone,name\n{A},First\n0501234562,B\n050 123 4561,Second\n{B},Again\n"
+    audience = audience_from_csv(write(tmp_path, text), region="AE")
+    assert [(m.phone, m.variables["name"]) for m in audience.members] == [(A, "First"), (B, "B")]
+    assert [(d.line, d.duplicate_of) for d in audience.duplicates] == [(4, 2), (5, 3)]
+    assert audience.duplicates[0].reason == f"{A} is already on line 2"
+
+
+def test_invalid_numbers_are_listed_with_line_and_reason(tmp_path: Path) -> None:
+    text = (
+        f"phone,name\n{A},ok\n,no number\n12345,short\n+9715012345678901,long\n9.71501E+11,excel\n"
+    )
+    audience = audience_from_csv(write(tmp_path, text), region="AE")
+    assert [m.phone for m in audience.members] == [A]
+    lines = {r.line: r for r in audience.invalid}
+    assert sorted(lines) == [3, 4, 5, 6]
+    assert lines[3].reason == "no phone number"
+    assert "'12345'" in lines[4].reason
+    assert all("\n" not in r.reason for r in audience.invalid)
+
+
+def test_letters_in_a_number_are_never_keypad_digits(tmp_path: Path) -> None:
+    """phonenumbers reads 'ABCD' as 2223; to_e164 refuses letters (the Trust work),
+    and the audience uses to_e164, so a word in the phone column is invalid."""
+    pytest.importorskip("linda_tui.phones")
+    from linda_tui.phones import InvalidPhoneError, to_e164
+
+    try:
+        to_e164("+971 50 CALL NOW")
+    except InvalidPhoneError:
+        pass
+    else:
+        pytest.skip("phones.to_e164 does not refuse letters yet (Trust issue)")
+    audience = audience_from_csv(write(tmp_path, f"phone\n{A}\n+971 50 CALL NOW\n"), region="AE")
+    assert [r.line for r in audience.invalid] == [3]
+
+
+def test_a_csv_with_no_usable_number_is_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "phone,name\nabc,Ali\n123,Sara\n,Omar\n999,x\n")
+    message = one_line_error(audience_from_csv, path, region="AE")
+    assert "has no usable phone number (4 invalid: line 2:" in message
+    assert "and 1 more" in message
+
+
+def test_a_header_without_rows_is_an_error(tmp_path: Path) -> None:
+    message = one_line_error(audience_from_csv, write(tmp_path, "phone,name\n\n"), region="AE")
+    assert "only a header line" in message
+
+
+def test_a_hundred_thousand_rows_are_read(tmp_path: Path) -> None:
+    rows = [f"+97150{n % 2000:07d},Name {n},City {n % 7}" for n in range(100_000)]
+    path = write(tmp_path, "phone,name,city\n" + "\n".join(rows) + "\n")
+    audience = audience_from_csv(path, region="AE")
+    assert len(audience.members) == 2000
+    assert len(audience.duplicates) == 98_000
+    assert audience.members[-1].line == 2001
+    assert audience.duplicates[-1].line == 100_001
+
+
+# --- names -------------------------------------------------------------------------------------
+
+
+def test_first_name_comes_from_the_name_column(tmp_path: Path) -> None:
+    text = f"phone,Full Name\n{A},Ahmed Al Mansouri\n{B},فاطمة الزهراء\n"
+    members = audience_from_csv(write(tmp_path, text), region="AE").members
+    assert members[0].variables["first_name"] == "Ahmed"
+    assert members[0].variables["name"] == "Ahmed Al Mansouri"
+    assert members[1].variables["first_name"] == "فاطمة"
+
+
+def test_name_comes_from_first_and_last_names(tmp_path: Path) -> None:
+    text = f"phone,First Name,Last Name\n{A},Sara,Khan\n{B},Omar,\n"
+    members = audience_from_csv(write(tmp_path, text), region="AE").members
+    assert members[0].variables["name"] == "Sara Khan"
+    assert members[1].variables["name"] == "Omar"
+
+
+def test_an_arabic_name_column(tmp_path: Path) -> None:
+    text = f"الاسم,جوال\nأحمد علي,{A}\n"
+    audience = audience_from_csv(write(tmp_path, text), region="AE")
+    assert audience.members[0].variables["first_name"] == "أحمد"
+    assert {"name", "first_name"} <= audience.known_variables
+
+
+def test_given_names_are_never_overwritten(tmp_path: Path) -> None:
+    text = f"phone,name,first name\n{A},Dr Ahmed Ali,Ahmed\n"
+    variables = audience_from_csv(write(tmp_path, text), region="AE").members[0].variables
+    assert (variables["name"], variables["first_name"]) == ("Dr Ahmed Ali", "Ahmed")
+
+
+# --- hostile files ---------------------------------------------------------------------------------
+
+
+def test_a_fifo_is_refused_without_hanging(tmp_path: Path) -> None:
+    fifo = tmp_path / "clients.csv"
+    os.mkfifo(fifo)
+    result: list[str] = []
+    worker = threading.Thread(
+        target=lambda: result.append(one_line_error(audience_from_csv, fifo, region="AE")),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(5)
+    assert not worker.is_alive(), "reading a FIFO hung"
+    assert "not a regular file" in result[0]
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/null", "/dev/urandom"])
+def test_devices_are_refused(device: str) -> None:
+    assert "not a regular file" in one_line_error(audience_from_csv, device, region="AE")
+
+
+def test_a_symlink_to_a_device_is_refused(tmp_path: Path) -> None:
+    link = tmp_path / "clients.csv"
+    link.symlink_to("/dev/zero")
+    assert "not a regular file" in one_line_error(audience_from_csv, link, region="AE")
+
+
+def test_a_folder_and_a_missing_file(tmp_path: Path) -> None:
+    assert "is a folder" in one_line_error(audience_from_csv, tmp_path, region="AE")
+    assert "no such file" in one_line_error(audience_from_csv, tmp_path / "nope.csv", region="AE")
+
+
+def test_an_unreadable_file(tmp_path: Path) -> None:
+    path = write(tmp_path, f"phone\n{A}\n")
+    path.chmod(0)
+    if os.access(path, os.R_OK):
+        pytest.skip("running as root: permissions do not apply")
+    assert "cannot open it" in one_line_error(audience_from_csv, path, region="AE")
+
+
+def test_a_file_over_the_size_cap_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "phone\n" + f"{A}\n" * 100)
+    message = one_line_error(audience_from_csv, path, region="AE", max_bytes=1024)
+    assert "larger than 1 KiB" in message
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "the file is empty"),
+        (codecs.BOM_UTF8, "the file is empty"),
+        (b"\n\n  \r\n", "the file is empty"),
+        (f"phone,name\n{A},Jos\xe9\n".encode("latin-1"), ":2: the file is not UTF-8 text"),
+        ("phone\n+971501234561\n".encode("utf-16"), "it looks like UTF-16"),
+        (f'phone,name\n{A},"Ali\n{B},Sara\n'.encode(), ":2: cannot read this CSV line"),
+        (f'phone,name\n{A},"Ali"x\n'.encode(), ":2: cannot read this CSV line"),
+        (f"phone,notes\n{A},ok\n{B},{'x' * 200_000}\n".encode(), ":3: cannot read this CSV line"),
+        (b"\xff\xfe\x00\x00garbage", "not UTF-8"),
+    ],
+)
+def test_unreadable_content_is_one_line_with_the_line(
+    tmp_path: Path, content: bytes, expected: str
+) -> None:
+    assert expected in one_line_error(audience_from_csv, write(tmp_path, content), region="AE")
+
+
+def test_control_characters_in_a_path_are_not_written_raw(tmp_path: Path) -> None:
+    message = one_line_error(audience_from_csv, tmp_path / "a\x1b]52;c;x\x07.csv", region="AE")
+    assert "\x1b" not in message and "\x07" not in message
+
+
+# --- lists of numbers ------------------------------------------------------------------------------
+
+
+def test_numbers_given_one_by_one() -> None:
+    audience = audience_from_numbers([A, "0501234562", A, "nope"], region="AE")
+    assert [m.phone for m in audience.members] == [A, B]
+    assert audience.members[0].variables == {}
+    assert [(d.line, d.duplicate_of) for d in audience.duplicates] == [(3, 1)]
+    assert audience.duplicates[0].reason == f"{A} is already on argument 1"
+    assert [r.line for r in audience.invalid] == [4]
+    assert audience.where(4) == "argument 4"
+
+
+def test_no_usable_numbers_given_is_an_error() -> None:
+    assert "has no usable phone number" in one_line_error(
+        audience_from_numbers, ["x", "123"], region="AE"
+    )
+    assert "lists no one" in one_line_error(audience_from_numbers, [], region="AE")
+
+
+def test_a_file_of_numbers_with_comments(tmp_path: Path) -> None:
+    text = f"# VIP clients\n{A}\n\n  0501234562  # Sara\n#{C}\nbad\n{A}\n"
+    audience = audience_from_number_file(write(tmp_path, text, "vip.txt"), region="AE")
+    assert [(m.phone, m.line) for m in audience.members] == [(A, 2), (B, 4)]
+    assert [r.line for r in audience.invalid] == [6]
+    assert [d.line for d in audience.duplicates] == [7]
+
+
+def test_a_file_of_only_comments_is_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "# nobody yet\n\n", "vip.txt")
+    assert "only comments" in one_line_error(audience_from_number_file, path, region="AE")
+
+
+def test_a_file_of_numbers_is_read_safely_too(tmp_path: Path) -> None:
+    assert "not a regular file" in one_line_error(
+        audience_from_number_file, "/dev/zero", region="AE"
+    )
+
+
+# --- the hook for contact-based audiences ----------------------------------------------------------
+
+
+def test_entries_from_contacts() -> None:
+    entries = [
+        (A, {"name": "Fatima Al Mansouri", "Label": "VIP"}),
+        (B, {"name": ""}),
+        (A, {"name": "Same phone, other contact"}),
+    ]
+    audience = audience_from_entries(entries, region="AE", source="contacts labelled VIP")
+    assert [m.phone for m in audience.members] == [A, B]
+    assert audience.members[0].variables == {
+        "name": "Fatima Al Mansouri",
+        "label": "VIP",
+        "first_name": "Fatima",
+    }
+    assert audience.duplicates[0].reason == f"{A} is already on contact 1"
+    assert audience.columns == {"name": "name", "label": "Label"}

@@ -1,0 +1,262 @@
+"""The broadcast engine on the simulated network and a real SQLite store: every
+recipient messaged at most once, every recipient accounted for."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from linda_tui.broadcast.audience import audience_from_numbers
+from linda_tui.broadcast.engine import BroadcastEngine, BroadcastError, BroadcastSettings
+from linda_tui.broadcast.events import CampaignProgress
+from linda_tui.broadcast.pacing import pace_profile
+from linda_tui.broadcast.plan import plan_broadcast, save_plan
+from linda_tui.clock import SystemClock
+from linda_tui.config import demo_fleet, sqlite_url
+from linda_tui.fleet.events import FleetEvent, MessageRecorded
+from linda_tui.models import (
+    BotState,
+    Campaign,
+    CampaignStatus,
+    MessageStatus,
+    RecipientStatus,
+    UncertainAction,
+)
+from linda_tui.services import Services
+from linda_tui.whatsapp.simulated import SimulatedNetwork
+
+NUMBERS = [f"+9715012{n:05d}" for n in range(40, 100)]  # example-range numbers
+
+
+def build(tmp_path: Path, *, paired: tuple[str, ...] = ("demo-main", "demo-support")) -> Services:
+    network = SimulatedNetwork(
+        tmp_path / "demo",
+        seed=11,
+        speed=1000,
+        paired=paired,
+        disconnect_rate=0,
+        reply_rate=0,
+    )
+    services = Services.build(
+        demo_fleet(),
+        store_url=sqlite_url(tmp_path / "linda.db"),
+        sessions_dir=tmp_path / "sessions",
+        data_dir=tmp_path / "demo",
+        demo=True,
+        clock=SystemClock(),
+        network=network,
+    )
+    services.broadcast_settings = BroadcastSettings(
+        quiet_hours=None, warm_up=None, demo=True, seed=3
+    )
+    return services
+
+
+async def create(services: Services, numbers: list[str], pace: str = "demo-fast") -> Campaign:
+    fleet = services.fleet
+    plan = await plan_broadcast(
+        name="January offer",
+        template="[[Hi|Hello]] {name|there}, new listings this week",
+        audience=audience_from_numbers(numbers, region="AE"),
+        store=services.store,
+        bots="all",
+        pacing={b: fleet.config.pacing_for(b) for b in fleet.bot_ids},
+        now=fleet.clock.now(),
+        profile=pace_profile(pace, demo=True),
+        quiet_hours=None,
+        warm_up=None,
+    )
+    return await save_plan(services.store, plan, created_by="test", now=fleet.clock.now())
+
+
+def network_lines(services: Services) -> list[dict[str, str]]:
+    network = services.network
+    network.flush()  # type: ignore[attr-defined]
+    path = network.message_log  # type: ignore[attr-defined]
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+@pytest.fixture
+async def running(tmp_path: Path) -> AsyncIterator[Services]:
+    services = build(tmp_path)
+    async with services:
+        await services.fleet.wait_until(lambda: len(services.fleet.active_bots()) == 2, 10)
+        yield services
+
+
+def engine_of(services: Services) -> BroadcastEngine:
+    assert services.broadcasts is not None
+    return services.broadcasts
+
+
+async def wait_status(
+    services: Services, campaign_id: object, status: CampaignStatus, timeout: float = 30
+) -> None:
+    async def current() -> CampaignStatus | None:
+        found = await services.store.get_campaign(campaign_id)  # type: ignore[arg-type]
+        return found.status if found else None
+
+    for _ in range(int(timeout / 0.05)):
+        if await current() is status:
+            return
+        import asyncio
+
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"campaign never became {status}; it is {await current()}")
+
+
+async def test_a_campaign_reaches_everyone_once_across_the_online_bots(running: Services) -> None:
+    events: list[FleetEvent] = []
+    running.subscribe(events.append)
+    campaign = await create(running, NUMBERS)
+    await engine_of(running).start_campaign(campaign.id)  # type: ignore[arg-type]
+    await wait_status(running, campaign.id, CampaignStatus.DONE)
+    lines = network_lines(running)
+    assert sorted(line["to"] for line in lines) == sorted(NUMBERS)  # each exactly once
+    assert {line["bot"] for line in lines} == {"demo-main", "demo-support"}  # spread
+    assert all(line["text"].endswith("there, new listings this week") for line in lines)
+    counts = await running.store.count_recipients(campaign.id)  # type: ignore[arg-type]
+    assert counts[RecipientStatus.PENDING] == counts[RecipientStatus.SENDING] == 0
+    assert sum(counts.values()) == len(NUMBERS)
+    progress = [e for e in events if isinstance(e, CampaignProgress)]
+    assert progress and progress[-1].note is not None and progress[-1].note.startswith("done")
+    # The audit trail has every send, and the store every message with its campaign.
+    messages = await running.store.list_messages(limit=1000)
+    assert sum(1 for m in messages if str(m.campaign_id) == str(campaign.id)) == len(NUMBERS)
+
+
+async def test_a_bot_that_drops_out_hands_its_recipients_to_the_others(running: Services) -> None:
+    campaign = await create(running, NUMBERS)
+    network = running.network
+    sent_by_support: list[str] = []
+
+    def drop_support_midway(event: FleetEvent) -> None:
+        # After demo-support's fifth message the phone unlinks it, mid-campaign.
+        if (
+            isinstance(event, MessageRecorded)
+            and event.message.bot_id == "demo-support"
+            and event.message.status is MessageStatus.SENT
+        ):
+            sent_by_support.append(event.message.peer)
+            if len(sent_by_support) == 5:
+                network.unlink("demo-support")  # type: ignore[attr-defined]
+
+    running.subscribe(drop_support_midway)
+    await engine_of(running).start_campaign(campaign.id)  # type: ignore[arg-type]
+    await wait_status(running, campaign.id, CampaignStatus.DONE)
+    assert running.fleet.status("demo-support").state is BotState.LOGGED_OUT
+    lines = network_lines(running)
+    assert sorted(line["to"] for line in lines) == sorted(NUMBERS)
+    by_support = sum(1 for line in lines if line["bot"] == "demo-support")
+    assert by_support == 5  # then demo-main took over the rest of its share
+
+
+async def test_an_opt_out_before_its_turn_skips_the_recipient(running: Services) -> None:
+    campaign = await create(running, NUMBERS, pace="standard")
+    target = NUMBERS[-1]
+    network = running.network
+    network.inject_inbound("demo-main", target, "STOP")  # type: ignore[attr-defined]
+    await running.fleet.wait_until(lambda: False, 0.3)
+    await running.fleet.drain()
+    assert await running.store.is_opted_out(target)
+    engine = engine_of(running)
+    await engine.start_campaign(campaign.id)  # type: ignore[arg-type]
+    await engine.cancel(campaign.id)  # a standard pace is slow: stop after the first
+    recipients = await running.store.list_recipients(campaign.id)  # type: ignore[arg-type]
+    # Only the claim decides: the opted-out one is skipped when its turn comes, never sent.
+    assert target not in [line["to"] for line in network_lines(running)]
+    assert {r.status for r in recipients} <= {
+        RecipientStatus.PENDING,
+        RecipientStatus.SENT,
+        RecipientStatus.DELIVERED,
+        RecipientStatus.READ,
+        RecipientStatus.SKIPPED,
+    }
+
+
+async def test_pause_takes_effect_before_the_next_message_and_resume_finishes(
+    running: Services,
+) -> None:
+    campaign = await create(running, NUMBERS)
+    engine = engine_of(running)
+    paused: list[int] = []
+
+    async def pause_soon(event: FleetEvent) -> None:
+        sent = isinstance(event, MessageRecorded) and event.message.status is MessageStatus.SENT
+        if sent and not paused:
+            paused.append(1)  # the operator presses pause as the first message goes
+            await engine.pause(campaign.id)  # type: ignore[arg-type]
+
+    import asyncio
+
+    running.subscribe(lambda e: asyncio.ensure_future(pause_soon(e)))
+    await engine.start_campaign(campaign.id)  # type: ignore[arg-type]
+    await wait_status(running, campaign.id, CampaignStatus.PAUSED)
+    await asyncio.sleep(0.3)
+    sent_while_paused = len(network_lines(running))
+    await asyncio.sleep(0.5)
+    assert len(network_lines(running)) == sent_while_paused < len(NUMBERS)
+    await engine.resume(campaign.id)  # type: ignore[arg-type]
+    await wait_status(running, campaign.id, CampaignStatus.DONE)
+    assert sorted(line["to"] for line in network_lines(running)) == sorted(NUMBERS)
+
+
+async def test_after_a_crash_the_in_flight_recipient_is_uncertain_and_the_rest_resume(
+    tmp_path: Path,
+) -> None:
+    first = build(tmp_path)
+    async with first:
+        await first.fleet.wait_until(lambda: len(first.fleet.active_bots()) == 2, 10)
+        campaign = await create(first, NUMBERS)
+        await first.store.set_campaign_status(
+            campaign.id,  # type: ignore[arg-type]
+            CampaignStatus.RUNNING,
+            first.fleet.clock.now(),
+        )
+        # What a kill -9 between the claim and the send leaves behind:
+        claim = await first.store.claim_recipient(
+            campaign.id,  # type: ignore[arg-type]
+            NUMBERS[0],
+            "demo-main",
+            first.fleet.clock.now(),
+        )
+        assert claim.message is not None
+        await engine_of(first).stop()  # the engine is gone; the campaign still says running
+    second = build(tmp_path)
+    events: list[FleetEvent] = []
+    second.subscribe(events.append)
+    async with second:
+        await wait_status(second, campaign.id, CampaignStatus.DONE)
+        recipients = {
+            r.phone: r
+            for r in await second.store.list_recipients(campaign.id)  # type: ignore[arg-type]
+        }
+        assert recipients[NUMBERS[0]].status is RecipientStatus.UNCERTAIN
+        sent_to = [line["to"] for line in network_lines(second)]
+        assert NUMBERS[0] not in sent_to  # never re-sent on its own
+        assert sorted(sent_to) == sorted(NUMBERS[1:])
+        notes = [e.note for e in events if isinstance(e, CampaignProgress) and e.note]
+        assert any("resumed after Linda restarted; 1 uncertain" in n for n in notes)
+        engine = engine_of(second)
+        assert await engine.resolve(campaign.id, None, UncertainAction.RESEND) == 1  # type: ignore[arg-type]
+        await wait_status(second, campaign.id, CampaignStatus.DONE)
+        await second.fleet.wait_until(
+            lambda: NUMBERS[0] in [line["to"] for line in network_lines(second)], 10
+        )
+        assert [line["to"] for line in network_lines(second)].count(NUMBERS[0]) == 1
+
+
+async def test_demo_fast_is_refused_outside_the_demo(running: Services) -> None:
+    campaign = await create(running, NUMBERS[:3])
+    engine = engine_of(running)
+    engine.settings = BroadcastSettings(demo=False)
+    with pytest.raises(BroadcastError, match="only for --demo"):
+        await engine.start_campaign(campaign.id)  # type: ignore[arg-type]
+    with pytest.raises(BroadcastError, match="no campaign 999"):
+        await engine.pause(999)
+
+
+Factory = Callable[..., Services]

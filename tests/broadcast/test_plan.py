@@ -1,0 +1,286 @@
+"""The dry run and create building blocks: counts by outcome, the plan per bot, the
+estimated finish, the first messages; nothing saved until save_plan, all at once."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+
+from linda_tui.broadcast.audience import audience_from_csv, audience_from_numbers
+from linda_tui.broadcast.pacing import QuietHours, pace_profile
+from linda_tui.broadcast.plan import PlanError, plan_broadcast, save_plan
+from linda_tui.broadcast.template import TemplateError
+from linda_tui.clock import FixedClock
+from linda_tui.config.models import Pacing
+from linda_tui.models import (
+    CampaignStatus,
+    Direction,
+    Message,
+    MessageStatus,
+    OptOut,
+    RecipientStatus,
+)
+from linda_tui.store import SQLiteStore
+
+T0 = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
+PHONES = [f"+97150123{n:04d}" for n in range(1, 13)]
+SLOW = Pacing(min_delay_seconds=60, max_delay_seconds=60)
+FLEET = {"main": SLOW, "agent-1": SLOW, "agent-2": SLOW}
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
+    async with SQLiteStore(tmp_path / "linda.db") as opened:
+        yield opened
+
+
+def csv_file(tmp_path: Path, rows: list[str], header: str = "Phone,First Name,City") -> Path:
+    path = tmp_path / "clients.csv"
+    path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+async def plan_for(store: SQLiteStore, path: Path, template: str, **kwargs: object):  # type: ignore[no-untyped-def]
+    audience = audience_from_csv(path, region="AE")
+    options: dict[str, object] = {
+        "name": "January offer",
+        "template": template,
+        "audience": audience,
+        "store": store,
+        "bots": "all",
+        "pacing": FLEET,
+        "now": T0,
+    }
+    options.update(kwargs)
+    return await plan_broadcast(**options)  # type: ignore[arg-type]
+
+
+async def test_a_dry_run_counts_every_outcome_and_saves_nothing(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    rows = [f"{phone},Name{n},Dubai" for n, phone in enumerate(PHONES[:8])]
+    rows += ["not-a-phone,Bad,Dubai", f"{PHONES[0]},Again,Dubai", "12,Short,Dubai"]
+    path = csv_file(tmp_path, rows)
+    await store.add_opt_out(OptOut(phone=PHONES[1], created_at=T0))
+    # PHONES[2] got exactly this text an hour ago; PHONES[3] another text.
+    await store.add_message(
+        Message(
+            bot_id="main",
+            direction=Direction.OUT,
+            peer=PHONES[2],
+            text="Hi Name2, new units in Dubai",
+            status=MessageStatus.SENT,
+            created_at=T0 - timedelta(hours=1),
+        )
+    )
+    await store.add_message(
+        Message(
+            bot_id="main",
+            direction=Direction.OUT,
+            peer=PHONES[3],
+            text="something else",
+            status=MessageStatus.SENT,
+            created_at=T0 - timedelta(hours=1),
+        )
+    )
+    plan = await plan_for(store, path, "Hi {first_name}, new units in {city}")
+
+    assert plan.to_send == 6
+    assert plan.skipped == {
+        "invalid": 2,
+        "duplicate": 1,
+        "opted out": 1,
+        "same text in the last 24 h": 1,
+    }
+    assert sum(plan.per_bot.values()) == 6 and set(plan.per_bot) == {"main", "agent-1", "agent-2"}
+    assert [(r.phone, r.text) for r in plan.preview] == [
+        (PHONES[0], "Hi Name0, new units in Dubai"),
+        (PHONES[3], "Hi Name3, new units in Dubai"),
+        (PHONES[4], "Hi Name4, new units in Dubai"),
+        (PHONES[5], "Hi Name5, new units in Dubai"),
+        (PHONES[6], "Hi Name6, new units in Dubai"),
+    ]
+    # Two messages per bot, a minute apart (the opted-out one's pause does not count).
+    assert plan.finish_at == T0 + timedelta(minutes=1)
+    summary = plan.summary()
+    json.dumps(summary)  # ready for --json
+    assert summary["to_send"] == 6 and summary["finish_at"] == plan.finish_at.isoformat()
+    assert [i["line"] for i in summary["invalid"]] == [10, 12]
+    assert summary["duplicates"] == [{"line": 11, "first_line": 2}]
+    assert await store.list_campaigns() == []
+
+
+async def test_recipients_keep_the_bot_that_owns_them_and_the_rest_is_even(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    for phone in PHONES[:4]:
+        await store.ensure_contact_ref(phone, "agent-2", T0 - timedelta(days=3))
+    await store.ensure_contact_ref(PHONES[4], "retired-bot", T0 - timedelta(days=3))
+    path = csv_file(tmp_path, [f"{p},N,Dubai" for p in PHONES])
+    plan = await plan_for(store, path, "Hello")
+    bots = {r.phone: r.preferred_bot for r in plan.recipients}
+    assert all(bots[p] == "agent-2" for p in PHONES[:4])
+    assert plan.per_bot == {"main": 4, "agent-1": 4, "agent-2": 4}
+    # A bot outside the campaign does not keep its contact.
+    assert bots[PHONES[4]] in ("main", "agent-1")
+
+
+async def test_the_chosen_bots_only(store: SQLiteStore, tmp_path: Path) -> None:
+    path = csv_file(tmp_path, [f"{p},N,Dubai" for p in PHONES[:4]])
+    plan = await plan_for(store, path, "Hello", bots=("agent-1",))
+    assert plan.per_bot == {"agent-1": 4}
+    assert plan.bot_ids == ("agent-1",)
+    with pytest.raises(PlanError, match="unknown bot 'agent-9' — choose among"):
+        await plan_for(store, path, "Hello", bots=("agent-9",))
+    with pytest.raises(PlanError, match="no bot to send from"):
+        await plan_for(store, path, "Hello", pacing={})
+
+
+async def test_template_problems_stop_the_plan_before_anything_is_saved(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    path = csv_file(tmp_path, [f"{PHONES[0]},Ali,Dubai", f"{PHONES[1]},,Sharjah"])
+    with pytest.raises(TemplateError, match=r"\{frist_name\}, which .*clients.csv does not have"):
+        await plan_for(store, path, "Hi {frist_name}")
+    with pytest.raises(TemplateError, match=r"empty for 1 of 2 recipients .*\(first on line 3\)"):
+        await plan_for(store, path, "Hi {First Name}")
+    with pytest.raises(TemplateError, match="column 4"):
+        await plan_for(store, path, "Hi {name")
+    with pytest.raises(TemplateError, match="empty message for 1 recipients"):
+        await plan_for(store, path, "{first_name|}")
+    with pytest.raises(TemplateError, match="is 65,537 characters"):
+        await plan_for(store, path, "x" * 65_537)
+    # With a fallback it plans.
+    plan = await plan_for(store, path, "Hi {first_name|there}")
+    assert [r.text for r in plan.recipients] == ["Hi Ali", "Hi there"]
+    assert await store.list_campaigns() == []
+
+
+async def test_numbers_without_names_need_fallbacks(store: SQLiteStore) -> None:
+    audience = audience_from_numbers([PHONES[0], PHONES[1]], region="AE")
+    with pytest.raises(TemplateError, match=r"\{name\|there\}"):
+        await plan_broadcast(
+            name="x",
+            template="Hi {name}",
+            audience=audience,
+            store=store,
+            bots="all",
+            pacing=FLEET,
+            now=T0,
+        )
+    plan = await plan_broadcast(
+        name="x",
+        template="Hi {name|there}",
+        audience=audience,
+        store=store,
+        bots="all",
+        pacing=FLEET,
+        now=T0,
+    )
+    assert plan.to_send == 2
+
+
+async def test_the_same_campaign_renders_the_same_texts_every_time(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    path = csv_file(tmp_path, [f"{p},N{n},Dubai" for n, p in enumerate(PHONES)])
+    template = "[[Hi|Hello|Good morning]] {first_name}"
+    first = await plan_for(store, path, template)
+    again = await plan_for(store, path, template)
+    assert [r.text for r in first.recipients] == [r.text for r in again.recipients]
+    assert len({r.text.split()[0] for r in first.recipients}) > 1
+    other = await plan_for(store, path, template, name="February offer")
+    assert [r.text for r in other.recipients] != [r.text for r in first.recipients]
+
+
+async def test_the_estimate_counts_what_the_bots_sent_before(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    """A bot at its daily cap (from earlier sends, read from the store) waits a day."""
+    capped = Pacing(min_delay_seconds=0, max_delay_seconds=0, per_minute=30, per_day=10)
+    for minute in range(10):
+        await store.add_message(
+            Message(
+                bot_id="main",
+                direction=Direction.OUT,
+                peer=f"+9715012399{minute:02d}",
+                text=f"earlier {minute}",
+                status=MessageStatus.SENT,
+                created_at=T0 - timedelta(hours=2, minutes=-minute),
+            )
+        )
+    path = csv_file(tmp_path, [f"{PHONES[0]},N,Dubai"])
+    plan = await plan_for(store, path, "Hello", bots=("main",), pacing={"main": capped})
+    assert plan.finish_at == T0 + timedelta(hours=22)
+
+
+async def test_the_estimate_waits_for_quiet_hours_and_the_start_time(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    path = csv_file(tmp_path, [f"{p},N,Dubai" for p in PHONES[:3]])
+    evening = datetime(2026, 1, 15, 20, 59, tzinfo=UTC)
+    quiet = QuietHours(time(21, 0), time(9, 0), UTC)
+    plan = await plan_for(
+        store, path, "Hello", bots=("main",), pacing={"main": SLOW}, now=evening, quiet_hours=quiet
+    )
+    assert plan.finish_at == datetime(2026, 1, 16, 9, 1, tzinfo=UTC)
+    later = T0 + timedelta(days=2)
+    plan = await plan_for(
+        store, path, "Hello", bots=("main",), pacing={"main": SLOW}, start_at=later
+    )
+    assert plan.finish_at == later + timedelta(minutes=2)
+    assert plan.summary()["start_at"] == later.isoformat()
+
+
+async def test_demo_fast_finishes_at_once(store: SQLiteStore, tmp_path: Path) -> None:
+    path = csv_file(tmp_path, [f"{p},N,Dubai" for p in PHONES])
+    plan = await plan_for(store, path, "Hello", profile=pace_profile("demo-fast", demo=True))
+    assert plan.finish_at == T0
+    assert plan.summary()["pace"] == "demo-fast"
+
+
+async def test_save_plan_stores_the_campaign_and_every_recipient_at_once(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    rows = [f"{p},N{n},Dubai" for n, p in enumerate(PHONES[:4])] + ["bad,X,Y"]
+    await store.add_opt_out(OptOut(phone=PHONES[2], created_at=T0))
+    plan = await plan_for(store, csv_file(tmp_path, rows), "Hi {first_name}")
+    clock = FixedClock(T0)
+    campaign = await save_plan(store, plan, created_by="ops", now=clock.now())
+    assert campaign.id is not None
+    assert (campaign.status, campaign.template, campaign.bots, campaign.created_by) == (
+        CampaignStatus.DRAFT,
+        "Hi {first_name}",
+        "all",
+        "ops",
+    )
+    assert campaign.skipped == {"invalid": 1, "opted out": 1}
+    assert await store.get_campaign(campaign.id) == campaign
+    stored = await store.list_recipients(campaign.id)
+    assert [(r.phone, r.text, r.status) for r in stored] == [
+        (PHONES[0], "Hi N0", RecipientStatus.PENDING),
+        (PHONES[1], "Hi N1", RecipientStatus.PENDING),
+        (PHONES[2], "Hi N2", RecipientStatus.SKIPPED),
+        (PHONES[3], "Hi N3", RecipientStatus.PENDING),
+    ]
+    assert stored[2].reason == "opted out"
+    assert stored[0].variables == {"first_name": "N0", "city": "Dubai", "name": "N0"}
+    assert {r.preferred_bot for r in stored if r.status is RecipientStatus.PENDING} <= set(FLEET)
+
+
+async def test_nobody_left_to_message_is_not_saved(store: SQLiteStore, tmp_path: Path) -> None:
+    await store.add_opt_out(OptOut(phone=PHONES[0], created_at=T0))
+    plan = await plan_for(store, csv_file(tmp_path, [f"{PHONES[0]},N,Dubai", "bad,X,Y"]), "Hi")
+    assert plan.to_send == 0 and plan.finish_at is None
+    with pytest.raises(PlanError, match="nobody left to message .*1 invalid, 1 opted out"):
+        await save_plan(store, plan, created_by="ops", now=T0)
+    assert await store.list_campaigns() == []
+
+
+async def test_a_campaign_needs_a_name(store: SQLiteStore, tmp_path: Path) -> None:
+    with pytest.raises(PlanError, match="no name"):
+        await plan_for(store, csv_file(tmp_path, [f"{PHONES[0]},N,D"]), "Hi", name="  ")
