@@ -261,7 +261,7 @@ def test_a_path_with_terminal_controls_never_drives_the_terminal(
     )
     assert second.returncode == 1
     assert "\x1b" not in second.stderr and "\x07" not in second.stderr
-    assert "data ␛]52;c;SGk=␇ [/] [@click=app.quit]" in second.stderr
+    assert "data \\x1b]52;c;SGk=\\x07 [/] [@click=app.quit]" in second.stderr
     terminal.press("q")
     status, _took = terminal.wait_exit(timeout=QUIT_SECONDS)
     assert status == 0

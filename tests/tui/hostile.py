@@ -9,7 +9,7 @@ import re
 from rich.console import Console
 from textual.app import App
 
-from linda_tui.printable import printable
+from linda_tui.tui.literal import printable
 
 # Markup Textual or Rich would read: errors, styles, actions, links, variables, emoji.
 MARKUP = (

@@ -109,3 +109,20 @@ async def test_a_second_signal_forces_the_exit(
         await wait_until(pilot, lambda: bool(forced), "the forced exit")
         assert forced == [(signal.SIGTERM, "asked twice")]
         never.set()
+
+
+def test_a_character_the_terminal_cannot_encode_does_not_stop_the_drawing() -> None:
+    class Ascii:
+        encoding = "ascii"
+        written: list[str] = []
+
+        def write(self, text: str) -> None:
+            text.encode(self.encoding)  # raises as a strict ASCII terminal file would
+            self.written.append(text)
+
+    file = Ascii()
+    output = TerminalOutput(file)  # type: ignore[arg-type]
+    output.write("● online")
+    output.write("next frame")
+    assert not output.gone
+    assert file.written == ["? online", "next frame"]

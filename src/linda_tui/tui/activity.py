@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from rich.text import Text
 
-from linda_tui.printable import printable
+from linda_tui.tui.literal import printable
 
 
 class Kind(StrEnum):

@@ -39,10 +39,10 @@ from linda_tui.fleet.events import (
 from linda_tui.fleet.manager import CANCELLED, Fleet
 from linda_tui.fleet.status import STATE_WORD
 from linda_tui.models import BotState, Direction, MessageStatus
-from linda_tui.printable import printable
 from linda_tui.startup import resume_gc
 from linda_tui.tui.activity import ActivityEntry, ActivityHistory, Kind
 from linda_tui.tui.commands import LindaCommands
+from linda_tui.tui.literal import printable
 from linda_tui.tui.messages import FleetEventsArrived, FleetOpened, FleetOpenFailed
 from linda_tui.tui.screens.dashboard import DashboardScreen
 from linda_tui.whatsapp.account import (

@@ -13,7 +13,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.fuzzy import Matcher
 
-from linda_tui.printable import printable
+from linda_tui.tui.literal import printable
 from linda_tui.tui.widgets.mode_bar import PANES
 
 if TYPE_CHECKING:

@@ -4,8 +4,9 @@ Textual reads a ``str`` given to a Static, a Label, a Select option, a table cel
 command palette or ``notify`` as markup: ``[/]`` raises an error and ``[@click=app.quit]``
 becomes an action. A Rich ``Text`` is never read as markup, so every text that comes from
 outside (message text, names from bots.yaml or the contacts, reasons from the network,
-exception texts, paths) reaches a widget through ``literal``, which also shows terminal
-controls as visible stand-ins (see linda_tui.printable).
+exception texts, paths) reaches a widget through ``literal``; text added to a Text of the
+console's own goes through ``printable``. Both show a terminal control character as its
+escape (linda_tui.terminal_text), so that it is seen and does nothing.
 """
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ from rich.console import OverflowMethod
 from rich.style import StyleType
 from rich.text import Text
 
-from linda_tui.printable import printable
+from linda_tui.terminal_text import visible
 
-__all__ = ["literal", "printable"]
+
+def printable(text: str) -> str:
+    """``text`` as the console shows it: its line breaks and tabs kept (a CR LF line end
+    as a line break), every other control character written as its escape (``\\x1b``)."""
+    return visible(text.replace("\r\n", "\n"), keep_lines=True)
 
 
 def literal(

@@ -38,7 +38,12 @@ class TerminalOutput:
         if self.gone:
             return
         try:
-            self._file.write(text)
+            try:
+                self._file.write(text)
+            except UnicodeError:
+                # A character the terminal's encoding lacks is no reason to stop drawing.
+                encoding = getattr(self._file, "encoding", None) or "utf-8"
+                self._file.write(text.encode(encoding, "replace").decode(encoding))
         except (OSError, ValueError):  # EIO after a hang-up; ValueError once closed
             self.gone = True
 

@@ -16,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from linda_tui.models import BotState
-from linda_tui.printable import printable
+from linda_tui.tui.literal import printable
 from linda_tui.tui.widgets.key_bar import KeyBar
 from linda_tui.tui.widgets.qr_view import QRView
 from linda_tui.whatsapp.account import (

@@ -7,7 +7,7 @@ from rich.text import Text
 
 from linda_tui.fleet.status import state_label
 from linda_tui.models import BotState, MessageStatus
-from linda_tui.printable import printable
+from linda_tui.tui.literal import printable
 
 _STATE_STYLE: dict[BotState, str] = {
     BotState.ONLINE: "bold green",
