@@ -145,7 +145,7 @@ def test_credentials_token_and_session_files_are_checked_without_hanging(
     proc = run("doctor", "--json", env={"LINDA_GOOGLE_CREDENTIALS": "key.json"})
     assert proc.returncode == 1, proc.stderr
     checks = checks_of(proc)
-    reason = REASONS[kind] if kind != "huge" else "is larger than 1 MiB"
+    reason = REASONS[kind] if kind != "huge" else "is larger than 64 KiB"
     assert reason in one_line_detail(checks["Google credentials"])
     paired = one_line_detail(checks["paired bots"])
     # Damaged, not "not paired": pairing over it would throw it away.

@@ -10,21 +10,19 @@ created 0600 under a temporary name with O_CREAT|O_EXCL|O_NOFOLLOW and renamed o
 target, so it is never readable by others, never half-written, and a symlink planted at
 its path is replaced, not followed.
 
-Local to the contacts package for now: a shared safe-read helper is being added on
-another branch (private_files), and these should become calls to it.
 """
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import secrets
-import stat
 from pathlib import Path
 from typing import Any
 
 from linda_tui.contacts.errors import PeopleApiError, Problem
+from linda_tui.input_files import InputFileError, read_input
+from linda_tui.terminal_text import visible
 
 # A service-account key is about 2.3 KiB, a token file well under 1 KiB.
 MAX_CREDENTIAL_BYTES = 64 * 1024
@@ -37,50 +35,22 @@ def _fail(message: str) -> PeopleApiError:
 def read_json_file(path: Path, setting: str, fix: str) -> dict[str, Any]:
     """The JSON object in path, or a PeopleApiError (one line naming ``setting``).
 
-    ``fix`` is what to do when the file exists but is not usable.
+    ``fix`` is what to do when the file exists but is not usable. The bytes are read as
+    every input file is (``input_files.read_input``: regular files only, never waiting,
+    at most MAX_CREDENTIAL_BYTES).
     """
-    shown = f"{setting} {path}"
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    shown = f"{setting} {visible(str(path))}"
     try:
-        fd = os.open(path, flags)
-    except FileNotFoundError:
-        raise _fail(f"{shown}: no such file — {fix}") from None
-    except IsADirectoryError:
-        raise _fail(f"{shown}: is a folder, not a file — {fix}") from None
-    except PermissionError:
-        raise _fail(
-            f"{shown}: no permission to read it — make it readable by the user running Linda"
-        ) from None
-    except OSError as exc:
-        if exc.errno == errno.ENXIO:  # a FIFO or socket with nobody on the other end
-            raise _fail(f"{shown}: is not a regular file — {fix}") from None
-        raise _fail(f"{shown}: cannot open it ({exc.strerror}) — {fix}") from None
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise _fail(f"{shown}: is a folder, not a file — {fix}")
-        if not stat.S_ISREG(info.st_mode):
-            raise _fail(f"{shown}: is not a regular file — {fix}")
-        too_big = (
-            f"{shown}: larger than {MAX_CREDENTIAL_BYTES // 1024} KiB, so not a Google "
-            f"credentials file — {fix}"
-        )
-        if info.st_size > MAX_CREDENTIAL_BYTES:
-            raise _fail(too_big)
-        chunks, size = [], 0
-        while size <= MAX_CREDENTIAL_BYTES:
-            chunk = os.read(fd, MAX_CREDENTIAL_BYTES + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        if size > MAX_CREDENTIAL_BYTES:
-            raise _fail(too_big)
-    except OSError as exc:
-        raise _fail(f"{shown}: cannot read it ({exc.strerror}) — {fix}") from None
-    finally:
-        os.close(fd)
-    data = b"".join(chunks)
+        data = read_input(path, limit=MAX_CREDENTIAL_BYTES)
+    except InputFileError as exc:
+        if exc.kind == "unreadable" and "ermission" in exc.reason:
+            raise _fail(
+                f"{shown}: no permission to read it — make it readable by the user running Linda"
+            ) from None
+        reason = exc.reason
+        if exc.kind == "too-large":
+            reason += ", so not a Google credentials file"
+        raise _fail(f"{shown}: {reason} — {fix}") from None
     try:
         value = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
