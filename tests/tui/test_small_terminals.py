@@ -82,6 +82,7 @@ async def test_the_pairing_dialog_fits_the_terminal(
                     for selector in ("#qr", "#qr-too-small", "#pair-code")
                 ),
                 f"the {method}",
+                timeout=30,  # the first QR code loads the QR library: slow on a busy machine
             )
             await pilot.pause(0.1)
             body = screen.query_one("#pair-body").region
