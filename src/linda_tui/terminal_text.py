@@ -12,7 +12,8 @@ first one, for refusing it where it has no business (bots.yaml).
 
 from __future__ import annotations
 
-# C0 controls, DEL and C1 controls; the bidi embeddings, overrides and isolates.
+# C0 controls, DEL and C1 controls; the bidi embeddings, overrides and isolates; lone
+# surrogates (json.loads makes one of "\\ud800"; no terminal encoding can write it).
 # The left-to-right and right-to-left marks (U+200E, U+200F, U+061C) are not here: they
 # reorder nothing on their own, and Arabic text copied from phones carries them.
 CONTROL_CHARACTERS: frozenset[str] = frozenset(
@@ -21,6 +22,7 @@ CONTROL_CHARACTERS: frozenset[str] = frozenset(
     + [chr(c) for c in range(0x80, 0xA0)]
     + [chr(c) for c in range(0x202A, 0x202F)]
     + [chr(c) for c in range(0x2066, 0x206A)]
+    + [chr(c) for c in range(0xD800, 0xE000)]
 )
 
 

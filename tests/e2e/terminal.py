@@ -62,6 +62,15 @@ class TmuxTerminal:
         self._tmux("new-session", "-d", "-s", "linda", "-x", str(width), "-y", str(height), command)
         self.started_at = time.monotonic()
 
+    def allow_clipboard_writes(self) -> None:
+        """Let programs set tmux's paste buffers with OSC 52, as many terminals let them
+        set the clipboard: ``buffers()`` then shows whatever got through."""
+        self._tmux("set-option", "-g", "set-clipboard", "on")
+
+    def buffers(self) -> str:
+        """tmux's paste buffers (what an OSC 52 sequence that reached the terminal set)."""
+        return self._tmux("list-buffers")
+
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-t", "linda")
 
@@ -70,6 +79,11 @@ class TmuxTerminal:
         for key in keys:
             self._tmux("send-keys", "-t", "linda", key)
             time.sleep(0.15)
+
+    def send_together(self, *keys: str) -> None:
+        """Keys and text in ONE send-keys call: they reach the program in one burst, as
+        on a laggy SSH link or a paste (a word that is no key name goes as text)."""
+        self._tmux("send-keys", "-t", "linda", *keys)
 
     def type(self, text: str) -> None:
         self._tmux("send-keys", "-t", "linda", "-l", text)
@@ -93,6 +107,11 @@ class TmuxTerminal:
         took = time.monotonic() - start
         line = next(line for line in screen.splitlines() if EXIT_MARK in line)
         return int(line.split(EXIT_MARK, 1)[1].split()[0]), took
+
+    def kill_session(self) -> None:
+        """Close the session's terminal, as closing its window does (the program in it
+        gets SIGHUP); the tmux server stays."""
+        self._tmux("kill-session", "-t", "linda")
 
     def close(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10)

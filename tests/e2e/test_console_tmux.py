@@ -5,13 +5,20 @@ on the screen, and quitting returns promptly."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 import time
 from pathlib import Path
+
+import pytest
 
 from .terminal import TmuxTerminal, linda_command
 
 # Quitting must give the terminal back within this many seconds.
 QUIT_SECONDS = 8.0
+# After its terminal hangs up, Linda must be gone within this many seconds.
+HANG_UP_SECONDS = 10.0
 # What the Go library (whatsmeow) and neonize's Python side print when their output is
 # not kept off the screen: log prefixes and banners the console itself never shows.
 # (The console does show the connection error in its own words, e.g. "failed to dial".)
@@ -47,8 +54,7 @@ def test_demo_bots_come_online_and_a_sent_message_shows_its_status(
 
     terminal.press("2")
     terminal.wait_for("[2 Compose]")
-    terminal.press("Tab")  # From -> To
-    terminal.type("+971501234567")
+    terminal.type("+971501234567")  # the focus starts on To
     terminal.wait_for("✓ +971501234567")
     terminal.press("Tab")  # To -> the message
     terminal.type("Hello from a real terminal")
@@ -120,22 +126,67 @@ def test_a_real_offline_neonize_bot_leaves_the_screen_clean(
     assert (tmp_path / "sessions").stat().st_mode & 0o777 == 0o700
 
 
-def test_a_dropped_ssh_connection_stops_every_bot_cleanly(
-    terminal: TmuxTerminal, tmp_path: Path
-) -> None:
-    """Closing the terminal (SIGHUP, as when SSH drops) stops the fleet like `q` does."""
-    import subprocess
+def _pid_in_lock(data: Path) -> int:
+    """The pid of the Linda holding the data folder's sessions (from its lock file)."""
+    return int((data / "sessions" / ".linda.lock").read_text().strip())
 
+
+def _running(pid: int) -> bool:
+    """True while the process runs (an exited process waiting to be reaped is not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+# Unbuffered output (PYTHONUNBUFFERED=1, common under systemd and in containers) is
+# how Textual's writer thread met the dead terminal at once, and hung.
+UNBUFFERED = {"PYTHONUNBUFFERED": "1"}
+
+
+@pytest.mark.parametrize(
+    ("pane_keys", "hang_up", "env"),
+    [
+        pytest.param((), "kill-session", UNBUFFERED, id="dashboard-session-closed"),
+        # The pairing screen redraws every second (its countdown): more writes queue up
+        # for the terminal that is gone.
+        pytest.param(("Down", "p"), "kill-server", UNBUFFERED, id="pairing-tmux-killed"),
+        pytest.param((), "kill-server", {}, id="dashboard-buffered-output"),
+    ],
+)
+def test_a_dropped_ssh_connection_leaves_no_process_behind(
+    terminal: TmuxTerminal,
+    tmp_path: Path,
+    pane_keys: tuple[str, ...],
+    hang_up: str,
+    env: dict[str, str],
+) -> None:
+    """Closing the terminal (SIGHUP, as when SSH drops) stops the fleet like `q` does,
+    closes the store, and the process is gone within seconds."""
     data = tmp_path / "demo"
-    terminal.start([*linda_command(), "--demo", "--data-dir", str(data)], tmp_path, {})
+    terminal.start([*linda_command(), "--demo", "--data-dir", str(data)], tmp_path, env)
     terminal.wait_for("2/3 online")
-    terminal.close()  # the terminal goes away: Linda gets SIGHUP
-    log = data / "logs" / "linda.log"
-    deadline = time.monotonic() + QUIT_SECONDS
-    while time.monotonic() < deadline and "every bot stopped" not in log.read_text():
+    terminal.press(*pane_keys)
+    if pane_keys:
+        terminal.wait_for("expires in")
+    pid = _pid_in_lock(data)
+    assert _running(pid)
+    if hang_up == "kill-session":
+        terminal.kill_session()
+    else:
+        terminal.close()
+    deadline = time.monotonic() + HANG_UP_SECONDS
+    while _running(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    text = log.read_text()
+    if _running(pid):
+        os.kill(pid, signal.SIGKILL)  # leave nothing behind, even when failing
+        raise AssertionError(f"linda (pid {pid}) still ran {HANG_UP_SECONDS} s after SIGHUP")
+    text = (data / "logs" / "linda.log").read_text()
     assert "SIGHUP received" in text and "every bot stopped and the store closed" in text
+    assert "leaving at once" not in text  # it left by itself, not by the watchdog
+    # The store was closed, not abandoned: SQLite folded its journal back in.
+    assert (data / "linda.db").exists() and not (data / "linda.db-wal").exists()
     # The lock went with it: the next Linda starts.
     done = subprocess.run(
         [
@@ -155,11 +206,29 @@ def test_a_dropped_ssh_connection_stops_every_bot_cleanly(
     assert done.returncode == 0, done.stderr
 
 
+def test_text_and_ctrl_s_sent_in_one_burst_are_sent_whole(
+    terminal: TmuxTerminal, tmp_path: Path
+) -> None:
+    """The message and ctrl+s in ONE send-keys (a laggy link, a paste): the whole text
+    is sent, not its first characters."""
+    data = tmp_path / "demo"
+    terminal.start([*linda_command(), "--demo", "--data-dir", str(data)], tmp_path, {})
+    terminal.wait_for("2/3 online")
+    terminal.press("2")
+    terminal.wait_for("[2 Compose]")
+    terminal.type("+971501234567")  # the focus starts on To
+    terminal.wait_for("✓ +971501234567")
+    terminal.press("Tab")  # To -> the message
+    text = "Viewing at 5pm, unit 1204 - bring the keys and the signed form"
+    terminal.send_together(text, "C-s")
+    terminal.wait_for("✓ sent", "✓✓ delivered", "✓✓ read", timeout=40)
+    lines = (data / "simulated-network.jsonl").read_text().splitlines()
+    assert [json.loads(line)["text"] for line in lines] == [text]
+
+
 def test_a_second_console_is_refused_before_it_takes_the_screen(
     terminal: TmuxTerminal, tmp_path: Path
 ) -> None:
-    import subprocess
-
     data = tmp_path / "demo"
     terminal.start([*linda_command(), "--demo", "--data-dir", str(data)], tmp_path, {})
     terminal.wait_for("2/3 online")
@@ -172,3 +241,28 @@ def test_a_second_console_is_refused_before_it_takes_the_screen(
     assert second.returncode == 1
     assert second.stdout == ""  # no screen taken over, no escape codes
     assert second.stderr.strip().startswith("linda: Linda is already running (pid ")
+
+
+def test_a_path_with_terminal_controls_never_drives_the_terminal(
+    terminal: TmuxTerminal, tmp_path: Path
+) -> None:
+    """A data folder whose name holds an OSC 52 sequence (it writes the clipboard) and
+    markup: the console runs in it, and the refusal of a second console quotes the path
+    with the controls shown, not obeyed."""
+    data = tmp_path / "data \x1b]52;c;SGk=\x07 [/] [@click=app.quit]"
+    terminal.start([*linda_command(), "--demo", "--data-dir", str(data)], tmp_path, {})
+    terminal.allow_clipboard_writes()
+    terminal.wait_for("2/3 online")
+    second = subprocess.run(
+        [*linda_command(), "--demo", "--data-dir", str(data)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert second.returncode == 1
+    assert "\x1b" not in second.stderr and "\x07" not in second.stderr
+    assert "data \\x1b]52;c;SGk=\\x07 [/] [@click=app.quit]" in second.stderr
+    terminal.press("q")
+    status, _took = terminal.wait_exit(timeout=QUIT_SECONDS)
+    assert status == 0
+    assert terminal.buffers() == ""  # no OSC 52 reached the terminal

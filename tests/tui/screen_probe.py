@@ -8,6 +8,7 @@ from collections.abc import Callable
 from rich.console import Console
 from textual.app import App
 from textual.pilot import Pilot
+from textual.widget import Widget
 
 
 def screen_text(app: App[int]) -> str:
@@ -56,3 +57,10 @@ async def wait_for_text(pilot: Pilot[int], text: str, timeout: float = 10.0) -> 
     except AssertionError:
         raise AssertionError(f"{text!r} never appeared; the screen shows:\n{seen}") from None
     return seen
+
+
+def widget_text(widget: Widget) -> str:
+    """What one widget shows now (its part of the screen), as plain text."""
+    region = widget.region
+    lines = screen_text(widget.app).splitlines()[region.y : region.bottom]
+    return "\n".join(line[region.x : region.right] for line in lines)

@@ -3,6 +3,7 @@ message's status then moves live in the table (sent → delivered → read, or f
 
 from __future__ import annotations
 
+from textual import events
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 
 from linda_tui.models import MessageStatus
@@ -153,3 +154,43 @@ async def test_send_from_all_bots_adds_a_row_per_bot(make_app: MakeApp) -> None:
         table = screen.query_one("#sent", DataTable)
         bots = sorted(str(table.get_cell(row, "bot")) for row in table.rows)
         assert bots == ["demo-main", "demo-support"]
+
+
+LONG_TEXT = "Viewing at 5pm, unit 1204 — bring the keys and the signed form, thanks!"
+
+
+async def test_text_typed_with_ctrl_s_in_one_burst_is_sent_whole(make_app: MakeApp) -> None:
+    """Keys that arrive together (a laggy SSH link, a paste) are taken in order: the send
+    takes every character typed before ctrl+s, and the recipient as finally typed."""
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await _open_compose(pilot, app)
+        await pilot.click("#to")
+        await pilot.press(*"+971501234567", "tab")
+        # No pause anywhere: every key is queued before the first is handled.
+        for key in (*LONG_TEXT, "ctrl+s"):
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await wait_until(pilot, lambda: len(_status_cells(screen)) == 1, "the sent message")
+        stored = await app.setup.store.list_messages("demo-main")
+        assert [(m.peer, m.text) for m in stored] == [("+971501234567", LONG_TEXT)]
+
+
+async def test_a_recipient_changed_just_before_ctrl_s_is_the_one_checked(
+    make_app: MakeApp,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await _open_compose(pilot, app)
+        to = screen.query_one("#to", Input)
+        to.focus()
+        await pilot.press(*"+971501234567")
+        assert _reason(screen) == "✓ +971501234567"
+        screen.query_one("#text", TextArea).text = "hello"
+        to.focus()
+        # The number is spoiled and ctrl+s pressed at once: nothing may go to the old one.
+        for key in ("backspace", "backspace", "ctrl+s"):
+            app.post_message(events.Key(key, None))
+        await wait_until(
+            pilot, lambda: any(n.title == "Not sent" for n in app._notifications), "refusal"
+        )
+        assert await app.setup.store.list_messages("demo-main") == []

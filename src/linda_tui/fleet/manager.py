@@ -83,6 +83,8 @@ log = logging.getLogger("linda.fleet")
 
 REPEAT_WINDOW = timedelta(hours=24)
 CANCELLED = "pairing cancelled"  # the reason accounts give when the operator cancels
+# No command named: `linda status` would be refused while the console runs.
+NO_BOT_ONLINE = "no bot is online to send from — pair a bot, or wait for one to reconnect"
 
 AccountFactory = Callable[[BotConfig, Emit], WhatsAppAccount]
 
@@ -264,7 +266,7 @@ class Fleet(FleetView):
             raise NoBotAvailableError(
                 "every online bot has reached its sending limit (bots.yaml pacing) — wait and try again"
             )
-        raise NoBotAvailableError("no bot is online to send from — check `linda status`")
+        raise NoBotAvailableError(NO_BOT_ONLINE)
 
     def _can_send_now(self, bot_id: str) -> bool:
         return self._sendable(bot_id) and self._limit_refusal(bot_id) is None
@@ -348,7 +350,7 @@ class Fleet(FleetView):
             targets = [s.id for s in self.active_bots() if self._limit_refusal(s.id) is None]
             if not targets:
                 raise NoBotAvailableError(
-                    "no bot is online to send from — check `linda status`"
+                    NO_BOT_ONLINE
                     if not self.active_bots()
                     else "every online bot has reached its sending limit (bots.yaml pacing)"
                 )

@@ -14,6 +14,8 @@ from enum import StrEnum
 
 from rich.text import Text
 
+from linda_tui.tui.literal import printable
+
 
 class Kind(StrEnum):
     INBOUND = "in"
@@ -53,7 +55,8 @@ class ActivityEntry:
         line.append(self.at.astimezone(timezone).strftime("%H:%M:%S"), style="dim")
         line.append(f" {marker} ", style=style)
         line.append(f"{(self.bot_id or 'fleet'):<{bot_width}} ", style="bold")
-        line.append(self.text, style="red" if self.kind is Kind.ERROR else "")
+        # The text quotes messages, names and reasons from outside: shown as written.
+        line.append(printable(self.text), style="red" if self.kind is Kind.ERROR else "")
         return line
 
 

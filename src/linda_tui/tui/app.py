@@ -10,8 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -33,12 +36,13 @@ from linda_tui.fleet.events import (
     MessageRecorded,
     OptedOut,
 )
-from linda_tui.fleet.manager import Fleet
+from linda_tui.fleet.manager import CANCELLED, Fleet
 from linda_tui.fleet.status import STATE_WORD
 from linda_tui.models import BotState, Direction, MessageStatus
 from linda_tui.startup import resume_gc
 from linda_tui.tui.activity import ActivityEntry, ActivityHistory, Kind
 from linda_tui.tui.commands import LindaCommands
+from linda_tui.tui.literal import printable
 from linda_tui.tui.messages import FleetEventsArrived, FleetOpened, FleetOpenFailed
 from linda_tui.tui.screens.dashboard import DashboardScreen
 from linda_tui.whatsapp.account import (
@@ -47,19 +51,28 @@ from linda_tui.whatsapp.account import (
     PairingFailed,
     PairingSucceeded,
     PairingTimedOut,
+    PairMethod,
     QRCodeIssued,
 )
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
+    from textual.notifications import SeverityLevel
     from textual.screen import Screen
 
     from linda_tui.config.runtime import Runtime
     from linda_tui.fleet.lock import InstanceLock
+    from linda_tui.tui.screens.compose import ComposeScreen
 
 log = logging.getLogger("linda.tui")
 
 # Quitting waits this long for every client to stop before leaving anyway.
 SHUTDOWN_SECONDS = 5.0
+# After SIGHUP or SIGTERM the process is gone within this long, even if the shutdown
+# hangs (each of its two steps is bounded by SHUTDOWN_SECONDS).
+FORCED_EXIT_SECONDS = 2 * SHUTDOWN_SECONDS + 2.0
+# A second signal this long after the first forces the exit at once.
+SIGNAL_REPEAT_SECONDS = 1.0
 # Inbound messages arriving within this window share one notification.
 INBOUND_TOAST_SECONDS = 0.3
 SYNC_NOT_CONFIGURED = "Google Contacts sync: not configured"
@@ -123,6 +136,8 @@ class LindaApp(App[int]):
         Binding("5", "switch_mode('activity')", "Activity", id="linda.pane.activity", show=False),
         Binding("q", "quit", "Quit", id="linda.quit"),
         Binding("ctrl+q", "quit", "Quit", id="linda.quit.ctrl", show=False, priority=True),
+        # Not a priority binding: "?" typed in a text field stays in the field.
+        Binding("question_mark", "show_keys", "Keys", id="linda.keys"),
     ]
 
     def __init__(
@@ -158,6 +173,13 @@ class LindaApp(App[int]):
         self._unsubscribe: Callable[[], None] | None = None
         self._fleet_closing: asyncio.Task[None] | None = None
         self._quitting = False
+        self._asking_to_quit = False
+        self._restarting_pairing: set[str] = set()  # see pairing_restarted
+        # Compose, once opened: quitting asks first when it holds unsent work.
+        self.compose_pane: ComposeScreen | None = None
+        self._signal_handlers: dict[signal.Signals, Any] = {}
+        self._signalled_at: float | None = None
+        self.watchdog: threading.Timer | None = None  # forces the exit if shutdown hangs
         self._inbound_waiting: list[models.Message] = []
         self._inbound_timer: Timer | None = None
 
@@ -168,16 +190,52 @@ class LindaApp(App[int]):
         # stream in as the fleet comes up.
         self._unsubscribe = self.fleet.subscribe(self._on_fleet_event)
         self.record(Kind.INFO, f"starting {len(self.fleet.bot_ids)} bots")
-        # An SSH connection that drops sends SIGHUP; a service manager sends SIGTERM.
-        # Either way stop every client and flush the store, as `q` does.
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGHUP, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, self._on_signal, sig)
+        self._catch_signals()
         opening = self._open_fleet()
         # Briefly: see FIRST_FRAME_WAIT_SECONDS. Its outcome arrives as a message either way.
         with contextlib.suppress(Exception):
             await asyncio.wait_for(asyncio.shield(opening.wait()), FIRST_FRAME_WAIT_SECONDS)
+
+    def _catch_signals(self) -> None:
+        """An SSH connection that drops sends SIGHUP; a service manager sends SIGTERM.
+        Either way stop every client and flush the store, as `q` does, then leave.
+
+        Plain signal handlers, not the loop's: one must run even while the loop is stuck
+        (in a write to a terminal that is gone), and SIGHUP's must mark the terminal gone
+        before Textual's SIGCONT handler, which the kernel triggers right after, tries to
+        draw on it again (see terminal_driver)."""
+        self._signal_loop = asyncio.get_running_loop()
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(ValueError):  # not the main thread: nothing to catch
+                self._signal_handlers[sig] = signal.signal(sig, self._signal_received)
+
+    def _release_signals(self) -> None:
+        for sig, previous in self._signal_handlers.items():
+            signal.signal(sig, previous)
+        self._signal_handlers.clear()
+
+    def _signal_received(self, signum: int, _frame: object) -> None:
+        # Runs in the main thread between two bytecodes, maybe in the middle of a write:
+        # set flags and hand the work to the loop, nothing more.
+        sig = signal.Signals(signum)
+        terminal_lost = getattr(self._driver, "terminal_lost", None)  # a LindaDriver
+        if sig is signal.SIGHUP and terminal_lost is not None:
+            terminal_lost()
+        now = time.monotonic()
+        if self._signalled_at is None:
+            self._signalled_at = now
+            if terminal_lost is not None:
+                # On a real terminal, however the shutdown goes, the process is gone in
+                # FORCED_EXIT_SECONDS (run_console stops the watchdog once it is over).
+                self.watchdog = threading.Timer(
+                    FORCED_EXIT_SECONDS, force_exit, (sig, "the shutdown hung")
+                )
+                self.watchdog.daemon = True
+                self.watchdog.start()
+            self._signal_loop.call_soon_threadsafe(self._on_signal, sig)
+        elif now - self._signalled_at >= SIGNAL_REPEAT_SECONDS:
+            # Asked again (a hang-up can bring two SIGHUPs at once, hence the delay).
+            force_exit(sig, "asked twice")
 
     def _on_signal(self, sig: signal.Signals) -> None:
         log.warning("%s received: stopping every bot and leaving", sig.name)
@@ -250,9 +308,9 @@ class LindaApp(App[int]):
             elif isinstance(event, AccountEventForwarded):
                 self._account_event(event.event)
             elif isinstance(event, OptedOut):
-                self.record(
-                    Kind.OPT_OUT, f"{event.phone} opted out ({_preview(event.text)})", event.bot_id
-                )
+                # In the person's own words (STOP, توقف, unsubscribe...).
+                said = _preview(event.text, 40)
+                self.record(Kind.OPT_OUT, f"{event.phone} opted out: “{said}”", event.bot_id)
             elif isinstance(event, FleetError):
                 self.record(Kind.ERROR, event.message, event.bot_id)
                 self.notify(event.message, title=event.bot_id or "Fleet", severity="error")
@@ -262,6 +320,11 @@ class LindaApp(App[int]):
     def _bot_state_moved(
         self, bot_id: str, old: BotState | None, new: BotState, detail: str | None
     ) -> None:
+        if bot_id in self._restarting_pairing:
+            if new is BotState.NOT_PAIRED and detail == CANCELLED:
+                return  # the restart's own cancel
+            if old is BotState.NOT_PAIRED:
+                old = None  # where it is now, without the flicker
         said = f": {detail}" if detail else ""
         from_state = f"{STATE_WORD[old]} → " if old else ""
         severity = Kind.ERROR if new in (BotState.BANNED, BotState.ERROR) else Kind.STATE
@@ -325,7 +388,46 @@ class LindaApp(App[int]):
         elif isinstance(event, PairingTimedOut):
             self.record(Kind.PAIRING, "pairing timed out", event.bot_id)
         elif isinstance(event, PairingFailed):
-            self.record(Kind.PAIRING, f"pairing failed: {event.reason}", event.bot_id)
+            if event.reason != CANCELLED:
+                self.record(Kind.PAIRING, f"pairing failed: {event.reason}", event.bot_id)
+            elif event.bot_id not in self._restarting_pairing:
+                # The operator stopped it: not a failure.
+                self.record(Kind.PAIRING, "pairing cancelled", event.bot_id)
+        if isinstance(event, _PAIRING_EVENTS) and getattr(event, "reason", None) != CANCELLED:
+            # A new code, a success, a real failure or a timeout: any restart is over.
+            self._restarting_pairing.discard(event.bot_id)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A toast, always plain text: Linda's notifications quote messages, names, numbers
+        and reasons from outside, which must never be read as markup (``[/]`` would crash
+        the console, ``[@click=app.quit]`` would become a button). ``markup`` is accepted
+        for Textual's signature (widgets pass True) and ignored."""
+        super().notify(
+            printable(message),
+            title=printable(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    def action_help_quit(self) -> None:
+        # Textual's own version of this hint uses markup, which notify no longer reads.
+        self.notify("Press q to quit Linda (every bot goes offline)", title="Quit?")
+
+    def pairing_restarted(self, bot_id: str, method: PairMethod) -> None:
+        """The pairing screen restarts a live pairing (QR ⇄ phone code, or again): the
+        cancel this takes is no failure, and the bot's brief "not paired" no news."""
+        self._restarting_pairing.add(bot_id)
+        what = "a QR code" if method is PairMethod.QR else "a phone code"
+        self.record(Kind.PAIRING, f"pairing: switching to {what}", bot_id)
 
     def record(self, kind: Kind, text: str, bot_id: str | None = None) -> None:
         """Add an entry to the activity log (and tell the Activity pane)."""
@@ -359,6 +461,7 @@ class LindaApp(App[int]):
         self.push_screen(PairingScreen(bot_id), done)
 
     def cancel_pairing(self, bot_id: str) -> None:
+        self._restarting_pairing.discard(bot_id)  # this cancel is news
         self._run_fleet_command(
             f"cancel pairing of {bot_id}", lambda: self.fleet.cancel_pairing(bot_id)
         )
@@ -423,13 +526,53 @@ class LindaApp(App[int]):
 
     # --- quitting -----------------------------------------------------------------------
     async def action_quit(self) -> None:
-        """Stop every client, then leave. A second quit leaves at once."""
+        """Stop every client, then leave; first ask, if Compose holds a draft or is
+        sending. Quitting again while asked, or while stopping, leaves at once."""
         if self._quitting:
             self.exit(0)
             return
+        unsent = None if self._asking_to_quit else self._unsent_work()
+        if unsent is not None:
+            self._ask_to_quit(unsent)
+            return
+        self._stop_and_leave()
+
+    def _stop_and_leave(self) -> None:
         self._quitting = True
         self.notify("Stopping every bot…", timeout=SHUTDOWN_SECONDS)
         self._close_then_exit()
+
+    def _unsent_work(self) -> str | None:
+        """What quitting would lose in Compose (a draft, a send under way), if anything."""
+        return None if self.compose_pane is None else self.compose_pane.unsent_work()
+
+    def _ask_to_quit(self, unsent: str) -> None:
+        from linda_tui.tui.screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            self._asking_to_quit = False
+            if yes and not self._quitting:
+                self._stop_and_leave()
+
+        self._asking_to_quit = True
+        self.push_screen(
+            ConfirmScreen(
+                "Quit Linda?",
+                f"{unsent}. Quitting stops every bot: they all go offline, and nothing "
+                "is sent or received until Linda is started again.",
+                "Quit",
+            ),
+            answered,
+        )
+
+    def action_show_keys(self) -> None:
+        """The key help for the pane on show (? again, or esc, closes it)."""
+        from linda_tui.tui.screens.key_help import KeyHelpScreen
+
+        if isinstance(self.screen, KeyHelpScreen):
+            self.screen.dismiss(None)
+        else:
+            self.push_screen(KeyHelpScreen(self.screen))
 
     @work(group="shutdown", exit_on_error=False)
     async def _close_then_exit(self) -> None:
@@ -462,6 +605,27 @@ class LindaApp(App[int]):
     async def on_unmount(self) -> None:
         # Every way out (quit, ctrl+c, a test ending) stops the clients.
         await self.close_fleet()
+        self._release_signals()
+
+    def get_driver_class(self) -> type[Driver]:
+        driver = super().get_driver_class()
+        if driver.__module__ == "textual.drivers.linux_driver":
+            # The same driver, safe when the terminal hangs up (see terminal_driver).
+            from linda_tui.tui.terminal_driver import LindaDriver
+
+            return LindaDriver
+        return driver
+
+
+_PAIRING_EVENTS = (QRCodeIssued, PairCodeIssued, PairingSucceeded, PairingTimedOut, PairingFailed)
+
+
+def force_exit(sig: signal.Signals, why: str) -> None:
+    """Leave now, whatever is still running: a second signal, or a shutdown that hung.
+    The instance lock goes with the process, and the store's journal keeps it whole."""
+    log.error("%s: %s — leaving at once", sig.name, why)
+    logging.shutdown()
+    os._exit(128 + sig.value)
 
 
 def _preview(text: str, limit: int = 80) -> str:
@@ -501,7 +665,7 @@ def run_console(runtime: Runtime) -> int:
     try:
         lock.acquire()
     except AlreadyRunningError as exc:
-        sys.stderr.write(f"linda: {exc}\n")
+        sys.stderr.write(f"linda: {printable(str(exc))}\n")  # it names a path
         return 1
     try:
         return _run_app(runtime, lock)
@@ -519,6 +683,10 @@ def _run_app(runtime: Runtime, lock: InstanceLock) -> int:
         setup = build_runtime_fleet(runtime, clock=clock, lock=lock)
         app = create_app(setup, clock=clock, demo=runtime.demo, timezone=runtime.timezone)
         app.run()
+        if app.watchdog is not None:
+            app.watchdog.cancel()
     if app.exit_reason:
-        sys.stderr.write(f"linda: {app.exit_reason}\n")
+        # The reason may quote a path or a server's reply: no terminal control gets out.
+        with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
+            sys.stderr.write(f"linda: {printable(app.exit_reason)}\n")
     return app.return_code or 0

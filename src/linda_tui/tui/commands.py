@@ -1,4 +1,7 @@
-"""The command palette (ctrl+p): panes, and every action on every bot, by name."""
+"""The command palette (ctrl+p): panes, and every action on every bot, by name.
+
+Bot names come from bots.yaml: every command's name reaches the palette as Content,
+never as a string (which the palette reads as markup)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,10 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
 
+from linda_tui.tui.literal import printable
 from linda_tui.tui.widgets.mode_bar import PANES
 
 if TYPE_CHECKING:
@@ -24,6 +30,9 @@ class LindaCommands(Provider):
     def _commands(self) -> list[tuple[str, Callable[[], Any], str]]:
         app = self.linda
         commands: list[tuple[str, Callable[[], Any], str]] = [
+            ("Help: every key", app.action_show_keys, "key ?"),
+        ]
+        commands += [
             (f"Go to {title}", partial(app.switch_mode, mode), f"key {key}")
             for mode, title, key in PANES
         ]
@@ -39,11 +48,24 @@ class LindaCommands(Provider):
 
     async def discover(self) -> Hits:
         for name, command, help_text in self._commands():
-            yield DiscoveryHit(name, command, help=help_text)
+            name = printable(name)
+            yield DiscoveryHit(Content(name), command, text=name, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, command, help_text in self._commands():
+            name = printable(name)
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), command, text=name, help=help_text)
+                yield Hit(score, _highlight(matcher, name), command, text=name, help=help_text)
+
+
+def _highlight(matcher: Matcher, name: str) -> Content:
+    """``name`` with the letters the query matched highlighted, as Matcher.highlight does
+    but without reading the name as markup."""
+    content = Content(name)
+    _score, offsets = matcher.fuzzy_search.match(matcher.query, name)
+    for offset in offsets:
+        if not name[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content

@@ -75,9 +75,11 @@ class QRCodeIssued(AccountEvent):
 
 @dataclass
 class PairCodeIssued(AccountEvent):
-    """An 8-character code to type on the phone (Linked devices > Link with phone number)."""
+    """An 8-character code to type on the phone (Linked devices > Link with phone number),
+    valid for ``expires_in`` seconds: as long as the pairing window."""
 
     code: str
+    expires_in: float
 
 
 @dataclass

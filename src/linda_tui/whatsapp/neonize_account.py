@@ -530,6 +530,7 @@ class NeonizeAccount(WhatsAppAccount):
         self._attempts: list[NewAClient] = []  # clients whose connection still runs
         self._supervisor: asyncio.Task[None] | None = None
         self._watchdog: asyncio.Task[None] | None = None
+        self._pairing_ends_at = 0.0  # loop time at which the pairing window closes
         self._tasks: set[asyncio.Task[Any]] = set()
         self._state = BotState.STOPPED
         self._detail: str | None = None
@@ -858,6 +859,7 @@ class NeonizeAccount(WhatsAppAccount):
         """(Re)start the pairing watchdog: pairing ends ``delay`` seconds from now."""
         if self._watchdog is not None:
             self._watchdog.cancel()
+        self._pairing_ends_at = asyncio.get_running_loop().time() + delay
         self._watchdog = self._spawn(self._watch_pairing(delay), "pairing watchdog")
 
     async def _watch_pairing(self, delay: float) -> None:
@@ -1104,7 +1106,9 @@ class NeonizeAccount(WhatsAppAccount):
         self._set_state(
             BotState.WAITING_FOR_PHONE, f"enter the code on the phone of {self._pair_phone}"
         )
-        self._send(PairCodeIssued(self.bot_id, code=code, at=self._now()))
+        # The code is good for what is left of the pairing window.
+        left = max(0.0, self._pairing_ends_at - asyncio.get_running_loop().time())
+        self._send(PairCodeIssued(self.bot_id, code=code, expires_in=left, at=self._now()))
 
     async def _pairing_failed(self, reason: str) -> None:
         self._pairing = None

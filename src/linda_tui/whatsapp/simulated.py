@@ -838,8 +838,9 @@ class SimulatedAccount(WhatsAppAccount):
         rng = self._line.pairing
         code = "".join(rng.choice(PAIR_CODE_ALPHABET) for _ in range(8))
         self._live_code = code
-        self._emit_event(PairCodeIssued(self.bot_id, code=code, at=self._at()))
-        self._timeline.call_later(PAIRING_WINDOW / self._net.speed, self._pairing_timed_out, epoch)
+        window = PAIRING_WINDOW / self._net.speed
+        self._emit_event(PairCodeIssued(self.bot_id, code=code, expires_in=window, at=self._at()))
+        self._timeline.call_later(window, self._pairing_timed_out, epoch)
 
     def _pairing_timed_out(self, epoch: int) -> None:
         if epoch != self._epoch:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Label, RichLog, Select
 
 from linda_tui.tui.activity import ActivityEntry
+from linda_tui.tui.literal import literal
 from linda_tui.tui.screens.pane import PaneScreen
 
 ALL_BOTS = "*"
@@ -35,25 +36,29 @@ class ActivityScreen(PaneScreen):
     MODE = "activity"
     BINDINGS = [
         Binding("f", "focus_filter", "Filter by bot", id="linda.activity.filter"),
-        Binding("end", "scroll_end", "Latest", id="linda.activity.latest", show=False),
+        Binding("end", "show_latest", "Latest", id="linda.activity.latest", show=False),
     ]
 
     def compose_body(self) -> ComposeResult:
         options = [("all bots", ALL_BOTS)] + [
-            (f"{s.bot.name} ({s.id})", s.id) for s in self.linda.fleet.statuses()
+            (literal(f"{s.bot.name} ({s.id})"), s.id) for s in self.linda.fleet.statuses()
         ]
         with Horizontal(id="activity-bar"):
             yield Label("Show", classes="field-label")
             yield Select(
                 options, value=ALL_BOTS, allow_blank=False, id="activity-filter", compact=True
             )
-        yield RichLog(id="activity-log", wrap=True, max_lines=LOG_LINES, auto_scroll=True)
+        # min_width: lines wrap to the terminal, however narrow (the default is 78 columns).
+        yield RichLog(
+            id="activity-log", wrap=True, min_width=20, max_lines=LOG_LINES, auto_scroll=True
+        )
 
     def __init__(self) -> None:
         super().__init__()
         # Entries that arrived while another pane was showing: written on return, so a
         # hidden log costs nothing while the fleet is busy.
         self._unseen: list[ActivityEntry] = []
+        self._wrapped_for = 0  # the terminal's width when the log was last written
 
     def on_mount(self) -> None:
         self._rewrite()
@@ -64,7 +69,7 @@ class ActivityScreen(PaneScreen):
         log = self.query_one(RichLog)
         for entry in unseen:
             if self._wanted(entry):
-                log.write(entry.render(self.linda.timezone))
+                self._write(log, entry)
 
     @property
     def bot_filter(self) -> str | None:
@@ -76,10 +81,21 @@ class ActivityScreen(PaneScreen):
         self._rewrite()
 
     def _rewrite(self) -> None:
+        self._wrapped_for = self.app.size.width
         log = self.query_one(RichLog)
         log.clear()
         for entry in self.linda.activity.for_bot(self.bot_filter):
-            log.write(entry.render(self.linda.timezone))
+            self._write(log, entry)
+
+    def _write(self, log: RichLog, entry: ActivityEntry) -> None:
+        # expand: wrapped to the pane's width (a RichLog otherwise wraps at the width
+        # Rich measures, which can be narrower than the pane).
+        log.write(entry.render(self.linda.timezone), expand=True)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Lines are wrapped when written: wrap them again for a new width.
+        if event.size.width != self._wrapped_for:
+            self._rewrite()
 
     def _wanted(self, entry: ActivityEntry) -> bool:
         wanted = self.bot_filter
@@ -90,10 +106,10 @@ class ActivityScreen(PaneScreen):
             self._unseen.append(entry)
             del self._unseen[:-LOG_LINES]
         elif self._wanted(entry):
-            self.query_one(RichLog).write(entry.render(self.linda.timezone))
+            self._write(self.query_one(RichLog), entry)
 
     def action_focus_filter(self) -> None:
         self.query_one("#activity-filter", Select).focus()
 
-    def action_scroll_end(self) -> None:
+    def action_show_latest(self) -> None:
         self.query_one(RichLog).scroll_end(animate=False)

@@ -14,12 +14,13 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static, Tex
 
 from linda_tui import models
 from linda_tui.fleet.manager import ALL, AUTO, MAX_TEXT, FleetCommandError, SendResult
-from linda_tui.models import STATUS_RANK, Direction
+from linda_tui.models import STATUS_RANK, BotState, Direction
 from linda_tui.tui.activity import Kind
+from linda_tui.tui.literal import literal
 from linda_tui.tui.screens.pane import PaneScreen
-from linda_tui.tui.widgets.state_label import status_text
+from linda_tui.tui.widgets.state_label import state_text, status_text
 
-TO_HINT = "type a phone number like +971501234567, or a contact's name"
+TO_HINT = "a number like +971501234567, or a contact's name"
 
 
 class ComposeScreen(PaneScreen):
@@ -58,8 +59,13 @@ class ComposeScreen(PaneScreen):
     """
 
     MODE = "compose"
+    # Focus is placed by on_screen_resume (Textual's auto focus would pick From).
+    AUTO_FOCUS = ""
     BINDINGS = [
-        Binding("ctrl+s", "send", "Send", id="linda.compose.send", priority=True),
+        # Not a priority binding: a priority key runs before the keys queued ahead of it,
+        # so text typed (or pasted) together with ctrl+s would be sent cut short. This way
+        # ctrl+s reaches the screen after the field has taken every key before it.
+        Binding("ctrl+s", "send", "Send", id="linda.compose.send"),
         Binding("escape", "leave_field", "Leave field", id="linda.compose.leave"),
     ]
 
@@ -67,21 +73,20 @@ class ComposeScreen(PaneScreen):
         super().__init__()
         self._recipient: str | None = None  # E.164 once the To field is valid
         self._to_problem: str = TO_HINT
+        self._checked_to = ""  # the To field's text as last checked
         # Latest status seen per (bot, WhatsApp id): receipts may beat the send's reply.
         self._latest: OrderedDict[tuple[str, str], models.Message] = OrderedDict()
         self._rows: dict[tuple[str, str], str] = {}
+        self._from_states: dict[str, BotState] = {}  # as the From list shows them
+        self._under_dialog = False
 
     def compose_body(self) -> ComposeResult:
-        fleet = self.linda.fleet
-        options: list[tuple[str, str]] = [
-            ("auto — Linda picks the bot", AUTO),
-            ("all online bots", ALL),
-        ]
-        options += [(f"{s.bot.name} ({s.id})", s.id) for s in fleet.statuses()]
         with Vertical(id="compose-form"):
             with Horizontal(classes="field"):
                 yield Label("From", classes="field-label")
-                yield Select(options, value=AUTO, allow_blank=False, id="from", compact=True)
+                yield Select(
+                    self._from_options(), value=AUTO, allow_blank=False, id="from", compact=True
+                )
             with Horizontal(classes="field"):
                 yield Label("To", classes="field-label")
                 yield Input(placeholder="+971501234567 or a contact's name", id="to", compact=True)
@@ -107,6 +112,59 @@ class ComposeScreen(PaneScreen):
         table.add_column("Status", key="status")
         self._show_count()
         self.linda.message_updates.subscribe(self, self._on_message_updated)
+        self.linda.bots_changed.subscribe(self, self._on_bots_changed)
+        self.watch(self.query_one("#from", Select), "expanded", self._from_list_toggled)
+        self.linda.compose_pane = self
+
+    # --- the From list: every bot with its state, kept up to date ------------------
+    def _from_options(self) -> list[tuple[Text, str]]:
+        statuses = self.linda.fleet.statuses()
+        self._from_states = {s.id: s.state for s in statuses}
+        options = [
+            (Text("auto — Linda picks the bot"), AUTO),
+            (Text("all online bots"), ALL),
+        ]
+        for status in statuses:
+            option = literal(f"{status.bot.name} ({status.id}) ")
+            option.append_text(state_text(status.state))
+            options.append((option, status.id))
+        return options
+
+    def _on_bots_changed(self, _bot_ids: frozenset[str]) -> None:
+        states = {s.id: s.state for s in self.linda.fleet.statuses()}
+        select = self.query_one("#from", Select)
+        # Not while the list is open under the operator's cursor: when it closes.
+        if states != self._from_states and not select.expanded:
+            chosen = select.value
+            select.set_options(self._from_options())  # resets the choice: put it back
+            select.value = chosen
+
+    def _from_list_toggled(self, expanded: bool) -> None:
+        if not expanded:
+            self._on_bots_changed(frozenset())
+
+    def unsent_work(self) -> str | None:
+        """What leaving now would lose: a send under way, or a draft not sent."""
+        if any(
+            worker.group == "compose-send" and not worker.is_finished for worker in self.app.workers
+        ):
+            return "A message is being sent from Compose"
+        draft = self.query_one("#text", TextArea).text
+        if draft.strip():
+            return f"Compose holds a draft of {len(draft):,} characters, not sent"
+        return None
+
+    def on_screen_suspend(self) -> None:
+        # Still this pane's mode: a dialog (e.g. "Quit Linda?") is covering it.
+        self._under_dialog = self.app.current_mode == self.MODE
+
+    def on_screen_resume(self) -> None:
+        # Arriving on the pane (2, the palette) lands on the recipient, so that a number
+        # typed next goes into it instead of switching panes digit by digit. Back from a
+        # dialog, the focus stays as the operator left it.
+        if not self._under_dialog and self.focused is None:
+            self.query_one("#to", Input).focus()
+        self._under_dialog = False
 
     def preselect(self, bot_id: str) -> None:
         """Open with a bot chosen as the sender (the dashboard's "send from")."""
@@ -115,8 +173,16 @@ class ComposeScreen(PaneScreen):
 
     # --- the To field, validated as you type ---------------------------------------
     @on(Input.Changed, "#to")
-    def _to_changed(self, event: Input.Changed) -> None:
-        value = event.value.strip()
+    def _to_changed(self) -> None:
+        self._check_to()
+
+    def _check_to(self) -> None:
+        """Check what the To field holds now (not what a queued Changed message says:
+        a send may come before the messages of the last keys)."""
+        value = self.query_one("#to", Input).value.strip()
+        if value == self._checked_to:
+            return
+        self._checked_to = value
         self._recipient = None
         if not value:
             self._show_to(None, TO_HINT)
@@ -125,6 +191,7 @@ class ComposeScreen(PaneScreen):
             phone = self.linda.fleet.normalise_phone(value)
         except FleetCommandError as exc:
             if any(ch.isalpha() for ch in value):
+                self._to_problem = f"still looking {value!r} up in the contacts"
                 self._find_contact(value)
             else:
                 self._show_to(None, str(exc))
@@ -136,7 +203,12 @@ class ComposeScreen(PaneScreen):
         try:
             contacts = await self.linda.setup.store.search_contacts(query, limit=5)
         except Exception as exc:
-            self._show_to(None, f"cannot search contacts: {exc}")
+            contacts = None
+            problem = f"cannot search contacts: {exc}"
+        if query != self._checked_to:
+            return  # the field has changed since: its own check speaks for it
+        if contacts is None:
+            self._show_to(None, problem)
             return
         with_phone = [c for c in contacts if c.phones]
         if len(with_phone) == 1:
@@ -152,12 +224,13 @@ class ComposeScreen(PaneScreen):
         self._recipient = phone
         self._to_problem = message
         reason = self.query_one("#to-reason", Static)
+        # The message quotes what was typed, a contact's name or an error: never markup.
         if phone is not None:
-            reason.update(Text(message, style="green"))
+            reason.update(literal(message, style="green"))
         elif message == TO_HINT:
-            reason.update(Text(message, style="dim"))
+            reason.update(literal(message, style="dim"))
         else:
-            reason.update(Text(f"✖ {message}", style="bold red"))
+            reason.update(literal(f"✖ {message}", style="bold red"))
 
     # --- the text -----------------------------------------------------------------
     @on(TextArea.Changed, "#text")
@@ -182,6 +255,7 @@ class ComposeScreen(PaneScreen):
 
     def action_send(self) -> None:
         text = self.query_one("#text", TextArea).text
+        self._check_to()
         if self._recipient is None:
             self._refuse(f"cannot send: {self._to_problem}")
             self.query_one("#to", Input).focus()
@@ -239,8 +313,8 @@ class ComposeScreen(PaneScreen):
         when = message.created_at.astimezone(self.linda.timezone).strftime("%H:%M:%S")
         table.add_row(
             when,
-            result.bot_id,
-            result.to,
+            literal(result.bot_id),
+            literal(result.to),
             status_text(message.status, message.error),
             key=row_key,
         )

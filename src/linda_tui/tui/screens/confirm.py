@@ -8,10 +8,13 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from linda_tui.tui.literal import literal
+
 
 class ConfirmScreen(ModalScreen[bool]):
     """Asks ``question``; dismisses True only when the operator confirms.
-    The safe answer has the focus, so a stray Enter changes nothing."""
+    The safe answer has the focus, so a stray Enter changes nothing. The title and the
+    question are plain text (they name bots and numbers), never markup."""
 
     DEFAULT_CSS = """
     ConfirmScreen {
@@ -53,8 +56,8 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Static(self._title, id="confirm-title")
-            yield Static(self._question, id="confirm-question")
+            yield Static(literal(self._title), id="confirm-title")
+            yield Static(literal(self._question), id="confirm-question")
             with Horizontal(id="confirm-buttons"):
                 yield Button(f"{self._confirm_label} (y)", variant="error", id="confirm-yes")
                 yield Button("Cancel (n)", variant="primary", id="confirm-no")

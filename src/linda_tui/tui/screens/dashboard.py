@@ -10,12 +10,14 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.css.scalar import Unit
+from textual.geometry import Size
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
 from linda_tui.fleet.status import BotStatus, describe_duration
 from linda_tui.models import BotState
+from linda_tui.tui.literal import literal, printable
 from linda_tui.tui.screens.pane import PaneScreen
 from linda_tui.tui.widgets.bot_table import BotTable
 from linda_tui.tui.widgets.key_bar import KeyBar
@@ -27,6 +29,8 @@ from linda_tui.tui.widgets.state_label import state_word
 REDRAW_SECONDS = 0.1
 # The time-in-state column shows minutes: refreshing it this often is close enough.
 TABLE_TICK_SECONDS = 10.0
+# From this many columns the detail's first line (who, where, the state) fits one line.
+DETAIL_WIDE = 80
 
 # What the operator can do next, by state (shown under the table).
 _HINTS: dict[BotState, str] = {
@@ -89,7 +93,7 @@ class DashboardScreen(PaneScreen):
         yield Static(id="bot-detail")
 
     def on_mount(self) -> None:
-        self._fit_table(self.app.size.height)
+        self._fit_table(self.app.size)
         self.query_one(BotTable).show(self.linda.fleet.statuses(), self.linda.clock.now())
         self._refresh_summary()
         self._refresh_detail()
@@ -100,12 +104,16 @@ class DashboardScreen(PaneScreen):
         self.set_interval(TABLE_TICK_SECONDS, self._tick, name="table-tick")
 
     def on_resize(self, event: events.Resize) -> None:
-        self._fit_table(event.size.height)
+        self._fit_table(event.size)
+        self._refresh_summary()
 
-    def _fit_table(self, height: int) -> None:
+    def _fit_table(self, size: Size) -> None:
         """The table gets the lines the others leave, and scrolls past that: a big fleet
         never pushes the summary or the detail off the screen (CSS cannot say "auto, but
-        at most what is left": a max-height of 1fr means the whole screen)."""
+        at most what is left": a max-height of 1fr means the whole screen). The detail
+        takes a third line in a narrow terminal, where its first line wraps."""
+        height = size.height
+        self.query_one("#bot-detail").styles.height = 3 if size.width >= DETAIL_WIDE else 4
         others: list[Widget] = [
             self.query_one(ModeBar),
             self.query_one("#fleet-summary"),
@@ -172,13 +180,17 @@ class DashboardScreen(PaneScreen):
             elif primary.healthy:
                 line.append(f"● {primary.bot_id} healthy", style="green")
             else:
-                line.append(f"✖ {primary.bot_id} {primary.detail}", style="bold red")
-        line.append(f" · today {stats.sent_today} sent, {stats.received_today} received")
+                line.append(f"✖ {primary.bot_id} {printable(primary.detail)}", style="bold red")
+        today = f" · today {stats.sent_today} sent, {stats.received_today} received"
+        # Today's counts only when they fit (the line's padding aside): the fleet's health
+        # comes first.
+        if line.cell_len + len(today) <= self.app.size.width - 2:
+            line.append(today)
         self.query_one("#fleet-summary", Static).update(line, layout=False)
 
     def _refresh_sync(self) -> None:
         self.query_one("#sync-status", Static).update(
-            Text(self.linda.sync_status, no_wrap=True, overflow="ellipsis"), layout=False
+            literal(self.linda.sync_status, no_wrap=True, overflow="ellipsis"), layout=False
         )
 
     def _refresh_detail(self) -> None:
@@ -226,12 +238,12 @@ def describe_bot(status: BotStatus, now: datetime) -> Text:
     """Two lines about one bot: who and where it is, then why and what to do next."""
     bot = status.bot
     text = Text(overflow="fold")
-    text.append(f"{bot.name}", style="bold")
-    text.append(f" ({bot.id}) · {bot.phone} · {bot.role} · ")
+    text.append(printable(bot.name), style="bold")
+    text.append(f" ({bot.id}) · {printable(bot.phone)} · {bot.role} · ")
     text.append(f"{state_word(status.state)} for {describe_duration(status.seconds_in_state(now))}")
     text.append("\n")
     if status.detail:
-        text.append(status.detail, style="italic")
+        text.append(printable(status.detail), style="italic")
         text.append(" — ")
     text.append(_HINTS[status.state], style="dim")
     return text

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from linda_tui.models import BotState
+from linda_tui.tui.literal import printable
 from linda_tui.tui.widgets.key_bar import KeyBar
 from linda_tui.tui.widgets.qr_view import QRView
 from linda_tui.whatsapp.account import (
@@ -37,6 +38,14 @@ if TYPE_CHECKING:
 SIDE_COLUMNS = 34
 FOOTER_ROWS = 1
 STACKED_ROWS = 4
+# Columns of the frame around the dialog (not around a QR code), of the phone code's
+# box with its margins, of the "too small for the QR code" message, of the instructions
+# alone, and at most of a dialog whose parts sit one above the other.
+FRAME = 2
+CODE_COLUMNS = 39
+TOO_SMALL_COLUMNS = 44
+TEXT_ONLY_COLUMNS = 60
+STACKED_COLUMNS = 64
 
 PAIRING_STATES = frozenset({BotState.WAITING_FOR_PHONE, BotState.PAIRING})
 
@@ -66,6 +75,11 @@ class PairingScreen(ModalScreen[bool]):
         max-height: 100%;
         background: $surface;
     }
+    /* A frame keeps the dialog apart from the pane behind it; not around a QR code,
+       which needs every row and has its own white margin. */
+    PairingScreen.-framed #pair-body {
+        border: round $accent;
+    }
     PairingScreen.-stacked #pair-body {
         layout: vertical;
     }
@@ -73,16 +87,16 @@ class PairingScreen(ModalScreen[bool]):
         width: auto;
         height: auto;
     }
+    PairingScreen.-stacked #pair-visual {
+        width: 100%;
+        align-horizontal: center;
+    }
     #pair-side {
         width: 34;
         height: auto;
         padding: 0 1;
     }
-    PairingScreen.-stacked #pair-side {
-        width: 100%;
-    }
     PairingScreen.-text-only #pair-side {
-        width: 60;
         padding: 1 2;
     }
     #pair-title {
@@ -98,9 +112,16 @@ class PairingScreen(ModalScreen[bool]):
         margin: 1 2;
         border: heavy $accent;
     }
+    PairingScreen.-stacked #pair-code {
+        margin: 0 2;
+    }
     #qr-too-small {
         width: 44;
         padding: 1 2;
+    }
+    PairingScreen.-stacked #qr-too-small {
+        width: 100%;
+        padding: 0 1 1 1;
     }
     """
 
@@ -140,8 +161,8 @@ class PairingScreen(ModalScreen[bool]):
                 yield Static(
                     Text.assemble(
                         ("Pair ", "bold"),
-                        (status.bot.name, "bold"),
-                        f" ({self.bot_id})\n{status.bot.phone}",
+                        (printable(status.bot.name), "bold"),
+                        f" ({self.bot_id})\n{printable(status.bot.phone)}",
                     ),
                     id="pair-title",
                 )
@@ -165,6 +186,8 @@ class PairingScreen(ModalScreen[bool]):
             if restart:
                 # Cancelling a live pairing reports a failure: that one is ours, not news.
                 self._expect_cancel = fleet.status(self.bot_id).state in PAIRING_STATES
+                if self._expect_cancel:
+                    self.linda.pairing_restarted(self.bot_id, method)
                 await fleet.cancel_pairing(self.bot_id)
             await fleet.pair(self.bot_id, method)
         except Exception as exc:
@@ -183,6 +206,8 @@ class PairingScreen(ModalScreen[bool]):
         elif isinstance(event, PairCodeIssued) and self.method is PairMethod.PHONE_CODE:
             self._expect_cancel = False
             self._code = event.code
+            # A phone code is good for the whole pairing window.
+            self._expires_at = self.linda.clock.monotonic() + event.expires_in
             self.phase = "showing"
             self._redraw()
         elif isinstance(event, PairingSucceeded):
@@ -276,7 +301,7 @@ class PairingScreen(ModalScreen[bool]):
         code = self.query_one("#pair-code", Static)
         too_small = self.query_one("#qr-too-small", Static)
         steps = self.query_one("#pair-steps", Static)
-        layout = "side"
+        layout = ""
         qr.display = code.display = too_small.display = False
         if self.method is PairMethod.QR:
             steps.update(QR_STEPS)
@@ -300,10 +325,31 @@ class PairingScreen(ModalScreen[bool]):
             if self._code is not None and self.phase == "showing":
                 code.update(_big_code(self._code))
                 code.display = True
-        self.set_class(layout == "stacked", "-stacked")
-        self.set_class(not (qr.display or code.display or too_small.display), "-text-only")
+        self._arrange(layout, qr.display, code.display, too_small.display)
         self._show_status()
         self._show_countdown()
+
+    def _arrange(self, qr_layout: str, qr: bool, code: bool, too_small: bool) -> None:
+        """The code (or message) beside the instructions when both fit across the
+        terminal, else above them; everything but a QR code in a frame; nothing wider
+        than the terminal."""
+        cols = self.app.size.width
+        visual = CODE_COLUMNS if code else TOO_SMALL_COLUMNS if too_small else 0
+        fits_across = cols >= visual + SIDE_COLUMNS + FRAME
+        layout = qr_layout if qr else "side" if fits_across else "stacked"
+        text_only = not (qr or code or too_small)
+        inside = cols - (0 if qr else FRAME)  # what the frame leaves
+        body = self.query_one("#pair-body")
+        side = self.query_one("#pair-side")
+        if layout == "stacked":
+            body.styles.width = min(inside, STACKED_COLUMNS) + (0 if qr else FRAME)
+            side.styles.width = "100%"
+        else:
+            body.styles.width = "auto"
+            side.styles.width = min(TEXT_ONLY_COLUMNS, inside) if text_only else SIDE_COLUMNS
+        self.set_class(layout == "stacked", "-stacked")
+        self.set_class(not qr, "-framed")
+        self.set_class(text_only, "-text-only")
 
     def _show_status(self) -> None:
         status = self.query_one("#pair-status", Static)
@@ -312,7 +358,7 @@ class PairingScreen(ModalScreen[bool]):
             text = Text(f"Asking WhatsApp for a {what}…", style="italic")
             bot = self.linda.fleet.status(self.bot_id)
             if bot.state in (BotState.RECONNECTING, BotState.ERROR) and bot.detail:
-                text.append(f"\n{bot.detail}", style="yellow")
+                text.append(f"\n{printable(bot.detail)}", style="yellow")
             status.update(text)
         elif self.phase == "timed-out":
             status.update(
@@ -324,7 +370,7 @@ class PairingScreen(ModalScreen[bool]):
         elif self.phase == "failed":
             status.update(
                 Text.assemble(
-                    (f"✖ Pairing failed: {self._failure}", "bold red"),
+                    (f"✖ Pairing failed: {printable(self._failure or '')}", "bold red"),
                     "\nPress r to try again.",
                 )
             )
@@ -335,20 +381,37 @@ class PairingScreen(ModalScreen[bool]):
 
     def _show_countdown(self) -> None:
         countdown = self.query_one("#pair-countdown", Static)
-        if self._expires_at is None or self.method is not PairMethod.QR or self.phase != "showing":
-            countdown.update("")
+        drawn = self.query_one(QRView).display or self.query_one("#pair-code").display
+        # Nothing to count down without a code on screen (none yet, or a QR code too big
+        # to draw here): no line for it either.
+        expires_at = self._expires_at
+        countdown.display = expires_at is not None and self.phase == "showing" and drawn
+        if expires_at is None or not countdown.display:
             return
-        left = max(0, round(self._expires_at - self.linda.clock.monotonic()))
+        left = max(0, round(expires_at - self.linda.clock.monotonic()))
+        if self.method is PairMethod.QR:
+            what = f"Code {self._qr_index + 1}"
+            gone = "expired, renewing…"
+        else:
+            what = "Phone code"
+            gone = "expired"
         countdown.update(
             Text.assemble(
-                (f"Code {self._qr_index + 1}", "bold"),
-                f" · expires in {left} s" if left else " · expired, renewing…",
+                (what, "bold"),
+                f" · expires in {describe_seconds(left)}" if left else f" · {gone}",
             )
         )
+
+
+def describe_seconds(seconds: int) -> str:
+    """A countdown as people read it, short enough for the side panel: "45 s", "2:05"."""
+    if seconds <= 60:
+        return f"{seconds} s"
+    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def _big_code(code: str) -> Text:
     """The phone code large enough to read across a room: spaced, in two groups of four."""
     half = len(code) // 2
     spaced = "  ".join(code[:half]) + "   –   " + "  ".join(code[half:])
-    return Text(spaced, style="bold reverse", justify="center")
+    return Text(printable(spaced), style="bold reverse", justify="center")

@@ -26,18 +26,19 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.selection import Selection
 from textual.strip import Strip
 
 from linda_tui.fleet.status import BotStatus, describe_duration
+from linda_tui.tui.literal import literal
 from linda_tui.tui.widgets.state_label import state_text
 
-# (key, label, width): the columns an operator needs most come first, so an 80-column
-# terminal shows them without scrolling sideways; at 100 columns every one fits, with
-# the scroll bar of a fleet taller than the screen (the detail line under the table
-# shows the last error in full).
+# (key, label, width), in their order on screen. The state column fits its longest
+# word ("▣ waiting for phone"); the last error's width is its least: it takes whatever
+# the others leave.
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("name", "Bot", 13),
-    ("state", "State", 16),
+    ("state", "State", 19),
     ("since", "In state", 8),
     ("sent", "Sent", 4),
     ("received", "Recv", 4),
@@ -46,19 +47,50 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("phone", "Phone", 13),
     ("error", "Last error", 10),
 )
-COLUMN_KEYS = tuple(key for key, _, _ in COLUMNS)
 WIDTHS = {key: width for key, _, width in COLUMNS}
+ELASTIC = "error"
+# A terminal narrower than the whole table loses columns in this order, each of them
+# shown elsewhere too (the role and the last error in the detail line under the table,
+# today's counts in the summary line); sent and received go together. The name, the
+# state and the phone always stay, whole: only a terminal too narrow even for those
+# scrolls sideways.
+DROP_ORDER: tuple[tuple[str, ...], ...] = (
+    ("role",),
+    ("queued",),
+    ("received", "sent"),
+    ("error",),
+    ("since",),
+)
 # Counts and durations line up on the right, header included.
 RIGHT_ALIGNED = frozenset({"since", "sent", "received", "queued"})
 # One space either side of every cell, but the last cell's right one: that is the
-# table's edge, and the one column (the vertical scroll bar's width) that lets a
-# 100-column terminal show every column beside the scroll bar.
+# table's edge.
 CELL_PADDING = 1
-TABLE_WIDTH = sum(width + 2 * CELL_PADDING for _, _, width in COLUMNS) - CELL_PADDING
 
-_HEADER = tuple(
-    Text(label, justify="right" if key in RIGHT_ALIGNED else "left") for key, label, _ in COLUMNS
-)
+
+def table_width(widths: Mapping[str, int]) -> int:
+    """Cells a line of these columns takes, padding included."""
+    return sum(width + 2 * CELL_PADDING for width in widths.values()) - CELL_PADDING
+
+
+def fit_columns(room: int) -> dict[str, int]:
+    """The columns shown in ``room`` cells, in order, with their widths: every column
+    when they fit, else fewer (DROP_ORDER); the last error widens into what is left."""
+    widths = dict(WIDTHS)
+    for keys in DROP_ORDER:
+        if table_width(widths) <= room:
+            break
+        for key in keys:
+            del widths[key]
+    if ELASTIC in widths:
+        widths[ELASTIC] += max(0, room - table_width(widths))
+    return widths
+
+
+_HEADER = {
+    key: Text(label, justify="right" if key in RIGHT_ALIGNED else "left")
+    for key, label, _ in COLUMNS
+}
 
 # How each line is drawn: which style sits under it (and, for the cursor, over it).
 _EVEN, _ODD, _CURSOR = 0, 1, 2
@@ -217,6 +249,10 @@ class BotTable(ScrollView, can_focus=True):
         # cached line is redrawn.
         self._look: tuple[Style, ...] | None = None
         self._header: Strip | None = None
+        # The columns shown and their widths, for the width they were fitted to.
+        self._widths = dict(WIDTHS)
+        self._width = table_width(WIDTHS)  # of a line
+        self._fitted_to = 0
 
     # --- what the table holds --------------------------------------------------------
     @property
@@ -326,7 +362,7 @@ class BotTable(ScrollView, can_focus=True):
     def action_last_row(self) -> None:
         self.cursor_row = len(self._order) - 1
 
-    def _on_click(self, event: events.Click) -> None:
+    def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
         if offset is None or offset.y < 1:
             return  # the header
@@ -334,10 +370,38 @@ class BotTable(ScrollView, can_focus=True):
         if row < len(self._order):
             self.cursor_row = row
 
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The table as text, header first, for copying what the mouse selected."""
+        console = self.app.console
+        rows = chain([_HEADER], (self._rows[bot_id].cells for bot_id in self._order))
+        lines = []
+        for cells in rows:
+            drawn = (
+                cell_segments(cells[key], width, console) for key, width in self._widths.items()
+            )
+            lines.append("".join(segment.text for segment in chain.from_iterable(drawn)).rstrip())
+        return selection.extract("\n".join(lines)), "\n"
+
     def on_mount(self) -> None:
-        self.virtual_size = self.virtual_size.with_width(TABLE_WIDTH).with_height(
+        self.virtual_size = self.virtual_size.with_width(self._width).with_height(
             len(self._order) + 1
         )
+
+    def _fit_to(self, room: int) -> None:
+        """Choose the columns for ``room`` cells (see fit_columns); every line is drawn
+        again when they change."""
+        self._fitted_to = room
+        widths = fit_columns(room)
+        if widths == self._widths:
+            return
+        self._widths = widths
+        self._width = table_width(widths)
+        self._header = None
+        for row in self._rows.values():
+            row.drawn.clear()
+            row.strip = None
+        self.virtual_size = self.virtual_size.with_width(self._width)
+        self.refresh()  # Textual's cache of drawn lines too
 
     # --- drawing ------------------------------------------------------------------------
     def notify_style_update(self) -> None:
@@ -345,6 +409,10 @@ class BotTable(ScrollView, can_focus=True):
         self._look = None
 
     def render_lines(self, crop):  # type: ignore[no-untyped-def]
+        room = self.scrollable_content_region.width
+        if room != self._fitted_to and room > 0:
+            # A new width (the terminal, or a vertical scroll bar came or went).
+            self._fit_to(room)
         look = self._current_look()
         if look != self._look:
             # Focus or theme changed: every line is drawn again with the new styles.
@@ -375,10 +443,10 @@ class BotTable(ScrollView, can_focus=True):
             if self._header is None:
                 console = self.app.console
                 header = [
-                    cell_segments(label, WIDTHS[key], console)
-                    for label, key in zip(_HEADER, COLUMN_KEYS, strict=True)
+                    cell_segments(_HEADER[key], width, console)
+                    for key, width in self._widths.items()
                 ]
-                self._header = self._render(header, look[4], None)
+                self._header = self._draw_line(header, look[4], None)
             return self._header.crop_extend(scroll_x, scroll_x + width, look[4])
         index = y - 1 + scroll_y
         if index >= len(self._order):
@@ -390,18 +458,18 @@ class BotTable(ScrollView, can_focus=True):
         if row.strip is None or row.kind != kind:
             console = self.app.console
             drawn = row.drawn
-            for key in COLUMN_KEYS:
+            for key, column_width in self._widths.items():
                 if key not in drawn:
-                    drawn[key] = cell_segments(row.cells[key], WIDTHS[key], console)
-            cells = [drawn[key] for key in COLUMN_KEYS]
-            row.strip = self._render(cells, style, look[3] if kind == _CURSOR else None)
+                    drawn[key] = cell_segments(row.cells[key], column_width, console)
+            cells = [drawn[key] for key in self._widths]
+            row.strip = self._draw_line(cells, style, look[3] if kind == _CURSOR else None)
             row.kind = kind
         return row.strip.crop_extend(scroll_x, scroll_x + width, style)
 
-    def _render(self, cells: list[list[Segment]], style: Style, post: Style | None) -> Strip:
+    def _draw_line(self, cells: list[list[Segment]], style: Style, post: Style | None) -> Strip:
         segments = [*chain.from_iterable(cells)]
-        segments.pop()  # the last cell's right padding (see TABLE_WIDTH)
-        return Strip(Segment.apply_style(segments, style, post), TABLE_WIDTH).simplify()
+        segments.pop()  # the last cell's right padding (see table_width)
+        return Strip(Segment.apply_style(segments, style, post), self._width).simplify()
 
     # --- cells ------------------------------------------------------------------------
     @staticmethod
@@ -413,7 +481,7 @@ class BotTable(ScrollView, can_focus=True):
     def _cells(self, status: BotStatus, now: datetime) -> dict[str, Text | str]:
         bot = status.bot
         return {
-            "name": Text(
+            "name": literal(
                 bot.name, style="bold" if bot.is_primary else "", no_wrap=True, overflow="ellipsis"
             ),
             "state": state_text(status.state),
@@ -422,8 +490,8 @@ class BotTable(ScrollView, can_focus=True):
             "received": _number(status.received_today),
             "queued": _number(status.queued),
             "role": str(bot.role),
-            "phone": bot.phone,
-            "error": Text(
+            "phone": literal(bot.phone),
+            "error": literal(
                 status.last_error or "—",
                 style="red" if status.last_error else "dim",
                 no_wrap=True,

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.app import RenderResult
+from textual.app import App, RenderResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widget import Widget
+
+# The actions that quit: the key bar always shows one of their keys.
+QUIT_ACTIONS = frozenset({"quit", "app.quit"})
+
+
+def _width(keys: list[tuple[Binding, bool]], app: App[object]) -> int:
+    """Cells `` key description `` takes for each of keys, as KeyBar._key draws them."""
+    return sum(cell_len(f" {app.get_key_display(b)} {b.description} ") for b, _ in keys)
 
 
 class KeyBar(Widget):
@@ -67,10 +76,17 @@ class KeyBar(Widget):
         active = self.screen.active_bindings
         keys: list[tuple[Binding, bool]] = []
         actions: set[str] = set()
+        quit_keys: list[tuple[Binding, bool]] = []
         for _node, binding, enabled, _tooltip in active.values():
+            if binding.action in QUIT_ACTIONS:
+                quit_keys.append((binding, enabled))
             if binding.show and binding.action not in actions:
                 actions.add(binding.action)
                 keys.append((binding, enabled))
+        if quit_keys and not actions & QUIT_ACTIONS:
+            # A text field takes "q" as a letter: say which key quits from here (ctrl+q).
+            binding, enabled = quit_keys[0]
+            keys.append((Binding(binding.key, binding.action, binding.description), enabled))
         palette: tuple[Binding, bool] | None = None
         if self.app.ENABLE_COMMAND_PALETTE:
             found = active.get(self.app.COMMAND_PALETTE_BINDING)
@@ -95,19 +111,28 @@ class KeyBar(Widget):
         key_style, text_style = get_style("key-bar--key"), get_style("key-bar--description")
         dim = get_style("key-bar--disabled")
         looks = {True: (key_style, text_style), False: (key_style + dim, text_style + dim)}
-        line = Text(no_wrap=True, overflow="ellipsis", end="")
-        spans = [self._key(line, binding, looks[enabled]) for binding, enabled in keys]
+        right = Text(end="")
+        palette_span: tuple[int, int, str] | None = None
         if palette is not None:
             # The palette's key sits on the right, as in Textual's Footer.
-            right = Text(end="")
             right.append("▏", style=dim)
             binding, enabled = palette
-            start, end, key = self._key(right, binding, looks[enabled])
-            room = self.size.width - right.cell_len
-            if line.cell_len > room:
-                line.truncate(max(0, room), overflow="ellipsis")
-                spans = [span for span in spans if span[1] <= room]
+            palette_span = self._key(right, binding, looks[enabled])
+        room = self.size.width - right.cell_len
+        # Too narrow for every key: the last ones go first, but never the one that quits.
+        while keys and _width(keys, self.app) > room:
+            droppable = [i for i, (b, _) in enumerate(keys) if b.action not in QUIT_ACTIONS]
+            if not droppable:
+                break
+            del keys[droppable[-1]]
+        line = Text(no_wrap=True, overflow="ellipsis", end="")
+        spans = [self._key(line, binding, looks[enabled]) for binding, enabled in keys]
+        if line.cell_len > room:
+            line.truncate(max(0, room), overflow="ellipsis")
+            spans = [span for span in spans if span[1] <= room]
+        if palette_span is not None:
             line.pad_right(room - line.cell_len)
+            start, end, key = palette_span
             spans.append((room + start, room + end, key))
             line.append_text(right)
         self._spans = spans

@@ -33,6 +33,13 @@ class ModeBar(Widget):
         self.demo = demo
 
     def render(self) -> RenderResult:
+        line = self._line(short=False)
+        if line.cell_len > self.size.width:
+            # A narrow terminal: the other panes by their number key only.
+            line = self._line(short=True)
+        return line
+
+    def _line(self, *, short: bool) -> Text:
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(" Linda ", style="bold reverse")
         if self.demo:
@@ -42,6 +49,8 @@ class ModeBar(Widget):
             if mode == self.current:
                 # Brackets mark the current pane when there is no colour.
                 line.append(f"[{key} {title}]", style="bold reverse")
+            elif short:
+                line.append(f" {key} ")
             else:
                 line.append(f" {key} {title} ")
         return line

@@ -7,6 +7,7 @@ from rich.text import Text
 
 from linda_tui.fleet.status import state_label
 from linda_tui.models import BotState, MessageStatus
+from linda_tui.tui.literal import printable
 
 _STATE_STYLE: dict[BotState, str] = {
     BotState.ONLINE: "bold green",
@@ -46,5 +47,5 @@ def status_text(status: MessageStatus, error: str | None = None) -> Text:
     symbol, word, style = _STATUS_LOOK[status]
     text = Text(f"{symbol} {word}", style=style, no_wrap=True)
     if status is MessageStatus.FAILED and error:
-        text.append(f": {error}", style="red")
+        text.append(f": {printable(error)}", style="red")
     return text

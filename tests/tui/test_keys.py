@@ -1,0 +1,183 @@
+"""Keys: Compose opens on the recipient, ? shows every key, q asks before throwing away
+unsent work, and Compose's From list says how each bot is."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.command import CommandPalette
+from textual.widgets import Input, Select, TextArea
+
+from linda_tui.models import BotState
+from linda_tui.tui.screens.compose import ComposeScreen
+from linda_tui.tui.screens.confirm import ConfirmScreen
+from linda_tui.tui.screens.dashboard import DashboardScreen
+from linda_tui.tui.screens.key_help import KeyHelpScreen
+from linda_tui.tui.screens.pairing import PairingScreen
+
+from .conftest import MakeApp
+from .screen_probe import screen_text, wait_for_text, wait_until
+
+
+async def _compose(pilot, app) -> ComposeScreen:  # noqa: ANN001
+    await wait_for_text(pilot, "2/3 online")
+    await pilot.press("2")
+    await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen), "Compose")
+    return app.screen
+
+
+async def test_compose_opens_on_the_recipient_so_a_number_is_typed_not_a_pane_switch(
+    make_app: MakeApp,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await _compose(pilot, app)
+        assert screen.query_one("#to", Input).has_focus
+        await pilot.press(*"0501234567")
+        assert isinstance(app.screen, ComposeScreen)
+        assert screen.query_one("#to", Input).value == "0501234567"
+        # Leaving the field gives the number keys back to the panes; coming back with 2
+        # lands on the recipient again.
+        await pilot.press("escape", "1")
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), "dashboard")
+        await pilot.press("2")
+        await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen), "Compose")
+        assert screen.query_one("#to", Input).has_focus
+
+
+async def test_question_mark_shows_every_key_and_escape_closes_it(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, KeyHelpScreen), "the key help")
+        shown = screen_text(app)
+        for line in (
+            "On this pane",
+            "Everywhere",
+            "p ",
+            "Pair",
+            "Reconnect",
+            "Log out",
+            "Send from",
+            "Next bot",
+            "Quit",
+            "^q",
+            "Compose",
+            "Activity",
+            "^p",
+        ):
+            assert line in shown, line
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), "dashboard")
+
+        # On Compose, its own keys; in a text field "?" is just typed.
+        screen = await _compose(pilot, app)
+        await pilot.press(*"+971501234567", "tab", *"Free?")
+        assert screen.query_one("#text", TextArea).text == "Free?"
+        assert isinstance(app.screen, ComposeScreen)
+        await pilot.press("escape", "question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, KeyHelpScreen), "the key help")
+        assert "Send" in screen_text(app) and "Pair" not in screen_text(app)
+        await pilot.press("question_mark")  # ? again closes it too
+        await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen), "Compose")
+
+
+async def test_the_palette_finds_the_key_help_as_help(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+        await pilot.press(*"help")
+        await wait_for_text(pilot, "Help: every key")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, KeyHelpScreen), "the key help")
+
+
+async def test_q_asks_before_losing_a_draft_and_says_every_bot_goes_offline(
+    make_app: MakeApp,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await _compose(pilot, app)
+        await pilot.press("tab", *"Viewing at 5pm")
+        await pilot.press("escape", "q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        question = screen_text(app)
+        assert "Quit Linda?" in question
+        assert "draft of 14 characters" in question
+        assert "every bot" in question and "offline" in question
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen), "Compose")
+        assert not app._exit and screen.query_one("#text", TextArea).text == "Viewing at 5pm"
+
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: app._exit, "the app to leave", timeout=10)
+    assert app.return_code == 0
+
+
+async def test_q_quits_at_once_with_nothing_unsent(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await _compose(pilot, app)
+        await pilot.press("escape", "q")
+        await wait_until(pilot, lambda: app._exit, "the app to leave", timeout=10)
+        assert not isinstance(app.screen, ConfirmScreen)
+
+
+async def test_q_asks_while_a_send_is_under_way(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await _compose(pilot, app)
+        answer = asyncio.Event()
+        sending = app.fleet.send
+
+        async def slow_send(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            await answer.wait()  # WhatsApp is slow to answer
+            return await sending(*args, **kwargs)
+
+        app.fleet.send = slow_send  # type: ignore[method-assign]
+        await pilot.press(*"+971501234567", "tab", *"hi", "ctrl+s", "escape", "q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        assert "A message is being sent from Compose" in screen_text(app)
+        await pilot.press("n")
+        answer.set()
+        await wait_until(pilot, lambda: app.compose_pane.unsent_work() is None, "the send")
+        await pilot.press("q")
+        await wait_until(pilot, lambda: app._exit, "the app to leave", timeout=10)
+
+
+async def test_the_from_list_shows_each_bots_state_as_it_changes(make_app: MakeApp) -> None:
+    app = make_app(speed=20.0)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await _compose(pilot, app)
+        select = screen.query_one("#from", Select)
+        select.value = "demo-support"
+
+        def option(bot_id: str) -> str:
+            return next(str(prompt) for prompt, value in select._options if value == bot_id)
+
+        assert option("demo-sales") == "Demo sales (demo-sales) ○ not paired"
+        assert option("demo-main") == "Demo main (demo-main) ● online"
+        # demo-sales gets paired from the dashboard: the list follows.
+        await pilot.press("escape", "1")
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), "dashboard")
+        app.pair_bot("demo-sales")
+        await wait_until(pilot, lambda: isinstance(app.screen, PairingScreen), "pairing")
+        await wait_for_text(pilot, "expires in")
+        await pilot.press("x")
+        await wait_until(
+            pilot, lambda: app.fleet.status("demo-sales").state is BotState.ONLINE, "online"
+        )
+        await wait_until(
+            pilot, lambda: option("demo-sales").endswith("● online"), "the From list updated"
+        )
+        assert select.value == "demo-support"  # the choice stays
+        await pilot.press("2")
+        await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen), "Compose")
+        select.focus()
+        await pilot.press("enter")
+        await wait_for_text(pilot, "Demo sales (demo-sales) ● online")

@@ -1,0 +1,95 @@
+"""Small terminals: what goes, what always stays. The table drops the columns shown
+elsewhere before it cuts a phone number, the key bar always says how to quit, and
+no dialog is wider than the terminal. (The snapshots show each size whole.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from linda_tui.tui.screens.compose import ComposeScreen
+from linda_tui.tui.screens.pairing import PairingScreen
+from linda_tui.tui.widgets.bot_table import BotTable, fit_columns, table_width
+from linda_tui.tui.widgets.key_bar import KeyBar
+
+from .conftest import MakeApp
+from .screen_probe import screen_text, wait_for_text, wait_until
+
+SIZES = [(120, 40), (100, 32), (80, 24), (60, 20)]
+
+
+@pytest.mark.parametrize(
+    ("room", "columns"),
+    [
+        (120, ["name", "state", "since", "sent", "received", "queued", "role", "phone", "error"]),
+        (100, ["name", "state", "since", "sent", "received", "queued", "phone", "error"]),
+        (80, ["name", "state", "since", "phone", "error"]),
+        (60, ["name", "state", "since", "phone"]),
+        (50, ["name", "state", "phone"]),
+        (30, ["name", "state", "phone"]),  # too narrow even for these: it scrolls
+    ],
+)
+def test_columns_go_in_order_and_the_phone_stays_whole(room: int, columns: list[str]) -> None:
+    widths = fit_columns(room)
+    assert list(widths) == columns
+    assert widths["phone"] == 13  # "+971501234567", never cut
+    if len(columns) > 3:
+        assert table_width(widths) <= room
+    if "error" in widths:
+        assert table_width(widths) == room  # the last error takes what is left
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_every_number_shows_whole_and_quit_is_on_every_pane(
+    make_app: MakeApp, size: tuple[int, int]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        screen = screen_text(app)
+        for phone in ("+971501234561", "+971501234562", "+971501234563"):
+            assert phone in screen
+        table = app.screen.query_one(BotTable)
+        assert not table.show_horizontal_scrollbar
+        for key in ("1", "2", "3", "4", "5"):
+            await pilot.press("escape", key)
+            await pilot.pause(0.05)
+            bar = app.screen.query_one(KeyBar).render().plain
+            assert "q Quit" in bar, bar
+            assert bar.rstrip().endswith("^p palette")
+        # In Compose's To field "q" is a letter: the bar names ctrl+q instead.
+        await pilot.press("2")
+        await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen), "Compose")
+        await pilot.pause(0.05)
+        assert "^q Quit" in app.screen.query_one(KeyBar).render().plain
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_pairing_dialog_fits_the_terminal(
+    make_app: MakeApp, size: tuple[int, int]
+) -> None:
+    app = make_app(speed=1.0)
+    async with app.run_test(size=size) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        app.screen.query_one(BotTable).select_bot("demo-sales")
+        await pilot.press("p")
+        await wait_until(pilot, lambda: isinstance(app.screen, PairingScreen), "pairing")
+        screen = app.screen
+        for method in ("QR", "phone code"):
+            await wait_until(
+                pilot,
+                lambda: any(
+                    screen.query_one(selector).display
+                    for selector in ("#qr", "#qr-too-small", "#pair-code")
+                ),
+                f"the {method}",
+                timeout=30,  # the first QR code loads the QR library: slow on a busy machine
+            )
+            await pilot.pause(0.1)
+            body = screen.query_one("#pair-body").region
+            assert body.x >= 0 and body.right <= size[0], (method, body)
+            assert body.bottom <= size[1] - 1, (method, body)  # the key bar's line is free
+            shown = screen_text(app)
+            assert "Pair Demo sales (demo-sales)" in shown
+            assert "esc Cancel" in shown
+            await pilot.press("c")
+            await wait_until(pilot, lambda: screen.phase == "starting", "the switch")
