@@ -11,7 +11,7 @@ import pytest
 from linda_tui.clock import FixedClock
 from linda_tui.config import demo_fleet, sqlite_url
 from linda_tui.config.models import FleetConfig
-from linda_tui.fleet.assembly import DEMO_PRE_PAIRED, build_fleet
+from linda_tui.services import DEMO_PRE_PAIRED, Services
 from linda_tui.tui.app import LindaApp, create_app
 from linda_tui.whatsapp.simulated import SimulatedNetwork
 
@@ -31,6 +31,7 @@ def make_app(tmp_path: Path) -> MakeApp:
         paired: tuple[str, ...] = DEMO_PRE_PAIRED,
         reply_rate: float = 0.0,
         folder: str = "run",
+        on_first_frame: Callable[[], None] | None = None,
     ) -> LindaApp:
         base = tmp_path / folder
         clock = FixedClock()
@@ -44,7 +45,7 @@ def make_app(tmp_path: Path) -> MakeApp:
             latency=latency,
             clock=clock,
         )
-        setup = build_fleet(
+        services = Services.build(
             fleet or demo_fleet(),
             store_url=sqlite_url(base / "linda.db"),
             sessions_dir=base / "sessions",
@@ -53,6 +54,8 @@ def make_app(tmp_path: Path) -> MakeApp:
             clock=clock,
             network=network,
         )
-        return create_app(setup, clock=clock, demo=True, cursor_blink=False)
+        return create_app(
+            services, clock=clock, demo=True, cursor_blink=False, on_first_frame=on_first_frame
+        )
 
     return make

@@ -18,7 +18,7 @@ async def test_an_inbound_message_notifies_and_is_logged(make_app: MakeApp) -> N
     app = make_app()
     async with app.run_test(size=(100, 32)) as pilot:
         await wait_for_text(pilot, "2/3 online")
-        app.setup.network.inject_inbound("demo-support", "+971501234567", "Is the flat free?")
+        app.services.network.inject_inbound("demo-support", "+971501234567", "Is the flat free?")
         await wait_until(
             pilot,
             lambda: any(n.message == "Is the flat free?" for n in app._notifications),
@@ -50,8 +50,8 @@ async def test_the_log_filters_by_bot_and_keeps_following(make_app: MakeApp) -> 
         lines = _log_lines(screen)
         assert lines and not any("demo-sales" in line or "demo-support" in line for line in lines)
 
-        app.setup.network.inject_inbound("demo-support", "+971501234567", "for support")
-        app.setup.network.inject_inbound("demo-main", "+971501234568", "for main")
+        app.services.network.inject_inbound("demo-support", "+971501234567", "for support")
+        app.services.network.inject_inbound("demo-main", "+971501234568", "for main")
         await wait_until(
             pilot, lambda: any("for main" in line for line in _log_lines(screen)), "main's message"
         )
@@ -67,7 +67,7 @@ async def test_an_opt_out_reply_is_logged(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=(100, 32)) as pilot:
         await wait_for_text(pilot, "2/3 online")
-        app.setup.network.inject_inbound("demo-main", "+971501234567", "STOP")
+        app.services.network.inject_inbound("demo-main", "+971501234567", "STOP")
         await wait_until(
             pilot,
             lambda: any("+971501234567 opted out" in e.text for e in app.activity),
@@ -81,8 +81,8 @@ async def test_two_moves_of_a_bot_between_two_redraws_are_both_logged(make_app: 
     app = make_app()
     async with app.run_test(size=(100, 32)) as pilot:
         await wait_for_text(pilot, "2/3 online")
-        app.setup.network.disconnect("demo-main", "connection reset")
-        app.setup.network.unlink("demo-main")
+        app.services.network.disconnect("demo-main", "connection reset")
+        app.services.network.unlink("demo-main")
         await pilot.press("5")
         await wait_until(pilot, lambda: isinstance(app.screen, ActivityScreen), "Activity")
         screen: ActivityScreen = app.screen  # type: ignore[assignment]

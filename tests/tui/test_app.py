@@ -64,7 +64,7 @@ async def test_quit_stops_every_client_and_releases_the_lock(
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_text(pilot, "2/3 online")
-        network = app.setup.network
+        network = app.services.network
         await pilot.press("q")
         await wait_until(pilot, lambda: app._exit, "the app to leave", timeout=10)
     assert app.return_code == 0

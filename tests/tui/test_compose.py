@@ -56,7 +56,7 @@ async def test_send_and_watch_the_status_reach_read(make_app: MakeApp) -> None:
         assert str(table.get_cell(row, "bot")) == "demo-main"  # auto routes to the primary
         assert str(table.get_cell(row, "to")) == "+971501234567"
         # What the table says is what the store holds.
-        stored = await app.setup.store.list_messages("demo-main")
+        stored = await app.services.store.list_messages("demo-main")
         assert [m.status for m in stored] == [MessageStatus.READ]
         assert screen.query_one("#text", TextArea).text == ""  # ready for the next one
         assert any(n.title == "Sent" for n in app._notifications)
@@ -96,7 +96,7 @@ async def test_a_refused_send_says_why_and_sends_nothing(make_app: MakeApp) -> N
         refusal = next(n for n in app._notifications if n.title == "Not sent")
         assert "+971501234000 is not on WhatsApp" in refusal.message
         assert _status_cells(screen) == []
-        assert await app.setup.store.list_messages("demo-main") == []
+        assert await app.services.store.list_messages("demo-main") == []
         assert any("not on WhatsApp" in e.text for e in app.activity)
 
         # Empty text: refused before anything is sent.
@@ -171,7 +171,7 @@ async def test_text_typed_with_ctrl_s_in_one_burst_is_sent_whole(make_app: MakeA
         for key in (*LONG_TEXT, "ctrl+s"):
             app.post_message(events.Key(key, key if len(key) == 1 else None))
         await wait_until(pilot, lambda: len(_status_cells(screen)) == 1, "the sent message")
-        stored = await app.setup.store.list_messages("demo-main")
+        stored = await app.services.store.list_messages("demo-main")
         assert [(m.peer, m.text) for m in stored] == [("+971501234567", LONG_TEXT)]
 
 
@@ -193,4 +193,4 @@ async def test_a_recipient_changed_just_before_ctrl_s_is_the_one_checked(
         await wait_until(
             pilot, lambda: any(n.title == "Not sent" for n in app._notifications), "refusal"
         )
-        assert await app.setup.store.list_messages("demo-main") == []
+        assert await app.services.store.list_messages("demo-main") == []

@@ -38,7 +38,7 @@ async def test_a_dropped_connection_shows_up_and_recovers(make_app: MakeApp) -> 
         await wait_until(pilot, lambda: _state_cell(app, "demo-main") == "● online", "online")
         table = app.screen.query_one(BotTable)
         row_keys_before = list(table.rows)
-        app.setup.network.disconnect("demo-main", "connection closed by server")
+        app.services.network.disconnect("demo-main", "connection closed by server")
         await wait_until(
             pilot, lambda: _state_cell(app, "demo-main") == "↻ reconnecting", "reconnecting"
         )
@@ -184,7 +184,7 @@ async def test_an_unchanged_bot_keeps_its_drawn_line(make_app: MakeApp) -> None:
         table = app.screen.query_one(BotTable)
         quiet = table.rows["demo-sales"].strip
         assert quiet is not None
-        app.setup.network.disconnect("demo-main", "connection closed by server")
+        app.services.network.disconnect("demo-main", "connection closed by server")
         await wait_until(
             pilot, lambda: _state_cell(app, "demo-main") == "↻ reconnecting", "reconnecting"
         )
@@ -204,7 +204,7 @@ async def test_changes_while_another_pane_shows_are_on_the_dashboard_on_return(
         dashboard = app.screen
         await pilot.press("5")
         await wait_until(pilot, lambda: app.screen is not dashboard, "another pane")
-        app.setup.network.disconnect("demo-main", "connection closed by server")
+        app.services.network.disconnect("demo-main", "connection closed by server")
         await wait_until(
             pilot,
             lambda: app.fleet.status("demo-main").state is BotState.RECONNECTING,

@@ -74,7 +74,7 @@ async def test_sigterm_stops_every_bot_then_leaves(make_app: MakeApp) -> None:
     before = signal.getsignal(signal.SIGTERM)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_text(pilot, "2/3 online")
-        network = app.setup.network
+        network = app.services.network
         os.kill(os.getpid(), signal.SIGTERM)
         await wait_until(pilot, lambda: app._exit, "the app to leave", timeout=10)
     assert app.return_code == 0
@@ -94,14 +94,14 @@ async def test_a_second_signal_forces_the_exit(
         await wait_for_text(pilot, "2/3 online")
         # The close is made to hang, as a client that never stops would.
         never = threading.Event()
-        close = app.setup.close
+        close = app.services.close
 
         async def hangs() -> None:
             while not never.is_set():
                 await asyncio.sleep(0.05)
             await close()
 
-        monkeypatch.setattr(app.setup, "close", hangs)
+        monkeypatch.setattr(app.services, "close", hangs)
         os.kill(os.getpid(), signal.SIGTERM)
         await pilot.pause(0.2)
         assert forced == []

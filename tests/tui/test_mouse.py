@@ -121,7 +121,7 @@ async def test_clicks_anywhere_on_every_pane_and_dialog_never_crash(make_app: Ma
     clicks = 0
     async with app.run_test(size=(100, 32), notifications=True) as pilot:
         await wait_for_text(pilot, "2/3 online")
-        app.setup.network.inject_inbound("demo-main", "+971501234568", "[/] a toast to click")
+        app.services.network.inject_inbound("demo-main", "+971501234568", "[/] a toast to click")
         await wait_for_text(pilot, "a toast to click")
         for key, mode in (
             ("1", "dashboard"),

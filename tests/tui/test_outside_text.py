@@ -136,7 +136,7 @@ async def test_inbound_messages_are_shown_as_written(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await wait_for_text(pilot, "2/3 online")
-        network = app.setup.network
+        network = app.services.network
         for text in STORABLE:
             app.clear_notifications()
             network.inject_inbound("demo-main", SENDER, text)
@@ -150,7 +150,7 @@ async def test_inbound_messages_are_shown_as_written(make_app: MakeApp) -> None:
             assert shown(" ".join(text.split())) in screen
         _alive(app)
         # The store kept every message exactly as it came.
-        stored = await app.setup.store.list_messages("demo-main")
+        stored = await app.services.store.list_messages("demo-main")
         assert sorted(m.text for m in stored) == sorted(STORABLE)
 
 
@@ -174,9 +174,9 @@ async def test_reasons_errors_and_names_from_outside_are_shown_as_written(
         # A reason from the network: the bot's detail line and its last error.
         table.select_bot("demo-support")
         detail = app.screen.query_one("#bot-detail")
-        app.setup.network.speed = 1.0  # reconnecting takes seconds: time to look
+        app.services.network.speed = 1.0  # reconnecting takes seconds: time to look
         for text in EVERY[:4]:
-            app.setup.network.disconnect("demo-support", text)
+            app.services.network.disconnect("demo-support", text)
             await wait_until(
                 pilot, lambda text=text: shown(text) in widget_text(detail), "the reason"
             )
@@ -187,7 +187,7 @@ async def test_reasons_errors_and_names_from_outside_are_shown_as_written(
                 "back online",
             )
         # A remote log-out with a hostile reason: a toast.
-        app.setup.network.unlink("demo-support", "[/] removed \x1b]52;c;SGk=\x07")
+        app.services.network.unlink("demo-support", "[/] removed \x1b]52;c;SGk=\x07")
         await wait_for_text(pilot, shown("[/] removed \x1b]52;c;SGk=\x07"))
         _alive(app)
 
@@ -234,7 +234,8 @@ async def test_contact_names_and_typed_text_are_shown_as_written(make_app: MakeA
             )
             for index, text in enumerate(STORABLE)
         ]
-        await app.setup.store.upsert_contacts(contacts)
+        await app.services.store.upsert_contacts(contacts)
+        await app.services.contact_directory().refresh()  # as a sync does when it lands
         await pilot.press("2")
         await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen), "Compose")
         to = app.screen.query_one("#to")
@@ -262,4 +263,4 @@ async def test_contact_names_and_typed_text_are_shown_as_written(make_app: MakeA
             )
             await asyncio.sleep(0)
             _alive(app)
-        assert await app.setup.store.list_messages("demo-main") == []
+        assert await app.services.store.list_messages("demo-main") == []

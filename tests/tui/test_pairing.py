@@ -85,7 +85,7 @@ async def test_pairing_times_out_and_offers_a_retry(make_app: MakeApp) -> None:
         assert "r Try again" in screen
         assert not app.screen.query_one(QRView).display
 
-        app.setup.network.speed = 20.0  # the next codes stay up long enough to look at
+        app.services.network.speed = 20.0  # the next codes stay up long enough to look at
         await pilot.press("r")
         await wait_until(pilot, lambda: _qr_shown(app), "a new QR code after retrying")
         assert "Try again" not in screen_text(app)

@@ -137,7 +137,7 @@ def test_compose_after_sending(
 def test_activity(snap_compare: SnapCompare, make_app: MakeApp) -> None:
     async def run_before(pilot: Pilot[int]) -> None:
         await _send_one(pilot)
-        pilot.app.setup.network.inject_inbound("demo-support", "+971501234568", "Price list?")
+        pilot.app.services.network.inject_inbound("demo-support", "+971501234568", "Price list?")
         await wait_for_text(pilot, "Price list?")
         await pilot.press("escape", "5")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, ActivityScreen), "Activity")

@@ -111,7 +111,7 @@ async def test_an_opt_out_quotes_what_the_person_wrote(make_app: MakeApp) -> Non
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_text(pilot, "2/3 online")
-        network = app.setup.network
+        network = app.services.network
         network.inject_inbound("demo-main", "+971501234568", "Stop please!")
         network.inject_inbound("demo-main", "+971501234569", "توقف")
         await wait_until(

@@ -169,7 +169,8 @@ def open_console(runtime: Runtime) -> int | None:
             f"`{linda_command('config', 'check')}` validates your configuration meanwhile"
         ) from None
     runtime.prepare_folders()
-    return run_console(runtime)
+    # The console's first frame ends start-up (see linda_tui.startup).
+    return run_console(runtime, on_first_frame=resume_gc)
 
 
 @click.group(

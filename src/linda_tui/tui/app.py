@@ -1,8 +1,12 @@
 """The Linda console: the App, its factory, and ``run_console`` for the CLI.
 
-The fleet runs inside the app's event loop: it is opened by an App-level worker on
-mount and closed on quit. Its events reach the UI only as messages (messages.py);
-screens listen to the app's signals, so a pane opened late still sees everything.
+The first Linda on a sessions folder hosts: the fleet runs inside the app's event loop
+(opened by an App-level worker on mount, closed on quit), with the broadcasts, the
+contacts sync and the socket other terminals reach it by. A Linda started while another
+hosts attaches to it instead: the same panes and keys, driven by the host's events, and
+quitting leaves the bots running. Either way everything reaches the UI as one stream of
+events, routed by a table of event types (``EVENT_HANDLERS``) to the app's signals;
+screens listen to those, so a pane opened late still sees everything.
 """
 
 from __future__ import annotations
@@ -27,7 +31,6 @@ from textual.timer import Timer
 
 from linda_tui import models
 from linda_tui.clock import Clock, SystemClock
-from linda_tui.fleet.assembly import FleetSetup
 from linda_tui.fleet.events import (
     AccountEventForwarded,
     BotStatusChanged,
@@ -36,10 +39,10 @@ from linda_tui.fleet.events import (
     MessageRecorded,
     OptedOut,
 )
-from linda_tui.fleet.manager import CANCELLED, Fleet
+from linda_tui.fleet.manager import CANCELLED
 from linda_tui.fleet.status import STATE_WORD
+from linda_tui.fleet.view import FleetView
 from linda_tui.models import BotState, Direction, MessageStatus
-from linda_tui.startup import resume_gc
 from linda_tui.tui.activity import ActivityEntry, ActivityHistory, Kind
 from linda_tui.tui.commands import LindaCommands
 from linda_tui.tui.literal import printable
@@ -60,9 +63,15 @@ if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
     from textual.screen import Screen
 
+    from linda_tui.broadcast.events import CampaignProgress
     from linda_tui.config.runtime import Runtime
-    from linda_tui.fleet.lock import InstanceLock
+    from linda_tui.contacts.service import ContactsSyncProgress, ContactsSyncStatus
+    from linda_tui.host.remote import RemoteServices
+    from linda_tui.host.server import HostServer
+    from linda_tui.services import Services
     from linda_tui.tui.screens.compose import ComposeScreen
+
+    Running = Services | RemoteServices
 
 log = logging.getLogger("linda.tui")
 
@@ -142,16 +151,22 @@ class LindaApp(App[int]):
 
     def __init__(
         self,
-        setup: FleetSetup,
+        services: Running,
         *,
         clock: Clock,
         demo: bool,
         timezone: tzinfo = UTC,
         cursor_blink: bool = True,
+        on_first_frame: Callable[[], None] | None = None,
+        host: HostServer | None = None,
     ) -> None:
         super().__init__()
-        self.setup = setup
-        self.fleet: Fleet = setup.fleet
+        self.services = services
+        self.fleet: FleetView = services.fleet
+        # Attached to another Linda that runs the fleet (quitting leaves it running).
+        self.attached = bool(getattr(services, "remote", False))
+        self.host = host  # the socket others attach by, when this console hosts
+        self._on_first_frame = on_first_frame
         self.clock = clock
         self.demo = demo
         self.timezone = timezone
@@ -167,6 +182,8 @@ class LindaApp(App[int]):
         self.account_events: Signal[AccountEvent] = Signal(self, "account-events")
         self.activity_added: Signal[ActivityEntry] = Signal(self, "activity-added")
         self.sync_status_changed: Signal[str] = Signal(self, "sync-status")
+        self.sync_progress: Signal[ContactsSyncProgress] = Signal(self, "sync-progress")
+        self.campaign_updates: Signal[CampaignProgress] = Signal(self, "campaign-updates")
         self._fleet_events: list[FleetEvent] = []
         self._fleet_events_posted = False
         self._last_state: dict[str, BotState] = {s.id: s.state for s in self.fleet.statuses()}
@@ -188,8 +205,13 @@ class LindaApp(App[int]):
         # The store opens and the bots start in a worker, before Textual composes the
         # first screen: that screen shows every bot from the config, and their states
         # stream in as the fleet comes up.
-        self._unsubscribe = self.fleet.subscribe(self._on_fleet_event)
-        self.record(Kind.INFO, f"starting {len(self.fleet.bot_ids)} bots")
+        self._unsubscribe = self.services.subscribe(self._on_fleet_event)
+        if self.attached:
+            pid = getattr(self.services, "host_pid", None)
+            self.record(Kind.INFO, f"attached to the Linda that runs the fleet (pid {pid})")
+            self.services.when_gone(self._host_gone)  # type: ignore[union-attr]
+        else:
+            self.record(Kind.INFO, f"starting {len(self.fleet.bot_ids)} bots")
         self._catch_signals()
         opening = self._open_fleet()
         # Briefly: see FIRST_FRAME_WAIT_SECONDS. Its outcome arrives as a message either way.
@@ -243,15 +265,17 @@ class LindaApp(App[int]):
             self._quitting = True
             self._close_then_exit()
 
+    def _host_gone(self, reason: str) -> None:
+        """The Linda this console is attached to stopped (or dropped it): leave, saying so."""
+        if not self._quitting:
+            self._quitting = True
+            self.exit_reason = f"{reason} — this console leaves (the bots are its to run)"
+            self.exit(0, return_code=1)
+
     @work(exclusive=True, group="fleet", exit_on_error=False, name="open-fleet")
     async def _open_fleet(self) -> None:
         try:
-            if not self.demo:
-                # neonize parks a thread per client on the default executor: size it.
-                from linda_tui.whatsapp.neonize_account import size_default_executor
-
-                size_default_executor(asyncio.get_running_loop(), len(self.fleet.bot_ids))
-            await self.setup.open()
+            await self.services.open()  # attached: nothing more to open
         except Exception as exc:
             log.exception("the fleet could not start")
             self.post_message(FleetOpenFailed(str(exc) or type(exc).__name__))
@@ -267,11 +291,13 @@ class LindaApp(App[int]):
 
     def on_ready(self) -> None:
         # The first frame is on screen: start-up is over (see linda_tui.startup).
-        resume_gc()
+        if self._on_first_frame is not None:
+            self._on_first_frame()
 
     def on_fleet_opened(self, _message: FleetOpened) -> None:
         self.fleet_ready = True
-        self.record(Kind.INFO, "fleet started")
+        if not self.attached:
+            self.record(Kind.INFO, "fleet started")
 
     def on_fleet_open_failed(self, message: FleetOpenFailed) -> None:
         # Nothing works without the fleet (store unreachable, another Linda running):
@@ -294,28 +320,50 @@ class LindaApp(App[int]):
     def on_fleet_events_arrived(self, _message: FleetEventsArrived) -> None:
         self._fleet_events_posted = False
         events, self._fleet_events = self._fleet_events, []
-        changed: set[str] = set()
+        self._changed_bots: set[str] = set()
         for event in events:
-            if isinstance(event, BotStatusChanged):
-                bot_id = event.status.id
-                old = self._last_state.get(bot_id)
-                if old is not event.state:
-                    self._last_state[bot_id] = event.state
-                    self._bot_state_moved(bot_id, old, event.state, event.detail)
-                changed.add(bot_id)
-            elif isinstance(event, MessageRecorded):
-                self._message_updated(event.message)
-            elif isinstance(event, AccountEventForwarded):
-                self._account_event(event.event)
-            elif isinstance(event, OptedOut):
-                # In the person's own words (STOP, توقف, unsubscribe...).
-                said = _preview(event.text, 40)
-                self.record(Kind.OPT_OUT, f"{event.phone} opted out: “{said}”", event.bot_id)
-            elif isinstance(event, FleetError):
-                self.record(Kind.ERROR, event.message, event.bot_id)
-                self.notify(event.message, title=event.bot_id or "Fleet", severity="error")
-        if changed:
-            self.bots_changed.publish(frozenset(changed))
+            handler = _handler_for(type(event))
+            if handler is not None:
+                handler(self, event)
+        if self._changed_bots:
+            self.bots_changed.publish(frozenset(self._changed_bots))
+
+    # One method per kind of event (see EVENT_HANDLERS).
+    def _take_bot_status(self, event: BotStatusChanged) -> None:
+        bot_id = event.status.id
+        old = self._last_state.get(bot_id)
+        if old is not event.state:
+            self._last_state[bot_id] = event.state
+            self._bot_state_moved(bot_id, old, event.state, event.detail)
+        self._changed_bots.add(bot_id)
+
+    def _take_message(self, event: MessageRecorded) -> None:
+        self._message_updated(event.message)
+
+    def _take_account_event(self, event: AccountEventForwarded) -> None:
+        self._account_event(event.event)
+
+    def _take_opt_out(self, event: OptedOut) -> None:
+        # In the person's own words (STOP, توقف, unsubscribe...).
+        said = _preview(event.text, 40)
+        self.record(Kind.OPT_OUT, f"{event.phone} opted out: “{said}”", event.bot_id)
+
+    def _take_error(self, event: FleetError) -> None:
+        self.record(Kind.ERROR, event.message, event.bot_id)
+        self.notify(event.message, title=event.bot_id or "Fleet", severity="error")
+
+    def _take_campaign(self, event: CampaignProgress) -> None:
+        self.campaign_updates.publish(event)
+        if event.note:
+            self.record(Kind.INFO, f"campaign {event.campaign.name}: {event.note}")
+
+    def _take_sync_status(self, event: ContactsSyncStatus) -> None:
+        self.set_sync_status(event.line(self.timezone))
+        if event.last_error and not event.running:
+            self.record(Kind.ERROR, f"Google Contacts sync failed: {event.last_error}")
+
+    def _take_sync_progress(self, event: ContactsSyncProgress) -> None:
+        self.sync_progress.publish(event)
 
     def _bot_state_moved(
         self, bot_id: str, old: BotState | None, new: BotState, detail: str | None
@@ -532,21 +580,23 @@ class LindaApp(App[int]):
             self.exit(0)
             return
         unsent = None if self._asking_to_quit else self._unsent_work()
-        if unsent is not None:
-            self._ask_to_quit(unsent)
+        others = 0 if self._asking_to_quit or self.host is None else self.host.clients
+        if unsent is not None or others:
+            self._ask_to_quit(unsent, others)
             return
         self._stop_and_leave()
 
     def _stop_and_leave(self) -> None:
         self._quitting = True
-        self.notify("Stopping every bot…", timeout=SHUTDOWN_SECONDS)
+        if not self.attached:
+            self.notify("Stopping every bot…", timeout=SHUTDOWN_SECONDS)
         self._close_then_exit()
 
     def _unsent_work(self) -> str | None:
         """What quitting would lose in Compose (a draft, a send under way), if anything."""
         return None if self.compose_pane is None else self.compose_pane.unsent_work()
 
-    def _ask_to_quit(self, unsent: str) -> None:
+    def _ask_to_quit(self, unsent: str | None, others: int = 0) -> None:
         from linda_tui.tui.screens.confirm import ConfirmScreen
 
         def answered(yes: bool | None) -> None:
@@ -555,15 +605,27 @@ class LindaApp(App[int]):
                 self._stop_and_leave()
 
         self._asking_to_quit = True
-        self.push_screen(
-            ConfirmScreen(
-                "Quit Linda?",
-                f"{unsent}. Quitting stops every bot: they all go offline, and nothing "
-                "is sent or received until Linda is started again.",
-                "Quit",
-            ),
-            answered,
-        )
+        lost = f"{unsent}. " if unsent else ""
+        if self.attached:
+            what = (
+                "Quitting closes this console only: the bots keep running in the Linda "
+                "this console is attached to."
+            )
+            title, button = "Quit this console?", "Quit"
+        elif others:
+            consoles = "1 other Linda is" if others == 1 else f"{others} other Lindas are"
+            what = (
+                f"{consoles} attached to this one. Quitting stops every bot for everyone: "
+                "they all go offline, and the attached consoles close."
+            )
+            title, button = "Stop the fleet for everyone?", "Stop for everyone"
+        else:
+            what = (
+                "Quitting stops every bot: they all go offline, and nothing is sent or "
+                "received until Linda is started again."
+            )
+            title, button = "Quit Linda?", "Quit"
+        self.push_screen(ConfirmScreen(title, f"{lost}{what}", button), answered)
 
     def action_show_keys(self) -> None:
         """The key help for the pane on show (? again, or esc, closes it)."""
@@ -589,13 +651,18 @@ class LindaApp(App[int]):
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        if self.attached:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.services.close(), timeout=SHUTDOWN_SECONDS)
+            log.info("detached from the Linda that runs the fleet; its bots keep running")
+            return
         for worker in self.workers:
             if worker.group == "fleet":
                 worker.cancel()
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(worker.wait(), timeout=SHUTDOWN_SECONDS)
         try:
-            await asyncio.wait_for(self.setup.close(), timeout=SHUTDOWN_SECONDS)
+            await asyncio.wait_for(self.services.close(), timeout=SHUTDOWN_SECONDS)
             log.info("every bot stopped and the store closed")
         except TimeoutError:
             log.error("the fleet did not stop within %s s; leaving anyway", SHUTDOWN_SECONDS)
@@ -619,6 +686,33 @@ class LindaApp(App[int]):
 
 _PAIRING_EVENTS = (QRCodeIssued, PairCodeIssued, PairingSucceeded, PairingTimedOut, PairingFailed)
 
+# Which method of the app takes each kind of event, by class name: the broadcast and
+# contacts events are looked up the same way without being imported at start-up. An
+# event of a subclass goes to its nearest listed class; an unlisted one is ignored.
+EVENT_HANDLERS: dict[str, Callable[[LindaApp, Any], None]] = {
+    "BotStatusChanged": LindaApp._take_bot_status,
+    "MessageRecorded": LindaApp._take_message,
+    "AccountEventForwarded": LindaApp._take_account_event,
+    "OptedOut": LindaApp._take_opt_out,
+    "FleetError": LindaApp._take_error,
+    "CampaignProgress": LindaApp._take_campaign,
+    "ContactsSyncStatus": LindaApp._take_sync_status,
+    "ContactsSyncProgress": LindaApp._take_sync_progress,
+}
+_HANDLER_OF_TYPE: dict[type, Callable[[LindaApp, Any], None] | None] = {}
+
+
+def _handler_for(kind: type) -> Callable[[LindaApp, Any], None] | None:
+    """The handler of an event type (its nearest ancestor's), looked up once per type."""
+    try:
+        return _HANDLER_OF_TYPE[kind]
+    except KeyError:
+        found = next(
+            (EVENT_HANDLERS[c.__name__] for c in kind.__mro__ if c.__name__ in EVENT_HANDLERS), None
+        )
+        _HANDLER_OF_TYPE[kind] = found
+        return found
+
 
 def force_exit(sig: signal.Signals, why: str) -> None:
     """Leave now, whatever is still running: a second signal, or a shutdown that hung.
@@ -634,59 +728,114 @@ def _preview(text: str, limit: int = 80) -> str:
 
 
 def create_app(
-    setup: FleetSetup,
+    services: Running,
     *,
     clock: Clock | None = None,
     demo: bool = False,
     timezone: tzinfo = UTC,
     cursor_blink: bool = True,
+    on_first_frame: Callable[[], None] | None = None,
+    host: HostServer | None = None,
 ) -> LindaApp:
-    """The console for a built (not yet opened) fleet. Tests pass a simulated fleet, a
-    FixedClock and ``cursor_blink=False``."""
+    """The console for built (not yet opened) services, or a host's through its socket.
+    Tests pass a simulated fleet, a FixedClock and ``cursor_blink=False``."""
     return LindaApp(
-        setup,
+        services,
         clock=clock or SystemClock(),
         demo=demo,
         timezone=timezone,
         cursor_blink=cursor_blink,
+        on_first_frame=on_first_frame,
+        host=host,
     )
 
 
-def run_console(runtime: Runtime) -> int:
-    """Run the console for a resolved configuration; returns the exit code."""
-    from linda_tui.fleet.lock import AlreadyRunningError, InstanceLock
+def run_console(runtime: Runtime, *, on_first_frame: Callable[[], None] | None = None) -> int:
+    """Run the console for a resolved configuration; returns the exit code.
+
+    When a Linda already runs the fleet of this sessions folder, the console attaches to
+    it; otherwise this console hosts: it runs the fleet, the broadcasts, the contacts
+    sync and the socket other Lindas attach by."""
     from linda_tui.logsetup import configure_logging, current_log_file
 
     runtime.prepare_folders()
     if current_log_file() is None:
         configure_logging(runtime.log_file, runtime.settings.log_level)
-    # Refuse a second Linda before the screen is taken over or any file is written.
-    lock = InstanceLock(runtime.sessions_dir)
     try:
-        lock.acquire()
+        code = asyncio.run(_attached(runtime, on_first_frame))
+    except _NoHost:
+        return _hosting(runtime, on_first_frame)
+    return code
+
+
+class _NoHost(Exception):
+    """No Linda answers on the sessions folder: this console hosts."""
+
+
+async def _attached(runtime: Runtime, on_first_frame: Callable[[], None] | None) -> int:
+    from linda_tui.host.client import HostGoneError
+    from linda_tui.host.protocol import ProtocolError
+    from linda_tui.host.remote import RemoteServices
+
+    try:
+        remote = await RemoteServices.attach(runtime.sessions_dir)
+    except (ProtocolError, HostGoneError, OSError, TimeoutError) as exc:
+        sys.stderr.write(f"linda: cannot attach to the running Linda: {printable(str(exc))}\n")
+        return 1
+    if remote is None:
+        raise _NoHost
+    app = create_app(
+        remote,
+        demo=remote.demo,
+        timezone=runtime.timezone,
+        on_first_frame=on_first_frame,
+    )
+    await app.run_async()
+    if app.watchdog is not None:
+        app.watchdog.cancel()
+    _say_why(app)
+    return app.return_code or 0
+
+
+def _hosting(runtime: Runtime, on_first_frame: Callable[[], None] | None) -> int:
+    from linda_tui.fleet.lock import AlreadyRunningError
+    from linda_tui.host.server import HostServer
+    from linda_tui.services import Services
+
+    clock = SystemClock()
+    services = Services.for_runtime(runtime, clock=clock, broadcasts=True, contacts=True)
+    host = HostServer(services, runtime.sessions_dir)
+    services.add(host)
+    # Refuse before the screen is taken over or any file is written (a command holds
+    # the lock for a moment without hosting: try again once it is done).
+    try:
+        services.lock.acquire()
     except AlreadyRunningError as exc:
         sys.stderr.write(f"linda: {printable(str(exc))}\n")  # it names a path
         return 1
     try:
-        return _run_app(runtime, lock)
+        # Entered before the app is built: Textual keeps the terminal, Go's output goes
+        # to the log file.
+        with services.native_output():
+            app = create_app(
+                services,
+                clock=clock,
+                demo=runtime.demo,
+                timezone=runtime.timezone,
+                on_first_frame=on_first_frame,
+                host=host,
+            )
+            app.run()
+            if app.watchdog is not None:
+                app.watchdog.cancel()
     finally:
-        lock.release()
+        services.lock.release()
+    _say_why(app)
+    return app.return_code or 0
 
 
-def _run_app(runtime: Runtime, lock: InstanceLock) -> int:
-    from linda_tui.fleet.assembly import build_runtime_fleet, native_output_to_log
-
-    clock = SystemClock()
-    # Entered before the app is built: Textual keeps the terminal, Go's output goes
-    # to the log file.
-    with native_output_to_log(runtime):
-        setup = build_runtime_fleet(runtime, clock=clock, lock=lock)
-        app = create_app(setup, clock=clock, demo=runtime.demo, timezone=runtime.timezone)
-        app.run()
-        if app.watchdog is not None:
-            app.watchdog.cancel()
+def _say_why(app: LindaApp) -> None:
     if app.exit_reason:
         # The reason may quote a path or a server's reply: no terminal control gets out.
         with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
             sys.stderr.write(f"linda: {printable(app.exit_reason)}\n")
-    return app.return_code or 0

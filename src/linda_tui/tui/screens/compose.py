@@ -201,16 +201,20 @@ class ComposeScreen(PaneScreen):
     @work(exclusive=True, group="compose-contact", exit_on_error=False)
     async def _find_contact(self, query: str) -> None:
         try:
-            contacts = await self.linda.setup.store.search_contacts(query, limit=5)
+            hits = await self.linda.services.search_hits(query, limit=20)
         except Exception as exc:
-            contacts = None
+            hits = None
             problem = f"cannot search contacts: {exc}"
         if query != self._checked_to:
             return  # the field has changed since: its own check speaks for it
-        if contacts is None:
+        if hits is None:
             self._show_to(None, problem)
             return
-        with_phone = [c for c in contacts if c.phones]
+        reachable = [hit for hit in hits if hit.contact.phones]
+        # The best matches only: "qzaq" is the contact called that, even if a typo away
+        # there are others (the search forgives typos; choosing a recipient must not).
+        best = [hit for hit in reachable if hit.kind == reachable[0].kind] if reachable else []
+        with_phone = [hit.contact for hit in best]
         if len(with_phone) == 1:
             contact = with_phone[0]
             self._show_to(contact.phones[0], f"✓ {contact.display_name} — {contact.phones[0]}")

@@ -3,7 +3,6 @@ or an 8-character phone code. Dismisses with True once the phone is linked."""
 
 from __future__ import annotations
 
-import inspect
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
@@ -250,14 +249,8 @@ class PairingScreen(ModalScreen[bool]):
         self._start(self.method, restart=True)
 
     async def action_demo_scan(self) -> None:
-        network = self.linda.setup.network
-        if network is None:
-            return
-        act = network.scan if self.method is PairMethod.QR else network.enter_pair_code  # type: ignore[attr-defined]
-        result = act(self.bot_id)
-        if inspect.isawaitable(result):
-            result = await result
-        if not result:
+        # The demo's simulated phone (the host's, when this console is attached to one).
+        if not await self.linda.services.demo_phone(self.bot_id, self.method):
             self.notify(
                 "The simulated phone found nothing to scan yet — wait for the code to appear.",
                 severity="warning",
