@@ -33,6 +33,7 @@ from linda_tui.host import protocol
 from linda_tui.host.client import HostClient, HostGoneError, HostRequestError
 from linda_tui.host.codec import WireError, from_wire
 from linda_tui.models import Campaign, Contact, UncertainAction
+from linda_tui.store.base import Store
 from linda_tui.whatsapp.account import PairMethod
 
 log = logging.getLogger("linda.host.remote")
@@ -157,6 +158,10 @@ class RemoteServices:
         self.demo = bool(client.welcome.get("demo"))
         self.remote = True
         self.network = None  # the demo phone is reached through demo_phone()
+        # The store, opened by this process for reading (campaign lists, a contact's
+        # messages): SQLite in WAL mode and MongoDB both serve several processes. Every
+        # change goes through the host. None until open_store_for_reading().
+        self.store: Store | None = None
         self.broadcasts = RemoteBroadcasts(fleet)
         self.contacts = RemoteContacts(fleet)
 
@@ -209,12 +214,23 @@ class RemoteServices:
         """Under --demo: the simulated phone scans the code (or types the phone code)."""
         return bool(await self.fleet._ask("demo_phone", bot=bot_id, method=str(method)))
 
+    async def open_store_for_reading(self, store_url: str) -> None:
+        """Open the store this host uses, for this process's reads."""
+        from linda_tui.store import open_store
+
+        store = open_store(store_url)
+        await store.open()
+        self.store = store
+
     async def open(self) -> None:
         """Attached already: nothing more to open."""
 
     async def close(self) -> None:
-        """Hang up; the host and its bots keep running."""
+        """Hang up (the host and its bots keep running) and close the reading store."""
         await self.client.close()
+        if self.store is not None:
+            store, self.store = self.store, None
+            await store.close()
 
     async def __aenter__(self) -> RemoteServices:
         return self

@@ -784,6 +784,12 @@ async def _attached(runtime: Runtime, on_first_frame: Callable[[], None] | None)
         return 1
     if remote is None:
         raise _NoHost
+    try:
+        await remote.open_store_for_reading(runtime.store_url)
+    except Exception as exc:
+        await remote.close()
+        sys.stderr.write(f"linda: cannot read the store: {printable(str(exc))}\n")
+        return 1
     app = create_app(
         remote,
         demo=remote.demo,
