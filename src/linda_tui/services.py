@@ -163,7 +163,8 @@ class Services:
             sim = network
 
             def factory(bot: BotConfig, emit: Emit) -> WhatsAppAccount:
-                return sim.account(bot.id, bot.phone, emit)  # type: ignore[attr-defined]
+                account: WhatsAppAccount = sim.account(bot.id, bot.phone, emit)  # type: ignore[attr-defined]
+                return account
 
         else:
             from linda_tui.whatsapp.neonize_account import NeonizeAccount

@@ -115,7 +115,8 @@ def audit_detail(detail: dict[str, Any]) -> dict[str, Any]:
     Anything JSON cannot hold (a datetime, a Path) is kept as its text, so writing
     the audit trail never fails because of what a caller put in the detail.
     """
-    return json.loads(json.dumps(detail, default=str, ensure_ascii=False))
+    plain: dict[str, Any] = json.loads(json.dumps(detail, default=str, ensure_ascii=False))
+    return plain
 
 
 # --- broadcasts ---------------------------------------------------------------------------

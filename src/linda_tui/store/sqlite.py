@@ -375,7 +375,8 @@ T = TypeVar("T")
 async def _on_thread(db: aiosqlite.Connection, func: Callable[..., T], *args: Any) -> T:
     """func(connection, *args) run on aiosqlite's thread, in one trip. aiosqlite has no
     public call for this; its private one is used here and only here."""
-    return await db._execute(func, db._conn, *args)  # noqa: SLF001
+    result: T = await db._execute(func, db._conn, *args)  # noqa: SLF001
+    return result
 
 
 def _one_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
