@@ -238,9 +238,11 @@ class Services:
         return bool(act(bot_id))
 
     # --- life -------------------------------------------------------------------------------
-    async def open(self) -> None:
-        """Folders, lock, store, fleet, then each service. On any failure, whatever was
-        opened is closed again and the error is raised."""
+    async def open(self, *, fleet_only: bool = False) -> None:
+        """Folders, lock, store, fleet, then the broadcasts and each service (unless
+        ``fleet_only``: the console starts those once its first frame is drawn, with
+        ``start_services``). On any failure, whatever was opened is closed again and
+        the error is raised."""
         try:
             if self.runtime is not None:
                 self.runtime.prepare_folders()
@@ -256,16 +258,30 @@ class Services:
             self._unsubscribe_fleet = self.fleet.subscribe(self.publish)
             await self.fleet.start()
             self._opened.append("fleet")
-            if self.with_broadcasts:
-                self.broadcasts = self._make_broadcasts()
-                await self.broadcasts.start()
-                self._opened.append("broadcasts")
-            for service in self.services:
-                await service.start()
-                self._opened.append(f"service:{service.name}")
+            if not fleet_only:
+                await self._start_services()
         except BaseException:
             await self.close()
             raise
+
+    async def start_services(self) -> None:
+        """Start the broadcasts and the plugged-in services, after ``open(fleet_only=True)``.
+        On failure, everything is closed and the error raised."""
+        try:
+            await self._start_services()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _start_services(self) -> None:
+        if self.with_broadcasts and "broadcasts" not in self._opened:
+            self.broadcasts = self._make_broadcasts()
+            await self.broadcasts.start()
+            self._opened.append("broadcasts")
+        for service in self.services:
+            if f"service:{service.name}" not in self._opened:
+                await service.start()
+                self._opened.append(f"service:{service.name}")
 
     async def close(self) -> None:
         """Stop the services, the fleet, the network; close the store; release the lock.

@@ -275,7 +275,12 @@ class LindaApp(App[int]):
     @work(exclusive=True, group="fleet", exit_on_error=False, name="open-fleet")
     async def _open_fleet(self) -> None:
         try:
-            await self.services.open()  # attached: nothing more to open
+            # The fleet first; the broadcasts, the contacts sync and the socket once the
+            # first frame is on screen (on_ready). Attached: nothing more to open.
+            if self.attached:
+                await self.services.open()
+            else:
+                await self.services.open(fleet_only=True)  # type: ignore[call-arg]
         except Exception as exc:
             log.exception("the fleet could not start")
             self.post_message(FleetOpenFailed(str(exc) or type(exc).__name__))
@@ -293,6 +298,22 @@ class LindaApp(App[int]):
         # The first frame is on screen: start-up is over (see linda_tui.startup).
         if self._on_first_frame is not None:
             self._on_first_frame()
+        if not self.attached:
+            self._start_services()
+
+    @work(group="fleet", exit_on_error=False, name="start-services")
+    async def _start_services(self) -> None:
+        """The broadcasts, the contacts sync and the socket, once the fleet is open."""
+        for worker in self.workers:
+            if worker.name == "open-fleet":
+                await worker.wait()
+        if not getattr(self.services, "is_open", False):
+            return  # the fleet did not open: the app is leaving with the reason
+        try:
+            await self.services.start_services()  # type: ignore[union-attr]
+        except Exception as exc:
+            log.exception("the broadcasts, the contacts sync or the socket could not start")
+            self.post_message(FleetOpenFailed(str(exc) or type(exc).__name__))
 
     def on_fleet_opened(self, _message: FleetOpened) -> None:
         self.fleet_ready = True
