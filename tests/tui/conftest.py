@@ -32,6 +32,7 @@ def make_app(tmp_path: Path) -> MakeApp:
         reply_rate: float = 0.0,
         folder: str = "run",
         on_first_frame: Callable[[], None] | None = None,
+        keymap: dict[str, str] | None = None,
     ) -> LindaApp:
         base = tmp_path / folder
         clock = FixedClock()
@@ -55,7 +56,12 @@ def make_app(tmp_path: Path) -> MakeApp:
             network=network,
         )
         return create_app(
-            services, clock=clock, demo=True, cursor_blink=False, on_first_frame=on_first_frame
+            services,
+            clock=clock,
+            demo=True,
+            cursor_blink=False,
+            on_first_frame=on_first_frame,
+            keymap=keymap,
         )
 
     return make

@@ -159,8 +159,11 @@ class LindaApp(App[int]):
         cursor_blink: bool = True,
         on_first_frame: Callable[[], None] | None = None,
         host: HostServer | None = None,
+        keymap: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
+        if keymap:
+            self.set_keymap(keymap)  # bots.yaml keys: (binding id -> keys)
         self.services = services
         self.fleet: FleetView = services.fleet
         # Attached to another Linda that runs the fleet (quitting leaves it running).
@@ -757,6 +760,7 @@ def create_app(
     cursor_blink: bool = True,
     on_first_frame: Callable[[], None] | None = None,
     host: HostServer | None = None,
+    keymap: dict[str, str] | None = None,
 ) -> LindaApp:
     """The console for built (not yet opened) services, or a host's through its socket.
     Tests pass a simulated fleet, a FixedClock and ``cursor_blink=False``."""
@@ -768,6 +772,7 @@ def create_app(
         cursor_blink=cursor_blink,
         on_first_frame=on_first_frame,
         host=host,
+        keymap=keymap,
     )
 
 
@@ -816,6 +821,7 @@ async def _attached(runtime: Runtime, on_first_frame: Callable[[], None] | None)
         demo=remote.demo,
         timezone=runtime.timezone,
         on_first_frame=on_first_frame,
+        keymap=runtime.fleet.keys,  # each operator's own keys, whoever hosts
     )
     await app.run_async()
     if app.watchdog is not None:
@@ -851,6 +857,7 @@ def _hosting(runtime: Runtime, on_first_frame: Callable[[], None] | None) -> int
                 timezone=runtime.timezone,
                 on_first_frame=on_first_frame,
                 host=host,
+                keymap=runtime.fleet.keys,
             )
             app.run()
             if app.watchdog is not None:
