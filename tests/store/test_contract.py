@@ -512,17 +512,53 @@ async def test_record_inbound_stores_the_message_and_the_senders_reference(store
         minute=3,
         wa_id="IN1",
     )
-    stored, ref, created = await store.record_inbound(inbound)
-    assert created and stored.id is not None
+    stored, ref, created, new = await store.record_inbound(inbound)
+    assert created and new and stored.id is not None
     assert ref == ContactRef(phone=B, bot_id="agent-1", created_at=at(3))
     assert await store.get_message("agent-1", "IN1") == stored
     assert await store.get_contact_ref(B, "agent-1") == ref
 
-    second, ref_again, created_again = await store.record_inbound(
+    second, ref_again, created_again, new_again = await store.record_inbound(
         message(bot_id="agent-1", direction=Direction.IN, peer=B, minute=4, wa_id="IN2")
     )
-    assert not created_again and ref_again == ref and second.id != stored.id
+    assert not created_again and new_again and ref_again == ref and second.id != stored.id
     assert len(await store.list_messages(peer=B)) == 2
+
+
+async def test_an_inbound_message_delivered_again_is_stored_once(store: Store) -> None:
+    first = await store.record_inbound(
+        message(
+            direction=Direction.IN, peer=B, status=MessageStatus.RECEIVED, minute=3, wa_id="IN1"
+        )
+    )
+    # WhatsApp delivers it again after a reconnect (a little later, the text as edited).
+    again = await store.record_inbound(
+        message(
+            direction=Direction.IN,
+            peer=B,
+            status=MessageStatus.RECEIVED,
+            minute=9,
+            wa_id="IN1",
+            text="Hello (edited)",
+        )
+    )
+    assert again.new is False and again.ref_created is False
+    assert again.message == first.message  # the stored copy, unchanged
+    assert await store.list_messages() == [first.message]
+    assert await store.message_counts(at(0)) == {("main", Direction.IN): 1}
+    # The same WhatsApp id from another bot, or an outbound message, is another message.
+    other = await store.record_inbound(
+        message(bot_id="agent-1", direction=Direction.IN, peer=B, minute=4, wa_id="IN1")
+    )
+    assert other.new and other.message.id != first.message.id
+    await store.add_message(message(direction=Direction.OUT, peer=B, minute=5, wa_id="IN1"))
+    # Messages without a WhatsApp id are never taken for one another.
+    no_id = [
+        await store.record_inbound(message(direction=Direction.IN, peer=C, minute=6 + n))
+        for n in range(2)
+    ]
+    assert all(r.new for r in no_id) and no_id[0].message.id != no_id[1].message.id
+    assert len(await store.list_messages()) == 5
 
 
 async def test_record_inbound_refuses_outbound_messages(store: Store) -> None:
