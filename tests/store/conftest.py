@@ -45,7 +45,13 @@ class Commands(CommandListener):
         self.started_events: list[Any] = []
 
     def started(self, event: Any) -> None:
-        if event.command_name not in ("hello", "isMaster", "ismaster", "endSessions"):
+        if event.command_name not in (
+            "hello",
+            "isMaster",
+            "ismaster",
+            "endSessions",
+            "configureFailPoint",
+        ):
             self.started_events.append(event)
 
     def succeeded(self, event: Any) -> None:

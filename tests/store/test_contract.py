@@ -171,6 +171,19 @@ async def test_find_contacts_by_many_phones_answers_every_phone(store: Store) ->
     assert await store.find_contacts_by_phones([]) == {}
 
 
+async def test_find_contacts_by_many_phones_across_query_chunks(store: Store) -> None:
+    wanted = [f"+9715012{n:05d}" for n in range(1200)]  # more than one query's worth
+    both = Contact(resource_name="people/b", phones=[wanted[10], wanted[1100]])
+    late = Contact(resource_name="people/a", phones=[wanted[1100]])
+    await store.upsert_contacts([both, late, contact(3, wanted[600])])
+    found = await store.find_contacts_by_phones(wanted)
+    assert list(found) == wanted
+    assert found[wanted[10]] == [both]
+    assert found[wanted[1100]] == [late, both]  # by resource name, whichever query found it
+    assert found[wanted[600]] == [contact(3, wanted[600])]
+    assert sum(len(v) for v in found.values()) == 4
+
+
 async def test_search_is_case_insensitive_across_names_phones_emails_labels(store: Store) -> None:
     ahmed = Contact(
         resource_name="people/1",
@@ -1130,6 +1143,29 @@ async def test_audit_trail_newest_first_filtered_by_bot(store: Store) -> None:
     assert await store.list_audit(bot_id="agent-1") == [second]
     assert await store.list_audit(limit=2) == [third, second]
     assert first.detail == {"to": A, "chars": 12}
+
+
+async def test_integers_over_8_bytes_in_audit_detail_are_kept_as_text(store: Store) -> None:
+    entry = await store.add_audit(
+        AuditEntry(
+            action="import",
+            os_user="ops",
+            at=at(1),
+            detail={"rows": 3, "id": 2**70, "nested": [{"n": -(2**63) - 1}, 2**63 - 1]},
+        )
+    )
+    expected = {"rows": 3, "id": str(2**70), "nested": [{"n": str(-(2**63) - 1)}, 2**63 - 1]}
+    assert entry.detail == expected
+    assert (await store.list_audit())[0].detail == expected
+
+
+async def test_ids_no_record_can_have_find_nothing(store: Store) -> None:
+    """An id over 8 bytes (typed, or from a URL) finds nothing, on every backend."""
+    for huge in (2**70, str(2**70), "-" + "9" * 30):
+        assert await store.get_campaign(huge) is None
+        assert await store.list_recipients(huge) == []
+        assert await store.count_recipients(huge) == dict.fromkeys(RecipientStatus, 0)
+        assert await store.set_campaign_status(huge, CampaignStatus.RUNNING, at(1)) is None
 
 
 async def test_audit_detail_that_json_cannot_hold_is_kept_as_text(store: Store) -> None:

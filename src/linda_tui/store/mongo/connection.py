@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import random
 import re
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from typing import Any, ParamSpec, TypeVar
 
@@ -33,6 +35,9 @@ IN_CHUNK = 500
 # updates with aggregation pipelines (the schema migration uses one).
 MIN_WIRE_VERSION = 8
 COMMAND_NOT_FOUND = 59
+MAX_TIME_EXPIRED = 50
+# How long a transaction is run again (or its commit retried), as the driver spec says.
+TRANSACTION_RETRY_LIMIT = 120.0
 
 STANDALONE_RECIPE = (
     "make it a single-node replica set: restart mongod with --replSet rs0, run "
@@ -47,6 +52,15 @@ T = TypeVar("T")
 
 Session = Any  # a motor client session (AsyncIOMotorClientSession), or the test double's
 Work = Callable[[Session], Awaitable[T]]
+
+
+def _transient(exc: BaseException) -> bool:
+    return isinstance(exc, PyMongoError) and exc.has_error_label("TransientTransactionError")
+
+
+def _backoff(attempt: int) -> float:
+    """A short jittered pause before running a transaction again (as pymongo's)."""
+    return random.random() * min(0.005 * 1.5**attempt, 0.5)
 
 
 def in_chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterator[list[Any]]:
@@ -236,14 +250,54 @@ class MongoBase(Store):
         return self._db[name]
 
     async def _atomic(self, work: Work[T]) -> T:
-        """Run work(session) in one transaction. with_transaction reruns it on a
-        TransientTransactionError (another transaction won a write conflict, an election)
-        and retries an UnknownTransactionCommitResult commit, for up to 120 s; so work
-        must only write the store, and compute ids before it (a rerun reuses them)."""
+        """Run work(session) in one transaction, as MongoDB's convenient transaction API
+        specifies: rerun on a TransientTransactionError (another transaction won a write
+        conflict, an election), retry the commit alone on UnknownTransactionCommitResult
+        (the reply was lost: rerunning could apply the work twice), for up to 120 s. So
+        work must only write the store, and compute ids before it (a rerun reuses them).
+
+        Not motor's with_transaction: in motor 3.7 its ``async with start_transaction()``
+        commits on exit, before its retry loop, so a failed commit escapes unretried
+        (pymongo's own with_transaction has no such block)."""
         self._col("meta")  # "not open" before a session is asked for
         assert self._client is not None
+        started = time.monotonic()
+        attempt = 0
         async with await self._client.start_session() as session:
-            return await session.with_transaction(work)
+            while True:
+                attempt += 1
+                session.start_transaction()
+                try:
+                    result = await work(session)
+                except Exception as exc:
+                    if session.in_transaction:
+                        await session.abort_transaction()
+                    if _transient(exc) and time.monotonic() - started < TRANSACTION_RETRY_LIMIT:
+                        await asyncio.sleep(_backoff(attempt))
+                        continue
+                    raise
+                if await self._commit(session, started):
+                    return result
+                await asyncio.sleep(_backoff(attempt))
+
+    @staticmethod
+    async def _commit(session: Session, started: float) -> bool:
+        """Commit; True when it is done, False when the transaction must run again."""
+        while True:
+            try:
+                await session.commit_transaction()
+            except PyMongoError as exc:
+                in_time = time.monotonic() - started < TRANSACTION_RETRY_LIMIT
+                if (
+                    exc.has_error_label("UnknownTransactionCommitResult")
+                    and in_time
+                    and not (isinstance(exc, OperationFailure) and exc.code == MAX_TIME_EXPIRED)
+                ):
+                    continue  # the same commit again: the server commits a transaction once
+                if exc.has_error_label("TransientTransactionError") and in_time:
+                    return False
+                raise
+            return True
 
     async def _bulk(
         self, name: str, requests: Sequence[Any], session: Session = None, *, ordered: bool = False
