@@ -28,7 +28,7 @@ from linda_tui.models import (
     UncertainAction,
 )
 from linda_tui.store.mongo import documents as docs
-from linda_tui.store.mongo.connection import MongoBase, Session, in_chunks
+from linda_tui.store.mongo.connection import FIRST_REPLY, MongoBase, Session, in_chunks
 from linda_tui.store.mongo.documents import Document
 from linda_tui.store.records import (
     IN_FLIGHT_REASON,
@@ -131,18 +131,22 @@ class BroadcastRecords(MongoBase):
         ids = [doc["message_id"] for doc in recipients if doc.get("message_id") is not None]
         found: dict[Any, Document] = {}
         for chunk in in_chunks(ids):
-            cursor = self._col("messages").find(
-                {"_id": {"$in": chunk}},
-                {
-                    "status": 1,
-                    "error": 1,
-                    "delivered_at": 1,
-                    "read_at": 1,
-                    "failed_at": 1,
-                    "wa_id": 1,
-                    "sent_at": 1,
-                },
-                session=session,
+            cursor = (
+                self._col("messages")
+                .find(
+                    {"_id": {"$in": chunk}},
+                    {
+                        "status": 1,
+                        "error": 1,
+                        "delivered_at": 1,
+                        "read_at": 1,
+                        "failed_at": 1,
+                        "wa_id": 1,
+                        "sent_at": 1,
+                    },
+                    session=session,
+                )
+                .batch_size(FIRST_REPLY)
             )
             found.update({doc["_id"]: doc for doc in await cursor.to_list(None)})
         return found
@@ -167,7 +171,12 @@ class BroadcastRecords(MongoBase):
             if last_seq is not None:
                 query["seq"] = {"$gt": last_seq}
             page = await (
-                self._col("recipients").find(query).sort("seq", 1).limit(_LIST_PAGE).to_list(None)
+                self._col("recipients")
+                .find(query)
+                .sort("seq", 1)
+                .limit(_LIST_PAGE)
+                .batch_size(_LIST_PAGE)
+                .to_list(None)
             )
             if not page:
                 return result
@@ -595,6 +604,10 @@ class BroadcastRecords(MongoBase):
     async def opted_out_among(self, phones: Sequence[str]) -> set[str]:
         found: set[str] = set()
         for chunk in in_chunks(unique_in_order(list(phones))):
-            cursor = self._col("opt_outs").find({"_id": {"$in": chunk}}, {"_id": 1})
+            cursor = (
+                self._col("opt_outs")
+                .find({"_id": {"$in": chunk}}, {"_id": 1})
+                .batch_size(FIRST_REPLY)
+            )
             found.update(doc["_id"] for doc in await cursor.to_list(None))
         return found

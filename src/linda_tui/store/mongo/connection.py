@@ -31,6 +31,9 @@ DEFAULT_DATABASE = "linda"
 # Values per $in of a batched lookup, as the SQLite store does: commands stay small and
 # the planner's work per query bounded, whatever the caller hands in.
 IN_CHUNK = 500
+# Documents a batched lookup asks for in its first reply: the server's default is 101,
+# and the rest would cost a getMore, a second round trip (replies stay under 16 MiB).
+FIRST_REPLY = 10_000
 # MongoDB 4.2 (wire version 8): transactions on replica sets and sharded clusters, and
 # updates with aggregation pipelines (the schema migration uses one).
 MIN_WIRE_VERSION = 8

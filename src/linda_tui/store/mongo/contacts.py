@@ -13,7 +13,7 @@ from pymongo.errors import DuplicateKeyError
 from linda_tui.models import Contact, ContactRef, SyncStatus, utcnow
 from linda_tui.store.base import ContactRefUpdate
 from linda_tui.store.mongo import documents as docs
-from linda_tui.store.mongo.connection import MongoBase, Session, in_chunks
+from linda_tui.store.mongo.connection import FIRST_REPLY, MongoBase, Session, in_chunks
 from linda_tui.store.mongo.documents import Document
 from linda_tui.store.records import last_wins, store_time, unique_in_order
 
@@ -66,8 +66,10 @@ class ContactRecords(MongoBase):
         """(created, updated) that writing these contacts will make: see SyncPageOutcome."""
         before: dict[str, Document] = {}
         for chunk in in_chunks([c.resource_name for c in contacts]):
-            cursor = self._col("contacts").find(
-                {"_id": {"$in": chunk}}, {"etag": 1, "deleted": 1}, session=session
+            cursor = (
+                self._col("contacts")
+                .find({"_id": {"$in": chunk}}, {"etag": 1, "deleted": 1}, session=session)
+                .batch_size(FIRST_REPLY)
             )
             before.update({doc["_id"]: doc for doc in await cursor.to_list(None)})
         created = updated = 0
@@ -111,7 +113,11 @@ class ContactRecords(MongoBase):
         for chunk in in_chunks(wanted):
             # No server sort: a $in over hundreds of phones cannot walk an index in _id
             # order, and each phone's few contacts are put in order here instead.
-            cursor = self._col("contacts").find({"phones": {"$in": chunk}, "deleted": False})
+            cursor = (
+                self._col("contacts")
+                .find({"phones": {"$in": chunk}, "deleted": False})
+                .batch_size(FIRST_REPLY)
+            )
             for doc in await cursor.to_list(None):
                 seen.setdefault(doc["_id"], docs.contact(doc))
         for contact in sorted(seen.values(), key=lambda c: c.resource_name):
@@ -140,6 +146,7 @@ class ContactRecords(MongoBase):
         if after is not None:
             query["_id"] = {"$gt": after}
         cursor = self._col("contacts").find(query).sort([("_id", 1)]).limit(limit)
+        cursor = cursor.batch_size(min(limit, FIRST_REPLY))
         return [docs.contact(doc) for doc in await cursor.to_list(None)]
 
     async def count_contacts(self, include_deleted: bool = False) -> int:
@@ -179,8 +186,10 @@ class ContactRecords(MongoBase):
     async def owners_of(self, phones: Sequence[str]) -> dict[str, str]:
         oldest: dict[str, tuple[Any, Any, str]] = {}
         for chunk in in_chunks(unique_in_order(list(phones))):
-            cursor = self._col("contact_refs").find(
-                {"phone": {"$in": chunk}}, {"phone": 1, "bot_id": 1, "created_at": 1}
+            cursor = (
+                self._col("contact_refs")
+                .find({"phone": {"$in": chunk}}, {"phone": 1, "bot_id": 1, "created_at": 1})
+                .batch_size(FIRST_REPLY)
             )
             for doc in await cursor.to_list(None):
                 candidate = (docs.required_utc(doc["created_at"]), doc["_id"], doc["bot_id"])

@@ -647,9 +647,11 @@ class FakeCollection:
     async def _trip(self, name: str, command: dict[str, Any], session: FakeSession | None) -> None:
         await self._rs._round_trip(self.database.name, name, command, session)
 
-    def _more_batches(self, returned: int, command: dict[str, Any]) -> None:
+    def _more_batches(
+        self, returned: int, command: dict[str, Any], first_batch: int = FIRST_BATCH
+    ) -> None:
         """A reply over the first batch comes with a getMore: one more round trip."""
-        if returned > FIRST_BATCH:
+        if returned > first_batch:
             self._rs._announce(self.database.name, "getMore", command)
 
     def _snapshot(self, session: FakeSession | None, filters: Iterable[Mapping[str, Any]]) -> None:
@@ -934,8 +936,13 @@ class FakeCursor:
         self._session = session
         self._sort: list[tuple[str, int]] | None = None
         self._limit = 0
+        self._batch_size = 0
         self._results: list[dict[str, Any]] | None = None
         self._next = 0
+
+    def batch_size(self, size: int) -> FakeCursor:
+        self._batch_size = size
+        return self
 
     def sort(self, key: Any, direction: int | None = None) -> FakeCursor:
         self._sort = [(key, direction or 1)] if isinstance(key, str) else list(key)
@@ -962,7 +969,7 @@ class FakeCursor:
             if self._limit:
                 cursor = cursor.limit(self._limit)
             self._results = list(cursor)
-            collection._more_batches(len(self._results), command)
+            collection._more_batches(len(self._results), command, self._batch_size or FIRST_BATCH)
         return self._results
 
     async def to_list(self, length: int | None = None) -> list[dict[str, Any]]:

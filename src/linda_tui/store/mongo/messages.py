@@ -13,7 +13,7 @@ from pymongo.errors import DuplicateKeyError
 from linda_tui.models import AuditEntry, Direction, Message, MessageStatus
 from linda_tui.store.base import InboundRecord, StatusUpdate, StoreError
 from linda_tui.store.mongo import documents as docs
-from linda_tui.store.mongo.connection import IN_CHUNK, MongoBase, Session
+from linda_tui.store.mongo.connection import FIRST_REPLY, IN_CHUNK, MongoBase, Session
 from linda_tui.store.mongo.contacts import ensure_ref
 from linda_tui.store.mongo.documents import Document
 from linda_tui.store.records import advance_status, normalised_message, store_time
@@ -171,7 +171,8 @@ class MessageRecords(MongoBase):
                 by_bot.setdefault(bot_id, []).append(wa_id)
             clauses = [{"bot_id": b, "wa_id": {"$in": ids}} for b, ids in by_bot.items()]
             query = clauses[0] if len(clauses) == 1 else {"$or": clauses}
-            for doc in await self._col("messages").find(query).to_list(None):
+            cursor = self._col("messages").find(query).batch_size(FIRST_REPLY)
+            for doc in await cursor.to_list(None):
                 key = (doc["bot_id"], doc["wa_id"])
                 known = newest.get(key)
                 if known is None or _age(doc) > _age(known):
