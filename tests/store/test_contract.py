@@ -1,6 +1,7 @@
 """The store contract: every backend behaves the same, method by method.
 
-Each test runs on SQLite, on mongomock-motor, and on a real MongoDB when
+Each test runs on SQLite, on the fake MongoDB replica set (mongomock behind pymongo's
+session and transaction API), and on a real MongoDB replica set when
 LINDA_TEST_MONGODB_URI is set (see conftest.py).
 """
 

@@ -186,7 +186,7 @@ class FakeReplicaSet:
         max_wire_version: int = 21,  # MongoDB 7.0
         transaction_lifetime: float = 60.0,
     ) -> None:
-        self._server = mongomock.MongoClient(tz_aware=True)
+        self._server: Any = mongomock.MongoClient(tz_aware=True)
         self.set_name = set_name
         self.max_wire_version = max_wire_version
         self.transaction_lifetime = transaction_lifetime
@@ -356,11 +356,11 @@ class FakeReplicaSet:
             if attempt == attempts - 1:
                 raise error
 
-    def _collection(self, database: str, name: str) -> mongomock.collection.Collection:
+    def _collection(self, database: str, name: str) -> Any:
         """mongomock's collection, finding documents by _id as a server does: through the
         _id index, not by testing every document (which made a page of 1,000 writes
         seconds long)."""
-        collection = self._server[database][name]
+        collection: Any = self._server[database][name]
         if not getattr(collection, "_linda_by_id", False):
             scan = collection._iter_documents
 
@@ -454,7 +454,7 @@ class FakeSession:
         # A new transaction number on the session ends one the server still holds.
         self.server_abort()
         self._state = _State.STARTING
-        return _MotorTransactionContext(self)
+        return _MotorTransactionContext(self)  # type: ignore[arg-type]  # duck-typed session
 
     async def begin_on_server(self) -> None:
         """The transaction's first command starts it on the server (and takes the lock)."""
@@ -641,7 +641,7 @@ class FakeCollection:
         self._rs = database._rs
 
     @property
-    def _mock(self) -> mongomock.collection.Collection:
+    def _mock(self) -> Any:
         return self._rs._collection(self.database.name, self.name)
 
     async def _trip(self, name: str, command: dict[str, Any], session: FakeSession | None) -> None:
@@ -709,7 +709,7 @@ class FakeCollection:
     def aggregate(
         self, pipeline: Sequence[Mapping[str, Any]], *, session: FakeSession | None = None, **_: Any
     ) -> FakeCommandCursor:
-        return FakeCommandCursor(self, list(pipeline), session)
+        return FakeCommandCursor(self, [dict(stage) for stage in pipeline], session)
 
     async def index_information(self) -> dict[str, Any]:
         await self._trip("listIndexes", {"listIndexes": self.name}, None)
