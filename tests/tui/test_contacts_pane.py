@@ -25,9 +25,15 @@ from linda_tui.tui.screens.compose import ComposeScreen
 from linda_tui.tui.screens.contacts import ContactsScreen, column_widths, number_to_send_to
 from linda_tui.tui.screens.dashboard import DashboardScreen
 from linda_tui.tui.widgets.bot_table import BotTable
-from linda_tui.tui.widgets.sync_progress import SyncProgressBar, bar, progress_fraction
+from linda_tui.tui.widgets.sync_progress import (
+    SyncProgressBar,
+    bar,
+    progress_fraction,
+    progress_line,
+)
 
 from .conftest import MakeApp
+from .hostile import STORABLE, assert_no_control, shown
 from .screen_probe import screen_text, wait_for_text, wait_until
 
 JOSE = Contact(
@@ -281,7 +287,8 @@ async def test_sync_now_runs_against_the_fake_people_api_and_the_bar_moves(
 
             def record(progress: SyncProgress, original=original, widget=bar_widget, lines=lines):  # noqa: ANN001, ANN202
                 original(progress)
-                lines.append(str(widget.render()))
+                assert widget.display == (progress.phase != "done")  # on show until done
+                lines.append(str(progress_line(widget.progress, 120)))
 
             bar_widget.show_progress = record  # type: ignore[method-assign]
         await pilot.press("4", "ctrl+r")
@@ -333,7 +340,8 @@ async def test_the_dashboard_gives_the_bar_a_line_under_the_sync_line(make_app: 
             mode="full", phase="listing", pages=1, fetched=1000, total=4000, elapsed=2.0
         )
         app._take_sync_progress(ContactsSyncProgress(progress=progress))
-        await wait_for_text(pilot, "25% · 1,000 of 4,000 · page 1 · +0 ~0 -0 · 2 s · full sync")
+        # What fits 80 columns: the counts, whole (the phase goes first when short of room).
+        await wait_for_text(pilot, "25% · 1,000 of 4,000 · page 1 · +0 ~0 -0 · 2 s  ")
         lines = screen_text(app).splitlines()
         sync_line = next(i for i, line in enumerate(lines) if "sync: running…" in line)
         assert "25%" in lines[sync_line + 1]
@@ -403,3 +411,42 @@ def test_the_name_column_takes_what_the_others_leave() -> None:
     assert column_widths(72) == (24, 16, 12, 12)
     assert column_widths(58) == (19, 14, 8, 9)  # tighter others below 16 for the name
     assert sum(column_widths(120)) + 8 == 120
+
+
+async def test_hostile_names_emails_labels_and_numbers_are_shown_as_written(
+    make_app: MakeApp,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        hostile = [
+            Contact(
+                resource_name=f"people/h{index}",
+                names=[f"qz{chr(97 + index)}q {text}"],
+                phones=[f"+9715012360{10 + index:02d}"],
+                raw_phones=[text],
+                emails=[f"{text}@example.com"],
+                labels=[text],
+            )
+            for index, text in enumerate(STORABLE)
+        ]
+        await with_contacts(app, hostile)
+        screen = await open_pane(pilot, app)
+        for contact, text in zip(hostile, STORABLE, strict=True):
+            await search(pilot, screen, contact.names[0][:4])
+            assert names(screen)[0] == shown(contact.names[0])  # then similar names
+            await wait_until(
+                pilot,
+                lambda c=contact: shown(c.names[0]) in detail(screen),
+                f"the details of {contact.names[0]!r}",
+            )
+            info = detail(screen)
+            assert f"{shown(text)}  as written" in info  # the number kept as written
+            assert shown(f"{text}@example.com") in info
+            assert f"Labels {shown(text)}" in info
+            assert_no_control(app)
+            assert app.is_running and isinstance(app.screen, ContactsScreen)
+        # What the operator types is a query, never markup, wherever it is echoed.
+        for typed in ("[/]", "[@click=app.quit]x", "[bold]y"):
+            await search(pilot, screen, typed)
+            await wait_for_text(pilot, f"No contact matches {typed!r}")
+            assert app.is_running

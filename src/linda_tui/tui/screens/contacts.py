@@ -137,7 +137,7 @@ class ContactsScreen(PaneScreen):
         height: 1fr;
     }
     #contact-detail {
-        width: 44;
+        width: 40%;
         height: 1fr;
         padding: 0 1;
         border-left: solid $primary-muted;
@@ -563,45 +563,40 @@ def describe_contact(
     messages: Sequence[Message],
     timezone: Any,
 ) -> Text:
-    """The details of one contact: every number (with the bot that owns it and its
-    reference's sync status), the numbers kept as written, emails, labels, and the last
-    messages with them. Every value from outside is shown literally."""
+    """The details of one contact, compact enough for 80x24: every number (with the bot
+    that owns it and its reference's sync status), the numbers kept as written, emails,
+    labels, and the last messages with them. Every value from outside is shown literally."""
     text = Text(overflow="fold")
     text.append(printable(contact.display_name or "(no name)"), style="bold")
     for other in contact.names[1:]:
-        text.append(f"\n  also {printable(other)}", style="dim")
-    text.append("\n\nNumbers\n", style="bold underline")
+        text.append(f" (also {printable(other)})", style="dim")
     if not contact.phones and not contact.raw_phones:
-        text.append("  none\n", style="dim")
+        text.append("\nno number", style="dim")
     for phone in contact.phones:
-        text.append(f"  {printable(phone)}")
+        text.append(f"\n{printable(phone)}")
         ref = refs.get(phone)
         if ref is None:
-            text.append("  no bot yet\n", style="dim")
+            text.append("  no bot yet", style="dim")
         else:
             text.append(f"  {printable(ref.bot_id)}", style="bold")
-            text.append(f" · {_ref_status(ref, timezone)}\n", style="dim")
+            text.append(f" · {_ref_status(ref, timezone)}", style="dim")
     for raw in contact.raw_phones:
-        text.append(f"  {printable(raw)}")
-        text.append("  as written, not a number WhatsApp can reach\n", style="italic dim")
-    if contact.emails:
-        text.append("Emails\n", style="bold underline")
-        for email in contact.emails:
-            text.append(f"  {printable(email)}\n")
+        text.append(f"\n{printable(raw)}")
+        text.append("  as written, not a number WhatsApp can reach", style="italic dim")
+    for email in contact.emails:
+        text.append(f"\n{printable(email)}")
     if contact.labels:
-        text.append("Labels\n", style="bold underline")
-        text.append("  " + " · ".join(printable(label) for label in contact.labels) + "\n")
-    text.append("Last messages\n", style="bold underline")
+        text.append("\nLabels ", style="bold")
+        text.append(" · ".join(printable(label) for label in contact.labels))
+    text.append("\nLast messages", style="bold")
     if not messages:
-        text.append("  none yet\n", style="dim")
+        text.append(" none yet", style="dim")
     for message in messages:
         when = message.created_at.astimezone(timezone).strftime("%d %b %H:%M")
         arrow = "→" if message.direction is Direction.OUT else "←"
-        text.append(f"  {when} ", style="dim")
+        text.append(f"\n{when} ", style="dim")
         text.append(f"{printable(message.bot_id)} {arrow} ")
         text.append(printable(_one_line(message.text, 60)))
-        text.append("\n")
-    text.rstrip()
     return text
 
 

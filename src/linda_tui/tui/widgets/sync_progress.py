@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
+from rich.style import StyleType
 from rich.text import Text
 from textual.app import RenderResult
 from textual.message import Message
@@ -37,9 +39,9 @@ FULL_BLOCK = "█"
 PARTIAL = " ▏▎▍▌▋▊▉"
 
 
-def describe_progress(progress: SyncProgress) -> str:
-    """``1,000 of 3,000 · page 2 · +1,000 ~0 -0 · 3 s · full sync, listing contacts``:
-    the counts first (they fit a narrow terminal), then what it is doing."""
+def describe_progress(progress: SyncProgress) -> list[str]:
+    """``1,000 of 3,000``, ``page 2``, ``+1,000 ~0 -0``, ``3 s``, ``full sync, listing
+    contacts``: the counts first (they fit a narrow terminal), then what it is doing."""
     parts = []
     if progress.total:
         parts.append(f"{progress.fetched:,} of {progress.total:,}")
@@ -54,7 +56,7 @@ def describe_progress(progress: SyncProgress) -> str:
     parts.append(f"{progress.mode} sync, {PHASES.get(progress.phase, progress.phase)}")
     if progress.note:
         parts.append(progress.note)
-    return printable(" · ".join(parts))
+    return [printable(part) for part in parts]
 
 
 def progress_fraction(progress: SyncProgress) -> float | None:
@@ -132,17 +134,25 @@ class SyncProgressBar(Widget):
             self.post_message(self.Toggled(running))
 
     def render(self) -> RenderResult:
-        line = Text(no_wrap=True, overflow="ellipsis", end="")
-        progress = self.progress
-        if progress is None:
-            return line
-        fraction = progress_fraction(progress)
-        if fraction is not None:
-            width = max(BAR_MIN, min(BAR_MAX, self.size.width // 5))
-            line.append("▕")
-            line.append(
-                bar(fraction, width), style=self.get_component_rich_style("sync-progress--bar")
-            )
-            line.append(f"▏{fraction * 100:3.0f}% · ")
-        line.append(describe_progress(progress))
-        return line
+        if self.progress is None:
+            return Text()
+        style = self.get_component_rich_style("sync-progress--bar")
+        return progress_line(self.progress, self.size.width, style)
+
+
+def progress_line(progress: SyncProgress, width: int, bar_style: StyleType = "") -> Text:
+    """The bar's line, ``width`` cells at most: the bar when Google gave a total, then as
+    many whole parts of the description as fit (the first, the count, always)."""
+    line = Text(no_wrap=True, overflow="ellipsis", end="")
+    fraction = progress_fraction(progress)
+    if fraction is not None:
+        cells = max(BAR_MIN, min(BAR_MAX, width // 5))
+        line.append("▕")
+        line.append(bar(fraction, cells), style=bar_style)
+        line.append(f"▏{fraction * 100:3.0f}% · ")
+    for number, part in enumerate(describe_progress(progress)):
+        text = part if number == 0 else f" · {part}"
+        if number and line.cell_len + cell_len(text) > width:
+            break
+        line.append(text)
+    return line
