@@ -214,9 +214,15 @@ class Services:
     def contact_directory(self) -> ContactDirectory:
         """The searchable contacts (loading them from the store the first time)."""
         if self.directory is None:
-            from linda_tui.contacts.directory import ContactDirectory
+            from linda_tui.contacts.directory import ContactDirectory, ContactsReloaded
 
-            self.directory = ContactDirectory(self.store, self.fleet.config.default_region)
+            def loaded(count: int) -> None:
+                # Panes showing results ask again (here and in attached consoles).
+                self.publish(ContactsReloaded(contacts=count))
+
+            self.directory = ContactDirectory(
+                self.store, self.fleet.config.default_region, on_loaded=loaded
+            )
             self.directory.refresh()
         return self.directory
 
@@ -227,6 +233,10 @@ class Services:
     async def search_contacts(self, query: str, limit: int = 50) -> list[Contact]:
         """Contacts matching query, best first."""
         return [hit.contact for hit in await self.search_hits(query, limit=limit)]
+
+    async def sorted_contacts(self, limit: int = 50, offset: int = 0) -> list[Contact]:
+        """Contacts in name order, ``limit`` of them from ``offset``: an empty search."""
+        return await self.contact_directory().sorted_contacts(limit, offset)
 
     async def demo_phone(self, bot_id: str, method: PairMethod = PairMethod.QR) -> bool:
         """Under --demo: the simulated phone scans the bot's QR code (or types its phone

@@ -83,6 +83,7 @@ class ContactsService:
     name: str = "contacts"
     label: str = "console"
     on_synced: Callable[[], object] | None = None  # after each successful sync
+    demo_people: int | None = None  # under --demo: the fake's address book (None: 3000)
     sync: ContactsSync | None = field(default=None, init=False)
     _schedule: SyncSchedule | None = field(default=None, init=False)
     _fake: Any = field(default=None, init=False)
@@ -116,8 +117,9 @@ class ContactsService:
             from linda_tui.contacts.demo import start_demo_people_api
 
             # Generating the address book and an RSA key takes a moment: off the loop.
+            size = {} if self.demo_people is None else {"people": self.demo_people}
             self._fake, settings = await asyncio.to_thread(
-                start_demo_people_api, settings, self.runtime.data_dir
+                start_demo_people_api, settings, self.runtime.data_dir, **size
             )
         elif settings.google_credentials is None and settings.google_token is None:
             self._set_status(

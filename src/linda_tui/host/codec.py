@@ -70,9 +70,16 @@ def _register_linda() -> None:
         contacts_service,
     ):
         register(*dataclasses_in(module))
+    from linda_tui.contacts.directory import ContactsReloaded
     from linda_tui.contacts.search import SearchHit
 
-    register(manager.SendResult, contacts_sync.SyncProgress, contacts_sync.SyncResult, SearchHit)
+    register(
+        manager.SendResult,
+        contacts_sync.SyncProgress,
+        contacts_sync.SyncResult,
+        SearchHit,
+        ContactsReloaded,
+    )
 
 
 @functools.cache

@@ -65,7 +65,9 @@ if TYPE_CHECKING:
 
     from linda_tui.broadcast.events import CampaignProgress
     from linda_tui.config.runtime import Runtime
+    from linda_tui.contacts.directory import ContactsReloaded
     from linda_tui.contacts.service import ContactsSyncProgress, ContactsSyncStatus
+    from linda_tui.contacts.sync import SyncProgress
     from linda_tui.host.remote import RemoteServices
     from linda_tui.host.server import HostServer
     from linda_tui.services import Services
@@ -111,7 +113,7 @@ def _broadcasts_screen() -> Screen[None]:
 
 
 def _contacts_screen() -> Screen[None]:
-    from linda_tui.tui.screens.placeholders import ContactsScreen
+    from linda_tui.tui.screens.contacts import ContactsScreen
 
     return ContactsScreen()
 
@@ -177,6 +179,9 @@ class LindaApp(App[int]):
         self.sub_title = "demo — simulated WhatsApp" if demo else ""
         self.activity = ActivityHistory()
         self.sync_status = SYNC_NOT_CONFIGURED
+        # The sync's last status and progress, for a pane opened while a sync runs.
+        self.sync_state: ContactsSyncStatus | None = None
+        self.sync_last_progress: SyncProgress | None = None
         self.fleet_ready = False
         self.exit_reason: str | None = None  # why the app left on its own, for the CLI
         # Signals the panes subscribe to (each pane may be created late, or never).
@@ -186,6 +191,8 @@ class LindaApp(App[int]):
         self.activity_added: Signal[ActivityEntry] = Signal(self, "activity-added")
         self.sync_status_changed: Signal[str] = Signal(self, "sync-status")
         self.sync_progress: Signal[ContactsSyncProgress] = Signal(self, "sync-progress")
+        # The searchable contacts were reloaded (how many there are now): after a sync.
+        self.contacts_reloaded: Signal[int] = Signal(self, "contacts-reloaded")
         self.campaign_updates: Signal[CampaignProgress] = Signal(self, "campaign-updates")
         self._fleet_events: list[FleetEvent] = []
         self._fleet_events_posted = False
@@ -382,12 +389,17 @@ class LindaApp(App[int]):
             self.record(Kind.INFO, f"campaign {event.campaign.name}: {event.note}")
 
     def _take_sync_status(self, event: ContactsSyncStatus) -> None:
+        self.sync_state = event
         self.set_sync_status(event.line(self.timezone))
         if event.last_error and not event.running:
             self.record(Kind.ERROR, f"Google Contacts sync failed: {event.last_error}")
 
     def _take_sync_progress(self, event: ContactsSyncProgress) -> None:
+        self.sync_last_progress = event.progress
         self.sync_progress.publish(event)
+
+    def _take_contacts_reloaded(self, event: ContactsReloaded) -> None:
+        self.contacts_reloaded.publish(event.contacts)
 
     def _bot_state_moved(
         self, bot_id: str, old: BotState | None, new: BotState, detail: str | None
@@ -722,6 +734,7 @@ EVENT_HANDLERS: dict[str, Callable[[LindaApp, Any], None]] = {
     "CampaignProgress": LindaApp._take_campaign,
     "ContactsSyncStatus": LindaApp._take_sync_status,
     "ContactsSyncProgress": LindaApp._take_sync_progress,
+    "ContactsReloaded": LindaApp._take_contacts_reloaded,
 }
 _HANDLER_OF_TYPE: dict[type, Callable[[LindaApp, Any], None] | None] = {}
 

@@ -1,5 +1,5 @@
-"""Broadcasts and Contacts: their own issues fill them; until then they say what will
-be there and show nothing invented."""
+"""Broadcasts: its own issue fills it; until then it says what will be there and shows
+nothing invented."""
 
 from __future__ import annotations
 
@@ -32,21 +32,5 @@ class BroadcastsScreen(PaneScreen):
                     "pace every bot within WhatsApp's safe limits (30–60 s apart, hourly caps)",
                     "skip opted-out numbers and repeats of the same text within 24 h",
                     "pause, resume after a crash, and show each recipient's status live",
-                ],
-            )
-
-
-class ContactsScreen(PaneScreen):
-    MODE = "contacts"
-
-    def compose_body(self) -> ComposeResult:
-        with VerticalScroll(classes="pane-body"):
-            yield _coming(
-                "Contacts",
-                [
-                    "search the Google Contacts kept in sync (every 6 hours, or now on demand)",
-                    "show which bot owns each number and its sync status",
-                    "look a contact up by phone and send to it from Compose",
-                    "show the sync's progress and its last error",
                 ],
             )
