@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -100,8 +100,8 @@ class ResultsTable(DataTable[Text]):
         rows = [self.get_row(key) for key in keys]
         cursor = self.cursor_row
         self.clear(columns=True)
-        for (key, title), column_width in zip(COLUMNS, widths, strict=True):
-            self.add_column(title, key=key, width=column_width)
+        for (column_key, title), column_width in zip(COLUMNS, widths, strict=True):
+            self.add_column(title, key=column_key, width=column_width)
         for key, row in zip(keys, rows, strict=True):
             self.add_row(*row, key=key.value)
         if rows:
@@ -157,7 +157,7 @@ class ContactsScreen(PaneScreen):
     # Focus is placed by on_screen_resume (Textual's auto focus would pick the field
     # anyway, but not back from a dialog as the operator left it).
     AUTO_FOCUS = ""
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 (typed by Screen)
         (0, "-narrow"),
         (WIDE, "-wide"),
     ]
@@ -409,7 +409,7 @@ class ContactsScreen(PaneScreen):
             self._owners[phone] = owners.get(phone)
         table = self.query_one("#contact-results", DataTable)
         for position, contact in enumerate(self._contacts):
-            owner = next((self._owners[p] for p in contact.phones if self._owners.get(p)), "")
+            owner = next((o for p in contact.phones if (o := self._owners.get(p))), "")
             cells = self._cells[position]
             if cells[3] != owner:
                 self._cells[position] = (*cells[:3], owner)
