@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from textual.widgets import DataTable, Input, Static, TextArea
+from textual.widgets import Input, Static, TextArea
 
 from linda_tui.config.settings import Settings
 from linda_tui.contacts.service import ContactsSyncProgress, ContactsSyncStatus
@@ -22,7 +22,12 @@ from linda_tui.models import (
 )
 from linda_tui.tui.app import LindaApp
 from linda_tui.tui.screens.compose import ComposeScreen
-from linda_tui.tui.screens.contacts import ContactsScreen, column_widths, number_to_send_to
+from linda_tui.tui.screens.contacts import (
+    ContactsScreen,
+    ResultsTable,
+    column_widths,
+    number_to_send_to,
+)
 from linda_tui.tui.screens.dashboard import DashboardScreen
 from linda_tui.tui.widgets.bot_table import BotTable
 from linda_tui.tui.widgets.sync_progress import (
@@ -72,7 +77,7 @@ async def open_pane(pilot, app: LindaApp) -> ContactsScreen:  # noqa: ANN001
 
 
 def results(screen: ContactsScreen) -> list[tuple[str, ...]]:
-    table = screen.query_one("#contact-results", DataTable)
+    table = screen.query_one("#contact-results", ResultsTable)
     return [tuple(str(cell) for cell in table.get_row(key)) for key in table.rows]
 
 
@@ -259,11 +264,11 @@ async def test_browsing_everyone_loads_the_next_page_at_the_end(make_app: MakeAp
         screen = await open_pane(pilot, app)
         await wait_until(pilot, lambda: len(names(screen)) == 100, "the first page")
         assert "250 contacts" in screen_text(app)
-        table = screen.query_one("#contact-results", DataTable)
+        table = screen.query_one("#contact-results", ResultsTable)
         table.focus()
-        table.move_cursor(row=95)
+        table.cursor_row = 95
         await wait_until(pilot, lambda: len(names(screen)) == 200, "the second page")
-        table.move_cursor(row=195)
+        table.cursor_row = 195
         await wait_until(pilot, lambda: len(names(screen)) == 250, "the last page")
         assert names(screen) == [f"Client {i:03d}" for i in range(250)]
 

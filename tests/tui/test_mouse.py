@@ -15,6 +15,7 @@ from linda_tui.tui.screens.key_help import KeyHelpScreen
 from linda_tui.tui.screens.pairing import PairingScreen
 from linda_tui.tui.widgets.bot_table import BotTable
 from linda_tui.tui.widgets.key_bar import QUIT_ACTIONS, KeyBar
+from linda_tui.tui.widgets.line_table import LineTable
 
 from .conftest import MakeApp
 from .screen_probe import wait_for_text, wait_until
@@ -84,7 +85,7 @@ async def _click_everything(pilot, app: LindaApp, back: str) -> int:  # noqa: AN
         if isinstance(widget, KeyBar):
             continue  # its keys are clicked one by one below
         # Double and triple clicks select text: on the widgets that show text.
-        selects = isinstance(widget, Static | BotTable | RichLog | DataTable)
+        selects = isinstance(widget, Static | LineTable | RichLog | DataTable)
         for times in (1, 2, 3) if selects else (1,):
             if not widget.is_attached or app.screen is not screen:
                 break
