@@ -111,3 +111,25 @@ async def test_quitting_the_host_while_others_are_attached_asks_first(
             assert services.fleet.status("demo-main").state is BotState.ONLINE
     finally:
         await remote.close()
+
+
+async def test_an_attached_console_shows_the_hosts_sync_line_at_once(tmp_path: Path) -> None:
+    """The sync line is the host's as soon as the console attaches, not "not configured"
+    until the next sync event."""
+    from .conftest import add_contacts_service
+
+    clock = FixedClock()
+    services = Services.build(
+        demo_fleet(), store_url=sqlite_url(tmp_path / "linda.db"),
+        sessions_dir=tmp_path / "sessions", data_dir=tmp_path / "demo", demo=True,
+        clock=clock,
+    )  # fmt: skip
+    add_contacts_service(services, tmp_path, settings=None, clock=clock, people=40)
+    services.add(HostServer(services, tmp_path / "sessions"))
+    async with services:
+        result = await services.contacts.run_now()  # type: ignore[union-attr]
+        assert result.contacts == 40
+        app = await attached_app(tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for_text(pilot, "Google Contacts sync: full sync: 40 contacts")
+            assert "not configured" not in screen_text(app)

@@ -147,6 +147,10 @@ class RemoteContacts:
     async def run_now(self, *, full: bool = False) -> Any:
         return await self._fleet._ask("contacts_sync", full=full)
 
+    async def current_status(self) -> Any:
+        """The host's sync state now (ContactsSyncStatus), None when it does not sync."""
+        return await self._fleet._ask("contacts_status")
+
 
 class RemoteServices:
     """What ``Services`` offers, served by the host of a sessions folder."""

@@ -150,6 +150,7 @@ class HostServer:
             "broadcast_progress": self._broadcast("progress"),
             "broadcast_resolve": self._broadcast_resolve,
             "contacts_sync": self._contacts_sync,
+            "contacts_status": self._contacts_status,
             "search_hits": self._search_hits,
             "sorted_contacts": self._sorted_contacts,
         }
@@ -473,6 +474,12 @@ class HostServer:
             return await service.run_now(full=bool(args.get("full")))
         except SyncError as exc:
             raise RequestError(str(exc)) from None
+
+    async def _contacts_status(self, _args: dict[str, Any]) -> Any:
+        """The sync's state now (an attached console shows it at once, not only from
+        the next change); None when this Linda does not sync."""
+        service = self.services.contacts
+        return None if service is None else service.status
 
     async def _search_hits(self, args: dict[str, Any]) -> Any:
         return await self.services.search_hits(_text(args, "query"), limit=_limit(args))

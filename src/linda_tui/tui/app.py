@@ -329,6 +329,21 @@ class LindaApp(App[int]):
         self.fleet_ready = True
         if not self.attached:
             self.record(Kind.INFO, "fleet started")
+        else:
+            self._ask_sync_status()
+
+    @work(group="fleet", exit_on_error=False, name="sync-status")
+    async def _ask_sync_status(self) -> None:
+        """Attached: the host's sync line at once (events only tell of changes)."""
+        from linda_tui.contacts.service import ContactsSyncStatus
+
+        try:
+            status = await self.services.contacts.current_status()  # type: ignore[union-attr]
+        except Exception:
+            log.exception("could not ask the host for the contacts sync's state")
+            return
+        if isinstance(status, ContactsSyncStatus) and self.sync_state is None:
+            self._take_sync_status(status)
 
     def on_fleet_open_failed(self, message: FleetOpenFailed) -> None:
         # Nothing works without the fleet (store unreachable, another Linda running):
