@@ -9,6 +9,8 @@ dashboard that shows this one must stay quick to start).
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
@@ -102,6 +104,9 @@ class SyncProgressBar(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.progress: SyncProgress | None = None
+        # When the progress on show arrived (the console's clock): between two pages,
+        # which can take seconds, the elapsed time goes on counting from there.
+        self._received: datetime | None = None
 
     def on_mount(self) -> None:
         app: Any = self.app
@@ -111,6 +116,11 @@ class SyncProgressBar(Widget):
         state = app.sync_state
         if app.sync_last_progress is not None and state is not None and state.running:
             self.show_progress(app.sync_last_progress)
+        self.set_interval(1.0, self._tick, name="sync-elapsed")
+
+    def _tick(self) -> None:
+        if self.running:
+            self.refresh()
 
     @property
     def running(self) -> bool:
@@ -120,8 +130,13 @@ class SyncProgressBar(Widget):
     def show_progress(self, progress: SyncProgress) -> None:
         """Draw this progress (shown until the sync is over)."""
         self.progress = progress
+        self._received = self._now()
         self._set_running(progress.phase != "done")
         self.refresh()
+
+    def _now(self) -> datetime | None:
+        clock = getattr(self.app, "clock", None)
+        return clock.now() if clock is not None else None
 
     def _status_changed(self) -> None:
         state: Any = getattr(self.app, "sync_state", None)
@@ -137,7 +152,12 @@ class SyncProgressBar(Widget):
         if self.progress is None:
             return Text()
         style = self.get_component_rich_style("sync-progress--bar")
-        return progress_line(self.progress, self.size.width, style)
+        progress = self.progress
+        now, received = self._now(), self._received
+        if self.running and now is not None and received is not None:
+            waited = max(0.0, (now - received).total_seconds())
+            progress = replace(progress, elapsed=progress.elapsed + waited)
+        return progress_line(progress, self.size.width, style)
 
 
 def progress_line(progress: SyncProgress, width: int, bar_style: StyleType = "") -> Text:
