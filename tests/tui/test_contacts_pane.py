@@ -4,6 +4,7 @@ fake People API, through the real client) with its progress on screen."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -197,6 +198,34 @@ async def test_the_selected_contact_shows_every_number_owner_label_and_last_mess
         await wait_until(pilot, lambda: "José Gonçalves" in detail(screen), "José's details")
         assert "jose@example.com" in detail(screen) and "Buyers" in detail(screen)
         assert "none yet" in detail(screen)
+
+
+async def test_contacts_arriving_during_a_search_replace_its_stale_results(
+    make_app: MakeApp,
+) -> None:
+    """A search that read the contacts before a sync stored new ones must not leave its
+    stale (empty) results on show: the pane searches again, and the details follow."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        services = app.services
+        first_read = asyncio.Event()
+        release = asyncio.Event()
+        original = services.sorted_contacts
+
+        async def slow_sorted(limit: int = 50, offset: int = 0) -> list[Contact]:
+            found = await original(limit=limit, offset=offset)  # read before the sync
+            if not first_read.is_set():
+                first_read.set()
+                await release.wait()
+            return found
+
+        services.sorted_contacts = slow_sorted  # type: ignore[method-assign]
+        screen = await open_pane(pilot, app)
+        await asyncio.wait_for(first_read.wait(), 10)
+        await with_contacts(app, CONTACTS)  # the sync stores them; the index reloads
+        release.set()
+        await wait_until(pilot, lambda: len(names(screen)) == 5, "everyone, after the sync")
+        await wait_until(pilot, lambda: "Fatima Zahra" in detail(screen), "the first one's details")
 
 
 async def test_send_to_opens_compose_with_the_number_filled_in(make_app: MakeApp) -> None:

@@ -183,6 +183,7 @@ class ContactsScreen(PaneScreen):
     def __init__(self) -> None:
         super().__init__()
         self._wanted = ""  # the search field's text, to search for
+        self._generation = 0  # counts the times the contacts changed under the results
         self._searching = False  # a search is under way (see _ask)
         self._query: str | None = None  # the query the table shows results of
         self._contacts: list[Contact] = []  # by row
@@ -253,6 +254,9 @@ class ContactsScreen(PaneScreen):
         self._wanted = query
         if again:
             self._query = None
+            # A search already under way may have read the contacts before they changed:
+            # its results are stale even for the same text (see _search).
+            self._generation += 1
         if not self._searching:
             self._searching = True
             self._search()
@@ -264,6 +268,7 @@ class ContactsScreen(PaneScreen):
                 query = self._wanted
                 if query == self._query:
                     return
+                generation = self._generation
                 try:
                     rows, more = await self._find(query)
                 except Exception as exc:
@@ -272,8 +277,8 @@ class ContactsScreen(PaneScreen):
                         self._show_problem(f"cannot search the contacts: {exc}")
                         self._query = query
                     continue
-                if query != self._wanted:
-                    continue  # typed on meanwhile: search for the newest text
+                if query != self._wanted or generation != self._generation:
+                    continue  # typed on, or the contacts changed, meanwhile: again
                 self._show_results(query, rows, more)
         finally:
             self._searching = False
@@ -483,6 +488,9 @@ class ContactsScreen(PaneScreen):
                 problem = f"cannot read the store: {exc}"
         messages.sort(key=lambda m: m.created_at, reverse=True)
         if contact is not self.selected_contact:
+            # The rows changed meanwhile: the details follow the cursor's contact now.
+            self._detail_of = None
+            self._detail_soon()
             return
         text = describe_contact(contact, refs, messages[:LAST_MESSAGES], self.linda.timezone)
         if problem:
