@@ -127,9 +127,10 @@ def check(runtime: Runtime, as_json: bool) -> None:
     Exits with status 2 and one line per problem when something is wrong.
     """
     if runtime.fleet.keys:
-        from linda_tui.tui.keymap import unknown_bindings  # the console's modules: only here
+        # The console's modules: only here.
+        from linda_tui.tui.keymap import clashing_keys, unknown_bindings
 
-        problems = unknown_bindings(runtime.fleet.keys)
+        problems = unknown_bindings(runtime.fleet.keys) + clashing_keys(runtime.fleet.keys)
         if problems:
             raise ConfigError(problems)
     echo(render_json(runtime) if as_json else render_table(runtime))

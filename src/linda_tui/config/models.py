@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -428,6 +429,35 @@ _BINDING_ID = re.compile(r"^linda(?:\.[a-z0-9_]+)+$")
 # ...and the keys it may be given: Textual key names, several separated by commas
 # (``ctrl+q``, ``f2``, ``P``, ``question_mark``, ``ctrl+q,f10``).
 _KEYS = re.compile(r"^[A-Za-z0-9_]+(?:\+[A-Za-z0-9_]+)*(?:,[A-Za-z0-9_]+(?:\+[A-Za-z0-9_]+)*)*$")
+_MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
+# The keys Textual names that are not characters (a character is itself, or its Unicode
+# name in lower case with underscores: question_mark, full_stop, plus_sign).
+_NAMED_KEYS = frozenset(
+    {
+        "escape", "enter", "tab", "space", "backspace", "delete", "insert", "home", "end",
+        "pageup", "pagedown", "up", "down", "left", "right",
+        *(f"f{number}" for number in range(1, 25)),
+    }
+)  # fmt: skip
+
+
+def _bad_key(key: str) -> str | None:
+    """What is wrong with one key (``ctrl+q``, ``f2``, ``P``, ``question_mark``), or None."""
+    *modifiers, name = key.split("+")
+    for modifier in modifiers:
+        if modifier not in _MODIFIERS:
+            return f"{modifier!r} in {key!r} is not a modifier (ctrl, shift, alt, super, meta)"
+    if len(set(modifiers)) != len(modifiers):
+        return f"{key!r} repeats a modifier"
+    if len(name) == 1 or name in _NAMED_KEYS:
+        return None
+    try:
+        character = unicodedata.lookup(name.replace("_", " "))
+    except KeyError:
+        character = ""
+    if len(character) == 1 and character.isprintable() and name == name.lower():
+        return None
+    return f"{name!r} is not a key"
 
 
 def to_keymap(value: Any) -> dict[str, str]:
@@ -452,7 +482,16 @@ def to_keymap(value: Any) -> dict[str, str]:
                 f"{keys!r} for {binding} is not a key — write one such as ctrl+q, f2 or P "
                 "(several separated by commas)",
             )
-        keymap[binding] = keys.replace(" ", "")
+        keys = keys.replace(" ", "")
+        for key in keys.split(","):
+            problem = _bad_key(key)
+            if problem is not None:
+                raise Refused(
+                    "value_error",
+                    f"{problem} (for {binding}) — write keys such as ctrl+q, f2, P or "
+                    "question_mark (escape, enter, tab, space, up, pagedown...)",
+                )
+        keymap[binding] = keys
     return keymap
 
 

@@ -519,7 +519,13 @@ class LindaApp(App[int]):
 
     def action_help_quit(self) -> None:
         # Textual's own version of this hint uses markup, which notify no longer reads.
-        self.notify("Press q to quit Linda (every bot goes offline)", title="Quit?")
+        key = self.key_for("linda.quit", "q")
+        self.notify(f"Press {key} to quit Linda (every bot goes offline)", title="Quit?")
+
+    def key_for(self, binding_id: str, default: str) -> str:
+        """The key a binding has now (bots.yaml's keys: may remap it), as shown."""
+        keys = self._keymap.get(binding_id, default)
+        return self.get_key_display(Binding(keys.split(",")[0], ""))
 
     def pairing_restarted(self, bot_id: str, method: PairMethod) -> None:
         """The pairing screen restarts a live pairing (QR ⇄ phone code, or again): the
@@ -812,6 +818,16 @@ def run_console(runtime: Runtime, *, on_first_frame: Callable[[], None] | None =
     sync and the socket other Lindas attach by."""
     from linda_tui.logsetup import configure_logging, current_log_file
 
+    if runtime.fleet.keys:
+        # Keys remapped in bots.yaml: a key that clashes would leave a binding that
+        # cannot be reached (quit, say), so the console refuses as `config check` does.
+        from linda_tui.tui.keymap import clashing_keys, unknown_bindings
+
+        problems = unknown_bindings(runtime.fleet.keys) + clashing_keys(runtime.fleet.keys)
+        if problems:
+            for problem in problems:
+                sys.stderr.write(f"linda: {printable(problem)}\n")
+            return 2
     runtime.prepare_folders()
     if current_log_file() is None:
         configure_logging(runtime.log_file, runtime.settings.log_level)

@@ -45,7 +45,10 @@ class ModeBar(Widget):
         if self.demo:
             line.append(" demo ", style="bold black on yellow")
         line.append(" ")
-        for mode, title, key in PANES:
+        key_for = getattr(self.app, "key_for", None)
+        for mode, title, default in PANES:
+            # bots.yaml's keys: may give a pane another key.
+            key = key_for(f"linda.pane.{mode}", default) if key_for else default
             if mode == self.current:
                 # Brackets mark the current pane when there is no colour.
                 line.append(f"[{key} {title}]", style="bold reverse")
