@@ -220,7 +220,8 @@ def test_text_and_ctrl_s_sent_in_one_burst_are_sent_whole(
     terminal.wait_for("✓ +971501234567")
     terminal.press("Tab")  # To -> the message
     text = "Viewing at 5pm, unit 1204 - bring the keys and the signed form"
-    terminal.send_together(text, "C-s")
+    # A typo corrected within the burst: the backspaces apply where they were typed.
+    terminal.send_together(text[:-4], "f", "r", "BSpace", "BSpace", text[-4:], "C-s")
     terminal.wait_for("✓ sent", "✓✓ delivered", "✓✓ read", timeout=40)
     lines = (data / "simulated-network.jsonl").read_text().splitlines()
     assert [json.loads(line)["text"] for line in lines] == [text]

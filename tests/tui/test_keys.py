@@ -181,3 +181,31 @@ async def test_the_from_list_shows_each_bots_state_as_it_changes(make_app: MakeA
         select.focus()
         await pilot.press("enter")
         await wait_for_text(pilot, "Demo sales (demo-sales) ● online")
+
+
+def _burst(app, keys: list[str]) -> None:  # noqa: ANN001
+    """Keys as a burst from the terminal: all queued before the first is handled."""
+    from textual import events
+
+    for key in keys:
+        character = key if len(key) == 1 else None
+        app.post_message(events.Key(key, character))
+
+
+async def test_keys_in_one_burst_apply_in_the_order_typed(make_app: MakeApp) -> None:
+    """Backspace, delete and the arrows are bindings of the field: in a burst they used
+    to run after characters typed later (Textual issue #6605)."""
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await _compose(pilot, app)
+        field = screen.query_one("#to", Input)
+        _burst(app, [*"aaa", "backspace", "backspace", "backspace", *"sara"])
+        await wait_until(pilot, lambda: field.value == "sara", f"'sara', not {field.value!r}")
+        _burst(app, ["home", "delete", *"S", "end", "left", "backspace", *"R"])
+        await wait_until(pilot, lambda: field.value == "SaRa", f"'SaRa', not {field.value!r}")
+
+        await pilot.press("tab")  # to the message
+        text = screen.query_one("#text", TextArea)
+        await wait_until(pilot, lambda: text.has_focus, "the message field")
+        _burst(app, [*"hell", "backspace", "backspace", "backspace", "backspace", *"hi"])
+        await wait_until(pilot, lambda: text.text == "hi", f"'hi', not {text.text!r}")

@@ -19,6 +19,7 @@ from linda_tui.tui.activity import Kind
 from linda_tui.tui.literal import literal
 from linda_tui.tui.screens.pane import PaneScreen
 from linda_tui.tui.widgets.state_label import state_text, status_text
+from linda_tui.tui.widgets.text_fields import TextBox, TextField
 
 TO_HINT = "a number like +971501234567, or a contact's name"
 
@@ -89,9 +90,11 @@ class ComposeScreen(PaneScreen):
                 )
             with Horizontal(classes="field"):
                 yield Label("To", classes="field-label")
-                yield Input(placeholder="+971501234567 or a contact's name", id="to", compact=True)
+                yield TextField(
+                    placeholder="+971501234567 or a contact's name", id="to", compact=True
+                )
             yield Static(Text(TO_HINT, style="dim"), id="to-reason")
-            yield TextArea(id="text", soft_wrap=True, show_line_numbers=False)
+            yield TextBox(id="text", soft_wrap=True, show_line_numbers=False)
             with Horizontal(id="compose-actions"):
                 yield Static(id="char-count")
                 yield Button("Send (ctrl+s)", id="send", variant="primary", compact=True)

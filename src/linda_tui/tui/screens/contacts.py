@@ -33,6 +33,7 @@ from linda_tui.tui.literal import literal, printable
 from linda_tui.tui.screens.pane import PaneScreen
 from linda_tui.tui.widgets.line_table import CELL_PADDING, LineTable
 from linda_tui.tui.widgets.sync_progress import SyncProgressBar
+from linda_tui.tui.widgets.text_fields import TextField
 
 if TYPE_CHECKING:
     from linda_tui.store.base import Store
@@ -199,7 +200,7 @@ class ContactsScreen(PaneScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="contacts-find"):
             yield Label("Find", classes="field-label")
-            yield Input(placeholder=FIND_HINT, id="contacts-query", compact=True)
+            yield TextField(placeholder=FIND_HINT, id="contacts-query", compact=True)
             yield Static(id="contacts-count")
         yield Static(id="contacts-sync")
         yield SyncProgressBar(id="contacts-progress")
