@@ -31,7 +31,7 @@ from textual.widgets import Input, Label, Static
 from linda_tui.models import Contact, ContactRef, Direction, Message
 from linda_tui.tui.literal import literal, printable
 from linda_tui.tui.screens.pane import PaneScreen
-from linda_tui.tui.widgets.line_table import CELL_PADDING, LineTable
+from linda_tui.tui.widgets.line_table import CELL_PADDING, LineTable, cursor_bindings
 from linda_tui.tui.widgets.sync_progress import SyncProgressBar
 from linda_tui.tui.widgets.text_fields import TextField
 
@@ -85,14 +85,7 @@ class ResultsTable(LineTable):
 
     HEADER: ClassVar[Mapping[str, Text | str]] = dict(COLUMNS)
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor_up", "Previous", show=False, id="linda.contacts.cursor_up"),
-        Binding("down", "cursor_down", "Next", show=False, id="linda.contacts.cursor_down"),
-        Binding("pageup", "page_up_rows", "Page up", show=False, id="linda.contacts.page_up"),
-        Binding(
-            "pagedown", "page_down_rows", "Page down", show=False, id="linda.contacts.page_down"
-        ),
-        Binding("home,ctrl+home", "first_row", "First", show=False, id="linda.contacts.first"),
-        Binding("end,ctrl+end", "last_row", "Last", show=False, id="linda.contacts.last"),
+        *cursor_bindings("linda.contacts", "contact"),
         Binding("enter", "select", "Send to", show=False, id="linda.contacts.select"),
     ]
 

@@ -19,6 +19,7 @@ from linda_tui.tui.widgets.line_table import (
     CELL_PADDING,
     LineTable,
     cell_segments,
+    cursor_bindings,
     fit_cell,
     table_width,
 )
@@ -97,14 +98,7 @@ class BotTable(LineTable):
     """
     HEADER: ClassVar[Mapping[str, Text | str]] = _HEADER
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor_up", "Previous bot", show=False, id="linda.bots.cursor_up"),
-        Binding("down", "cursor_down", "Next bot", show=False, id="linda.bots.cursor_down"),
-        Binding("pageup", "page_up_rows", "Page up", show=False, id="linda.bots.page_up_rows"),
-        Binding(
-            "pagedown", "page_down_rows", "Page down", show=False, id="linda.bots.page_down_rows"
-        ),
-        Binding("home,ctrl+home", "first_row", "First bot", show=False, id="linda.bots.first_row"),
-        Binding("end,ctrl+end", "last_row", "Last bot", show=False, id="linda.bots.last_row"),
+        *cursor_bindings("linda.bots", "bot"),
         Binding("left", "scroll_left", "Scroll left", show=False, id="linda.bots.scroll_left"),
         Binding("right", "scroll_right", "Scroll right", show=False, id="linda.bots.scroll_right"),
     ]

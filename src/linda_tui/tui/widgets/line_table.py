@@ -23,6 +23,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -88,6 +89,23 @@ def cell_segments(cell: Text | str, width: int, console: Console) -> list[Segmen
     if text.spans:
         return [pad, *text.render(console), pad]
     return [pad, Segment(text.plain, _own_style(text, console)), pad]
+
+
+def cursor_bindings(prefix: str, noun: str) -> list[Binding]:
+    """The keys that move a table's cursor, with ids under ``prefix`` (bots.yaml's keys:
+    remaps them by id): up/down, the page keys, home/end."""
+    return [
+        Binding("up", "cursor_up", f"Previous {noun}", show=False, id=f"{prefix}.cursor_up"),
+        Binding("down", "cursor_down", f"Next {noun}", show=False, id=f"{prefix}.cursor_down"),
+        Binding("pageup", "page_up_rows", "Page up", show=False, id=f"{prefix}.page_up_rows"),
+        Binding(
+            "pagedown", "page_down_rows", "Page down", show=False, id=f"{prefix}.page_down_rows"
+        ),
+        Binding(
+            "home,ctrl+home", "first_row", f"First {noun}", show=False, id=f"{prefix}.first_row"
+        ),
+        Binding("end,ctrl+end", "last_row", f"Last {noun}", show=False, id=f"{prefix}.last_row"),
+    ]
 
 
 @dataclass
