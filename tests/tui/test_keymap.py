@@ -82,7 +82,7 @@ def test_config_check_refuses_keys_that_do_not_exist_or_clash(
 def test_config_check_takes_keys_that_are_free(tmp_path: Path) -> None:
     proc = _config_check(
         tmp_path,
-        "  linda.quit: ctrl+x,f10\n  linda.pane.activity: question_mark\n  linda.keys: f1\n",
+        "  linda.quit: ctrl+b,f10\n  linda.pane.activity: question_mark\n  linda.keys: f1\n",
     )
     assert proc.returncode == 0, proc.stderr
 
