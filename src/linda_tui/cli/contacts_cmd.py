@@ -185,7 +185,9 @@ def login_cmd(runtime: Runtime, token_path: Path | None) -> None:
     browser, consent, then paste the code or the whole address the browser could not
     open."""
     from linda_tui.contacts.errors import PeopleApiError
-    from linda_tui.contacts.google_login import start_login
+    from linda_tui.contacts.google_login import TOKEN_ELSEWHERE, start_login
+    from linda_tui.private_files import UnsafePathError, check_replaceable
+    from linda_tui.terminal_text import visible
 
     settings = runtime.settings
     if settings.google_credentials is None:
@@ -199,6 +201,10 @@ def login_cmd(runtime: Runtime, token_path: Path | None) -> None:
             "where should the token go? set LINDA_GOOGLE_TOKEN (e.g. ./google-token.json) "
             "or pass --token PATH"
         )
+    try:
+        check_replaceable(target, "token file", TOKEN_ELSEWHERE)  # before the sign-in, not after
+    except UnsafePathError as exc:
+        raise CommandError(str(exc)) from None
     try:
         login = start_login(Path(settings.google_credentials))
     except PeopleApiError as exc:
@@ -217,7 +223,13 @@ def login_cmd(runtime: Runtime, token_path: Path | None) -> None:
         written = login.finish(pasted, Path(target))
     except PeopleApiError as exc:
         raise CommandError(one_line(str(exc))) from None
-    echo(f"signed in; the token is in {written} (0600) — `linda sync` uses it")
+    where = visible(str(written.path))
+    if written.replaced:
+        echo(
+            f"signed in; the token replaced the older one in {where} (0600) — `linda sync` uses it"
+        )
+    else:
+        echo(f"signed in; the token is in {where} (0600) — `linda sync` uses it")
 
 
 # --- linda contacts search | get ---------------------------------------------------------
