@@ -97,3 +97,20 @@ def test_a_token_path_that_is_not_a_regular_file_stops_before_the_sign_in(
         "or choose another token path (--token or LINDA_GOOGLE_TOKEN)"
     ]
     assert (os.lstat(target).st_mode, os.lstat(target).st_ino) == (before.st_mode, before.st_ino)
+
+
+@pytest.mark.parametrize("given", ["", "\n\n  \n"])
+def test_stdin_at_its_end_is_no_address_given_not_an_interruption(
+    folder: Path, fake: FakePeopleApi, given: str
+) -> None:
+    """`printf '' | linda google login`: nothing to paste is a mistake to fix (exit 1),
+    not Ctrl-C (130)."""
+    proc = login(folder, "token.json", given)
+    out, err = proc.communicate(given, timeout=TIMEOUT)
+    assert proc.returncode == 1, err
+    assert err.strip().splitlines()[-1] == (
+        "linda: no address or code was given — paste the address the browser showed after "
+        "signing in"
+    )
+    assert "interrupted" not in err
+    assert not (folder / "token.json").exists() and fake.requests_to(TOKEN) == []

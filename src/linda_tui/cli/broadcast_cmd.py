@@ -34,6 +34,7 @@ from linda_tui.cli.errors import (
     echo,
     one_line,
 )
+from linda_tui.cli.questions import confirm
 from linda_tui.config import Runtime
 from linda_tui.models import (
     ALL_BOTS,
@@ -600,10 +601,8 @@ def cancel_cmd(runtime: Runtime, campaign_id: str, yes: bool) -> None:
                 "cancelling asks for confirmation and stdin is not a terminal — add --yes: "
                 + linda_command("broadcast", "cancel", campaign_id, "--yes")
             )
-        if not click.confirm(
-            f"Cancel campaign {one_line(campaign_id)} for good? Nobody else will get it",
-            default=False,
-            err=True,
+        if not confirm(
+            f"Cancel campaign {one_line(campaign_id)} for good? Nobody else will get it"
         ):
             raise CommandError("not cancelled")
     _steer(runtime, campaign_id, "cancel", CampaignStatus.CANCELLED, "cancelled")

@@ -20,6 +20,7 @@ import click
 
 from linda_tui.cli.context import pass_runtime
 from linda_tui.cli.errors import EXIT_INTERRUPTED, CommandError, UsageError, echo, one_line
+from linda_tui.cli.questions import ask
 from linda_tui.config import Runtime
 
 if TYPE_CHECKING:
@@ -216,9 +217,13 @@ def login_cmd(runtime: Runtime, token_path: Path | None) -> None:
         "(or just the code in it) and paste it here."
     )
     try:
-        pasted = click.prompt("Address or code", err=True).strip()
-    except click.Abort:
+        pasted = ask("Address or code")
+    except KeyboardInterrupt:
         raise CommandError("interrupted — nothing was stored", exit_code=EXIT_INTERRUPTED) from None
+    if pasted is None:
+        raise CommandError(
+            "no address or code was given — paste the address the browser showed after signing in"
+        )
     try:
         written = login.finish(pasted, Path(target))
     except PeopleApiError as exc:
