@@ -174,6 +174,35 @@ def test_text_from_outside_loses_control_characters_and_stays_one_line() -> None
 
 
 @pytest.mark.parametrize(
+    ("written", "cleaned"),
+    [
+        ("\u200b\u200b\u200b", ""),  # zero width spaces only: no name at all
+        ("\ufeffBOM name", "BOM name"),
+        ("Ah\u2060med\u180e Saleh\u2061\u2062\u2063\u2064", "Ahmed Saleh"),
+        ("Para\u2028sep\u2029x", "Para sep x"),  # separators are spaces, one line
+        ("\u200b \ufeff", ""),
+        ("می\u200cخواهم", "می\u200cخواهم"),  # ZWNJ shapes Persian: kept
+        ("👨\u200d👩\u200d👧 Family", "👨\u200d👩\u200d👧 Family"),  # ZWJ joins emoji: kept
+    ],
+)
+def test_invisible_characters_are_dropped_but_joiners_kept(written: str, cleaned: str) -> None:
+    assert clean_text(written) == cleaned
+
+
+def test_a_name_of_invisible_characters_only_is_no_name() -> None:
+    contact = contact_from_person(
+        person(
+            names=[{"displayName": "\u200b\u200b\u200b"}, {"givenName": "\ufeff\u2060"}],
+            phoneNumbers=[{"value": "+971501234567"}],
+        ),
+        "AE",
+        {},
+    )
+    assert contact is not None and contact.names == []
+    assert contact.display_name == "+971501234567"  # shown by its number, as unnamed ones are
+
+
+@pytest.mark.parametrize(
     "hostile",
     [
         {},
