@@ -229,6 +229,38 @@ def test_a_hostile_person_never_raises(hostile: dict[str, Any]) -> None:
         assert all(len(p) <= 64 for p in contact.raw_phones)
 
 
+@pytest.mark.parametrize(
+    "resource_name",
+    [
+        "people/c9100000000000000002\x1b]52;c;aGk=\x07",  # a terminal escape (OSC 52)
+        "people/c9100000000000000003[/]",  # markup
+        "people/c1/../../me",
+        "people/c1 2",
+        "people/c1\u200b",
+        "people/c1\n",
+        "people/" + "c" * 122,  # longer than 128 in all
+        "people/",
+    ],
+)
+def test_a_malformed_resource_name_is_skipped_and_counted(resource_name: str) -> None:
+    page = [
+        person(names=[{"displayName": "Kept"}]),
+        person(resourceName=resource_name, names=[{"displayName": "Evil resource"}]),
+        {"resourceName": resource_name, "metadata": {"deleted": True}},
+    ]
+    contacts, deleted, skipped = parse_page(page, "AE", {})
+    assert [c.names for c in contacts] == [["Kept"]]
+    assert (deleted, skipped) == ([], 2)
+
+
+@pytest.mark.parametrize(
+    "resource_name", ["people/c1234567890123456789", "people/1234567890", "people/a_B-9"]
+)
+def test_resource_names_as_google_makes_them_are_kept(resource_name: str) -> None:
+    contact = contact_from_person(person(resourceName=resource_name), "AE", {})
+    assert contact is not None and contact.resource_name == resource_name
+
+
 def test_a_page_separates_changes_from_deletions_and_skips_the_unusable() -> None:
     page = [
         person(names=[{"displayName": "Kept"}]),
