@@ -17,6 +17,9 @@ plant a symbolic link at ``sessions/.linda.lock`` or ``logs/linda.log`` and make
   opened with O_NOFOLLOW, created with O_CREAT|O_EXCL, and must be regular files that
   belong to you and have a single name. Only such files are ever chmod-ed, through the
   open descriptor, so a link swapped in meanwhile is never followed.
+- A private file written whole (the Google token, the demo's key and sessions) goes
+  through ``write_private_atomic``: it replaces a missing or regular file only, never
+  a FIFO, a device, a folder or a link planted at its path.
 
 Errors are UnsafePathError: an OSError (code that handles a file it cannot open handles
 this too) and a ConfigError (a command stops with the one line and exit status 2).
@@ -306,14 +309,27 @@ def _open_failure(path: Path, exc: OSError, what: str) -> OSError:
     return exc
 
 
-def write_private_atomic(path: Path | str, data: bytes, what: str) -> None:
-    """Replace ``path`` with a 0600 file holding ``data``, all or nothing.
+def write_private_atomic(
+    path: Path | str, data: bytes, what: str, *, durable: bool = False, elsewhere: str = ""
+) -> bool:
+    """Replace ``path`` with a 0600 file holding ``data``, all or nothing; True when a
+    file was there before (a re-login replacing its token, say).
 
-    Written to ``.<name>.tmp`` beside it first (a link or file left at that name is
-    removed, never followed), then renamed over ``path``: a rename replaces a link
-    itself, never its target.
+    Only a missing file or a regular file is ever replaced: anything else at ``path``
+    (a FIFO, a device such as /dev/null, a folder, a symbolic link) is refused with an
+    UnsafePathError, since a rename would put Linda's file in its place (as root, even
+    over /dev/null). Missing folders are made 0700 (``ensure_folder``). Written to
+    ``.<name>.tmp`` beside it first (a link or file left at that name is removed, never
+    followed), then renamed over ``path``. ``durable``: fsync it first, so that even a
+    power cut leaves the old file or the whole new one (costs tens of milliseconds on a
+    busy disk: for secrets that are hard to get again, such as a refresh token).
+    ``elsewhere`` words the other fix for a refused path ("pass another --token").
     """
     path = Path(path)
+    folder = path.parent
+    if not os.path.lexists(folder):
+        ensure_folder(folder, f"folder of the {what}")
+    replaced = check_replaceable(path, what, elsewhere)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         os.unlink(tmp)
@@ -324,9 +340,36 @@ def write_private_atomic(path: Path | str, data: bytes, what: str) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
+        if durable:
+            os.fsync(fd)
     except BaseException:
         os.close(fd)
         os.unlink(tmp)
         raise
     os.close(fd)
-    os.replace(tmp, path)
+    try:
+        check_replaceable(path, what, elsewhere)  # planted while the data was written?
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return replaced
+
+
+def check_replaceable(path: Path | str, what: str, elsewhere: str = "") -> bool:
+    """Whether a regular file is at ``path`` (lstat: links are not followed); raise
+    UnsafePathError when something else is (``write_private_atomic`` would not replace
+    it). Call it before asking for something hard to get again."""
+    path = Path(path)
+    try:
+        info = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    if stat.S_ISREG(info.st_mode):
+        return True
+    noun = "the link" if stat.S_ISLNK(info.st_mode) else "it"
+    raise UnsafePathError(
+        path,
+        f"the {what} is {kind_of(info.st_mode)}, not a regular file",
+        f"remove {noun}, or {elsewhere}" if elsewhere else f"remove {noun}",
+    )

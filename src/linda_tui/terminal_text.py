@@ -4,6 +4,8 @@ A bot name, a path, a phone number as typed or an error quoting any of them is d
 raw, a control character in it is an instruction to the terminal: ``ESC ] 52`` writes the
 operator's clipboard, ``ESC [ 2 J`` clears the screen, a carriage return overwrites the
 line, and the bidi overrides (U+202E ...) show a text in another order than it is.
+Invisible characters (U+200B ..., see INVISIBLE_CHARACTERS) are treated the same way:
+a name made of them would look blank, or like another name.
 
 ``visible`` replaces each such character with its Python escape (``\\x1b``, ``\\u202e``),
 so the operator sees that it is there and what it is. ``control_character`` finds the
@@ -16,13 +18,25 @@ from __future__ import annotations
 # surrogates (json.loads makes one of "\\ud800"; no terminal encoding can write it).
 # The left-to-right and right-to-left marks (U+200E, U+200F, U+061C) are not here: they
 # reorder nothing on their own, and Arabic text copied from phones carries them.
-CONTROL_CHARACTERS: frozenset[str] = frozenset(
-    [chr(c) for c in range(0x00, 0x20)]
-    + ["\x7f"]
-    + [chr(c) for c in range(0x80, 0xA0)]
-    + [chr(c) for c in range(0x202A, 0x202F)]
-    + [chr(c) for c in range(0x2066, 0x206A)]
-    + [chr(c) for c in range(0xD800, 0xE000)]
+# Characters that show nothing, or break a line where no line may break: a name made of
+# them looks blank, and two names that differ only by them look the same. U+2028/U+2029
+# are the line and paragraph separators; U+200B zero width space, U+2060 word joiner and
+# U+2061-U+2064 invisible operators, U+180E Mongolian vowel separator, U+FEFF byte order
+# mark. Not here: U+200C/U+200D (zero width non-joiner, joiner), which shape Persian words
+# and join emoji sequences (👨‍👩‍👧).
+INVISIBLE_CHARACTERS: frozenset[str] = frozenset(
+    ["\u200b", "\u180e", "\ufeff", "\u2028", "\u2029"] + [chr(c) for c in range(0x2060, 0x2065)]
+)
+CONTROL_CHARACTERS: frozenset[str] = (
+    frozenset(
+        [chr(c) for c in range(0x00, 0x20)]
+        + ["\x7f"]
+        + [chr(c) for c in range(0x80, 0xA0)]
+        + [chr(c) for c in range(0x202A, 0x202F)]
+        + [chr(c) for c in range(0x2066, 0x206A)]
+        + [chr(c) for c in range(0xD800, 0xE000)]
+    )
+    | INVISIBLE_CHARACTERS
 )
 
 

@@ -235,6 +235,29 @@ def test_usage_errors_are_one_short_line(args: list[str], expected: str) -> None
     assert result.stderr.splitlines() == [expected]
 
 
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--demo", "contacts"], "linda contacts: missing command (get, search)"),
+        (
+            ["broadcast"],
+            "linda broadcast: missing command "
+            "(cancel, create, export, list, pause, resolve, resume, run, show)",
+        ),
+        (["google"], "linda google: missing command (login)"),
+        (["config"], "linda config: missing command (check)"),
+    ],
+)
+def test_a_group_without_its_command_is_one_short_line(args: list[str], expected: str) -> None:
+    """Not the group's whole help squeezed onto one line: the commands and where the
+    help is."""
+    result = run(*args)
+    group = expected.split(":")[0]
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"{expected} — try '{group} --help'"]
+    assert result.stdout == ""
+
+
 def test_plain_linda_without_a_console_says_so(
     example_config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

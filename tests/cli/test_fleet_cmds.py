@@ -378,6 +378,14 @@ def test_logout_on_a_terminal_asks_first(data: Path) -> None:
     assert status(data)["demo-support"]["state"] == "not-paired"
 
 
+def test_ctrl_d_at_the_logout_question_is_no_not_an_interruption(data: Path) -> None:
+    code, out = run_on_terminal(data, ["logout", "demo-support"], b"\x04")  # Ctrl-D
+    assert code == 1, out
+    assert "not logged out — demo-support stays linked to its phone" in out
+    assert "interrupted" not in out
+    assert status(data)["demo-support"]["state"] == "online"
+
+
 def test_doctor_lists_what_fails_with_the_fix_then_passes(data: Path) -> None:
     proc = linda(data, "doctor")
     assert proc.returncode == 1

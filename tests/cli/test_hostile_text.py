@@ -116,6 +116,16 @@ def test_a_bot_name_with_an_osc52_escape_is_refused_by_the_linda_script(tmp_path
     assert "\x1b" not in proc.stdout + proc.stderr
 
 
+def test_a_bot_name_with_a_zero_width_space_is_refused_in_one_line(tmp_path: Path) -> None:
+    write_fleet(tmp_path, name=yaml_quoted("\u200b\u200bMain"))
+    result = run("config", "check")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "bots.yaml:3: bot name '\\u200b\\u200bMain' contains the invisible character U+200B — "
+        "write the name as plain text\n"
+    )
+
+
 # --- (b) every path that echoes outside text escapes it --------------------------------
 
 
@@ -239,3 +249,15 @@ def hostile_input_count() -> int:
         + len(HOSTILE)  # unexpected error
         + len(HOSTILE)  # status detail
     )
+
+
+def test_invisible_characters_are_shown_as_escapes_but_joiners_are_not() -> None:
+    """A name from anywhere (WhatsApp, bots.yaml, a contact) shown on the terminal: a
+    zero width space or a line separator is seen, not hidden; ZWJ/ZWNJ stay as they are."""
+    from linda_tui.terminal_text import visible
+
+    assert visible("\u200b\u200b") == "\\u200b\\u200b"
+    assert visible("a\ufeffb\u2060c\u180ed\u2028e\u2029") == (
+        "a\\ufeffb\\u2060c\\u180ed\\u2028e\\u2029"
+    )
+    assert visible("👨\u200d👩 می\u200cخواهم") == "👨\u200d👩 می\u200cخواهم"

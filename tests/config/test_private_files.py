@@ -219,16 +219,74 @@ def test_a_file_of_another_user_is_refused_and_not_chmod_ed(tmp_path: Path) -> N
     assert mode(theirs) == 0o644
 
 
-def test_an_atomic_write_goes_around_links_at_the_file_and_its_temporary(
+def test_an_atomic_write_refuses_a_link_at_the_file_and_removes_one_at_its_temporary(
     tmp_path: Path, victim: Path, open_umask: None
 ) -> None:
     session = tmp_path / "demo-main.json"
-    session.symlink_to(victim)
     (tmp_path / ".demo-main.json.tmp").symlink_to(victim)
-    write_private_atomic(session, b'{"simulated": true}', "demo session")
+    assert write_private_atomic(session, b'{"simulated": true}', "demo session") is False
     assert not session.is_symlink() and session.read_bytes() == b'{"simulated": true}'
     assert mode(session) == 0o600
     assert sorted(os.listdir(tmp_path)) == ["demo-main.json", "victim"]
+    session.unlink()
+    session.symlink_to(victim)
+    with pytest.raises(UnsafePathError) as caught:
+        write_private_atomic(session, b"{}", "demo session")
+    assert one_line(caught.value) == (
+        f"{session}: the demo session is a symbolic link, not a regular file — remove the link"
+    )
+    assert session.is_symlink() and sorted(os.listdir(tmp_path)) == ["demo-main.json", "victim"]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "null", "link-to-null"])
+def test_an_atomic_write_never_replaces_what_is_not_a_regular_file(
+    tmp_path: Path, device: Callable[[str], Path], kind: str
+) -> None:
+    """A rename over /dev/null (as root) made it a regular file: whatever is at the
+    path stays exactly what it was, and the one line says so."""
+    target = tmp_path / "google-token.json"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "folder":
+        target.mkdir()
+    elif kind == "null":
+        os.rename(device("null"), target)
+    else:
+        target.symlink_to(device("null"))
+    before = os.lstat(target)
+    with pytest.raises(UnsafePathError) as caught:
+        within(5, lambda: write_private_atomic(target, b"{}", "token file", elsewhere="pass --x"))
+    words = {
+        "fifo": "a FIFO (named pipe)",
+        "folder": "a folder",
+        "null": "a character device",
+        "link-to-null": "a symbolic link",
+    }[kind]
+    noun = "the link" if kind == "link-to-null" else "it"
+    assert one_line(caught.value) == (
+        f"{target}: the token file is {words}, not a regular file — remove {noun}, or pass --x"
+    )
+    after = os.lstat(target)
+    assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)
+    assert [p for p in os.listdir(target.parent) if p.endswith(".tmp")] == []
+
+
+def test_an_atomic_write_replaces_a_regular_file_and_says_so(
+    tmp_path: Path, open_umask: None
+) -> None:
+    token = tmp_path / "token.json"
+    token.write_text("old")
+    token.chmod(0o644)
+    assert write_private_atomic(token, b"new", "token file", durable=True) is True
+    assert token.read_bytes() == b"new" and mode(token) == 0o600
+
+
+def test_an_atomic_write_makes_every_missing_folder_0700(tmp_path: Path, open_umask: None) -> None:
+    path = tmp_path / "some" / "new" / "dir" / "x" / "tok.json"
+    assert write_private_atomic(path, b"{}", "token file") is False
+    made = ["some", "some/new", "some/new/dir", "some/new/dir/x"]
+    assert [mode(tmp_path / p) for p in made] == [0o700] * 4
+    assert mode(path) == 0o600
 
 
 # --- capped reads ------------------------------------------------------------------------

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
+
+import pytest
 
 from linda_tui.config.settings import Settings
 from linda_tui.contacts.demo import start_demo_people_api
 from linda_tui.contacts.people_api import PeopleClient
 from linda_tui.contacts.sync import ContactsSync
+from linda_tui.private_files import UnsafePathError
 from linda_tui.store import Store
 
 
@@ -30,3 +34,18 @@ async def test_the_demo_syncs_its_address_book_through_the_real_client(
         fake.stop()
     assert (result.mode, result.contacts) == ("full", 1200)
     assert await store.search_contacts("mohammed", limit=5)
+
+
+def test_a_fifo_planted_at_the_demo_key_stays_a_fifo_and_the_demo_says_so(
+    tmp_path: Path,
+) -> None:
+    key = tmp_path / "demo-google-key.json"
+    os.mkfifo(key)
+    with pytest.raises(UnsafePathError) as caught:
+        start_demo_people_api(Settings(), tmp_path, people=10)
+    assert str(caught.value) == (
+        f"{key}: the demo Google key is a FIFO (named pipe), not a regular file — remove it, "
+        "or choose another --data-dir"
+    )
+    assert stat.S_ISFIFO(os.lstat(key).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo-google-key.json"]

@@ -63,10 +63,11 @@ async def test_pasting_the_whole_redirect_address_writes_a_working_token_file(
     address = browser(login.url)
     assert address.startswith(login.redirect_uri)
 
-    token_file = login.finish(address, tmp_path / "secrets" / "google-token.json")
+    token_file, replaced = login.finish(address, tmp_path / "secrets" / "google-token.json")
 
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
     assert stat.S_IMODE(token_file.parent.stat().st_mode) == 0o700
+    assert replaced is False
     [exchange] = fake.requests_to(TOKEN)
     assert exchange.body["grant_type"] == ["authorization_code"]
     assert exchange.body["code_verifier"]  # PKCE: the code alone is useless
@@ -84,7 +85,7 @@ def test_pasting_just_the_code_works_too(
     code = urllib.parse.parse_qs(urllib.parse.urlsplit(browser(login.url)).query)["code"][0]
     assert login.code_from(f"  {code}\n") == code
     assert login.code_from(urllib.parse.quote(code, safe="")) == code  # as copied from the bar
-    assert login.finish(code, tmp_path / "token.json").exists()
+    assert login.finish(code, tmp_path / "token.json").path.exists()
 
 
 @pytest.mark.parametrize(
@@ -123,17 +124,24 @@ def test_a_code_from_another_sign_in_fails_pkce(client_file: Path, tmp_path: Pat
         second.finish(code, tmp_path / "token.json")
 
 
-def test_a_symlink_at_the_token_path_is_replaced_not_followed(
-    client_file: Path, tmp_path: Path
+@pytest.mark.parametrize("kind", ["link", "fifo", "folder"])
+def test_a_token_path_that_is_not_a_regular_file_is_refused_before_the_code_is_used(
+    client_file: Path, fake: FakePeopleApi, tmp_path: Path, victim: Path, kind: str
 ) -> None:
-    victim = tmp_path / "victim.txt"
-    victim.write_text("keep me")
-    link = tmp_path / "token.json"
-    link.symlink_to(victim)
+    target = tmp_path / "token.json"
+    if kind == "link":
+        target.symlink_to(victim)
+    elif kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target.mkdir()
+    before = os.lstat(target)
     login = start_login(client_file)
-    login.finish(browser(login.url), link)
-    assert victim.read_text() == "keep me"
-    assert not link.is_symlink() and "refresh_token" in link.read_text()
+    with pytest.raises(PeopleApiError, match="not a regular file") as caught:
+        login.finish(browser(login.url), target)
+    assert "\n" not in str(caught.value) and str(caught.value).startswith(f"{target}: ")
+    assert (os.lstat(target).st_mode, os.lstat(target).st_ino) == (before.st_mode, before.st_ino)
+    assert fake.requests_to(TOKEN) == []  # the one-time code was not spent
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
@@ -142,7 +150,7 @@ def test_an_existing_token_file_is_replaced_whole(client_file: Path, tmp_path: P
     token.write_text('{"old": true}')
     token.chmod(0o644)
     login = start_login(client_file)
-    login.finish(browser(login.url), token)
+    assert login.finish(browser(login.url), token).replaced is True
     assert "old" not in token.read_text()
     assert stat.S_IMODE(token.stat().st_mode) == 0o600
 

@@ -174,6 +174,35 @@ def test_text_from_outside_loses_control_characters_and_stays_one_line() -> None
 
 
 @pytest.mark.parametrize(
+    ("written", "cleaned"),
+    [
+        ("\u200b\u200b\u200b", ""),  # zero width spaces only: no name at all
+        ("\ufeffBOM name", "BOM name"),
+        ("Ah\u2060med\u180e Saleh\u2061\u2062\u2063\u2064", "Ahmed Saleh"),
+        ("Para\u2028sep\u2029x", "Para sep x"),  # separators are spaces, one line
+        ("\u200b \ufeff", ""),
+        ("می\u200cخواهم", "می\u200cخواهم"),  # ZWNJ shapes Persian: kept
+        ("👨\u200d👩\u200d👧 Family", "👨\u200d👩\u200d👧 Family"),  # ZWJ joins emoji: kept
+    ],
+)
+def test_invisible_characters_are_dropped_but_joiners_kept(written: str, cleaned: str) -> None:
+    assert clean_text(written) == cleaned
+
+
+def test_a_name_of_invisible_characters_only_is_no_name() -> None:
+    contact = contact_from_person(
+        person(
+            names=[{"displayName": "\u200b\u200b\u200b"}, {"givenName": "\ufeff\u2060"}],
+            phoneNumbers=[{"value": "+971501234567"}],
+        ),
+        "AE",
+        {},
+    )
+    assert contact is not None and contact.names == []
+    assert contact.display_name == "+971501234567"  # shown by its number, as unnamed ones are
+
+
+@pytest.mark.parametrize(
     "hostile",
     [
         {},
@@ -198,6 +227,38 @@ def test_a_hostile_person_never_raises(hostile: dict[str, Any]) -> None:
     for contact in contacts:
         assert len(contact.phones) + len(contact.raw_phones) <= 50
         assert all(len(p) <= 64 for p in contact.raw_phones)
+
+
+@pytest.mark.parametrize(
+    "resource_name",
+    [
+        "people/c9100000000000000002\x1b]52;c;aGk=\x07",  # a terminal escape (OSC 52)
+        "people/c9100000000000000003[/]",  # markup
+        "people/c1/../../me",
+        "people/c1 2",
+        "people/c1\u200b",
+        "people/c1\n",
+        "people/" + "c" * 122,  # longer than 128 in all
+        "people/",
+    ],
+)
+def test_a_malformed_resource_name_is_skipped_and_counted(resource_name: str) -> None:
+    page = [
+        person(names=[{"displayName": "Kept"}]),
+        person(resourceName=resource_name, names=[{"displayName": "Evil resource"}]),
+        {"resourceName": resource_name, "metadata": {"deleted": True}},
+    ]
+    contacts, deleted, skipped = parse_page(page, "AE", {})
+    assert [c.names for c in contacts] == [["Kept"]]
+    assert (deleted, skipped) == ([], 2)
+
+
+@pytest.mark.parametrize(
+    "resource_name", ["people/c1234567890123456789", "people/1234567890", "people/a_B-9"]
+)
+def test_resource_names_as_google_makes_them_are_kept(resource_name: str) -> None:
+    contact = contact_from_person(person(resourceName=resource_name), "AE", {})
+    assert contact is not None and contact.resource_name == resource_name
 
 
 def test_a_page_separates_changes_from_deletions_and_skips_the_unusable() -> None:

@@ -94,6 +94,28 @@ async def test_the_first_sync_lists_everything_in_pages_of_1000(
     assert state.last_error is None
 
 
+async def test_people_with_hostile_resource_names_are_skipped_counted_and_never_stored(
+    fake: FakePeopleApi, store: Store, make_sync: Callable[..., ContactsSync]
+) -> None:
+    hostile = [
+        "people/c9100000000000000002\x1b]52;c;aGk=\x07",
+        "people/c9100000000000000003[/]",
+    ]
+    fake.add_people(
+        {
+            "resourceName": name,
+            "names": [{"displayName": "Evil resource"}],
+            "phoneNumbers": [{"value": "+971509998888"}],
+        }
+        for name in hostile
+    )
+    result = await make_sync().run()
+    assert result.skipped == 2
+    assert result.contacts == await store.count_contacts() == BOOK_SIZE
+    assert not await store.search_contacts("Evil resource", limit=10)
+    assert all(name.startswith("people/c") for name in await searchable(store))
+
+
 async def test_an_incremental_sync_applies_changes_and_deletions(
     fake: FakePeopleApi,
     store: Store,

@@ -274,7 +274,7 @@ def test_two_consoles_and_a_send_share_one_host(terminal: TmuxTerminal, tmp_path
             assert status == 0
             status, _took = third.wait_exit(timeout=QUIT_SECONDS)
             assert status == 1
-            assert "the host is stopping" in third.screen()
+            assert "stopped (every bot is offline) — start it again" in third.screen()
             assert "Traceback" not in third.screen()
         finally:
             third.close()

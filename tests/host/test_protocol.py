@@ -17,7 +17,7 @@ from linda_tui.config import demo_fleet, sqlite_url
 from linda_tui.fleet.events import FleetError, FleetEvent, MessageRecorded
 from linda_tui.fleet.manager import SendResult
 from linda_tui.host import protocol, server
-from linda_tui.host.client import HostClient, HostGoneError, HostRequestError
+from linda_tui.host.client import FLEET_STOPPED, HostClient, HostGoneError, HostRequestError
 from linda_tui.host.server import HostServer
 from linda_tui.models import BotState
 from linda_tui.services import Services
@@ -197,10 +197,28 @@ async def test_a_client_that_stops_reading_is_dropped_and_others_keep_their_even
     slow.setblocking(False)
     reader, writer = await asyncio.open_unix_connection(sock=slow, limit=2**24)
     data = await asyncio.wait_for(reader.read(), 10)
-    assert b'"bye":"you fell behind' in data
+    assert b'"bye":"this console fell behind the fleet' in data
     writer.close()
     assert await fast.request("ping") == "pong"
     await fast.close()
+
+
+async def test_a_client_the_host_drops_hears_that_the_bots_still_run(
+    host: tuple[Services, HostServer], tmp_path: Path
+) -> None:
+    services, host_server = host
+    gone: list[str] = []
+    client = await HostClient.connect(tmp_path / "sessions", on_event=lambda e: None)
+    assert client is not None
+    client.when_gone(gone.append)
+    with pytest.raises(HostGoneError):
+        await client.request("ping", padding="x" * (protocol.MAX_LINE_BYTES + 1))
+    await services.fleet.wait_until(lambda: bool(gone), 5)
+    assert gone == [
+        "the Linda hosting the fleet hung up on this client (oversized request); the bots "
+        "are still running — attach again with `linda`"
+    ]
+    await client.close()
 
 
 async def test_clients_are_told_when_the_host_stops(tmp_path: Path) -> None:
@@ -220,7 +238,7 @@ async def test_clients_are_told_when_the_host_stops(tmp_path: Path) -> None:
     client.when_gone(gone.append)
     await services.close()
     await services.fleet.wait_until(lambda: bool(gone), 5)
-    assert gone == ["the running Linda hung up: the host is stopping"]
+    assert gone == [FLEET_STOPPED]
     with pytest.raises(HostGoneError):
         await client.request("ping")
     await client.close()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from linda_tui.host import protocol
-from linda_tui.host.client import HostClient
+from linda_tui.host.client import FLEET_STOPPED, HostClient
 
 
 def serve(data: Path) -> subprocess.Popen[str]:
@@ -92,6 +92,39 @@ def test_a_host_killed_with_9_is_replaced_by_the_next_one(tmp_path: Path) -> Non
         second.terminate()
         second.communicate(timeout=20)
     assert second.returncode == 0
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_an_attached_client_hears_that_the_fleet_is_down_and_how_to_start_it(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    """Stopped or killed, the host took the bots with it: nobody runs them now."""
+    data = tmp_path / "data"
+    proc = serve(data)
+    try:
+        first_line(proc)
+
+        async def attached_when_the_host_goes() -> list[str]:
+            gone: list[str] = []
+            client = await HostClient.connect(data / "sessions", on_event=lambda e: None)
+            assert client is not None
+            client.when_gone(gone.append)
+            proc.send_signal(sig)
+            deadline = time.monotonic() + 20
+            while not gone and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            await client.close()
+            return gone
+
+        assert asyncio.run(attached_when_the_host_goes()) == [FLEET_STOPPED]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate(timeout=20)
+    assert FLEET_STOPPED == (
+        "the Linda hosting the fleet stopped (every bot is offline) — start it again with "
+        "`linda` or `linda serve`"
+    )
 
 
 def test_a_second_serve_is_refused_in_one_line(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import os
+import re
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -34,6 +35,7 @@ from linda_tui.cli.errors import (
     echo,
     one_line,
 )
+from linda_tui.cli.questions import confirm
 from linda_tui.config import Runtime
 from linda_tui.models import (
     ALL_BOTS,
@@ -481,34 +483,49 @@ def export_cmd(runtime: Runtime, campaign_id: str, csv_file: Path) -> None:
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
     for r in recipients:
-        writer.writerow(
-            [
-                r.phone,
-                str(r.status),
-                r.bot_id or "",
-                r.reason or "",
-                *(
-                    t.isoformat() if t else ""
-                    for t in (
-                        r.claimed_at,
-                        r.sent_at,
-                        r.delivered_at,
-                        r.read_at,
-                        r.replied_at,
-                        r.failed_at,
-                    )
-                ),
-                r.wa_id or "",
-                _csv_safe(r.text),
-            ]
-        )
+        row = [
+            r.phone,
+            str(r.status),
+            r.bot_id or "",
+            r.reason or "",
+            *(
+                t.isoformat() if t else ""
+                for t in (
+                    r.claimed_at,
+                    r.sent_at,
+                    r.delivered_at,
+                    r.read_at,
+                    r.replied_at,
+                    r.failed_at,
+                )
+            ),
+            r.wa_id or "",
+            r.text,
+        ]
+        writer.writerow([spreadsheet_cell(cell) for cell in row])
     _write_new_file(csv_file, out.getvalue())
     echo(f"wrote {len(recipients)} recipients to {csv_file}")
 
 
-def _csv_safe(text: str) -> str:
-    """A cell a spreadsheet shows as text: one starting with = + - @ would be a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+# What a spreadsheet reads as the start of a formula (CSV injection): = + - @, a tab or a
+# carriage return, and their full-width forms, which some spreadsheets fold to ASCII.
+_FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+_E164 = re.compile(r"\+[0-9]{1,15}")
+
+
+def spreadsheet_cell(text: str) -> str:
+    """A CSV cell a spreadsheet shows as the text it is, never runs as a formula.
+
+    Every cell of an export may hold text from outside (a message, a reason WhatsApp
+    gave, a name from a CSV): one that starts like a formula gets a leading ``'``,
+    except an E.164 phone number (``+`` and digits), which stays as it is. Other
+    control characters stay (they are data), but NUL, which spreadsheets and CSV readers
+    choke on, becomes U+FFFD.
+    """
+    text = text.replace("\x00", "\ufffd")
+    if text[:1] in _FORMULA_STARTS and not _E164.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def _write_new_file(path: Path, content: str) -> None:
@@ -600,10 +617,8 @@ def cancel_cmd(runtime: Runtime, campaign_id: str, yes: bool) -> None:
                 "cancelling asks for confirmation and stdin is not a terminal — add --yes: "
                 + linda_command("broadcast", "cancel", campaign_id, "--yes")
             )
-        if not click.confirm(
-            f"Cancel campaign {one_line(campaign_id)} for good? Nobody else will get it",
-            default=False,
-            err=True,
+        if not confirm(
+            f"Cancel campaign {one_line(campaign_id)} for good? Nobody else will get it"
         ):
             raise CommandError("not cancelled")
     _steer(runtime, campaign_id, "cancel", CampaignStatus.CANCELLED, "cancelled")

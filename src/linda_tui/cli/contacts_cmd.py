@@ -20,6 +20,7 @@ import click
 
 from linda_tui.cli.context import pass_runtime
 from linda_tui.cli.errors import EXIT_INTERRUPTED, CommandError, UsageError, echo, one_line
+from linda_tui.cli.questions import ask
 from linda_tui.config import Runtime
 
 if TYPE_CHECKING:
@@ -185,7 +186,9 @@ def login_cmd(runtime: Runtime, token_path: Path | None) -> None:
     browser, consent, then paste the code or the whole address the browser could not
     open."""
     from linda_tui.contacts.errors import PeopleApiError
-    from linda_tui.contacts.google_login import start_login
+    from linda_tui.contacts.google_login import TOKEN_ELSEWHERE, start_login
+    from linda_tui.private_files import UnsafePathError, check_replaceable
+    from linda_tui.terminal_text import visible
 
     settings = runtime.settings
     if settings.google_credentials is None:
@@ -200,6 +203,10 @@ def login_cmd(runtime: Runtime, token_path: Path | None) -> None:
             "or pass --token PATH"
         )
     try:
+        check_replaceable(target, "token file", TOKEN_ELSEWHERE)  # before the sign-in, not after
+    except UnsafePathError as exc:
+        raise CommandError(str(exc)) from None
+    try:
         login = start_login(Path(settings.google_credentials))
     except PeopleApiError as exc:
         raise CommandError(one_line(str(exc))) from None
@@ -210,14 +217,24 @@ def login_cmd(runtime: Runtime, token_path: Path | None) -> None:
         "(or just the code in it) and paste it here."
     )
     try:
-        pasted = click.prompt("Address or code", err=True).strip()
-    except click.Abort:
+        pasted = ask("Address or code")
+    except KeyboardInterrupt:
         raise CommandError("interrupted — nothing was stored", exit_code=EXIT_INTERRUPTED) from None
+    if pasted is None:
+        raise CommandError(
+            "no address or code was given — paste the address the browser showed after signing in"
+        )
     try:
         written = login.finish(pasted, Path(target))
     except PeopleApiError as exc:
         raise CommandError(one_line(str(exc))) from None
-    echo(f"signed in; the token is in {written} (0600) — `linda sync` uses it")
+    where = visible(str(written.path))
+    if written.replaced:
+        echo(
+            f"signed in; the token replaced the older one in {where} (0600) — `linda sync` uses it"
+        )
+    else:
+        echo(f"signed in; the token is in {where} (0600) — `linda sync` uses it")
 
 
 # --- linda contacts search | get ---------------------------------------------------------

@@ -32,6 +32,7 @@ from linda_tui.cli.errors import (
     echo,
     one_line,
 )
+from linda_tui.cli.questions import confirm
 from linda_tui.config import Runtime
 from linda_tui.config.models import BotConfig, FleetConfig
 from linda_tui.fleet.events import AccountEventForwarded, FleetEvent
@@ -633,7 +634,7 @@ def _confirm_logout(bot: BotConfig) -> None:
         f"Log out {bot.id} ({bot.name}, {bot.phone})? WhatsApp unlinks this device and "
         "its session is deleted; using the bot again needs its phone to pair it"
     )
-    if not click.confirm(question, default=False, err=True):
+    if not confirm(question):
         raise CommandError(f"not logged out — {bot.id} stays linked to its phone")
 
 

@@ -67,6 +67,24 @@ def _misplaced_global_option(exc: click.UsageError, where: str) -> str | None:
     )
 
 
+def _missing_command(exc: click.UsageError) -> str | None:
+    """The one line for a command group run without its command (`linda contacts`):
+    click's error would be the group's whole help."""
+    ctx = exc.ctx
+    if ctx is None or not isinstance(ctx.command, click.Group):
+        return None
+    if not isinstance(exc, getattr(click.exceptions, "NoArgsIsHelpError", ())):
+        return None
+    group = ctx.command
+    names = [
+        name
+        for name in group.list_commands(ctx)
+        if (command := group.get_command(ctx, name)) is not None and not command.hidden
+    ]
+    where = ctx.command_path
+    return f"{where}: missing command ({', '.join(names)}) — try '{where} --help'"
+
+
 def _log_unexpected(exc: BaseException) -> Path | None:
     """Write the traceback to the log file (starting a fallback log if needed)."""
     log_file = current_log_file()
@@ -90,6 +108,10 @@ def run_guarded(invoke: Callable[[], Any]) -> int:
         result = invoke()
     except click.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx else "linda"
+        missing = _missing_command(exc)
+        if missing is not None:
+            _say(missing)
+            return EXIT_USAGE
         message = one_line(exc.format_message()).rstrip(".")
         misplaced = _misplaced_global_option(exc, where)
         if misplaced is not None:

@@ -36,7 +36,7 @@ from linda_tui.config.validation import (
     validate,
 )
 from linda_tui.phones import InvalidPhoneError, to_e164
-from linda_tui.terminal_text import control_character, describe_character
+from linda_tui.terminal_text import INVISIBLE_CHARACTERS, control_character, describe_character
 
 BOT_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 DEFAULT_REGION = "AE"
@@ -270,8 +270,9 @@ def _plain_name(value: str) -> str:
     # would be an instruction to the operator's terminal (ESC ] 52 writes the clipboard).
     char = control_character(value)
     if char is not None:
+        kind = "invisible" if char in INVISIBLE_CHARACTERS else "control"
         raise ValueError(
-            f"bot name {value!r} contains the control character {describe_character(char)} — "
+            f"bot name {value!r} contains the {kind} character {describe_character(char)} — "
             "write the name as plain text"
         )
     return value

@@ -1,22 +1,19 @@
-"""Reading Google credential files safely, and writing the OAuth token file privately.
+"""Reading Google credential files safely.
 
 A key file path comes from the operator's settings and may name anything: a FIFO
 (opening it for reading blocks until a writer appears), /dev/zero (never ends), a
 folder, a huge file. Each is refused in one line without blocking: the file is opened
 non-blocking, checked with fstat to be a regular file, and read with a size cap.
 
-The token file Linda writes (``linda google login``) holds a refresh token: it is
-created 0600 under a temporary name with O_CREAT|O_EXCL|O_NOFOLLOW and renamed over the
-target, so it is never readable by others, never half-written, and a symlink planted at
-its path is replaced, not followed.
+The token file Linda writes (``linda google login``) and the demo's key are written with
+``private_files.write_private_atomic``: 0600, never half-written, never over anything
+but a regular file.
 
 """
 
 from __future__ import annotations
 
 import json
-import os
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -61,30 +58,3 @@ def read_json_file(path: Path, setting: str, fix: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise _fail(f"{shown}: holds a JSON {type(value).__name__}, not an object — {fix}")
     return value
-
-
-def write_private_json(path: Path, value: dict[str, Any]) -> None:
-    """Write value to path as JSON, 0600, atomically; a symlink at path is replaced.
-
-    The folder is created 0700 when missing. Raises OSError.
-    """
-    folder = path.parent
-    if not folder.exists():
-        folder.mkdir(mode=0o700, parents=True)
-        folder.chmod(0o700)  # whatever the umask
-    temporary = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(temporary, flags, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(value, handle, indent=2)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)  # rename() replaces a symlink, never follows it
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise

@@ -13,7 +13,8 @@ Instead:
    listens): the operator copies that whole address, or just the code, and pastes it.
 3. ``GoogleLogin.finish(pasted, token_file)`` checks the state, exchanges the code at
    the client's ``token_uri`` (with the PKCE verifier, so an intercepted code is
-   useless), and writes the token file 0600, atomically, never through a symlink.
+   useless), and writes the token file 0600, atomically, only where nothing or a
+   regular file (an older token) is: never over a FIFO, a device, a folder or a link.
    LINDA_GOOGLE_TOKEN then points at it.
 
 Every failure is a PeopleApiError with one line saying what to do.
@@ -30,19 +31,28 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from linda_tui.contacts.credential_files import read_json_file, write_private_json
+from linda_tui.contacts.credential_files import read_json_file
 from linda_tui.contacts.errors import PeopleApiError, Problem
+from linda_tui.private_files import UnsafePathError, check_replaceable, write_private_atomic
 
 CONTACTS_SCOPE = "https://www.googleapis.com/auth/contacts"
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/auth"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 MAX_REPLY_BYTES = 1024 * 1024
+TOKEN_ELSEWHERE = "choose another token path (--token or LINDA_GOOGLE_TOKEN)"
 _CLIENT_FIX = (
     "in Google Cloud console create an OAuth client of type Desktop app, download its "
     "JSON and point LINDA_GOOGLE_CREDENTIALS at it"
 )
+
+
+class TokenWritten(NamedTuple):
+    """Where ``GoogleLogin.finish`` wrote the token, and whether it replaced a file."""
+
+    path: Path
+    replaced: bool
 
 
 @dataclass(frozen=True)
@@ -234,9 +244,16 @@ class GoogleLogin:
             )
         return reply
 
-    def finish(self, pasted: str, token_file: Path, timeout: float = 30.0) -> Path:
-        """Exchange what was pasted for a refresh token and write the token file (0600).
-        Returns the file's path."""
+    def finish(self, pasted: str, token_file: Path, timeout: float = 30.0) -> TokenWritten:
+        """Exchange what was pasted for a refresh token and write the token file (0600;
+        missing folders 0700). An older token file there is replaced; anything else that
+        is not a regular file is refused before the code is used."""
+        try:
+            check_replaceable(
+                token_file, "token file", TOKEN_ELSEWHERE
+            )  # before the code is spent on it
+        except UnsafePathError as exc:
+            raise PeopleApiError(str(exc), Problem.CREDENTIALS) from None
         reply = self.exchange(self.code_from(pasted), timeout)
         token = {
             "type": "authorized_user",
@@ -247,15 +264,24 @@ class GoogleLogin:
             "scopes": [CONTACTS_SCOPE],
             "universe_domain": "googleapis.com",
         }
+        text = json.dumps(token, indent=2) + "\n"
         try:
-            write_private_json(token_file, token)
+            replaced = write_private_atomic(
+                token_file,
+                text.encode("utf-8"),
+                "token file",
+                durable=True,
+                elsewhere=TOKEN_ELSEWHERE,
+            )
+        except UnsafePathError as exc:
+            raise PeopleApiError(str(exc), Problem.CREDENTIALS) from None
         except OSError as exc:
             raise PeopleApiError(
                 f"cannot write the token file {token_file} ({exc.strerror or exc}) — choose a "
                 "folder you can write to",
                 Problem.CREDENTIALS,
             ) from None
-        return token_file
+        return TokenWritten(token_file, replaced)
 
 
 def _json_object(data: bytes) -> dict[str, Any]:

@@ -15,22 +15,29 @@ from typing import Any
 
 from linda_tui.models import Contact
 from linda_tui.phones import InvalidPhoneError, to_e164, without_extension
+from linda_tui.terminal_text import INVISIBLE_CHARACTERS
 
 # Bounds on what one person may bring: Google's own limits are lower than these.
 MAX_VALUES = 50  # names, phones, emails or labels per person
 MAX_TEXT = 256  # characters per name, email or label
 MAX_PHONE_TEXT = 64
 
-# C0 and C1 controls, DEL, and the bidi overrides that reorder text on a terminal.
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# people/ and an id of at most 121 characters (128 in all).
+_RESOURCE_NAME = re.compile(r"people/[A-Za-z0-9_-]{1,121}")
+# C0 and C1 controls, DEL, the bidi overrides that reorder text on a terminal, and the
+# line and paragraph separators: each becomes a space.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+# Characters that show nothing (zero width space, byte order mark...): dropped, so that a
+# name made only of them is no name. ZWNJ/ZWJ (U+200C/U+200D) stay: see terminal_text.
+_INVISIBLE = str.maketrans(dict.fromkeys(INVISIBLE_CHARACTERS - {"\u2028", "\u2029"}, None))
 
 
 def clean_text(value: Any, limit: int = MAX_TEXT) -> str:
-    """value as one line of plain text (no controls, spaces collapsed), at most limit
-    characters; "" when it is not text."""
+    """value as one line of plain text (no controls, no invisible characters, spaces
+    collapsed), at most limit characters; "" when it is not text or nothing is left."""
     if not isinstance(value, str):
         return ""
-    text = " ".join(_CONTROLS.sub(" ", value).split())
+    text = " ".join(_CONTROLS.sub(" ", value.translate(_INVISIBLE)).split())
     return text[:limit]
 
 
@@ -108,9 +115,15 @@ def is_deleted(person: Mapping[str, Any]) -> bool:
 
 
 def resource_name_of(person: Mapping[str, Any]) -> str | None:
-    """The person's resource name (people/c123...), or None when it has none usable."""
+    """The person's resource name (people/c123...), or None when it has none usable.
+
+    Google documents it as ``people/{person_id}``; ids are letters, digits, ``_`` and
+    ``-`` (``c`` and digits in practice). Anything else (a control character, markup, a
+    slash) makes the person unusable: it is skipped and counted like other malformed
+    people, never stored, shown or sent back to Google in a URL.
+    """
     name = person.get("resourceName")
-    if isinstance(name, str) and name.startswith("people/") and 7 < len(name) <= 128:
+    if isinstance(name, str) and _RESOURCE_NAME.fullmatch(name):
         return name
     return None
 

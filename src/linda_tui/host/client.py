@@ -19,6 +19,20 @@ from linda_tui.host.socket_path import SocketPath
 log = logging.getLogger("linda.host.client")
 
 CONNECT_SECONDS = 3.0
+# Why a client lost its host, as the operator reads it (the console prints it as it
+# leaves). When the host process ends, nothing runs the bots any more: say so, and how to
+# start them again. When it dropped only this client, the bots still run.
+FLEET_STOPPED = (
+    "the Linda hosting the fleet stopped (every bot is offline) — start it again with "
+    "`linda` or `linda serve`"
+)
+
+
+def _dropped(reason: str) -> str:
+    return (
+        f"the Linda hosting the fleet hung up on this client ({reason}); the bots are "
+        "still running — attach again with `linda`"
+    )
 
 
 class HostGoneError(Exception):
@@ -129,15 +143,17 @@ class HostClient:
             await self._writer.drain()
         except (ConnectionError, OSError):
             self._waiting.pop(request_id, None)
-            self._hung_up("the running Linda went away")
-            raise HostGoneError(self.gone or "the running Linda went away") from None
+            self._hung_up(FLEET_STOPPED)
+            raise HostGoneError(self.gone or FLEET_STOPPED) from None
         try:
             return await future
         finally:
             self._waiting.pop(request_id, None)
 
     async def _read_loop(self) -> None:
-        reason = "the running Linda stopped"
+        # The socket ends without a bye only when the host process ended (killed, say):
+        # a host that stops on purpose, or drops this client, says bye first.
+        reason = FLEET_STOPPED
         try:
             while True:
                 line = await self._reader.readline()
@@ -147,12 +163,18 @@ class HostClient:
                 if "event" in message:
                     self._deliver_event(message["event"])
                 elif "bye" in message:
-                    reason = f"the running Linda hung up: {message['bye']}"
+                    bye = str(message["bye"])
+                    reason = FLEET_STOPPED if bye == protocol.HOST_STOPPING else _dropped(bye)
                     break
                 elif "id" in message:
                     self._deliver_reply(message)
-        except (ConnectionError, OSError, ValueError, protocol.ProtocolError) as exc:
-            reason = f"lost the connection to the running Linda ({exc})"
+        except (ConnectionError, OSError):
+            pass  # reset by a host that died with our requests unread: FLEET_STOPPED
+        except (ValueError, protocol.ProtocolError) as exc:
+            reason = (
+                f"the Linda hosting the fleet sent what this client cannot read ({exc}) — "
+                "attach again with `linda`; `linda status` says whether the bots run"
+            )
         finally:
             self._hung_up(reason)
 

@@ -28,6 +28,9 @@ SOCKET_NAME = "linda.sock"
 MAX_LINE_BYTES = 1024 * 1024
 # A client that does not say hello within this long is hung up on.
 HELLO_SECONDS = 5.0
+# The bye of a host that is stopping (its fleet with it), as opposed to one that drops a
+# single client (too slow, a bad request) and goes on running the bots.
+HOST_STOPPING = "the host is stopping"
 
 # What a failed request's "kind" says, so a client can map it to its exit status.
 REFUSED = "refused"  # the operator asked for something that cannot be done (exit 1)

@@ -96,7 +96,7 @@ class _Client:
                 self.number,
                 len(self.events),
             )
-            self.close("you fell behind the fleet's events — attach again")
+            self.close("this console fell behind the fleet's events")
             return
         self.events.append(line)
         self.wake.set()
@@ -185,7 +185,7 @@ class HostServer:
         self._unsubscribe = self.services.subscribe(self._on_event)
         log.info("listening on %s", self.path.path)
 
-    async def stop(self, reason: str = "the host is stopping") -> None:
+    async def stop(self, reason: str = protocol.HOST_STOPPING) -> None:
         """Say goodbye to every client, stop listening and remove the socket."""
         if self._unsubscribe is not None:
             self._unsubscribe()

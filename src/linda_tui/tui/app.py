@@ -276,10 +276,11 @@ class LindaApp(App[int]):
             self._close_then_exit()
 
     def _host_gone(self, reason: str) -> None:
-        """The Linda this console is attached to stopped (or dropped it): leave, saying so."""
+        """The Linda this console is attached to stopped (or dropped it): leave, saying so
+        (``reason`` says whether the bots still run, and what to do)."""
         if not self._quitting:
             self._quitting = True
-            self.exit_reason = f"{reason} — this console leaves (the bots are its to run)"
+            self.exit_reason = reason
             self.exit(0, return_code=1)
 
     @work(exclusive=True, group="fleet", exit_on_error=False, name="open-fleet")

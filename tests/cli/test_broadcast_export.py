@@ -1,0 +1,95 @@
+"""`linda broadcast export`: a CSV a spreadsheet opens as text, never as formulas."""
+
+from __future__ import annotations
+
+import csv
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from linda_tui.cli.broadcast_cmd import spreadsheet_cell
+
+HOSTILE_CSV = (
+    "phone,name\n"
+    '+971501234567,"=HYPERLINK(""http://example.com/x"",""click"")"\n'
+    "+971501234568,@SUM(A1:A9)\n"
+    '+971501234569,"-2+3"\n'
+    '+971501234570,"+971501234567"\n'
+    "+971501234571,Plain name\n"
+)
+
+
+def linda(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "linda_tui", "--demo", "--data-dir", str(data), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1+1", "'+1+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("\uff1d1+1", "'\uff1d1+1"),  # a full-width equals sign
+        ("+971501234567", "+971501234567"),  # a phone number stays a phone number
+        ("+971 50 123 4567", "'+971 50 123 4567"),
+        ("Hello =1", "Hello =1"),
+        ("", ""),
+        ("a\x00b", "a\ufffdb"),
+        ("a\x1b[31mb\x07", "a\x1b[31mb\x07"),  # other controls are data
+    ],
+)
+def test_a_cell_that_would_be_a_formula_is_text(cell: str, written: str) -> None:
+    assert spreadsheet_cell(cell) == written
+
+
+def test_the_export_of_a_hostile_campaign_has_no_formula_and_no_nul(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (tmp_path / "hostile.csv").write_text(HOSTILE_CSV, encoding="utf-8")
+    created = linda(
+        data, "broadcast", "create", "--name", "=evil", "--csv", str(tmp_path / "hostile.csv"),
+        "--template", "{name}",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    with sqlite3.connect(data / "linda.db") as db:  # what WhatsApp or a bug could leave
+        db.execute(
+            "UPDATE recipients SET reason = ?, wa_id = ?, bot_id = ? WHERE phone = ?",
+            ("=cmd|' /C calc'!A0", "@wa\x00id", "-bot", "+971501234571"),
+        )
+    out = tmp_path / "export.csv"
+    exported = linda(data, "broadcast", "export", "1", "--csv", str(out))
+    assert exported.returncode == 0, exported.stderr
+    raw = out.read_bytes()
+    assert b"\x00" not in raw
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    text = {row["phone"]: row["text"] for row in rows}
+    assert text == {
+        "+971501234567": '\'=HYPERLINK("http://example.com/x","click")',
+        "+971501234568": "'@SUM(A1:A9)",
+        "+971501234569": "'-2+3",
+        "+971501234570": "+971501234567",
+        "+971501234571": "Plain name",
+    }
+    [tampered] = [row for row in rows if row["phone"] == "+971501234571"]
+    assert (tampered["reason"], tampered["whatsapp_id"], tampered["bot"]) == (
+        "'=cmd|' /C calc'!A0",
+        "'@wa\ufffdid",
+        "'-bot",
+    )
+    for row in rows:
+        for cell in row.values():
+            assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r") or cell.startswith("+9715"), row
