@@ -134,6 +134,10 @@ class LindaApp(App[int]):
         "activity": _activity_screen,
     }
     DEFAULT_MODE = "dashboard"
+    # Textual loads a screen's CSS_PATH when the screen is pushed or its mode first
+    # opened, but not the first screen's (get_default_screen): the app reads the
+    # dashboard's files (DashboardScreen.CSS_PATH) with its own, before the first frame.
+    CSS_PATH = ["screens/pane.tcss", "screens/dashboard.tcss"]
     COMMANDS = App.COMMANDS | {LindaCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(

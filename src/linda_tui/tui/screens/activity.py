@@ -19,19 +19,7 @@ LOG_LINES = 5000
 class ActivityScreen(PaneScreen):
     """Every entry the app recorded, newest at the bottom; the filter narrows to one bot."""
 
-    DEFAULT_CSS = """
-    #activity-bar {
-        height: 1;
-        padding: 0 1;
-    }
-    #activity-filter {
-        width: 44;
-    }
-    #activity-log {
-        height: 1fr;
-        padding: 0 1;
-    }
-    """
+    CSS_PATH = ["pane.tcss", "activity.tcss"]
 
     MODE = "activity"
     BINDINGS = [

@@ -16,32 +16,7 @@ class ConfirmScreen(ModalScreen[bool]):
     The safe answer has the focus, so a stray Enter changes nothing. The title and the
     question are plain text (they name bots and numbers), never markup."""
 
-    DEFAULT_CSS = """
-    ConfirmScreen {
-        align: center middle;
-        background: $background 70%;
-    }
-    #confirm-box {
-        width: 64;
-        max-width: 100%;
-        height: auto;
-        border: thick $error;
-        background: $surface;
-        padding: 1 2;
-    }
-    #confirm-title {
-        text-style: bold;
-        margin-bottom: 1;
-    }
-    #confirm-buttons {
-        height: auto;
-        margin-top: 1;
-        align-horizontal: right;
-    }
-    #confirm-buttons Button {
-        margin-left: 2;
-    }
-    """
+    CSS_PATH = "confirm.tcss"
 
     BINDINGS = [
         Binding("escape,n", "answer(False)", "Cancel", id="linda.confirm.cancel"),

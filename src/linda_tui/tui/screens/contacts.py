@@ -115,47 +115,7 @@ class ResultsTable(LineTable):
 class ContactsScreen(PaneScreen):
     """Search, results, the selected contact's details, the sync's line and progress."""
 
-    DEFAULT_CSS = """
-    #contacts-find {
-        height: 1;
-        padding: 0 1;
-    }
-    #contacts-query {
-        width: 1fr;
-    }
-    #contacts-count {
-        width: auto;
-        padding-left: 1;
-        color: $text-muted;
-    }
-    #contacts-sync {
-        height: 1;
-        padding: 0 1;
-        color: $text-muted;
-    }
-    #contacts-main {
-        height: 1fr;
-    }
-    #contact-results {
-        width: 1fr;
-        height: 1fr;
-    }
-    #contact-detail {
-        width: 40%;
-        height: 1fr;
-        padding: 0 1;
-        border-left: solid $primary-muted;
-    }
-    ContactsScreen.-narrow #contacts-main {
-        layout: vertical;
-    }
-    ContactsScreen.-narrow #contact-detail {
-        width: 1fr;
-        height: 9;
-        border-left: none;
-        border-top: solid $primary-muted;
-    }
-    """
+    CSS_PATH = ["pane.tcss", "contacts.tcss"]
 
     MODE = "contacts"
     # Focus is placed by on_screen_resume (Textual's auto focus would pick the field

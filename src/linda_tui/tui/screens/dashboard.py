@@ -51,27 +51,7 @@ _HINTS: dict[BotState, str] = {
 class DashboardScreen(PaneScreen):
     """The live fleet table with a summary, the sync line and per-bot actions."""
 
-    DEFAULT_CSS = """
-    #fleet-summary {
-        height: 1;
-        padding: 0 1;
-        background: $boost;
-    }
-    #sync-status {
-        height: 1;
-        padding: 0 1;
-        color: $text-muted;
-    }
-    #bots {
-        /* its max-height is what the other lines leave (set by the dashboard on resize) */
-        height: auto;
-    }
-    #bot-detail {
-        height: 3;
-        padding: 0 1;
-        border-top: solid $primary-muted;
-    }
-    """
+    CSS_PATH = ["pane.tcss", "dashboard.tcss"]
 
     MODE = "dashboard"
     BINDINGS = [

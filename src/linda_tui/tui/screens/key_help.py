@@ -53,22 +53,7 @@ def key_help(pane: Screen[object]) -> Text:
 class KeyHelpScreen(ModalScreen[None]):
     """Every key of the pane below and the global ones; esc (or ?) closes it."""
 
-    DEFAULT_CSS = """
-    KeyHelpScreen {
-        align: center middle;
-        background: $background 70%;
-    }
-    #key-help {
-        width: 72;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: round $accent;
-        border-title-align: left;
-        background: $surface;
-        padding: 0 1;
-    }
-    """
+    CSS_PATH = "key_help.tcss"
 
     BINDINGS = [
         Binding("escape,question_mark", "close", "Close", id="linda.help.close"),

@@ -61,68 +61,7 @@ CODE_STEPS = (
 class PairingScreen(ModalScreen[bool]):
     """Pair one bot. ``phase``: starting, showing, timed-out, failed."""
 
-    DEFAULT_CSS = """
-    PairingScreen {
-        align: center middle;
-        background: $background 70%;
-    }
-    #pair-body {
-        layout: horizontal;
-        width: auto;
-        height: auto;
-        max-width: 100%;
-        max-height: 100%;
-        background: $surface;
-    }
-    /* A frame keeps the dialog apart from the pane behind it; not around a QR code,
-       which needs every row and has its own white margin. */
-    PairingScreen.-framed #pair-body {
-        border: round $accent;
-    }
-    PairingScreen.-stacked #pair-body {
-        layout: vertical;
-    }
-    #pair-visual {
-        width: auto;
-        height: auto;
-    }
-    PairingScreen.-stacked #pair-visual {
-        width: 100%;
-        align-horizontal: center;
-    }
-    #pair-side {
-        width: 34;
-        height: auto;
-        padding: 0 1;
-    }
-    PairingScreen.-text-only #pair-side {
-        padding: 1 2;
-    }
-    #pair-title {
-        margin-bottom: 1;
-    }
-    #pair-steps {
-        margin-bottom: 1;
-    }
-    #pair-code {
-        width: auto;
-        min-width: 30;
-        padding: 1 3;
-        margin: 1 2;
-        border: heavy $accent;
-    }
-    PairingScreen.-stacked #pair-code {
-        margin: 0 2;
-    }
-    #qr-too-small {
-        width: 44;
-        padding: 1 2;
-    }
-    PairingScreen.-stacked #qr-too-small {
-        width: 100%;
-        padding: 0 1 1 1;
-    }
-    """
+    CSS_PATH = "pairing.tcss"
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="linda.pair.cancel"),

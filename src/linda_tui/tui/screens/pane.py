@@ -17,16 +17,9 @@ if TYPE_CHECKING:
 class PaneScreen(Screen[None]):
     """A mode's screen. Subclasses set ``MODE`` and implement ``compose_body``."""
 
-    DEFAULT_CSS = """
-    .field-label {
-        width: 6;
-        text-style: bold;
-    }
-    /* the panes still to come */
-    .pane-body {
-        padding: 1 2;
-    }
-    """
+    # Each screen's styles are in the .tcss file(s) named here, next to this module
+    # (relative to the module of the class: every screen lives in this folder).
+    CSS_PATH = "pane.tcss"
 
     MODE: ClassVar[str] = ""
 
