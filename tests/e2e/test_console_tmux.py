@@ -50,6 +50,9 @@ def test_demo_bots_come_online_and_a_sent_message_shows_its_status(
     screen = terminal.wait_for("2/3 online")
     assert "Demo main" in screen and "● online" in screen
     assert "○ not paired" in screen  # demo-sales waits to be paired
+    # The dashboard's styles (screens/dashboard.tcss) loaded, with linda started in
+    # another folder than its own: the detail line's top border spans the terminal.
+    assert "─" * terminal.size[0] in screen, screen
     _layout_intact(screen)
 
     terminal.press("2")
