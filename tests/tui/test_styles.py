@@ -75,9 +75,7 @@ def test_the_app_loads_the_first_screens_styles_itself() -> None:
 def test_every_rule_styles_its_own_screen_only(tcss: Path) -> None:
     # Once loaded, a CSS_PATH file applies to the whole app (unlike DEFAULT_CSS, which
     # Textual scopes to its class): each rule must start with a screen that names it.
-    owners = {
-        cls.__name__ for cls in _screen_classes() if tcss.resolve() in _style_files(cls)
-    }
+    owners = {cls.__name__ for cls in _screen_classes() if tcss.resolve() in _style_files(cls)}
     owners &= {cls.__name__ for cls in _screen_classes() if "CSS_PATH" in vars(cls)}
     stylesheet = Stylesheet(variables=App().get_css_variables())
     stylesheet.read(tcss)

@@ -11,6 +11,8 @@ from linda_tui.tui.widgets.key_bar import KeyBar
 from linda_tui.tui.widgets.mode_bar import ModeBar
 
 if TYPE_CHECKING:
+    from textual.app import CSSPathType
+
     from linda_tui.tui.app import LindaApp
 
 
@@ -19,7 +21,7 @@ class PaneScreen(Screen[None]):
 
     # Each screen's styles are in the .tcss file(s) named here, next to this module
     # (relative to the module of the class: every screen lives in this folder).
-    CSS_PATH = "pane.tcss"
+    CSS_PATH: ClassVar[CSSPathType | None] = "pane.tcss"
 
     MODE: ClassVar[str] = ""
 
