@@ -132,3 +132,44 @@ async def test_a_store_that_cannot_open_releases_the_lock(tmp_path: Path) -> Non
         await services.open()
     assert services.lock._fd is None  # released
     await asyncio.sleep(0)
+
+
+@dataclass
+class SlowStart(Step):
+    """A service whose start takes a while (the demo's People API makes its book)."""
+
+    started: asyncio.Event | None = None
+
+    async def start(self) -> None:
+        assert self.started is not None
+        self.started.set()
+        await asyncio.sleep(0.2)
+        await super().start()
+
+
+async def test_a_close_during_start_up_waits_and_nothing_starts_after_it(tmp_path: Path) -> None:
+    """A quit right after the console's first frame: close() comes while the services
+    are starting. Whatever started is stopped, and nothing starts after the close (a
+    service started then would keep the process alive with nobody to stop it)."""
+    journal: list[str] = []
+    services = build(tmp_path)
+    slow = SlowStart("slow", journal, started=asyncio.Event())
+    late = Step("late", journal)
+    for step in (slow, late):
+        step.services = services
+        services.add(step)
+    await services.open(fleet_only=True)
+    starting = asyncio.create_task(services.start_services())
+    await slow.started.wait()  # type: ignore[union-attr]
+    await services.close()
+    await starting
+    assert journal == [
+        "start slow (store open: True)",
+        "start late (store open: True)",
+        "stop late",
+        "stop slow",
+    ]
+    # Closed: a start asked for afterwards starts nothing.
+    await services.start_services()
+    assert journal[-1] == "stop slow"
+    assert not services.is_open

@@ -87,6 +87,11 @@ class Services:
     _listeners: list[Listener] = field(default_factory=list, repr=False)
     _opened: list[str] = field(default_factory=list, repr=False)
     _unsubscribe_fleet: Callable[[], None] | None = field(default=None, repr=False)
+    # Starting the services and closing never overlap: a quit right after the first
+    # frame used to close while the services were still starting, and what started
+    # after the close (the demo's People API, the socket) kept the process alive.
+    _lifecycle: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+    _closed: bool = field(default=False, repr=False)
 
     # --- building ----------------------------------------------------------------------
     @classmethod
@@ -253,6 +258,7 @@ class Services:
         ``fleet_only``: the console starts those once its first frame is drawn, with
         ``start_services``). On any failure, whatever was opened is closed again and
         the error is raised."""
+        self._closed = False
         try:
             if self.runtime is not None:
                 self.runtime.prepare_folders()
@@ -278,7 +284,10 @@ class Services:
         """Start the broadcasts and the plugged-in services, after ``open(fleet_only=True)``.
         On failure, everything is closed and the error raised."""
         try:
-            await self._start_services()
+            async with self._lifecycle:
+                if self._closed:
+                    return  # closed meanwhile (a quit during start-up): start nothing
+                await self._start_services()
         except BaseException:
             await self.close()
             raise
@@ -295,7 +304,13 @@ class Services:
 
     async def close(self) -> None:
         """Stop the services, the fleet, the network; close the store; release the lock.
-        In that order, each bounded in time; idempotent."""
+        In that order, each bounded in time; idempotent. Waits for services still
+        starting (see start_services), then none start any more."""
+        async with self._lifecycle:
+            self._closed = True
+            await self._close()
+
+    async def _close(self) -> None:
         opened, self._opened = self._opened, []
         for service in reversed(self.services):
             if f"service:{service.name}" in opened:
