@@ -1,0 +1,741 @@
+"""Broadcasts: every campaign with its progress, and the selected one in detail.
+
+The list comes from the store (newest first, with each campaign's counts); from then on
+the engine's progress events (the app's ``campaign_updates`` signal) keep it current,
+cell by cell, as messages go, receipts and replies arrive. For the selected campaign:
+its counts by state, progress per bot (the bot that took each recipient, else the one it
+is planned for), the estimated finish and why it waits, and the recipients whose send is
+uncertain (Linda stopped while handing them to WhatsApp), which the operator resends or
+marks sent. Pause, resume, cancel and resolve go through ``services.broadcasts``: the
+engine of this Linda, or of the Linda it is attached to.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.coordinate import Coordinate
+from textual.timer import Timer
+from textual.widgets import DataTable, Static
+
+from linda_tui.models import ALL_BOTS, Campaign, CampaignStatus, RecipientStatus, UncertainAction
+from linda_tui.tui.activity import Kind
+from linda_tui.tui.literal import literal, printable
+from linda_tui.tui.screens.pane import PaneScreen
+from linda_tui.tui.widgets.broadcast_form import when
+from linda_tui.tui.widgets.state_label import state_text
+
+if TYPE_CHECKING:
+    from linda_tui.broadcast.events import CampaignProgress
+    from linda_tui.models import Recipient
+
+# Campaigns listed (newest first).
+CAMPAIGN_LIMIT = 200
+# Uncertain recipients listed for the selected campaign (the CLI resolves any number).
+UNCERTAIN_LIMIT = 500
+# While a campaign runs, its per-bot counts are read again at most this often.
+PER_BOT_SECONDS = 1.0
+BAR_WIDTH = 10
+
+# The states in the order they are told, and the ones that mean "it went".
+STATES: tuple[RecipientStatus, ...] = (
+    RecipientStatus.PENDING,
+    RecipientStatus.SENDING,
+    RecipientStatus.SENT,
+    RecipientStatus.DELIVERED,
+    RecipientStatus.READ,
+    RecipientStatus.REPLIED,
+    RecipientStatus.FAILED,
+    RecipientStatus.SKIPPED,
+    RecipientStatus.UNCERTAIN,
+)
+WENT = (
+    RecipientStatus.SENT,
+    RecipientStatus.DELIVERED,
+    RecipientStatus.READ,
+    RecipientStatus.REPLIED,
+)
+_STATUS_LOOK: dict[CampaignStatus, tuple[str, str]] = {
+    CampaignStatus.DRAFT: ("○ draft", "dim"),
+    CampaignStatus.SCHEDULED: ("◷ scheduled", "cyan"),
+    CampaignStatus.RUNNING: ("▶ running", "bold green"),
+    CampaignStatus.PAUSED: ("‖ paused", "yellow"),
+    CampaignStatus.DONE: ("✓ done", "green"),
+    CampaignStatus.CANCELLED: ("✖ cancelled", "dim"),
+}
+_STATE_STYLE: dict[RecipientStatus, str] = {
+    RecipientStatus.DELIVERED: "green",
+    RecipientStatus.READ: "cyan",
+    RecipientStatus.REPLIED: "bold cyan",
+    RecipientStatus.FAILED: "red",
+    RecipientStatus.UNCERTAIN: "bold yellow",
+}
+
+
+def _count(counts: dict[str, int], *states: RecipientStatus) -> int:
+    return sum(int(counts.get(str(state), 0)) for state in states)
+
+
+def status_text(status: CampaignStatus) -> Text:
+    """A campaign's status as a styled cell: a symbol and a word."""
+    word, style = _STATUS_LOOK[status]
+    return Text(word, style=style, no_wrap=True)
+
+
+def progress_bar(done: int, total: int, width: int = BAR_WIDTH) -> Text:
+    """``█████░░░░░  50%``: how much of total is settled (no colour needed to read it)."""
+    share = done / total if total else 0.0
+    filled = min(width, int(share * width))
+    bar = Text(no_wrap=True)
+    bar.append("█" * filled, style="green")
+    bar.append("░" * (width - filled), style="dim")
+    bar.append(f" {int(share * 100):>3}%")
+    return bar
+
+
+@dataclass
+class CampaignView:
+    """What the pane knows about one campaign."""
+
+    campaign: Campaign
+    counts: dict[str, int]  # by RecipientStatus value
+    finish_at: datetime | None = None
+    waiting: str | None = None
+    note: str | None = None
+    per_bot: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return str(self.campaign.id)
+
+    @property
+    def total(self) -> int:
+        return sum(int(n) for n in self.counts.values())
+
+    @property
+    def settled(self) -> int:
+        """Recipients whose outcome is known: neither waiting nor being sent."""
+        return self.total - _count(self.counts, RecipientStatus.PENDING, RecipientStatus.SENDING)
+
+
+class BroadcastsScreen(PaneScreen):
+    """The campaigns, the selected one's progress, and the operator's actions on it."""
+
+    DEFAULT_CSS = """
+    #campaigns {
+        height: auto;
+        max-height: 40%;
+    }
+    #campaign-detail {
+        height: 1fr;
+        border-top: solid $primary-muted;
+        border-title-align: left;
+        padding: 0 1;
+    }
+    #campaign-head, #campaign-counts, #campaign-finish {
+        height: auto;
+    }
+    #per-bot {
+        height: auto;
+        max-height: 8;
+        margin-top: 1;
+    }
+    #uncertain {
+        height: auto;
+        max-height: 8;
+        margin-top: 1;
+        border-title-align: left;
+        border-top: solid $warning;
+    }
+    #no-campaigns {
+        padding: 1 2;
+    }
+    """
+
+    MODE = "broadcasts"
+    BINDINGS = [
+        Binding("p", "pause", "Pause", id="linda.broadcasts.pause"),
+        Binding("r", "resume", "Resume", id="linda.broadcasts.resume"),
+        Binding("c", "cancel_campaign", "Cancel", id="linda.broadcasts.cancel"),
+        Binding("s", "resolve('resend', 'one')", "Resend", id="linda.broadcasts.resend"),
+        Binding("m", "resolve('mark-sent', 'one')", "Mark sent", id="linda.broadcasts.mark_sent"),
+        Binding(
+            "S",
+            "resolve('resend', 'all')",
+            "Resend all uncertain",
+            id="linda.broadcasts.resend_all",
+            show=False,
+        ),
+        Binding(
+            "M",
+            "resolve('mark-sent', 'all')",
+            "Mark all uncertain sent",
+            id="linda.broadcasts.mark_all_sent",
+            show=False,
+        ),
+        Binding("n", "new_campaign", "New", id="linda.broadcasts.new"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.views: dict[str, CampaignView] = {}
+        self.selected: str | None = None
+        self._wanted: str | None = None  # select this campaign once it is listed
+        self._per_bot_timer: Timer | None = None
+        self._per_bot_read_at = 0.0
+        self._uncertain_shown: int | None = None  # the uncertain count the list was read at
+
+    # --- layout --------------------------------------------------------------------------
+    def compose_body(self) -> ComposeResult:
+        campaigns: DataTable[Text] = DataTable(id="campaigns", cursor_type="row")
+        yield campaigns
+        yield Static(
+            Text(
+                "No campaigns yet. Press n (or ctrl+t in Compose) to write one: a CSV, a "
+                "contact search or a label, one template, a dry run, then start.",
+                style="dim",
+            ),
+            id="no-campaigns",
+        )
+        with Vertical(id="campaign-detail"):
+            yield Static(id="campaign-head")
+            yield Static(id="campaign-counts")
+            yield Static(id="campaign-finish")
+            per_bot: DataTable[Text] = DataTable(id="per-bot", cursor_type="none")
+            yield per_bot
+            uncertain: DataTable[Text] = DataTable(id="uncertain", cursor_type="row")
+            yield uncertain
+
+    def on_mount(self) -> None:
+        table = self.query_one("#campaigns", DataTable)
+        table.add_column("ID", key="id", width=5)
+        table.add_column("Name", key="name", width=22)
+        table.add_column("Status", key="status", width=11)
+        table.add_column("Progress", key="progress", width=BAR_WIDTH + 5)
+        table.add_column("Sent", key="sent")
+        table.add_column("Failed", key="failed")
+        table.add_column("Uncertain", key="uncertain")
+        per_bot = self.query_one("#per-bot", DataTable)
+        per_bot.add_column("Bot", key="bot", width=14)
+        per_bot.add_column("State", key="state", width=15)
+        per_bot.add_column("Progress", key="progress", width=BAR_WIDTH + 5)
+        per_bot.add_column("Sent", key="sent")
+        per_bot.add_column("Failed", key="failed")
+        per_bot.add_column("Left", key="left")
+        per_bot.add_column("Uncertain", key="uncertain")
+        uncertain = self.query_one("#uncertain", DataTable)
+        uncertain.border_title = "Uncertain: maybe sent, never re-sent on their own"
+        uncertain.add_column("Phone", key="phone", width=14)
+        uncertain.add_column("Bot", key="bot", width=14)
+        uncertain.add_column("Since", key="since", width=8)
+        uncertain.add_column("Message", key="text")
+        uncertain.display = False
+        self.query_one("#campaign-detail").display = False
+        self.query_one("#no-campaigns").display = False
+        self.linda.campaign_updates.subscribe(self, self._on_progress)
+        self.linda.bots_changed.subscribe(self, self._on_bots_changed)
+        self._load()
+
+    def on_screen_resume(self) -> None:
+        # Campaigns made elsewhere (`linda broadcast create` in another terminal) show up.
+        if self.is_mounted and self.views:
+            self._load()
+
+    # --- reading the store ---------------------------------------------------------------------
+    @work(exclusive=True, group="broadcasts-load", exit_on_error=False)
+    async def _load(self) -> None:
+        store = self.linda.services.store
+        if store is None:
+            return
+        try:
+            campaigns = await store.list_campaigns(limit=CAMPAIGN_LIMIT)
+            listed = []
+            for campaign in campaigns:
+                stored = await store.count_recipients(campaign.id)  # type: ignore[arg-type]
+                listed.append((campaign, {str(k): int(v) for k, v in stored.items()}))
+        except Exception as exc:
+            self._say_error(f"cannot read the campaigns: {exc}")
+            return
+        for campaign, counts in reversed(listed):  # oldest first: each new row goes on top
+            view = self.views.get(str(campaign.id))
+            if view is None:
+                self._take(CampaignView(campaign, counts))
+            else:
+                # The store is newer than what the pane saw, except for what only events
+                # carry (the finish, why it waits).
+                view.campaign, view.counts = campaign, counts
+                self._update_row(view)
+        self.query_one("#no-campaigns").display = not self.views
+        table = self.query_one("#campaigns", DataTable)
+        if self._wanted is not None and self._wanted in self.views:
+            self.select_campaign(self._wanted)
+        elif self.selected is None and table.row_count:
+            table.move_cursor(row=0)
+            self._select(self._key_at(0))
+        elif self.selected is not None:
+            self._refresh_detail()
+
+    @work(exclusive=True, group="broadcasts-detail", exit_on_error=False)
+    async def _load_detail(self, key: str) -> None:
+        """The selected campaign's live figures (finish, waiting), per bot and uncertain."""
+        view = self.views.get(key)
+        engine = self.linda.services.broadcasts
+        if view is None:
+            return
+        if engine is not None:
+            try:
+                progress = await engine.progress(view.campaign.id)  # type: ignore[arg-type]
+            except Exception as exc:
+                self._say_error(f"cannot read campaign {key}'s progress: {exc}")
+            else:
+                self._merge(progress)
+        await self._read_per_bot(key)
+        await self._read_uncertain(key)
+
+    async def _read_per_bot(self, key: str) -> None:
+        view, store = self.views.get(key), self.linda.services.store
+        if view is None or store is None:
+            return
+        self._per_bot_read_at = time.monotonic()
+        try:
+            by_bot = await store.count_recipients_by_bot(view.campaign.id)  # type: ignore[arg-type]
+        except Exception as exc:
+            self._say_error(f"cannot read campaign {key}'s progress per bot: {exc}")
+            return
+        view.per_bot = {
+            bot: {str(state): int(n) for state, n in counts.items()}
+            for bot, counts in by_bot.items()
+        }
+        if key == self.selected:
+            self._show_per_bot(view)
+
+    async def _read_uncertain(self, key: str) -> None:
+        view, store = self.views.get(key), self.linda.services.store
+        if view is None or store is None:
+            return
+        self._uncertain_shown = _count(view.counts, RecipientStatus.UNCERTAIN)
+        if not self._uncertain_shown:
+            found: list[Recipient] = []
+        else:
+            try:
+                found = await store.list_recipients(
+                    view.campaign.id,  # type: ignore[arg-type]
+                    status=RecipientStatus.UNCERTAIN,
+                    limit=UNCERTAIN_LIMIT,
+                )
+            except Exception as exc:
+                self._say_error(f"cannot read campaign {key}'s uncertain recipients: {exc}")
+                return
+        if key == self.selected:
+            self._show_uncertain(found)
+
+    # --- live progress -----------------------------------------------------------------------
+    def _on_progress(self, event: CampaignProgress) -> None:
+        self._merge(event)
+
+    def _merge(self, event: CampaignProgress) -> None:
+        key = str(event.campaign.id)
+        view = self.views.get(key)
+        if view is None:
+            view = CampaignView(event.campaign, dict(event.counts))
+            self._take(view)
+            self.query_one("#no-campaigns").display = False
+            if self._wanted == key:
+                self.select_campaign(key)
+        view.campaign = event.campaign
+        view.counts = {str(k): int(v) for k, v in event.counts.items()}
+        view.finish_at = event.finish_at
+        view.waiting = event.waiting
+        if event.note:
+            view.note = event.note
+        self._update_row(view)
+        if key == self.selected:
+            self._refresh_detail()
+            self._per_bot_soon(key)
+            if _count(view.counts, RecipientStatus.UNCERTAIN) != self._uncertain_shown or (
+                event.note and "uncertain" in event.note
+            ):
+                self._reload_uncertain(key)
+
+    def _per_bot_soon(self, key: str) -> None:
+        """Read the per-bot counts again, at most every PER_BOT_SECONDS while it runs."""
+        if self._per_bot_timer is not None:
+            return
+        wait = max(0.0, self._per_bot_read_at + PER_BOT_SECONDS - time.monotonic())
+
+        def due() -> None:
+            self._per_bot_timer = None
+            self._reload_per_bot(key)
+
+        self._per_bot_timer = self.set_timer(wait, due, name="per-bot")
+
+    @work(exclusive=True, group="broadcasts-per-bot", exit_on_error=False)
+    async def _reload_per_bot(self, key: str) -> None:
+        await self._read_per_bot(key)
+
+    @work(exclusive=True, group="broadcasts-uncertain", exit_on_error=False)
+    async def _reload_uncertain(self, key: str) -> None:
+        await self._read_uncertain(key)
+
+    def _on_bots_changed(self, _bots: frozenset[str]) -> None:
+        view = self.views.get(self.selected or "")
+        if view is not None:
+            self._show_per_bot(view)  # a bot's state shows beside its share
+
+    # --- the campaigns table ------------------------------------------------------------------
+    def _take(self, view: CampaignView) -> None:
+        """A campaign the pane did not list: a new row, on top (newest first)."""
+        self.views[view.key] = view
+        table = self.query_one("#campaigns", DataTable)
+        table.add_row(*self._cells(view), key=view.key)
+        order = {key: index for index, key in enumerate(self.views)}
+        # Newest first: the views were taken oldest first.
+        table.sort("id", key=lambda cell: -order.get(str(cell.plain), 0))
+        if self.selected is not None and self.selected in table.rows:
+            table.move_cursor(row=table.get_row_index(self.selected))
+
+    def _cells(self, view: CampaignView) -> list[Text]:
+        counts = view.counts
+        uncertain = _count(counts, RecipientStatus.UNCERTAIN)
+        return [
+            Text(view.key, no_wrap=True),
+            literal(view.campaign.name, no_wrap=True, overflow="ellipsis"),
+            status_text(view.campaign.status),
+            progress_bar(view.settled, view.total),
+            Text(f"{_count(counts, *WENT):,}/{view.total:,}", no_wrap=True),
+            Text(f"{_count(counts, RecipientStatus.FAILED):,}", no_wrap=True),
+            Text(f"{uncertain:,}", style="bold yellow" if uncertain else "", no_wrap=True),
+        ]
+
+    def _update_row(self, view: CampaignView) -> None:
+        table = self.query_one("#campaigns", DataTable)
+        if view.key not in table.rows:
+            return
+        columns = ("id", "name", "status", "progress", "sent", "failed", "uncertain")
+        for column, cell in zip(columns, self._cells(view), strict=True):
+            if column != "id":
+                table.update_cell(view.key, column, cell, update_width=column != "name")
+
+    def _key_at(self, row: int) -> str:
+        table = self.query_one("#campaigns", DataTable)
+        return str(table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "campaigns" and event.row_key.value is not None:
+            self._select(str(event.row_key.value))
+
+    def select_campaign(self, campaign_id: int | str) -> None:
+        """Show this campaign (once it is listed, if it is not yet)."""
+        key = str(campaign_id)
+        if key not in self.views:
+            self._wanted = key
+            self._load()
+            return
+        self._wanted = None
+        table = self.query_one("#campaigns", DataTable)
+        table.move_cursor(row=table.get_row_index(key))
+        self._select(key)
+
+    def _select(self, key: str) -> None:
+        if key == self.selected:
+            return
+        self.selected = key
+        self._uncertain_shown = None
+        if self._per_bot_timer is not None:
+            self._per_bot_timer.stop()
+            self._per_bot_timer = None
+        view = self.views.get(key)
+        if view is not None:
+            self._show_per_bot(view)
+        self._show_uncertain([])
+        self._refresh_detail()
+        self._load_detail(key)
+
+    # --- the selected campaign ------------------------------------------------------------------
+    def _refresh_detail(self) -> None:
+        view = self.views.get(self.selected or "")
+        detail = self.query_one("#campaign-detail")
+        detail.display = view is not None
+        if view is None:
+            return
+        campaign = view.campaign
+        detail.border_title = f"Campaign {view.key}"
+        head = Text(no_wrap=True, overflow="ellipsis")
+        head.append(printable(campaign.name), style="bold")
+        head.append(" · ")
+        head.append_text(status_text(campaign.status))
+        bots = "all bots" if campaign.bots == ALL_BOTS else ", ".join(campaign.bots)
+        head.append(f" · pace {printable(campaign.pace)} · from {printable(bots)}")
+        self.query_one("#campaign-head", Static).update(head)
+        self.query_one("#campaign-counts", Static).update(self._counts_text(view))
+        self.query_one("#campaign-finish", Static).update(self._finish_text(view))
+        self.refresh_bindings()
+
+    def _counts_text(self, view: CampaignView) -> Text:
+        text = Text()
+        text.append_text(progress_bar(view.settled, view.total, width=20))
+        text.append(f"  {view.settled:,} of {view.total:,} settled\n")
+        for index, state in enumerate(STATES):
+            if index:
+                text.append(" · ", style="dim")
+            count = _count(view.counts, state)
+            text.append(f"{state} ", style="dim" if not count else "")
+            text.append(f"{count:,}", style=_STATE_STYLE.get(state, "bold") if count else "dim")
+        return text
+
+    def _finish_text(self, view: CampaignView) -> Text:
+        status = view.campaign.status
+        now = self.linda.clock.now()
+        text = Text()
+        if status is CampaignStatus.RUNNING:
+            text.append("Estimated finish ")
+            text.append(
+                when(view.finish_at, now, self.linda.timezone) if view.finish_at else "—",
+                style="bold",
+            )
+            if view.waiting:
+                text.append(" · waiting: ", style="yellow")
+                text.append(printable(view.waiting), style="yellow")
+        elif status is CampaignStatus.PAUSED:
+            text.append("Paused: r resumes it, c cancels it", style="yellow")
+        elif status is CampaignStatus.DRAFT:
+            text.append("Not started: r starts it", style="dim")
+        elif status is CampaignStatus.SCHEDULED:
+            start = view.campaign.start_at
+            text.append(
+                f"Starts {when(start, now, self.linda.timezone)}" if start else "Scheduled",
+                style="cyan",
+            )
+        elif status is CampaignStatus.DONE:
+            text.append("Done", style="green")
+        else:
+            text.append("Cancelled: nothing more is sent", style="dim")
+        uncertain = _count(view.counts, RecipientStatus.UNCERTAIN)
+        if uncertain:
+            text.append(
+                f" · {uncertain:,} uncertain: s resends, m marks sent (S, M: all)",
+                style="bold yellow",
+            )
+        if view.note:
+            text.append("\n")
+            text.append(printable(view.note), style="italic dim")
+        return text
+
+    def _bots_of(self, view: CampaignView) -> list[str]:
+        fleet = self.linda.fleet
+        chosen = fleet.bot_ids if view.campaign.bots == ALL_BOTS else list(view.campaign.bots)
+        extra = [bot for bot in view.per_bot if bot and bot not in chosen]
+        return [*chosen, *extra]
+
+    def _show_per_bot(self, view: CampaignView) -> None:
+        """One row per bot of the campaign, updated cell by cell."""
+        table = self.query_one("#per-bot", DataTable)
+        bots = self._bots_of(view)
+        for row_key in list(table.rows):
+            if row_key.value not in bots:
+                table.remove_row(row_key)
+        fleet = self.linda.fleet
+        known = set(fleet.bot_ids)
+        for bot in bots:
+            counts = view.per_bot.get(bot, {})
+            went = _count(counts, *WENT)
+            failed = _count(counts, RecipientStatus.FAILED)
+            left = _count(counts, RecipientStatus.PENDING, RecipientStatus.SENDING)
+            uncertain = _count(counts, RecipientStatus.UNCERTAIN)
+            share = went + failed + left + uncertain
+            state = state_text(fleet.status(bot).state) if bot in known else Text("not in fleet")
+            cells = {
+                "bot": literal(bot, no_wrap=True, overflow="ellipsis"),
+                "state": state,
+                "progress": progress_bar(went + failed + uncertain, share),
+                "sent": Text(f"{went:,}/{share:,}", no_wrap=True),
+                "failed": Text(f"{failed:,}", no_wrap=True),
+                "left": Text(f"{left:,}", no_wrap=True),
+                "uncertain": Text(
+                    f"{uncertain:,}", style="bold yellow" if uncertain else "", no_wrap=True
+                ),
+            }
+            if bot in table.rows:
+                for column, cell in cells.items():
+                    if column != "bot":
+                        table.update_cell(bot, column, cell, update_width=True)
+            else:
+                table.add_row(*cells.values(), key=bot)
+
+    def _show_uncertain(self, recipients: Sequence[Recipient]) -> None:
+        table = self.query_one("#uncertain", DataTable)
+        wanted = {r.phone: r for r in recipients}
+        for row_key in list(table.rows):
+            if row_key.value not in wanted:
+                table.remove_row(row_key)
+        zone = self.linda.timezone
+        for phone, recipient in wanted.items():
+            if phone in table.rows:
+                continue
+            since = recipient.claimed_at or recipient.updated_at
+            table.add_row(
+                Text(phone, no_wrap=True),
+                literal(recipient.bot_id or "—", no_wrap=True),
+                Text(since.astimezone(zone).strftime("%H:%M:%S") if since else "—"),
+                literal(" ".join(recipient.text.split()), no_wrap=True, overflow="ellipsis"),
+                key=phone,
+            )
+        table.display = bool(wanted)
+        self.refresh_bindings()
+
+    # --- the operator's actions --------------------------------------------------------------------
+    @property
+    def selected_view(self) -> CampaignView | None:
+        return self.views.get(self.selected or "")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        view = self.selected_view
+        status = view.campaign.status if view is not None else None
+        if action == "pause":
+            return True if status in (CampaignStatus.RUNNING, CampaignStatus.SCHEDULED) else None
+        if action == "resume":
+            return True if status in (CampaignStatus.PAUSED, CampaignStatus.DRAFT) else None
+        if action == "cancel_campaign":
+            finished = (None, CampaignStatus.DONE, CampaignStatus.CANCELLED)
+            return True if status not in finished else None
+        if action == "resolve":
+            return True if self.query_one("#uncertain", DataTable).row_count else None
+        return True
+
+    def action_pause(self) -> None:
+        if (view := self.selected_view) is not None:
+            self._steer(view, "pause", "paused")
+
+    def action_resume(self) -> None:
+        view = self.selected_view
+        if view is None:
+            return
+        if view.campaign.status is CampaignStatus.DRAFT:
+            self._steer(view, "start_campaign", "started")
+        else:
+            self._steer(view, "resume", "resumed")
+
+    def action_cancel_campaign(self) -> None:
+        view = self.selected_view
+        if view is None:
+            return
+        from linda_tui.tui.screens.confirm import ConfirmScreen
+
+        left = _count(view.counts, RecipientStatus.PENDING)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._steer(view, "cancel", "cancelled")
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Cancel campaign {view.key} ({view.campaign.name})?",
+                f"Nobody else gets it: {left:,} recipients still waiting will never be "
+                "sent. A cancelled campaign cannot be resumed.",
+                "Cancel campaign",
+            ),
+            answered,
+        )
+
+    def action_resolve(self, action: str, which: str) -> None:
+        view = self.selected_view
+        table = self.query_one("#uncertain", DataTable)
+        if view is None or not table.row_count:
+            return
+        decision = UncertainAction(action)
+        if which == "all":
+            phones: list[str] | None = None
+            whom = f"all {table.row_count:,} uncertain recipients"
+            if table.row_count >= UNCERTAIN_LIMIT:
+                whom = f"every uncertain recipient of campaign {view.key}"
+        else:
+            row_key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key
+            phones = [str(row_key.value)]
+            whom = phones[0]
+        if decision is UncertainAction.RESEND:
+            title = f"Send again to {whom}?"
+            question = (
+                "Linda stopped while handing these messages to WhatsApp: they may have "
+                "arrived already. Resending may message someone twice."
+            )
+            button = "Resend"
+        else:
+            title = f"Count {whom} as sent?"
+            question = (
+                "Mark sent when you know the message arrived (the person says so, or it "
+                "shows on the phone). Nothing is sent."
+            )
+            button = "Mark sent"
+        from linda_tui.tui.screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._resolve(view, phones, decision)
+
+        self.app.push_screen(ConfirmScreen(title, question, button), answered)
+
+    def action_new_campaign(self) -> None:
+        self._new_campaign()
+
+    @work(group="broadcasts-new", exit_on_error=False)
+    async def _new_campaign(self) -> None:
+        app = self.linda
+        await app.switch_mode("compose")
+        switch_to: Callable[[str], Awaitable[None]] | None = getattr(app.screen, "switch_to", None)
+        if switch_to is not None:
+            await switch_to("broadcast")
+
+    @work(group="broadcasts-steer", exit_on_error=False)
+    async def _steer(self, view: CampaignView, method: str, done: str) -> None:
+        engine = self.linda.services.broadcasts
+        if engine is None:
+            self._say_error("this Linda runs no broadcasts")
+            return
+        try:
+            campaign = await getattr(engine, method)(view.campaign.id)
+        except Exception as exc:
+            self._say_error(f"campaign {view.key} not {done}: {exc}")
+            return
+        view.campaign = campaign
+        self._update_row(view)
+        if view.key == self.selected:
+            self._refresh_detail()
+        self.app.notify(f"{view.campaign.name}", title=f"Campaign {view.key} {done}")
+
+    @work(group="broadcasts-steer", exit_on_error=False)
+    async def _resolve(
+        self, view: CampaignView, phones: list[str] | None, decision: UncertainAction
+    ) -> None:
+        app = self.linda
+        engine = app.services.broadcasts
+        if engine is None:
+            self._say_error("this Linda runs no broadcasts")
+            return
+        audit_entry: Any = getattr(app.fleet, "audit_entry", None)
+        audit = (
+            audit_entry(f"broadcast.resolve.{decision}", None, campaign=view.key, phones=phones)
+            if audit_entry is not None
+            else None  # attached: the host writes the audit entry
+        )
+        try:
+            changed = await engine.resolve(view.campaign.id, phones, decision, audit)  # type: ignore[arg-type]
+        except Exception as exc:
+            self._say_error(f"could not resolve: {exc}")
+            return
+        verb = "will be sent again" if decision is UncertainAction.RESEND else "counted as sent"
+        app.notify(f"{changed:,} recipients {verb}", title=f"Campaign {view.key}")
+        app.record(Kind.INFO, f"campaign {view.key}: {changed} uncertain recipients {verb}")
+        await self._read_uncertain(view.key)
+
+    def _say_error(self, message: str) -> None:
+        self.app.notify(message, title="Broadcasts", severity="error")
+        self.linda.record(Kind.ERROR, message)
