@@ -144,6 +144,9 @@ def child_linda(n: int, folder: Path) -> None:
     async def pilot_run(pilot) -> None:  # type: ignore[no-untyped-def]
         await signal_when_complete(pilot, n)
 
+    import linda_tui.cli.root as root
+
+    root.has_terminal = lambda: True  # headless below: no terminal to draw on
     runtime_module.demo_fleet = functools.partial(fleet_config, n)  # type: ignore[assignment]
     simulated.SimulatedNetwork = InstantNetwork  # type: ignore[misc]
     LindaApp.run = functools.partialmethod(  # type: ignore[method-assign]

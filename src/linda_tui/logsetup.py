@@ -131,7 +131,7 @@ class PrivateRotatingFileHandler(RotatingFileHandler):
             # Drop what could not be written, so it is not retried with every record.
             with contextlib.suppress(Exception):
                 self.stream.close()
-            self.stream = None  # type: ignore[assignment]
+            self.stream = None
 
     def _lost_note(self, lost: int) -> logging.LogRecord:
         return logging.LogRecord(

@@ -163,7 +163,8 @@ class Services:
             sim = network
 
             def factory(bot: BotConfig, emit: Emit) -> WhatsAppAccount:
-                return sim.account(bot.id, bot.phone, emit)  # type: ignore[attr-defined]
+                account: WhatsAppAccount = sim.account(bot.id, bot.phone, emit)  # type: ignore[attr-defined]
+                return account
 
         else:
             from linda_tui.whatsapp.neonize_account import NeonizeAccount
@@ -213,9 +214,15 @@ class Services:
     def contact_directory(self) -> ContactDirectory:
         """The searchable contacts (loading them from the store the first time)."""
         if self.directory is None:
-            from linda_tui.contacts.directory import ContactDirectory
+            from linda_tui.contacts.directory import ContactDirectory, ContactsReloaded
 
-            self.directory = ContactDirectory(self.store, self.fleet.config.default_region)
+            def loaded(count: int) -> None:
+                # Panes showing results ask again (here and in attached consoles).
+                self.publish(ContactsReloaded(contacts=count))
+
+            self.directory = ContactDirectory(
+                self.store, self.fleet.config.default_region, on_loaded=loaded
+            )
             self.directory.refresh()
         return self.directory
 
@@ -227,6 +234,10 @@ class Services:
         """Contacts matching query, best first."""
         return [hit.contact for hit in await self.search_hits(query, limit=limit)]
 
+    async def sorted_contacts(self, limit: int = 50, offset: int = 0) -> list[Contact]:
+        """Contacts in name order, ``limit`` of them from ``offset``: an empty search."""
+        return await self.contact_directory().sorted_contacts(limit, offset)
+
     async def demo_phone(self, bot_id: str, method: PairMethod = PairMethod.QR) -> bool:
         """Under --demo: the simulated phone scans the bot's QR code (or types its phone
         code). False when there is no live code, or no simulated network."""
@@ -237,9 +248,11 @@ class Services:
         return bool(act(bot_id))
 
     # --- life -------------------------------------------------------------------------------
-    async def open(self) -> None:
-        """Folders, lock, store, fleet, then each service. On any failure, whatever was
-        opened is closed again and the error is raised."""
+    async def open(self, *, fleet_only: bool = False) -> None:
+        """Folders, lock, store, fleet, then the broadcasts and each service (unless
+        ``fleet_only``: the console starts those once its first frame is drawn, with
+        ``start_services``). On any failure, whatever was opened is closed again and
+        the error is raised."""
         try:
             if self.runtime is not None:
                 self.runtime.prepare_folders()
@@ -255,16 +268,30 @@ class Services:
             self._unsubscribe_fleet = self.fleet.subscribe(self.publish)
             await self.fleet.start()
             self._opened.append("fleet")
-            if self.with_broadcasts:
-                self.broadcasts = self._make_broadcasts()
-                await self.broadcasts.start()
-                self._opened.append("broadcasts")
-            for service in self.services:
-                await service.start()
-                self._opened.append(f"service:{service.name}")
+            if not fleet_only:
+                await self._start_services()
         except BaseException:
             await self.close()
             raise
+
+    async def start_services(self) -> None:
+        """Start the broadcasts and the plugged-in services, after ``open(fleet_only=True)``.
+        On failure, everything is closed and the error raised."""
+        try:
+            await self._start_services()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _start_services(self) -> None:
+        if self.with_broadcasts and "broadcasts" not in self._opened:
+            self.broadcasts = self._make_broadcasts()
+            await self.broadcasts.start()
+            self._opened.append("broadcasts")
+        for service in self.services:
+            if f"service:{service.name}" not in self._opened:
+                await service.start()
+                self._opened.append(f"service:{service.name}")
 
     async def close(self) -> None:
         """Stop the services, the fleet, the network; close the store; release the lock.

@@ -252,7 +252,7 @@ def test_plain_linda_opens_the_console_with_the_runtime(
 ) -> None:
     seen: list[Runtime] = []
 
-    def run_console(runtime: Runtime) -> int:
+    def run_console(runtime: Runtime, **_: object) -> int:
         seen.append(runtime)
         # By now logging is set up and the folders exist.
         assert current_log_file() == runtime.log_file
@@ -262,10 +262,27 @@ def test_plain_linda_opens_the_console_with_the_runtime(
     console = types.ModuleType("linda_tui.tui.app")
     console.run_console = run_console  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "linda_tui.tui.app", console)
+    monkeypatch.setattr("linda_tui.cli.root.has_terminal", lambda: True)
     result = run("--demo")
     assert result.exit_code == 3
     assert len(seen) == 1 and seen[0].demo
     assert seen[0].data_dir == tmp_path / ".linda-demo"
+
+
+def test_plain_linda_without_a_terminal_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[Runtime] = []
+    console = types.ModuleType("linda_tui.tui.app")
+    console.run_console = lambda runtime, **_: opened.append(runtime) or 0  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "linda_tui.tui.app", console)
+    result = run("--demo")  # the test runner's stdin and stdout are not a terminal
+    assert result.exit_code == 2
+    assert opened == []
+    assert result.stderr.splitlines() == [
+        "linda: the console needs a terminal (stdin and stdout) — run linda in one, or use "
+        "`linda status`, `linda send` or `linda serve` from scripts"
+    ]
 
 
 class _BrokenConsole(importlib.abc.MetaPathFinder):

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
-from mongomock_motor import AsyncMongoMockClient
 
 from linda_tui.clock import FixedClock
 from linda_tui.config.settings import Settings
@@ -32,6 +31,7 @@ from linda_tui.models import SyncStatus
 from linda_tui.phones import to_e164
 from linda_tui.store import Store
 from linda_tui.store.mongo import MongoStore
+from linda_tui.store.mongo.fake_replica_set import FakeReplicaSet
 
 from .conftest import BOOK_SIZE, ServedFake, Sleeps, fresh_numbers
 
@@ -543,9 +543,7 @@ async def test_a_refused_batch_marks_its_references_failed_with_the_reason(
 
 @pytest.fixture
 async def mongo_store() -> AsyncIterator[Store]:
-    store = MongoStore(
-        "mongodb://localhost/linda_sync_test", client=AsyncMongoMockClient(tz_aware=True)
-    )
+    store = MongoStore("mongodb://localhost/linda_sync_test", client=FakeReplicaSet())
     await store.open()
     try:
         yield store

@@ -226,35 +226,84 @@ def test_text_and_ctrl_s_sent_in_one_burst_are_sent_whole(
     assert [json.loads(line)["text"] for line in lines] == [text]
 
 
-def test_a_second_console_is_refused_before_it_takes_the_screen(
-    terminal: TmuxTerminal, tmp_path: Path
-) -> None:
+def test_two_consoles_and_a_send_share_one_host(terminal: TmuxTerminal, tmp_path: Path) -> None:
+    """The first console hosts; a second attaches (same panes); `linda send` from a third
+    terminal goes through the host and shows live in both; quitting the attached one
+    leaves the bots running; quitting the host asks, then the attached one leaves."""
     data = tmp_path / "demo"
     terminal.start([*linda_command(), "--demo", "--data-dir", str(data)], tmp_path, {})
     terminal.wait_for("2/3 online")
-    second = subprocess.run(
-        [*linda_command(), "--demo", "--data-dir", str(data)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert second.returncode == 1
-    assert second.stdout == ""  # no screen taken over, no escape codes
-    assert second.stderr.strip().startswith("linda: Linda is already running (pid ")
+    second = TmuxTerminal(size=(100, 32))
+    try:
+        second.start([*linda_command(), "--demo", "--data-dir", str(data)], tmp_path, {})
+        screen = second.wait_for("2/3 online")
+        _layout_intact(screen)
+        for console in (terminal, second):
+            console.press("5")
+            console.wait_for("[5 Activity]")
+        sent = subprocess.run(
+            [*linda_command(), "--demo", "--data-dir", str(data), "send",
+             "--to", "+971501234567", "--bot", "demo-main", "Seen by both consoles"],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert sent.returncode == 0, sent.stderr
+        assert sent.stdout.startswith("sent ")
+        for console in (terminal, second):
+            console.wait_for("Seen by both consoles")
+        # The host asks before stopping the fleet for the attached console too.
+        terminal.press("q")
+        terminal.wait_for("Stop the fleet for everyone?")
+        terminal.press("n")
+        # Quitting the attached console leaves every bot running.
+        second.press("q")
+        status, _took = second.wait_exit(timeout=QUIT_SECONDS)
+        assert status == 0
+        terminal.press("1")
+        terminal.wait_for("2/3 online")
+        # Another attaches; now the host quits for everyone and the attached one leaves
+        # with one line.
+        third = TmuxTerminal(size=(100, 32))
+        try:
+            third.start([*linda_command(), "--demo", "--data-dir", str(data)], tmp_path, {})
+            third.wait_for("2/3 online")
+            terminal.press("q")
+            terminal.wait_for("Stop the fleet for everyone?")
+            terminal.press("y")
+            status, _took = terminal.wait_exit(timeout=QUIT_SECONDS)
+            assert status == 0
+            status, _took = third.wait_exit(timeout=QUIT_SECONDS)
+            assert status == 1
+            assert "the host is stopping" in third.screen()
+            assert "Traceback" not in third.screen()
+        finally:
+            third.close()
+    finally:
+        second.close()
+
+
+def test_a_console_without_a_terminal_says_so(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [*linda_command(), "--demo", "--data-dir", str(tmp_path / "demo")],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert proc.stdout == ""  # no screen taken over, no escape codes
+    [line] = proc.stderr.strip().splitlines()
+    assert "needs a terminal" in line
 
 
 def test_a_path_with_terminal_controls_never_drives_the_terminal(
     terminal: TmuxTerminal, tmp_path: Path
 ) -> None:
     """A data folder whose name holds an OSC 52 sequence (it writes the clipboard) and
-    markup: the console runs in it, and the refusal of a second console quotes the path
-    with the controls shown, not obeyed."""
+    markup: the console runs in it, and the refusal of a second host (`linda serve`)
+    quotes the path with the controls shown, not obeyed."""
     data = tmp_path / "data \x1b]52;c;SGk=\x07 [/] [@click=app.quit]"
     terminal.start([*linda_command(), "--demo", "--data-dir", str(data)], tmp_path, {})
     terminal.allow_clipboard_writes()
     terminal.wait_for("2/3 online")
     second = subprocess.run(
-        [*linda_command(), "--demo", "--data-dir", str(data)],
+        [*linda_command(), "--demo", "--data-dir", str(data), "serve"],
         capture_output=True,
         text=True,
         timeout=60,

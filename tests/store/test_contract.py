@@ -1,6 +1,7 @@
 """The store contract: every backend behaves the same, method by method.
 
-Each test runs on SQLite, on mongomock-motor, and on a real MongoDB when
+Each test runs on SQLite, on the fake MongoDB replica set (mongomock behind pymongo's
+session and transaction API), and on a real MongoDB replica set when
 LINDA_TEST_MONGODB_URI is set (see conftest.py).
 """
 
@@ -169,6 +170,19 @@ async def test_find_contacts_by_many_phones_answers_every_phone(store: Store) ->
     assert found == {B: [one, two], A: [one], C: [], D: []}
     assert list(found) == [B, A, C, D]
     assert await store.find_contacts_by_phones([]) == {}
+
+
+async def test_find_contacts_by_many_phones_across_query_chunks(store: Store) -> None:
+    wanted = [f"+9715012{n:05d}" for n in range(1200)]  # more than one query's worth
+    both = Contact(resource_name="people/b", phones=[wanted[10], wanted[1100]])
+    late = Contact(resource_name="people/a", phones=[wanted[1100]])
+    await store.upsert_contacts([both, late, contact(3, wanted[600])])
+    found = await store.find_contacts_by_phones(wanted)
+    assert list(found) == wanted
+    assert found[wanted[10]] == [both]
+    assert found[wanted[1100]] == [late, both]  # by resource name, whichever query found it
+    assert found[wanted[600]] == [contact(3, wanted[600])]
+    assert sum(len(v) for v in found.values()) == 4
 
 
 async def test_search_is_case_insensitive_across_names_phones_emails_labels(store: Store) -> None:
@@ -512,17 +526,53 @@ async def test_record_inbound_stores_the_message_and_the_senders_reference(store
         minute=3,
         wa_id="IN1",
     )
-    stored, ref, created = await store.record_inbound(inbound)
-    assert created and stored.id is not None
+    stored, ref, created, new = await store.record_inbound(inbound)
+    assert created and new and stored.id is not None
     assert ref == ContactRef(phone=B, bot_id="agent-1", created_at=at(3))
     assert await store.get_message("agent-1", "IN1") == stored
     assert await store.get_contact_ref(B, "agent-1") == ref
 
-    second, ref_again, created_again = await store.record_inbound(
+    second, ref_again, created_again, new_again = await store.record_inbound(
         message(bot_id="agent-1", direction=Direction.IN, peer=B, minute=4, wa_id="IN2")
     )
-    assert not created_again and ref_again == ref and second.id != stored.id
+    assert not created_again and new_again and ref_again == ref and second.id != stored.id
     assert len(await store.list_messages(peer=B)) == 2
+
+
+async def test_an_inbound_message_delivered_again_is_stored_once(store: Store) -> None:
+    first = await store.record_inbound(
+        message(
+            direction=Direction.IN, peer=B, status=MessageStatus.RECEIVED, minute=3, wa_id="IN1"
+        )
+    )
+    # WhatsApp delivers it again after a reconnect (a little later, the text as edited).
+    again = await store.record_inbound(
+        message(
+            direction=Direction.IN,
+            peer=B,
+            status=MessageStatus.RECEIVED,
+            minute=9,
+            wa_id="IN1",
+            text="Hello (edited)",
+        )
+    )
+    assert again.new is False and again.ref_created is False
+    assert again.message == first.message  # the stored copy, unchanged
+    assert await store.list_messages() == [first.message]
+    assert await store.message_counts(at(0)) == {("main", Direction.IN): 1}
+    # The same WhatsApp id from another bot, or an outbound message, is another message.
+    other = await store.record_inbound(
+        message(bot_id="agent-1", direction=Direction.IN, peer=B, minute=4, wa_id="IN1")
+    )
+    assert other.new and other.message.id != first.message.id
+    await store.add_message(message(direction=Direction.OUT, peer=B, minute=5, wa_id="IN1"))
+    # Messages without a WhatsApp id are never taken for one another.
+    no_id = [
+        await store.record_inbound(message(direction=Direction.IN, peer=C, minute=6 + n))
+        for n in range(2)
+    ]
+    assert all(r.new for r in no_id) and no_id[0].message.id != no_id[1].message.id
+    assert len(await store.list_messages()) == 5
 
 
 async def test_record_inbound_refuses_outbound_messages(store: Store) -> None:
@@ -1135,6 +1185,29 @@ async def test_audit_trail_newest_first_filtered_by_bot(store: Store) -> None:
     assert await store.list_audit(bot_id="agent-1") == [second]
     assert await store.list_audit(limit=2) == [third, second]
     assert first.detail == {"to": A, "chars": 12}
+
+
+async def test_integers_over_8_bytes_in_audit_detail_are_kept_as_text(store: Store) -> None:
+    entry = await store.add_audit(
+        AuditEntry(
+            action="import",
+            os_user="ops",
+            at=at(1),
+            detail={"rows": 3, "id": 2**70, "nested": [{"n": -(2**63) - 1}, 2**63 - 1]},
+        )
+    )
+    expected = {"rows": 3, "id": str(2**70), "nested": [{"n": str(-(2**63) - 1)}, 2**63 - 1]}
+    assert entry.detail == expected
+    assert (await store.list_audit())[0].detail == expected
+
+
+async def test_ids_no_record_can_have_find_nothing(store: Store) -> None:
+    """An id over 8 bytes (typed, or from a URL) finds nothing, on every backend."""
+    for huge in (2**70, str(2**70), "-" + "9" * 30):
+        assert await store.get_campaign(huge) is None
+        assert await store.list_recipients(huge) == []
+        assert await store.count_recipients(huge) == dict.fromkeys(RecipientStatus, 0)
+        assert await store.set_campaign_status(huge, CampaignStatus.RUNNING, at(1)) is None
 
 
 async def test_audit_detail_that_json_cannot_hold_is_kept_as_text(store: Store) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from mongomock_motor import AsyncMongoMockClient
 
 from linda_tui.store import SQLiteStore, StoreError, open_store
 from linda_tui.store.mongo import SCHEMA_VERSION, MongoStore
+from linda_tui.store.mongo.fake_replica_set import FakeReplicaSet
 
 
 def one_line(error: BaseException) -> str:
@@ -63,13 +63,15 @@ async def test_open_store_gives_a_working_store(tmp_path: Path) -> None:
         assert await store.count_contacts() == 0
 
 
-async def test_an_unreachable_mongodb_fails_fast_in_one_line() -> None:
+async def test_an_unreachable_mongodb_fails_fast_in_one_line_with_its_cause() -> None:
     # Port 9 (discard) has nobody listening here: the connection is refused.
-    store = MongoStore("mongodb://linda:s3cret@127.0.0.1:9/linda", server_timeout_ms=300)
+    store = MongoStore("mongodb://linda:s3cret@127.0.0.1:9/linda", open_timeout=0.3)
     with pytest.raises(StoreError) as caught:
         await store.open()
     text = one_line(caught.value)
-    assert "cannot reach MongoDB at 127.0.0.1:9" in text and "s3cret" not in text
+    assert text.startswith("cannot reach MongoDB at 127.0.0.1:9: nothing listens there (")
+    assert "Connection refused) — start MongoDB" in text
+    assert "s3cret" not in text and "Topology Description" not in text
     with pytest.raises(StoreError, match="not open"):
         await store.count_contacts()
 
@@ -83,7 +85,7 @@ async def test_a_malformed_mongodb_url_is_refused_in_one_line() -> None:
 
 
 async def test_mongodb_written_by_a_newer_linda_is_refused() -> None:
-    client = AsyncMongoMockClient(tz_aware=True)
+    client = FakeReplicaSet()
     await client["linda"]["meta"].insert_one({"_id": "schema", "version": SCHEMA_VERSION + 1})
     with pytest.raises(StoreError) as caught:
         await MongoStore("mongodb://localhost/linda", client=client).open()
@@ -91,14 +93,14 @@ async def test_mongodb_written_by_a_newer_linda_is_refused() -> None:
 
 
 async def test_mongodb_indexes_are_created_on_open() -> None:
-    client = AsyncMongoMockClient(tz_aware=True)
+    client = FakeReplicaSet()
     async with MongoStore("mongodb://localhost/linda", client=client) as store:
         assert await store.schema_version() == SCHEMA_VERSION
         refs = await client["linda"]["contact_refs"].index_information()
         assert refs["phone_bot"]["unique"] is True
         contacts = await client["linda"]["contacts"].index_information()
-        assert "by_phone" in contacts
+        assert "by_phone_live" in contacts
         recipients = await client["linda"]["recipients"].index_information()
         assert recipients["campaign_phone"]["unique"] is True
-        # mongomock is a standalone server: no transactions, ordered writes instead.
-        assert isinstance(store, MongoStore) and store.transactions is False
+        messages = await client["linda"]["messages"].index_information()
+        assert messages["inbound_once"]["unique"] is True and messages["inbound_once"]["sparse"]

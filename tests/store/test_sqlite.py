@@ -193,6 +193,64 @@ async def test_migration_from_version_1_keeps_every_record(tmp_path: Path) -> No
     assert raw(path, "PRAGMA user_version") == [(CURRENT_VERSION,)]
 
 
+async def test_migration_to_version_5_folds_copies_of_an_inbound_message(tmp_path: Path) -> None:
+    path = tmp_path / "linda.db"
+    with sqlite3.connect(path) as db:  # a store at version 4, with a message stored twice
+        for step in MIGRATIONS[:4]:
+            for statement in step.statements:
+                db.execute(statement)
+        db.execute("PRAGMA user_version = 4")
+        rows = [
+            ("main", "in", A, "first copy", "received", "2026-01-15T09:01:00.000+00:00", "IN1"),
+            ("main", "in", A, "second copy", "received", "2026-01-15T09:02:00.000+00:00", "IN1"),
+            ("other", "in", A, "another bot", "received", "2026-01-15T09:02:00.000+00:00", "IN1"),
+            ("main", "out", A, "outbound", "sent", "2026-01-15T09:03:00.000+00:00", "IN1"),
+            ("main", "out", A, "outbound again", "sent", "2026-01-15T09:04:00.000+00:00", "IN1"),
+            ("main", "in", A, "no id", "received", "2026-01-15T09:05:00.000+00:00", None),
+            ("main", "in", A, "no id", "received", "2026-01-15T09:05:00.000+00:00", None),
+        ]
+        db.executemany(
+            """INSERT INTO messages (bot_id, direction, peer, text, status, created_at, wa_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            rows,
+        )
+    async with SQLiteStore(path) as store:
+        assert await store.schema_version() == CURRENT_VERSION == 5
+        texts = sorted(m.text for m in await store.list_messages())
+        assert texts == [
+            "another bot",
+            "first copy",
+            "no id",
+            "no id",
+            "outbound",
+            "outbound again",
+        ]
+        again = await store.record_inbound(
+            Message(
+                bot_id="main",
+                direction=Direction.IN,
+                peer=A,
+                text="third copy",
+                status=MessageStatus.RECEIVED,
+                created_at=at(9),
+                wa_id="IN1",
+            )
+        )
+        assert not again.new and again.message.text == "first copy"
+    with sqlite3.connect(path) as db:
+        with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+            db.execute(
+                """INSERT INTO messages (bot_id, direction, peer, text, status, created_at, wa_id)
+                VALUES ('main', 'in', ?, 'x', 'received', '2026-01-15T09:09:00.000+00:00', 'IN1')""",
+                (A,),
+            )
+        plan = db.execute(
+            """EXPLAIN QUERY PLAN SELECT id FROM messages
+            WHERE bot_id = 'main' AND wa_id = 'IN1' AND direction = 'in' AND wa_id IS NOT NULL"""
+        ).fetchall()
+        assert "messages_inbound_once" in str(plan)
+
+
 async def test_a_file_from_a_newer_linda_is_refused_untouched(tmp_path: Path) -> None:
     path = tmp_path / "linda.db"
     with sqlite3.connect(path) as db:

@@ -8,9 +8,10 @@ from pathlib import Path
 from linda_tui.fleet.lock import InstanceLock
 from linda_tui.models import BotState
 from linda_tui.tui.screens.activity import ActivityScreen
+from linda_tui.tui.screens.broadcasts import BroadcastsScreen
 from linda_tui.tui.screens.compose import ComposeScreen
+from linda_tui.tui.screens.contacts import ContactsScreen
 from linda_tui.tui.screens.dashboard import DashboardScreen
-from linda_tui.tui.screens.placeholders import BroadcastsScreen, ContactsScreen
 
 from .conftest import MakeApp
 from .screen_probe import screen_text, wait_for_text, wait_until

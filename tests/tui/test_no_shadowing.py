@@ -42,6 +42,7 @@ MEANT = frozenset(
         "CSS_PATH",
         "AUTO_FOCUS",
         "ESCAPE_TO_MINIMIZE",
+        "HORIZONTAL_BREAKPOINTS",
         # composing and drawing
         "compose",
         "render",

@@ -8,13 +8,25 @@ at the report before committing the new SVGs."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 
+from linda_tui.contacts.service import ContactsSyncProgress, ContactsSyncStatus
+from linda_tui.contacts.sync import SyncProgress, SyncResult
+from linda_tui.models import (
+    Contact,
+    ContactRef,
+    Direction,
+    Message,
+    MessageStatus,
+    SyncStatus,
+)
 from linda_tui.tui.screens.activity import ActivityScreen
 from linda_tui.tui.screens.compose import ComposeScreen
+from linda_tui.tui.screens.contacts import ContactsScreen
 from linda_tui.tui.screens.pairing import PairingScreen
 from linda_tui.tui.widgets.bot_table import BotTable
 
@@ -144,3 +156,119 @@ def test_activity(snap_compare: SnapCompare, make_app: MakeApp) -> None:
         pilot.app.clear_notifications()
 
     assert snap_compare(_frozen(make_app), terminal_size=(100, 32), run_before=run_before)
+
+
+# --- Contacts -----------------------------------------------------------------------------
+SNAP_CONTACTS = [
+    Contact(
+        resource_name="people/c101",
+        names=["Mohammed Al Mansouri"],
+        phones=["+971501234567", "+971529876543"],
+        raw_phones=["04 123 ext 9"],
+        emails=["m.almansouri@example.com"],
+        labels=["VIP", "Buyers"],
+    ),
+    Contact(resource_name="people/c102", names=["Mohamed Salah"], phones=["+971501112233"]),
+    Contact(
+        resource_name="people/c103",
+        names=["Muhammad Iqbal"],
+        phones=["+971551234000"],
+        labels=["Tenants"],
+    ),
+    Contact(resource_name="people/c104", names=["محمد الفلاسي"], phones=["+971501230211"]),
+    Contact(resource_name="people/c105", names=["Mohammad Rezaei"], phones=["+971561230099"]),
+    Contact(resource_name="people/c106", names=["Ana Dela Cruz"], phones=["+971501230122"]),
+]
+SNAP_AT = datetime(2026, 1, 15, 8, 30, tzinfo=UTC)
+
+
+async def _contacts_with_results(pilot: Pilot[int]) -> None:
+    app = pilot.app
+    await _settled(pilot)
+    store = app.services.store
+    await store.upsert_contacts(SNAP_CONTACTS)
+    await app.services.contact_directory().refresh()
+    await store.upsert_contact_ref(
+        ContactRef(
+            phone="+971501234567",
+            bot_id="demo-main",
+            sync_status=SyncStatus.SYNCED,
+            last_sync=SNAP_AT,
+            created_at=SNAP_AT,
+            resource_name="people/c101",
+        )
+    )
+    for minute, (direction, text) in enumerate(
+        [
+            (Direction.OUT, "Good morning, the Marina flat is available from March."),
+            (Direction.IN, "Can I see it on Saturday?"),
+            (Direction.OUT, "Saturday 11:00 works. See you there."),
+        ]
+    ):
+        await store.add_message(
+            Message(
+                bot_id="demo-main",
+                direction=direction,
+                peer="+971501234567",
+                text=text,
+                status=MessageStatus.READ,
+                created_at=SNAP_AT.replace(minute=31 + minute),
+            )
+        )
+    app._take_sync_status(
+        ContactsSyncStatus(
+            configured=True,
+            last_result=SyncResult(
+                mode="full",
+                fetched=6,
+                created=6,
+                updated=0,
+                deleted=0,
+                contacts=6,
+                pages=1,
+                elapsed=0.4,
+            ),
+            next_run=SNAP_AT.replace(hour=14, minute=30),
+        )
+    )
+    await pilot.press("4")
+    await wait_until(pilot, lambda: isinstance(app.screen, ContactsScreen), "Contacts")
+    await pilot.press(*"mohammed")
+    await wait_until(pilot, lambda: app.screen._query == "mohammed", "the results")
+    await pilot.press("down")  # into the results: no text cursor in the picture
+    details = app.screen.query_one("#contact-detail-text")
+    await wait_until(pilot, lambda: "Saturday 11:00" in str(details.content), "the details")
+    await wait_for_text(pilot, "+2  name          demo-main")  # the Bot column
+
+
+@pytest.mark.parametrize("size", SIZES[:2])
+def test_contacts(snap_compare: SnapCompare, make_app: MakeApp, size: tuple[int, int]) -> None:
+    assert snap_compare(_frozen(make_app), terminal_size=size, run_before=_contacts_with_results)
+
+
+@pytest.mark.parametrize("size", SIZES[:2])
+def test_dashboard_while_syncing(
+    snap_compare: SnapCompare, make_app: MakeApp, size: tuple[int, int]
+) -> None:
+    async def run_before(pilot: Pilot[int]) -> None:
+        app = pilot.app
+        await _settled(pilot)
+        app._take_sync_status(
+            ContactsSyncStatus(
+                configured=True, running=True, next_run=SNAP_AT.replace(hour=14, minute=30)
+            )
+        )
+        progress = SyncProgress(
+            mode="full",
+            phase="listing",
+            pages=2,
+            fetched=2000,
+            total=3000,
+            created=1992,
+            updated=8,
+            elapsed=3.0,
+        )
+        app._take_sync_progress(ContactsSyncProgress(progress=progress))
+        await wait_for_text(pilot, "2,000 of 3,000")
+
+    assert snap_compare(_frozen(make_app), terminal_size=size, run_before=run_before)

@@ -10,7 +10,7 @@ import click
 
 from linda_tui.cli.context import pass_runtime
 from linda_tui.cli.errors import echo
-from linda_tui.config import Runtime
+from linda_tui.config import ConfigError, Runtime
 from linda_tui.logsetup import redact
 from linda_tui.terminal_text import visible
 
@@ -126,4 +126,10 @@ def check(runtime: Runtime, as_json: bool) -> None:
 
     Exits with status 2 and one line per problem when something is wrong.
     """
+    if runtime.fleet.keys:
+        from linda_tui.tui.keymap import unknown_bindings  # the console's modules: only here
+
+        problems = unknown_bindings(runtime.fleet.keys)
+        if problems:
+            raise ConfigError(problems)
     echo(render_json(runtime) if as_json else render_table(runtime))

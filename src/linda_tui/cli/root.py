@@ -151,6 +151,11 @@ class LindaGroup(click.Group):
         sys.exit(status)
 
 
+def has_terminal() -> bool:
+    """Whether the console can draw: stdin and stdout are a terminal."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def open_console(runtime: Runtime) -> int | None:
     """Open the full-screen console on this runtime (what plain `linda` does).
 
@@ -168,6 +173,13 @@ def open_console(runtime: Runtime) -> int | None:
             "the console is not part of this build yet — "
             f"`{linda_command('config', 'check')}` validates your configuration meanwhile"
         ) from None
+    if not has_terminal():
+        # Drawn into a pipe or a file, the console would be a stream of escape codes.
+        raise CommandError(
+            "the console needs a terminal (stdin and stdout) — run linda in one, or use "
+            "`linda status`, `linda send` or `linda serve` from scripts",
+            exit_code=EXIT_USAGE,
+        )
     runtime.prepare_folders()
     # The console's first frame ends start-up (see linda_tui.startup).
     return run_console(runtime, on_first_frame=resume_gc)

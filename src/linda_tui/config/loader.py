@@ -87,7 +87,7 @@ class _BotsYamlLoader(_Guarded, yaml.SafeLoader):
 if yaml.__with_libyaml__:
     from yaml.cyaml import CParser
 
-    class _FastBotsYamlLoader(  # type: ignore[misc]
+    class _FastBotsYamlLoader(
         _Guarded,
         yaml.composer.Composer,
         CParser,
@@ -111,7 +111,7 @@ _NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
 
 
 def _line(node: Node) -> int:
-    return node.start_mark.line + 1
+    return int(node.start_mark.line) + 1
 
 
 class _NodeReader:
@@ -259,7 +259,7 @@ def _compose(text: str, shown: str) -> tuple[Node | None, yaml.SafeLoader]:
     if _FastBotsYamlLoader is not None and not _NON_PRINTABLE.search(text):
         try:
             fast = _FastBotsYamlLoader(text)
-            return fast.get_single_node(), fast  # type: ignore[return-value]
+            return fast.get_single_node(), fast
         except (yaml.YAMLError, _Refused, RecursionError):
             pass  # read it again below: PyYAML's own parser words the problem best
     try:

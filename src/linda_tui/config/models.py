@@ -21,6 +21,7 @@ from linda_tui.config.explain import explain
 from linda_tui.config.validation import (
     ConfigValueError,
     ErrorDetails,
+    Refused,
     checked,
     error,
     field_names,
@@ -422,6 +423,39 @@ def _phones_in_region(value: object, checked_so_far: dict[str, Any]) -> object:
     return out
 
 
+# A binding's id as the console names them (``linda.quit``, ``linda.dashboard.pair``)...
+_BINDING_ID = re.compile(r"^linda(?:\.[a-z0-9_]+)+$")
+# ...and the keys it may be given: Textual key names, several separated by commas
+# (``ctrl+q``, ``f2``, ``P``, ``question_mark``, ``ctrl+q,f10``).
+_KEYS = re.compile(r"^[A-Za-z0-9_]+(?:\+[A-Za-z0-9_]+)*(?:,[A-Za-z0-9_]+(?:\+[A-Za-z0-9_]+)*)*$")
+
+
+def to_keymap(value: Any) -> dict[str, str]:
+    """bots.yaml ``keys:``: binding id -> the keys for it (the console's ``?`` help lists
+    the ids). Checked here for their shape; `linda config check` also names unknown ids."""
+    if not isinstance(value, dict):
+        raise Refused(
+            "value_error",
+            "keys must be a mapping of binding ids to keys, e.g. linda.quit: ctrl+q",
+        )
+    keymap: dict[str, str] = {}
+    for binding, keys in value.items():
+        if not isinstance(binding, str) or not _BINDING_ID.match(binding):
+            raise Refused(
+                "value_error",
+                f"{binding!r} is not a binding id — ids look like linda.quit or "
+                "linda.dashboard.pair (the console's ? help lists them)",
+            )
+        if not isinstance(keys, str) or not _KEYS.match(keys.replace(" ", "")):
+            raise Refused(
+                "value_error",
+                f"{keys!r} for {binding} is not a key — write one such as ctrl+q, f2 or P "
+                "(several separated by commas)",
+            )
+        keymap[binding] = keys.replace(" ", "")
+    return keymap
+
+
 @dataclass(frozen=True, kw_only=True)
 class FleetConfig:
     """The whole of bots.yaml."""
@@ -432,6 +466,8 @@ class FleetConfig:
     contacts: ContactsConfig = checked(
         default_factory=ContactsConfig, coerce=to_model(ContactsConfig)
     )
+    # The console's keys, remapped: binding id -> keys (see to_keymap).
+    keys: dict[str, str] = checked(default_factory=dict, coerce=to_keymap)
     bots: list[BotConfig] = checked(
         coerce=to_list_of(to_model(BotConfig)),
         before=_phones_in_region,

@@ -2,15 +2,20 @@
 
 Loaded from the store page by page (the index is built off the event loop, so a
 100,000-contact book never freezes the console), and loaded again after each sync. Until
-the first load is done, searches fall back to the store's plain substring search.
+the first load is done, searches fall back to the store's plain substring search. Each
+load that lands is announced (``on_loaded``; a running Linda publishes it as a
+``ContactsReloaded`` event), so a pane showing results can ask again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from linda_tui.fleet.events import FleetEvent
 from linda_tui.models import Contact
 
 if TYPE_CHECKING:
@@ -22,10 +27,16 @@ log = logging.getLogger("linda.contacts")
 PAGE = 5000
 
 
+@dataclass
+class ContactsReloaded(FleetEvent):
+    """The searchable contacts were (re)loaded from the store: after start-up's first
+    load and after each sync. ``contacts`` is how many are searchable now."""
+
+    contacts: int
+
+
 async def load_index(store: Store, region: str) -> ContactIndex:
     """Every live contact of the store in a new index (built in a thread)."""
-    from linda_tui.contacts.search import ContactIndex
-
     contacts: list[Contact] = []
     after: str | None = None
     while True:
@@ -36,6 +47,10 @@ async def load_index(store: Store, region: str) -> ContactIndex:
         after = page[-1].resource_name
 
     def build() -> ContactIndex:
+        # Imported here, in the thread: the search modules take a moment to load, and the
+        # console's loop goes on drawing meanwhile.
+        from linda_tui.contacts.search import ContactIndex
+
         return ContactIndex.build(((c, c.raw_phones) for c in contacts), region)
 
     return await asyncio.to_thread(build)
@@ -44,9 +59,12 @@ async def load_index(store: Store, region: str) -> ContactIndex:
 class ContactDirectory:
     """The searchable contacts of a running Linda."""
 
-    def __init__(self, store: Store, region: str) -> None:
+    def __init__(
+        self, store: Store, region: str, on_loaded: Callable[[int], None] | None = None
+    ) -> None:
         self.store = store
         self.region = region
+        self.on_loaded = on_loaded  # called with the count after each load that lands
         self._index: ContactIndex | None = None
         self._loading: asyncio.Task[None] | None = None
 
@@ -65,6 +83,12 @@ class ContactDirectory:
             self._index = await load_index(self.store, self.region)
         except Exception:
             log.exception("could not load the contacts into the search index")
+            return
+        if self.on_loaded is not None:
+            try:
+                self.on_loaded(len(self._index))
+            except Exception:
+                log.exception("telling of the reloaded contacts failed")
 
     async def wait_ready(self) -> None:
         if self._index is None:
@@ -84,6 +108,15 @@ class ContactDirectory:
             found = await self.store.search_contacts(query, limit=limit)
             return [SearchHit(contact, MatchKind.SUBSTRING) for contact in found]
         return index.search(query, limit=limit)
+
+    async def sorted_contacts(self, limit: int = 50, offset: int = 0) -> list[Contact]:
+        """Contacts in name order (an empty search box), ``limit`` of them from ``offset``.
+        Waits for the first load; the store's order if that load failed."""
+        await self.wait_ready()
+        index = self._index
+        if index is None:
+            return (await self.store.list_contacts(limit=offset + limit))[offset:]
+        return index.sorted_contacts(limit, offset)
 
     async def get_by_phone(self, phone: str) -> Contact | None:
         """The contact with this number (the original system's getContact)."""

@@ -10,6 +10,7 @@ demand.
 
 from __future__ import annotations
 
+import builtins
 import re
 from bisect import bisect_right
 from collections.abc import Iterable
@@ -120,16 +121,16 @@ class NumberIndex:
             self._texts[block], self._starts[block], self._owners[block] = text, starts, owners
         return text
 
-    def ending_with(self, digits: str, cap: int) -> set[int] | None:
+    def ending_with(self, digits: str, cap: int) -> builtins.set[int] | None:
         """Slots with a number ending with digits, or None when there are more than cap."""
-        found: set[int] = set()
+        found: builtins.set[int] = builtins.set()
         for count, key in enumerate(self._reversed.starting_with(digits[::-1])):
             if count == cap:
                 return None
             found.add(int(key[key.index("\x00") + 1 :]))
         return found
 
-    def containing(self, digits: str, cap: int) -> set[int] | None:
+    def containing(self, digits: str, cap: int) -> builtins.set[int] | None:
         """Slots with a number containing digits, or None when more than cap numbers do
         (found early when they are that common: the search stops there)."""
         hits: list[tuple[int, int]] = []  # (block, position): owners looked up at the end

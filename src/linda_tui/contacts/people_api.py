@@ -542,9 +542,11 @@ class PeopleClient:
             params: dict[str, Any] = {"pageSize": 1000, "groupFields": "name,groupType"}
             if page_token:
                 params["pageToken"] = page_token
-            reply = await self._call(
-                "list labels", lambda service, p=params: service.contactGroups().list(**p)
-            )
+
+            def listing(service: Any, p: dict[str, Any] = params) -> Any:
+                return service.contactGroups().list(**p)
+
+            reply = await self._call("list labels", listing)
             groups = reply.get("contactGroups", [])
             if not isinstance(groups, list):
                 raise self._bad_reply("the labels are not a list")

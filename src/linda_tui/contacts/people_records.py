@@ -52,7 +52,9 @@ def _unique(values: Iterable[str], *, fold: bool = False) -> list[str]:
     return out
 
 
-def split_phones(written: Iterable[tuple[str, str]], region: str) -> tuple[list[str], list[str]]:
+def split_phones(
+    written: Iterable[tuple[object, object]], region: str
+) -> tuple[list[str], list[str]]:
     """(E.164 numbers, numbers kept as written) from (value, canonical form) pairs.
 
     The value is read in ``region`` (the fleet's); when it is not a valid number but

@@ -283,7 +283,7 @@ class ContactIndex:
         slot = self._slot_of.pop(resource_name, None)
         if slot is None:
             return False
-        field = self._names
+        field: Vocabulary | None = self._names
         for word in self._indexed[slot]:
             if word == _EMAILS:
                 field = self._emails

@@ -83,6 +83,7 @@ class ContactsService:
     name: str = "contacts"
     label: str = "console"
     on_synced: Callable[[], object] | None = None  # after each successful sync
+    demo_people: int | None = None  # under --demo: the fake's address book (None: 3000)
     sync: ContactsSync | None = field(default=None, init=False)
     _schedule: SyncSchedule | None = field(default=None, init=False)
     _fake: Any = field(default=None, init=False)
@@ -90,21 +91,35 @@ class ContactsService:
         default_factory=lambda: ContactsSyncStatus(configured=False), init=False
     )
     _current: asyncio.Task[SyncResult] | None = field(default=None, init=False)
+    _starting: asyncio.Task[None] | None = field(default=None, init=False)
 
     @property
     def status(self) -> ContactsSyncStatus:
         return self._status
 
     async def start(self) -> None:
+        """Start in the background (the console's first frame does not wait for the
+        demo's fake People API to make its address book): see _start."""
+        self._starting = asyncio.ensure_future(self._start())
+
+    async def _start(self) -> None:
         """Configured (or the demo): build the sync and start its schedule. Not
         configured: say so, and how, on the dashboard."""
+        try:
+            await self._start_now()
+        except Exception as exc:
+            log.exception("the Google Contacts sync could not start")
+            self._set_status(configured=False, detail=f"could not start: {exc}")
+
+    async def _start_now(self) -> None:
         settings = self.runtime.settings
         if self.runtime.demo:
             from linda_tui.contacts.demo import start_demo_people_api
 
             # Generating the address book and an RSA key takes a moment: off the loop.
+            size = {} if self.demo_people is None else {"people": self.demo_people}
             self._fake, settings = await asyncio.to_thread(
-                start_demo_people_api, settings, self.runtime.data_dir
+                start_demo_people_api, settings, self.runtime.data_dir, **size
             )
         elif settings.google_credentials is None and settings.google_token is None:
             self._set_status(
@@ -131,6 +146,10 @@ class ContactsService:
         self._set_status()
 
     async def stop(self) -> None:
+        if self._starting is not None and not self._starting.done():
+            self._starting.cancel()
+            with contextlib.suppress(BaseException):
+                await self._starting
         if self._schedule is not None:
             await self._schedule.stop()
             self._schedule = None
@@ -145,6 +164,8 @@ class ContactsService:
     async def run_now(self, *, full: bool = False) -> SyncResult:
         """One sync now (the console's "Sync now", `linda sync` through the host); its
         progress and outcome go out as events. Raises SyncError (one line)."""
+        if self._starting is not None and not self._starting.done():
+            await self._starting  # "sync now" right at start-up waits for the sync to be ready
         if self.sync is None:
             raise SyncError(
                 self._status.detail or "Google Contacts sync is not configured — see README"

@@ -56,7 +56,7 @@ from linda_tui.models import (
 )
 from linda_tui.phones import mask_phone
 from linda_tui.plain_text import one_line
-from linda_tui.store.base import StatusUpdate, Store
+from linda_tui.store.base import StatusUpdate, Store, TransientStoreError
 from linda_tui.whatsapp.account import (
     AccountError,
     AccountEvent,
@@ -96,6 +96,15 @@ def _as_command_error() -> Iterator[None]:
         yield
     except AccountError as exc:
         raise FleetCommandError(str(exc)) from None
+
+
+@dataclass
+class _InboundWrite:
+    """An inbound message on its way to the store (the writer queue's item)."""
+
+    event: InboundMessage
+    day: datetime  # the day whose received counter it was counted in
+    attempted: bool = False  # the store was asked already (this is a retry)
 
 
 @dataclass(frozen=True)
@@ -148,6 +157,12 @@ class _ManualOutcome:
 
 class Fleet(FleetView):
     """Every enabled bot, live. Create, ``await start()``, use, ``await stop()``."""
+
+    # Pauses (seconds) between tries of a store write that failed for a reason that
+    # passes (TransientStoreError: a MongoDB election, a lost connection, a locked
+    # file): about two minutes in all, well past an election's usual 12 s. The writes
+    # behind it wait, so they still land in order.
+    STORE_RETRY_DELAYS: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 30.0, 30.0)
 
     def __init__(
         self,
@@ -669,7 +684,7 @@ class Fleet(FleetView):
                 status = self._status[bot_id]
                 status.received_today += 1
                 self._publish(BotStatusChanged.now(status))
-                self._enqueue(self._store_inbound, event)
+                self._enqueue(self._store_inbound, _InboundWrite(event, self._day))
         elif isinstance(event, ReceiptReceived):
             self._enqueue(self._apply_receipts, [event], True)
         self._publish(AccountEventForwarded(event=event))
@@ -719,20 +734,79 @@ class Fleet(FleetView):
                         break
                     receipts.extend(self._queue.get_nowait()[1][0])  # type: ignore[index]
                 args = (receipts, may_defer)
+            await self._write(func, args)
+
+    async def _write(self, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        """One queued store write. A transient failure is retried (STORE_RETRY_DELAYS),
+        holding the writes behind it so they stay in order, and the operator is told;
+        any other failure, or the last retry's, is reported and the write dropped."""
+        name = getattr(func, "__name__", str(func))
+        delays = self.STORE_RETRY_DELAYS
+        for attempt in range(len(delays) + 1):
             try:
                 result = func(*args)
                 if asyncio.iscoroutine(result):
                     await result
+            except TransientStoreError as exc:
+                if attempt == len(delays) or not self._started:
+                    log.error(
+                        "fleet store write %s failed %d times, given up: %s", name, attempt + 1, exc
+                    )
+                    self._publish(
+                        FleetError(
+                            bot_id=None,
+                            message=f"could not save to the store after {attempt + 1} tries "
+                            f"({one_line(exc)}) — that {_WRITE_WORDS.get(name, 'record')} is not saved",
+                        )
+                    )
+                    return
+                delay = delays[attempt]
+                log.warning(
+                    "fleet store write %s failed (%s); try %d of %d in %.1f s, %d writes waiting",
+                    name,
+                    exc,
+                    attempt + 2,
+                    len(delays) + 1,
+                    delay,
+                    self._queue.qsize(),
+                )
+                if attempt == 0:
+                    self._publish(
+                        FleetError(
+                            bot_id=None,
+                            message=f"the store is not answering ({one_line(exc)}) — Linda "
+                            f"keeps trying for {sum(delays):.0f} s; messages and receipts "
+                            "wait in order meanwhile",
+                        )
+                    )
+                await asyncio.sleep(delay)
             except Exception as exc:
-                log.exception("fleet store write %s failed", getattr(func, "__name__", func))
+                log.exception("fleet store write %s failed", name)
                 self._publish(
                     FleetError(bot_id=None, message=f"could not save to the store: {exc}")
                 )
+                return
+            else:
+                if attempt:
+                    log.info("fleet store write %s saved after %d retries", name, attempt)
+                return
 
     async def _audit_event(self, action: str, bot_id: str, detail: dict[str, Any]) -> None:
-        await self.audit(action, bot_id, **detail)
+        # Straight to the store (not self.audit, which reports and swallows failures):
+        # the writer loop retries a transient one.
+        clean = {k: v for k, v in detail.items() if v is not None}
+        await self.store.add_audit(self.audit_entry(action, bot_id, **clean))
 
-    async def _store_inbound(self, event: InboundMessage) -> None:
+    def _uncount_inbound(self, bot_id: str, day: datetime) -> None:
+        """A message counted as received that the store had already: count it once."""
+        status = self._status[bot_id]
+        if self._day == day and status.received_today > 0:
+            status.received_today -= 1
+            self._publish(BotStatusChanged.now(status))
+
+    async def _store_inbound(self, item: _InboundWrite) -> None:
+        event = item.event
+        retry, item.attempted = item.attempted, True
         message = Message(
             bot_id=event.bot_id,
             direction=Direction.IN,
@@ -742,8 +816,13 @@ class Fleet(FleetView):
             created_at=event.timestamp,
             wa_id=event.wa_id,
         )
-        message, _ref, _created = await self.store.record_inbound(message)
-        self._publish(MessageRecorded(message=message))
+        record = await self.store.record_inbound(message)
+        if record.new or retry:  # on a retry, "already stored" is the try that failed
+            self._publish(MessageRecorded(message=record.message))
+        else:
+            # WhatsApp delivered it again (after a reconnect): stored and counted once.
+            log.info("message %s to %s was delivered again; stored once", event.wa_id, event.bot_id)
+            self._uncount_inbound(event.bot_id, item.day)
         if is_opt_out(event.text):
             added = await self.store.add_opt_out(
                 OptOut(
@@ -800,6 +879,15 @@ class Fleet(FleetView):
         for bot_id, status in self._status.items():
             status.sent_today = counts.get((bot_id, Direction.OUT), 0)
             status.received_today = counts.get((bot_id, Direction.IN), 0)
+
+
+# What a queued write saves, by the writer method's name: for the operator's message.
+_WRITE_WORDS = {
+    "_store_inbound": "inbound message",
+    "_apply_receipts": "batch of receipts",
+    "_audit_event": "audit entry",
+    "_store_outcome_later": "send's outcome",
+}
 
 
 def _receipt_summary(updates: Sequence[StatusUpdate], applied: int) -> str:

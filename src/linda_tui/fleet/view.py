@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from linda_tui.clock import Clock
 from linda_tui.config.models import BotConfig, FleetConfig
@@ -18,7 +19,7 @@ from linda_tui.fleet.events import FleetEvent
 from linda_tui.fleet.status import SENDABLE, BotStatus, FleetStats, PrimaryHealth
 from linda_tui.models import BotState
 from linda_tui.phones import InvalidPhoneError, to_e164
-from linda_tui.whatsapp.account import MAX_TEXT_CHARS
+from linda_tui.whatsapp.account import MAX_TEXT_CHARS, PairMethod
 
 MAX_TEXT = MAX_TEXT_CHARS  # WhatsApp's limit (whatsapp.account), under the fleet's name
 ALL = "all"
@@ -26,6 +27,9 @@ AUTO = "auto"
 _TRANSIENT = frozenset({BotState.CONNECTING, BotState.STOPPED})
 
 Listener = Callable[[FleetEvent], None]
+
+if TYPE_CHECKING:
+    from linda_tui.fleet.manager import SendResult
 
 log = logging.getLogger("linda.fleet")
 
@@ -162,6 +166,28 @@ class FleetView:
 
     def _unknown_bot(self, bot_id: str) -> UnknownBotError:
         return UnknownBotError(unknown_bot_message(self.config, bot_id))
+
+    # --- what an operator asks of the fleet (Fleet does it, RemoteFleet asks its host) ---
+    async def send(self, to: str, text: str, bot: str = AUTO) -> list[SendResult]:
+        """Send text to a number from one bot, "auto" or "all" (see Fleet.send)."""
+        raise NotImplementedError
+
+    async def pair(
+        self, bot_id: str, method: PairMethod = PairMethod.QR, phone: str | None = None
+    ) -> None:
+        """Start pairing a bot; progress arrives as events."""
+        raise NotImplementedError
+
+    async def cancel_pairing(self, bot_id: str) -> None:
+        raise NotImplementedError
+
+    async def logout(self, bot_id: str) -> None:
+        """Unlink the bot's device and delete its session."""
+        raise NotImplementedError
+
+    async def reconnect(self, bot_id: str) -> None:
+        """Drop and re-open the bot's connection."""
+        raise NotImplementedError
 
 
 def unknown_bot_message(config: FleetConfig, bot_id: str) -> str:

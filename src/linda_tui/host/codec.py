@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import types
 import typing
 from collections.abc import Iterable
@@ -69,9 +70,16 @@ def _register_linda() -> None:
         contacts_service,
     ):
         register(*dataclasses_in(module))
+    from linda_tui.contacts.directory import ContactsReloaded
     from linda_tui.contacts.search import SearchHit
 
-    register(manager.SendResult, contacts_sync.SyncProgress, contacts_sync.SyncResult, SearchHit)
+    register(
+        manager.SendResult,
+        contacts_sync.SyncProgress,
+        contacts_sync.SyncResult,
+        SearchHit,
+        ContactsReloaded,
+    )
 
 
 @functools.cache
@@ -88,9 +96,16 @@ def to_wire(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        frozen = _is_frozen(type(value))
+        if frozen:
+            cached = _ENCODED.get(id(value))
+            if cached is not None and cached[0] is value:
+                return cached[1]
         data: dict[str, Any] = {TAG: type(value).__name__}
         for f in _fields(type(value)):
             data[f.name] = to_wire(getattr(value, f.name))
+        if frozen:
+            _remember(_ENCODED, id(value), (value, data))
         return data
     if isinstance(value, list | tuple | set | frozenset):
         return [to_wire(item) for item in value]
@@ -177,6 +192,37 @@ def _decode_dataclass(data: dict[str, Any], expected: Any) -> Any:
         raise WireError(f"unknown record type {name!r}")
     if isinstance(expected, type) and expected is not Any and not issubclass(cls, expected):
         raise WireError(f"expected a {expected.__name__}, got a {name}")
+    if _is_frozen(cls):
+        # An unchanging record (a bot's configuration) arrives with every status event:
+        # the same one decodes (and validates) once.
+        key = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        known = _DECODED.get(key)
+        if known is None:
+            known = _build(cls, name, data)
+            _remember(_DECODED, key, known)
+        return known
+    return _build(cls, name, data)
+
+
+# Frozen records encoded and decoded lately (bounded: a fleet has few configurations).
+_ENCODED: dict[int, tuple[Any, Any]] = {}
+_DECODED: dict[str, Any] = {}
+_REMEMBERED = 4096
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= _REMEMBERED:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
+
+
+@functools.cache
+def _is_frozen(cls: type) -> bool:
+    params = getattr(cls, "__dataclass_params__", None)
+    return bool(params is not None and params.frozen)
+
+
+def _build(cls: type, name: str, data: dict[str, Any]) -> Any:
     hints = _hints(cls)
     init: dict[str, Any] = {}
     later: dict[str, Any] = {}

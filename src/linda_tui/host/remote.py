@@ -210,6 +210,10 @@ class RemoteServices:
     async def search_hits(self, query: str, limit: int = 50) -> list[Any]:
         return list(await self.fleet._ask("search_hits", query=query, limit=limit))
 
+    async def sorted_contacts(self, limit: int = 50, offset: int = 0) -> list[Contact]:
+        """The host's contacts in name order (an empty search), a page at a time."""
+        return list(await self.fleet._ask("sorted_contacts", limit=limit, offset=offset))
+
     async def demo_phone(self, bot_id: str, method: PairMethod = PairMethod.QR) -> bool:
         """Under --demo: the simulated phone scans the code (or types the phone code)."""
         return bool(await self.fleet._ask("demo_phone", bot=bot_id, method=str(method)))

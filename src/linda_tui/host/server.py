@@ -63,7 +63,7 @@ def peer_uid(sock: socket.socket) -> int | None:
     except OSError:
         return None
     _pid, uid, _gid = struct.unpack("3i", raw)
-    return uid
+    return int(uid)
 
 
 class _Client:
@@ -151,6 +151,7 @@ class HostServer:
             "broadcast_resolve": self._broadcast_resolve,
             "contacts_sync": self._contacts_sync,
             "search_hits": self._search_hits,
+            "sorted_contacts": self._sorted_contacts,
         }
 
     @property
@@ -479,12 +480,22 @@ class HostServer:
     async def _search_contacts(self, args: dict[str, Any]) -> Any:
         return await self.services.search_contacts(_text(args, "query"), limit=_limit(args))
 
+    async def _sorted_contacts(self, args: dict[str, Any]) -> Any:
+        return await self.services.sorted_contacts(limit=_limit(args), offset=_offset(args))
+
 
 def _limit(args: dict[str, Any]) -> int:
     limit = args.get("limit", 50)
     if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= 1000:
         raise RequestError("limit must be a whole number from 1 to 1000", protocol.BAD_REQUEST)
     return limit
+
+
+def _offset(args: dict[str, Any]) -> int:
+    offset = args.get("offset", 0)
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise RequestError("offset must be a whole number, 0 or more", protocol.BAD_REQUEST)
+    return offset
 
 
 def _campaign_id(args: dict[str, Any]) -> int | str:

@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from linda_tui.models import (
     AuditEntry,
@@ -75,8 +76,23 @@ class SyncPageOutcome:
     deleted: int = 0
 
 
+class InboundRecord(NamedTuple):
+    """What Store.record_inbound did with an inbound message."""
+
+    message: Message  # as stored (the earlier copy when WhatsApp delivered it again)
+    ref: ContactRef  # the sender's reference owned by the bot written to
+    ref_created: bool  # the reference is new
+    new: bool  # False: this WhatsApp message was stored before (a redelivery)
+
+
 class StoreError(Exception):
     """The store cannot be used; the message says why and how to fix it."""
+
+
+class TransientStoreError(StoreError):
+    """The store failed for a reason that passes by itself (a MongoDB election, a lost
+    connection, a SQLite file locked for a moment): the same write may be tried again.
+    Every write a caller retries is idempotent or checked, so a retry never doubles it."""
 
 
 class Store(ABC):
@@ -199,9 +215,14 @@ class Store(ABC):
         the audit entry. Returns the message as stored; StoreError when no such row."""
 
     @abstractmethod
-    async def record_inbound(self, message: Message) -> tuple[Message, ContactRef, bool]:
+    async def record_inbound(self, message: Message) -> InboundRecord:
         """Atomically store an inbound message and make sure its sender has a reference
-        owned by the bot it wrote to. Returns (message, ref, ref_created)."""
+        owned by the bot it wrote to.
+
+        Idempotent: a message with a WhatsApp id is stored once per bot. WhatsApp
+        delivers a message again after a reconnect, and a write retried after a lost
+        connection may already have landed; then the stored copy comes back, unchanged,
+        with ``new`` False."""
 
     @abstractmethod
     async def update_message_status(

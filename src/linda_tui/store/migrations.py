@@ -210,6 +210,25 @@ V4_STATEMENTS: tuple[str, ...] = (
     """,
 )
 
+# Version 5: an inbound message is stored once. WhatsApp delivers a message again after
+# a reconnect, and a write retried after a failure may already have landed: a unique
+# index on (bot, WhatsApp id) of inbound messages makes recording one idempotent.
+# Copies stored before this version are folded into the first one (inbound rows are
+# referenced by nothing). Outbound rows are not constrained: their id comes back from
+# WhatsApp after the row exists, and a send's outcome must always be savable.
+V5_STATEMENTS: tuple[str, ...] = (
+    """
+    DELETE FROM messages
+    WHERE direction = 'in' AND wa_id IS NOT NULL AND id NOT IN (
+        SELECT MIN(id) FROM messages WHERE direction = 'in' AND wa_id IS NOT NULL
+        GROUP BY bot_id, wa_id)
+    """,
+    """
+    CREATE UNIQUE INDEX messages_inbound_once ON messages (bot_id, wa_id)
+    WHERE direction = 'in' AND wa_id IS NOT NULL
+    """,
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "every record type", V1_STATEMENTS),
     Migration(2, "phone lookup table for contacts; message lookup by WhatsApp id", V2_STATEMENTS),
@@ -217,6 +236,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         3, "durable broadcasts: per-recipient text, claims, times and replies", V3_STATEMENTS
     ),
     Migration(4, "contacts sync: raw phones, full-sync generations, leases", V4_STATEMENTS),
+    Migration(5, "inbound messages stored once per bot and WhatsApp id", V5_STATEMENTS),
 )
 
 CURRENT_VERSION = MIGRATIONS[-1].version

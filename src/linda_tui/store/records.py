@@ -109,13 +109,30 @@ def last_wins(contacts: Sequence[Contact]) -> list[Contact]:
     return list({contact.resource_name: contact for contact in contacts}.values())
 
 
+# The integers every backend can hold: MongoDB's are 8 bytes (SQLite keeps JSON text).
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
 def audit_detail(detail: dict[str, Any]) -> dict[str, Any]:
     """An audit entry's detail as every backend keeps it: plain JSON values.
 
-    Anything JSON cannot hold (a datetime, a Path) is kept as its text, so writing
-    the audit trail never fails because of what a caller put in the detail.
+    Anything JSON cannot hold (a datetime, a Path) is kept as its text, and so is an
+    integer over 8 bytes (MongoDB cannot hold one), so writing the audit trail never
+    fails because of what a caller put in the detail.
     """
-    return json.loads(json.dumps(detail, default=str, ensure_ascii=False))
+    plain = json.loads(json.dumps(detail, default=str, ensure_ascii=False))
+    small: dict[str, Any] = _small_ints(plain)
+    return small
+
+
+def _small_ints(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _small_ints(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_small_ints(item) for item in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if INT64_MIN <= value <= INT64_MAX else str(value)
+    return value
 
 
 # --- broadcasts ---------------------------------------------------------------------------

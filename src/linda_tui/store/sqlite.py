@@ -59,14 +59,18 @@ from linda_tui.private_files import (
 )
 from linda_tui.store.base import (
     ContactRefUpdate,
+    InboundRecord,
     StatusUpdate,
     Store,
     StoreError,
     SyncPageOutcome,
+    TransientStoreError,
 )
 from linda_tui.store.migrations import migrate, read_version
 from linda_tui.store.records import (
     IN_FLIGHT_REASON,
+    INT64_MAX,
+    INT64_MIN,
     MARKED_SENT_REASON,
     OPTED_OUT_REASON,
     REPEAT_REASON,
@@ -181,10 +185,11 @@ def _row_id(value: int | str | None) -> int | None:
     """A SQLite row id from an id that may have been written as text; None if it is not one."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
+        value = int(value)
+    if isinstance(value, int):
+        # Beyond SQLite's 8-byte integers no row has that id (binding it would raise).
+        return value if INT64_MIN <= value <= INT64_MAX else None
     return None
 
 
@@ -375,7 +380,8 @@ T = TypeVar("T")
 async def _on_thread(db: aiosqlite.Connection, func: Callable[..., T], *args: Any) -> T:
     """func(connection, *args) run on aiosqlite's thread, in one trip. aiosqlite has no
     public call for this; its private one is used here and only here."""
-    return await db._execute(func, db._conn, *args)  # noqa: SLF001
+    result: T = await db._execute(func, db._conn, *args)  # noqa: SLF001
+    return result
 
 
 def _one_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
@@ -406,6 +412,23 @@ def _insert_audit_sync(conn: sqlite3.Connection, entry: AuditEntry) -> int:
     )
     assert cursor.lastrowid is not None
     return cursor.lastrowid
+
+
+def _ensure_ref_sync(
+    conn: sqlite3.Connection, phone: str, bot_id: str, at: datetime
+) -> tuple[ContactRef, bool]:
+    """The reference for (phone, bot_id), created pending at ``at`` if missing: (ref, created)."""
+    created_at = store_time(at)
+    cursor = conn.execute(
+        f"INSERT OR IGNORE INTO contact_refs ({_REF_COLUMNS}) VALUES (?, ?, ?, NULL, ?, NULL, NULL)",
+        (phone, bot_id, str(SyncStatus.PENDING), _time_text(created_at)),
+    )
+    if cursor.rowcount == 1:
+        return ContactRef(phone=phone, bot_id=bot_id, created_at=created_at), True
+    row = conn.execute(
+        f"SELECT {_REF_COLUMNS} FROM contact_refs WHERE phone = ? AND bot_id = ?", (phone, bot_id)
+    ).fetchone()
+    return _ref(row), False
 
 
 def _advance_sync(conn: sqlite3.Connection, u: StatusUpdate) -> Message | None:
@@ -1060,7 +1083,8 @@ class SQLiteStore(Store):
                 "move it aside or choose another store path"
             )
         if "locked" in lowered or "busy" in lowered:
-            return StoreError(
+            # Waited busy_timeout already; it may pass (a backup, a `sqlite3` shell).
+            return TransientStoreError(
                 f"{self.path} is locked by another program ({text}) — "
                 "close the other Linda using it, then try again"
             )
@@ -1212,28 +1236,11 @@ class SQLiteStore(Store):
             ),
         )
 
-    @staticmethod
-    async def _ensure_ref(
-        db: aiosqlite.Connection, phone: str, bot_id: str, at: datetime
-    ) -> tuple[ContactRef, bool]:
-        created_at = store_time(at)
-        cursor = await db.execute(
-            f"INSERT OR IGNORE INTO contact_refs ({_REF_COLUMNS}) VALUES (?, ?, ?, NULL, ?, NULL, NULL)",
-            (phone, bot_id, str(SyncStatus.PENDING), _time_text(created_at)),
-        )
-        if cursor.rowcount == 1:
-            return ContactRef(phone=phone, bot_id=bot_id, created_at=created_at), True
-        rows = await db.execute_fetchall(
-            f"SELECT {_REF_COLUMNS} FROM contact_refs WHERE phone = ? AND bot_id = ?",
-            (phone, bot_id),
-        )
-        return _ref(list(rows)[0]), False
-
     async def ensure_contact_ref(
         self, phone: str, bot_id: str, at: datetime | None = None
     ) -> tuple[ContactRef, bool]:
-        async with self._transaction() as db:
-            return await self._ensure_ref(db, phone, bot_id, at or utcnow())
+        when = at or utcnow()
+        return await self._in_one_hop(lambda conn: _ensure_ref_sync(conn, phone, bot_id, when))
 
     async def owner_of(self, phone: str) -> ContactRef | None:
         # rowid breaks ties between references created in the same millisecond.
@@ -1302,12 +1309,6 @@ class SQLiteStore(Store):
 
     # --- messages -----------------------------------------------------------------
 
-    @staticmethod
-    async def _insert_message(db: aiosqlite.Connection, message: Message) -> int:
-        row = await db.execute_insert(_INSERT_MESSAGE, _message_row(message))
-        assert row is not None  # an INSERT always has a last row id
-        return int(row[0])
-
     async def add_message(self, message: Message, audit: AuditEntry | None = None) -> Message:
         message = normalised_message(message)
         entry = _audit_entry(audit) if audit is not None else None
@@ -1349,16 +1350,29 @@ class SQLiteStore(Store):
             raise StoreError(f"no message {key} in {self.path} to record the send's outcome on")
         return message
 
-    async def record_inbound(self, message: Message) -> tuple[Message, ContactRef, bool]:
+    async def record_inbound(self, message: Message) -> InboundRecord:
         if message.direction != Direction.IN:
             raise ValueError("record_inbound takes inbound messages; use add_message for outbound")
         message = normalised_message(message)
-        async with self._transaction() as db:
-            ref, created = await self._ensure_ref(
-                db, message.peer, message.bot_id, message.created_at
-            )
-            message = replace(message, id=await self._insert_message(db, message))
-        return message, ref, created
+
+        def work(conn: sqlite3.Connection) -> InboundRecord:
+            stored = None
+            if message.wa_id is not None:
+                # The same terms as the index messages_inbound_once, so it is used.
+                row = conn.execute(
+                    f"""SELECT {_MESSAGE_COLUMNS} FROM messages
+                    WHERE bot_id = ? AND wa_id = ? AND direction = 'in' AND wa_id IS NOT NULL""",
+                    (message.bot_id, message.wa_id),
+                ).fetchone()
+                stored = None if row is None else _message(row)
+            ref, created = _ensure_ref_sync(conn, message.peer, message.bot_id, message.created_at)
+            if stored is not None:
+                return InboundRecord(stored, ref, created, False)
+            message_id = conn.execute(_INSERT_MESSAGE, _message_row(message)).lastrowid
+            assert message_id is not None
+            return InboundRecord(replace(message, id=message_id), ref, created, True)
+
+        return await self._in_one_hop(work)
 
     async def update_message_status(
         self,

@@ -65,7 +65,9 @@ if TYPE_CHECKING:
 
     from linda_tui.broadcast.events import CampaignProgress
     from linda_tui.config.runtime import Runtime
+    from linda_tui.contacts.directory import ContactsReloaded
     from linda_tui.contacts.service import ContactsSyncProgress, ContactsSyncStatus
+    from linda_tui.contacts.sync import SyncProgress
     from linda_tui.host.remote import RemoteServices
     from linda_tui.host.server import HostServer
     from linda_tui.services import Services
@@ -111,7 +113,7 @@ def _broadcasts_screen() -> Screen[None]:
 
 
 def _contacts_screen() -> Screen[None]:
-    from linda_tui.tui.screens.placeholders import ContactsScreen
+    from linda_tui.tui.screens.contacts import ContactsScreen
 
     return ContactsScreen()
 
@@ -159,8 +161,11 @@ class LindaApp(App[int]):
         cursor_blink: bool = True,
         on_first_frame: Callable[[], None] | None = None,
         host: HostServer | None = None,
+        keymap: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
+        if keymap:
+            self.set_keymap(keymap)  # bots.yaml keys: (binding id -> keys)
         self.services = services
         self.fleet: FleetView = services.fleet
         # Attached to another Linda that runs the fleet (quitting leaves it running).
@@ -174,6 +179,9 @@ class LindaApp(App[int]):
         self.sub_title = "demo — simulated WhatsApp" if demo else ""
         self.activity = ActivityHistory()
         self.sync_status = SYNC_NOT_CONFIGURED
+        # The sync's last status and progress, for a pane opened while a sync runs.
+        self.sync_state: ContactsSyncStatus | None = None
+        self.sync_last_progress: SyncProgress | None = None
         self.fleet_ready = False
         self.exit_reason: str | None = None  # why the app left on its own, for the CLI
         # Signals the panes subscribe to (each pane may be created late, or never).
@@ -183,6 +191,8 @@ class LindaApp(App[int]):
         self.activity_added: Signal[ActivityEntry] = Signal(self, "activity-added")
         self.sync_status_changed: Signal[str] = Signal(self, "sync-status")
         self.sync_progress: Signal[ContactsSyncProgress] = Signal(self, "sync-progress")
+        # The searchable contacts were reloaded (how many there are now): after a sync.
+        self.contacts_reloaded: Signal[int] = Signal(self, "contacts-reloaded")
         self.campaign_updates: Signal[CampaignProgress] = Signal(self, "campaign-updates")
         self._fleet_events: list[FleetEvent] = []
         self._fleet_events_posted = False
@@ -275,7 +285,12 @@ class LindaApp(App[int]):
     @work(exclusive=True, group="fleet", exit_on_error=False, name="open-fleet")
     async def _open_fleet(self) -> None:
         try:
-            await self.services.open()  # attached: nothing more to open
+            # The fleet first; the broadcasts, the contacts sync and the socket once the
+            # first frame is on screen (on_ready). Attached: nothing more to open.
+            if self.attached:
+                await self.services.open()
+            else:
+                await self.services.open(fleet_only=True)  # type: ignore[call-arg]
         except Exception as exc:
             log.exception("the fleet could not start")
             self.post_message(FleetOpenFailed(str(exc) or type(exc).__name__))
@@ -293,6 +308,22 @@ class LindaApp(App[int]):
         # The first frame is on screen: start-up is over (see linda_tui.startup).
         if self._on_first_frame is not None:
             self._on_first_frame()
+        if not self.attached:
+            self._start_services()
+
+    @work(group="fleet", exit_on_error=False, name="start-services")
+    async def _start_services(self) -> None:
+        """The broadcasts, the contacts sync and the socket, once the fleet is open."""
+        for worker in self.workers:
+            if worker.name == "open-fleet":
+                await worker.wait()
+        if not getattr(self.services, "is_open", False):
+            return  # the fleet did not open: the app is leaving with the reason
+        try:
+            await self.services.start_services()  # type: ignore[union-attr]
+        except Exception as exc:
+            log.exception("the broadcasts, the contacts sync or the socket could not start")
+            self.post_message(FleetOpenFailed(str(exc) or type(exc).__name__))
 
     def on_fleet_opened(self, _message: FleetOpened) -> None:
         self.fleet_ready = True
@@ -358,12 +389,17 @@ class LindaApp(App[int]):
             self.record(Kind.INFO, f"campaign {event.campaign.name}: {event.note}")
 
     def _take_sync_status(self, event: ContactsSyncStatus) -> None:
+        self.sync_state = event
         self.set_sync_status(event.line(self.timezone))
         if event.last_error and not event.running:
             self.record(Kind.ERROR, f"Google Contacts sync failed: {event.last_error}")
 
     def _take_sync_progress(self, event: ContactsSyncProgress) -> None:
+        self.sync_last_progress = event.progress
         self.sync_progress.publish(event)
+
+    def _take_contacts_reloaded(self, event: ContactsReloaded) -> None:
+        self.contacts_reloaded.publish(event.contacts)
 
     def _bot_state_moved(
         self, bot_id: str, old: BotState | None, new: BotState, detail: str | None
@@ -698,6 +734,7 @@ EVENT_HANDLERS: dict[str, Callable[[LindaApp, Any], None]] = {
     "CampaignProgress": LindaApp._take_campaign,
     "ContactsSyncStatus": LindaApp._take_sync_status,
     "ContactsSyncProgress": LindaApp._take_sync_progress,
+    "ContactsReloaded": LindaApp._take_contacts_reloaded,
 }
 _HANDLER_OF_TYPE: dict[type, Callable[[LindaApp, Any], None] | None] = {}
 
@@ -736,6 +773,7 @@ def create_app(
     cursor_blink: bool = True,
     on_first_frame: Callable[[], None] | None = None,
     host: HostServer | None = None,
+    keymap: dict[str, str] | None = None,
 ) -> LindaApp:
     """The console for built (not yet opened) services, or a host's through its socket.
     Tests pass a simulated fleet, a FixedClock and ``cursor_blink=False``."""
@@ -747,6 +785,7 @@ def create_app(
         cursor_blink=cursor_blink,
         on_first_frame=on_first_frame,
         host=host,
+        keymap=keymap,
     )
 
 
@@ -795,6 +834,7 @@ async def _attached(runtime: Runtime, on_first_frame: Callable[[], None] | None)
         demo=remote.demo,
         timezone=runtime.timezone,
         on_first_frame=on_first_frame,
+        keymap=runtime.fleet.keys,  # each operator's own keys, whoever hosts
     )
     await app.run_async()
     if app.watchdog is not None:
@@ -830,6 +870,7 @@ def _hosting(runtime: Runtime, on_first_frame: Callable[[], None] | None) -> int
                 timezone=runtime.timezone,
                 on_first_frame=on_first_frame,
                 host=host,
+                keymap=runtime.fleet.keys,
             )
             app.run()
             if app.watchdog is not None:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 class LindaCommands(Provider):
-    """Go to a pane; pair, reconnect, log out or send from a bot."""
+    """Go to a pane; sync Google Contacts; pair, reconnect, log out or send from a bot."""
 
     @property
     def linda(self) -> LindaApp:
@@ -35,6 +35,17 @@ class LindaCommands(Provider):
         commands += [
             (f"Go to {title}", partial(app.switch_mode, mode), f"key {key}")
             for mode, title, key in PANES
+        ]
+        # Imported here: the palette is built when opened, never at start-up.
+        from linda_tui.tui.sync_now import sync_now
+
+        commands += [
+            ("Sync Google Contacts now", partial(sync_now, app), "fetch what changed"),
+            (
+                "Sync Google Contacts in full",
+                partial(sync_now, app, full=True),
+                "list every contact again",
+            ),
         ]
         for status in app.fleet.statuses():
             bot = f"{status.bot.name} ({status.id})"

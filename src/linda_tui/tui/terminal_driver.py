@@ -67,6 +67,7 @@ class LindaDriver(LinuxDriver):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        assert self._file is not None  # LinuxDriver always has its output stream
         self._output = TerminalOutput(self._file)
         self._file = self._output  # type: ignore[assignment]
 

@@ -365,7 +365,7 @@ def _phone_of(jid: Any) -> str | None:
     else (hidden-number 'lid' JIDs, groups, broadcasts)."""
     user = jid.User
     if jid.Server in ("s.whatsapp.net", "c.us") and user.isdigit():
-        return "+" + user
+        return "+" + str(user)
     return None
 
 
@@ -391,7 +391,7 @@ def _message_text(message: Any) -> str:
     or '' for what is not for people (receipts, reactions, key exchanges...)."""
     text = _lib().extract_text(message)
     if text:
-        return text
+        return str(text)
     for field, label in _MEDIA_LABELS:
         with contextlib.suppress(ValueError):  # a field this protobuf does not have
             if message.HasField(field):

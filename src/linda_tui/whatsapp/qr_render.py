@@ -8,6 +8,7 @@ dark-on-light (black on white): many phones cannot read an inverted code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 QUIET_ZONE = 2
 
@@ -42,7 +43,7 @@ def qr_matrix(payload: str) -> list[list[bool]]:
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_L, border=QUIET_ZONE)
     qr.add_data(payload)
     qr.make(fit=True)
-    return qr.get_matrix()
+    return cast("list[list[bool]]", qr.get_matrix())
 
 
 def draw_qr(payload: str) -> QRDrawing:

@@ -39,7 +39,7 @@ from linda_tui.logsetup import (
 NATIVE_LOGGER = "linda.native"
 MAX_LINE_BYTES = 4096  # a longer line is logged as several records, nothing dropped
 IDLE_FLUSH_SECONDS = 0.2  # a line without its newline is logged after this much quiet
-DRAIN_SECONDS = 2.0  # on exit: longest wait for what is still in the pipes
+DRAIN_SECONDS = 10.0  # on exit: longest wait for what is still flowing through the pipes
 QUIET_SECONDS = 0.1  # on exit: a pipe this long silent is drained (a child may hold it)
 _POLL_SECONDS = 0.5  # the reader looks at its stop flag at least this often
 _READ_BYTES = 65536

@@ -292,6 +292,14 @@ class ComposeScreen(PaneScreen):
         self.query_one("#from", Select).value = bot_id
         self.query_one("#to", Input).focus()
 
+    def prefill_to(self, phone: str) -> None:
+        """Open with this number in To (the Contacts pane's "send to"), ready for the text."""
+        to = self.query_one("#to", Input)
+        to.value = phone
+        to.cursor_position = len(phone)
+        self._check_to()
+        self.query_one("#text", TextArea).focus()
+
     # --- the To field, validated as you type ---------------------------------------
     @on(Input.Changed, "#to")
     def _to_changed(self) -> None:

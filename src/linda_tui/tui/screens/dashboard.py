@@ -23,6 +23,7 @@ from linda_tui.tui.widgets.bot_table import BotTable
 from linda_tui.tui.widgets.key_bar import KeyBar
 from linda_tui.tui.widgets.mode_bar import ModeBar
 from linda_tui.tui.widgets.state_label import state_word
+from linda_tui.tui.widgets.sync_progress import SyncProgressBar
 
 # During a burst of status updates the dashboard is updated at most this often (the
 # table redraws only the rows that changed; the summary line is recounted each time).
@@ -89,6 +90,7 @@ class DashboardScreen(PaneScreen):
     def compose_body(self) -> ComposeResult:
         yield Static(id="fleet-summary")
         yield Static(id="sync-status")
+        yield SyncProgressBar(id="sync-progress")
         yield BotTable(id="bots")
         yield Static(id="bot-detail")
 
@@ -118,11 +120,16 @@ class DashboardScreen(PaneScreen):
             self.query_one(ModeBar),
             self.query_one("#fleet-summary"),
             self.query_one("#sync-status"),
+            self.query_one(SyncProgressBar),
             self.query_one("#bot-detail"),
             self.query_one(KeyBar),
         ]
         used = sum(_fixed_height(widget) for widget in others if widget.display)
         self.query_one(BotTable).styles.max_height = max(3, height - used)
+
+    def on_sync_progress_bar_toggled(self, _event: SyncProgressBar.Toggled) -> None:
+        # The bar takes a line while a sync runs: the table gives it up.
+        self._fit_table(self.app.size)
 
     # --- live updates -------------------------------------------------------------
     def _on_bots_changed(self, bot_ids: frozenset[str]) -> None:

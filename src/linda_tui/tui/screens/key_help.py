@@ -17,7 +17,7 @@ def key_help(pane: Screen[object]) -> Text:
     """The keys that work on ``pane`` now (its own and its focused field's), then the
     ones that work on every pane: one line per action, its keys side by side."""
     app = pane.app
-    groups: dict[bool, dict[str, tuple[list[str], str]]] = {False: {}, True: {}}
+    groups: dict[bool, dict[str, tuple[list[str], str, str]]] = {False: {}, True: {}}
     # The keys the key bar shows first (the pane's own actions), then the others.
     bindings = sorted(pane.active_bindings.items(), key=lambda item: not item[1].binding.show)
     for key, active in bindings:
@@ -25,20 +25,26 @@ def key_help(pane: Screen[object]) -> Text:
         if not binding.description or binding.system:
             continue
         everywhere = active.node is app
-        keys, _ = groups[everywhere].setdefault(binding.action, ([], binding.description))
+        keys, _, _ = groups[everywhere].setdefault(
+            binding.action, ([], binding.description, binding.id or "")
+        )
         shown = app.get_key_display(Binding(key, binding.action))
         if shown not in keys:
             keys.append(shown)
     text = Text()
     for title, everywhere in (("On this pane", False), ("Everywhere", True)):
         text.append(f"{title}\n", style="bold underline")
-        for keys, description in groups[everywhere].values():
+        for keys, description, binding_id in groups[everywhere].values():
             text.append(f"  {', '.join(keys):<{KEY_COLUMN}}", style="bold")
-            text.append(f"{description}\n")
+            text.append(description)
+            if binding_id:  # what bots.yaml's keys: remaps it by
+                text.append(f"  {binding_id}", style="dim")
+            text.append("\n")
         text.append("\n")
     text.append(
         "In a text field the number keys type: press esc to leave the field first.\n"
-        "ctrl+p opens the command palette: every action on every bot, by name.",
+        "ctrl+p opens the command palette: every action on every bot, by name.\n"
+        "Remap a key in bots.yaml by the id shown after it (keys: linda.quit: ctrl+x).",
         style="dim",
     )
     return text

@@ -373,7 +373,9 @@ class BotTable(ScrollView, can_focus=True):
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """The table as text, header first, for copying what the mouse selected."""
         console = self.app.console
-        rows = chain([_HEADER], (self._rows[bot_id].cells for bot_id in self._order))
+        rows: Iterable[Mapping[str, Text | str]] = chain(
+            [_HEADER], (self._rows[bot_id].cells for bot_id in self._order)
+        )
         lines = []
         for cells in rows:
             drawn = (

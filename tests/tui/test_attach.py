@@ -1,0 +1,113 @@
+"""A console attached to the Linda that runs the fleet: the same panes, driven by the
+host's events; quitting it leaves the bots running; it leaves when the host stops."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from linda_tui.clock import FixedClock
+from linda_tui.config import demo_fleet, sqlite_url
+from linda_tui.host.remote import RemoteServices
+from linda_tui.host.server import HostServer
+from linda_tui.models import BotState
+from linda_tui.services import DEMO_PRE_PAIRED, Services
+from linda_tui.tui.app import LindaApp, create_app
+from linda_tui.tui.screens.activity import ActivityScreen
+from linda_tui.tui.screens.confirm import ConfirmScreen
+from linda_tui.whatsapp.simulated import SimulatedNetwork
+
+from .screen_probe import screen_text, wait_for_text, wait_until
+
+
+@pytest.fixture
+async def hosted(tmp_path: Path) -> AsyncIterator[tuple[Services, HostServer, Path]]:
+    clock = FixedClock()
+    network = SimulatedNetwork(
+        tmp_path / "demo", seed=7, speed=200, paired=DEMO_PRE_PAIRED, disconnect_rate=0,
+        reply_rate=0, clock=clock,
+    )  # fmt: skip
+    services = Services.build(
+        demo_fleet(), store_url=sqlite_url(tmp_path / "linda.db"),
+        sessions_dir=tmp_path / "sessions", data_dir=tmp_path / "demo", demo=True,
+        clock=clock, network=network,
+    )  # fmt: skip
+    host = HostServer(services, tmp_path / "sessions")
+    services.add(host)
+    async with services:
+        await services.fleet.wait_until(lambda: len(services.fleet.active_bots()) == 2, 10)
+        yield services, host, tmp_path
+
+
+async def attached_app(folder: Path) -> LindaApp:
+    remote = await RemoteServices.attach(folder / "sessions")
+    assert remote is not None
+    await remote.open_store_for_reading(sqlite_url(folder / "linda.db"))
+    return create_app(remote, clock=FixedClock(), demo=True, cursor_blink=False)
+
+
+async def test_an_attached_console_shows_the_hosts_fleet_and_its_events_live(
+    hosted: tuple[Services, HostServer, Path],
+) -> None:
+    services, host, folder = hosted
+    app = await attached_app(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        assert host.clients == 1
+        # Something happens on the host: the attached console sees it at once.
+        services.network.inject_inbound("demo-main", "+971501234567", "Is unit 4 free?")  # type: ignore[attr-defined]
+        await pilot.press("5")
+        await wait_until(pilot, lambda: isinstance(app.screen, ActivityScreen), "Activity")
+        await wait_for_text(pilot, "Is unit 4 free?")
+        # A send from the attached console goes out from the host's fleet.
+        [result] = await app.fleet.send("+971501234568", "From the second console", bot="demo-main")  # type: ignore[attr-defined]
+        assert result.ok
+        services.network.flush()  # type: ignore[attr-defined]
+        log = services.network.message_log.read_text()  # type: ignore[attr-defined]
+        assert "From the second console" in log
+    # Quitting the attached console left the host's bots running.
+    assert services.fleet.status("demo-main").state is BotState.ONLINE
+    assert await services.fleet.wait_until(lambda: host.clients == 0, 5)
+
+
+async def test_an_attached_console_leaves_with_one_line_when_the_host_stops(
+    tmp_path: Path,
+) -> None:
+    services = Services.build(
+        demo_fleet(), store_url=sqlite_url(tmp_path / "linda.db"),
+        sessions_dir=tmp_path / "sessions", data_dir=tmp_path / "demo", demo=True,
+        clock=FixedClock(),
+    )  # fmt: skip
+    services.add(HostServer(services, tmp_path / "sessions"))
+    await services.open()
+    app = await attached_app(tmp_path)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for_text(pilot, "Linda")
+        await services.close()
+        await wait_until(pilot, lambda: app.exit_reason is not None, "the attached console leaving")
+    assert app.return_code == 1
+    assert app.exit_reason is not None and "the host is stopping" in app.exit_reason
+    assert "\n" not in app.exit_reason
+
+
+async def test_quitting_the_host_while_others_are_attached_asks_first(
+    hosted: tuple[Services, HostServer, Path],
+) -> None:
+    services, host, folder = hosted
+    # This console hosts (it holds the services and the socket); another is attached.
+    hosting = create_app(services, clock=FixedClock(), demo=True, cursor_blink=False, host=host)
+    remote = await RemoteServices.attach(folder / "sessions")
+    assert remote is not None
+    try:
+        async with hosting.run_test(size=(100, 32)) as pilot:
+            await wait_for_text(pilot, "2/3 online")
+            await pilot.press("q")
+            await wait_until(pilot, lambda: isinstance(hosting.screen, ConfirmScreen), "a question")
+            text = screen_text(hosting)
+            assert "Stop the fleet for everyone?" in text and "1 other Linda is attached" in text
+            await pilot.press("n")  # no: everything keeps running
+            assert services.fleet.status("demo-main").state is BotState.ONLINE
+    finally:
+        await remote.close()
