@@ -370,7 +370,10 @@ class BroadcastsScreen(PaneScreen):
         """Read the per-bot counts again, at most every PER_BOT_SECONDS while it runs."""
         if self._per_bot_timer is not None:
             return
-        wait = max(0.0, self._per_bot_read_at + PER_BOT_SECONDS - time.monotonic())
+        wait = self._per_bot_read_at + PER_BOT_SECONDS - time.monotonic()
+        if wait <= 0:  # (a timer of 0 s would divide by zero in Textual)
+            self._reload_per_bot(key)
+            return
 
         def due() -> None:
             self._per_bot_timer = None
