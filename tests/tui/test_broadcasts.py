@@ -6,20 +6,28 @@ Everything runs on the simulated network and a real SQLite store."""
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 
 from linda_tui.broadcast.audience import audience_from_numbers
 from linda_tui.broadcast.engine import BroadcastSettings
 from linda_tui.broadcast.pacing import pace_profile
 from linda_tui.broadcast.plan import plan_broadcast, save_plan
+from linda_tui.clock import FixedClock
+from linda_tui.config import demo_fleet, sqlite_url
+from linda_tui.host.remote import RemoteServices
+from linda_tui.host.server import HostServer
 from linda_tui.models import Campaign, CampaignStatus, RecipientStatus
-from linda_tui.tui.app import LindaApp
+from linda_tui.services import DEMO_PRE_PAIRED, Services
+from linda_tui.tui.app import LindaApp, create_app
 from linda_tui.tui.screens.broadcasts import BroadcastsScreen
 from linda_tui.tui.screens.compose import ComposeScreen
 from linda_tui.tui.screens.confirm import ConfirmScreen
 from linda_tui.tui.widgets.broadcast_form import BroadcastForm
+from linda_tui.whatsapp.simulated import SimulatedNetwork
 
 from .conftest import MakeApp
 from .screen_probe import screen_text, wait_for_text, wait_until
@@ -100,8 +108,7 @@ async def test_a_campaign_from_a_csv_is_planned_as_typed_then_reaches_the_networ
         )
         await wait_until(pilot, lambda: "To send 3" in summary(form), "the dry run")
         audience = line(form, "#bc-audience")
-        assert audience.startswith("✓ 3 numbers from"), audience
-        assert "1 invalid, 1 duplicate" in audience and "'Phone'" in audience
+        assert audience == "✓ 3 numbers · 1 invalid · 1 duplicate · column 'Phone' · clients.csv"
         dry_run = summary(form)
         assert "left out: 1 invalid, 1 duplicate" in dry_run
         assert "line 4:" in dry_run  # the invalid line, by its line in the file
@@ -119,9 +126,7 @@ async def test_a_campaign_from_a_csv_is_planned_as_typed_then_reaches_the_networ
         assert isinstance(pane, BroadcastsScreen)
         await wait_until(
             pilot,
-            lambda: any(
-                v.campaign.status is CampaignStatus.DONE for v in pane.views.values()
-            ),
+            lambda: any(v.campaign.status is CampaignStatus.DONE for v in pane.views.values()),
             "the campaign done",
             timeout=20,
         )
@@ -181,7 +186,8 @@ async def test_a_bad_audience_says_why_in_one_line(make_app: MakeApp, tmp_path: 
         form = await open_broadcast_mode(pilot, app)
         missing = tmp_path / "nowhere.csv"
         await fill(pilot, form, name="Offer", where=str(missing), template="Hi")
-        await wait_until(pilot, lambda: line(form, "#bc-audience").startswith("✖"), "error")
+        await wait_until(pilot, lambda: "nowhere.csv" in line(form, "#bc-audience"), "error")
+        assert line(form, "#bc-audience").startswith("✖")
         assert "check the path" in line(form, "#bc-audience")
         # A FIFO is refused at once, never waited on.
         fifo = tmp_path / "pipe.csv"
@@ -220,13 +226,17 @@ async def test_quitting_with_a_broadcast_draft_asks_first(make_app: MakeApp) -> 
 
 
 async def make_campaign(app: LindaApp, numbers: list[str], name: str = "Spring") -> Campaign:
-    services = app.services
+    return await make_campaign_on(app.services, numbers, name)  # type: ignore[arg-type]
+
+
+async def make_campaign_on(services: Services, numbers: list[str], name: str) -> Campaign:
+    """A draft campaign saved as `linda broadcast create` saves it (the standard pace)."""
     fleet = services.fleet
     plan = await plan_broadcast(
         name=name,
         template="Hello {name|there}",
         audience=audience_from_numbers(numbers, region="AE"),
-        store=services.store,  # type: ignore[arg-type]
+        store=services.store,
         bots="all",
         pacing={b: fleet.config.pacing_for(b) for b in fleet.bot_ids},
         now=fleet.clock.now(),
@@ -234,12 +244,7 @@ async def make_campaign(app: LindaApp, numbers: list[str], name: str = "Spring")
         quiet_hours=None,
         warm_up=None,
     )
-    return await save_plan(
-        services.store,  # type: ignore[arg-type]
-        plan,
-        created_by="test",
-        now=fleet.clock.now(),
-    )
+    return await save_plan(services.store, plan, created_by="test", now=fleet.clock.now())
 
 
 async def open_pane(pilot, app: LindaApp) -> BroadcastsScreen:  # noqa: ANN001
@@ -388,3 +393,93 @@ async def test_uncertain_recipients_are_listed_and_resolved_after_asking(
             "broadcast.resolve.mark-sent",
             "broadcast.resolve.resend",
         ]
+
+
+@pytest.fixture
+async def hosting(tmp_path: Path) -> AsyncIterator[tuple[Services, Path]]:
+    """A Linda hosting the demo fleet (its broadcasts fast), for a console to attach to."""
+    clock = FixedClock()
+    network = SimulatedNetwork(
+        tmp_path / "demo", seed=7, speed=200, paired=DEMO_PRE_PAIRED, disconnect_rate=0,
+        reply_rate=0, clock=clock,
+    )  # fmt: skip
+    services = Services.build(
+        demo_fleet(), store_url=sqlite_url(tmp_path / "linda.db"),
+        sessions_dir=tmp_path / "sessions", data_dir=tmp_path / "demo", demo=True,
+        clock=clock, network=network,
+    )  # fmt: skip
+    services.broadcast_settings = BroadcastSettings(
+        quiet_hours=None, warm_up=None, demo=True, seed=3
+    )
+    services.add(HostServer(services, tmp_path / "sessions"))
+    async with services:
+        await services.fleet.wait_until(lambda: len(services.fleet.active_bots()) == 2, 10)
+        yield services, tmp_path
+
+
+async def test_an_attached_console_creates_follows_and_steers_a_campaign_through_the_host(
+    hosting: tuple[Services, Path],
+) -> None:
+    services, folder = hosting
+    clients = folder / "clients.csv"
+    clients.write_text(CSV_TEXT, encoding="utf-8")
+    remote = await RemoteServices.attach(folder / "sessions")
+    assert remote is not None
+    await remote.open_store_for_reading(sqlite_url(folder / "linda.db"))
+    app = create_app(remote, clock=FixedClock(), demo=True, cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_broadcast_mode(pilot, app)
+        await fill(
+            pilot, form, name="From afar", where=str(clients), template="Hi {first_name|there}"
+        )
+        await wait_until(pilot, lambda: "To send 3" in summary(form), "the dry run")
+        assert "Hi Fatima" in summary(form)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, BroadcastsScreen), "Broadcasts")
+        pane = app.screen
+        assert isinstance(pane, BroadcastsScreen)
+        # The host's engine runs it; its progress reaches this console as events.
+        await wait_until(
+            pilot,
+            lambda: any(v.campaign.status is CampaignStatus.DONE for v in pane.views.values()),
+            "the campaign done",
+            timeout=20,
+        )
+        await wait_for_text(pilot, "3 of 3 settled")
+        [campaign] = await services.store.list_campaigns()
+        assert campaign.name == "From afar" and campaign.status is CampaignStatus.DONE
+        services.network.flush()  # type: ignore[attr-defined]
+        log = services.network.message_log.read_text()  # type: ignore[attr-defined]
+        assert sorted(json.loads(x)["to"] for x in log.splitlines()) == sorted(SENT_TO)
+
+        # A draft made on the host (`linda broadcast create`) is started, paused and
+        # cancelled from here: each a request to the host.
+        numbers = [f"+9715012{n:05d}" for n in range(300, 340)]
+        draft = await make_campaign_on(services, numbers, name="Slow one")
+        key = str(draft.id)
+        await pilot.press("escape")
+        await pilot.press("1")
+        await pilot.press("3")
+        await wait_until(pilot, lambda: key in pane.views, "the new campaign listed")
+        pane.select_campaign(key)
+        await wait_until(pilot, lambda: pane.selected == key, "selected")
+        await pilot.press("r")
+        await wait_until(
+            pilot, lambda: cell(pane, "#campaigns", key, "status") == "▶ running", "running"
+        )
+        await pilot.press("p")
+        await wait_until(
+            pilot, lambda: cell(pane, "#campaigns", key, "status") == "‖ paused", "paused"
+        )
+        stored = await services.store.get_campaign(draft.id)  # type: ignore[arg-type]
+        assert stored is not None and stored.status is CampaignStatus.PAUSED
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("y")
+        await wait_until(
+            pilot, lambda: cell(pane, "#campaigns", key, "status") == "✖ cancelled", "cancelled"
+        )
+        stored = await services.store.get_campaign(draft.id)  # type: ignore[arg-type]
+        assert stored is not None and stored.status is CampaignStatus.CANCELLED

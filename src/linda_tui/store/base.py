@@ -34,7 +34,6 @@ from linda_tui.models import (
     UncertainAction,
 )
 
-
 # Recipients read per page where a count has to list them.
 _COUNT_PAGE = 5000
 

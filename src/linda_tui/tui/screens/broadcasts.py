@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rich.text import Text
 from textual import work
@@ -45,6 +45,41 @@ UNCERTAIN_LIMIT = 500
 # While a campaign runs, its per-bot counts are read again at most this often.
 PER_BOT_SECONDS = 1.0
 BAR_WIDTH = 10
+# Below this many columns the tables leave out their Failed column (the counts line
+# under the list still tells the failed) and draw shorter bars: 80x24 fits.
+WIDE = 100
+NARROW_BAR_WIDTH = 6
+
+
+class Column(NamedTuple):
+    """A table column: its width (None: it takes what the others leave, up to
+    ``most``), and whether a narrow terminal shows it."""
+
+    key: str
+    title: str
+    width: int | None
+    narrow: bool = True
+    most: int = 40
+
+
+CAMPAIGN_COLUMNS = (
+    Column("id", "ID", 4),
+    Column("name", "Name", None, most=40),
+    Column("status", "Status", 11),
+    Column("progress", "Progress", 0),  # the bar's width (see bar_width)
+    Column("sent", "Sent", 11),
+    Column("failed", "Failed", 6, narrow=False),
+    Column("uncertain", "Uncertain", 9),
+)
+PER_BOT_COLUMNS = (
+    Column("bot", "Bot", None, most=24),
+    Column("state", "State", 15),
+    Column("progress", "Progress", 0),
+    Column("sent", "Sent", 11),
+    Column("failed", "Failed", 6, narrow=False),
+    Column("left", "Left", 6),
+    Column("uncertain", "Uncertain", 9),
+)
 
 # The states in the order they are told, and the ones that mean "it went".
 STATES: tuple[RecipientStatus, ...] = (
@@ -193,6 +228,8 @@ class BroadcastsScreen(PaneScreen):
         self._per_bot_timer: Timer | None = None
         self._per_bot_read_at = 0.0
         self._uncertain_shown: int | None = None  # the uncertain count the list was read at
+        self._narrow = False
+        self._layout: tuple[bool, int] | None = None  # what the tables are laid out for
 
     # --- layout --------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -216,22 +253,7 @@ class BroadcastsScreen(PaneScreen):
             yield uncertain
 
     def on_mount(self) -> None:
-        table = self.query_one("#campaigns", DataTable)
-        table.add_column("ID", key="id", width=5)
-        table.add_column("Name", key="name", width=22)
-        table.add_column("Status", key="status", width=11)
-        table.add_column("Progress", key="progress", width=BAR_WIDTH + 5)
-        table.add_column("Sent", key="sent")
-        table.add_column("Failed", key="failed")
-        table.add_column("Uncertain", key="uncertain")
-        per_bot = self.query_one("#per-bot", DataTable)
-        per_bot.add_column("Bot", key="bot", width=14)
-        per_bot.add_column("State", key="state", width=15)
-        per_bot.add_column("Progress", key="progress", width=BAR_WIDTH + 5)
-        per_bot.add_column("Sent", key="sent")
-        per_bot.add_column("Failed", key="failed")
-        per_bot.add_column("Left", key="left")
-        per_bot.add_column("Uncertain", key="uncertain")
+        self._fit()
         uncertain = self.query_one("#uncertain", DataTable)
         uncertain.border_title = "Uncertain: maybe sent, never re-sent on their own"
         uncertain.add_column("Phone", key="phone", width=14)
@@ -244,6 +266,51 @@ class BroadcastsScreen(PaneScreen):
         self.linda.campaign_updates.subscribe(self, self._on_progress)
         self.linda.bots_changed.subscribe(self, self._on_bots_changed)
         self._load()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    @property
+    def bar_width(self) -> int:
+        """How wide the tables draw a progress bar (narrower in a narrow terminal)."""
+        return BAR_WIDTH if not self._narrow else NARROW_BAR_WIDTH
+
+    def _fit(self) -> None:
+        """Lay the campaigns and per-bot tables out for the terminal's width: in a narrow
+        one without their Failed columns, with shorter bars; the name takes what the
+        other columns leave. Only when the layout changes (a resize) are the rows put
+        back, from what the pane knows, with the same keys and the cursor kept."""
+        width = self.size.width or self.app.size.width
+        narrow = width < WIDE
+        layout = (narrow, width)
+        if layout == self._layout:
+            return
+        self._layout = layout
+        self._narrow = narrow
+        campaigns = self.query_one("#campaigns", DataTable)
+        per_bot = self.query_one("#per-bot", DataTable)
+        # A vertical scrollbar's room is kept whether it shows or not; the detail has a
+        # cell of padding each side.
+        self._lay_out(campaigns, CAMPAIGN_COLUMNS, width - 2)
+        self._lay_out(per_bot, PER_BOT_COLUMNS, width - 4)
+        for key in reversed(list(self.views)):  # taken oldest first; listed newest first
+            campaigns.add_row(*self._cells(self.views[key]).values(), key=key)
+        if self.selected is not None and self.selected in campaigns.rows:
+            campaigns.move_cursor(row=campaigns.get_row_index(self.selected))
+        view = self.selected_view
+        if view is not None:
+            self._show_per_bot(view)
+
+    def _lay_out(self, table: DataTable[Text], columns: tuple[Column, ...], room: int) -> None:
+        shown = [c for c in columns if c.narrow or not self._narrow]
+        widths = {c.key: (c.width or self.bar_width + 5) for c in shown if c.width is not None}
+        flex = [c for c in shown if c.width is None]
+        left = room - sum(widths.values()) - 2 * table.cell_padding * len(shown)
+        for column in flex:
+            widths[column.key] = max(8, min(column.most, left // len(flex)))
+        table.clear(columns=True)
+        for column in shown:
+            table.add_column(column.title, key=column.key, width=widths[column.key])
 
     def on_screen_resume(self) -> None:
         # Campaigns made elsewhere (`linda broadcast create` in another terminal) show up.
@@ -399,34 +466,38 @@ class BroadcastsScreen(PaneScreen):
         """A campaign the pane did not list: a new row, on top (newest first)."""
         self.views[view.key] = view
         table = self.query_one("#campaigns", DataTable)
-        table.add_row(*self._cells(view), key=view.key)
+        table.add_row(*self._cells(view).values(), key=view.key)
         order = {key: index for index, key in enumerate(self.views)}
         # Newest first: the views were taken oldest first.
         table.sort("id", key=lambda cell: -order.get(str(cell.plain), 0))
         if self.selected is not None and self.selected in table.rows:
             table.move_cursor(row=table.get_row_index(self.selected))
 
-    def _cells(self, view: CampaignView) -> list[Text]:
+    def _cells(self, view: CampaignView) -> dict[str, Text]:
+        """The campaign's row: a cell for each column on show."""
         counts = view.counts
         uncertain = _count(counts, RecipientStatus.UNCERTAIN)
-        return [
-            Text(view.key, no_wrap=True),
-            literal(view.campaign.name, no_wrap=True, overflow="ellipsis"),
-            status_text(view.campaign.status),
-            progress_bar(view.settled, view.total),
-            Text(f"{_count(counts, *WENT):,}/{view.total:,}", no_wrap=True),
-            Text(f"{_count(counts, RecipientStatus.FAILED):,}", no_wrap=True),
-            Text(f"{uncertain:,}", style="bold yellow" if uncertain else "", no_wrap=True),
-        ]
+        cells = {
+            "id": Text(view.key, no_wrap=True),
+            "name": literal(view.campaign.name, no_wrap=True, overflow="ellipsis"),
+            "status": status_text(view.campaign.status),
+            "progress": progress_bar(view.settled, view.total, self.bar_width),
+            "sent": Text(f"{_count(counts, *WENT):,}/{view.total:,}", no_wrap=True),
+            "failed": Text(f"{_count(counts, RecipientStatus.FAILED):,}", no_wrap=True),
+            "uncertain": Text(
+                f"{uncertain:,}", style="bold yellow" if uncertain else "", no_wrap=True
+            ),
+        }
+        shown = self.query_one("#campaigns", DataTable).columns
+        return {key: cell for key, cell in cells.items() if key in shown}
 
     def _update_row(self, view: CampaignView) -> None:
         table = self.query_one("#campaigns", DataTable)
         if view.key not in table.rows:
             return
-        columns = ("id", "name", "status", "progress", "sent", "failed", "uncertain")
-        for column, cell in zip(columns, self._cells(view), strict=True):
+        for column, cell in self._cells(view).items():
             if column != "id":
-                table.update_cell(view.key, column, cell, update_width=column != "name")
+                table.update_cell(view.key, column, cell)
 
     def _key_at(self, row: int) -> str:
         table = self.query_one("#campaigns", DataTable)
@@ -559,7 +630,7 @@ class BroadcastsScreen(PaneScreen):
             cells = {
                 "bot": literal(bot, no_wrap=True, overflow="ellipsis"),
                 "state": state,
-                "progress": progress_bar(went + failed + uncertain, share),
+                "progress": progress_bar(went + failed + uncertain, share, self.bar_width),
                 "sent": Text(f"{went:,}/{share:,}", no_wrap=True),
                 "failed": Text(f"{failed:,}", no_wrap=True),
                 "left": Text(f"{left:,}", no_wrap=True),
@@ -567,10 +638,11 @@ class BroadcastsScreen(PaneScreen):
                     f"{uncertain:,}", style="bold yellow" if uncertain else "", no_wrap=True
                 ),
             }
+            cells = {key: cell for key, cell in cells.items() if key in table.columns}
             if bot in table.rows:
                 for column, cell in cells.items():
                     if column != "bot":
-                        table.update_cell(bot, column, cell, update_width=True)
+                        table.update_cell(bot, column, cell)
             else:
                 table.add_row(*cells.values(), key=bot)
 

@@ -82,9 +82,15 @@ class ComposeModeLine(Widget):
 class ComposeScreen(PaneScreen):
     """Send one message; the table below follows every message sent from here."""
 
+    # A short terminal (80x24) gets a shorter broadcast template box.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012 (typed by Screen)
+
     DEFAULT_CSS = """
     #compose-modes {
         height: 1fr;
+    }
+    ComposeScreen.-short #bc-template {
+        height: 4;
     }
     #one-message {
         height: 1fr;

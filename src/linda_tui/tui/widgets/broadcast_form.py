@@ -334,9 +334,9 @@ class BroadcastForm(Vertical):
         problem = result.problem
         audience = result.audience
         if problem is not None and problem.field == "audience":
-            self._show_status("#bc-audience", False, str(problem))
+            self._show_status("#bc-audience", False, _short_source(result.draft, str(problem)))
         elif audience is not None:
-            self._show_status("#bc-audience", True, _describe_audience(audience))
+            self._show_status("#bc-audience", True, _describe_audience(audience, result.draft))
         if problem is not None and problem.field == "template":
             self._show_status("#bc-template-status", False, str(problem))
         elif result.plan is not None:
@@ -583,15 +583,31 @@ def _file_stamp(draft: Draft) -> object:
 
 
 # --- how a dry run reads ------------------------------------------------------------------
-def _describe_audience(audience: Audience) -> str:
-    left_out = []
+def _describe_audience(audience: Audience, draft: Draft) -> str:
+    """``3 numbers · 1 invalid · 1 duplicate · column 'Phone' · clients.csv``: the counts
+    first, so that they show however narrow the terminal (the field shows the path)."""
+    parts = [f"{len(audience.members):,} numbers"]
     if audience.invalid:
-        left_out.append(f"{len(audience.invalid):,} invalid")
+        parts.append(f"{len(audience.invalid):,} invalid")
     if audience.duplicates:
-        left_out.append(f"{len(audience.duplicates):,} duplicate")
-    column = f", numbers in {audience.phone_column!r}" if audience.phone_column else ""
-    extra = f" ({', '.join(left_out)})" if left_out else ""
-    return f"{len(audience.members):,} numbers from {audience.source}{column}{extra}"
+        parts.append(f"{len(audience.duplicates):,} duplicate")
+    if audience.phone_column:
+        parts.append(f"column {audience.phone_column!r}")
+    parts.append(_short_source(draft, audience.source))
+    return " · ".join(parts)
+
+
+def _short_source(draft: Draft, text: str) -> str:
+    """text with the CSV's path written as its file name: the field above shows the
+    path, and a long one would push out of the line what is said about it."""
+    if draft.source != CSV or not draft.where.strip():
+        return text
+    typed = draft.where.strip()
+    path = Path(os.path.expanduser(typed))
+    for written in {printable(str(path)), printable(typed)}:
+        if written and written in text:
+            text = text.replace(written, printable(path.name) or written)
+    return text
 
 
 def _describe_template(plan: BroadcastPlan) -> str:
@@ -638,6 +654,13 @@ def describe_plan(plan: BroadcastPlan, now: datetime, zone: tzinfo) -> Text:
     text.append(f" · pace {plan.pace.name}")
     text.append("\nEstimated finish ")
     text.append(when(plan.finish_at, now, zone) if plan.finish_at else "—")
+    preview = plan.preview
+    if preview:
+        text.append("\nFirst messages", style="bold")
+    for recipient in preview:
+        bot = printable(recipient.preferred_bot or "")
+        text.append(f"\n→ {recipient.phone} ({bot}): ", style="dim")
+        text.append(printable(" ".join(recipient.text.split())))
     audience = plan.audience
     if audience.invalid:
         text.append("\nInvalid ", style="bold")
@@ -647,13 +670,6 @@ def describe_plan(plan: BroadcastPlan, now: datetime, zone: tzinfo) -> Text:
         ]
         more = len(audience.invalid) - INVALID_SHOWN
         text.append("; ".join(shown) + (f"; and {more:,} more" if more > 0 else ""))
-    preview = plan.preview
-    if preview:
-        text.append("\nFirst messages", style="bold")
-    for recipient in preview:
-        bot = printable(recipient.preferred_bot or "")
-        text.append(f"\n→ {recipient.phone} ({bot}): ", style="dim")
-        text.append(printable(" ".join(recipient.text.split())))
     return text
 
 
