@@ -5,11 +5,13 @@ Everything runs on the simulated network and a real SQLite store."""
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 
 from linda_tui.broadcast.audience import audience_from_numbers
@@ -30,6 +32,7 @@ from linda_tui.tui.widgets.broadcast_form import BroadcastForm
 from linda_tui.whatsapp.simulated import SimulatedNetwork
 
 from .conftest import MakeApp
+from .hostile import STORABLE, assert_no_control, shown
 from .screen_probe import screen_text, wait_for_text, wait_until
 
 CSV_TEXT = (
@@ -483,3 +486,82 @@ async def test_an_attached_console_creates_follows_and_steers_a_campaign_through
         )
         stored = await services.store.get_campaign(draft.id)  # type: ignore[arg-type]
         assert stored is not None and stored.status is CampaignStatus.CANCELLED
+
+
+def flat(text: str) -> str:
+    """A message as the previews show it: on one line."""
+    return " ".join(text.split())
+
+
+async def test_hostile_csv_cells_names_and_paths_are_shown_as_written(
+    make_app: MakeApp, tmp_path: Path
+) -> None:
+    # A CSV whose every cell and even its file name carry markup and terminal controls,
+    # and a campaign named the same way: all of it is shown, none of it acts.
+    folder = tmp_path / "[red]in[b]"
+    folder.mkdir()
+    clients = folder / "[@click=app.quit]x[b].csv"
+    rows = [["Phone", "Name", "City"], ["+971501237000", "Zed", " ~ ".join(STORABLE)]]
+    rows += [[f"+9715012371{i:02d}", f"N{i} {text}", text] for i, text in enumerate(STORABLE)]
+    rows.append(["[bold]+97150[/]", "Bad", "Nowhere"])  # an invalid number, as written
+    with clients.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out, quoting=csv.QUOTE_ALL).writerows(rows)
+    name = "[@click=app.quit]Offer[/] \x1b]52;c;SGVsbG8=\x07"
+    typed_name = "[@click=app.quit]Offer[/] ]52;c;SGVsbG8="
+    app = broadcasting(make_app())
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        form = await open_broadcast_mode(pilot, app)
+        # Pasted into a field, the name loses its controls (they would reach the terminal
+        # on every redraw of the field); its markup stays text.
+        name_field = form.query_one("#bc-name", Input)
+        name_field.focus()
+        name_field.post_message(events.Paste(name))
+        await wait_until(pilot, lambda: name_field.value == typed_name, "the pasted name")
+        form.query_one("#bc-where", Input).value = str(clients)
+        form.query_one("#bc-template", TextArea).text = "Hi {name}, {city}"
+        form.query_one("#bc-pace", Select).value = "demo-fast"
+        to_send = len(STORABLE) + 1
+        await wait_until(pilot, lambda: f"To send {to_send}" in summary(form), "the dry run")
+        dry_run = summary(form)
+        assert shown(flat(f"Hi Zed, {' ~ '.join(STORABLE)}")) in dry_run
+        for text in STORABLE[:4]:  # the first messages: a name and a city each
+            assert shown(flat(f"Hi N{STORABLE.index(text)} {text}, {text}")) in dry_run
+        assert shown("'[bold]+97150[/]'") in dry_run  # the invalid line, as written
+        assert shown(clients.name) in line(form, "#bc-audience")
+        assert_no_control(app)
+
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        assert shown(repr(typed_name)) in screen_text(app)
+        assert_no_control(app)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, BroadcastsScreen), "Broadcasts")
+        pane = app.screen
+        assert isinstance(pane, BroadcastsScreen)
+        await wait_until(
+            pilot,
+            lambda: any(v.campaign.status is CampaignStatus.DONE for v in pane.views.values()),
+            "the campaign done",
+            timeout=30,
+        )
+        key = pane.selected
+        assert key is not None
+        assert cell(pane, "#campaigns", key, "name") == typed_name
+        assert typed_name in str(pane.query_one("#campaign-head", Static).content)
+        assert_no_control(app)
+        # A campaign made elsewhere (`linda broadcast create --name ...`) keeps its
+        # controls: the pane shows them as escapes.
+        other = await make_campaign(app, ["+971501237999"], name=name)
+        pane.select_campaign(str(other.id))
+        await wait_until(pilot, lambda: pane.selected == str(other.id), "the other campaign")
+        assert cell(pane, "#campaigns", str(other.id), "name") == shown(name)
+        await wait_until(
+            pilot,
+            lambda: shown(name) in str(pane.query_one("#campaign-head", Static).content),
+            "its name in the detail",
+        )
+        assert_no_control(app)
+        assert app.is_running
+        # What WhatsApp got is exactly what the CSV said (only the screen escapes it).
+        texts = {entry["to"]: entry["text"] for entry in network_lines(app)}
+        assert texts["+971501237100"] == f"Hi N0 {STORABLE[0]}, {STORABLE[0]}"

@@ -32,6 +32,7 @@ from linda_tui.models import STATUS_RANK, BotState, Direction
 from linda_tui.tui.activity import Kind
 from linda_tui.tui.literal import literal
 from linda_tui.tui.screens.pane import PaneScreen
+from linda_tui.tui.widgets.plain_input import PlainInput
 from linda_tui.tui.widgets.state_label import state_text, status_text
 
 if TYPE_CHECKING:
@@ -170,7 +171,9 @@ class ComposeScreen(PaneScreen):
                 )
             with Horizontal(classes="field"):
                 yield Label("To", classes="field-label")
-                yield Input(placeholder="+971501234567 or a contact's name", id="to", compact=True)
+                yield PlainInput(
+                    placeholder="+971501234567 or a contact's name", id="to", compact=True
+                )
             yield Static(Text(TO_HINT, style="dim"), id="to-reason")
             yield TextArea(id="text", soft_wrap=True, show_line_numbers=False)
             with Horizontal(id="compose-actions"):

@@ -29,6 +29,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from linda_tui.models import Contact, ContactRef, Direction, Message
 from linda_tui.tui.literal import literal, printable
 from linda_tui.tui.screens.pane import PaneScreen
+from linda_tui.tui.widgets.plain_input import PlainInput
 from linda_tui.tui.widgets.sync_progress import SyncProgressBar
 
 if TYPE_CHECKING:
@@ -188,7 +189,7 @@ class ContactsScreen(PaneScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="contacts-find"):
             yield Label("Find", classes="field-label")
-            yield Input(placeholder=FIND_HINT, id="contacts-query", compact=True)
+            yield PlainInput(placeholder=FIND_HINT, id="contacts-query", compact=True)
             yield Static(id="contacts-count")
         yield Static(id="contacts-sync")
         yield SyncProgressBar(id="contacts-progress")

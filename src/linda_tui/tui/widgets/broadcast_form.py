@@ -36,6 +36,7 @@ from linda_tui.models import ALL_BOTS, BotChoice
 from linda_tui.tui.activity import Kind
 from linda_tui.tui.literal import literal, printable
 from linda_tui.tui.off_loop import OnLoop, in_thread
+from linda_tui.tui.widgets.plain_input import PlainInput
 
 if TYPE_CHECKING:
     from linda_tui.broadcast.audience import Audience
@@ -172,7 +173,7 @@ class BroadcastForm(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="bc-row"):
             yield Label("Name", classes="bc-label")
-            yield Input(placeholder="what to call the campaign", id="bc-name", compact=True)
+            yield PlainInput(placeholder="what to call the campaign", id="bc-name", compact=True)
         with Horizontal(classes="bc-row"):
             yield Label("Audience", classes="bc-label")
             yield Select(
@@ -182,15 +183,15 @@ class BroadcastForm(Vertical):
                 id="bc-source",
                 compact=True,
             )
-            yield Input(placeholder=_HINT[CSV], id="bc-where", compact=True)
+            yield PlainInput(placeholder=_HINT[CSV], id="bc-where", compact=True)
             yield Label("Column", classes="bc-label-inline", id="bc-column-label")
-            yield Input(placeholder="found by name", id="bc-column", compact=True)
+            yield PlainInput(placeholder="found by name", id="bc-column", compact=True)
         yield Static(id="bc-audience", classes="bc-status")
         yield TextArea(id="bc-template", soft_wrap=True, show_line_numbers=False)
         yield Static(id="bc-template-status", classes="bc-status")
         with Horizontal(classes="bc-row"):
             yield Label("Bots", classes="bc-label")
-            yield Input(value=ALL_BOTS, placeholder="all, or ids: main,agent-1", id="bc-bots")
+            yield PlainInput(value=ALL_BOTS, placeholder="all, or ids: main,agent-1", id="bc-bots")
             yield Label("Pace", classes="bc-label-inline")
             yield Select(self._paces(), value="standard", allow_blank=False, id="bc-pace")
         with VerticalScroll(id="bc-summary-box") as box:
