@@ -504,8 +504,11 @@ class BroadcastsScreen(PaneScreen):
         return str(table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table.id == "campaigns" and event.row_key.value is not None:
-            self._select(str(event.row_key.value))
+        # The row under the cursor now: the event may be older than a sort that put
+        # another campaign there (rows are added, then sorted newest first).
+        table = event.data_table
+        if table.id == "campaigns" and table.row_count:
+            self._select(self._key_at(table.cursor_row))
 
     def select_campaign(self, campaign_id: int | str) -> None:
         """Show this campaign (once it is listed, if it is not yet)."""
