@@ -547,7 +547,7 @@ async def test_hostile_csv_cells_names_and_paths_are_shown_as_written(
         key = pane.selected
         assert key is not None
         assert cell(pane, "#campaigns", key, "name") == typed_name
-        assert typed_name in str(pane.query_one("#campaign-head", Static).content)
+        assert typed_name in str(pane.query_one("#campaign-summary", Static).content)
         assert_no_control(app)
         # A campaign made elsewhere (`linda broadcast create --name ...`) keeps its
         # controls: the pane shows them as escapes.
@@ -557,7 +557,7 @@ async def test_hostile_csv_cells_names_and_paths_are_shown_as_written(
         assert cell(pane, "#campaigns", str(other.id), "name") == shown(name)
         await wait_until(
             pilot,
-            lambda: shown(name) in str(pane.query_one("#campaign-head", Static).content),
+            lambda: shown(name) in str(pane.query_one("#campaign-summary", Static).content),
             "its name in the detail",
         )
         assert_no_control(app)

@@ -44,7 +44,11 @@ CAMPAIGN_LIMIT = 200
 UNCERTAIN_LIMIT = 500
 # While a campaign runs, its per-bot counts are read again at most this often.
 PER_BOT_SECONDS = 1.0
+# The selected campaign's details load once the cursor has rested this long.
+DETAIL_DELAY = 0.08
 BAR_WIDTH = 10
+# A campaign's name in the summary is cut to this many characters (wide, narrow).
+NAME_SHOWN = (60, 24)
 # Below this many columns the tables leave out their Failed column (the counts line
 # under the list still tells the failed) and draw shorter bars: 80x24 fits.
 WIDE = 100
@@ -120,6 +124,10 @@ def _count(counts: dict[str, int], *states: RecipientStatus) -> int:
     return sum(int(counts.get(str(state), 0)) for state in states)
 
 
+def _cut(text: str, most: int) -> str:
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
 def status_text(status: CampaignStatus) -> Text:
     """A campaign's status as a styled cell: a symbol and a word."""
     word, style = _STATUS_LOOK[status]
@@ -176,8 +184,14 @@ class BroadcastsScreen(PaneScreen):
         border-title-align: left;
         padding: 0 1;
     }
-    #campaign-head, #campaign-counts, #campaign-finish {
-        height: auto;
+    /* A fixed height: the summary is redrawn on every progress event and every
+       campaign the cursor passes, without a new layout of the screen (a narrow
+       terminal wraps the counts and the finish). */
+    #campaign-summary {
+        height: 5;
+    }
+    BroadcastsScreen.-narrow #campaign-summary {
+        height: 7;
     }
     #per-bot {
         height: auto;
@@ -197,6 +211,7 @@ class BroadcastsScreen(PaneScreen):
     """
 
     MODE = "broadcasts"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]  # noqa: RUF012 (typed by Screen)
     BINDINGS = [
         Binding("p", "pause", "Pause", id="linda.broadcasts.pause"),
         Binding("r", "resume", "Resume", id="linda.broadcasts.resume"),
@@ -226,6 +241,11 @@ class BroadcastsScreen(PaneScreen):
         self.selected: str | None = None
         self._wanted: str | None = None  # select this campaign once it is listed
         self._per_bot_timer: Timer | None = None
+        self._detail_timer: Timer | None = None
+        self._per_bot_shown: dict[str, dict[str, Text]] = {}  # bot -> cells on show
+        self._rows_shown: dict[str, dict[str, Text]] = {}  # campaign -> cells on show
+        self._bindings_for: tuple[object, ...] | None = None  # what the key bar shows
+        self._detail_shown: dict[str, Text] = {}  # selector -> the text on show
         self._per_bot_read_at = 0.0
         self._uncertain_shown: int | None = None  # the uncertain count the list was read at
         self._narrow = False
@@ -244,9 +264,7 @@ class BroadcastsScreen(PaneScreen):
             id="no-campaigns",
         )
         with Vertical(id="campaign-detail"):
-            yield Static(id="campaign-head")
-            yield Static(id="campaign-counts")
-            yield Static(id="campaign-finish")
+            yield Static(id="campaign-summary")
             per_bot: DataTable[Text] = DataTable(id="per-bot", cursor_type="none")
             yield per_bot
             uncertain: DataTable[Text] = DataTable(id="uncertain", cursor_type="row")
@@ -291,10 +309,14 @@ class BroadcastsScreen(PaneScreen):
         per_bot = self.query_one("#per-bot", DataTable)
         # A vertical scrollbar's room is kept whether it shows or not; the detail has a
         # cell of padding each side.
+        self._per_bot_shown.clear()
+        self._rows_shown.clear()
         self._lay_out(campaigns, CAMPAIGN_COLUMNS, width - 2)
         self._lay_out(per_bot, PER_BOT_COLUMNS, width - 4)
         for key in reversed(list(self.views)):  # taken oldest first; listed newest first
-            campaigns.add_row(*self._cells(self.views[key]).values(), key=key)
+            cells = self._cells(self.views[key])
+            campaigns.add_row(*cells.values(), key=key)
+            self._rows_shown[key] = cells
         if self.selected is not None and self.selected in campaigns.rows:
             campaigns.move_cursor(row=campaigns.get_row_index(self.selected))
         view = self.selected_view
@@ -466,7 +488,9 @@ class BroadcastsScreen(PaneScreen):
         """A campaign the pane did not list: a new row, on top (newest first)."""
         self.views[view.key] = view
         table = self.query_one("#campaigns", DataTable)
-        table.add_row(*self._cells(view).values(), key=view.key)
+        cells = self._cells(view)
+        table.add_row(*cells.values(), key=view.key)
+        self._rows_shown[view.key] = cells
         order = {key: index for index, key in enumerate(self.views)}
         # Newest first: the views were taken oldest first.
         table.sort("id", key=lambda cell: -order.get(str(cell.plain), 0))
@@ -495,9 +519,12 @@ class BroadcastsScreen(PaneScreen):
         table = self.query_one("#campaigns", DataTable)
         if view.key not in table.rows:
             return
+        shown = self._rows_shown.setdefault(view.key, {})
+        # Only the cells that changed: each update makes the table draw itself again.
         for column, cell in self._cells(view).items():
-            if column != "id":
+            if column != "id" and shown.get(column) != cell:
                 table.update_cell(view.key, column, cell)
+                shown[column] = cell
 
     def _key_at(self, row: int) -> str:
         table = self.query_one("#campaigns", DataTable)
@@ -530,12 +557,20 @@ class BroadcastsScreen(PaneScreen):
         if self._per_bot_timer is not None:
             self._per_bot_timer.stop()
             self._per_bot_timer = None
-        view = self.views.get(key)
+        self._show_uncertain([])  # at once: s and m act on the rows on show
+        self._refresh_detail()
+        # The progress per bot and the uncertain recipients are read once the cursor
+        # rests: holding an arrow key does not read the store for every campaign passed.
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        self._detail_timer = self.set_timer(DETAIL_DELAY, self._detail_due, name="detail")
+
+    def _detail_due(self) -> None:
+        self._detail_timer = None
+        view = self.selected_view
         if view is not None:
             self._show_per_bot(view)
-        self._show_uncertain([])
-        self._refresh_detail()
-        self._load_detail(key)
+            self._load_detail(view.key)
 
     # --- the selected campaign ------------------------------------------------------------------
     def _refresh_detail(self) -> None:
@@ -545,17 +580,29 @@ class BroadcastsScreen(PaneScreen):
         if view is None:
             return
         campaign = view.campaign
-        detail.border_title = f"Campaign {view.key}"
-        head = Text(no_wrap=True, overflow="ellipsis")
-        head.append(printable(campaign.name), style="bold")
+        head = Text()
+        head.append(f"Campaign {view.key} ", style="dim")
+        head.append(printable(_cut(campaign.name, NAME_SHOWN[self._narrow])), style="bold")
         head.append(" · ")
         head.append_text(status_text(campaign.status))
         bots = "all bots" if campaign.bots == ALL_BOTS else ", ".join(campaign.bots)
         head.append(f" · pace {printable(campaign.pace)} · from {printable(bots)}")
-        self.query_one("#campaign-head", Static).update(head)
-        self.query_one("#campaign-counts", Static).update(self._counts_text(view))
-        self.query_one("#campaign-finish", Static).update(self._finish_text(view))
-        self.refresh_bindings()
+        # One widget for the three parts: each redraw is one widget's, however many
+        # of its lines changed.
+        summary = Text.assemble(head, "\n", self._counts_text(view), "\n", self._finish_text(view))
+        self._put("#campaign-summary", summary)
+        # The keys on offer follow the status (and the uncertain rows, see _show_uncertain).
+        bindings_for = (campaign.status,)
+        if bindings_for != self._bindings_for:
+            self._bindings_for = bindings_for
+            self.refresh_bindings()
+
+    def _put(self, selector: str, text: Text) -> None:
+        """Show text in a line of the detail, unless it shows it already (every progress
+        event redraws the detail: most lines have not changed)."""
+        if self._detail_shown.get(selector) != text:
+            self._detail_shown[selector] = text
+            self.query_one(selector, Static).update(text, layout=False)
 
     def _counts_text(self, view: CampaignView) -> Text:
         text = Text()
@@ -620,6 +667,7 @@ class BroadcastsScreen(PaneScreen):
         for row_key in list(table.rows):
             if row_key.value not in bots:
                 table.remove_row(row_key)
+                self._per_bot_shown.pop(str(row_key.value), None)
         fleet = self.linda.fleet
         known = set(fleet.bot_ids)
         for bot in bots:
@@ -642,16 +690,21 @@ class BroadcastsScreen(PaneScreen):
                 ),
             }
             cells = {key: cell for key, cell in cells.items() if key in table.columns}
-            if bot in table.rows:
+            shown = self._per_bot_shown.get(bot)
+            if bot in table.rows and shown is not None:
                 for column, cell in cells.items():
-                    if column != "bot":
+                    if column != "bot" and shown.get(column) != cell:
                         table.update_cell(bot, column, cell)
             else:
                 table.add_row(*cells.values(), key=bot)
+            self._per_bot_shown[bot] = cells
 
     def _show_uncertain(self, recipients: Sequence[Recipient]) -> None:
         table = self.query_one("#uncertain", DataTable)
         wanted = {r.phone: r for r in recipients}
+        had_rows = bool(table.row_count)
+        if not wanted and not had_rows:
+            return  # nothing was listed, nothing is: nothing to redraw
         for row_key in list(table.rows):
             if row_key.value not in wanted:
                 table.remove_row(row_key)
@@ -668,7 +721,8 @@ class BroadcastsScreen(PaneScreen):
                 key=phone,
             )
         table.display = bool(wanted)
-        self.refresh_bindings()
+        if had_rows != bool(wanted):  # s and m are on offer only with rows
+            self.refresh_bindings()
 
     # --- the operator's actions --------------------------------------------------------------------
     @property
