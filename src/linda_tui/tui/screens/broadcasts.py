@@ -478,10 +478,20 @@ class BroadcastsScreen(PaneScreen):
     async def _reload_uncertain(self, key: str) -> None:
         await self._read_uncertain(key)
 
-    def _on_bots_changed(self, _bots: frozenset[str]) -> None:
-        view = self.views.get(self.selected or "")
-        if view is not None:
-            self._show_per_bot(view)  # a bot's state shows beside its share
+    def _on_bots_changed(self, bots: frozenset[str]) -> None:
+        # A bot's state shows beside its share: only the state cells of the bots that
+        # changed (a bot's status changes with every message it sends).
+        table = self.query_one("#per-bot", DataTable)
+        fleet = self.linda.fleet
+        known = set(fleet.bot_ids)
+        for bot in bots:
+            shown = self._per_bot_shown.get(bot)
+            if shown is None or bot not in table.rows or bot not in known:
+                continue
+            state = state_text(fleet.status(bot).state)
+            if shown.get("state") != state:
+                table.update_cell(bot, "state", state)
+                shown["state"] = state
 
     # --- the campaigns table ------------------------------------------------------------------
     def _take(self, view: CampaignView) -> None:
