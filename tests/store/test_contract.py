@@ -1038,6 +1038,47 @@ async def test_counts_have_every_state_and_match_the_list(store: Store) -> None:
         assert len(await store.list_recipients(key, status)) == count
 
 
+async def test_counts_by_bot_follow_who_took_each_recipient(store: Store) -> None:
+    created = await store.create_campaign(
+        campaign(),
+        [
+            new(A, preferred_bot="main"),
+            new(B, preferred_bot="main"),
+            new(C, preferred_bot="agent-1"),
+            new(D, preferred_bot="agent-1"),
+            new("+971501234565", skip_reason="opted out"),
+        ],
+    )
+    key = created.id
+    assert key is not None
+    await store.set_campaign_status(key, CampaignStatus.RUNNING, at(1))
+    # main's share: A sent by main; B taken over by agent-1 (main went offline).
+    claim = await store.claim_recipient(key, A, "main", at(2))
+    assert claim.message is not None and claim.message.id is not None
+    await store.complete_recipient(key, A, claim.message.id, "WA-A", at(3))
+    await store.update_message_status("main", "WA-A", MessageStatus.DELIVERED, at(4))
+    await store.claim_recipient(key, B, "agent-1", at(2))
+    await store.mark_in_flight_uncertain(key, at(4))
+    await store.fail_recipient(key, C, "not on WhatsApp", at(5))
+    by_bot = await store.count_recipients_by_bot(key)
+    assert by_bot == {
+        "main": {RecipientStatus.DELIVERED: 1},
+        "agent-1": {
+            RecipientStatus.UNCERTAIN: 1,
+            RecipientStatus.FAILED: 1,
+            RecipientStatus.PENDING: 1,
+        },
+        "": {RecipientStatus.SKIPPED: 1},
+    }
+    # The same recipients as the campaign's counts, split by bot.
+    totals = dict.fromkeys(RecipientStatus, 0)
+    for of_bot in by_bot.values():
+        for status, count in of_bot.items():
+            totals[status] += count
+    assert totals == await store.count_recipients(key)
+    assert await store.count_recipients_by_bot("404") == {}
+
+
 async def test_recipients_page_in_order(store: Store) -> None:
     phones = [f"+9715012345{n:02d}" for n in range(10, 40)]
     created = await store.create_campaign(campaign(), [new(p) for p in phones])

@@ -8,10 +8,10 @@ from pathlib import Path
 from linda_tui.fleet.lock import InstanceLock
 from linda_tui.models import BotState
 from linda_tui.tui.screens.activity import ActivityScreen
+from linda_tui.tui.screens.broadcasts import BroadcastsScreen
 from linda_tui.tui.screens.compose import ComposeScreen
 from linda_tui.tui.screens.contacts import ContactsScreen
 from linda_tui.tui.screens.dashboard import DashboardScreen
-from linda_tui.tui.screens.placeholders import BroadcastsScreen
 
 from .conftest import MakeApp
 from .screen_probe import screen_text, wait_for_text, wait_until
@@ -37,12 +37,14 @@ async def test_number_keys_switch_panes(make_app: MakeApp) -> None:
                 await pilot.press("escape")
 
 
-async def test_panes_still_to_come_say_so_without_fake_data(make_app: MakeApp) -> None:
+async def test_panes_with_nothing_yet_say_how_to_begin_without_fake_data(
+    make_app: MakeApp,
+) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
-        screen = await wait_for_text(pilot, "Broadcasts")
-        assert "Not available yet" in screen
+        screen = await wait_for_text(pilot, "No campaigns yet.")
+        assert "Press n" in screen and "Campaign " not in screen
 
 
 async def test_the_command_palette_reaches_panes_and_bot_actions(make_app: MakeApp) -> None:

@@ -43,6 +43,7 @@ MEANT = frozenset(
         "AUTO_FOCUS",
         "ESCAPE_TO_MINIMIZE",
         "HORIZONTAL_BREAKPOINTS",
+        "VERTICAL_BREAKPOINTS",
         # composing and drawing
         "compose",
         "render",
@@ -68,6 +69,8 @@ MEANT = frozenset(
         "notify",
         "action_quit",
         "action_help_quit",
+        # Input's documented edit (every typed or pasted text goes through it)
+        "replace",
         # command palette provider
         "discover",
         "search",

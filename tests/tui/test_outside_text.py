@@ -264,3 +264,34 @@ async def test_contact_names_and_typed_text_are_shown_as_written(make_app: MakeA
             await asyncio.sleep(0)
             _alive(app)
         assert await app.services.store.list_messages("demo-main") == []
+
+
+async def test_control_characters_pasted_into_a_field_never_reach_the_terminal(
+    make_app: MakeApp,
+) -> None:
+    # Textual's Input draws its value as it is: a pasted ESC ] 52 would be written to
+    # the terminal on every redraw. Every field of the console drops them.
+    from textual import events
+    from textual.widgets import Input
+
+    from linda_tui.tui.screens.contacts import ContactsScreen
+
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        await pilot.press("2")
+        await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen), "Compose")
+        to = app.screen.query_one("#to", Input)
+        to.focus()
+        to.post_message(events.Paste("+97150\x1b]52;c;SGVsbG8=\x07123\u202e4567"))
+        await wait_until(pilot, lambda: to.value != "", "the paste")
+        assert to.value == "+97150]52;c;SGVsbG8=1234567"
+        assert_no_control(app)
+        await pilot.press("escape", "4")
+        await wait_until(pilot, lambda: isinstance(app.screen, ContactsScreen), "Contacts")
+        query = app.screen.query_one("#contacts-query", Input)
+        query.focus()
+        await pilot.press(*"ab")
+        query.post_message(events.Paste("\x1b[2Jcd\r"))
+        await wait_until(pilot, lambda: query.value == "ab[2Jcd", "the paste")
+        assert_no_control(app)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input, Select, Static, TextArea
 
 from linda_tui.contacts.service import ContactsSyncProgress, ContactsSyncStatus
 from linda_tui.contacts.sync import SyncProgress, SyncResult
@@ -272,3 +274,126 @@ def test_dashboard_while_syncing(
         await wait_for_text(pilot, "2,000 of 3,000")
 
     assert snap_compare(_frozen(make_app), terminal_size=size, run_before=run_before)
+
+
+# --- broadcasts ------------------------------------------------------------------------
+BROADCAST_CSV = (
+    "Phone;First Name;City\r\n"
+    "+971501230001;Ahmed;Dubai Marina\r\n"
+    "0501230002;Fatima;Sharjah\r\n"
+    "not a number;Omar;Ajman\r\n"
+    "+971501230001;Ahmed again;Dubai\r\n"
+    "+971501230003;;Abu Dhabi\r\n"
+    "+971501230004;مريم;العين\r\n"
+)
+
+
+def _fast_broadcasts(app: Any) -> Any:
+    from linda_tui.broadcast.engine import BroadcastSettings
+
+    app.services.broadcast_settings = BroadcastSettings(
+        quiet_hours=None, warm_up=None, demo=True, seed=3
+    )
+    return app
+
+
+@pytest.mark.parametrize("size", SIZES[:2])
+def test_compose_broadcast_mode(
+    snap_compare: SnapCompare,
+    make_app: MakeApp,
+    size: tuple[int, int],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The CSV is named from the home folder: the same text on screen in every run.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "clients.csv").write_text(BROADCAST_CSV, encoding="utf-8")
+
+    async def run_before(pilot: Pilot[int]) -> None:
+        await _settled(pilot)
+        await pilot.press("2")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ComposeScreen), "Compose")
+        await pilot.press("ctrl+t")
+        screen = pilot.app.screen
+        await wait_until(pilot, lambda: screen.broadcast_form is not None, "the form")
+        form = screen.broadcast_form
+        await pilot.press(*"March offer")
+        form.query_one("#bc-where", Input).focus()
+        await pilot.press(*"~/clients.csv")
+        form.query_one("#bc-template", TextArea).focus()
+        await pilot.press(*"[[Hi|Hello]] {first_name|there}, new units in {city}")
+        form.query_one("#bc-pace", Select).value = "demo-fast"
+        summary = form.query_one("#bc-summary", Static)
+
+        def settled() -> bool:
+            # The dry run of everything typed: none waiting, none under way.
+            return (
+                "To send 4" in str(summary.content)
+                and form._debounce is None
+                and not form._planning
+                and not form._again
+            )
+
+        await wait_until(pilot, settled, "the dry run")
+        await pilot.press("escape")  # leave the template: no cursor in the picture
+        await wait_until(pilot, settled, "the dry run, still")
+
+    app = _fast_broadcasts(_frozen(make_app))
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+async def _broadcasts_with_campaigns(pilot: Pilot[int]) -> None:
+    """Two campaigns in fixed states: a draft, and one paused after a crash with two
+    uncertain recipients and one failed."""
+    from linda_tui.broadcast.audience import audience_from_numbers
+    from linda_tui.broadcast.pacing import pace_profile
+    from linda_tui.broadcast.plan import plan_broadcast, save_plan
+    from linda_tui.models import CampaignStatus
+    from linda_tui.tui.screens.broadcasts import BroadcastsScreen
+
+    await _settled(pilot)
+    app: Any = pilot.app
+    services = app.services
+    store, fleet = services.store, services.fleet
+    now = fleet.clock.now()
+
+    async def campaign(name: str, numbers: list[str]) -> Any:
+        plan = await plan_broadcast(
+            name=name,
+            template="Hello {name|there}, the Marina towers open on Saturday",
+            audience=audience_from_numbers(numbers, region="AE"),
+            store=store,
+            bots="all",
+            pacing={b: fleet.config.pacing_for(b) for b in fleet.bot_ids},
+            now=now,
+            profile=pace_profile("standard", demo=True),
+            quiet_hours=None,
+            warm_up=None,
+        )
+        return await save_plan(store, plan, created_by="snapshot", now=now)
+
+    await campaign("Spring open day", [f"+9715012{n:05d}" for n in range(100, 130)])
+    crashed = await campaign("January offer", [f"+9715012{n:05d}" for n in range(200, 212)])
+    numbers = [f"+9715012{n:05d}" for n in range(200, 203)]
+    await store.set_campaign_status(crashed.id, CampaignStatus.RUNNING, now)
+    for phone, bot in zip(numbers, ("demo-main", "demo-support", "demo-main"), strict=True):
+        await store.claim_recipient(crashed.id, phone, bot, now)
+    await store.set_campaign_status(crashed.id, CampaignStatus.PAUSED, now)
+    await store.fail_recipient(crashed.id, numbers[2], "not on WhatsApp", now)
+    await store.mark_in_flight_uncertain(crashed.id, now)
+    await pilot.press("3")
+    await wait_until(pilot, lambda: isinstance(app.screen, BroadcastsScreen), "Broadcasts")
+    pane = app.screen
+    await wait_until(pilot, lambda: pane.selected == str(crashed.id), "the newest campaign")
+    uncertain = pane.query_one("#uncertain")
+    await wait_until(pilot, lambda: uncertain.row_count == 2, "the uncertain recipients")
+    await wait_for_text(pilot, "demo-main     ")
+    app.clear_notifications()
+
+
+@pytest.mark.parametrize("size", SIZES[:2])
+def test_broadcasts_pane(
+    snap_compare: SnapCompare, make_app: MakeApp, size: tuple[int, int]
+) -> None:
+    app = _fast_broadcasts(_frozen(make_app))
+    assert snap_compare(app, terminal_size=size, run_before=_broadcasts_with_campaigns)

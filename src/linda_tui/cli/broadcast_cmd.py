@@ -222,6 +222,7 @@ def create_cmd(
         audience_from_number_file,
         audience_from_numbers,
     )
+    from linda_tui.broadcast.audience_contacts import contacts_audience
     from linda_tui.broadcast.input_file import InputFileError, read_input_text
     from linda_tui.broadcast.pacing import DEFAULT_WARM_UP, PacingError, QuietHours, pace_profile
     from linda_tui.broadcast.plan import PlanError, plan_broadcast, save_plan
@@ -266,7 +267,7 @@ def create_cmd(
         chosen_audience = audience
         if chosen_audience is None:
             try:
-                chosen_audience = await _contacts_audience(store, region, query=query, label=label)
+                chosen_audience = await contacts_audience(store, region, query=query, label=label)
             except AudienceError as exc:
                 raise UsageError(str(exc)) from None
         plan = await plan_broadcast(
@@ -303,45 +304,6 @@ def create_cmd(
         echo(json.dumps(result, indent=2, ensure_ascii=True, default=str))
         return
     _print_plan(result, runtime)
-
-
-async def _contacts_audience(
-    store: Store, region: str, *, query: str | None, label: str | None
-) -> Any:
-    """The audience of synced contacts: a search, a label, or all of them. Each contact
-    gives its first number, with {name}, {first_name} and {email} to the template."""
-    from linda_tui.broadcast.audience import AudienceError, audience_from_entries
-    from linda_tui.contacts.directory import ContactDirectory
-
-    if query is not None or label is not None:
-        directory = ContactDirectory(store, region)
-        await directory.wait_ready()
-        wanted = query if query is not None else f'label:"{label}"'
-        hits = await directory.search(wanted, limit=1_000_000)
-        if label is not None:  # a label is the whole label, not a search that resembles it
-            folded = label.strip().casefold()
-            hits = [h for h in hits if any(x.casefold() == folded for x in h.contact.labels)]
-        contacts = [hit.contact for hit in hits]
-        source = f"contacts matching {query!r}" if query is not None else f"label {label!r}"
-    else:
-        contacts, after = [], None
-        while True:
-            page = await store.list_contacts(after=after, limit=5000)
-            contacts.extend(page)
-            if len(page) < 5000:
-                break
-            after = page[-1].resource_name
-        source = "every synced contact"
-    entries = [
-        (c.phones[0], {"name": c.display_name, **({"email": c.emails[0]} if c.emails else {})})
-        for c in contacts
-        if c.phones
-    ]
-    if not entries:
-        raise AudienceError(
-            f"no contact with a number in {source} — `linda contacts search` shows what is there"
-        )
-    return audience_from_entries(entries, region=region, source=source)
 
 
 def _print_plan(result: dict[str, Any], runtime: Runtime) -> None:

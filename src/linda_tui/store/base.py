@@ -34,6 +34,9 @@ from linda_tui.models import (
     UncertainAction,
 )
 
+# Recipients read per page where a count has to list them.
+_COUNT_PAGE = 5000
+
 
 @dataclass(frozen=True)
 class StatusUpdate:
@@ -318,6 +321,26 @@ class Store(ABC):
     async def count_recipients(self, campaign_id: int | str) -> dict[RecipientStatus, int]:
         """How many recipients are in each state, every RecipientStatus a key. Each
         recipient counts once, in its derived state: a delivered one is not also sent."""
+
+    async def count_recipients_by_bot(
+        self, campaign_id: int | str
+    ) -> dict[str, dict[RecipientStatus, int]]:
+        """count_recipients for each bot: the bot that took the recipient (sending, sent,
+        failed, uncertain), else the one it is planned for; "" for recipients with
+        neither (skipped ones of no contact owner). Only states with a recipient are
+        keys. This default pages through list_recipients; a backend may do it in one
+        query."""
+        counts: dict[str, dict[RecipientStatus, int]] = {}
+        after: int | None = None
+        while True:
+            page = await self.list_recipients(campaign_id, limit=_COUNT_PAGE, after_seq=after)
+            for recipient in page:
+                bot = recipient.bot_id or recipient.preferred_bot or ""
+                of_bot = counts.setdefault(bot, {})
+                of_bot[recipient.status] = of_bot.get(recipient.status, 0) + 1
+            if len(page) < _COUNT_PAGE:
+                return counts
+            after = page[-1].seq
 
     @abstractmethod
     async def claim_recipient(

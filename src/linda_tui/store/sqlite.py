@@ -1533,6 +1533,24 @@ class SQLiteStore(Store):
             counts[RecipientStatus(state)] = int(count)
         return counts
 
+    async def count_recipients_by_bot(
+        self, campaign_id: int | str
+    ) -> dict[str, dict[RecipientStatus, int]]:
+        counts: dict[str, dict[RecipientStatus, int]] = {}
+        key = _row_id(campaign_id)
+        if key is None:
+            return counts
+        rows = await self._read(
+            f"""SELECT COALESCE(r.bot_id, r.preferred_bot, '') AS bot,
+                {_RECIPIENT_STATE} AS state, COUNT(*)
+            FROM recipients AS r LEFT JOIN messages AS m ON m.id = r.message_id
+            WHERE r.campaign_id = ? GROUP BY bot, state""",
+            (key,),
+        )
+        for bot, state, count in rows:
+            counts.setdefault(bot, {})[RecipientStatus(state)] = int(count)
+        return counts
+
     async def claim_recipient(
         self,
         campaign_id: int | str,

@@ -107,7 +107,7 @@ def _compose_screen() -> Screen[None]:
 
 
 def _broadcasts_screen() -> Screen[None]:
-    from linda_tui.tui.screens.placeholders import BroadcastsScreen
+    from linda_tui.tui.screens.broadcasts import BroadcastsScreen
 
     return BroadcastsScreen()
 

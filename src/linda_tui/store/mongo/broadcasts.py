@@ -189,6 +189,14 @@ class BroadcastRecords(MongoBase):
                         return result
             last_seq = page[-1]["seq"]
 
+    async def count_recipients_by_bot(
+        self, campaign_id: int | str
+    ) -> dict[str, dict[RecipientStatus, int]]:
+        # The contract's paged count (each recipient in its derived state, which needs
+        # its message), defined here so that a failure is a StoreError like every
+        # other method's (see MongoBase.__init_subclass__).
+        return await super().count_recipients_by_bot(campaign_id)
+
     async def count_recipients(self, campaign_id: int | str) -> dict[RecipientStatus, int]:
         counts = dict.fromkeys(RecipientStatus, 0)
         cursor = self._col("recipients").aggregate(

@@ -1,16 +1,30 @@
 """Compose: pick the sending bot, a recipient (validated as you type) and a text;
-then watch the message's status move: sent, delivered, read — or failed, with why."""
+then watch the message's status move: sent, delivered, read — or failed, with why.
+
+``ctrl+t`` switches to the broadcast mode (widgets.broadcast_form), loaded the first time
+it is asked for: one template to many recipients, with its dry run as you type."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
-from textual.app import ComposeResult
+from textual import events, on, work
+from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, Input, Label, Select, Static, TextArea
+from textual.widget import Widget
+from textual.widgets import (
+    Button,
+    ContentSwitcher,
+    DataTable,
+    Input,
+    Label,
+    Select,
+    Static,
+    TextArea,
+)
 
 from linda_tui import models
 from linda_tui.fleet.manager import ALL, AUTO, MAX_TEXT, FleetCommandError, SendResult
@@ -21,13 +35,67 @@ from linda_tui.tui.screens.pane import PaneScreen
 from linda_tui.tui.widgets.state_label import state_text, status_text
 from linda_tui.tui.widgets.text_fields import TextBox, TextField
 
+if TYPE_CHECKING:
+    from linda_tui.tui.widgets.broadcast_form import BroadcastForm
+
 TO_HINT = "a number like +971501234567, or a contact's name"
+ONE_MESSAGE, BROADCAST = "one-message", "broadcast"
+
+
+class ComposeModeLine(Widget):
+    """``One message │ Broadcast   ctrl+t switches``: the mode on show; a click on the
+    other one switches to it."""
+
+    DEFAULT_CSS = """
+    ComposeModeLine {
+        height: 1;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mode = ONE_MESSAGE
+
+    def show_mode(self, mode: str) -> None:
+        self.mode = mode
+        self.refresh()
+
+    def render(self) -> RenderResult:
+        line = Text(no_wrap=True, overflow="ellipsis")
+        for mode, title in ((ONE_MESSAGE, "One message"), (BROADCAST, "Broadcast")):
+            if mode == self.mode:
+                line.append(f"[{title}]", style="bold reverse")
+            else:
+                line.append(f" {title} ", style="dim")
+            line.append(" ")
+        line.append(" ctrl+t switches", style="dim")
+        return line
+
+    async def on_click(self, event: events.Click) -> None:
+        # "[One message] " takes 14 cells: a click right of it means Broadcast.
+        wanted = BROADCAST if event.x >= 14 else ONE_MESSAGE
+        if wanted != self.mode and isinstance(self.screen, ComposeScreen):
+            event.stop()
+            await self.screen.switch_to(wanted)
 
 
 class ComposeScreen(PaneScreen):
     """Send one message; the table below follows every message sent from here."""
 
+    # A short terminal (80x24) gets a shorter broadcast template box.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012 (typed by Screen)
+
     DEFAULT_CSS = """
+    #compose-modes {
+        height: 1fr;
+    }
+    ComposeScreen.-short #bc-template {
+        height: 4;
+    }
+    #one-message {
+        height: 1fr;
+    }
     #compose-form {
         height: auto;
         padding: 0 1;
@@ -67,6 +135,11 @@ class ComposeScreen(PaneScreen):
         # so text typed (or pasted) together with ctrl+s would be sent cut short. This way
         # ctrl+s reaches the screen after the field has taken every key before it.
         Binding("ctrl+s", "send", "Send", id="linda.compose.send"),
+        Binding("ctrl+s", "create_campaign", "Create & start", id="linda.compose.create"),
+        Binding("ctrl+t", "switch_to('broadcast')", "Broadcast", id="linda.compose.broadcast"),
+        Binding(
+            "ctrl+t", "switch_to('one-message')", "One message", id="linda.compose.one_message"
+        ),
         Binding("escape", "leave_field", "Leave field", id="linda.compose.leave"),
     ]
 
@@ -80,8 +153,16 @@ class ComposeScreen(PaneScreen):
         self._rows: dict[tuple[str, str], str] = {}
         self._from_states: dict[str, BotState] = {}  # as the From list shows them
         self._under_dialog = False
+        self.mode = ONE_MESSAGE
+        self.broadcast_form: BroadcastForm | None = None  # made the first time it is shown
 
     def compose_body(self) -> ComposeResult:
+        yield ComposeModeLine()
+        with ContentSwitcher(initial=ONE_MESSAGE, id="compose-modes"):
+            with Vertical(id=ONE_MESSAGE):
+                yield from self._compose_one_message()
+
+    def _compose_one_message(self) -> ComposeResult:
         with Vertical(id="compose-form"):
             with Horizontal(classes="field"):
                 yield Label("From", classes="field-label")
@@ -146,8 +227,49 @@ class ComposeScreen(PaneScreen):
         if not expanded:
             self._on_bots_changed(frozenset())
 
+    # --- the two modes: one message, a broadcast -------------------------------------
+    async def switch_to(self, mode: str) -> None:
+        """Show one mode of Compose (the broadcast form is made the first time)."""
+        if mode == BROADCAST and self.broadcast_form is None:
+            from linda_tui.tui.widgets.broadcast_form import BroadcastForm
+
+            self.broadcast_form = BroadcastForm(id=BROADCAST)
+            await self.query_one(ContentSwitcher).add_content(self.broadcast_form)
+        self._show_mode(mode)
+
+    def _show_mode(self, mode: str) -> None:
+        self.mode = mode
+        self.query_one(ContentSwitcher).current = mode
+        self.query_one(ComposeModeLine).show_mode(mode)
+        if mode == BROADCAST and self.broadcast_form is not None:
+            self.broadcast_form.focus_first()
+        else:
+            self.query_one("#to", Input).focus()
+        self.refresh_bindings()
+
+    async def action_switch_to(self, mode: str) -> None:
+        await self.switch_to(mode)
+
+    def action_create_campaign(self) -> None:
+        if self.broadcast_form is not None:
+            self.broadcast_form.create()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Each key does what the mode on show means by it (one binding each is shown).
+        if action == "send":
+            return self.mode == ONE_MESSAGE
+        if action == "create_campaign":
+            return self.mode == BROADCAST
+        if action == "switch_to":
+            return bool(parameters) and parameters[0] != self.mode
+        return True
+
     def unsent_work(self) -> str | None:
         """What leaving now would lose: a send under way, or a draft not sent."""
+        if self.broadcast_form is not None:
+            broadcast = self.broadcast_form.unsent_work()
+            if broadcast is not None:
+                return broadcast
         if any(
             worker.group == "compose-send" and not worker.is_finished for worker in self.app.workers
         ):
@@ -166,11 +288,16 @@ class ComposeScreen(PaneScreen):
         # typed next goes into it instead of switching panes digit by digit. Back from a
         # dialog, the focus stays as the operator left it.
         if not self._under_dialog and self.focused is None:
-            self.query_one("#to", Input).focus()
+            if self.mode == BROADCAST and self.broadcast_form is not None:
+                self.broadcast_form.focus_first()
+            else:
+                self.query_one("#to", Input).focus()
         self._under_dialog = False
 
     def preselect(self, bot_id: str) -> None:
         """Open with a bot chosen as the sender (the dashboard's "send from")."""
+        if self.mode != ONE_MESSAGE:
+            self._show_mode(ONE_MESSAGE)
         self.query_one("#from", Select).value = bot_id
         self.query_one("#to", Input).focus()
 

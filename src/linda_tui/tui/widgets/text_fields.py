@@ -1,4 +1,13 @@
-"""Text fields that apply keys in the order they were typed, even in one burst.
+"""Text fields that take text only, and apply keys in the order they were typed.
+
+Text only: Textual's Input and TextArea draw their value as it is, so a control
+character pasted into one (a path or a name copied from somewhere that carries
+``ESC ] 52``, a bidi override) would reach the terminal raw on every redraw; an
+operator never means one in a name, a path, a number, a search or a message. Every way
+text enters a field (keys, a paste, the clipboard) goes through ``replace``: the
+controls are dropped there (a message keeps its line breaks and tabs).
+
+In order, even in one burst:
 
 Textual's Input and TextArea insert a typed character at once, in their own key
 handler, but run their bound keys (backspace, delete, the arrows, home, ctrl+u...) only
@@ -11,9 +20,17 @@ in the same handler that inserts characters, so every key takes effect in turn.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import events
 from textual.actions import parse
 from textual.widgets import Input, TextArea
+from textual.widgets.text_area import EditResult, Location
+
+from linda_tui.terminal_text import CONTROL_CHARACTERS
+
+_DROP = str.maketrans(dict.fromkeys(CONTROL_CHARACTERS))
+_DROP_BUT_LINES = str.maketrans(dict.fromkeys(set(CONTROL_CHARACTERS) - {"\n", "\t"}))
 
 
 class _KeysInOrder:
@@ -36,8 +53,19 @@ class _KeysInOrder:
 
 
 class TextField(_KeysInOrder, Input):
-    """One line of text (an Input) whose keys apply in the order typed."""
+    """One line of text (an Input): its keys apply in the order typed, and what is typed
+    or pasted loses its control characters."""
+
+    def replace(self, text: str, start: int, end: int) -> None:
+        """Replace start..end with text, its control characters left out."""
+        super().replace(text.translate(_DROP), start, end)
 
 
 class TextBox(_KeysInOrder, TextArea):
-    """Several lines of text (a TextArea) whose keys apply in the order typed."""
+    """Several lines of text (a TextArea): its keys apply in the order typed, and what
+    is typed or pasted loses its control characters but line breaks and tabs."""
+
+    def replace(self, insert: str, start: Location, end: Location, **options: Any) -> EditResult:
+        """Replace start..end with insert, its control characters left out."""
+        clean = insert.replace("\r\n", "\n").translate(_DROP_BUT_LINES)
+        return super().replace(clean, start, end, **options)

@@ -1,0 +1,567 @@
+"""Broadcasts in the console: Compose's broadcast mode writes a campaign from a CSV with a
+live dry run, creates and starts it; the Broadcasts pane follows it live, pauses, resumes
+and cancels it (cancel asks first), and resolves uncertain recipients (asks first too).
+Everything runs on the simulated network and a real SQLite store."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from textual import events
+from textual.widgets import DataTable, Input, Select, Static, TextArea
+
+from linda_tui.broadcast.audience import audience_from_numbers
+from linda_tui.broadcast.engine import BroadcastSettings
+from linda_tui.broadcast.pacing import pace_profile
+from linda_tui.broadcast.plan import plan_broadcast, save_plan
+from linda_tui.clock import FixedClock
+from linda_tui.config import demo_fleet, sqlite_url
+from linda_tui.host.remote import RemoteServices
+from linda_tui.host.server import HostServer
+from linda_tui.models import Campaign, CampaignStatus, RecipientStatus
+from linda_tui.services import DEMO_PRE_PAIRED, Services
+from linda_tui.tui.app import LindaApp, create_app
+from linda_tui.tui.screens.broadcasts import BroadcastsScreen
+from linda_tui.tui.screens.compose import ComposeScreen
+from linda_tui.tui.screens.confirm import ConfirmScreen
+from linda_tui.tui.widgets.broadcast_form import BroadcastForm
+from linda_tui.whatsapp.simulated import SimulatedNetwork
+
+from .conftest import MakeApp
+from .hostile import STORABLE, assert_no_control, shown
+from .screen_probe import screen_text, wait_for_text, wait_until
+
+CSV_TEXT = (
+    "\ufeffPhone;First Name;City\r\n"
+    "+971501230001;Ahmed;Dubai\r\n"
+    "0501230002;Fatima;Sharjah\r\n"
+    "not a number;Omar;Ajman\r\n"
+    "+971501230001;Ahmed again;Dubai\r\n"
+    "+971501230003;;Abu Dhabi\r\n"
+)
+SENT_TO = {"+971501230001", "+971501230002", "+971501230003"}
+
+
+def broadcasting(app: LindaApp) -> LindaApp:
+    """The demo console with its broadcasts fast: no quiet hours, no warm-up."""
+    app.services.broadcast_settings = BroadcastSettings(  # type: ignore[union-attr]
+        quiet_hours=None, warm_up=None, demo=True, seed=3
+    )
+    return app
+
+
+def network_lines(app: LindaApp) -> list[dict[str, str]]:
+    network = app.services.network
+    network.flush()  # type: ignore[union-attr]
+    path: Path = network.message_log  # type: ignore[union-attr]
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+async def open_broadcast_mode(pilot, app: LindaApp) -> BroadcastForm:  # noqa: ANN001
+    await wait_for_text(pilot, "2/3 online")
+    await pilot.press("2")
+    await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen), "Compose")
+    await pilot.press("ctrl+t")
+    screen = app.screen
+    assert isinstance(screen, ComposeScreen)
+    await wait_until(pilot, lambda: screen.broadcast_form is not None, "the broadcast form")
+    form = screen.broadcast_form
+    assert form is not None
+    await wait_until(pilot, lambda: form.query_one("#bc-name", Input).has_focus, "focus")
+    return form
+
+
+async def fill(pilot, form: BroadcastForm, *, name: str, where: str, template: str) -> None:  # noqa: ANN001
+    """Type the draft as an operator would (the keys go through the fields)."""
+    form.query_one("#bc-name", Input).focus()
+    await pilot.press(*name)
+    form.query_one("#bc-where", Input).focus()
+    await pilot.press(*where)
+    form.query_one("#bc-template", TextArea).focus()
+    await pilot.press(*template)
+    form.query_one("#bc-pace", Select).value = "demo-fast"
+
+
+def summary(form: BroadcastForm) -> str:
+    return str(form.query_one("#bc-summary", Static).content)
+
+
+def line(form: BroadcastForm, selector: str) -> str:
+    return str(form.query_one(selector, Static).content)
+
+
+async def test_a_campaign_from_a_csv_is_planned_as_typed_then_reaches_the_network(
+    make_app: MakeApp, tmp_path: Path
+) -> None:
+    clients = tmp_path / "clients.csv"
+    clients.write_text(CSV_TEXT, encoding="utf-8")
+    app = broadcasting(make_app())
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_broadcast_mode(pilot, app)
+        await fill(
+            pilot,
+            form,
+            name="January offer",
+            where=str(clients),
+            template="[[Hi|Hello]] {first_name|there}, new units in {city}",
+        )
+        await wait_until(pilot, lambda: "To send 3" in summary(form), "the dry run")
+        audience = line(form, "#bc-audience")
+        assert audience == "✓ 3 numbers · 1 invalid · 1 duplicate · column 'Phone' · clients.csv"
+        dry_run = summary(form)
+        assert "left out: 1 invalid, 1 duplicate" in dry_run
+        assert "line 4:" in dry_run  # the invalid line, by its line in the file
+        assert "there, new units in Abu Dhabi" in dry_run  # the fallback, rendered
+        assert "Fatima, new units in Sharjah" in dry_run
+        assert network_lines(app) == []  # a dry run sends nothing, saves nothing
+        assert await app.services.store.list_campaigns() == []  # type: ignore[union-attr]
+
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        assert "Start 'January offer'?" in screen_text(app)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, BroadcastsScreen), "Broadcasts")
+        pane = app.screen
+        assert isinstance(pane, BroadcastsScreen)
+        await wait_until(
+            pilot,
+            lambda: any(v.campaign.status is CampaignStatus.DONE for v in pane.views.values()),
+            "the campaign done",
+            timeout=20,
+        )
+        lines = network_lines(app)
+        assert sorted(entry["to"] for entry in lines) == sorted(SENT_TO)  # each once
+        texts = {entry["to"]: entry["text"] for entry in lines}
+        assert texts["+971501230002"].endswith("Fatima, new units in Sharjah")
+        assert texts["+971501230003"].endswith("there, new units in Abu Dhabi")
+        # The pane shows it: done, everyone sent, the draft is gone from Compose.
+        assert pane.selected is not None
+        await wait_for_text(pilot, "✓ done")
+        assert "3 of 3 settled" in screen_text(app)
+        assert form.unsent_work() is None
+        stored = await app.services.store.list_campaigns()  # type: ignore[union-attr]
+        assert [c.name for c in stored] == ["January offer"]
+
+
+async def test_template_errors_show_inline_with_their_position(
+    make_app: MakeApp, tmp_path: Path
+) -> None:
+    clients = tmp_path / "clients.csv"
+    clients.write_text(CSV_TEXT, encoding="utf-8")
+    app = broadcasting(make_app())
+    async with app.run_test(size=(100, 32)) as pilot:
+        form = await open_broadcast_mode(pilot, app)
+        await fill(pilot, form, name="Bad", where=str(clients), template="Hi {first_name")
+        await wait_until(
+            pilot, lambda: line(form, "#bc-template-status").startswith("✖"), "the error"
+        )
+        status = line(form, "#bc-template-status")
+        assert "column 4" in status, status
+        assert "\n" not in status
+        # A variable some rows lack, with no fallback: named before anything is saved.
+        template = form.query_one("#bc-template", TextArea)
+        template.text = "Hi {first_name}"
+        await wait_until(pilot, lambda: "first_name" in line(form, "#bc-template-status"), "gap")
+        assert line(form, "#bc-template-status").startswith("✖")
+        # A column the file does not have.
+        template.text = "Hi {town}"
+        await wait_until(pilot, lambda: "town" in line(form, "#bc-template-status"), "unknown")
+        assert line(form, "#bc-template-status").startswith("✖")
+        # Creating is refused with the reason; nothing saved.
+        await pilot.press("ctrl+s")
+        await wait_until(
+            pilot, lambda: any(n.title == "Not created" for n in app._notifications), "refusal"
+        )
+        assert await app.services.store.list_campaigns() == []  # type: ignore[union-attr]
+        # Fixed: the error goes.
+        template.text = "Hi {first_name|there}"
+        await wait_until(pilot, lambda: "To send 3" in summary(form), "the dry run")
+        assert line(form, "#bc-template-status").startswith("✓")
+
+
+async def test_a_bad_audience_says_why_in_one_line(make_app: MakeApp, tmp_path: Path) -> None:
+    app = broadcasting(make_app())
+    async with app.run_test(size=(100, 32)) as pilot:
+        form = await open_broadcast_mode(pilot, app)
+        missing = tmp_path / "nowhere.csv"
+        await fill(pilot, form, name="Offer", where=str(missing), template="Hi")
+        await wait_until(pilot, lambda: "nowhere.csv" in line(form, "#bc-audience"), "error")
+        assert line(form, "#bc-audience").startswith("✖")
+        assert "check the path" in line(form, "#bc-audience")
+        # A FIFO is refused at once, never waited on.
+        fifo = tmp_path / "pipe.csv"
+        import os
+
+        os.mkfifo(fifo)
+        where = form.query_one("#bc-where", Input)
+        where.value = str(fifo)
+        await wait_until(pilot, lambda: "pipe.csv" in line(form, "#bc-audience"), "fifo")
+        assert line(form, "#bc-audience").startswith("✖")
+        # A wrong phone column is named.
+        clients = tmp_path / "clients.csv"
+        clients.write_text(CSV_TEXT, encoding="utf-8")
+        where.value = str(clients)
+        form.query_one("#bc-column", Input).value = "Mobile"
+        await wait_until(pilot, lambda: "Mobile" in line(form, "#bc-audience"), "column")
+        assert line(form, "#bc-audience").startswith("✖")
+        form.query_one("#bc-column", Input).value = "phone"
+        await wait_until(pilot, lambda: "To send 3" in summary(form), "the dry run")
+        # Unknown bots are named, with the fleet's.
+        form.query_one("#bc-bots", Input).value = "demo-main,nobody"
+        await wait_until(pilot, lambda: "nobody" in summary(form), "bots")
+        assert "demo-main" in summary(form) and summary(form).startswith("✖")
+
+
+async def test_quitting_with_a_broadcast_draft_asks_first(make_app: MakeApp) -> None:
+    app = broadcasting(make_app())
+    async with app.run_test(size=(100, 32)) as pilot:
+        form = await open_broadcast_mode(pilot, app)
+        form.query_one("#bc-template", TextArea).focus()
+        await pilot.press(*"Hello")
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        assert "broadcast template" in screen_text(app)
+        await pilot.press("n")
+
+
+async def make_campaign(app: LindaApp, numbers: list[str], name: str = "Spring") -> Campaign:
+    return await make_campaign_on(app.services, numbers, name)  # type: ignore[arg-type]
+
+
+async def make_campaign_on(services: Services, numbers: list[str], name: str) -> Campaign:
+    """A draft campaign saved as `linda broadcast create` saves it (the standard pace)."""
+    fleet = services.fleet
+    plan = await plan_broadcast(
+        name=name,
+        template="Hello {name|there}",
+        audience=audience_from_numbers(numbers, region="AE"),
+        store=services.store,
+        bots="all",
+        pacing={b: fleet.config.pacing_for(b) for b in fleet.bot_ids},
+        now=fleet.clock.now(),
+        profile=pace_profile("standard", demo=True),
+        quiet_hours=None,
+        warm_up=None,
+    )
+    return await save_plan(services.store, plan, created_by="test", now=fleet.clock.now())
+
+
+async def open_pane(pilot, app: LindaApp) -> BroadcastsScreen:  # noqa: ANN001
+    await wait_for_text(pilot, "2/3 online")
+    await pilot.press("3")
+    await wait_until(pilot, lambda: isinstance(app.screen, BroadcastsScreen), "Broadcasts")
+    pane = app.screen
+    assert isinstance(pane, BroadcastsScreen)
+    return pane
+
+
+def cell(pane: BroadcastsScreen, table: str, row: str, column: str) -> str:
+    return str(pane.query_one(table, DataTable).get_cell(row, column))
+
+
+async def test_the_pane_follows_a_campaign_live_and_pauses_resumes_and_cancels_it(
+    make_app: MakeApp,
+) -> None:
+    numbers = [f"+9715012{n:05d}" for n in range(100, 160)]
+    app = broadcasting(make_app())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        campaign = await make_campaign(app, numbers)
+        key = str(campaign.id)
+        pane = await open_pane(pilot, app)
+        await wait_until(pilot, lambda: pane.selected == key, "the campaign listed")
+        assert cell(pane, "#campaigns", key, "status") == "○ draft"
+        assert cell(pane, "#campaigns", key, "sent") == "0/60"
+        assert "pending 60" in screen_text(app)
+
+        # r starts a draft; the standard pace sends one message a pause apart: the
+        # pane moves as it goes, cell by cell (the same rows, never rebuilt).
+        per_bot = pane.query_one("#per-bot", DataTable)
+        rows_before = list(per_bot.rows)
+        await pilot.press("r")
+        await wait_until(
+            pilot, lambda: cell(pane, "#campaigns", key, "status") == "▶ running", "running"
+        )
+        assert "Estimated finish" in screen_text(app)
+        await wait_until(
+            pilot, lambda: cell(pane, "#campaigns", key, "sent") != "0/60", "a first send"
+        )
+        assert list(per_bot.rows) == rows_before
+        assert {str(r.value) for r in per_bot.rows} == {"demo-main", "demo-sales", "demo-support"}
+
+        await pilot.press("p")
+        await wait_until(
+            pilot, lambda: cell(pane, "#campaigns", key, "status") == "‖ paused", "paused"
+        )
+        sent_at_pause = len(network_lines(app))
+        await pilot.pause(0.5)
+        assert len(network_lines(app)) == sent_at_pause  # nothing goes while paused
+        stored = await app.services.store.get_campaign(campaign.id)  # type: ignore[union-attr,arg-type]
+        assert stored is not None and stored.status is CampaignStatus.PAUSED
+
+        await pilot.press("r")
+        await wait_until(
+            pilot, lambda: cell(pane, "#campaigns", key, "status") == "▶ running", "resumed"
+        )
+
+        # Cancel asks first; "n" changes nothing.
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        assert "Cancel campaign" in screen_text(app)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: app.screen is pane, "back")
+        assert cell(pane, "#campaigns", key, "status") == "▶ running"
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("y")
+        await wait_until(
+            pilot, lambda: cell(pane, "#campaigns", key, "status") == "✖ cancelled", "cancelled"
+        )
+        stored = await app.services.store.get_campaign(campaign.id)  # type: ignore[union-attr,arg-type]
+        assert stored is not None and stored.status is CampaignStatus.CANCELLED
+        sent = len(network_lines(app))
+        await pilot.pause(0.5)
+        assert len(network_lines(app)) == sent
+        assert sent < len(numbers)
+        # Each number was messaged at most once.
+        tos = [entry["to"] for entry in network_lines(app)]
+        assert len(tos) == len(set(tos))
+
+
+async def test_uncertain_recipients_are_listed_and_resolved_after_asking(
+    make_app: MakeApp,
+) -> None:
+    numbers = [f"+9715012{n:05d}" for n in range(200, 204)]
+    app = broadcasting(make_app())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        campaign = await make_campaign(app, numbers, name="Kill -9")
+        store = app.services.store
+        assert store is not None and campaign.id is not None
+        # As after a kill -9 mid-send: two claimed (sending), then found in flight.
+        now = app.clock.now()
+        # (A claim is only taken while the campaign runs; this console's engine does not
+        # run it: the status is the store's alone.)
+        await store.set_campaign_status(campaign.id, CampaignStatus.RUNNING, now)
+        await store.claim_recipient(campaign.id, numbers[0], "demo-main", now)
+        await store.claim_recipient(campaign.id, numbers[1], "demo-support", now)
+        await store.set_campaign_status(campaign.id, CampaignStatus.PAUSED, now)
+        assert await store.mark_in_flight_uncertain(campaign.id, now) == 2
+
+        pane = await open_pane(pilot, app)
+        key = str(campaign.id)
+        await wait_until(pilot, lambda: pane.selected == key, "the campaign")
+        uncertain = pane.query_one("#uncertain", DataTable)
+        await wait_until(pilot, lambda: uncertain.row_count == 2, "the uncertain list")
+        assert cell(pane, "#campaigns", key, "uncertain") == "2"
+        shown = screen_text(app)
+        assert numbers[0] in shown and numbers[1] in shown
+        assert "2 uncertain: s resends, m marks sent" in shown
+
+        # m on the first: asks; no changes nothing.
+        uncertain.move_cursor(row=uncertain.get_row_index(numbers[0]))
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        assert f"Count {numbers[0]} as sent?" in screen_text(app)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: app.screen is pane, "back")
+        assert uncertain.row_count == 2
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: uncertain.row_count == 1, "one resolved")
+        states = {r.phone: r.status for r in await store.list_recipients(campaign.id)}
+        assert states[numbers[0]] is RecipientStatus.SENT
+        assert states[numbers[1]] is RecipientStatus.UNCERTAIN
+
+        # S resends every uncertain one: back to pending, nothing sent on its own.
+        await pilot.press("S")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        assert "Send again to all 1 uncertain recipients?" in screen_text(app)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: uncertain.row_count == 0, "all resolved")
+        assert not uncertain.display
+        states = {r.phone: r.status for r in await store.list_recipients(campaign.id)}
+        assert states[numbers[1]] is RecipientStatus.PENDING
+        await wait_until(
+            pilot, lambda: cell(pane, "#campaigns", key, "uncertain") == "0", "the row updated"
+        )
+        audit = await store.list_audit()
+        # Each decision is written down, as the CLI and the host write it.
+        assert sorted(e.action for e in audit if e.action.startswith("broadcast.resolve")) == [
+            "broadcast.resolve.mark-sent",
+            "broadcast.resolve.resend",
+        ]
+
+
+@pytest.fixture
+async def hosting(tmp_path: Path) -> AsyncIterator[tuple[Services, Path]]:
+    """A Linda hosting the demo fleet (its broadcasts fast), for a console to attach to."""
+    clock = FixedClock()
+    network = SimulatedNetwork(
+        tmp_path / "demo", seed=7, speed=200, paired=DEMO_PRE_PAIRED, disconnect_rate=0,
+        reply_rate=0, clock=clock,
+    )  # fmt: skip
+    services = Services.build(
+        demo_fleet(), store_url=sqlite_url(tmp_path / "linda.db"),
+        sessions_dir=tmp_path / "sessions", data_dir=tmp_path / "demo", demo=True,
+        clock=clock, network=network,
+    )  # fmt: skip
+    services.broadcast_settings = BroadcastSettings(
+        quiet_hours=None, warm_up=None, demo=True, seed=3
+    )
+    services.add(HostServer(services, tmp_path / "sessions"))
+    async with services:
+        await services.fleet.wait_until(lambda: len(services.fleet.active_bots()) == 2, 10)
+        yield services, tmp_path
+
+
+async def test_an_attached_console_creates_follows_and_steers_a_campaign_through_the_host(
+    hosting: tuple[Services, Path],
+) -> None:
+    services, folder = hosting
+    clients = folder / "clients.csv"
+    clients.write_text(CSV_TEXT, encoding="utf-8")
+    remote = await RemoteServices.attach(folder / "sessions")
+    assert remote is not None
+    await remote.open_store_for_reading(sqlite_url(folder / "linda.db"))
+    app = create_app(remote, clock=FixedClock(), demo=True, cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_broadcast_mode(pilot, app)
+        await fill(
+            pilot, form, name="From afar", where=str(clients), template="Hi {first_name|there}"
+        )
+        await wait_until(pilot, lambda: "To send 3" in summary(form), "the dry run")
+        assert "Hi Fatima" in summary(form)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, BroadcastsScreen), "Broadcasts")
+        pane = app.screen
+        assert isinstance(pane, BroadcastsScreen)
+        # The host's engine runs it; its progress reaches this console as events.
+        await wait_until(
+            pilot,
+            lambda: any(v.campaign.status is CampaignStatus.DONE for v in pane.views.values()),
+            "the campaign done",
+            timeout=20,
+        )
+        await wait_for_text(pilot, "3 of 3 settled")
+        [campaign] = await services.store.list_campaigns()
+        assert campaign.name == "From afar" and campaign.status is CampaignStatus.DONE
+        services.network.flush()  # type: ignore[attr-defined]
+        log = services.network.message_log.read_text()  # type: ignore[attr-defined]
+        assert sorted(json.loads(x)["to"] for x in log.splitlines()) == sorted(SENT_TO)
+
+        # A draft made on the host (`linda broadcast create`) is started, paused and
+        # cancelled from here: each a request to the host.
+        numbers = [f"+9715012{n:05d}" for n in range(300, 340)]
+        draft = await make_campaign_on(services, numbers, name="Slow one")
+        key = str(draft.id)
+        await pilot.press("escape")
+        await pilot.press("1")
+        await pilot.press("3")
+        await wait_until(pilot, lambda: key in pane.views, "the new campaign listed")
+        pane.select_campaign(key)
+        await wait_until(pilot, lambda: pane.selected == key, "selected")
+        await pilot.press("r")
+        await wait_until(
+            pilot, lambda: cell(pane, "#campaigns", key, "status") == "▶ running", "running"
+        )
+        await pilot.press("p")
+        await wait_until(
+            pilot, lambda: cell(pane, "#campaigns", key, "status") == "‖ paused", "paused"
+        )
+        stored = await services.store.get_campaign(draft.id)  # type: ignore[arg-type]
+        assert stored is not None and stored.status is CampaignStatus.PAUSED
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("y")
+        await wait_until(
+            pilot, lambda: cell(pane, "#campaigns", key, "status") == "✖ cancelled", "cancelled"
+        )
+        stored = await services.store.get_campaign(draft.id)  # type: ignore[arg-type]
+        assert stored is not None and stored.status is CampaignStatus.CANCELLED
+
+
+def flat(text: str) -> str:
+    """A message as the previews show it: on one line."""
+    return " ".join(text.split())
+
+
+async def test_hostile_csv_cells_names_and_paths_are_shown_as_written(
+    make_app: MakeApp, tmp_path: Path
+) -> None:
+    # A CSV whose every cell and even its file name carry markup and terminal controls,
+    # and a campaign named the same way: all of it is shown, none of it acts.
+    folder = tmp_path / "[red]in[b]"
+    folder.mkdir()
+    clients = folder / "[@click=app.quit]x[b].csv"
+    rows = [["Phone", "Name", "City"], ["+971501237000", "Zed", " ~ ".join(STORABLE)]]
+    rows += [[f"+9715012371{i:02d}", f"N{i} {text}", text] for i, text in enumerate(STORABLE)]
+    rows.append(["[bold]+97150[/]", "Bad", "Nowhere"])  # an invalid number, as written
+    with clients.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out, quoting=csv.QUOTE_ALL).writerows(rows)
+    name = "[@click=app.quit]Offer[/] \x1b]52;c;SGVsbG8=\x07"
+    typed_name = "[@click=app.quit]Offer[/] ]52;c;SGVsbG8="
+    app = broadcasting(make_app())
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        form = await open_broadcast_mode(pilot, app)
+        # Pasted into a field, the name loses its controls (they would reach the terminal
+        # on every redraw of the field); its markup stays text.
+        name_field = form.query_one("#bc-name", Input)
+        name_field.focus()
+        name_field.post_message(events.Paste(name))
+        await wait_until(pilot, lambda: name_field.value == typed_name, "the pasted name")
+        form.query_one("#bc-where", Input).value = str(clients)
+        form.query_one("#bc-template", TextArea).text = "Hi {name}, {city}"
+        form.query_one("#bc-pace", Select).value = "demo-fast"
+        to_send = len(STORABLE) + 1
+        await wait_until(pilot, lambda: f"To send {to_send}" in summary(form), "the dry run")
+        dry_run = summary(form)
+        assert shown(flat(f"Hi Zed, {' ~ '.join(STORABLE)}")) in dry_run
+        for text in STORABLE[:4]:  # the first messages: a name and a city each
+            assert shown(flat(f"Hi N{STORABLE.index(text)} {text}, {text}")) in dry_run
+        assert shown("'[bold]+97150[/]'") in dry_run  # the invalid line, as written
+        assert shown(clients.name) in line(form, "#bc-audience")
+        assert_no_control(app)
+
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        assert shown(repr(typed_name)) in screen_text(app)
+        assert_no_control(app)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, BroadcastsScreen), "Broadcasts")
+        pane = app.screen
+        assert isinstance(pane, BroadcastsScreen)
+        await wait_until(
+            pilot,
+            lambda: any(v.campaign.status is CampaignStatus.DONE for v in pane.views.values()),
+            "the campaign done",
+            timeout=30,
+        )
+        key = pane.selected
+        assert key is not None
+        assert cell(pane, "#campaigns", key, "name") == typed_name
+        assert typed_name in str(pane.query_one("#campaign-summary", Static).content)
+        assert_no_control(app)
+        # A campaign made elsewhere (`linda broadcast create --name ...`) keeps its
+        # controls: the pane shows them as escapes.
+        other = await make_campaign(app, ["+971501237999"], name=name)
+        pane.select_campaign(str(other.id))
+        await wait_until(pilot, lambda: pane.selected == str(other.id), "the other campaign")
+        assert cell(pane, "#campaigns", str(other.id), "name") == shown(name)
+        await wait_until(
+            pilot,
+            lambda: shown(name) in str(pane.query_one("#campaign-summary", Static).content),
+            "its name in the detail",
+        )
+        assert_no_control(app)
+        assert app.is_running
+        # What WhatsApp got is exactly what the CSV said (only the screen escapes it).
+        texts = {entry["to"]: entry["text"] for entry in network_lines(app)}
+        assert texts["+971501237100"] == f"Hi N0 {STORABLE[0]}, {STORABLE[0]}"
