@@ -22,7 +22,7 @@ from .screen_probe import wait_for_text, wait_until
 
 SCREENS_DIR = Path(linda_tui.tui.screens.__file__).parent
 # Still carrying DEFAULT_CSS while another branch edits them; moved after the merge.
-NOT_MOVED_YET = frozenset({"linda_tui.tui.screens.compose", "linda_tui.tui.screens.broadcasts"})
+NOT_MOVED_YET: frozenset[str] = frozenset()
 
 
 def _screen_classes() -> list[type[Screen[object]]]:

@@ -173,42 +173,7 @@ class CampaignView:
 class BroadcastsScreen(PaneScreen):
     """The campaigns, the selected one's progress, and the operator's actions on it."""
 
-    DEFAULT_CSS = """
-    #campaigns {
-        height: auto;
-        max-height: 40%;
-    }
-    #campaign-detail {
-        height: 1fr;
-        border-top: solid $primary-muted;
-        border-title-align: left;
-        padding: 0 1;
-    }
-    /* A fixed height: the summary is redrawn on every progress event and every
-       campaign the cursor passes, without a new layout of the screen (a narrow
-       terminal wraps the counts and the finish). */
-    #campaign-summary {
-        height: 5;
-    }
-    BroadcastsScreen.-narrow #campaign-summary {
-        height: 7;
-    }
-    #per-bot {
-        height: auto;
-        max-height: 8;
-        margin-top: 1;
-    }
-    #uncertain {
-        height: auto;
-        max-height: 8;
-        margin-top: 1;
-        border-title-align: left;
-        border-top: solid $warning;
-    }
-    #no-campaigns {
-        padding: 1 2;
-    }
-    """
+    CSS_PATH = ["pane.tcss", "broadcasts.tcss"]
 
     MODE = "broadcasts"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]  # noqa: RUF012 (typed by Screen)

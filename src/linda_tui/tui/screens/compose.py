@@ -86,46 +86,7 @@ class ComposeScreen(PaneScreen):
     # A short terminal (80x24) gets a shorter broadcast template box.
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012 (typed by Screen)
 
-    DEFAULT_CSS = """
-    #compose-modes {
-        height: 1fr;
-    }
-    ComposeScreen.-short #bc-template {
-        height: 4;
-    }
-    #one-message {
-        height: 1fr;
-    }
-    #compose-form {
-        height: auto;
-        padding: 0 1;
-    }
-    .field {
-        height: 1;
-    }
-    #from, #to {
-        width: 1fr;
-    }
-    #to-reason {
-        height: 1;
-        padding-left: 6;
-    }
-    #text {
-        height: 7;
-        min-height: 4;
-    }
-    #compose-actions {
-        height: 1;
-    }
-    #char-count {
-        width: 1fr;
-    }
-    #sent {
-        height: 1fr;
-        border-top: solid $primary-muted;
-        border-title-align: left;
-    }
-    """
+    CSS_PATH = ["pane.tcss", "compose.tcss"]
 
     MODE = "compose"
     # Focus is placed by on_screen_resume (Textual's auto focus would pick From).
