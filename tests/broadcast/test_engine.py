@@ -260,3 +260,14 @@ async def test_demo_fast_is_refused_outside_the_demo(running: Services) -> None:
 
 
 Factory = Callable[..., Services]
+
+
+async def test_a_paced_campaign_is_done_when_its_last_message_went_not_a_pause_later(
+    running: Services,
+) -> None:
+    """Standard pacing pauses 30-60 s between two messages of a bot: once the last one
+    went, the campaign is done at once (it said "running" through the next pause)."""
+    campaign = await create(running, NUMBERS[:1], pace="standard")
+    await engine_of(running).start_campaign(campaign.id)  # type: ignore[arg-type]
+    await wait_status(running, campaign.id, CampaignStatus.DONE, timeout=10)
+    assert [line["to"] for line in network_lines(running)] == NUMBERS[:1]

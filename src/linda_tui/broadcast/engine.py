@@ -514,6 +514,10 @@ class _Runner:
                     return
                 await self._idle()
                 continue
+            if not self._pending() and not self._in_flight:
+                # Nothing left for anyone: done now, not after this bot's next pause.
+                self._set_waiting(bot, None)
+                return
             now = fleet.clock.now()
             nxt = pacer.next_send(now)
             if nxt.at > now:
