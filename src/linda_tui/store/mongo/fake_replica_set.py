@@ -920,7 +920,34 @@ class FakeCollection:
         self._mock.drop_index(name)
 
 
-class FakeCursor:
+class _Results:
+    """What motor's cursors share: the results fetched once (``_fetch``, on the first
+    read), then read a list or one document at a time."""
+
+    _results: list[dict[str, Any]] | None
+    _next: int
+
+    async def _fetch(self) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    async def to_list(self, length: int | None = None) -> list[dict[str, Any]]:
+        results = (await self._fetch())[self._next :]
+        results = results if length is None else results[:length]
+        self._next += len(results)
+        return results
+
+    def __aiter__(self) -> _Results:
+        return self
+
+    async def __anext__(self) -> dict[str, Any]:
+        results = await self._fetch()
+        if self._next >= len(results):
+            raise StopAsyncIteration
+        self._next += 1
+        return results[self._next - 1]
+
+
+class FakeCursor(_Results):
     """motor's cursor: sort and limit chain; the query runs on the first fetch."""
 
     def __init__(
@@ -972,24 +999,8 @@ class FakeCursor:
             collection._more_batches(len(self._results), command, self._batch_size or FIRST_BATCH)
         return self._results
 
-    async def to_list(self, length: int | None = None) -> list[dict[str, Any]]:
-        results = (await self._fetch())[self._next :]
-        results = results if length is None else results[:length]
-        self._next += len(results)
-        return results
 
-    def __aiter__(self) -> FakeCursor:
-        return self
-
-    async def __anext__(self) -> dict[str, Any]:
-        results = await self._fetch()
-        if self._next >= len(results):
-            raise StopAsyncIteration
-        self._next += 1
-        return results[self._next - 1]
-
-
-class FakeCommandCursor:
+class FakeCommandCursor(_Results):
     """The cursor of an aggregation."""
 
     def __init__(
@@ -1013,19 +1024,3 @@ class FakeCommandCursor:
             self._results = list(collection._mock.aggregate(self._pipeline))
             collection._more_batches(len(self._results), command)
         return self._results
-
-    async def to_list(self, length: int | None = None) -> list[dict[str, Any]]:
-        results = (await self._fetch())[self._next :]
-        results = results if length is None else results[:length]
-        self._next += len(results)
-        return results
-
-    def __aiter__(self) -> FakeCommandCursor:
-        return self
-
-    async def __anext__(self) -> dict[str, Any]:
-        results = await self._fetch()
-        if self._next >= len(results):
-            raise StopAsyncIteration
-        self._next += 1
-        return results[self._next - 1]
