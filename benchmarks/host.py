@@ -38,7 +38,11 @@ STATUS_TARGET = 3.0
 DELAY_TARGET_MS = 20.0
 
 
-def _services(folder: Path, bots: int) -> object:
+def build_services(
+    folder: Path, bots: int, *, speed: float | None = None, reply_rate: float = 0.05
+) -> object:
+    """A demo fleet of ``bots`` on the simulated network, every bot paired, no rate ban,
+    no broadcasts and no pacing limits (also used by benchmarks/wire_msgspec.py)."""
     from linda_tui.config import sqlite_url
     from linda_tui.services import Services
     from linda_tui.whatsapp.simulated import SimulatedNetwork
@@ -52,7 +56,8 @@ def _services(folder: Path, bots: int) -> object:
         paired=[b.id for b in config.bots],
         ban_per_minute=None,
         disconnect_rate=0,
-        reply_rate=0.05,
+        reply_rate=reply_rate,
+        **({} if speed is None else {"speed": speed}),
     )
     services = Services.build(
         config,
@@ -72,7 +77,7 @@ async def _serve(folder: Path, bots: int, traffic: bool) -> None:
     closes."""
     from linda_tui.host.server import HostServer
 
-    services = _services(folder, bots)
+    services = build_services(folder, bots)
     services.add(HostServer(services, folder / "sessions"))  # type: ignore[attr-defined]
     await services.open()  # type: ignore[attr-defined]
     fleet = services.fleet  # type: ignore[attr-defined]
@@ -110,7 +115,7 @@ async def _alone(folder: Path, bots: int, job: str) -> None:
     (having imported what the `linda` command imports)."""
     import linda_tui.cli.root  # noqa: F401  (the command's own start-up)
 
-    services = _services(folder, bots)
+    services = build_services(folder, bots)
     await services.open()  # type: ignore[attr-defined]
     fleet = services.fleet  # type: ignore[attr-defined]
     await fleet.wait_settled(15)

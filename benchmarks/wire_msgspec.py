@@ -35,37 +35,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fleet import fleet_config, recipients  # noqa: E402  (benchmarks/fleet.py)
+from fleet import recipients  # noqa: E402  (benchmarks/fleet.py)
+from host import build_services  # noqa: E402  (benchmarks/host.py)
 
 
 async def capture(seconds: float, bots: int = 50) -> list[Any]:
     """Events from a simulated fleet streaming traffic, as the host's stream has them."""
-    from linda_tui.config import sqlite_url
-    from linda_tui.services import Services
-    from linda_tui.whatsapp.simulated import SimulatedNetwork
 
     with tempfile.TemporaryDirectory(prefix="linda-bench-") as tmp:
         folder = Path(tmp)
-        config = fleet_config(bots)
-        network = SimulatedNetwork(
-            folder / "sim",
-            seed=1,
-            speed=20.0,
-            paired=[b.id for b in config.bots],
-            ban_per_minute=None,
-            disconnect_rate=0,
-            reply_rate=0.3,
-        )
-        services = Services.build(
-            config,
-            store_url=sqlite_url(folder / "linda.db"),
-            sessions_dir=folder / "sessions",
-            data_dir=folder / "sim",
-            demo=True,
-            network=network,
-        )
-        services.with_broadcasts = False
-        services.fleet.enforce_limits = False
+        services: Any = build_services(folder, bots, speed=20.0, reply_rate=0.3)
         seen: list[Any] = []
         services.subscribe(seen.append)
         await services.open()
