@@ -325,6 +325,23 @@ async def test_logout_of_a_bot_that_is_not_connected_is_refused(
         await fleet.logout("demo-sales")
 
 
+async def test_words_for_states_are_the_operators_not_the_codes(fleet: Fleet) -> None:
+    health = fleet.primary_health()
+    assert health.healthy  # demo-main is online
+    with pytest.raises(SendRefusedError, match=r"not online: not paired \("):
+        await fleet.send("+971501234567", "hi", bot="demo-sales")
+    await fleet.logout("demo-main")
+    await wait_for(lambda: fleet.status("demo-main").state == BotState.LOGGED_OUT)
+    assert fleet.primary_health().detail.startswith("logged out: ")
+
+
+async def test_reconnecting_a_bot_that_is_not_paired_is_refused(fleet: Fleet) -> None:
+    with pytest.raises(FleetCommandError, match="not paired — there is no session"):
+        await fleet.reconnect("demo-sales")
+    assert fleet.status("demo-sales").state == BotState.NOT_PAIRED
+    assert "reconnect" not in [a.action for a in await fleet.store.list_audit("demo-sales")]
+
+
 async def test_operator_actions_are_not_errors_but_remote_logout_is(
     fleet: Fleet, network: SimulatedNetwork
 ) -> None:

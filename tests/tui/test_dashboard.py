@@ -89,6 +89,18 @@ async def test_log_out_of_an_unpaired_bot_says_there_is_nothing_to_do(make_app: 
         assert any("nothing to log out" in n.message for n in app._notifications)
 
 
+async def test_reconnect_of_an_unpaired_bot_says_to_pair_it(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        app.screen.query_one(BotTable).select_bot("demo-sales")
+        await pilot.press("r")
+        await pilot.pause(0.1)
+        messages = [n.message for n in app._notifications]
+        assert "demo-sales is not paired — press p to pair it" in messages
+        assert not any(m.startswith("Reconnecting") for m in messages)
+
+
 async def test_reconnect_drops_and_reopens_the_bot(make_app: MakeApp) -> None:
     app = make_app(speed=20.0)
     async with app.run_test(size=(100, 32)) as pilot:

@@ -375,7 +375,7 @@ class Fleet(FleetView):
         status = self.status(bot)  # raises UnknownBotError
         if status.state not in SENDABLE:
             reason = f" ({status.detail})" if status.detail else ""
-            raise SendRefusedError(f"bot {bot} is not online: {status.state}{reason}")
+            raise SendRefusedError(f"bot {bot} is not online: {STATE_WORD[status.state]}{reason}")
         refusal = self._limit_refusal(bot)
         if refusal:
             raise SendRefusedError(refusal)
@@ -595,7 +595,7 @@ class Fleet(FleetView):
             raise FleetCommandError(f"bot {bot_id} is not paired — nothing to log out")
         if status.state not in SENDABLE:
             raise FleetCommandError(
-                f"bot {bot_id} is not connected to WhatsApp ({status.state}: "
+                f"bot {bot_id} is not connected to WhatsApp ({STATE_WORD[status.state]}: "
                 f"{status.detail or 'no detail'}) — logging out now would leave the device "
                 "linked on the phone; try again when it is online, or remove it on the phone "
                 "(Settings > Linked devices)"
@@ -608,6 +608,10 @@ class Fleet(FleetView):
     async def reconnect(self, bot_id: str) -> None:
         """Drop and re-open the bot's connection (a paired bot resumes without a QR)."""
         account = self.account(bot_id)
+        if not account.is_paired:  # reconnecting would only show a new QR code
+            raise FleetCommandError(
+                f"bot {bot_id} is not paired — there is no session to reconnect with; pair it"
+            )
         await self.audit("reconnect", bot_id)
         with _as_command_error():
             await account.stop()

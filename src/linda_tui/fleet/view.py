@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from linda_tui.clock import Clock
 from linda_tui.config.models import BotConfig, FleetConfig
 from linda_tui.fleet.events import FleetEvent
-from linda_tui.fleet.status import SENDABLE, BotStatus, FleetStats, PrimaryHealth
+from linda_tui.fleet.status import SENDABLE, STATE_WORD, BotStatus, FleetStats, PrimaryHealth
 from linda_tui.models import BotState
 from linda_tui.phones import InvalidPhoneError, to_e164
 from linda_tui.whatsapp.account import MAX_TEXT_CHARS, PairMethod
@@ -131,7 +131,11 @@ class FleetView:
         if primary is None:
             return PrimaryHealth(None, False, None, "no primary bot is enabled in bots.yaml")
         healthy = primary.state in SENDABLE
-        detail = "online" if healthy else f"{primary.state}: {primary.detail or 'not online'}"
+        detail = (
+            "online"
+            if healthy
+            else f"{STATE_WORD[primary.state]}: {primary.detail or 'not online'}"
+        )
         return PrimaryHealth(primary.id, healthy, primary.state, detail)
 
     def stats(self) -> FleetStats:

@@ -577,6 +577,10 @@ class LindaApp(App[int]):
         )
 
     def reconnect_bot(self, bot_id: str) -> None:
+        if not self.fleet.status(bot_id).paired:  # no session: nothing to reconnect with
+            key = self.key_for("linda.dashboard.pair", "p")
+            self.notify(f"{bot_id} is not paired — press {key} to pair it", severity="warning")
+            return
         self.notify(f"Reconnecting {bot_id}…")
         self._run_fleet_command(f"reconnect {bot_id}", lambda: self.fleet.reconnect(bot_id))
 
