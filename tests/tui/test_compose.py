@@ -194,3 +194,31 @@ async def test_a_recipient_changed_just_before_ctrl_s_is_the_one_checked(
             pilot, lambda: any(n.title == "Not sent" for n in app._notifications), "refusal"
         )
         assert await app.services.store.list_messages("demo-main") == []
+
+
+async def test_send_to_from_contacts_opens_one_message_even_after_a_broadcast(
+    make_app: MakeApp,
+) -> None:
+    from linda_tui.tui.screens.contacts import ContactsScreen
+
+    from .test_contacts_pane import CONTACTS, search, with_contacts
+
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await with_contacts(app, CONTACTS)
+        await wait_for_text(pilot, "2/3 online")
+        await pilot.press("2")
+        await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen), "Compose")
+        compose = app.screen
+        await pilot.press("ctrl+t")
+        await wait_until(pilot, lambda: compose.mode == "broadcast", "the broadcast mode")
+        await pilot.press("escape", "4")
+        await wait_until(pilot, lambda: isinstance(app.screen, ContactsScreen), "Contacts")
+        screen = app.screen
+        await search(pilot, screen, "4321")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is compose, "Compose")
+        assert compose.mode == "one-message"
+        assert compose.query_one("#to", Input).value == "+971507654321"
+        assert compose.focused is compose.query_one("#text", TextArea)
+        assert "Send" in screen_text(app) and "Create & start" not in screen_text(app)

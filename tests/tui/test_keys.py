@@ -209,3 +209,24 @@ async def test_keys_in_one_burst_apply_in_the_order_typed(make_app: MakeApp) -> 
         await wait_until(pilot, lambda: text.has_focus, "the message field")
         _burst(app, [*"hell", "backspace", "backspace", "backspace", "backspace", *"hi"])
         await wait_until(pilot, lambda: text.text == "hi", f"'hi', not {text.text!r}")
+
+
+async def test_keys_typed_with_the_mode_switch_go_to_the_mode_shown(make_app: MakeApp) -> None:
+    """ctrl+t and the keys after it in one burst: the keys land in the form ctrl+t shows,
+    never in a field of the mode it hid (which a later ctrl+s there would send)."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _compose(pilot, app)
+        to = screen.query_one("#to", Input)
+        _burst(app, [*"05", "ctrl+t", *"Name1"])
+        await wait_until(pilot, lambda: screen.broadcast_form is not None, "the broadcast form")
+        name = screen.query_one("#bc-name", Input)
+        await wait_until(pilot, lambda: name.value == "Name1", f"'Name1', not {name.value!r}")
+        assert to.value == "05"  # typed before the switch: stays where it was typed
+
+        # Back to one message and at once to the broadcast again: each key lands in the
+        # field shown when it comes (To; then the first empty broadcast field, the audience).
+        where = screen.query_one("#bc-where", Input)
+        _burst(app, ["ctrl+t", *"71", "ctrl+t", *"x"])
+        await wait_until(pilot, lambda: where.value == "x", f"'x', not {where.value!r}")
+        assert to.value.endswith("71") and name.value == "Name1"

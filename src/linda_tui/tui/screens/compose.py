@@ -97,9 +97,22 @@ class ComposeScreen(PaneScreen):
         # ctrl+s reaches the screen after the field has taken every key before it.
         Binding("ctrl+s", "send", "Send", id="linda.compose.send"),
         Binding("ctrl+s", "create_campaign", "Create & start", id="linda.compose.create"),
-        Binding("ctrl+t", "switch_to('broadcast')", "Broadcast", id="linda.compose.broadcast"),
+        # A priority key, the other way round: the switch (and the focus it moves) must
+        # be done before the keys typed after ctrl+t are handed to a field, or they would
+        # land in the mode it hides. Keys typed before it are already in their field.
         Binding(
-            "ctrl+t", "switch_to('one-message')", "One message", id="linda.compose.one_message"
+            "ctrl+t",
+            "switch_to('broadcast')",
+            "Broadcast",
+            id="linda.compose.broadcast",
+            priority=True,
+        ),
+        Binding(
+            "ctrl+t",
+            "switch_to('one-message')",
+            "One message",
+            id="linda.compose.one_message",
+            priority=True,
         ),
         Binding("escape", "leave_field", "Leave field", id="linda.compose.leave"),
     ]
@@ -205,7 +218,8 @@ class ComposeScreen(PaneScreen):
         if mode == BROADCAST and self.broadcast_form is not None:
             self.broadcast_form.focus_first()
         else:
-            self.query_one("#to", Input).focus()
+            # At once, not later (Widget.focus): see the ctrl+t bindings.
+            self.set_focus(self.query_one("#to", Input))
         self.refresh_bindings()
 
     async def action_switch_to(self, mode: str) -> None:
@@ -263,7 +277,10 @@ class ComposeScreen(PaneScreen):
         self.query_one("#to", Input).focus()
 
     def prefill_to(self, phone: str) -> None:
-        """Open with this number in To (the Contacts pane's "send to"), ready for the text."""
+        """Open with this number in To (the Contacts pane's "send to"), ready for the text:
+        in the one-message mode, whichever mode Compose was left in."""
+        if self.mode != ONE_MESSAGE:
+            self._show_mode(ONE_MESSAGE)
         to = self.query_one("#to", Input)
         to.value = phone
         to.cursor_position = len(phone)

@@ -237,13 +237,15 @@ class BroadcastForm(Vertical):
         )
 
     def focus_first(self) -> None:
-        """Arriving in the mode: the first field left empty, else the template."""
+        """Arriving in the mode: the first field left empty, else the template. Focused
+        at once (not later, as Widget.focus does), so that keys typed with the switch to
+        this mode land here."""
         for selector in ("#bc-name", "#bc-where"):
             field = self.query_one(selector, Input)
             if not field.value.strip() and field.display:
-                field.focus()
+                self.screen.set_focus(field)
                 return
-        self.query_one("#bc-template", TextArea).focus()
+        self.screen.set_focus(self.query_one("#bc-template", TextArea))
 
     def unsent_work(self) -> str | None:
         """What leaving would lose: a campaign being created, or a template not sent."""
