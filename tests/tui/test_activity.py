@@ -96,3 +96,41 @@ async def test_two_moves_of_a_bot_between_two_redraws_are_both_logged(make_app: 
         moves = [line for line in _log_lines(screen) if "demo-main" in line]
         assert any("online → reconnecting" in line for line in moves), moves
         assert any("reconnecting → logged out" in line for line in moves), moves
+
+
+async def test_replies_never_cover_a_dialog_and_never_pile_up(make_app: MakeApp) -> None:
+    """Toasts of inbound messages: none over a dialog (its warning and buttons stay
+    readable), then one for all of them; later ones replace it instead of stacking."""
+    from textual.screen import ModalScreen
+
+    app = make_app()
+    network = app.services.network
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+
+        def inbound() -> list[str]:
+            return [n.title for n in app._notifications if "→" in n.title or "new" in n.title]
+
+        await pilot.press("l")  # "Log out demo-main?": a dialog
+        await wait_until(pilot, lambda: isinstance(app.screen, ModalScreen), "the dialog")
+        app.clear_notifications()
+        for i in range(5):
+            network.inject_inbound("demo-main", f"+97150123450{i}", f"reply {i}")
+        await wait_until(pilot, lambda: app._inbound_count == 5, "the replies")
+        await pilot.pause(1.0)
+        assert inbound() == []  # held while the dialog is open
+        await pilot.press("n")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ModalScreen), "no dialog")
+        await wait_until(pilot, lambda: inbound() == ["5 new messages"], "one toast for all")
+        [toast] = [n for n in app._notifications if n.title == "5 new messages"]
+        assert toast.message.splitlines() == [
+            "… and 2 more (see Activity, key 5)",
+            "+971501234502 → demo-main: reply 2",
+            "+971501234503 → demo-main: reply 3",
+            "+971501234504 → demo-main: reply 4",
+        ]
+        for i in range(3):
+            network.inject_inbound("demo-main", "+971501234509", f"later {i}")
+            await wait_until(pilot, lambda: app._inbound_count == 0, "its toast")
+        await pilot.pause(0.2)
+        assert len(inbound()) == 1  # each replaced the one before

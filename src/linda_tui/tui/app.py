@@ -19,6 +19,7 @@ import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -26,6 +27,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import Notification, Notify
+from textual.screen import ModalScreen
 from textual.signal import Signal
 from textual.timer import Timer
 
@@ -86,6 +89,7 @@ FORCED_EXIT_SECONDS = 2 * SHUTDOWN_SECONDS + 2.0
 SIGNAL_REPEAT_SECONDS = 1.0
 # Inbound messages arriving within this window share one notification.
 INBOUND_TOAST_SECONDS = 0.3
+INBOUND_TOAST_LINES = 3  # messages quoted in a toast (a count says how many more)
 SYNC_NOT_CONFIGURED = "Google Contacts sync: not configured"
 # Before the first frame the console waits this long for the fleet to open. A local
 # store opens in milliseconds, and the first frame then shows every bot's state instead
@@ -211,8 +215,11 @@ class LindaApp(App[int]):
         self._signal_handlers: dict[signal.Signals, Any] = {}
         self._signalled_at: float | None = None
         self.watchdog: threading.Timer | None = None  # forces the exit if shutdown hangs
-        self._inbound_waiting: list[models.Message] = []
+        # Inbound messages not toasted yet: the last few, and how many in all.
+        self._inbound_waiting: deque[models.Message] = deque(maxlen=INBOUND_TOAST_LINES)
+        self._inbound_count = 0
         self._inbound_timer: Timer | None = None
+        self._inbound_toast: Notification | None = None  # the one on screen, if any
 
     # --- start-up ---------------------------------------------------------------------
     async def on_load(self) -> None:
@@ -463,23 +470,46 @@ class LindaApp(App[int]):
         """A toast per inbound message; a burst within INBOUND_TOAST_SECONDS shares one
         (fifty toasts at once would hide the screen and stall it)."""
         self._inbound_waiting.append(message)
+        self._inbound_count += 1
         if self._inbound_timer is None:
             self._inbound_timer = self.set_timer(
                 INBOUND_TOAST_SECONDS, self._flush_inbound, name="inbound-toasts"
             )
 
     def _flush_inbound(self) -> None:
+        """Show what came in as one toast, in place of the previous one: replies to a
+        campaign must not pile up over the screen. Held while a dialog is open, whose
+        warning and buttons a toast would cover (the Activity pane lists them anyway)."""
         self._inbound_timer = None
-        waiting, self._inbound_waiting = self._inbound_waiting, []
-        if len(waiting) == 1:
+        stack = self.screen_stack  # empty once the console is closing
+        if not stack:
+            return
+        if isinstance(stack[-1], ModalScreen):
+            self._inbound_timer = self.set_timer(
+                INBOUND_TOAST_SECONDS, self._flush_inbound, name="inbound-toasts"
+            )
+            return
+        waiting, count = list(self._inbound_waiting), self._inbound_count
+        self._inbound_waiting.clear()
+        self._inbound_count = 0
+        if not waiting:
+            return
+        if count == 1:
             message = waiting[0]
-            self.notify(_preview(message.text), title=f"{message.peer} → {message.bot_id}")
-        elif waiting:
-            lines = [f"{m.peer} → {m.bot_id}: {_preview(m.text, 40)}" for m in waiting[-3:]]
-            more = len(waiting) - len(lines)
+            text, title = _preview(message.text), f"{message.peer} → {message.bot_id}"
+        else:
+            lines = [f"{m.peer} → {m.bot_id}: {_preview(m.text, 40)}" for m in waiting]
+            more = count - len(lines)
             if more:
                 lines.insert(0, f"… and {more} more (see Activity, key 5)")
-            self.notify("\n".join(lines), title=f"{len(waiting)} new messages")
+            text, title = "\n".join(lines), f"{count} new messages"
+        if self._inbound_toast is not None and self._inbound_toast in self._notifications:
+            self._unnotify(self._inbound_toast, refresh=False)
+        toast = Notification(
+            printable(text), printable(title), "information", self.NOTIFICATION_TIMEOUT
+        )
+        self._inbound_toast = toast
+        self.post_message(Notify(toast))
 
     def _account_event(self, event: AccountEvent) -> None:
         self.account_events.publish(event)
