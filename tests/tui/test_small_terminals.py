@@ -93,3 +93,30 @@ async def test_the_pairing_dialog_fits_the_terminal(
             assert "esc Cancel" in shown
             await pilot.press("c")
             await wait_until(pilot, lambda: screen.phase == "starting", "the switch")
+
+
+def test_the_name_column_fits_the_longest_name_and_gives_way_last() -> None:
+    assert fit_columns(200, 30)["name"] == 30  # room for all: the whole name
+    assert fit_columns(200, 90)["name"] == 40  # a very long name ends in "…"
+    assert fit_columns(120, 5)["name"] == 13  # never narrower than the header's width
+    wide = fit_columns(100, 30)
+    assert wide["name"] == 30 and table_width(wide) == 100  # columns went before the name
+    narrow = fit_columns(50, 30)
+    assert list(narrow) == ["name", "state", "phone"]
+    assert narrow["name"] == 13 and narrow["phone"] == 13  # then it gives way, not the phone
+
+
+async def test_long_bot_names_show_whole_in_a_wide_terminal(make_app: MakeApp) -> None:
+    from linda_tui.config.models import BotConfig, FleetConfig, Role
+
+    name = "مكتب المبيعات — Downtown sales"  # 30 cells
+    config = FleetConfig(
+        bots=[
+            BotConfig(id="main", name=name, phone="+971501234567", role=Role.PRIMARY),
+            BotConfig(id="other", name="Other", phone="+971501234568"),
+        ]
+    )
+    app = make_app(fleet=config, paired=("main",))
+    async with app.run_test(size=(160, 30)) as pilot:
+        await wait_until(pilot, lambda: name in screen_text(app), "the whole name")
+        assert app.screen.query_one(BotTable)._widths["name"] == 30

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding, BindingType
 
@@ -59,15 +60,26 @@ DROP_ORDER: tuple[tuple[str, ...], ...] = (
 RIGHT_ALIGNED = frozenset({"since", "sent", "received", "queued"})
 
 
-def fit_columns(room: int) -> dict[str, int]:
+# The name column fits the longest name, from the header's width up to this (a longer
+# name ends in "…" in the table; the line under it shows the whole name).
+NAME_MOST = 40
+
+
+def fit_columns(room: int, name_width: int = WIDTHS["name"]) -> dict[str, int]:
     """The columns shown in ``room`` cells, in order, with their widths: every column
-    when they fit, else fewer (DROP_ORDER); the last error widens into what is left."""
+    when they fit, else fewer (DROP_ORDER); the last error widens into what is left.
+    The name takes ``name_width`` (its longest); only when the table is too narrow even
+    for the name, the state and the phone, does the name give up cells, down to the
+    header's width, before the table scrolls sideways."""
+    least = WIDTHS["name"]
     widths = dict(WIDTHS)
+    widths["name"] = max(least, min(name_width, NAME_MOST))
     for keys in DROP_ORDER:
         if table_width(widths) <= room:
             break
         for key in keys:
             del widths[key]
+    widths["name"] = max(least, widths["name"] - max(0, table_width(widths) - room))
     if ELASTIC in widths:
         widths[ELASTIC] += max(0, room - table_width(widths))
     return widths
@@ -97,6 +109,7 @@ class BotTable(LineTable):
     }
     """
     HEADER: ClassVar[Mapping[str, Text | str]] = _HEADER
+    _name_width = WIDTHS["name"]  # the longest name shown, in cells (see show)
     BINDINGS: ClassVar[list[BindingType]] = [
         *cursor_bindings("linda.bots", "bot"),
         Binding("left", "scroll_left", "Scroll left", show=False, id="linda.bots.scroll_left"),
@@ -111,7 +124,7 @@ class BotTable(LineTable):
             return self.key
 
     def fit(self, room: int) -> Mapping[str, int]:
-        return WIDTHS if room <= 0 else fit_columns(room)
+        return WIDTHS if room <= 0 else fit_columns(room, self._name_width)
 
     def highlighted(self, key: str | None) -> BotTable.Highlighted:
         return self.Highlighted(self, key)
@@ -136,6 +149,12 @@ class BotTable(LineTable):
             for key, value in cells.items():
                 self.update_cell(status.id, key, value)
         self.add_rows(new)
+        if new:  # the name column fits the longest name
+            longest = max(cell_len(str(self.get_cell(key, "name"))) for key in self.rows)
+            if longest != self._name_width:
+                self._name_width = longest
+                if self._fitted_to:
+                    self._fit_to(self._fitted_to)
 
     def tick(self, statuses: Iterable[BotStatus], now: datetime) -> None:
         """Advance the time-in-state column."""
