@@ -245,3 +245,13 @@ async def test_the_first_frame_already_shows_every_bots_state(
         assert _state_cell(app, "demo-main") == "● online"
         assert _state_cell(app, "demo-sales") == "○ not paired"
         assert "2/3 online" in screen_text(app)
+
+
+def test_the_sync_line_says_starting_until_the_sync_says_how_it_stands(
+    make_app: MakeApp,
+) -> None:
+    """Not "not configured" while a configured sync (the demo's) is still starting."""
+    from linda_tui.tui.app import SYNC_NOT_CONFIGURED, SYNC_STARTING
+
+    assert make_app(contacts=True, folder="with").sync_status == SYNC_STARTING
+    assert make_app(folder="without").sync_status == SYNC_NOT_CONFIGURED

@@ -91,6 +91,7 @@ SIGNAL_REPEAT_SECONDS = 1.0
 INBOUND_TOAST_SECONDS = 0.3
 INBOUND_TOAST_LINES = 3  # messages quoted in a toast (a count says how many more)
 SYNC_NOT_CONFIGURED = "Google Contacts sync: not configured"
+SYNC_STARTING = "Google Contacts sync: starting…"  # until the sync says how it stands
 # Before the first frame the console waits this long for the fleet to open. A local
 # store opens in milliseconds, and the first frame then shows every bot's state instead
 # of a frame of "starting…" and a redraw; a slow store (a distant MongoDB) does not hold
@@ -186,7 +187,8 @@ class LindaApp(App[int]):
         self.cursor_blink = cursor_blink
         self.sub_title = "demo — simulated WhatsApp" if demo else ""
         self.activity = ActivityHistory()
-        self.sync_status = SYNC_NOT_CONFIGURED
+        has_sync = getattr(services, "contacts", None) is not None
+        self.sync_status = SYNC_STARTING if has_sync else SYNC_NOT_CONFIGURED
         # The sync's last status and progress, for a pane opened while a sync runs.
         self.sync_state: ContactsSyncStatus | None = None
         self.sync_last_progress: SyncProgress | None = None
