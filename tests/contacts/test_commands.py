@@ -74,6 +74,20 @@ def test_get_finds_a_contact_by_any_form_of_its_number_and_exits_1_when_none(
     assert bad.returncode == 2
 
 
+def test_a_search_too_short_or_empty_says_why(synced: Path) -> None:
+    for query in ("17", "٥", "+9"):
+        proc = linda(synced, "contacts", "search", query)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.strip().endswith("— type at least 3 digits of a number"), proc.stdout
+    proc = linda(synced, "contacts", "search", "zzzzqqq")
+    assert proc.stdout.strip() == "no contact matches 'zzzzqqq'"
+    for query in ("", "   "):
+        proc = linda(synced, "contacts", "search", query)
+        assert proc.returncode == 2 and proc.stdout == ""
+        assert proc.stderr.startswith("linda: the search is empty — give part of a name")
+        assert len(proc.stderr.strip().splitlines()) == 1
+
+
 def test_a_broadcast_to_a_label_takes_exactly_that_labels_contacts(synced: Path) -> None:
     proc = linda(
         synced, "broadcast", "create", "--name", "VIP evening", "--label", "VIP",

@@ -253,12 +253,20 @@ def contacts() -> None:
 def search_cmd(runtime: Runtime, query: str, limit: int, as_json: bool) -> None:
     """Contacts matching QUERY, best first: any part of a name (accents, Arabic spellings
     and a typo forgiven), a number in any form or its last digits, an email, label:NAME."""
+    from linda_tui.contacts.search import MIN_DIGITS, too_few_digits
+
+    if not query.strip():
+        raise UsageError(
+            "the search is empty — give part of a name, a number (its last digits will do), "
+            "an email or label:NAME"
+        )
     rows = _run(_with_store(runtime, lambda store: _search(runtime, store, query, limit)))
     if as_json:
         echo(json.dumps(rows, indent=2, ensure_ascii=True))
         return
     if not rows:
-        echo(f"no contact matches {one_line(query)!r}")
+        why = f" — type at least {MIN_DIGITS} digits of a number" if too_few_digits(query) else ""
+        echo(f"no contact matches {one_line(query)!r}{why}")
         return
     for row in rows:
         _print_contact(row)

@@ -499,6 +499,17 @@ class ContactIndex:
         return _Found([self._in_result_order(found)] if found else [])
 
 
+_NUMBER_PUNCTUATION = str.maketrans(dict.fromkeys(" +-().\u00a0"))
+
+
+def too_few_digits(query: str) -> bool:
+    """Whether ``query`` is a number too short to search by (fewer than MIN_DIGITS
+    digits, in any script, and nothing else but a number's punctuation): it matches
+    nobody, and the operator should be told why."""
+    digits = query.translate(_NUMBER_PUNCTUATION)
+    return 0 < len(digits) < MIN_DIGITS and digits.isdigit()
+
+
 def _numbers_of(contact: Contact, raw_phones: Iterable[str]) -> list[str]:
     """The numbers of a contact as the index keeps them: E.164 as given, anything else
     (and the raw numbers a sync could not parse) as its digits."""
