@@ -93,3 +93,38 @@ def test_the_export_of_a_hostile_campaign_has_no_formula_and_no_nul(tmp_path: Pa
     for row in rows:
         for cell in row.values():
             assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r") or cell.startswith("+9715"), row
+
+
+def test_files_the_operator_names_get_a_fix_that_fits_them(tmp_path: Path) -> None:
+    """The fix names what the file is for: a template is shortened, not split; only a
+    CSV gets Excel's way to save UTF-8; a missing folder says so."""
+    data = tmp_path / "data"
+    big = tmp_path / "big.txt"
+    big.write_text("x" * (300 * 1024))
+    binary = tmp_path / "bin.txt"
+    binary.write_bytes(b"Hi \xff\xfe there")
+    fifo = tmp_path / "fifo.txt"
+    os.mkfifo(fifo)
+    create = ("broadcast", "create", "--name", "t", "--to", "+971501234567", "--template-file")
+    expected = {
+        big: "— a template is at most 256 KiB: shorten it",
+        binary: "— save it as UTF-8",
+        fifo: "— pass a template file",
+    }
+    for path, fix in expected.items():
+        proc = linda(data, *create, str(path))
+        assert proc.returncode != 0
+        [line] = proc.stderr.strip().splitlines()
+        assert line.endswith(fix), line
+
+    (tmp_path / "one.csv").write_text("phone\n+971501234567\n")
+    created = linda(
+        data, "broadcast", "create", "--name", "t", "--csv", str(tmp_path / "one.csv"),
+        "--template", "Hi",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    proc = linda(data, "broadcast", "export", "1", "--csv", str(tmp_path / "no" / "x.csv"))
+    assert proc.returncode == 1
+    assert proc.stderr.strip().endswith(
+        "x.csv: its folder does not exist — create the folder, or choose another path"
+    )

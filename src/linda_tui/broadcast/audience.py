@@ -304,7 +304,7 @@ def audience_from_csv(
     """
     shown = printable(str(path))
     try:
-        text = read_input_text(path, max_bytes=max_bytes, what="a CSV file")
+        text = read_input_text(path, max_bytes=max_bytes, what="a CSV file", kind="csv")
     except InputFileError as exc:
         raise AudienceError(str(exc)) from None
     return audience_from_csv_text(text, source=shown, region=region, phone_column=phone_column)

@@ -37,21 +37,32 @@ _FIXES = {
     "too-large": "split it into smaller files",
     "unreadable": "check the file and its permissions",
 }
+_SAVE_AS_UTF8 = {"csv": " (in Excel: Save As, 'CSV UTF-8')"}
 
 
-def read_input_text(path: str | os.PathLike[str], *, max_bytes: int, what: str) -> str:
+def read_input_text(
+    path: str | os.PathLike[str],
+    *,
+    max_bytes: int,
+    what: str,
+    too_large: str | None = None,
+    kind: str = "",
+) -> str:
     """The text of a UTF-8 file (a byte-order mark is dropped), or InputFileError.
 
     The bytes are read as every input file is (``input_files.read_input``: a regular
     file, never waiting, at most max_bytes). what names the file in the fix ("a CSV
-    file", "a file of phone numbers"). Empty (or blank) files are refused too: there is
-    nothing to use in one.
+    file", "a file of phone numbers"); too_large is the fix for a file over max_bytes
+    (default: split it); kind "csv" adds how Excel saves UTF-8. Empty (or blank) files
+    are refused too: there is nothing to use in one.
     """
     shown = printable(str(path))
     try:
         data = read_input(Path(path), limit=max_bytes)
     except ReadRefused as exc:
-        fix = _FIXES.get(exc.kind, "check the file").format(what=what)
+        fix = (too_large if exc.kind == "too-large" and too_large else None) or _FIXES.get(
+            exc.kind, "check the file"
+        ).format(what=what)
         raise InputFileError(f"{shown}: {exc.reason} — {fix}") from None
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
@@ -66,7 +77,7 @@ def read_input_text(path: str | os.PathLike[str], *, max_bytes: int, what: str) 
         )
         raise InputFileError(
             f"{shown}:{line}: the file is not UTF-8 text{encoding} (byte 0x{data[exc.start]:02x}) "
-            "— save it as UTF-8 (in Excel: Save As, 'CSV UTF-8')"
+            f"— save it as UTF-8{_SAVE_AS_UTF8.get(kind, '')}"
         ) from None
     if not text.strip():
         raise InputFileError(f"{shown}: the file is empty — pass {what}")

@@ -46,6 +46,7 @@ from linda_tui.models import (
     RecipientStatus,
     UncertainAction,
 )
+from linda_tui.terminal_text import visible
 
 if TYPE_CHECKING:
     from linda_tui.broadcast.events import CampaignProgress
@@ -246,7 +247,12 @@ def create_cmd(
     try:
         profile = pace_profile(pace, demo=runtime.demo)
         if template_file is not None:
-            template = read_input_text(template_file, max_bytes=256 * 1024, what="template file")
+            template = read_input_text(
+                template_file,
+                max_bytes=256 * 1024,
+                what="a template file",
+                too_large="a template is at most 256 KiB: shorten it",
+            )
         if csv_file is not None:
             audience = audience_from_csv(csv_file, region=region, phone_column=phone_column)
         elif to_file is not None:
@@ -492,12 +498,23 @@ def spreadsheet_cell(text: str) -> str:
 
 def _write_new_file(path: Path, content: str) -> None:
     """Create path (never through a link, never over an existing file)."""
+    shown = visible(str(path))
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     except FileExistsError:
-        raise CommandError(f"{path} exists already — choose a new file name") from None
+        raise CommandError(f"{shown} exists already — choose a new file name") from None
+    except FileNotFoundError:
+        raise CommandError(
+            f"{shown}: its folder does not exist — create the folder, or choose another path"
+        ) from None
+    except PermissionError:
+        raise CommandError(
+            f"{shown}: no permission to create it there — choose a folder you can write to"
+        ) from None
     except OSError as exc:
-        raise CommandError(f"{path}: cannot create it ({exc.strerror})") from None
+        raise CommandError(
+            f"{shown}: cannot create it ({exc.strerror}) — choose another path"
+        ) from None
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
         handle.write(content)
 
