@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import sqlite3
 import subprocess
@@ -128,3 +129,27 @@ def test_files_the_operator_names_get_a_fix_that_fits_them(tmp_path: Path) -> No
     assert proc.stderr.strip().endswith(
         "x.csv: its folder does not exist — create the folder, or choose another path"
     )
+
+
+def test_list_and_show_print_the_documented_json_with_bots_always_a_list(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    for bots in ("all", "demo-main,demo-support"):
+        created = linda(
+            data, "broadcast", "create", "--name", f"to {bots}", "--to", "+971501234567",
+            "--template", "Hi", "--bots", bots, "--json",
+        )  # fmt: skip
+        assert created.returncode == 0, created.stderr
+        assert {"id", "recipients", "skipped"} <= set(json.loads(created.stdout))
+    listed = json.loads(linda(data, "broadcast", "list", "--json").stdout)
+    shown = [json.loads(linda(data, "broadcast", "show", str(i), "--json").stdout) for i in (1, 2)]
+    states = {"pending", "sending", "sent", "delivered", "read", "replied", "failed"}
+    for document in [*listed, *shown]:
+        assert isinstance(document["bots"], list)
+        assert states | {"skipped", "uncertain"} <= set(document["counts"])
+    by_id = {d["id"]: d for d in listed}
+    assert (by_id[1]["bots"], by_id[1]["all_bots"]) == ([], True)
+    assert (by_id[2]["bots"], by_id[2]["all_bots"]) == (["demo-main", "demo-support"], False)
+    assert shown[0]["uncertain"] == [] and shown[0]["status"] == "draft"
+    assert shown[0]["counts"]["pending"] == 1 and shown[0]["name"] == "to all"

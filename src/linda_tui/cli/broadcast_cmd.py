@@ -370,7 +370,10 @@ def _campaign_json(campaign: Campaign, counts: dict[str, int]) -> dict[str, Any]
         "id": campaign.id,
         "name": campaign.name,
         "status": str(campaign.status),
-        "bots": campaign.bots if campaign.bots == ALL_BOTS else list(campaign.bots),
+        # Always a list, for scripts: the bots chosen, or none with all_bots (every
+        # enabled bot of the fleet at the time of sending).
+        "bots": [] if campaign.bots == ALL_BOTS else list(campaign.bots),
+        "all_bots": campaign.bots == ALL_BOTS,
         "pace": campaign.pace,
         "start_at": campaign.start_at.isoformat() if campaign.start_at else None,
         "created_at": campaign.created_at.isoformat(),
