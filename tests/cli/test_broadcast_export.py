@@ -153,3 +153,32 @@ def test_list_and_show_print_the_documented_json_with_bots_always_a_list(
     assert (by_id[2]["bots"], by_id[2]["all_bots"]) == (["demo-main", "demo-support"], False)
     assert shown[0]["uncertain"] == [] and shown[0]["status"] == "draft"
     assert shown[0]["counts"]["pending"] == 1 and shown[0]["name"] == "to all"
+
+
+def test_resolve_wants_one_decision_and_says_what_it_did_in_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    created = linda(
+        data, "broadcast", "create", "--name", "r", "--to", "+971501234567",
+        "--to", "+971501234568", "--template", "Hi",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    with sqlite3.connect(data / "linda.db") as db:  # as a crash mid-send leaves them
+        db.execute("UPDATE recipients SET status = 'uncertain', bot_id = 'demo-main'")
+    for flags in (("--resend", "--mark-sent"), ()):
+        proc = linda(data, "broadcast", "resolve", "1", *flags, "--all-uncertain")
+        assert proc.returncode == 2
+        assert proc.stderr.strip() == (
+            "linda: say what to do: --resend or --mark-sent (one of them)"
+        )
+    shown = json.loads(linda(data, "broadcast", "show", "1", "--json").stdout)
+    assert sorted(shown["uncertain"]) == ["+971501234567", "+971501234568"]  # untouched
+
+    proc = linda(data, "broadcast", "resolve", "1", "--mark-sent", "0501234567")
+    assert (proc.returncode, proc.stdout.strip()) == (0, "1 recipient counted as sent")
+    proc = linda(data, "broadcast", "resolve", "1", "--mark-sent", "0501234567")
+    assert proc.returncode == 1 and proc.stdout == ""
+    [line] = proc.stderr.strip().splitlines()
+    assert line.startswith("linda: no uncertain recipient matched — ")
+    assert "--demo --data-dir" in line  # the advice keeps the options used
+    shown = json.loads(linda(data, "broadcast", "show", "1", "--json").stdout)
+    assert shown["uncertain"] == ["+971501234568"]

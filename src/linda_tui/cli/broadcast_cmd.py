@@ -609,27 +609,25 @@ def cancel_cmd(runtime: Runtime, campaign_id: str, yes: bool) -> None:
 @broadcast.command("resolve")
 @click.argument("campaign_id")
 @click.argument("phones", nargs=-1)
-@click.option(
-    "--resend", "action", flag_value=UncertainAction.RESEND.value, help="Send them again."
-)
-@click.option(
-    "--mark-sent", "action", flag_value=UncertainAction.MARK_SENT.value, help="They did get it."
-)
+@click.option("--resend", is_flag=True, help="Send them again.")
+@click.option("--mark-sent", is_flag=True, help="They did get it.")
 @click.option("--all-uncertain", is_flag=True, help="Every uncertain recipient of the campaign.")
 @pass_runtime
 def resolve_cmd(
     runtime: Runtime,
     campaign_id: str,
     phones: tuple[str, ...],
-    action: str | None,
+    resend: bool,
+    mark_sent: bool,
     all_uncertain: bool,
 ) -> None:
     """Decide for recipients whose send is uncertain (Linda stopped while sending)."""
     from linda_tui.fleet.manager import FleetCommandError
     from linda_tui.phones import InvalidPhoneError, to_e164
 
-    if action is None:
-        raise UsageError("say what to do: --resend or --mark-sent")
+    if resend == mark_sent:  # neither, or both: what the operator wants is unknown
+        raise UsageError("say what to do: --resend or --mark-sent (one of them)")
+    action = UncertainAction.RESEND if resend else UncertainAction.MARK_SENT
     if bool(phones) == all_uncertain:
         raise UsageError("name the numbers, or give --all-uncertain (not both)")
     try:
@@ -637,7 +635,7 @@ def resolve_cmd(
     except InvalidPhoneError as exc:
         raise UsageError(str(exc)) from None
     key = _campaign_id(campaign_id)
-    decision = UncertainAction(action)
+    decision = action
 
     async def on_store(store: Store) -> int:
         from linda_tui.clock import SystemClock
@@ -667,10 +665,13 @@ def resolve_cmd(
         changed = _run(_on_host_or_store(runtime, through_host, on_store))
     except FleetCommandError as exc:
         raise CommandError(one_line(str(exc))) from None
-    verb = "will be sent again" if decision is UncertainAction.RESEND else "counted as sent"
-    echo(f"{changed} recipients {verb}")
     if not changed:
-        raise CommandError("no uncertain recipient matched — `linda broadcast show` lists them")
+        raise CommandError(
+            "no uncertain recipient matched — "
+            f"`{linda_command('broadcast', 'show', str(key))}` lists them"
+        )
+    verb = "will be sent again" if decision is UncertainAction.RESEND else "counted as sent"
+    echo(f"{changed} recipient{'s' if changed != 1 else ''} {verb}")
 
 
 # --- run -------------------------------------------------------------------------------------
