@@ -54,6 +54,7 @@ from linda_tui.models import (
     UncertainAction,
 )
 from linda_tui.plain_text import one_line
+from linda_tui.store.records import unconfirmed_reason
 
 if TYPE_CHECKING:
     from linda_tui.fleet.manager import Fleet
@@ -117,6 +118,15 @@ class _CampaignOutcome:
         if audit is not None:
             with contextlib.suppress(Exception):
                 await self._store.add_audit(audit)
+        return message
+
+    async def uncertain(self, message: Message, audit: AuditEntry) -> Message:
+        at = audit.at  # when the fleet gave up waiting for WhatsApp's answer
+        reason = one_line(unconfirmed_reason(message.error or "no answer from WhatsApp"), 300)
+        # As after a crash mid-send: uncertain, never sent again on its own.
+        await self._store.hold_uncertain(self._campaign, self._phone, reason, at)
+        with contextlib.suppress(Exception):
+            await self._store.add_audit(audit)
         return message
 
 
