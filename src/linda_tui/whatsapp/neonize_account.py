@@ -360,6 +360,9 @@ _BEFORE_HAND_OFF = (
     "failed to send message node",
     "the store doesn't contain a device jid",
     "failed to resolve lid for pn",
+    "failed to get user info for",
+    "failed to get lid for pn",
+    "no lid found for",
     "failed to get device list",
     "failed to get group members",
     "failed to get broadcast list members",
@@ -368,22 +371,30 @@ _BEFORE_HAND_OFF = (
     "failed to encrypt",
     "client is nil",
 )
+# The socket is not open (whatsmeow checks first thing, when it looks the recipient up,
+# and as it writes the frame): the bot is offline and the message never left; another
+# bot may send it. (A retry after a reconnect can also end so, in a window of
+# microseconds.)
+_NOT_CONNECTED = "websocket not connected"
 # The server's error reply to the message (``ErrServerReturnedError``, "server returned
 # error 479"): WhatsApp answered, and refused it.
 _REFUSED = "server returned error"
 
 
-def send_failure(error: BaseException, peer: str) -> SendError:
-    """What a failed ``send_message`` means for the message: SendError when it certainly
-    did not reach the person (stopped before it left, or refused by WhatsApp's error
-    reply), SendUncertainError when it may have (timed out, connection lost after it
-    was handed over, anything unknown)."""
+def send_failure(error: BaseException, peer: str) -> AccountError:
+    """What a failed ``send_message`` means for the message: NotConnectedError when the
+    socket was not open (it never left), SendError when it certainly did not reach the
+    person (stopped before it left, or refused by WhatsApp's error reply),
+    SendUncertainError when it may have (timed out, connection lost after it was
+    handed over, anything unknown)."""
     if isinstance(error, TimeoutError):
         return SendUncertainError(
             f"WhatsApp did not confirm the message to {peer} within {SEND_TIMEOUT:.0f} s"
         )
     reason = short_reason(error)
     text = " ".join(str(error).split()).lower()
+    if text.endswith(_NOT_CONNECTED):
+        return NotConnectedError(f"not connected to WhatsApp: {reason}")
     if text.startswith(_REFUSED) or f": {_REFUSED}" in text:
         return SendError(f"WhatsApp refused the message: {reason}")
     if any(text.startswith(marker) for marker in _BEFORE_HAND_OFF):
