@@ -194,8 +194,13 @@ class BroadcastEngine:
                 with contextlib.suppress(BaseException):
                     await runner.task
         self._runners.clear()
-        for task in list(self._background):
+        # Nothing may touch the store once this returns (it is closed next): background
+        # work (progress due, a reply being recorded) is cancelled and waited for.
+        background = list(self._background)
+        for task in background:
             task.cancel()
+        if background:
+            await asyncio.gather(*background, return_exceptions=True)
 
     # --- the operator's actions -----------------------------------------------------------
     async def campaign(self, campaign_id: int | str) -> Campaign:
@@ -345,6 +350,9 @@ class BroadcastEngine:
                     touched.changed()
 
     def _background_task(self, coro: Any) -> None:
+        if not self._started:
+            coro.close()  # stopping or stopped: the store may be closed already
+            return
         task = asyncio.ensure_future(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
@@ -396,6 +404,10 @@ class _Runner:
     def halt(self) -> None:
         self._halted.set()
         self._changed.set()
+        if self._progress_due is not None:
+            # The run publishes its last progress itself as it ends.
+            self._progress_due.cancel()
+            self._progress_due = None
 
     def wake(self) -> None:
         self._changed.set()
@@ -602,7 +614,7 @@ class _Runner:
 
     # --- progress ---------------------------------------------------------------------------
     def _schedule_progress(self) -> None:
-        if self._progress_due is not None:
+        if self._progress_due is not None or self._halted.is_set():
             return
         loop = asyncio.get_running_loop()
         wait = max(0.0, self._last_progress + PROGRESS_SECONDS - loop.time())
