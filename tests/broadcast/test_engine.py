@@ -271,3 +271,83 @@ async def test_a_paced_campaign_is_done_when_its_last_message_went_not_a_pause_l
     await engine_of(running).start_campaign(campaign.id)  # type: ignore[arg-type]
     await wait_status(running, campaign.id, CampaignStatus.DONE, timeout=10)
     assert [line["to"] for line in network_lines(running)] == NUMBERS[:1]
+
+
+@pytest.mark.parametrize("failure", ["ack-lost", "dropped"])
+async def test_a_send_without_an_answer_is_uncertain_like_one_in_flight_at_a_crash(
+    running: Services, failure: str
+) -> None:
+    """WhatsApp took the message but never confirmed it: the recipient is uncertain
+    (shown, never re-sent on its own, resolvable), not failed."""
+    from linda_tui.whatsapp.simulated import SendFailure
+
+    network = running.network
+    for bot in ("demo-main", "demo-support"):
+        network.fail_next_send(bot, SendFailure(failure))  # type: ignore[attr-defined]
+    events: list[FleetEvent] = []
+    running.subscribe(events.append)
+    campaign = await create(running, NUMBERS[:10])
+    engine = engine_of(running)
+    await engine.start_campaign(campaign.id)  # type: ignore[arg-type]
+    await wait_status(running, campaign.id, CampaignStatus.DONE)
+    await running.fleet.wait_until(lambda: running.fleet.active_bots() != [], 10)
+    sent_to = [line["to"] for line in network_lines(running)]
+    assert sorted(sent_to) == sorted(NUMBERS[:10])  # every one once, the unconfirmed too
+    uncertain = await running.store.list_recipients(
+        campaign.id,  # type: ignore[arg-type]
+        RecipientStatus.UNCERTAIN,
+    )
+    assert len(uncertain) == 2
+    assert all(r.reason and r.reason.startswith("may have been sent: ") for r in uncertain)
+    counts = await running.store.count_recipients(campaign.id)  # type: ignore[arg-type]
+    assert counts.get(RecipientStatus.FAILED, 0) == 0
+    notes = [e.note for e in events if isinstance(e, CampaignProgress) and e.note]
+    assert any(n.startswith("done; 2 uncertain") for n in notes)
+    # The operator knows they did get it.
+    phones = [r.phone for r in uncertain]
+    assert await engine.resolve(campaign.id, phones, UncertainAction.MARK_SENT) == 2  # type: ignore[arg-type]
+    counts = await running.store.count_recipients(campaign.id)  # type: ignore[arg-type]
+    assert counts.get(RecipientStatus.UNCERTAIN, 0) == 0
+    assert sorted(line["to"] for line in network_lines(running)) == sorted(NUMBERS[:10])
+
+
+async def test_stopping_mid_campaign_is_quiet_and_the_campaign_resumes(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Linda exits while a campaign runs: nothing touches the store after it closed (no
+    "store is not open" traceback in the log), the campaign stays running, and the
+    next start finishes it — everyone messaged once."""
+    import asyncio
+    import logging
+
+    numbers = [f"+9715013{n:05d}" for n in range(1, 201)]  # none ends in 000
+    first = build(tmp_path)
+    async with first:
+        await first.fleet.wait_until(lambda: len(first.fleet.active_bots()) == 2, 10)
+        campaign = await create(first, numbers)
+        await engine_of(first).start_campaign(campaign.id)  # type: ignore[arg-type]
+        await first.fleet.wait_until(lambda: len(network_lines(first)) >= 20, 10)
+        caplog.clear()
+        caplog.set_level(logging.WARNING)
+    # A progress publication that was due, a reply being recorded: all settled by now.
+    await asyncio.sleep(PROGRESS_WAIT)
+    problems = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert problems == [], [r.getMessage() for r in problems]
+    assert len(network_lines(first)) < len(numbers)  # it did stop midway
+
+    second = build(tmp_path)
+    async with second:
+        found = await second.store.get_campaign(campaign.id)  # type: ignore[arg-type]
+        assert found is not None and found.status is not CampaignStatus.DONE
+        await wait_status(second, campaign.id, CampaignStatus.DONE)
+        sent_to = [line["to"] for line in network_lines(second)]
+        uncertain = await second.store.list_recipients(
+            campaign.id,  # type: ignore[arg-type]
+            RecipientStatus.UNCERTAIN,
+        )
+        # At most the messages in flight at the stop are uncertain; nobody twice.
+        assert len(sent_to) == len(set(sent_to))
+        assert sorted(set(sent_to) | {r.phone for r in uncertain}) == sorted(numbers)
+
+
+PROGRESS_WAIT = 1.0  # longer than the engine's progress throttle (PROGRESS_SECONDS)

@@ -284,3 +284,79 @@ async def test_nobody_left_to_message_is_not_saved(store: SQLiteStore, tmp_path:
 async def test_a_campaign_needs_a_name(store: SQLiteStore, tmp_path: Path) -> None:
     with pytest.raises(PlanError, match="no name"):
         await plan_for(store, csv_file(tmp_path, [f"{PHONES[0]},N,D"]), "Hi", name="  ")
+
+
+async def test_bots_that_cannot_send_get_nobody_and_the_estimate_counts_without_them(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    # agent-2 owns four of them; it is not paired now.
+    for phone in PHONES[:4]:
+        await store.ensure_contact_ref(phone, "agent-2", T0 - timedelta(days=3))
+    path = csv_file(tmp_path, [f"{p},N,Dubai" for p in PHONES])
+    everyone = await plan_for(store, path, "Hello")
+    plan = await plan_for(store, path, "Hello", unusable={"agent-2": "not paired"})
+    assert plan.per_bot == {"main": 6, "agent-1": 6}
+    assert {r.preferred_bot for r in plan.recipients} == {"main", "agent-1"}
+    assert plan.unusable == {"agent-2": "not paired"} and plan.waiting is None
+    # Two bots at a minute a message finish later than three would.
+    assert everyone.finish_at is not None and plan.finish_at is not None
+    assert plan.finish_at > everyone.finish_at
+    summary = plan.summary()
+    assert summary["per_bot"] == {"main": 6, "agent-1": 6}
+    assert summary["unusable"] == {"agent-2": "not paired"} and summary["waiting"] is None
+    # A bot the campaign does not use is no concern of its plan.
+    only_main = await plan_for(store, path, "Hello", bots=("main",), unusable={"agent-2": "x"})
+    assert only_main.unusable == {} and only_main.per_bot == {"main": 12}
+
+
+async def test_with_no_chosen_bot_able_to_send_the_plan_says_it_waits(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    path = csv_file(tmp_path, [f"{p},N,Dubai" for p in PHONES[:4]])
+    plan = await plan_for(
+        store,
+        path,
+        "Hello",
+        bots=("agent-1", "agent-2"),
+        unusable={"agent-1": "logged out", "agent-2": "banned: temporary ban until 17:40"},
+    )
+    assert plan.per_bot == {} and plan.finish_at is None and plan.to_send == 4
+    assert all(r.preferred_bot is None for r in plan.recipients)
+    assert plan.waiting is not None
+    assert plan.waiting.startswith(
+        "no chosen bot can send (agent-1 logged out, agent-2 banned: temporary ban until 17:40)"
+    )
+    assert "waits until one is paired or back" in plan.waiting
+    # It can still be saved: it waits until a bot can send.
+    campaign = await save_plan(store, plan, created_by="ops", now=T0)
+    assert campaign.id is not None
+
+
+def test_unusable_bots_are_those_that_need_someone_to_act() -> None:
+    from linda_tui.broadcast.plan import unusable_bots
+    from linda_tui.config.models import BotConfig
+    from linda_tui.fleet.status import BotStatus
+    from linda_tui.models import BotState
+
+    def status(bot: str, state: BotState, detail: str | None = None) -> BotStatus:
+        config = BotConfig(id=bot, name=bot, phone="+971501234567")
+        return BotStatus(bot=config, state=state, since=T0, detail=detail)
+
+    statuses = [
+        status("online", BotState.ONLINE),
+        status("back-soon", BotState.RECONNECTING, "reconnecting in 4 s"),
+        status("starting", BotState.CONNECTING),
+        status("stopped", BotState.STOPPED),
+        status("new", BotState.NOT_PAIRED, "no WhatsApp session yet"),
+        status("gone", BotState.LOGGED_OUT, "logged out: device removed"),
+        status("barred", BotState.BANNED, "temporary ban (code 101) until 17:40 UTC"),
+        status("damaged", BotState.ERROR, "session file damaged"),
+        status("linking", BotState.WAITING_FOR_PHONE, "scan the QR code"),
+    ]
+    assert unusable_bots(statuses) == {
+        "new": "not paired",
+        "gone": "logged out",
+        "barred": "banned: temporary ban (code 101) until 17:40 UTC",
+        "damaged": "broken: session file damaged",
+        "linking": "being paired",
+    }

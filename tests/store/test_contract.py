@@ -956,6 +956,30 @@ async def test_after_a_crash_sending_recipients_become_uncertain(store: Store) -
     assert await store.mark_in_flight_uncertain(None, at(13)) == 0
 
 
+async def test_a_send_without_an_answer_holds_the_recipient_uncertain(store: Store) -> None:
+    """WhatsApp took the message and never confirmed it: uncertain at once, its message
+    still pending (it may have arrived), never claimed again on its own."""
+    created = await running(store, A, B)
+    assert created.id is not None
+    await store.claim_recipient(created.id, A, "main", at(2))
+    reason = "may have been sent: WhatsApp did not confirm the message"
+    assert await store.hold_uncertain(created.id, A, reason, at(3))
+    assert not await store.hold_uncertain(created.id, A, reason, at(4))  # not sending now
+    assert not await store.hold_uncertain(created.id, B, reason, at(4))  # never claimed
+    assert await states(store, created.id) == {
+        A: RecipientStatus.UNCERTAIN,
+        B: RecipientStatus.PENDING,
+    }
+    (held,) = await store.list_recipients(created.id, RecipientStatus.UNCERTAIN)
+    assert held.reason == reason
+    (message,) = await store.list_messages()
+    assert message.status is MessageStatus.PENDING
+    assert (await store.claim_recipient(created.id, A, "main", at(5))).outcome is (
+        ClaimOutcome.NOT_PENDING
+    )
+    assert await store.resolve_uncertain(created.id, [A], UncertainAction.MARK_SENT, at(6)) == 1
+
+
 async def test_a_sending_recipient_whose_message_was_stored_sent_is_sent(store: Store) -> None:
     """Without transactions a crash can fall between writing the message sent and the
     recipient sent: the message's WhatsApp id proves it went."""

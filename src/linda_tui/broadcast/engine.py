@@ -54,6 +54,7 @@ from linda_tui.models import (
     UncertainAction,
 )
 from linda_tui.plain_text import one_line
+from linda_tui.store.records import unconfirmed_reason
 
 if TYPE_CHECKING:
     from linda_tui.fleet.manager import Fleet
@@ -117,6 +118,15 @@ class _CampaignOutcome:
         if audit is not None:
             with contextlib.suppress(Exception):
                 await self._store.add_audit(audit)
+        return message
+
+    async def uncertain(self, message: Message, audit: AuditEntry) -> Message:
+        at = audit.at  # when the fleet gave up waiting for WhatsApp's answer
+        reason = one_line(unconfirmed_reason(message.error or "no answer from WhatsApp"), 300)
+        # As after a crash mid-send: uncertain, never sent again on its own.
+        await self._store.hold_uncertain(self._campaign, self._phone, reason, at)
+        with contextlib.suppress(Exception):
+            await self._store.add_audit(audit)
         return message
 
 
@@ -184,8 +194,13 @@ class BroadcastEngine:
                 with contextlib.suppress(BaseException):
                     await runner.task
         self._runners.clear()
-        for task in list(self._background):
+        # Nothing may touch the store once this returns (it is closed next): background
+        # work (progress due, a reply being recorded) is cancelled and waited for.
+        background = list(self._background)
+        for task in background:
             task.cancel()
+        if background:
+            await asyncio.gather(*background, return_exceptions=True)
 
     # --- the operator's actions -----------------------------------------------------------
     async def campaign(self, campaign_id: int | str) -> Campaign:
@@ -335,6 +350,9 @@ class BroadcastEngine:
                     touched.changed()
 
     def _background_task(self, coro: Any) -> None:
+        if not self._started:
+            coro.close()  # stopping or stopped: the store may be closed already
+            return
         task = asyncio.ensure_future(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
@@ -386,6 +404,10 @@ class _Runner:
     def halt(self) -> None:
         self._halted.set()
         self._changed.set()
+        if self._progress_due is not None:
+            # The run publishes its last progress itself as it ends.
+            self._progress_due.cancel()
+            self._progress_due = None
 
     def wake(self) -> None:
         self._changed.set()
@@ -592,7 +614,7 @@ class _Runner:
 
     # --- progress ---------------------------------------------------------------------------
     def _schedule_progress(self) -> None:
-        if self._progress_due is not None:
+        if self._progress_due is not None or self._halted.is_set():
             return
         loop = asyncio.get_running_loop()
         wait = max(0.0, self._last_progress + PROGRESS_SECONDS - loop.time())

@@ -9,11 +9,18 @@ leaves out numbers that opted out or were sent the same text in the last 24 h
 that already owns the contact first, so a person keeps hearing from the same
 number; the others to the least loaded bot), and estimates the finish under each
 bot's pacing.
+
+Only bots that can send are given recipients: one that is not paired, logged out,
+banned or broken (``unusable_bots``) would only have its share moved at send time,
+and its pace would make the estimated finish a lie. One that is merely offline but
+paired (stopped, connecting, reconnecting) is planned: it comes back. When none of
+the chosen bots can send, the plan says so (``waiting``) and the campaign, if
+created, waits until one can.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -37,7 +44,15 @@ from linda_tui.broadcast.template import (
 )
 from linda_tui.config.models import Pacing
 from linda_tui.fleet.manager import MAX_TEXT, REPEAT_WINDOW
-from linda_tui.models import ALL_BOTS, BotChoice, Campaign, CampaignStatus, NewRecipient
+from linda_tui.fleet.status import BotStatus
+from linda_tui.models import (
+    ALL_BOTS,
+    BotChoice,
+    BotState,
+    Campaign,
+    CampaignStatus,
+    NewRecipient,
+)
 from linda_tui.store.base import Store
 from linda_tui.store.records import OPTED_OUT_REASON, REPEAT_REASON
 
@@ -49,6 +64,7 @@ __all__ = [
     "PlanError",
     "plan_broadcast",
     "save_plan",
+    "unusable_bots",
 ]
 
 INVALID = "invalid"
@@ -58,6 +74,31 @@ PREVIEW_COUNT = 5
 
 class PlanError(ValueError):
     """A broadcast that cannot be planned; the message is one line with the fix."""
+
+
+# Bots in these states cannot send until someone acts (pairs the bot with its phone,
+# waits out a ban, fixes its session): a plan gives them nobody.
+_CANNOT_SEND: dict[BotState, str] = {
+    BotState.NOT_PAIRED: "not paired",
+    BotState.LOGGED_OUT: "logged out",
+    BotState.BANNED: "banned",
+    BotState.ERROR: "broken",
+    BotState.WAITING_FOR_PHONE: "being paired",
+    BotState.PAIRING: "being paired",
+}
+
+
+def unusable_bots(statuses: Iterable[BotStatus]) -> dict[str, str]:
+    """The bots that cannot send now, with why ("not paired", "banned: temporary ban
+    until 17:40"), from the fleet's statuses. Offline but paired is usable."""
+    found: dict[str, str] = {}
+    for status in statuses:
+        word = _CANNOT_SEND.get(status.state)
+        if word is None:
+            continue
+        detail = status.detail if status.state in (BotState.BANNED, BotState.ERROR) else None
+        found[status.id] = f"{word}: {detail}" if detail else word
+    return found
 
 
 @dataclass
@@ -75,9 +116,21 @@ class BroadcastPlan:
     # with a skip_reason are saved skipped (so the export shows why).
     recipients: list[NewRecipient]
     lines: dict[str, int]  # phone -> where it came from in the source
-    per_bot: dict[str, int]  # messages to send per bot
+    per_bot: dict[str, int]  # messages to send per bot that can send
     finish_at: datetime | None  # None: nothing to send, or no bot to send it
     skipped: dict[str, int] = field(default_factory=dict)  # by reason, numbers only
+    unusable: dict[str, str] = field(default_factory=dict)  # chosen bots that cannot send
+
+    @property
+    def waiting(self) -> str | None:
+        """Why nothing can go yet when no chosen bot can send (one line), else None."""
+        if not self.unusable or len(self.unusable) < len(self.bot_ids):
+            return None
+        why = ", ".join(f"{bot} {reason}" for bot, reason in self.unusable.items())
+        return (
+            f"no chosen bot can send ({why}) — the campaign waits until one is paired "
+            "or back; pair one, or choose others"
+        )
 
     @property
     def to_send(self) -> int:
@@ -113,6 +166,8 @@ class BroadcastPlan:
             "to_send": self.to_send,
             "skipped": {reason: count for reason, count in self.skipped.items() if count},
             "per_bot": dict(self.per_bot),
+            "unusable": dict(self.unusable),
+            "waiting": self.waiting,
             "pace": self.pace.name,
             "start_at": self.start_at.isoformat() if self.start_at else None,
             "finish_at": self.finish_at.isoformat() if self.finish_at else None,
@@ -200,13 +255,15 @@ async def plan_broadcast(
     paired_at: Mapping[str, datetime | None] | None = None,
     start_at: datetime | None = None,
     seed: str | None = None,
+    unusable: Mapping[str, str] | None = None,
 ) -> BroadcastPlan:
     """Plan a broadcast to audience (see the module's docstring). Saves nothing.
 
     pacing gives every bot of the fleet that may send, with its pacing; bots chooses
-    among them. seed picks the variations (the campaign's name by default, so the
-    same campaign renders the same texts on every dry run). Raises TemplateError,
-    PlanError (one line each).
+    among them. unusable names the bots that cannot send now, with why
+    (``unusable_bots``): nobody is planned on them. seed picks the variations (the
+    campaign's name by default, so the same campaign renders the same texts on every
+    dry run). Raises TemplateError, PlanError (one line each).
     """
     name = name.strip()
     if not name:
@@ -219,6 +276,8 @@ async def plan_broadcast(
         source=audience.source,
     )
     bot_ids = _chosen_bots(bots, pacing)
+    cannot = {bot: why for bot, why in (unusable or {}).items() if bot in bot_ids}
+    senders = tuple(bot for bot in bot_ids if bot not in cannot)
     texts = _render(compiled, audience)
     phones = [m.phone for m in audience.members]
     opted_out = await store.opted_out_among(phones)
@@ -234,7 +293,8 @@ async def plan_broadcast(
         else:
             skip_reasons.append(None)
     sending = [p for p, reason in zip(phones, skip_reasons, strict=True) if reason is None]
-    assigned = dict(zip(sending, _spread(sending, owners, bot_ids), strict=True))
+    # With no bot able to send, nobody is assigned: the first bot back takes them all.
+    assigned = dict(zip(sending, _spread(sending, owners, senders), strict=True)) if senders else {}
     recipients = [
         NewRecipient(
             phone=member.phone,
@@ -245,12 +305,12 @@ async def plan_broadcast(
         )
         for member, text, reason in zip(audience.members, texts, skip_reasons, strict=True)
     ]
-    per_bot = dict.fromkeys(bot_ids, 0)
+    per_bot = dict.fromkeys(senders, 0)
     for bot in assigned.values():
         per_bot[bot] += 1
     pacers = await load_pacers(
         store,
-        {bot: pacing[bot] for bot in bot_ids},
+        {bot: pacing[bot] for bot in senders},
         now=now,
         profile=profile,
         quiet_hours=quiet_hours,
@@ -279,6 +339,7 @@ async def plan_broadcast(
         per_bot=per_bot,
         finish_at=finish_at,
         skipped=skipped,
+        unusable=cannot,
     )
 
 

@@ -270,6 +270,7 @@ def create_cmd(
     assert template is not None
 
     async def work(store: Store) -> dict[str, Any]:
+        cannot_send = await _bots_that_cannot_send(runtime)
         chosen_audience = audience
         if chosen_audience is None:
             try:
@@ -290,6 +291,7 @@ def create_cmd(
             else QuietHours.parse("21:00-09:00", runtime.timezone),
             warm_up=DEFAULT_WARM_UP,
             start_at=not_before,
+            unusable=cannot_send,
         )
         summary = plan.summary()
         if dry_run:
@@ -312,6 +314,30 @@ def create_cmd(
     _print_plan(result, runtime)
 
 
+async def _bots_that_cannot_send(runtime: Runtime) -> dict[str, str]:
+    """The enabled bots that cannot send now, with why: the running Linda's live view
+    when there is one (a ban is known only to it), else the session files (a bot
+    without a session is not paired; one whose session cannot be read is broken)."""
+    from linda_tui.broadcast.plan import unusable_bots
+    from linda_tui.cli.doctor_cmd import session_reports
+    from linda_tui.host.client import HostGoneError
+    from linda_tui.host.protocol import ProtocolError
+    from linda_tui.host.remote import RemoteServices
+
+    try:
+        remote = await RemoteServices.attach(runtime.sessions_dir)
+    except (ProtocolError, HostGoneError, OSError, TimeoutError):
+        remote = None  # the plan is a forecast: the session files will do
+    if remote is not None:
+        async with remote:
+            return unusable_bots(remote.fleet.statuses())
+    return {
+        bot: f"broken: {report.damage}" if report.damage else "not paired"
+        for bot, report in session_reports(runtime).items()
+        if not report.paired
+    }
+
+
 def _print_plan(result: dict[str, Any], runtime: Runtime) -> None:
     skipped = result.get("skipped") or {}
     left_out = ", ".join(f"{count} {reason}" for reason, count in skipped.items()) or "none"
@@ -320,14 +346,17 @@ def _print_plan(result: dict[str, Any], runtime: Runtime) -> None:
     else:
         echo(f"Created campaign {result['id']}: {result['name']!r}")
     echo(f"  to send: {result['to_send']} (left out: {left_out})")
-    per_bot = ", ".join(f"{bot} {n}" for bot, n in result["per_bot"].items())
-    echo(f"  plan: {per_bot} · pace {result['pace']}")
+    plan = [f"{bot} {n}" for bot, n in result["per_bot"].items()]
+    plan += [f"{bot} none ({one_line(why)})" for bot, why in (result.get("unusable") or {}).items()]
+    echo(f"  plan: {', '.join(plan)} · pace {result['pace']}")
     finish = result.get("finish_at")
     echo(f"  estimated finish: {_when(datetime.fromisoformat(finish), runtime) if finish else '-'}")
     for bad in result.get("invalid", [])[:10]:
         echo(f"  skipped line {bad['line']}: {one_line(bad['reason'])}")
     for item in result.get("preview", []):
-        echo(f"  → {item['phone']} ({item['bot']}): {one_line(item['text'])}")
+        echo(f"  → {item['phone']} ({item['bot'] or 'first bot able'}): {one_line(item['text'])}")
+    if result.get("waiting"):
+        echo(f"linda: warning: {one_line(result['waiting'])}", err=True)
     if not result.get("dry_run"):
         echo(f"Start it with: {linda_command('broadcast', 'run', str(result['id']))}")
 
@@ -717,6 +746,7 @@ def run_cmd(runtime: Runtime, campaign_id: str, as_json: bool) -> int:
             loop.add_signal_handler(signal.SIGINT, interrupted.set)
             loop.add_signal_handler(signal.SIGTERM, interrupted.set)
         try:
+            await _refuse_without_a_sender(access.fleet, (await engine.progress(key)).campaign)
             campaign = await engine.start_campaign(key)
             display.started(campaign)
             progress = await engine.progress(key)
@@ -762,6 +792,32 @@ def run_cmd(runtime: Runtime, campaign_id: str, as_json: bool) -> int:
     if as_json and document is not None:
         echo(json.dumps(document, indent=2, ensure_ascii=True))
     return code
+
+
+async def _refuse_without_a_sender(fleet: Any, campaign: Campaign) -> None:
+    """`run` would wait forever when none of the campaign's bots can send (not paired,
+    logged out, banned): say so in one line instead. A bot merely offline comes back."""
+    from linda_tui.broadcast.plan import unusable_bots
+
+    if campaign.status in FINISHED:
+        return  # `run` says it is done, or cancelled, itself
+    bots = (
+        list(fleet.bot_ids)
+        if campaign.bots == ALL_BOTS
+        else [bot for bot in campaign.bots if bot in fleet.bot_ids]
+    )
+    cannot = {b: why for b, why in unusable_bots(fleet.statuses()).items() if b in bots}
+    if bots and len(cannot) < len(bots):
+        return
+    why = ", ".join(f"{bot} {reason}" for bot, reason in cannot.items()) or "none is enabled"
+    advice = (
+        f"pair one (`{linda_command('pair', next(iter(cannot)))}`) or wait until one is back"
+        if cannot
+        else "enable one in bots.yaml"
+    )
+    raise CommandError(
+        f"campaign {campaign.id} cannot run: no bot of it can send ({why}) — {advice}"
+    )
 
 
 class _Progress:

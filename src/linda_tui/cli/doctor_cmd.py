@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # doctor itself is imported only when it runs
     from linda_tui.doctor import SessionReport
 
 
-def _paired(runtime: Runtime) -> dict[str, SessionReport]:
+def session_reports(runtime: Runtime) -> dict[str, SessionReport]:
     """Each enabled bot's session (paired, not paired or damaged), read without
     connecting or writing anything."""
     from linda_tui.doctor import SessionReport
@@ -61,7 +61,7 @@ def doctor_cmd(ctx: LindaContext, as_json: bool) -> None:
     from linda_tui.terminal_text import visible
 
     mark = {Outcome.PASS: "✔ PASS", Outcome.FAIL: "✘ FAIL", Outcome.SKIP: "- SKIP"}
-    checks = asyncio.run(run_checks(ctx.runtime, _paired))
+    checks = asyncio.run(run_checks(ctx.runtime, session_reports))
     if as_json:  # JSON escapes control characters itself
         click.echo(json.dumps([c.to_dict() for c in checks], indent=2))
     else:

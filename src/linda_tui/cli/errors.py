@@ -17,6 +17,9 @@ EXIT_FAILURE = 1  # the command ran and failed, or an unexpected error
 EXIT_USAGE = 2  # bad command line or bad configuration (a bad phone number, an unknown bot)
 EXIT_PRIMARY_DOWN = 3  # `linda status`: the primary bot is not online (other bots are)
 EXIT_NONE_ONLINE = 4  # `linda status`: no bot is online
+# `linda send`: WhatsApp got the message but never confirmed it — it may have arrived;
+# a script must not simply send it again.
+EXIT_UNCERTAIN = 5
 EXIT_INTERRUPTED = 130
 
 

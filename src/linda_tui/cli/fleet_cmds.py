@@ -27,6 +27,7 @@ from linda_tui.cli.errors import (
     EXIT_NONE_ONLINE,
     EXIT_OK,
     EXIT_PRIMARY_DOWN,
+    EXIT_UNCERTAIN,
     CommandError,
     UsageError,
     echo,
@@ -361,7 +362,14 @@ def send_cmd(runtime: Runtime, to: str, bot: str, as_json: bool, wait: float, te
         echo(
             json.dumps(
                 [
-                    {"bot": r.bot_id, "to": r.to, "ok": r.ok, "id": r.wa_id, "error": r.error}
+                    {
+                        "bot": r.bot_id,
+                        "to": r.to,
+                        "ok": r.ok,
+                        "uncertain": r.uncertain,
+                        "id": r.wa_id,
+                        "error": r.error,
+                    }
                     for r in results
                 ],
                 indent=2,
@@ -371,6 +379,8 @@ def send_cmd(runtime: Runtime, to: str, bot: str, as_json: bool, wait: float, te
         for r in results:
             if r.ok:
                 echo(f"sent {r.wa_id} from {r.bot_id} to {r.to}")
+            elif r.uncertain:
+                echo(f"perhaps sent from {r.bot_id} to {r.to}: {one_line(r.error or '')}", err=True)
             else:
                 echo(f"failed from {r.bot_id} to {r.to}: {one_line(r.error or '')}", err=True)
     for r in results:
@@ -387,6 +397,16 @@ def send_cmd(runtime: Runtime, to: str, bot: str, as_json: bool, wait: float, te
                 f"first ({one_line(r.unrecorded or '')}); {fate}",
                 err=True,
             )
+    unsure = [r for r in results if r.uncertain]
+    if unsure:
+        # Neither sent nor failed: a script that retries on failure would message the
+        # person twice. The 24 h repeat guard refuses the same text meanwhile.
+        raise CommandError(
+            f"the message to {unsure[0].to} from {unsure[0].bot_id} may have been delivered: "
+            f"{one_line(unsure[0].error or '')} — check with the contact before sending it "
+            "again",
+            exit_code=EXIT_UNCERTAIN,
+        )
     failed = [r for r in results if not r.ok]
     if failed:
         raise CommandError(

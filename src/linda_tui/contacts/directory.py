@@ -10,6 +10,7 @@ load that lands is announced (``on_loaded``; a running Linda publishes it as a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -95,8 +96,11 @@ class ContactDirectory:
             await self.refresh()
 
     async def close(self) -> None:
+        """Stop a load under way, and wait for it: the store closes next."""
         if self._loading is not None and not self._loading.done():
             self._loading.cancel()
+            with contextlib.suppress(BaseException):
+                await self._loading
 
     async def search(self, query: str, limit: int = 50) -> list[SearchHit]:
         """Ranked matches (see ContactIndex.search); the store's plain search until the

@@ -75,6 +75,7 @@ from linda_tui.whatsapp.account import (
     QRCodeIssued,
     ReceiptReceived,
     SendError,
+    SendUncertainError,
     StateChanged,
     WhatsAppAccount,
 )
@@ -114,6 +115,10 @@ class SendResult:
     ``recorded`` is False when WhatsApp took the message but the store could not save
     its outcome yet: the fleet keeps retrying that write (``unrecorded`` says why), and
     the message was sent all the same — never report it as "not sent".
+
+    ``uncertain`` (with ``ok`` False): the message was handed to WhatsApp and no answer
+    came (timed out, connection lost): it may have arrived. Never report it as "not
+    sent", never send it again on its own; its message stays pending in the store.
     """
 
     bot_id: str
@@ -125,6 +130,7 @@ class SendResult:
     recorded: bool = True
     unrecorded: str | None = None
     retryable: bool = False  # not sent, for a reason another bot would not have
+    uncertain: bool = False  # handed over without an answer: it may have arrived
 
 
 class SendOutcome(Protocol):
@@ -139,6 +145,10 @@ class SendOutcome(Protocol):
     ) -> Message:
         """It did not go (message says why); retryable when another bot could send it."""
 
+    async def uncertain(self, message: Message, audit: AuditEntry) -> Message:
+        """It was handed over and no answer came: it may have arrived (message, still
+        pending, says why). Kept for the operator to decide; never sent again alone."""
+
 
 class _ManualOutcome:
     """A send the operator asked for: its message row and audit entry, in one write."""
@@ -152,6 +162,10 @@ class _ManualOutcome:
     async def not_sent(
         self, message: Message, audit: AuditEntry | None, *, retryable: bool
     ) -> Message:
+        return await self._store.finish_send(message, audit=audit)
+
+    async def uncertain(self, message: Message, audit: AuditEntry) -> Message:
+        # Stays pending: the 24 h repeat guard refuses the same text meanwhile.
         return await self._store.finish_send(message, audit=audit)
 
 
@@ -391,8 +405,8 @@ class Fleet(FleetView):
             when = previous.created_at.astimezone(self.timezone)
             raise SendRefusedError(
                 f"a send of the same text to {phone} from {previous.bot_id} at {when:%H:%M} "
-                "did not finish (Linda stopped during it) and may have arrived — "
-                "check with the contact, or change the text"
+                "did not finish (WhatsApp never confirmed it, or Linda stopped during it) "
+                "and may have arrived — check with the contact, or change the text"
             )
         if previous is not None and previous.status is not MessageStatus.FAILED:
             when = previous.created_at.astimezone(self.timezone)
@@ -457,6 +471,10 @@ class Fleet(FleetView):
         account = self._accounts[bot_id]
         error: str | None = None
         retryable = False  # certainly not sent, another bot may take it
+        # Handed over without an answer: it may have arrived. By the account's own
+        # report (SendUncertainError), or an error nobody foresaw — which cannot prove
+        # the message had not left yet.
+        uncertain = False
         try:
             sent = await account.send_text(phone, text)
         except NotOnWhatsAppError as exc:
@@ -465,38 +483,59 @@ class Fleet(FleetView):
         except NotConnectedError as exc:
             error = str(exc) or type(exc).__name__
             retryable = True
+        except SendUncertainError as exc:
+            error = str(exc) or type(exc).__name__
+            uncertain = True
         except SendError as exc:
             error = str(exc) or type(exc).__name__
         except Exception as exc:
             log.exception("send from %s failed unexpectedly", bot_id)
             error = f"unexpected error: {exc}"
+            uncertain = True
         finally:
             status.queued -= 1
         now = self.clock.now()
         sent_ok = error is None
         message = replace(
             intent,
-            status=MessageStatus.SENT if sent_ok else MessageStatus.FAILED,
+            status=MessageStatus.SENT
+            if sent_ok
+            else MessageStatus.PENDING
+            if uncertain
+            else MessageStatus.FAILED,
             wa_id=sent.wa_id if sent_ok else None,
             sent_at=(sent.timestamp or now) if sent_ok else None,
-            failed_at=None if sent_ok else now,
+            failed_at=None if sent_ok or uncertain else now,
             error=error,
         )
         if sent_ok:
             self._roll_day()
             status.sent_today += 1
             log.info("sent %s from %s to %s", message.wa_id, bot_id, mask_phone(phone))
+        elif uncertain:
+            status.last_error = error
+            log.warning(
+                "send from %s to %s may have been delivered: %s", bot_id, mask_phone(phone), error
+            )
         else:
             status.last_error = error
             log.warning("send from %s to %s failed: %s", bot_id, mask_phone(phone), error)
         audit = self.audit_entry(
-            "send", bot_id, to=phone, ok=sent_ok, wa_id=message.wa_id, error=error
+            "send",
+            bot_id,
+            to=phone,
+            ok=sent_ok,
+            wa_id=message.wa_id,
+            error=error,
+            uncertain=uncertain or None,
         )
         recorded, unrecorded = True, None
 
         async def store_outcome() -> Message:
             if sent_ok:
                 return await outcome.sent(message, audit)
+            if uncertain:
+                return await outcome.uncertain(message, audit)
             return await outcome.not_sent(message, audit, retryable=retryable)
 
         try:
@@ -513,7 +552,7 @@ class Fleet(FleetView):
             )
             self._unsaved[message.id] = message
             self._enqueue(self._store_outcome_later, message, store_outcome)
-            what = "sent" if sent_ok else "not sent"
+            what = "sent" if sent_ok else "perhaps sent" if uncertain else "not sent"
             self._publish(
                 FleetError(
                     bot_id=bot_id,
@@ -537,6 +576,7 @@ class Fleet(FleetView):
             recorded=recorded,
             unrecorded=unrecorded,
             retryable=retryable,
+            uncertain=uncertain,
         )
 
     async def _store_outcome_later(

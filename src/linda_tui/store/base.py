@@ -381,6 +381,15 @@ class Store(ABC):
         its message is marked failed with reason. False if it was not sending."""
 
     @abstractmethod
+    async def hold_uncertain(
+        self, campaign_id: int | str, phone: str, reason: str, at: datetime
+    ) -> bool:
+        """The message was handed to WhatsApp and no answer came (timed out, connection
+        lost): the recipient goes from sending to uncertain with reason, its message
+        stays pending (it may have arrived). Never claimed again on its own: the
+        operator resolves it (resolve_uncertain). False if it was not sending."""
+
+    @abstractmethod
     async def fail_recipient(
         self, campaign_id: int | str, phone: str, reason: str, at: datetime
     ) -> bool:

@@ -139,8 +139,16 @@ def _small_ints(value: Any) -> Any:
 
 # Reasons the store writes itself, the same on every backend.
 IN_FLIGHT_REASON = "in flight when Linda stopped: it may have been sent — resend it or mark it sent"
-RESENT_ERROR = "delivery unknown (Linda stopped while sending it); resent by the operator"
-MARKED_SENT_REASON = "marked sent by the operator after Linda stopped while sending it"
+RESENT_ERROR = "delivery unknown (never confirmed by WhatsApp); resent by the operator"
+MARKED_SENT_REASON = "marked sent by the operator (WhatsApp never confirmed it)"
+
+
+def unconfirmed_reason(error: str) -> str:
+    """An uncertain recipient's reason when WhatsApp got the message but never confirmed
+    it (timed out, connection lost): the send's error, and what the operator can do."""
+    return f"may have been sent: {error} — resend it or mark it sent"
+
+
 OPTED_OUT_REASON = "opted out"
 REPEAT_REASON = "same text in the last 24 h"
 

@@ -1591,6 +1591,26 @@ class SQLiteStore(Store):
             return False
         return await self._in_one_hop(lambda conn: _release_sync(conn, key, phone, reason, at_text))
 
+    async def hold_uncertain(
+        self, campaign_id: int | str, phone: str, reason: str, at: datetime
+    ) -> bool:
+        key, at_text = _row_id(campaign_id), _time_text(at)
+        if key is None or at_text is None:
+            return False
+        changed = await self._write(
+            """UPDATE recipients SET status = ?, reason = ?, updated_at = ?
+            WHERE campaign_id = ? AND phone = ? AND status = ?""",
+            (
+                str(RecipientStatus.UNCERTAIN),
+                reason,
+                at_text,
+                key,
+                phone,
+                str(RecipientStatus.SENDING),
+            ),
+        )
+        return changed > 0
+
     async def fail_recipient(
         self, campaign_id: int | str, phone: str, reason: str, at: datetime
     ) -> bool:

@@ -45,6 +45,14 @@ class NotOnWhatsAppError(SendError):
     """The recipient's number has no WhatsApp account."""
 
 
+class SendUncertainError(SendError):
+    """The message was handed to WhatsApp but no answer came (the wait for the server's
+    acknowledgement timed out, or the connection dropped before it): WhatsApp may have
+    it, and the person may have read it. Never sent again on its own; the operator
+    decides (resend, or count it as sent). Every other SendError happened before the
+    message left, or is WhatsApp's error reply: certainly not delivered."""
+
+
 @dataclass
 class AccountEvent:
     """Something that happened to one account, at ``at`` (UTC)."""
@@ -248,7 +256,9 @@ class WhatsAppAccount(ABC):
 
     @abstractmethod
     async def send_text(self, to: str, text: str) -> SentMessage:
-        """Send text to an E.164 number. Raises NotConnectedError, NotOnWhatsAppError, SendError."""
+        """Send text to an E.164 number. Raises NotConnectedError (nothing left),
+        NotOnWhatsAppError, SendUncertainError (handed over, no answer: it may have
+        arrived) or SendError (not sent: refused before it left, or by WhatsApp)."""
 
     @abstractmethod
     async def is_on_whatsapp(self, phone: str) -> bool: ...

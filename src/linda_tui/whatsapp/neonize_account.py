@@ -103,6 +103,7 @@ from linda_tui.whatsapp.account import (
     QRCodeIssued,
     ReceiptReceived,
     SendError,
+    SendUncertainError,
     SentMessage,
     StateChanged,
     WhatsAppAccount,
@@ -346,6 +347,59 @@ def short_reason(error: BaseException | str, limit: int = 160) -> str:
     if len(parts) > 3:
         text = ": ".join([parts[0], *parts[-2:]])
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# whatsmeow's SendMessage errors that come before the message frame is written (the
+# recipient's devices not found, no Signal session, not logged in, the frame not
+# written at all): the message certainly did not leave. neonize hands Go errors over
+# as text only (SendMessageError(model.Error)), so whatsmeow's sentinel texts are the
+# one place this can be told; anything else (the wait for the server's ack timed out,
+# "websocket disconnected before message send returned response", a context ended,
+# an error never seen before) may have left, and is uncertain.
+_BEFORE_HAND_OFF = (
+    "failed to send message node",
+    "the store doesn't contain a device jid",
+    "failed to resolve lid for pn",
+    "failed to get user info for",
+    "failed to get lid for pn",
+    "no lid found for",
+    "failed to get device list",
+    "failed to get group members",
+    "failed to get broadcast list members",
+    "can't encrypt message for device",
+    "failed to marshal message",
+    "failed to encrypt",
+    "client is nil",
+)
+# The socket is not open (whatsmeow checks first thing, when it looks the recipient up,
+# and as it writes the frame): the bot is offline and the message never left; another
+# bot may send it. (A retry after a reconnect can also end so, in a window of
+# microseconds.)
+_NOT_CONNECTED = "websocket not connected"
+# The server's error reply to the message (``ErrServerReturnedError``, "server returned
+# error 479"): WhatsApp answered, and refused it.
+_REFUSED = "server returned error"
+
+
+def send_failure(error: BaseException, peer: str) -> AccountError:
+    """What a failed ``send_message`` means for the message: NotConnectedError when the
+    socket was not open (it never left), SendError when it certainly did not reach the
+    person (stopped before it left, or refused by WhatsApp's error reply),
+    SendUncertainError when it may have (timed out, connection lost after it was
+    handed over, anything unknown)."""
+    if isinstance(error, TimeoutError):
+        return SendUncertainError(
+            f"WhatsApp did not confirm the message to {peer} within {SEND_TIMEOUT:.0f} s"
+        )
+    reason = short_reason(error)
+    text = " ".join(str(error).split()).lower()
+    if text.endswith(_NOT_CONNECTED):
+        return NotConnectedError(f"not connected to WhatsApp: {reason}")
+    if text.startswith(_REFUSED) or f": {_REFUSED}" in text:
+        return SendError(f"WhatsApp refused the message: {reason}")
+    if any(text.startswith(marker) for marker in _BEFORE_HAND_OFF):
+        return SendError(f"the message did not leave: {reason}")
+    return SendUncertainError(f"WhatsApp did not confirm the message to {peer}: {reason}")
 
 
 def _seconds(delay: float) -> str:
@@ -669,14 +723,10 @@ class NeonizeAccount(WhatsAppAccount):
             response = await asyncio.wait_for(
                 client.send_message(lib.build_jid(peer[1:]), message), SEND_TIMEOUT
             )
-        except TimeoutError:
-            raise SendError(
-                f"WhatsApp did not confirm the message to {peer} within {SEND_TIMEOUT:.0f} s "
-                "(it may still be delivered)"
-            ) from None
-        except Exception as exc:  # SendMessageError and the rest of NeonizeError
-            self._log.warning("sending to %s failed: %s", peer, exc)
-            raise SendError(f"WhatsApp refused the message: {short_reason(exc)}") from None
+        except Exception as exc:  # a timeout, SendMessageError and the rest of NeonizeError
+            failure = send_failure(exc, peer)
+            self._log.warning("sending to %s failed: %s", peer, failure)
+            raise failure from None
         return SentMessage(wa_id=response.ID, timestamp=_from_unix(response.Timestamp, self._now()))
 
     async def is_on_whatsapp(self, phone: str) -> bool:

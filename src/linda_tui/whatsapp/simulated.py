@@ -22,6 +22,12 @@ the nominal ones ("reconnecting in 2 s"). ``latency=False`` makes network latenc
 (connecting, receipts, replies, pairing hand-shakes) zero while protocol timers (QR
 rotation, reconnect back-off, bans) keep their length.
 
+Failed sends, as whatsmeow's fail: ``fail_next_send(bot, SendFailure.ACK_LOST)`` makes
+the bot's next send reach the network (its log line is written, its receipts follow)
+without an acknowledgement, so it ends in SendUncertainError after ``ACK_TIMEOUT``;
+``DROPPED`` drops the connection after the hand-off (uncertain too); ``REFUSED`` and
+``NOT_LEFT`` fail it before anything reaches the network (SendError).
+
 Not on WhatsApp: numbers registered off with ``register_number(phone, False)``, and
 by default every number whose E.164 form ends in ``000`` (e.g. +971501234000).
 
@@ -31,6 +37,7 @@ thread, like everything else on the loop.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
@@ -43,6 +50,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -78,6 +86,7 @@ from linda_tui.whatsapp.account import (
     QRCodeIssued,
     ReceiptReceived,
     SendError,
+    SendUncertainError,
     SentMessage,
     StateChanged,
     WhatsAppAccount,
@@ -130,6 +139,21 @@ REPLY_DELAY = (5.0, 45.0)  # after reading
 RECONNECT_STEP = 2.0  # whatsmeow retries remote drops after 2 s x attempt
 RETRY_FAILS = 0.2  # chance that one reconnect attempt fails and another follows
 MAX_RECONNECT_ATTEMPTS = 3
+
+# whatsmeow waits this long (nominal seconds) for the server's acknowledgement of a
+# message before giving up with "timed out waiting for message send response".
+ACK_TIMEOUT = 75.0
+
+
+class SendFailure(StrEnum):
+    """How one send fails on the simulated network (``fail_next_send``), as whatsmeow's
+    sends fail on the real one."""
+
+    NOT_LEFT = "not-left"  # the frame could not be written: the message never left
+    REFUSED = "refused"  # WhatsApp's error reply: it took nothing
+    ACK_LOST = "ack-lost"  # WhatsApp has it, but its acknowledgement never comes
+    DROPPED = "dropped"  # WhatsApp has it; the connection drops before the acknowledgement
+
 
 _RUNNING_STATES = frozenset(
     {
@@ -269,6 +293,7 @@ class SimulatedNetwork:
         self._on_whatsapp: dict[str, bool] = {}
         self._pending_lines: list[str] = []
         self._log_fd: int | None = None
+        self._send_failures: dict[str, deque[SendFailure]] = {}
 
         # Why each bot's session file cannot be used, for those that cannot.
         self._damaged: dict[str, str] = {}
@@ -352,6 +377,11 @@ class SimulatedNetwork:
             self.ban_per_minute = None
         elif enabled and self.ban_per_minute is None:
             self.ban_per_minute = self._ban_limit_off
+
+    def fail_next_send(self, bot_id: str, failure: SendFailure) -> None:
+        """The bot's next send (after those already made to fail) fails this way."""
+        self._check_bot_id(bot_id)
+        self._send_failures.setdefault(bot_id, deque()).append(SendFailure(failure))
 
     def disconnect(self, bot_id: str, reason: str = "connection closed by server") -> None:
         """Drop the bot's connection now (it reconnects by itself). No-op unless online."""
@@ -625,7 +655,32 @@ class SimulatedAccount(WhatsAppAccount):
                 self._ban(now)
                 raise self._not_online()
             window.append(now)
+        queued = net._send_failures.get(self.bot_id)
+        failure = queued.popleft() if queued else None
+        if failure is SendFailure.NOT_LEFT:
+            raise SendError(
+                "the message did not leave: failed to send message node: websocket not connected"
+            )
+        if failure is SendFailure.REFUSED:
+            raise SendError("WhatsApp refused the message: server returned error 479")
+        sent = self._accept(peer, text, now)
+        if failure is SendFailure.ACK_LOST:
+            await asyncio.sleep(ACK_TIMEOUT / net.speed)
+            raise SendUncertainError(
+                f"WhatsApp did not confirm the message to {peer}: timed out waiting for "
+                "message send response"
+            )
+        if failure is SendFailure.DROPPED:
+            self._drop(self._epoch, "connection closed by server")
+            raise SendUncertainError(
+                f"WhatsApp did not confirm the message to {peer}: websocket disconnected "
+                "before message send returned response"
+            )
+        return sent
 
+    def _accept(self, peer: str, text: str, now: float) -> SentMessage:
+        """The network takes the message: its log line, then its receipts and reply."""
+        net, line = self._net, self._line
         wa_id = f"3EB0{line.ids.getrandbits(64):016X}"
         sent_at = net._clock.now()
         net._log_message(sent_at, self.bot_id, peer, wa_id, text)

@@ -424,6 +424,15 @@ class BroadcastRecords(MongoBase):
             campaign_id, phone, [RecipientStatus.SENDING], changes, reason, at
         )
 
+    async def hold_uncertain(
+        self, campaign_id: int | str, phone: str, reason: str, at: datetime
+    ) -> bool:
+        at = store_time(at)
+        changes = {"status": str(RecipientStatus.UNCERTAIN), "reason": reason}
+        return await self._move_recipient(
+            campaign_id, phone, [RecipientStatus.SENDING], changes, None, at
+        )
+
     async def fail_recipient(
         self, campaign_id: int | str, phone: str, reason: str, at: datetime
     ) -> bool:

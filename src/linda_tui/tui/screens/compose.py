@@ -410,11 +410,21 @@ class ComposeScreen(PaneScreen):
         if sent:
             bots = ", ".join(r.bot_id for r in sent)
             self.notify(f"Sent to {to} from {bots}", title="Sent")
-        for failed in (r for r in results if not r.ok):
+        for unsure in (r for r in results if r.uncertain):
+            # Neither sent nor failed: pressing send again could message them twice.
+            self.notify(
+                f"{unsure.bot_id}: the message may have been delivered ({unsure.error}) — "
+                "check with the contact before sending it again",
+                title="Not confirmed",
+                severity="warning",
+                markup=False,
+            )
+        for failed in (r for r in results if not r.ok and not r.uncertain):
             self.notify(
                 f"{failed.bot_id} could not send: {failed.error}",
                 title="Not sent",
                 severity="error",
+                markup=False,
             )
 
     def _add_row(self, result: SendResult) -> None:

@@ -306,6 +306,8 @@ class BroadcastForm(Vertical):
         loop = asyncio.get_running_loop()
         store = OnLoop(services.store, loop)
         search = OnLoop(services, loop).search_hits
+        from linda_tui.broadcast.plan import unusable_bots
+
         config = app.fleet.config
         region = config.default_region
         cached = None if fresh else self._audiences.get(draft.audience_key())
@@ -315,6 +317,7 @@ class BroadcastForm(Vertical):
             demo=app.demo,
             timezone=app.timezone,
             engine_settings=getattr(services.broadcasts, "settings", None),
+            unusable=unusable_bots(app.fleet.statuses()),
         )
 
         def work() -> DryRun:
@@ -483,6 +486,7 @@ class _PlanContext:
     demo: bool
     timezone: tzinfo
     engine_settings: Any  # the local engine's BroadcastSettings, None when attached
+    unusable: dict[str, str]  # bots that cannot send now, with why: nobody planned on them
 
 
 async def _plan_draft(
@@ -559,6 +563,7 @@ async def _plan_draft(
             profile=profile,
             quiet_hours=quiet,
             warm_up=warm_up,
+            unusable=context.unusable,
         )
     except TemplateError as exc:
         result.problem = DraftProblem("template", str(exc))
@@ -653,8 +658,13 @@ def describe_plan(plan: BroadcastPlan, now: datetime, zone: tzinfo) -> Text:
     text.append(" · left out: ")
     text.append(", ".join(f"{n:,} {reason}" for reason, n in skipped) or "none")
     text.append("\nPlan ")
-    text.append(" · ".join(f"{printable(bot)} {n:,}" for bot, n in plan.per_bot.items()))
+    parts = [f"{printable(bot)} {n:,}" for bot, n in plan.per_bot.items()]
+    parts += [f"{printable(bot)} none ({printable(why)})" for bot, why in plan.unusable.items()]
+    text.append(" · ".join(parts))
     text.append(f" · pace {plan.pace.name}")
+    if plan.waiting:
+        text.append("\nWaiting: ", style="bold")
+        text.append(printable(plan.waiting))
     text.append("\nEstimated finish ")
     text.append(when(plan.finish_at, now, zone) if plan.finish_at else "—")
     preview = plan.preview

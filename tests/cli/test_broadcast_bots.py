@@ -1,0 +1,67 @@
+"""A campaign is planned only over bots that can send, and says so when none can:
+`create` shows it (and still saves the campaign, which waits for a bot), `run` refuses
+in one line instead of waiting forever. In the demo, demo-sales starts unpaired."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+NUMBERS = ["--to", "+971501234571", "--to", "+971501234572", "--to", "+971501234573"]
+
+
+def linda(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "linda_tui", "--demo", "--data-dir", str(data), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+
+def create(data: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return linda(
+        data, "broadcast", "create", "--name", "Open house", *NUMBERS,
+        "--template", "Open house on Saturday", "--pace", "demo-fast", *extra,
+    )  # fmt: skip
+
+
+def test_the_plan_leaves_out_a_bot_that_is_not_paired(tmp_path: Path) -> None:
+    result = create(tmp_path / "data", "--dry-run", "--json")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert "demo-sales" not in plan["per_bot"] and sum(plan["per_bot"].values()) == 3
+    assert plan["unusable"] == {"demo-sales": "not paired"} and plan["waiting"] is None
+    assert {item["bot"] for item in plan["preview"]} <= {"demo-main", "demo-support"}
+
+
+def test_no_chosen_bot_able_to_send_is_said_and_run_refuses_in_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    dry = create(data, "--bots", "demo-sales", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "plan: demo-sales none (not paired)" in dry.stdout
+    assert "estimated finish: -" in dry.stdout
+    assert "warning: no chosen bot can send (demo-sales not paired)" in dry.stderr
+
+    made = create(data, "--bots", "demo-sales", "--json")
+    assert made.returncode == 0, made.stderr
+    document = json.loads(made.stdout)
+    assert document["recipients"] == 3 and document["waiting"].startswith("no chosen bot")
+
+    run = linda(data, "broadcast", "run", str(document["id"]))
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr
+    [line] = run.stderr.strip().splitlines()
+    assert line.startswith(f"linda: campaign {document['id']} cannot run: no bot of it can send")
+    assert "demo-sales not paired" in line and "pair demo-sales" in line
+    shown = json.loads(linda(data, "broadcast", "show", str(document["id"]), "--json").stdout)
+    assert shown["status"] == "draft"  # untouched: it runs once a bot is paired
+    assert (
+        not (data / "simulated-network.jsonl").exists()
+        or not (data / "simulated-network.jsonl").read_text()
+    )
