@@ -173,3 +173,47 @@ async def test_a_close_during_start_up_waits_and_nothing_starts_after_it(tmp_pat
     await services.start_services()
     assert journal[-1] == "stop slow"
     assert not services.is_open
+
+
+@dataclass
+class EarlyStep(Step):
+    """A service that starts before the others, as the host's socket does."""
+
+    early: bool = True
+
+
+async def test_the_early_service_starts_first_and_the_others_are_waited_for(
+    tmp_path: Path,
+) -> None:
+    """The console: the socket listens at the first frame; the broadcasts and the sync
+    start a moment later, and whoever asks the socket for them meanwhile waits."""
+    journal: list[str] = []
+    services = build(tmp_path)
+    services.with_broadcasts = False
+    sync, socket = Step("sync", journal), EarlyStep("socket", journal)
+    for step in (sync, socket):
+        step.services = services
+        services.add(step)
+    await services.open(fleet_only=True)
+    try:
+        await services.start_services(early_only=True)
+        assert journal == ["start socket (store open: True)"]
+        waiting = asyncio.create_task(services.wait_started())
+        await asyncio.sleep(0.05)
+        assert not waiting.done()  # a request for the sync waits for it
+        await services.start_services()
+        await asyncio.wait_for(waiting, 1)
+        assert journal == ["start socket (store open: True)", "start sync (store open: True)"]
+    finally:
+        await services.close()
+    assert journal[2:] == ["stop socket", "stop sync"]
+
+
+async def test_a_close_releases_whoever_waits_for_the_services(tmp_path: Path) -> None:
+    services = build(tmp_path)
+    await services.open(fleet_only=True)
+    waiting = asyncio.create_task(services.wait_started())
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    await services.close()
+    await asyncio.wait_for(waiting, 1)  # the quit came first: nobody hangs

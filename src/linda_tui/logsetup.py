@@ -62,12 +62,22 @@ _REDACTIONS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+# Every rule above needs one of these words to match (case aside): a line with none of
+# them, as most log lines are, skips the rules (URLs have their own quick test).
+_MAY_HOLD_SECRETS = re.compile(
+    r"(?i)-----begin|authorization|cookie|bearer|basic|ya29\.|1//"
+    r"|token|secret|passw|api[_-]?key|private[_-]?key"
+)
+
+
 def redact(text: str) -> str:
     """The text with secrets (tokens, private keys, passwords, auth headers) masked.
 
     Passwords in URLs are masked by ``store.urls.redact_url``, the one rule for them
     (``mongodb://linda:***@db.example/linda``).
     """
+    if _MAY_HOLD_SECRETS.search(text) is None:
+        return redact_urls_in_text(text)
     text = redact_urls_in_text(_PRIVATE_KEY[0].sub(_PRIVATE_KEY[1], text))
     for pattern, replacement in _REDACTIONS:
         text = pattern.sub(replacement, text)

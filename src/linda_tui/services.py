@@ -51,7 +51,9 @@ Listener = Callable[[FleetEvent], None]
 
 class Service(Protocol):
     """Something that runs beside the fleet (broadcasts, the contacts sync, the
-    scheduler): started once the fleet is up, stopped before it goes down."""
+    scheduler): started once the fleet is up, stopped before it goes down. One whose
+    class sets ``early = True`` (the socket other terminals attach by) starts before
+    the broadcasts and the others (see ``Services.start_services``)."""
 
     name: str
 
@@ -81,6 +83,9 @@ class Services:
     broadcasts: BroadcastEngine | None = None
     with_broadcasts: bool = True
     contacts: ContactsService | None = None  # the Google Contacts sync, when running
+    # Run the Google Contacts sync (``for_runtime(contacts=True)``): it is made, and its
+    # modules imported, when the services start, not while the console starts.
+    with_contacts: bool = False
     # What searches contacts: an index loaded from the store (made on first use).
     directory: ContactDirectory | None = None
     broadcast_settings: BroadcastSettings | None = None
@@ -92,6 +97,9 @@ class Services:
     # after the close (the demo's People API, the socket) kept the process alive.
     _lifecycle: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     _closed: bool = field(default=False, repr=False)
+    # Set once the broadcasts and every service have started (or the services closed):
+    # what the socket is asked of them before then waits for it (see ``wait_started``).
+    _all_started: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     # --- building ----------------------------------------------------------------------
     @classmethod
@@ -122,17 +130,7 @@ class Services:
         )
         services.runtime = runtime
         services.with_broadcasts = broadcasts
-        if contacts:
-            from linda_tui.contacts.service import ContactsService
-
-            services.contacts = ContactsService(
-                runtime,
-                services.store,
-                services.clock,
-                services.publish,
-                on_synced=lambda: services.contact_directory().refresh(),
-            )
-            services.add(services.contacts)
+        services.with_contacts = contacts
         return services
 
     @classmethod
@@ -254,11 +252,11 @@ class Services:
 
     # --- life -------------------------------------------------------------------------------
     async def open(self, *, fleet_only: bool = False) -> None:
-        """Folders, lock, store, fleet, then the broadcasts and each service (unless
-        ``fleet_only``: the console starts those once its first frame is drawn, with
-        ``start_services``). On any failure, whatever was opened is closed again and
-        the error is raised."""
+        """Folders, lock, store, fleet, then the services (see ``start_services``), unless
+        ``fleet_only``: the console starts those once its first frame is drawn. On any
+        failure, whatever was opened is closed again and the error is raised."""
         self._closed = False
+        self._all_started.clear()
         try:
             if self.runtime is not None:
                 self.runtime.prepare_folders()
@@ -280,27 +278,48 @@ class Services:
             await self.close()
             raise
 
-    async def start_services(self) -> None:
-        """Start the broadcasts and the plugged-in services, after ``open(fleet_only=True)``.
-        On failure, everything is closed and the error raised."""
+    async def start_services(self, *, early_only: bool = False) -> None:
+        """After ``open(fleet_only=True)``: the early services (the socket other terminals
+        attach by), then, unless ``early_only``, the broadcasts (which resume the
+        campaigns that were running), the contacts sync and the other services. Safe to
+        call again: what has started is not started twice. On failure, everything is
+        closed and the error raised."""
         try:
             async with self._lifecycle:
                 if self._closed:
                     return  # closed meanwhile (a quit during start-up): start nothing
-                await self._start_services()
+                await self._start_services(early_only=early_only)
         except BaseException:
             await self.close()
             raise
 
-    async def _start_services(self) -> None:
+    async def wait_started(self) -> None:
+        """Until the broadcasts and every service have started, or the services closed:
+        the socket listens first, and what it is asked of the others waits for them."""
+        await self._all_started.wait()
+
+    async def _start_services(self, *, early_only: bool = False) -> None:
+        for service in self.services:
+            if getattr(service, "early", False):
+                await self._start_service(service)
+        if early_only:
+            return
         if self.with_broadcasts and "broadcasts" not in self._opened:
             self.broadcasts = self._make_broadcasts()
             await self.broadcasts.start()
             self._opened.append("broadcasts")
+        if self.with_contacts and self.contacts is None:
+            self.contacts = self._make_contacts()
+            # First in the list: it stops after those plugged in before (the socket).
+            self.services.insert(0, self.contacts)
         for service in self.services:
-            if f"service:{service.name}" not in self._opened:
-                await service.start()
-                self._opened.append(f"service:{service.name}")
+            await self._start_service(service)
+        self._all_started.set()
+
+    async def _start_service(self, service: Service) -> None:
+        if f"service:{service.name}" not in self._opened:
+            await service.start()
+            self._opened.append(f"service:{service.name}")
 
     async def close(self) -> None:
         """Stop the services, the fleet, the network; close the store; release the lock.
@@ -309,6 +328,7 @@ class Services:
         async with self._lifecycle:
             self._closed = True
             await self._close()
+            self._all_started.set()  # nothing more will start: nobody waits for it
 
     async def _close(self) -> None:
         opened, self._opened = self._opened, []
@@ -331,6 +351,18 @@ class Services:
             await self._bounded(self.store.close(), "closing the store")
         if "lock" in opened:
             self.lock.release()
+
+    def _make_contacts(self) -> ContactsService:
+        from linda_tui.contacts.service import ContactsService
+
+        assert self.runtime is not None, "the contacts sync runs for a runtime (for_runtime)"
+        return ContactsService(
+            self.runtime,
+            self.store,
+            self.clock,
+            self.publish,
+            on_synced=lambda: self.contact_directory().refresh(),
+        )
 
     def _make_broadcasts(self) -> BroadcastEngine:
         from linda_tui.broadcast.engine import BroadcastEngine, BroadcastSettings

@@ -45,11 +45,19 @@ def _escape(char: str) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-_VISIBLE = str.maketrans({char: _escape(char) for char in CONTROL_CHARACTERS})
-# Multi-line output (a table, a QR code's caption) keeps its own line breaks and tabs.
-_VISIBLE_KEEPING_LINES = str.maketrans(
-    {char: _escape(char) for char in CONTROL_CHARACTERS - {"\n", "\t"}}
-)
+# The translation tables (over two thousand escapes each) are made on first use, not
+# when the module is imported: the console starts without needing them.
+_tables: dict[bool, dict[int, str]] = {}
+
+
+def _table(keep_lines: bool) -> dict[int, str]:
+    table = _tables.get(keep_lines)
+    if table is None:
+        # Multi-line output (a table, a QR code's caption) keeps its own line breaks and tabs.
+        kept = {"\n", "\t"} if keep_lines else set()
+        table = str.maketrans({char: _escape(char) for char in CONTROL_CHARACTERS - kept})
+        _tables[keep_lines] = table
+    return table
 
 
 def visible(text: str, *, keep_lines: bool = False) -> str:
@@ -59,7 +67,7 @@ def visible(text: str, *, keep_lines: bool = False) -> str:
     and the operator can see what was there. With ``keep_lines``, newlines and tabs stay
     (for output Linda lays out in lines itself).
     """
-    return str(text).translate(_VISIBLE_KEEPING_LINES if keep_lines else _VISIBLE)
+    return str(text).translate(_table(keep_lines))
 
 
 def control_character(text: str) -> str | None:

@@ -3,12 +3,14 @@
 Adding a subcommand: write it in its own module under ``linda_tui/cli/`` (import
 neonize, textual and the fleet inside the function, not at module top: `linda --help`
 and `linda config check` must stay light, and logging must be set up first), take
-the configuration with ``@pass_runtime``, fail with ``CommandError``, then import it
-below and append it to COMMANDS.
+the configuration with ``@pass_runtime``, fail with ``CommandError``, then name it in
+COMMANDS below. A subcommand's module is imported only when that command runs (or help
+lists it): the console starts without any of them.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import shlex
@@ -20,11 +22,7 @@ from typing import Any, NoReturn
 import click
 
 from linda_tui import __version__
-from linda_tui.cli.broadcast_cmd import broadcast
-from linda_tui.cli.config_cmd import config
-from linda_tui.cli.contacts_cmd import COMMANDS as CONTACTS_COMMANDS
 from linda_tui.cli.context import LindaContext, linda_command
-from linda_tui.cli.doctor_cmd import doctor_cmd
 from linda_tui.cli.errors import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -34,8 +32,6 @@ from linda_tui.cli.errors import (
     echo,
     one_line,
 )
-from linda_tui.cli.fleet_cmds import COMMANDS as FLEET_COMMANDS
-from linda_tui.cli.serve_cmd import serve_cmd
 from linda_tui.config import DEFAULT_CONFIG_PATH, ConfigError, Runtime
 from linda_tui.logsetup import configure_logging, current_log_file, redact
 from linda_tui.startup import resume_gc
@@ -153,7 +149,19 @@ def run_guarded(invoke: Callable[[], Any]) -> int:
 
 
 class LindaGroup(click.Group):
-    """A click group whose standalone run prints one line per problem (see run_guarded)."""
+    """A click group whose standalone run prints one line per problem (see run_guarded),
+    and whose subcommands (COMMANDS) are imported when first asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = self.commands.get(cmd_name)
+        if command is None and cmd_name in COMMANDS:
+            module, _, name = COMMANDS[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module), name)
+            self.add_command(command, cmd_name)
+        return command
 
     def main(  # type: ignore[override]
         self,
@@ -243,18 +251,21 @@ def linda(ctx: click.Context, config_path: Path, data_dir: Path | None, demo: bo
     return None
 
 
-# The subcommands. Each lives in its own module; import it above and list it here.
-COMMANDS: list[click.Command] = [
-    config,
-    *FLEET_COMMANDS,
-    broadcast,
-    *CONTACTS_COMMANDS,
-    serve_cmd,
-    doctor_cmd,
-]
-
-for _command in COMMANDS:
-    linda.add_command(_command)
+# The subcommands: each name and where its command is ("module:attribute"). A module
+# is imported when one of its commands runs, or when help lists them all.
+COMMANDS: dict[str, str] = {
+    "config": "linda_tui.cli.config_cmd:config",
+    "status": "linda_tui.cli.fleet_cmds:status_cmd",
+    "send": "linda_tui.cli.fleet_cmds:send_cmd",
+    "pair": "linda_tui.cli.fleet_cmds:pair_cmd",
+    "logout": "linda_tui.cli.fleet_cmds:logout_cmd",
+    "broadcast": "linda_tui.cli.broadcast_cmd:broadcast",
+    "sync": "linda_tui.cli.contacts_cmd:sync_cmd",
+    "contacts": "linda_tui.cli.contacts_cmd:contacts",
+    "google": "linda_tui.cli.contacts_cmd:google",
+    "serve": "linda_tui.cli.serve_cmd:serve_cmd",
+    "doctor": "linda_tui.cli.doctor_cmd:doctor_cmd",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

@@ -121,9 +121,14 @@ class _Client:
 
 
 class HostServer:
-    """The socket service: plug it into Services (``services.add(HostServer(...))``)."""
+    """The socket service: plug it into Services (``services.add(HostServer(...))``).
+
+    It starts before the other services (``early``): other terminals attach as soon as
+    the fleet is open; a request for the broadcasts or the contacts sync waits until
+    those have started too."""
 
     name = "host"
+    early = True
 
     def __init__(self, services: Services, sessions_dir: Path) -> None:
         self.services = services
@@ -435,7 +440,8 @@ class HostServer:
         method = PairMethod.PHONE_CODE if args.get("method") == "phone-code" else PairMethod.QR
         return await self.services.demo_phone(bot, method)
 
-    def _engine(self) -> Any:
+    async def _engine(self) -> Any:
+        await self.services.wait_started()
         engine = self.services.broadcasts
         if engine is None:
             raise RequestError("this Linda runs no broadcasts")
@@ -443,7 +449,7 @@ class HostServer:
 
     def _broadcast(self, method: str) -> Handler:
         async def handle(args: dict[str, Any]) -> Any:
-            return await getattr(self._engine(), method)(_campaign_id(args))
+            return await getattr(await self._engine(), method)(_campaign_id(args))
 
         return handle
 
@@ -462,11 +468,13 @@ class HostServer:
         audit = self.services.fleet.audit_entry(
             f"broadcast.resolve.{action}", None, campaign=str(args.get("campaign")), phones=phones
         )
-        return int(await self._engine().resolve(_campaign_id(args), phones, action, audit))
+        engine = await self._engine()
+        return int(await engine.resolve(_campaign_id(args), phones, action, audit))
 
     async def _contacts_sync(self, args: dict[str, Any]) -> Any:
         from linda_tui.contacts.sync import SyncError
 
+        await self.services.wait_started()
         service = self.services.contacts
         if service is None:
             raise RequestError("this Linda does not sync Google Contacts")
@@ -478,6 +486,7 @@ class HostServer:
     async def _contacts_status(self, _args: dict[str, Any]) -> Any:
         """The sync's state now (an attached console shows it at once, not only from
         the next change); None when this Linda does not sync."""
+        await self.services.wait_started()
         service = self.services.contacts
         return None if service is None else service.status
 

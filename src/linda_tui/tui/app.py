@@ -73,6 +73,7 @@ if TYPE_CHECKING:
     from linda_tui.contacts.sync import SyncProgress
     from linda_tui.host.remote import RemoteServices
     from linda_tui.host.server import HostServer
+    from linda_tui.host.socket_path import SocketPath
     from linda_tui.services import Services
     from linda_tui.tui.screens.compose import ComposeScreen
 
@@ -97,6 +98,11 @@ SYNC_STARTING = "Google Contacts sync: starting…"  # until the sync says how i
 # of a frame of "starting…" and a redraw; a slow store (a distant MongoDB) does not hold
 # the screen back longer than this: the fleet goes on opening behind the dashboard.
 FIRST_FRAME_WAIT_SECONDS = 0.15
+# The socket other terminals attach by listens as soon as the first frame is drawn; the
+# broadcasts (resuming the campaigns that were running) and the contacts sync start this
+# long after it. Nothing of theirs is on the first screen, and their modules and store
+# queries would otherwise hold back the bots' first states on the dashboard.
+BACKGROUND_START_SECONDS = 0.5
 
 
 def _activity_screen() -> Screen[None]:
@@ -187,8 +193,11 @@ class LindaApp(App[int]):
         self.cursor_blink = cursor_blink
         self.sub_title = "demo — simulated WhatsApp" if demo else ""
         self.activity = ActivityHistory()
-        has_sync = getattr(services, "contacts", None) is not None
-        self.sync_status = SYNC_STARTING if has_sync else SYNC_NOT_CONFIGURED
+        # Until the sync says how it stands (attached: until the host says).
+        runs_sync = self.attached or (
+            services.contacts is not None or getattr(services, "with_contacts", False)
+        )
+        self.sync_status = SYNC_STARTING if runs_sync else SYNC_NOT_CONFIGURED
         # The sync's last status and progress, for a pane opened while a sync runs.
         self.sync_state: ContactsSyncStatus | None = None
         self.sync_last_progress: SyncProgress | None = None
@@ -327,14 +336,18 @@ class LindaApp(App[int]):
 
     @work(group="fleet", exit_on_error=False, name="start-services")
     async def _start_services(self) -> None:
-        """The broadcasts, the contacts sync and the socket, once the fleet is open."""
+        """Once the fleet is open: the socket at once, then the broadcasts and the contacts
+        sync (see BACKGROUND_START_SECONDS)."""
         for worker in self.workers:
             if worker.name == "open-fleet":
                 await worker.wait()
         if not getattr(self.services, "is_open", False):
             return  # the fleet did not open: the app is leaving with the reason
+        services: Services = self.services  # type: ignore[assignment]
         try:
-            await self.services.start_services()  # type: ignore[union-attr]
+            await services.start_services(early_only=True)
+            await asyncio.sleep(BACKGROUND_START_SECONDS)
+            await services.start_services()
         except Exception as exc:
             log.exception("the broadcasts, the contacts sync or the socket could not start")
             self.post_message(FleetOpenFailed(str(exc) or type(exc).__name__))
@@ -872,11 +885,22 @@ def run_console(runtime: Runtime, *, on_first_frame: Callable[[], None] | None =
     runtime.prepare_folders()
     if current_log_file() is None:
         configure_logging(runtime.log_file, runtime.settings.log_level)
+    if not _host_socket(runtime).exists():
+        # Nobody hosts (no socket; a stale one is found out by trying): host, without
+        # loading what attaching takes.
+        return _hosting(runtime, on_first_frame)
     try:
         code = asyncio.run(_attached(runtime, on_first_frame))
     except _NoHost:
         return _hosting(runtime, on_first_frame)
     return code
+
+
+def _host_socket(runtime: Runtime) -> SocketPath:
+    from linda_tui.host.protocol import SOCKET_NAME
+    from linda_tui.host.socket_path import SocketPath
+
+    return SocketPath(runtime.sessions_dir, SOCKET_NAME)
 
 
 class _NoHost(Exception):
