@@ -63,11 +63,11 @@ async def make_campaign(app: Any, name: str, numbers: list[str], pace: str) -> A
 
 async def keystroke_latencies(keys: int, recipients: int, loaded: bool) -> dict[str, Any]:
     from textual import events
-    from textual.widgets import DataTable
 
     from linda_tui.broadcast.engine import BroadcastSettings
     from linda_tui.models import CampaignStatus
     from linda_tui.tui.screens.broadcasts import BroadcastsScreen
+    from linda_tui.tui.widgets.campaign_tables import CampaignTable
 
     with tempfile.TemporaryDirectory() as tmp:
         app = build_console(Path(tmp), BOTS)
@@ -94,7 +94,7 @@ async def keystroke_latencies(keys: int, recipients: int, loaded: bool) -> dict[
             while not isinstance(app.screen, BroadcastsScreen):
                 await pilot.pause(0.01)
             pane = app.screen
-            table = pane.query_one("#campaigns", DataTable)
+            table = pane.query_one("#campaigns", CampaignTable)
             while table.row_count < LISTED:
                 await pilot.pause(0.01)
             table.focus()
@@ -122,7 +122,7 @@ async def keystroke_latencies(keys: int, recipients: int, loaded: bool) -> dict[
                         lambda: shown.done() or shown.set_result(time.perf_counter())
                     )
 
-            pane.watch(table, "cursor_coordinate", moved, init=False)
+            pane.watch(table, "cursor_row", moved, init=False)
             for i in range(keys):
                 view = pane.views[str(big.id)]
                 if loaded and view.campaign.status is not CampaignStatus.RUNNING:

@@ -65,6 +65,10 @@ log = logging.getLogger("linda.broadcast")
 REPLY_WINDOW = timedelta(days=7)
 # Progress is published at most this often per campaign (and at once on a change of state).
 PROGRESS_SECONDS = 0.5
+# The estimated finish is worked out again at most this often while the same bots can
+# send (it plays the remaining messages through every bot's pacing: milliseconds of the
+# event loop for a thousand, which the console's keystrokes would wait behind).
+FINISH_SECONDS = 5.0
 # How long stopping waits for a message already handed to a bot.
 STOP_SECONDS = 10.0
 # A worker with nothing it may take looks again at least this often.
@@ -381,6 +385,9 @@ class _Runner:
         self._waiting: dict[str, str | None] = {}
         self._last_progress = 0.0
         self._progress_due: asyncio.TimerHandle | None = None
+        # The last estimated finish: when it was worked out, for which bots (those that
+        # could send), and the estimate.
+        self._finish: tuple[datetime, tuple[str, ...], datetime | None] | None = None
 
     # --- control ------------------------------------------------------------------------
     def halt(self) -> None:
@@ -614,12 +621,9 @@ class _Runner:
             if queue:
                 key = owner if owner in self._pacers else next(iter(self._pacers), "")
                 left[key] = left.get(key, 0) + len(queue)
-        now = engine.fleet.clock.now()
         finish = None
         if left and self._pacers:
-            live = [p for b, p in self._pacers.items() if _can_send(engine.fleet, b)]
-            if live:
-                finish = estimate_finish(live, sum(left.values()), now)
+            finish = self._estimate_finish(sum(left.values()))
         reasons = sorted({why for why in self._waiting.values() if why})
         return CampaignProgress(
             campaign=self.campaign,
@@ -630,6 +634,28 @@ class _Runner:
             if reasons and not any(w is None for w in self._waiting.values())
             else None,
         )
+
+    def _estimate_finish(self, left: int) -> datetime | None:
+        """The estimated finish of ``left`` messages. It is an instant, which holds while
+        the pace does (quiet hours and caps are in it): worked out again at most every
+        FINISH_SECONDS of the fleet's clock, and at once when the bots that can send
+        change."""
+        fleet = self.engine.fleet
+        live = {b: p for b, p in self._pacers.items() if _can_send(fleet, b)}
+        if not live:
+            return None
+        now = fleet.clock.now()
+        basis = tuple(live)
+        last = self._finish
+        if (
+            last is not None
+            and last[1] == basis
+            and last[0] <= now < last[0] + timedelta(seconds=FINISH_SECONDS)
+        ):
+            return last[2]
+        finish = estimate_finish(list(live.values()), left, now)
+        self._finish = (now, basis, finish)
+        return finish
 
     async def _publish(self, note: str | None) -> None:
         self._last_progress = asyncio.get_running_loop().time()
