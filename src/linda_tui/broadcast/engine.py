@@ -149,6 +149,8 @@ class BroadcastEngine:
         self._runners: dict[int | str, _Runner] = {}
         self._unsubscribe: Callable[[], None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
+        # Campaigns with no runner whose progress is to be published (see _progress_soon).
+        self._progress_due: dict[str, asyncio.TimerHandle] = {}
         self._started = False
 
     # --- life ---------------------------------------------------------------------------
@@ -188,6 +190,9 @@ class BroadcastEngine:
                 with contextlib.suppress(BaseException):
                     await runner.task
         self._runners.clear()
+        for handle in self._progress_due.values():
+            handle.cancel()
+        self._progress_due.clear()
         for task in list(self._background):
             task.cancel()
 
@@ -337,6 +342,9 @@ class BroadcastEngine:
                 touched = self._runners.get(_same_id(message.campaign_id, self._runners))
                 if touched is not None:
                     touched.changed()
+                else:
+                    # Receipts go on arriving once a campaign is done or paused.
+                    self._progress_soon(message.campaign_id)
 
     def _background_task(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
@@ -357,8 +365,27 @@ class BroadcastEngine:
         if runner is not None:
             runner.changed()
         else:
+            self._progress_soon(campaign_id)
+
+    def _progress_soon(self, campaign_id: int | str) -> None:
+        """Publish the progress of a campaign no runner runs, PROGRESS_SECONDS from now:
+        a burst of receipts after its last message is one event, read after the last
+        of them that came by then."""
+        key = str(campaign_id)
+        if key in self._progress_due or not self._started:
+            return
+
+        async def publish() -> None:
             with contextlib.suppress(Exception):
                 await self.publish_progress(campaign_id)
+
+        def due() -> None:
+            del self._progress_due[key]
+            if self._started:  # else the engine stopped: the store is closing
+                self._background_task(publish())
+
+        loop = asyncio.get_running_loop()
+        self._progress_due[key] = loop.call_later(PROGRESS_SECONDS, due)
 
 
 def _same_id(value: int | str, known: Mapping[int | str, Any]) -> int | str:
@@ -606,7 +633,8 @@ class _Runner:
 
         def due() -> None:
             self._progress_due = None
-            self.engine._background_task(self._publish(None))
+            if self.engine._started:  # else the engine stopped: the store is closing
+                self.engine._background_task(self._publish(None))
 
         self._progress_due = loop.call_later(wait, due)
 

@@ -8,6 +8,7 @@ update and width, and the screen takes them line by line.
 
 from __future__ import annotations
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
@@ -33,7 +34,10 @@ class TextBlock(Widget):
         super().__init__(id=id, classes=classes)
         self._text = text or Text()
         self._lines: list[Strip] | None = None
-        self._drawn_for: tuple[int, Style] | None = None
+        self._width = -1  # the width the lines are drawn for
+        # The widget's style, worked out once per change of styles (focus, theme):
+        # Textual works it out from every ancestor's at each call.
+        self._style: Style | None = None
 
     @property
     def text(self) -> Text:
@@ -51,15 +55,36 @@ class TextBlock(Widget):
         else:
             self.refresh()
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._style = None
+        self._lines = None
+
+    def _base_style(self) -> Style:
+        if self._style is None:
+            self._style = self.rich_style
+        return self._style
+
     def _drawn(self, width: int) -> list[Strip]:
-        style = self.rich_style
-        if self._lines is None or self._drawn_for != (width, style):
-            console = self.app.console
-            options = console.options.update(width=width, height=None, highlight=False)
-            rendered = console.render_lines(self._text, options, style=style, pad=True)
-            self._lines = [Strip(line, width) for line in rendered]
-            self._drawn_for = (width, style)
+        if self._lines is None or self._width != width:
+            self._lines = self._draw(width)
+            self._width = width
         return self._lines
+
+    def _draw(self, width: int) -> list[Strip]:
+        console = self.app.console
+        style = self._base_style()
+        options = console.options.update(width=width, height=None, highlight=False)
+        lines: list[Strip] = []
+        for line in self._text.split("\n", allow_blank=True):
+            if line.cell_len <= width:
+                # Most lines fit: drawn as they are, without Rich's wrapping.
+                segments = Segment.apply_style(line.render(console), style)
+                lines.append(Strip(segments, line.cell_len).extend_cell_length(width, style))
+            else:
+                rendered = console.render_lines(line, options, style=style, pad=True)
+                lines.extend(Strip(segments, width) for segments in rendered)
+        return lines
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._drawn(width))
@@ -69,7 +94,7 @@ class TextBlock(Widget):
         lines = self._drawn(width)
         if y < len(lines):
             return lines[y]
-        return Strip.blank(width, self.rich_style)
+        return Strip.blank(width, self._base_style())
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """The text as drawn (lines as wrapped), for copying what the mouse selected."""
