@@ -444,7 +444,7 @@ class BroadcastsScreen(PaneScreen):
         table = self.query_one("#campaigns", CampaignTable)
         # Newest first: the views were taken oldest first. The rows under the new ones
         # keep their cells; they are put again below them.
-        table.arrange([(key, self._cells(self.views[key])) for key in reversed(self.views)])
+        table.put_rows([(key, self._cells(self.views[key])) for key in reversed(self.views)])
         if self.selected is not None:
             table.move_to(self.selected)
 
@@ -620,7 +620,7 @@ class BroadcastsScreen(PaneScreen):
                     for column, cell in now.cells(bot).items():
                         table.update_cell(bot, column, cell)
         else:
-            table.arrange([(bot, now.cells(bot)) for bot, now in figures.items()])
+            table.put_rows([(bot, now.cells(bot)) for bot, now in figures.items()])
         self._per_bot_figures = figures
 
     def _show_uncertain(self, recipients: Sequence[Recipient]) -> None:

@@ -86,7 +86,7 @@ def progress_bar(done: int, total: int, width: int = BAR_WIDTH) -> Text:
 
 class ColumnTable(LineTable):
     """A LineTable of fixed ``COLUMNS`` whose widths follow its own width, in a wide or a
-    narrow layout (``set_narrow``). Rows are put in the order given (``arrange``): the
+    narrow layout (``set_narrow``). Rows are put in the order given (``put_rows``): the
     rows that keep their place keep their drawn lines."""
 
     COLUMNS: ClassVar[tuple[Column, ...]] = ()
@@ -118,7 +118,7 @@ class ColumnTable(LineTable):
         share = {c.key: max(LEAST_FLEX, min(c.most, left // max(len(flex), 1))) for c in flex}
         return {c.key: widths.get(c.key) or share[c.key] for c in shown}
 
-    def arrange(self, rows: Sequence[tuple[str, Mapping[str, Text | str]]]) -> None:
+    def put_rows(self, rows: Sequence[tuple[str, Mapping[str, Text | str]]]) -> None:
         """Show these rows, in this order: a row already in its place has its changed
         cells updated; from the first row out of place on, the rows are put again."""
         order = self.row_keys
