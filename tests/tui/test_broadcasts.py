@@ -5,6 +5,7 @@ Everything runs on the simulated network and a real SQLite store."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 from collections.abc import AsyncIterator
@@ -29,6 +30,8 @@ from linda_tui.tui.screens.broadcasts import BroadcastsScreen
 from linda_tui.tui.screens.compose import ComposeScreen
 from linda_tui.tui.screens.confirm import ConfirmScreen
 from linda_tui.tui.widgets.broadcast_form import BroadcastForm
+from linda_tui.tui.widgets.line_table import LineTable
+from linda_tui.tui.widgets.text_block import TextBlock
 from linda_tui.whatsapp.simulated import SimulatedNetwork
 
 from .conftest import MakeApp
@@ -232,7 +235,9 @@ async def make_campaign(app: LindaApp, numbers: list[str], name: str = "Spring")
     return await make_campaign_on(app.services, numbers, name)  # type: ignore[arg-type]
 
 
-async def make_campaign_on(services: Services, numbers: list[str], name: str) -> Campaign:
+async def make_campaign_on(
+    services: Services, numbers: list[str], name: str, pace: str = "standard"
+) -> Campaign:
     """A draft campaign saved as `linda broadcast create` saves it (the standard pace)."""
     fleet = services.fleet
     plan = await plan_broadcast(
@@ -243,7 +248,7 @@ async def make_campaign_on(services: Services, numbers: list[str], name: str) ->
         bots="all",
         pacing={b: fleet.config.pacing_for(b) for b in fleet.bot_ids},
         now=fleet.clock.now(),
-        profile=pace_profile("standard", demo=True),
+        profile=pace_profile(pace, demo=True),
         quiet_hours=None,
         warm_up=None,
     )
@@ -260,7 +265,7 @@ async def open_pane(pilot, app: LindaApp) -> BroadcastsScreen:  # noqa: ANN001
 
 
 def cell(pane: BroadcastsScreen, table: str, row: str, column: str) -> str:
-    return str(pane.query_one(table, DataTable).get_cell(row, column))
+    return str(pane.query_one(table, LineTable).get_cell(row, column))
 
 
 async def test_the_pane_follows_a_campaign_live_and_pauses_resumes_and_cancels_it(
@@ -280,7 +285,7 @@ async def test_the_pane_follows_a_campaign_live_and_pauses_resumes_and_cancels_i
 
         # r starts a draft; the standard pace sends one message a pause apart: the
         # pane moves as it goes, cell by cell (the same rows, never rebuilt).
-        per_bot = pane.query_one("#per-bot", DataTable)
+        per_bot = pane.query_one("#per-bot", LineTable)
         rows_before = list(per_bot.rows)
         await pilot.press("r")
         await wait_until(
@@ -291,7 +296,7 @@ async def test_the_pane_follows_a_campaign_live_and_pauses_resumes_and_cancels_i
             pilot, lambda: cell(pane, "#campaigns", key, "sent") != "0/60", "a first send"
         )
         assert list(per_bot.rows) == rows_before
-        assert {str(r.value) for r in per_bot.rows} == {"demo-main", "demo-sales", "demo-support"}
+        assert set(per_bot.rows) == {"demo-main", "demo-sales", "demo-support"}
 
         await pilot.press("p")
         await wait_until(
@@ -330,6 +335,125 @@ async def test_the_pane_follows_a_campaign_live_and_pauses_resumes_and_cancels_i
         # Each number was messaged at most once.
         tos = [entry["to"] for entry in network_lines(app)]
         assert len(tos) == len(set(tos))
+
+
+def _figures(counts: dict[str, int]) -> tuple[int, int, int, int]:
+    """What may only grow while a campaign runs and its receipts come in: the settled
+    recipients, those the message went to, those it reached, those who read it."""
+    get = counts.get
+    reached = get("delivered", 0) + get("read", 0) + get("replied", 0)
+    went = get("sent", 0) + reached
+    settled = sum(counts.values()) - get("pending", 0) - get("sending", 0)
+    return settled, went, reached, get("read", 0) + get("replied", 0)
+
+
+async def test_the_pane_ends_on_the_stored_final_counts_and_never_goes_back(
+    make_app: MakeApp,
+) -> None:
+    """A demo-fast campaign runs to the end while the pane shows it; receipts go on
+    arriving after its last message. Whatever the pane coalesces or skips on the way,
+    its figures only move forward, and once the store has settled the pane shows the
+    store's final counts exactly: in the campaign's row and in the summary."""
+    numbers = [f"+9715012{n:05d}" for n in range(300, 360)]
+    # Receipts a second or so after each message: most come once the campaign is done.
+    app = broadcasting(make_app(speed=10))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        campaign = await make_campaign_on(app.services, numbers, "Fast", pace="demo-fast")  # type: ignore[arg-type]
+        store = app.services.store
+        assert store is not None and campaign.id is not None
+        key = str(campaign.id)
+        pane = await open_pane(pilot, app)
+        await wait_until(pilot, lambda: pane.selected == key, "the campaign listed")
+        seen: list[tuple[int, int, int, int]] = []
+
+        def shown() -> tuple[int, int, int, int]:
+            return _figures(pane.views[key].counts)
+
+        await pilot.press("r")
+
+        async def stored() -> dict[str, int]:
+            return {str(k): v for k, v in (await store.count_recipients(campaign.id)).items()}  # type: ignore[arg-type]
+
+        # Until the store stops changing: the campaign is done and every receipt is in.
+        last, quiet = await stored(), 0.0
+        for _ in range(1000):
+            seen.append(shown())
+            await pilot.pause(0.02)
+            now = await stored()
+            quiet = quiet + 0.02 if now == last else 0.0
+            last = now
+            view = pane.views[key]
+            if view.campaign.status is CampaignStatus.DONE and quiet >= 1.0:
+                break
+        assert pane.views[key].campaign.status is CampaignStatus.DONE
+        assert last.get("delivered", 0) + last.get("read", 0) > 0  # receipts came in
+        # The final state reaches the pane, however late its receipts came.
+        await wait_until(pilot, lambda: pane.views[key].counts == last, "the final counts")
+        seen.append(shown())
+        assert all(
+            a <= b
+            for earlier, later in zip(seen, seen[1:], strict=False)
+            for a, b in zip(earlier, later, strict=True)
+        ), seen
+        went = last.get("sent", 0) + last.get("delivered", 0) + last.get("read", 0)
+        assert cell(pane, "#campaigns", key, "sent") == f"{went}/{len(numbers)}"
+        assert cell(pane, "#campaigns", key, "status") == "✓ done"
+        summary = pane.query_one("#campaign-summary", TextBlock).text.plain
+        for state in ("pending", "sent", "delivered", "read", "failed"):
+            assert f"{state} {last.get(state, 0)}" in summary, (state, summary)
+        assert "Done" in summary
+
+
+async def test_a_store_read_older_than_a_progress_event_does_not_turn_the_pane_back(
+    make_app: MakeApp,
+) -> None:
+    """The pane reads the campaigns again (back on the pane, a campaign made
+    elsewhere); a progress event arrives while that read is under way. The read is
+    older: the pane keeps the event's counts."""
+    numbers = [f"+9715012{n:05d}" for n in range(400, 410)]
+    app = broadcasting(make_app())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        campaign = await make_campaign(app, numbers, name="Race")
+        store = app.services.store
+        assert store is not None and campaign.id is not None
+        key = str(campaign.id)
+        pane = await open_pane(pilot, app)
+        await wait_until(pilot, lambda: pane.selected == key, "the campaign listed")
+        assert pane.views[key].counts.get("pending") == 10
+
+        # The next count of recipients is read now, and answers later.
+        gate = asyncio.Event()
+        count_recipients = store.count_recipients
+
+        async def slow_count(campaign_id: int | str) -> dict[RecipientStatus, int]:
+            counts = await count_recipients(campaign_id)
+            await gate.wait()
+            return counts
+
+        store.count_recipients = slow_count  # type: ignore[method-assign]
+        pane.on_screen_resume()  # reads the list again
+        await pilot.pause(0.05)
+        store.count_recipients = count_recipients  # type: ignore[method-assign]
+        # Meanwhile one recipient is sent and the engine says so.
+        now = app.clock.now()
+        await store.set_campaign_status(campaign.id, CampaignStatus.RUNNING, now)
+        await store.claim_recipient(campaign.id, numbers[0], "demo-main", now)
+        await store.fail_recipient(campaign.id, numbers[0], "not on WhatsApp", now)
+        await store.set_campaign_status(campaign.id, CampaignStatus.PAUSED, now)
+        engine = app.services.broadcasts
+        assert engine is not None
+        await engine.publish_progress(campaign.id, note="paused")
+        await wait_until(
+            pilot, lambda: pane.views[key].counts.get("failed") == 1, "the progress event"
+        )
+        gate.set()  # the old read lands
+        await pilot.pause(0.3)
+        assert pane.views[key].counts.get("failed") == 1
+        assert pane.views[key].counts.get("pending") == 9
+        assert cell(pane, "#campaigns", key, "failed") == "1"
+        assert cell(pane, "#campaigns", key, "status") == "‖ paused"
 
 
 async def test_uncertain_recipients_are_listed_and_resolved_after_asking(
@@ -547,7 +671,7 @@ async def test_hostile_csv_cells_names_and_paths_are_shown_as_written(
         key = pane.selected
         assert key is not None
         assert cell(pane, "#campaigns", key, "name") == typed_name
-        assert typed_name in str(pane.query_one("#campaign-summary", Static).content)
+        assert typed_name in pane.query_one("#campaign-summary", TextBlock).text.plain
         assert_no_control(app)
         # A campaign made elsewhere (`linda broadcast create --name ...`) keeps its
         # controls: the pane shows them as escapes.
@@ -557,7 +681,7 @@ async def test_hostile_csv_cells_names_and_paths_are_shown_as_written(
         assert cell(pane, "#campaigns", str(other.id), "name") == shown(name)
         await wait_until(
             pilot,
-            lambda: shown(name) in str(pane.query_one("#campaign-summary", Static).content),
+            lambda: shown(name) in pane.query_one("#campaign-summary", TextBlock).text.plain,
             "its name in the detail",
         )
         assert_no_control(app)

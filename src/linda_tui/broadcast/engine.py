@@ -66,6 +66,10 @@ log = logging.getLogger("linda.broadcast")
 REPLY_WINDOW = timedelta(days=7)
 # Progress is published at most this often per campaign (and at once on a change of state).
 PROGRESS_SECONDS = 0.5
+# The estimated finish is worked out again at most this often while the same bots can
+# send (it plays the remaining messages through every bot's pacing: milliseconds of the
+# event loop for a thousand, which the console's keystrokes would wait behind).
+FINISH_SECONDS = 5.0
 # How long stopping waits for a message already handed to a bot.
 STOP_SECONDS = 10.0
 # A worker with nothing it may take looks again at least this often.
@@ -155,6 +159,8 @@ class BroadcastEngine:
         self._runners: dict[int | str, _Runner] = {}
         self._unsubscribe: Callable[[], None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
+        # Campaigns with no runner whose progress is to be published (see _progress_soon).
+        self._progress_due: dict[str, asyncio.TimerHandle] = {}
         self._started = False
 
     # --- life ---------------------------------------------------------------------------
@@ -194,6 +200,9 @@ class BroadcastEngine:
                 with contextlib.suppress(BaseException):
                     await runner.task
         self._runners.clear()
+        for handle in self._progress_due.values():
+            handle.cancel()
+        self._progress_due.clear()
         # Nothing may touch the store once this returns (it is closed next): background
         # work (progress due, a reply being recorded) is cancelled and waited for.
         background = list(self._background)
@@ -348,6 +357,9 @@ class BroadcastEngine:
                 touched = self._runners.get(_same_id(message.campaign_id, self._runners))
                 if touched is not None:
                     touched.changed()
+                else:
+                    # Receipts go on arriving once a campaign is done or paused.
+                    self._progress_soon(message.campaign_id)
 
     def _background_task(self, coro: Any) -> None:
         if not self._started:
@@ -371,8 +383,27 @@ class BroadcastEngine:
         if runner is not None:
             runner.changed()
         else:
+            self._progress_soon(campaign_id)
+
+    def _progress_soon(self, campaign_id: int | str) -> None:
+        """Publish the progress of a campaign no runner runs, PROGRESS_SECONDS from now:
+        a burst of receipts after its last message is one event, read after the last
+        of them that came by then."""
+        key = str(campaign_id)
+        if key in self._progress_due or not self._started:
+            return
+
+        async def publish() -> None:
             with contextlib.suppress(Exception):
                 await self.publish_progress(campaign_id)
+
+        def due() -> None:
+            del self._progress_due[key]
+            if self._started:  # else the engine stopped: the store is closing
+                self._background_task(publish())
+
+        loop = asyncio.get_running_loop()
+        self._progress_due[key] = loop.call_later(PROGRESS_SECONDS, due)
 
 
 def _same_id(value: int | str, known: Mapping[int | str, Any]) -> int | str:
@@ -399,6 +430,9 @@ class _Runner:
         self._waiting: dict[str, str | None] = {}
         self._last_progress = 0.0
         self._progress_due: asyncio.TimerHandle | None = None
+        # The last estimated finish: when it was worked out, for which bots (those that
+        # could send), and the estimate.
+        self._finish: tuple[datetime, tuple[str, ...], datetime | None] | None = None
 
     # --- control ------------------------------------------------------------------------
     def halt(self) -> None:
@@ -621,7 +655,8 @@ class _Runner:
 
         def due() -> None:
             self._progress_due = None
-            self.engine._background_task(self._publish(None))
+            if self.engine._started:  # else the engine stopped: the store is closing
+                self.engine._background_task(self._publish(None))
 
         self._progress_due = loop.call_later(wait, due)
 
@@ -636,12 +671,9 @@ class _Runner:
             if queue:
                 key = owner if owner in self._pacers else next(iter(self._pacers), "")
                 left[key] = left.get(key, 0) + len(queue)
-        now = engine.fleet.clock.now()
         finish = None
         if left and self._pacers:
-            live = [p for b, p in self._pacers.items() if _can_send(engine.fleet, b)]
-            if live:
-                finish = estimate_finish(live, sum(left.values()), now)
+            finish = self._estimate_finish(sum(left.values()))
         reasons = sorted({why for why in self._waiting.values() if why})
         return CampaignProgress(
             campaign=self.campaign,
@@ -652,6 +684,28 @@ class _Runner:
             if reasons and not any(w is None for w in self._waiting.values())
             else None,
         )
+
+    def _estimate_finish(self, left: int) -> datetime | None:
+        """The estimated finish of ``left`` messages. It is an instant, which holds while
+        the pace does (quiet hours and caps are in it): worked out again at most every
+        FINISH_SECONDS of the fleet's clock, and at once when the bots that can send
+        change."""
+        fleet = self.engine.fleet
+        live = {b: p for b, p in self._pacers.items() if _can_send(fleet, b)}
+        if not live:
+            return None
+        now = fleet.clock.now()
+        basis = tuple(live)
+        last = self._finish
+        if (
+            last is not None
+            and last[1] == basis
+            and last[0] <= now < last[0] + timedelta(seconds=FINISH_SECONDS)
+        ):
+            return last[2]
+        finish = estimate_finish(list(live.values()), left, now)
+        self._finish = (now, basis, finish)
+        return finish
 
     async def _publish(self, note: str | None) -> None:
         self._last_progress = asyncio.get_running_loop().time()

@@ -27,12 +27,26 @@ from textual.coordinate import Coordinate
 from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
-from linda_tui.models import ALL_BOTS, Campaign, CampaignStatus, RecipientStatus, UncertainAction
+from linda_tui.models import (
+    ALL_BOTS,
+    BotState,
+    Campaign,
+    CampaignStatus,
+    RecipientStatus,
+    UncertainAction,
+)
 from linda_tui.tui.activity import Kind
 from linda_tui.tui.literal import literal, printable
 from linda_tui.tui.screens.pane import PaneScreen
 from linda_tui.tui.widgets.broadcast_form import when
+from linda_tui.tui.widgets.campaign_tables import (
+    CampaignTable,
+    PerBotTable,
+    progress_bar,
+    status_text,
+)
 from linda_tui.tui.widgets.state_label import state_text
+from linda_tui.tui.widgets.text_block import TextBlock
 
 if TYPE_CHECKING:
     from linda_tui.broadcast.events import CampaignProgress
@@ -46,44 +60,11 @@ UNCERTAIN_LIMIT = 500
 PER_BOT_SECONDS = 1.0
 # The selected campaign's details load once the cursor has rested this long.
 DETAIL_DELAY = 0.08
-BAR_WIDTH = 10
 # A campaign's name in the summary is cut to this many characters (wide, narrow).
 NAME_SHOWN = (60, 24)
 # Below this many columns the tables leave out their Failed column (the counts line
 # under the list still tells the failed) and draw shorter bars: 80x24 fits.
 WIDE = 100
-NARROW_BAR_WIDTH = 6
-
-
-class Column(NamedTuple):
-    """A table column: its width (None: it takes what the others leave, up to
-    ``most``), and whether a narrow terminal shows it."""
-
-    key: str
-    title: str
-    width: int | None
-    narrow: bool = True
-    most: int = 40
-
-
-CAMPAIGN_COLUMNS = (
-    Column("id", "ID", 4),
-    Column("name", "Name", None, most=40),
-    Column("status", "Status", 11),
-    Column("progress", "Progress", 0),  # the bar's width (see bar_width)
-    Column("sent", "Sent", 11),
-    Column("failed", "Failed", 6, narrow=False),
-    Column("uncertain", "Uncertain", 9),
-)
-PER_BOT_COLUMNS = (
-    Column("bot", "Bot", None, most=24),
-    Column("state", "State", 15),
-    Column("progress", "Progress", 0),
-    Column("sent", "Sent", 11),
-    Column("failed", "Failed", 6, narrow=False),
-    Column("left", "Left", 6),
-    Column("uncertain", "Uncertain", 9),
-)
 
 # The states in the order they are told, and the ones that mean "it went".
 STATES: tuple[RecipientStatus, ...] = (
@@ -103,14 +84,6 @@ WENT = (
     RecipientStatus.READ,
     RecipientStatus.REPLIED,
 )
-_STATUS_LOOK: dict[CampaignStatus, tuple[str, str]] = {
-    CampaignStatus.DRAFT: ("○ draft", "dim"),
-    CampaignStatus.SCHEDULED: ("◷ scheduled", "cyan"),
-    CampaignStatus.RUNNING: ("▶ running", "bold green"),
-    CampaignStatus.PAUSED: ("‖ paused", "yellow"),
-    CampaignStatus.DONE: ("✓ done", "green"),
-    CampaignStatus.CANCELLED: ("✖ cancelled", "dim"),
-}
 _STATE_STYLE: dict[RecipientStatus, str] = {
     RecipientStatus.DELIVERED: "green",
     RecipientStatus.READ: "cyan",
@@ -121,28 +94,38 @@ _STATE_STYLE: dict[RecipientStatus, str] = {
 
 
 def _count(counts: dict[str, int], *states: RecipientStatus) -> int:
-    return sum(int(counts.get(str(state), 0)) for state in states)
+    # (RecipientStatus is a StrEnum: its members are the keys' strings)
+    return sum(counts.get(state, 0) for state in states)
 
 
 def _cut(text: str, most: int) -> str:
     return text if len(text) <= most else text[: most - 1] + "…"
 
 
-def status_text(status: CampaignStatus) -> Text:
-    """A campaign's status as a styled cell: a symbol and a word."""
-    word, style = _STATUS_LOOK[status]
-    return Text(word, style=style, no_wrap=True)
+class BotFigures(NamedTuple):
+    """A bot's share of a campaign, as its row in the per-bot table shows it."""
 
+    went: int
+    failed: int
+    left: int
+    uncertain: int
+    state: BotState | None  # None: the bot is no longer in the fleet
+    bars: int  # the progress bar's width
 
-def progress_bar(done: int, total: int, width: int = BAR_WIDTH) -> Text:
-    """``█████░░░░░  50%``: how much of total is settled (no colour needed to read it)."""
-    share = done / total if total else 0.0
-    filled = min(width, int(share * width))
-    bar = Text(no_wrap=True)
-    bar.append("█" * filled, style="green")
-    bar.append("░" * (width - filled), style="dim")
-    bar.append(f" {int(share * 100):>3}%")
-    return bar
+    def cells(self, bot: str) -> dict[str, Text | str]:
+        went, failed, left, uncertain = self.went, self.failed, self.left, self.uncertain
+        share = went + failed + left + uncertain
+        return {
+            "bot": literal(bot, no_wrap=True, overflow="ellipsis"),
+            "state": state_text(self.state) if self.state is not None else Text("not in fleet"),
+            "progress": progress_bar(went + failed + uncertain, share, self.bars),
+            "sent": Text(f"{went:,}/{share:,}", no_wrap=True),
+            "failed": Text(f"{failed:,}", no_wrap=True),
+            "left": Text(f"{left:,}", no_wrap=True),
+            "uncertain": Text(
+                f"{uncertain:,}", style="bold yellow" if uncertain else "", no_wrap=True
+            ),
+        }
 
 
 @dataclass
@@ -155,6 +138,9 @@ class CampaignView:
     waiting: str | None = None
     note: str | None = None
     per_bot: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Progress events taken: a read of the store that began before the last of them
+    # is older than what the pane shows, and is dropped (counts never go back).
+    merged: int = 0
 
     @property
     def key(self) -> str:
@@ -207,19 +193,17 @@ class BroadcastsScreen(PaneScreen):
         self._wanted: str | None = None  # select this campaign once it is listed
         self._per_bot_timer: Timer | None = None
         self._detail_timer: Timer | None = None
-        self._per_bot_shown: dict[str, dict[str, Text]] = {}  # bot -> cells on show
-        self._rows_shown: dict[str, dict[str, Text]] = {}  # campaign -> cells on show
         self._bindings_for: tuple[object, ...] | None = None  # what the key bar shows
-        self._detail_shown: dict[str, Text] = {}  # selector -> the text on show
         self._per_bot_read_at = 0.0
+        self._per_bot_asked = 0  # reads of the per-bot counts asked, and the last shown
+        self._per_bot_figures: dict[str, BotFigures] = {}  # by bot, as on show
+        self._per_bot_taken = 0
         self._uncertain_shown: int | None = None  # the uncertain count the list was read at
         self._narrow = False
-        self._layout: tuple[bool, int] | None = None  # what the tables are laid out for
 
     # --- layout --------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
-        campaigns: DataTable[Text] = DataTable(id="campaigns", cursor_type="row")
-        yield campaigns
+        yield CampaignTable(id="campaigns")
         yield Static(
             Text(
                 "No campaigns yet. Press n (or ctrl+t in Compose) to write one: a CSV, a "
@@ -229,9 +213,8 @@ class BroadcastsScreen(PaneScreen):
             id="no-campaigns",
         )
         with Vertical(id="campaign-detail"):
-            yield Static(id="campaign-summary")
-            per_bot: DataTable[Text] = DataTable(id="per-bot", cursor_type="none")
-            yield per_bot
+            yield TextBlock(id="campaign-summary")
+            yield PerBotTable(id="per-bot")
             uncertain: DataTable[Text] = DataTable(id="uncertain", cursor_type="row")
             yield uncertain
 
@@ -256,48 +239,26 @@ class BroadcastsScreen(PaneScreen):
     @property
     def bar_width(self) -> int:
         """How wide the tables draw a progress bar (narrower in a narrow terminal)."""
-        return BAR_WIDTH if not self._narrow else NARROW_BAR_WIDTH
+        return self.query_one("#campaigns", CampaignTable).bar_width
 
     def _fit(self) -> None:
         """Lay the campaigns and per-bot tables out for the terminal's width: in a narrow
-        one without their Failed columns, with shorter bars; the name takes what the
-        other columns leave. Only when the layout changes (a resize) are the rows put
-        back, from what the pane knows, with the same keys and the cursor kept."""
+        one without their Failed columns, with shorter bars (the tables' columns follow
+        their own width: the name takes what the other columns leave). When that
+        changes (a resize), the cells are drawn again at the new bar width."""
         width = self.size.width or self.app.size.width
         narrow = width < WIDE
-        layout = (narrow, width)
-        if layout == self._layout:
+        self.query_one("#campaigns", CampaignTable).set_narrow(narrow)
+        self.query_one("#per-bot", PerBotTable).set_narrow(narrow)
+        if narrow == self._narrow:
             return
-        self._layout = layout
         self._narrow = narrow
-        campaigns = self.query_one("#campaigns", DataTable)
-        per_bot = self.query_one("#per-bot", DataTable)
-        # A vertical scrollbar's room is kept whether it shows or not; the detail has a
-        # cell of padding each side.
-        self._per_bot_shown.clear()
-        self._rows_shown.clear()
-        self._lay_out(campaigns, CAMPAIGN_COLUMNS, width - 2)
-        self._lay_out(per_bot, PER_BOT_COLUMNS, width - 4)
-        for key in reversed(list(self.views)):  # taken oldest first; listed newest first
-            cells = self._cells(self.views[key])
-            campaigns.add_row(*cells.values(), key=key)
-            self._rows_shown[key] = cells
-        if self.selected is not None and self.selected in campaigns.rows:
-            campaigns.move_cursor(row=campaigns.get_row_index(self.selected))
+        for view in self.views.values():
+            self._update_row(view)
         view = self.selected_view
         if view is not None:
             self._show_per_bot(view)
-
-    def _lay_out(self, table: DataTable[Text], columns: tuple[Column, ...], room: int) -> None:
-        shown = [c for c in columns if c.narrow or not self._narrow]
-        widths = {c.key: (c.width or self.bar_width + 5) for c in shown if c.width is not None}
-        flex = [c for c in shown if c.width is None]
-        left = room - sum(widths.values()) - 2 * table.cell_padding * len(shown)
-        for column in flex:
-            widths[column.key] = max(8, min(column.most, left // len(flex)))
-        table.clear(columns=True)
-        for column in shown:
-            table.add_column(column.title, key=column.key, width=widths[column.key])
+            self._refresh_detail()
 
     def on_screen_resume(self) -> None:
         # Campaigns made elsewhere (`linda broadcast create` in another terminal) show up.
@@ -310,6 +271,7 @@ class BroadcastsScreen(PaneScreen):
         store = self.linda.services.store
         if store is None:
             return
+        merged = {key: view.merged for key, view in self.views.items()}
         try:
             campaigns = await store.list_campaigns(limit=CAMPAIGN_LIMIT)
             listed = []
@@ -319,22 +281,26 @@ class BroadcastsScreen(PaneScreen):
         except Exception as exc:
             self._say_error(f"cannot read the campaigns: {exc}")
             return
-        for campaign, counts in reversed(listed):  # oldest first: each new row goes on top
-            view = self.views.get(str(campaign.id))
+        new = []
+        for campaign, counts in reversed(listed):  # oldest first: the newest goes on top
+            key = str(campaign.id)
+            view = self.views.get(key)
             if view is None:
-                self._take(CampaignView(campaign, counts))
-            else:
-                # The store is newer than what the pane saw, except for what only events
-                # carry (the finish, why it waits).
+                new.append(CampaignView(campaign, counts))
+            elif view.merged == merged.get(key):
+                # The store is newer than what the pane saw (unless a progress event
+                # came while it was read), except for what only events carry (the
+                # finish, why it waits).
                 view.campaign, view.counts = campaign, counts
                 self._update_row(view)
+        self._take(*new)
         self.query_one("#no-campaigns").display = not self.views
-        table = self.query_one("#campaigns", DataTable)
+        table = self.query_one("#campaigns", CampaignTable)
         if self._wanted is not None and self._wanted in self.views:
             self.select_campaign(self._wanted)
         elif self.selected is None and table.row_count:
-            table.move_cursor(row=0)
-            self._select(self._key_at(0))
+            table.move_to(table.row_keys[0])
+            self._select(table.row_keys[0])
         elif self.selected is not None:
             self._refresh_detail()
 
@@ -346,12 +312,14 @@ class BroadcastsScreen(PaneScreen):
         if view is None:
             return
         if engine is not None:
+            merged = view.merged
             try:
                 progress = await engine.progress(view.campaign.id)  # type: ignore[arg-type]
             except Exception as exc:
                 self._say_error(f"cannot read campaign {key}'s progress: {exc}")
             else:
-                self._merge(progress)
+                if view.merged == merged:  # else an event came meanwhile: it is newer
+                    self._merge(progress)
         await self._read_per_bot(key)
         await self._read_uncertain(key)
 
@@ -360,11 +328,16 @@ class BroadcastsScreen(PaneScreen):
         if view is None or store is None:
             return
         self._per_bot_read_at = time.monotonic()
+        self._per_bot_asked += 1
+        ticket = self._per_bot_asked
         try:
             by_bot = await store.count_recipients_by_bot(view.campaign.id)  # type: ignore[arg-type]
         except Exception as exc:
             self._say_error(f"cannot read campaign {key}'s progress per bot: {exc}")
             return
+        if ticket < self._per_bot_taken:
+            return  # a read asked later has been shown: this one is older
+        self._per_bot_taken = ticket
         view.per_bot = {
             bot: {str(state): int(n) for state, n in counts.items()}
             for bot, counts in by_bot.items()
@@ -405,6 +378,7 @@ class BroadcastsScreen(PaneScreen):
             self.query_one("#no-campaigns").display = False
             if self._wanted == key:
                 self.select_campaign(key)
+        view.merged += 1
         view.campaign = event.campaign
         view.counts = {str(k): int(v) for k, v in event.counts.items()}
         view.finish_at = event.finish_at
@@ -445,38 +419,40 @@ class BroadcastsScreen(PaneScreen):
 
     def _on_bots_changed(self, bots: frozenset[str]) -> None:
         # A bot's state shows beside its share: only the state cells of the bots that
-        # changed (a bot's status changes with every message it sends).
-        table = self.query_one("#per-bot", DataTable)
+        # changed (a bot's status changes with every message it sends); the table
+        # redraws a line only when its cell looks different.
+        table = self.query_one("#per-bot", PerBotTable)
         fleet = self.linda.fleet
         known = set(fleet.bot_ids)
+        shown = self._per_bot_figures
         for bot in bots:
-            shown = self._per_bot_shown.get(bot)
-            if shown is None or bot not in table.rows or bot not in known:
+            figures = shown.get(bot)
+            if figures is None or bot not in table.rows or bot not in known:
                 continue
-            state = state_text(fleet.status(bot).state)
-            if shown.get("state") != state:
-                table.update_cell(bot, "state", state)
-                shown["state"] = state
+            state = fleet.status(bot).state
+            if state is not figures.state:
+                shown[bot] = figures._replace(state=state)
+                table.update_cell(bot, "state", state_text(state))
 
     # --- the campaigns table ------------------------------------------------------------------
-    def _take(self, view: CampaignView) -> None:
-        """A campaign the pane did not list: a new row, on top (newest first)."""
-        self.views[view.key] = view
-        table = self.query_one("#campaigns", DataTable)
-        cells = self._cells(view)
-        table.add_row(*cells.values(), key=view.key)
-        self._rows_shown[view.key] = cells
-        order = {key: index for index, key in enumerate(self.views)}
-        # Newest first: the views were taken oldest first.
-        table.sort("id", key=lambda cell: -order.get(str(cell.plain), 0))
-        if self.selected is not None and self.selected in table.rows:
-            table.move_cursor(row=table.get_row_index(self.selected))
+    def _take(self, *views: CampaignView) -> None:
+        """Campaigns the pane did not list: new rows, on top (newest first)."""
+        if not views:
+            return
+        for view in views:
+            self.views[view.key] = view
+        table = self.query_one("#campaigns", CampaignTable)
+        # Newest first: the views were taken oldest first. The rows under the new ones
+        # keep their cells; they are put again below them.
+        table.put_rows([(key, self._cells(self.views[key])) for key in reversed(self.views)])
+        if self.selected is not None:
+            table.move_to(self.selected)
 
-    def _cells(self, view: CampaignView) -> dict[str, Text]:
-        """The campaign's row: a cell for each column on show."""
+    def _cells(self, view: CampaignView) -> dict[str, Text | str]:
+        """The campaign's row: a cell for each column (the table shows those that fit)."""
         counts = view.counts
         uncertain = _count(counts, RecipientStatus.UNCERTAIN)
-        cells = {
+        return {
             "id": Text(view.key, no_wrap=True),
             "name": literal(view.campaign.name, no_wrap=True, overflow="ellipsis"),
             "status": status_text(view.campaign.status),
@@ -487,30 +463,21 @@ class BroadcastsScreen(PaneScreen):
                 f"{uncertain:,}", style="bold yellow" if uncertain else "", no_wrap=True
             ),
         }
-        shown = self.query_one("#campaigns", DataTable).columns
-        return {key: cell for key, cell in cells.items() if key in shown}
 
     def _update_row(self, view: CampaignView) -> None:
-        table = self.query_one("#campaigns", DataTable)
+        table = self.query_one("#campaigns", CampaignTable)
         if view.key not in table.rows:
             return
-        shown = self._rows_shown.setdefault(view.key, {})
-        # Only the cells that changed: each update makes the table draw itself again.
+        # Only the lines whose cells changed are drawn again.
         for column, cell in self._cells(view).items():
-            if column != "id" and shown.get(column) != cell:
-                table.update_cell(view.key, column, cell)
-                shown[column] = cell
+            table.update_cell(view.key, column, cell)
 
-    def _key_at(self, row: int) -> str:
-        table = self.query_one("#campaigns", DataTable)
-        return str(table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value)
-
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        # The row under the cursor now: the event may be older than a sort that put
-        # another campaign there (rows are added, then sorted newest first).
-        table = event.data_table
-        if table.id == "campaigns" and table.row_count:
-            self._select(self._key_at(table.cursor_row))
+    def on_campaign_table_highlighted(self, event: CampaignTable.Highlighted) -> None:
+        # The row under the cursor now: the event may be older than new rows put on
+        # top, which moved the selected campaign down.
+        key = event.table.cursor_key
+        if key is not None:
+            self._select(key)
 
     def select_campaign(self, campaign_id: int | str) -> None:
         """Show this campaign (once it is listed, if it is not yet)."""
@@ -520,8 +487,7 @@ class BroadcastsScreen(PaneScreen):
             self._load()
             return
         self._wanted = None
-        table = self.query_one("#campaigns", DataTable)
-        table.move_cursor(row=table.get_row_index(key))
+        self.query_one("#campaigns", CampaignTable).move_to(key)
         self._select(key)
 
     def _select(self, key: str) -> None:
@@ -563,21 +529,14 @@ class BroadcastsScreen(PaneScreen):
         bots = "all bots" if campaign.bots == ALL_BOTS else ", ".join(campaign.bots)
         head.append(f" · pace {printable(campaign.pace)} · from {printable(bots)}")
         # One widget for the three parts: each redraw is one widget's, however many
-        # of its lines changed.
+        # of its lines changed (none when nothing did: every progress event comes here).
         summary = Text.assemble(head, "\n", self._counts_text(view), "\n", self._finish_text(view))
-        self._put("#campaign-summary", summary)
+        self.query_one("#campaign-summary", TextBlock).update(summary)
         # The keys on offer follow the status (and the uncertain rows, see _show_uncertain).
         bindings_for = (campaign.status,)
         if bindings_for != self._bindings_for:
             self._bindings_for = bindings_for
             self.refresh_bindings()
-
-    def _put(self, selector: str, text: Text) -> None:
-        """Show text in a line of the detail, unless it shows it already (every progress
-        event redraws the detail: most lines have not changed)."""
-        if self._detail_shown.get(selector) != text:
-            self._detail_shown[selector] = text
-            self.query_one(selector, Static).update(text, layout=False)
 
     def _counts_text(self, view: CampaignView) -> Text:
         text = Text()
@@ -636,43 +595,33 @@ class BroadcastsScreen(PaneScreen):
         return [*chosen, *extra]
 
     def _show_per_bot(self, view: CampaignView) -> None:
-        """One row per bot of the campaign, updated cell by cell."""
-        table = self.query_one("#per-bot", DataTable)
-        bots = self._bots_of(view)
-        for row_key in list(table.rows):
-            if row_key.value not in bots:
-                table.remove_row(row_key)
-                self._per_bot_shown.pop(str(row_key.value), None)
+        """One row per bot of the campaign; only the rows whose figures changed are
+        drawn again (a running campaign's counts are read every second, and the cursor
+        passing over drafts shows the same zeros)."""
+        table = self.query_one("#per-bot", PerBotTable)
         fleet = self.linda.fleet
         known = set(fleet.bot_ids)
-        for bot in bots:
+        bars = self.bar_width
+        figures: dict[str, BotFigures] = {}
+        for bot in self._bots_of(view):
             counts = view.per_bot.get(bot, {})
-            went = _count(counts, *WENT)
-            failed = _count(counts, RecipientStatus.FAILED)
-            left = _count(counts, RecipientStatus.PENDING, RecipientStatus.SENDING)
-            uncertain = _count(counts, RecipientStatus.UNCERTAIN)
-            share = went + failed + left + uncertain
-            state = state_text(fleet.status(bot).state) if bot in known else Text("not in fleet")
-            cells = {
-                "bot": literal(bot, no_wrap=True, overflow="ellipsis"),
-                "state": state,
-                "progress": progress_bar(went + failed + uncertain, share, self.bar_width),
-                "sent": Text(f"{went:,}/{share:,}", no_wrap=True),
-                "failed": Text(f"{failed:,}", no_wrap=True),
-                "left": Text(f"{left:,}", no_wrap=True),
-                "uncertain": Text(
-                    f"{uncertain:,}", style="bold yellow" if uncertain else "", no_wrap=True
-                ),
-            }
-            cells = {key: cell for key, cell in cells.items() if key in table.columns}
-            shown = self._per_bot_shown.get(bot)
-            if bot in table.rows and shown is not None:
-                for column, cell in cells.items():
-                    if column != "bot" and shown.get(column) != cell:
+            figures[bot] = BotFigures(
+                went=_count(counts, *WENT),
+                failed=_count(counts, RecipientStatus.FAILED),
+                left=_count(counts, RecipientStatus.PENDING, RecipientStatus.SENDING),
+                uncertain=_count(counts, RecipientStatus.UNCERTAIN),
+                state=fleet.status(bot).state if bot in known else None,
+                bars=bars,
+            )
+        shown = self._per_bot_figures
+        if list(figures) == table.row_keys:
+            for bot, now in figures.items():
+                if shown.get(bot) != now:
+                    for column, cell in now.cells(bot).items():
                         table.update_cell(bot, column, cell)
-            else:
-                table.add_row(*cells.values(), key=bot)
-            self._per_bot_shown[bot] = cells
+        else:
+            table.put_rows([(bot, now.cells(bot)) for bot, now in figures.items()])
+        self._per_bot_figures = figures
 
     def _show_uncertain(self, recipients: Sequence[Recipient]) -> None:
         table = self.query_one("#uncertain", DataTable)

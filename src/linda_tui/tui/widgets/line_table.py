@@ -169,6 +169,8 @@ class LineTable(ScrollView, can_focus=True):
         "line-table--cursor",
     }
     HEADER: ClassVar[Mapping[str, Text | str]] = {}
+    # False: a table only read (no row is picked), drawn without a cursor.
+    CURSOR: ClassVar[bool] = True
 
     cursor_row: reactive[int] = reactive(0, always_update=False, repaint=False)
     """Index of the selected row."""
@@ -433,7 +435,7 @@ class LineTable(ScrollView, can_focus=True):
         if index >= len(self._order):
             return Strip.blank(width, look[5])
         row = self._rows[self._order[index]]
-        kind = _CURSOR if index == self.cursor_row else index % 2
+        kind = _CURSOR if self.CURSOR and index == self.cursor_row else index % 2
         # Zebra stripes under every line; the cursor's style over its own.
         style = look[index % 2] + look[2] if kind == _CURSOR else look[kind]
         if row.strip is None or row.kind != kind:
