@@ -233,6 +233,15 @@ class Services:
         """Contacts matching query, best first, each with why (see ContactIndex)."""
         return await self.contact_directory().search(query, limit=limit)
 
+    def search_now(self, query: str, limit: int = 50) -> list[SearchHit] | None:
+        """search_hits answered at once, from the index in memory; None until it is loaded
+        (then search_hits waits, or reads the store)."""
+        return self.contact_directory().search_now(query, limit=limit)
+
+    def sorted_now(self, limit: int = 50, offset: int = 0) -> list[Contact] | None:
+        """sorted_contacts answered at once, from the index in memory; None until loaded."""
+        return self.contact_directory().sorted_now(limit, offset)
+
     async def search_contacts(self, query: str, limit: int = 50) -> list[Contact]:
         """Contacts matching query, best first."""
         return [hit.contact for hit in await self.search_hits(query, limit=limit)]

@@ -85,6 +85,11 @@ MEANT_FOR = {
     # LinuxDriver on purpose: a terminal that hangs up must block nothing (see its
     # docstring). ``_file`` is what LinuxDriver hands its writer thread.
     "LindaDriver": {"_file", "write", "close", "start_application_mode", "run_input_thread"},
+    # Widget's virtual_size again, without the layout of the whole screen on each change
+    # (a key in a field, a search's rows): their place does not depend on it. The
+    # reactive keeps Textual's name, so Textual reads and sets the same value.
+    "TextField": {"virtual_size", "_default_virtual_size"},
+    "LineTable": {"virtual_size", "_default_virtual_size"},
 }
 # Names every Python class has.
 _DUNDER_OK = {

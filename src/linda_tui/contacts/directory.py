@@ -102,6 +102,17 @@ class ContactDirectory:
             with contextlib.suppress(BaseException):
                 await self._loading
 
+    def search_now(self, query: str, limit: int = 50) -> list[SearchHit] | None:
+        """Ranked matches from the loaded index, at once (an in-memory search: a few
+        milliseconds at 100,000 contacts); None until the index is loaded."""
+        index = self._index
+        return None if index is None else index.search(query, limit=limit)
+
+    def sorted_now(self, limit: int = 50, offset: int = 0) -> list[Contact] | None:
+        """Contacts in name order from the loaded index, at once; None until it is loaded."""
+        index = self._index
+        return None if index is None else index.sorted_contacts(limit, offset)
+
     async def search(self, query: str, limit: int = 50) -> list[SearchHit]:
         """Ranked matches (see ContactIndex.search); the store's plain search until the
         index is loaded."""

@@ -214,6 +214,14 @@ class RemoteServices:
     async def search_hits(self, query: str, limit: int = 50) -> list[Any]:
         return list(await self.fleet._ask("search_hits", query=query, limit=limit))
 
+    def search_now(self, query: str, limit: int = 50) -> None:
+        """Never at once: the index is in the host's process (see search_hits)."""
+        return None
+
+    def sorted_now(self, limit: int = 50, offset: int = 0) -> None:
+        """Never at once: the index is in the host's process (see sorted_contacts)."""
+        return None
+
     async def sorted_contacts(self, limit: int = 50, offset: int = 0) -> list[Contact]:
         """The host's contacts in name order (an empty search), a page at a time."""
         return list(await self.fleet._ask("sorted_contacts", limit=limit, offset=offset))

@@ -36,6 +36,7 @@ from linda_tui.tui.widgets.sync_progress import SyncProgressBar
 from linda_tui.tui.widgets.text_fields import TextField
 
 if TYPE_CHECKING:
+    from linda_tui.contacts.search import SearchHit
     from linda_tui.store.base import Store
 
 log = logging.getLogger("linda.tui")
@@ -64,6 +65,16 @@ ROOMY = (16, 12, 12)
 TIGHT = (14, 8, 9)
 MIN_NAME = 16
 Cells = tuple[str, str, str, str]
+# A search's rows (contact, why it matched) and whether more follow (browsing everyone).
+Found = tuple[list[tuple[Contact, str]], bool]
+
+
+def _browsing(contacts: list[Contact]) -> Found:
+    return [(contact, "") for contact in contacts], len(contacts) == RESULTS
+
+
+def _matches(hits: Sequence[SearchHit]) -> Found:
+    return [(hit.contact, hit.kind.reason) for hit in hits], False
 
 
 def column_widths(width: int, padding: int = 1) -> tuple[int, ...]:
@@ -163,10 +174,16 @@ class ContactsScreen(PaneScreen):
                 yield Static(id="contact-detail-text")
 
     def on_mount(self) -> None:
-        self.query_one("#contacts-query", Input).cursor_blink = self.linda.cursor_blink
+        field = self.query_one("#contacts-query", Input)
+        field.cursor_blink = self.linda.cursor_blink
+        # Searched for as the field's value changes, in the key's own handler: its
+        # Changed message reached the screen only after the field's repaint had, and the
+        # screen drew a frame for the key alone first; the results then waited for the
+        # frame after (a frame's time later).
+        self.watch(field, "value", self._query_changed, init=False)
         self._show_sync_line()
         linda = self.linda
-        linda.sync_status_changed.subscribe(self, lambda _line: self._show_sync_line())
+        linda.sync_status_changed.subscribe(self, lambda _line: self._sync_status_changed())
         linda.contacts_reloaded.subscribe(self, self._on_contacts_reloaded)
         linda.message_updates.subscribe(self, self._message_seen)
         self._ask("", again=True)
@@ -198,22 +215,37 @@ class ContactsScreen(PaneScreen):
         self._under_dialog = False
 
     # --- searching ------------------------------------------------------------------
-    @on(Input.Changed, "#contacts-query")
-    def _query_changed(self, event: Input.Changed) -> None:
-        self._ask(event.value)
+    def _query_changed(self, query: str) -> None:
+        self._ask(query)
 
     def _ask(self, query: str, *, again: bool = False) -> None:
-        """Search for query (again: even if its results are on show). At most one search
-        is under way: the one running then searches for the newest text."""
+        """Search for query (again: even if its results are on show).
+
+        At once when the index is in memory (a few milliseconds at 100,000 contacts): in
+        the handler of the key that changed the text, so that the key and its results
+        are drawn in the same frame. Otherwise (the index still loading, or an attached
+        console's search going to the host) at most one search is under way: the one
+        running then searches for the newest text."""
         self._wanted = query
         if again:
             self._query = None
             # A search already under way may have read the contacts before they changed:
             # its results are stale even for the same text (see _search).
             self._generation += 1
-        if not self._searching:
+        if self._searching or query == self._query:
+            return
+        try:
+            found = self._find_now(query)
+        except Exception as exc:
+            log.exception("contact search failed")
+            self._show_problem(f"cannot search the contacts: {exc}")
+            self._query = query
+            return
+        if found is None:
             self._searching = True
             self._search()
+        else:
+            self._show_results(query, *found)
 
     @work(group="contacts-search", exit_on_error=False)
     async def _search(self) -> None:
@@ -237,15 +269,22 @@ class ContactsScreen(PaneScreen):
         finally:
             self._searching = False
 
-    async def _find(self, query: str) -> tuple[list[tuple[Contact, str]], bool]:
+    async def _find(self, query: str) -> Found:
         """(contact, why it matched) of the best matches, and whether there are more
         (browsing). An empty query lists everyone in name order."""
         services: Any = self.linda.services
         if not query.strip():
-            contacts = await services.sorted_contacts(limit=RESULTS, offset=0)
-            return [(c, "") for c in contacts], len(contacts) == RESULTS
-        hits = await services.search_hits(query, limit=RESULTS)
-        return [(hit.contact, hit.kind.reason) for hit in hits], False
+            return _browsing(await services.sorted_contacts(limit=RESULTS, offset=0))
+        return _matches(await services.search_hits(query, limit=RESULTS))
+
+    def _find_now(self, query: str) -> Found | None:
+        """What _find finds, from the index in memory; None when that takes waiting."""
+        services: Any = self.linda.services
+        if not query.strip():
+            contacts = services.sorted_now(limit=RESULTS, offset=0)
+            return None if contacts is None else _browsing(contacts)
+        hits = services.search_now(query, limit=RESULTS)
+        return None if hits is None else _matches(hits)
 
     def _show_results(self, query: str, rows: list[tuple[Contact, str]], more: bool) -> None:
         new_query = query != self._query
@@ -312,13 +351,13 @@ class ContactsScreen(PaneScreen):
             text = f"best {RESULTS} — type more"
         else:
             text = "1 match" if rows == 1 else f"{rows:,} matches"
-        # Laid out again only when its width changes (not on every keystroke).
-        count.update(Text(text), layout=len(text) != len(str(count.content)))
+        # Its width is fixed (contacts.tcss): never a layout of the screen for it.
+        count.update(Text(text), layout=False)
         if not rows:
             self._show_empty(query)
 
     def _show_problem(self, problem: str) -> None:
-        self.query_one("#contacts-count", Static).update(Text("search failed"), layout=True)
+        self.query_one("#contacts-count", Static).update(Text("search failed"), layout=False)
         self.query_one("#contact-detail-text", Static).update(literal(f"✖ {problem}", "bold red"))
 
     def _show_empty(self, query: str) -> None:
@@ -503,6 +542,11 @@ class ContactsScreen(PaneScreen):
         from linda_tui.tui.sync_now import sync_now
 
         sync_now(self.linda)
+
+    def _sync_status_changed(self) -> None:
+        self._show_sync_line()
+        if self._query is not None and not self._query.strip() and not self._contacts:
+            self._show_empty("")  # "No contacts yet" quotes the sync's line
 
     def _show_sync_line(self) -> None:
         self.query_one("#contacts-sync", Static).update(

@@ -24,8 +24,9 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.geometry import Region, Size
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import Reactive, reactive
 from textual.scroll_view import ScrollView
 from textual.selection import Selection
 from textual.strip import Strip
@@ -175,6 +176,14 @@ class LineTable(ScrollView, can_focus=True):
     cursor_row: reactive[int] = reactive(0, always_update=False, repaint=False)
     """Index of the selected row."""
 
+    # Rows coming and going change what there is to scroll, not where the table sits:
+    # Widget's virtual_size laid the whole screen out again on each change (every
+    # search's results), and the layout repainted the scroll bar once more after it.
+    # What a layout did for a scroll view of a new virtual size is done here (see
+    # watch_virtual_size); a table whose height follows its lines asks for a layout
+    # itself (_resized).
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
     class Highlighted(Message):
         """The cursor moved to another row (``key``: None when the table is empty)."""
 
@@ -251,10 +260,33 @@ class LineTable(ScrollView, can_focus=True):
             self.refresh_line(self._index[key] + 1)
 
     def update_cells(self, changes: Iterable[tuple[str, str, Text | str]]) -> None:
-        """Set many cells (key, column, value) with one refresh: a new search changes
-        most rows, and a refresh per cell costs more than drawing them."""
-        if any([self._set_cell(key, column, value) for key, column, value in changes]):
-            self.refresh()
+        """Set many cells (key, column, value) with one refresh of the lines on show that
+        changed: a new search changes most rows, and a refresh per cell costs more than
+        drawing them; a line out of sight is drawn when it scrolls into view."""
+        index = self._index
+        changed = {
+            index[key] for key, column, value in changes if self._set_cell(key, column, value)
+        }
+        self._refresh_rows(changed)
+
+    def _refresh_rows(self, rows: Iterable[int]) -> None:
+        """Repaint the lines of these rows that are on show, in one refresh (a run of
+        neighbouring lines is one region)."""
+        top = round(self.scroll_y)
+        bottom = top + self._visible_rows()
+        lines = sorted(row + 1 - top for row in rows if top <= row < bottom)  # under the header
+        if not lines:
+            return
+        width = max(self.virtual_size.width, self.size.width)
+        regions = []
+        start = previous = lines[0]
+        for line in lines[1:]:
+            if line != previous + 1:
+                regions.append(Region(0, start, width, previous - start + 1))
+                start = line
+            previous = line
+        regions.append(Region(0, start, width, previous - start + 1))
+        self.refresh(*regions)
 
     def _set_cell(self, key: str, column: str, value: Text | str) -> bool:
         """Set a cell; whether what it shows changed (its line is then drawn again)."""
@@ -271,6 +303,7 @@ class LineTable(ScrollView, can_focus=True):
     def add_rows(self, rows: Iterable[tuple[str, Mapping[str, Text | str]]]) -> None:
         """Append rows (key, cells); the screen is laid out again once."""
         was_empty = not self._order
+        first = len(self._order)
         added = False
         for key, cells in rows:
             if key in self._rows:
@@ -280,13 +313,14 @@ class LineTable(ScrollView, can_focus=True):
             self._order.append(key)
             added = True
         if added:
-            self._resized()
+            self._resized(first)
             if was_empty:
                 self.post_message(self.highlighted(self.cursor_key))
 
     def remove_rows_from(self, position: int) -> None:
         """Remove every row from ``position`` on."""
-        if position >= len(self._order):
+        count = len(self._order)
+        if position >= count:
             return
         for key in self._order[position:]:
             del self._rows[key]
@@ -294,13 +328,23 @@ class LineTable(ScrollView, can_focus=True):
         del self._order[position:]
         if self.cursor_row >= len(self._order):
             self.cursor_row = max(0, len(self._order) - 1)
-        self._resized()
+        self._resized(position, count)
 
-    def _resized(self) -> None:
-        # New or removed lines change what there is to scroll; and the table's height,
-        # when it follows its lines: then the screen is laid out again, once.
+    def watch_virtual_size(self, size: Size) -> None:
+        # As ScrollView._size_updated does on a layout: the scroll bars shown (a change
+        # there lays the screen out, as it must), their thumbs, the scroll offsets.
+        if self.is_mounted and self.container_size:
+            self._scroll_update(size)
+
+    def _resized(self, first: int, end: int = 0) -> None:
+        """Rows from ``first`` on (to ``end``, the count before, when rows went) came or
+        went: their lines are painted again. They change what there is to scroll; and
+        the table's height, when it follows its lines: then the screen is laid out again."""
         self.virtual_size = self.virtual_size.with_height(len(self._order) + 1)
-        self.refresh(layout=self.styles.is_auto_height)
+        if self.styles.is_auto_height:
+            self.refresh(layout=True)
+        else:
+            self._refresh_rows(range(first, max(end, len(self._order))))
 
     # --- the cursor ---------------------------------------------------------------------
     def validate_cursor_row(self, row: int) -> int:

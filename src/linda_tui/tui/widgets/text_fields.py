@@ -24,6 +24,8 @@ from typing import Any
 
 from textual import events
 from textual.actions import parse
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widgets import Input, TextArea
 from textual.widgets.text_area import EditResult, Location
 
@@ -55,6 +57,19 @@ class _KeysInOrder:
 class TextField(_KeysInOrder, Input):
     """One line of text (an Input): its keys apply in the order typed, and what is typed
     or pasted loses its control characters."""
+
+    # Input sets its virtual size (its text's width) on every key, and Widget's
+    # virtual_size laid the whole screen out again on each change: a layout per key,
+    # which also repainted every scroll view's scroll bar in a second frame. Where a
+    # field sits does not depend on its text (Input asks for a layout itself when its
+    # width is auto), so a new virtual size only repaints it; the scrolling that follows
+    # the cursor reads the new size at once (see watch_virtual_size).
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+    def watch_virtual_size(self, size: Size) -> None:
+        # What the layout did for it: the text scrolled no further than it now reaches
+        # (Input scrolls to the cursor itself when its selection changes).
+        self.scroll_x = self.validate_scroll_x(self.scroll_x)
 
     def replace(self, text: str, start: int, end: int) -> None:
         """Replace start..end with text, its control characters left out."""
