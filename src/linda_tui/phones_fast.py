@@ -165,16 +165,33 @@ def _region(region: str) -> _Region | None:
         return plan
 
 
-def _international(digits: str) -> str | None:
-    """A number written after '+' (or 00): its calling code, then the national number."""
-    if len(digits) <= _MIN_NSN or digits[0] == "0":
-        return None  # phonenumbers: too short after the IDD, or retried without the '+'
+def _calling_code(digits: str) -> tuple[int, int] | None:
+    """phonenumbers' _extract_country_code: the first 1, 2 or 3 digits that are a calling
+    code, and how many digits that is."""
+    if not digits or digits[0] == "0":
+        return None
     for size in range(1, min(len(digits), _MAX_CALLING_CODE) + 1):
         code = int(digits[:size])
         if code in COUNTRY_CODE_TO_REGION_CODE:
-            break
-    else:
-        return None
+            return code, size
+    return None
+
+
+# _calling_code of every three digits (the numbers read here have at least three), looked
+# up instead of computed for each number.
+_CALLING_CODE_OF = {
+    f"{n:03d}": found for n in range(1000) if (found := _calling_code(f"{n:03d}")) is not None
+}
+
+
+def _international(digits: str) -> str | None:
+    """A number written after '+' (or 00): its calling code, then the national number."""
+    if len(digits) <= _MIN_NSN:
+        return None  # phonenumbers: too short after the IDD
+    found = _CALLING_CODE_OF.get(digits[:3])
+    if found is None:
+        return None  # a leading 0 (retried without the '+') or no such calling code
+    code, size = found
     region_code = _REGION_OF_CODE.get(code)
     plan = _region(region_code) if region_code is not None else None
     if plan is None:
@@ -226,15 +243,16 @@ def e164_if_simple(text: str, region: str) -> str | None:
     """
     if len(text) > _MAX_INPUT:
         return None
-    match = _SIMPLE.fullmatch(text)
-    if match is None:
-        return None
-    digits = match[2]
-    if " " in digits or "-" in digits:
-        digits = digits.translate(_SEPARATORS)
+    plus = text[:1] == "+"
+    digits = text[1:] if plus else text
+    if not (digits.isdigit() and digits.isascii()):  # ASCII digits only: the usual case
+        match = _SIMPLE.fullmatch(text)
+        if match is None:
+            return None
+        digits = match[2].translate(_SEPARATORS)
     if len(digits) < 3:
         return None
-    if match[1] is not None:
+    if plus:
         return _international(digits)
     if text.startswith("00"):
         return _international(digits[2:])
