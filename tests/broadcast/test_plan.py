@@ -284,3 +284,33 @@ async def test_nobody_left_to_message_is_not_saved(store: SQLiteStore, tmp_path:
 async def test_a_campaign_needs_a_name(store: SQLiteStore, tmp_path: Path) -> None:
     with pytest.raises(PlanError, match="no name"):
         await plan_for(store, csv_file(tmp_path, [f"{PHONES[0]},N,D"]), "Hi", name="  ")
+
+
+def _spread_one_by_one(phones: list[str], owners: dict[str, str], bots: list[str]) -> list[str]:
+    """The rule written out: the owner when it is one of the bots, else the least
+    loaded bot so far, the first of them on a tie."""
+    load = dict.fromkeys(bots, 0)
+    chosen = []
+    for phone in phones:
+        owner = owners.get(phone)
+        bot = owner if owner in load else min(load, key=load.__getitem__)
+        load[bot] += 1
+        chosen.append(bot)
+    return chosen
+
+
+@pytest.mark.parametrize(
+    "owners",
+    [
+        {},  # no one owned: the bots in turn
+        {"+971501230005": "retired-bot"},  # owned by a bot not chosen: the same
+        {"+971501230000": "agent-2", "+971501230003": "agent-2", "+971501230007": "main"},
+    ],
+)
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 7, 100])
+def test_spreading_follows_the_least_loaded_rule(owners: dict[str, str], count: int) -> None:
+    from linda_tui.broadcast.plan import _spread
+
+    phones = [f"+97150123{n:04d}" for n in range(count)]
+    bots = ["main", "agent-1", "agent-2"]
+    assert _spread(phones, owners, bots) == _spread_one_by_one(phones, owners, bots)
