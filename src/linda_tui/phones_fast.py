@@ -55,8 +55,8 @@ class _Region:
     lengths: tuple[int, ...]  # the general description's possible lengths, as given
     local_only: tuple[int, ...]
     general: re.Pattern[str]  # the general national-number pattern
-    # Per length, the patterns of every number type possible at that length, in one
-    # alternation: a number is valid when it matches one of them (_number_type_helper).
+    # Per possible length, one pattern: the general one (a look-ahead) and then any of
+    # the number types possible at that length, for _number_type_helper's answer.
     by_length: dict[int, re.Pattern[str]]
     national_prefix: re.Pattern[str] | None  # national_prefix_for_parsing
     # The national prefix when it is plain digits with no transform rule: stripped
@@ -65,14 +65,10 @@ class _Region:
     international_prefix: re.Pattern[str] | None
 
     def valid(self, nsn: str) -> bool:
-        """phonenumbers' _number_type_helper(nsn) != UNKNOWN, for this region."""
-        length = len(nsn)
-        if self.lengths and length not in self.lengths:
-            return False
-        if self.general.fullmatch(nsn) is None:
-            return False
-        types = self.by_length.get(length)
-        return types is not None and types.fullmatch(nsn) is not None
+        """phonenumbers' _number_type_helper(nsn) != UNKNOWN, for this region: the
+        general description (length and pattern), then any number type's."""
+        pattern = self.by_length.get(len(nsn))
+        return pattern is not None and pattern.fullmatch(nsn) is not None
 
     def keeps_stripped(self, nsn: str) -> bool:
         """phonenumbers' parse keeps a number with its national prefix stripped unless
@@ -140,7 +136,11 @@ def _build(region: str) -> _Region | None:
         lengths=lengths,
         local_only=tuple(general.possible_length_local_only or ()),
         general=re.compile(general.national_number_pattern),
-        by_length={n: re.compile("|".join(p)) for n, p in patterns.items()},
+        by_length={
+            n: re.compile(rf"(?=(?:{general.national_number_pattern})\Z)(?:{'|'.join(p)})")
+            for n, p in patterns.items()
+            if n in lengths  # no other length matches the general description
+        },
         national_prefix=re.compile(prefix) if prefix is not None else None,
         literal_prefix=None if rule else literal,
         international_prefix=(
