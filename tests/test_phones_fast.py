@@ -169,7 +169,8 @@ def _inputs() -> list[tuple[str, str]]:
             digits = "".join(str(rng.randrange(10)) for _ in range(rng.randrange(4, 14)))
             pairs.append((f"+{code}{digits}", rng.choice(DEFAULT_REGIONS)))
             pairs.append((f"00{code}{digits}", rng.choice(DEFAULT_REGIONS)))
-    for region in DEFAULT_REGIONS:
+    # "ae" and "ZZ" are no region phonenumbers knows: only "+..." and "00..." can be read.
+    for region in (*DEFAULT_REGIONS, "ae", "ZZ"):
         for _ in range(150):
             digits = "".join(str(rng.randrange(10)) for _ in range(rng.randrange(1, 16)))
             pairs.append((rng.choice(("", "0", "00", "+", "0 ")) + digits, region))
