@@ -21,6 +21,7 @@ refusals and their reasons always come from the one full path (``phones.to_e164`
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -46,7 +47,7 @@ _MAX_NSN = 17
 _MAX_CALLING_CODE = 3
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _Region:
     """One region's numbering plan, from phonenumbers' metadata, ready to match."""
 
@@ -150,11 +151,6 @@ def _build(region: str) -> _Region | None:
 
 
 _REGIONS: dict[str, _Region | None] = {}
-_REGION_OF_CODE: dict[int, str] = {
-    code: regions[0]
-    for code, regions in COUNTRY_CODE_TO_REGION_CODE.items()
-    if len(regions) == 1 and regions[0] in SUPPORTED_REGIONS
-}
 
 
 def _region(region: str) -> _Region | None:
@@ -177,23 +173,31 @@ def _calling_code(digits: str) -> tuple[int, int] | None:
     return None
 
 
-# _calling_code of every three digits (the numbers read here have at least three), looked
-# up instead of computed for each number.
-_CALLING_CODE_OF = {
-    f"{n:03d}": found for n in range(1000) if (found := _calling_code(f"{n:03d}")) is not None
-}
+@functools.cache
+def _regions_by_prefix() -> dict[str, tuple[int, str]]:
+    """For every three digits (the numbers read here have at least three) that start
+    with a calling code of one region only: how many digits the code has, and the
+    region. Made on first use (not when the console starts)."""
+    table = {}
+    for n in range(1000):
+        found = _calling_code(f"{n:03d}")
+        if found is not None:
+            regions = COUNTRY_CODE_TO_REGION_CODE[found[0]]
+            if len(regions) == 1 and regions[0] in SUPPORTED_REGIONS:
+                table[f"{n:03d}"] = (found[1], regions[0])
+    return table
 
 
 def _international(digits: str) -> str | None:
     """A number written after '+' (or 00): its calling code, then the national number."""
     if len(digits) <= _MIN_NSN:
         return None  # phonenumbers: too short after the IDD
-    found = _CALLING_CODE_OF.get(digits[:3])
+    found = _regions_by_prefix().get(digits[:3])
     if found is None:
-        return None  # a leading 0 (retried without the '+') or no such calling code
-    code, size = found
-    region_code = _REGION_OF_CODE.get(code)
-    plan = _region(region_code) if region_code is not None else None
+        return None  # a leading 0 (retried without the '+'), no such calling code, or
+        # one shared by several regions
+    size, region_code = found
+    plan = _region(region_code)
     if plan is None:
         return None
     nsn = digits[size:]
