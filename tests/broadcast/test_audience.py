@@ -429,3 +429,24 @@ def test_entries_from_contacts() -> None:
     }
     assert audience.duplicates[0].reason == f"{A} is already on contact 1"
     assert audience.columns == {"name": "name", "label": "Label"}
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {"first_name": "Ahmed", "last_name": "Saleh", "city": "Dubai"},
+        {"first_name": "", "last_name": "Saleh", "full_name": "Ahmed Saleh"},
+        {"name": "", "الاسم": "أحمد صالح"},
+        {"given_name": "Ahmed", "surname": "Saleh", "name": ""},
+        {"contact_name": "Dr Ahmed", "first_name": "Ahmed"},
+        {"city": "Dubai"},
+    ],
+)
+def test_names_from_a_csv_s_own_columns_are_the_names_from_every_column(
+    variables: dict[str, str],
+) -> None:
+    """A CSV looks only at the name columns it has: the same names as looking at all."""
+    from linda_tui.broadcast.audience import _EVERY_NAME_KEY, with_names
+
+    among = _EVERY_NAME_KEY.among([*variables, None])
+    assert with_names(dict(variables), among) == with_names(dict(variables))

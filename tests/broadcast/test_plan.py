@@ -360,3 +360,33 @@ def test_unusable_bots_are_those_that_need_someone_to_act() -> None:
         "damaged": "broken: session file damaged",
         "linking": "being paired",
     }
+
+
+def _spread_one_by_one(phones: list[str], owners: dict[str, str], bots: list[str]) -> list[str]:
+    """The rule written out: the owner when it is one of the bots, else the least
+    loaded bot so far, the first of them on a tie."""
+    load = dict.fromkeys(bots, 0)
+    chosen = []
+    for phone in phones:
+        owner = owners.get(phone)
+        bot = owner if owner in load else min(load, key=load.__getitem__)
+        load[bot] += 1
+        chosen.append(bot)
+    return chosen
+
+
+@pytest.mark.parametrize(
+    "owners",
+    [
+        {},  # no one owned: the bots in turn
+        {"+971501230005": "retired-bot"},  # owned by a bot not chosen: the same
+        {"+971501230000": "agent-2", "+971501230003": "agent-2", "+971501230007": "main"},
+    ],
+)
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 7, 100])
+def test_spreading_follows_the_least_loaded_rule(owners: dict[str, str], count: int) -> None:
+    from linda_tui.broadcast.plan import _spread
+
+    phones = [f"+97150123{n:04d}" for n in range(count)]
+    bots = ["main", "agent-1", "agent-2"]
+    assert _spread(phones, owners, bots) == _spread_one_by_one(phones, owners, bots)

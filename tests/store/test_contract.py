@@ -1163,6 +1163,23 @@ async def test_owners_of_many_phones(store: Store) -> None:
     assert await store.owners_of([]) == {}
 
 
+async def test_lookups_give_the_same_answer_whether_the_table_or_the_list_is_longer(
+    store: Store,
+) -> None:
+    """A table shorter than the list of numbers may be read whole, a longer one is
+    looked up number by number: the answers are the same either way."""
+    opted = [f"+9715013{n:05d}" for n in range(6)]
+    for phone in opted:
+        await store.add_opt_out(OptOut(phone=phone, created_at=at(1)))
+    await store.ensure_contact_ref(A, "agent-1", at(2))
+    await store.ensure_contact_ref(A, "main", at(1))  # older: the owner
+    for n, phone in enumerate(opted):
+        await store.ensure_contact_ref(phone, "agent-2", at(3 + n))
+    for asked in ([opted[2], A], [opted[2], A, *(f"+9715014{n:05d}" for n in range(40))]):
+        assert await store.opted_out_among(asked) == {opted[2]}
+        assert await store.owners_of(asked) == {A: "main", opted[2]: "agent-2"}
+
+
 # --- opt-outs ---------------------------------------------------------------------------
 
 

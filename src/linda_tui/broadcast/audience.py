@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 from linda_tui.broadcast.input_file import InputFileError, printable, read_input_text
 from linda_tui.broadcast.template import variable_key
+from linda_tui.bulk import collector_paused
 from linda_tui.phones import InvalidPhoneError, to_e164
 
 __all__ = [
@@ -179,6 +180,28 @@ _FIRST_KEYS = ("first_name", "firstname", "given_name", "الاسم_الاول",
 _LAST_KEYS = ("last_name", "lastname", "surname", "family_name", "اسم_العائلة", "العائلة")
 
 
+@dataclass(frozen=True, slots=True)
+class _NameKeys:
+    """The keys with_names looks at, best first."""
+
+    name: tuple[str, ...] = _NAME_KEYS
+    first: tuple[str, ...] = _FIRST_KEYS
+    last: tuple[str, ...] = _LAST_KEYS
+
+    def among(self, keys: Iterable[str | None]) -> _NameKeys:
+        """Only those of keys: for rows that all have the same variables (a CSV's
+        columns), the others would never be found."""
+        present = set(keys)
+        return _NameKeys(
+            tuple(k for k in self.name if k in present),
+            tuple(k for k in self.first if k in present),
+            tuple(k for k in self.last if k in present),
+        )
+
+
+_EVERY_NAME_KEY = _NameKeys()
+
+
 def _first_present(variables: Mapping[str, str], keys: Iterable[str]) -> str:
     for key in keys:
         value = variables.get(key)
@@ -187,14 +210,14 @@ def _first_present(variables: Mapping[str, str], keys: Iterable[str]) -> str:
     return ""
 
 
-def with_names(variables: dict[str, str]) -> dict[str, str]:
+def with_names(variables: dict[str, str], keys: _NameKeys = _EVERY_NAME_KEY) -> dict[str, str]:
     """variables with ``name`` and ``first_name`` filled in from each other when only
     one is known: first_name is the first word of the name; name is the first and
     last names together. Values already there are never changed."""
-    name = variables.get("name") or _first_present(variables, _NAME_KEYS)
-    first = variables.get("first_name") or _first_present(variables, _FIRST_KEYS)
+    name = variables.get("name") or _first_present(variables, keys.name)
+    first = variables.get("first_name") or _first_present(variables, keys.first)
     if not name and first:
-        last = _first_present(variables, _LAST_KEYS)
+        last = _first_present(variables, keys.last)
         name = f"{first} {last}" if last else first
     if not first and name:
         first = name.split(maxsplit=1)[0]
@@ -322,26 +345,30 @@ def audience_from_csv_text(
     header_line = 0
     collector = _Collector(region)
     keys: list[str | None] = []
+    names = _EVERY_NAME_KEY
     phone_index = width = 0
     previous_end = 0  # reader.line_num after the previous record: the next starts after it
     try:
-        for row in reader:
-            line = previous_end + 1
-            previous_end = reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            if headers is None:
-                headers, header_line = row, line
-                phone_index, keys = _read_header(headers, phone_column, source, region)
-                width = len(headers)
-                continue
-            if len(row) < width:
-                row += [""] * (width - len(row))  # a short row: its missing cells are empty
-            variables = {
-                key: cell.strip() for key, cell in zip(keys, row, strict=False) if key is not None
-            }
-            raw = row[phone_index]
-            collector.add(raw, with_names(variables), line, "line")
+        with collector_paused():  # 100,000 rows: see linda_tui.bulk
+            for row in reader:
+                line = previous_end + 1
+                previous_end = reader.line_num
+                if not "".join(row).strip():  # every cell blank
+                    continue
+                if headers is None:
+                    headers, header_line = row, line
+                    phone_index, keys = _read_header(headers, phone_column, source, region)
+                    names = _EVERY_NAME_KEY.among(keys)
+                    width = len(headers)
+                    continue
+                if len(row) < width:
+                    row += [""] * (width - len(row))  # a short row: its missing cells are empty
+                variables = {
+                    key: cell.strip()
+                    for key, cell in zip(keys, row, strict=False)
+                    if key is not None
+                }
+                collector.add(row[phone_index], with_names(variables, names), line, "line")
     except csv.Error as exc:
         # The record that failed starts on the line after the last one read whole.
         problem = str(exc)
@@ -403,8 +430,9 @@ def audience_from_numbers(numbers: Iterable[str], *, region: str, source: str = 
     """The audience of numbers given one by one (``--to``, repeatable). No variables
     except none: a template for it needs fallbacks for its placeholders."""
     collector = _Collector(region)
-    for position, raw in enumerate(numbers, start=1):
-        collector.add(raw, {}, position, "argument")
+    with collector_paused():
+        for position, raw in enumerate(numbers, start=1):
+            collector.add(raw, {}, position, "argument")
     return collector.audience(source, "argument")
 
 

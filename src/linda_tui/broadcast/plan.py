@@ -42,6 +42,7 @@ from linda_tui.broadcast.template import (
     check_variables,
     compile_template,
 )
+from linda_tui.bulk import collector_paused
 from linda_tui.config.models import Pacing
 from linda_tui.fleet.manager import MAX_TEXT, REPEAT_WINDOW
 from linda_tui.fleet.status import BotStatus
@@ -230,6 +231,10 @@ def _render(template: Template, audience: Audience) -> list[str]:
 def _spread(phones: Sequence[str], owners: Mapping[str, str], bots: Sequence[str]) -> list[str]:
     """A bot per phone: its owner when the owner is one of bots, else the least loaded
     bot so far (the first of them on a tie), so the load ends up even."""
+    if not any(owner in bots for owner in owners.values()):
+        # No one owned by a chosen bot: the least loaded, first on a tie, is each bot
+        # in turn.
+        return [bots[i % len(bots)] for i in range(len(phones))]
     load = dict.fromkeys(bots, 0)
     chosen = []
     for phone in phones:
@@ -278,36 +283,40 @@ async def plan_broadcast(
     bot_ids = _chosen_bots(bots, pacing)
     cannot = {bot: why for bot, why in (unusable or {}).items() if bot in bot_ids}
     senders = tuple(bot for bot in bot_ids if bot not in cannot)
-    texts = _render(compiled, audience)
-    phones = [m.phone for m in audience.members]
+    with collector_paused():  # 100,000 texts: see linda_tui.bulk
+        texts = _render(compiled, audience)
+        phones = [m.phone for m in audience.members]
     opted_out = await store.opted_out_among(phones)
     recent = await store.recent_outbound(now - REPEAT_WINDOW)
     owners = await store.owners_of(phones)
 
-    skip_reasons: list[str | None] = []
-    for phone, text in zip(phones, texts, strict=True):
-        if phone in opted_out:
-            skip_reasons.append(OPTED_OUT_REASON)
-        elif (phone, text) in recent:
-            skip_reasons.append(REPEAT_REASON)
-        else:
-            skip_reasons.append(None)
-    sending = [p for p, reason in zip(phones, skip_reasons, strict=True) if reason is None]
-    # With no bot able to send, nobody is assigned: the first bot back takes them all.
-    assigned = dict(zip(sending, _spread(sending, owners, senders), strict=True)) if senders else {}
-    recipients = [
-        NewRecipient(
-            phone=member.phone,
-            text=text,
-            variables=member.variables,
-            preferred_bot=assigned.get(member.phone, owners.get(member.phone)),
-            skip_reason=reason,
+    with collector_paused():
+        skip_reasons: list[str | None] = []
+        for phone, text in zip(phones, texts, strict=True):
+            if phone in opted_out:
+                skip_reasons.append(OPTED_OUT_REASON)
+            elif (phone, text) in recent:
+                skip_reasons.append(REPEAT_REASON)
+            else:
+                skip_reasons.append(None)
+        sending = [p for p, reason in zip(phones, skip_reasons, strict=True) if reason is None]
+        # With no bot able to send, nobody is assigned: the first bot back takes them all.
+        assigned = (
+            dict(zip(sending, _spread(sending, owners, senders), strict=True)) if senders else {}
         )
-        for member, text, reason in zip(audience.members, texts, skip_reasons, strict=True)
-    ]
-    per_bot = dict.fromkeys(senders, 0)
-    for bot in assigned.values():
-        per_bot[bot] += 1
+        recipients = [
+            NewRecipient(
+                phone=member.phone,
+                text=text,
+                variables=member.variables,
+                preferred_bot=assigned.get(member.phone, owners.get(member.phone)),
+                skip_reason=reason,
+            )
+            for member, text, reason in zip(audience.members, texts, skip_reasons, strict=True)
+        ]
+        per_bot = dict.fromkeys(senders, 0)
+        for bot in assigned.values():
+            per_bot[bot] += 1
     pacers = await load_pacers(
         store,
         {bot: pacing[bot] for bot in senders},

@@ -1,0 +1,32 @@
+"""Building many records at once: a campaign of 100,000 recipients in one go.
+
+Reading a CSV, planning its campaign and saving it make a few hundred thousand small
+objects (rows, variables, members, recipients, rows to insert) that all live until the
+campaign is saved, and none of them refers back to another: there is no garbage cycle
+among them to find.
+Python's cyclic collector, left on, walks the growing heap again and again while they
+are made; measured on a 100,000-row import, that was a tenth of its time.
+``collector_paused`` turns it off for such a stretch of plain, synchronous work.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["collector_paused"]
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the block (reference counting still frees
+    everything as usual), then back on if it was on. Only for synchronous code: no
+    await inside, so nothing else runs meanwhile on this thread."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
