@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import secrets
 import sqlite3
 import time
@@ -63,6 +64,7 @@ from linda_tui.store.base import (
     StatusUpdate,
     Store,
     StoreError,
+    SyncPage,
     SyncPageOutcome,
     TransientStoreError,
 )
@@ -176,9 +178,21 @@ def _required_time(text: str) -> datetime:
 _JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
+# What JSON escapes in a string (ensure_ascii=False): quotes, backslashes, C0 controls.
+_JSON_ESCAPED = re.compile(r'[\x00-\x1f"\\]')
+
+
 def _json_list(values: list[str]) -> str:
     # Most contacts have no labels, emails or odd numbers: skip the encoder for those.
-    return _JSON_ENCODER.encode(values) if values else "[]"
+    if not values:
+        return "[]"
+    # Text needing no escapes (nearly all of it) is joined as is: the same JSON as the
+    # encoder's, at a fraction of the cost, and a full sync encodes five lists a contact.
+    if all(type(value) is str for value in values):
+        joined = '","'.join(values)
+        if _JSON_ESCAPED.search(joined) is None:
+            return f'["{joined}"]'
+    return _JSON_ENCODER.encode(values)
 
 
 def _row_id(value: int | str | None) -> int | None:
@@ -1763,17 +1777,31 @@ class SQLiteStore(Store):
         *,
         generation: str | None = None,
     ) -> SyncPageOutcome:
-        upserts = last_wins(upserts)
-        deleted = list(deleted)
+        pages = [SyncPage(upserts, deleted)]
+        return (await self.apply_sync_pages(pages, state, generation=generation))[0]
 
-        def work(conn: sqlite3.Connection) -> SyncPageOutcome:
-            created, updated, new = _count_changes(conn, upserts)
-            if upserts:
-                _write_contacts(conn, upserts, generation, new)
-            gone = _mark_deleted(conn, deleted) if deleted else 0
+    async def apply_sync_pages(
+        self,
+        pages: Sequence[SyncPage],
+        state: SyncState | None,
+        *,
+        generation: str | None = None,
+    ) -> list[SyncPageOutcome]:
+        # One transaction for them all; inside it each page is applied as on its own, in
+        # order, so a contact deleted by one page and listed again by a later one is back.
+        work_list = [(last_wins(page.upserts), list(page.deleted)) for page in pages] or [([], [])]
+
+        def work(conn: sqlite3.Connection) -> list[SyncPageOutcome]:
+            outcomes: list[SyncPageOutcome] = []
+            for upserts, deleted in work_list:
+                created, updated, new = _count_changes(conn, upserts)
+                if upserts:
+                    _write_contacts(conn, upserts, generation, new)
+                gone = _mark_deleted(conn, deleted) if deleted else 0
+                outcomes.append(SyncPageOutcome(created=created, updated=updated, deleted=gone))
             if state is not None:
                 _save_sync_state(conn, state)
-            return SyncPageOutcome(created=created, updated=updated, deleted=gone)
+            return outcomes
 
         return await self._in_one_hop(work)
 
