@@ -96,6 +96,8 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 _SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 # Phones per batched lookup: well under SQLite's limit on bound parameters.
 _LOOKUP_CHUNK = 500
+# Rows per multi-row INSERT at most (fewer when SQLite allows fewer bound parameters).
+_ROWS_PER_INSERT = 1000
 
 _CONTACT_COLUMNS = (
     "resource_name, etag, names, phones, emails, labels, updated_at, deleted, raw_phones"
@@ -108,9 +110,13 @@ _CONTACT_SELECT = (
     "'[' || c.names || ',' || c.phones || ',' || c.emails || ',' || c.labels || ',' "
     "|| c.raw_phones || ']', c.updated_at, c.deleted"
 )
-_UPSERT_CONTACT = f"""
-    INSERT INTO contacts ({_CONTACT_COLUMNS}, search_text, sort_key, sync_generation)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+# Rows go in many to a statement (see _insert_rows): the INSERT before its VALUES,
+# and what follows them.
+_UPSERT_CONTACT_INTO = (
+    f"INSERT INTO contacts ({_CONTACT_COLUMNS}, search_text, sort_key, sync_generation)"
+)
+_UPSERT_CONTACT_WIDTH = 12
+_UPSERT_CONTACT_THEN = """
     ON CONFLICT (resource_name) DO UPDATE SET
         etag = excluded.etag, names = excluded.names, phones = excluded.phones,
         emails = excluded.emails, labels = excluded.labels, updated_at = excluded.updated_at,
@@ -474,31 +480,65 @@ def _advance_sync(conn: sqlite3.Connection, u: StatusUpdate) -> Message | None:
     return updated
 
 
+def _insert_rows(
+    conn: sqlite3.Connection, into: str, width: int, rows: Sequence[tuple[Any, ...]], then: str = ""
+) -> None:
+    """``into VALUES (...), (...), ... then`` for every row, many rows a statement.
+
+    Not executemany: it hands the GIL to the other threads and takes it back around
+    every row, and under load each of those hand-overs waits for the OS to run a thread,
+    which made storing a Google sync slow its parsing (on another thread) to a crawl.
+    """
+    limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per_statement = max(1, min(_ROWS_PER_INSERT, limit // width))
+    one = "(" + ", ".join("?" * width) + ")"
+    for start in range(0, len(rows), per_statement):
+        part = rows[start : start + per_statement]
+        conn.execute(
+            f"{into} VALUES {', '.join([one] * len(part))} {then}",
+            [value for row in part for value in row],
+        )
+
+
 def _write_contacts(
     conn: sqlite3.Connection,
     contacts: Sequence[Contact],
     generation: str | None,
     new: frozenset[str] = frozenset(),
 ) -> None:
-    """Upsert contacts and their phone rows. ``new``: resource names known not to be in
-    the store yet, whose (absent) phone rows need no deleting."""
-    conn.executemany(_UPSERT_CONTACT, [_contact_row(c, generation) for c in contacts])
-    conn.executemany(
-        "DELETE FROM contact_phones WHERE resource_name = ?",
-        [(c.resource_name,) for c in contacts if c.resource_name not in new],
+    """Upsert contacts (at most one per resource name) and their phone rows. ``new``:
+    resource names known not to be in the store yet, whose (absent) phone rows need no
+    deleting."""
+    _insert_rows(
+        conn,
+        _UPSERT_CONTACT_INTO,
+        _UPSERT_CONTACT_WIDTH,
+        [_contact_row(c, generation) for c in contacts],
+        _UPSERT_CONTACT_THEN,
     )
-    conn.executemany(
-        "INSERT INTO contact_phones (resource_name, phone) VALUES (?, ?)",
+    for chunk in _chunks([c.resource_name for c in contacts if c.resource_name not in new]):
+        conn.execute(
+            f"DELETE FROM contact_phones WHERE resource_name IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        )
+    _insert_rows(
+        conn,
+        "INSERT INTO contact_phones (resource_name, phone)",
+        2,
         [(c.resource_name, phone) for c in contacts for phone in unique_in_order(c.phones)],
     )
 
 
 def _mark_deleted(conn: sqlite3.Connection, resource_names: Iterable[str]) -> int:
-    cursor = conn.executemany(
-        "UPDATE contacts SET deleted = 1 WHERE resource_name = ? AND deleted = 0",
-        [(name,) for name in unique_in_order(list(resource_names))],
-    )
-    return cursor.rowcount
+    gone = 0
+    for chunk in _chunks(list(resource_names)):
+        cursor = conn.execute(
+            f"""UPDATE contacts SET deleted = 1
+            WHERE deleted = 0 AND resource_name IN ({", ".join("?" * len(chunk))})""",
+            chunk,
+        )
+        gone += cursor.rowcount
+    return gone
 
 
 def _count_changes(
@@ -508,14 +548,15 @@ def _count_changes(
     and the resource names not in the store at all."""
     before: dict[str, tuple[str, int]] = {}
     names = [c.resource_name for c in contacts]
-    for start in range(0, len(names), _LOOKUP_CHUNK):
-        chunk = names[start : start + _LOOKUP_CHUNK]
-        rows = conn.execute(
-            f"""SELECT resource_name, etag, deleted FROM contacts
-            WHERE resource_name IN ({", ".join("?" * len(chunk))})""",
+    for chunk in _chunks(names):
+        # One row of JSON for the chunk: fetching a row per contact hands the GIL over
+        # per row (see _insert_rows).
+        (found,) = conn.execute(
+            f"""SELECT json_group_array(json_array(resource_name, etag, deleted))
+            FROM contacts WHERE resource_name IN ({", ".join("?" * len(chunk))})""",
             chunk,
-        )
-        before.update((row[0], (row[1], row[2])) for row in rows)
+        ).fetchone()
+        before.update((name, (etag, deleted)) for name, etag, deleted in json.loads(found))
     created = updated = 0
     for contact in contacts:
         previous = before.get(contact.resource_name)
