@@ -7,8 +7,9 @@ One run (``ContactsSync.run``):
 2. Lists the contacts: incrementally with the stored sync token, or in full (the first
    time, on request, or when Google no longer accepts the token: 400
    FAILED_PRECONDITION / EXPIRED_SYNC_TOKEN, 400 INVALID_ARGUMENT about the token, or
-   410). Pages of 1000 (the most Google allows), each written to the store in one
-   transaction as it arrives while the next one is fetched.
+   410). Pages of 1000 (the most Google allows), written to the store as they arrive
+   while the next ones are fetched and parsed; pages that arrive faster than they are
+   stored share a transaction (up to WRITE_BATCH contacts), none waits for the network.
    - A full sync stamps every contact it lists with a generation id; only when its last
      page is stored are the contacts it did not list marked deleted, in the same
      transaction that saves the new sync token. A run that fails midway (network,
