@@ -12,8 +12,11 @@ the token endpoint included.
 - Sync: ContactsSync.run(full=True) into a fresh SQLite store: the same listing and
   parsing, plus writing every page, the full-sync sweep and the references pass.
 
-The sync overlaps its stages (fetching page N+2, parsing N+1, writing N), so on an
-idle machine its wall time approaches the baseline's. Runs alternate (baseline,
+The sync overlaps its stages (fetching the next page, parsing this one, writing the
+ones before, several to a transaction when they come faster than they are stored),
+so on an idle machine its wall time approaches the baseline's; its store writes hand
+the GIL over a few times a page, not once a row, so under load they do not stall the
+parsing thread. Runs alternate (baseline,
 sync, baseline, sync, ...) and each figure is the best of --repeat runs; the CPU
 time of this process is printed too, as it says more than wall time on a machine
 shared with other work. Target: the sync within 1.5x (wall).

@@ -34,7 +34,7 @@ from linda_tui.models import (
     UncertainAction,
 )
 from linda_tui.store import Store, StoreError
-from linda_tui.store.base import StatusUpdate
+from linda_tui.store.base import StatusUpdate, SyncPage, SyncPageOutcome
 from linda_tui.store.records import RESENT_ERROR
 
 from .conftest import T0, at
@@ -1381,6 +1381,47 @@ async def test_an_incremental_page_and_its_token_land_together(store: Store) -> 
     # Marking a deleted contact deleted again changes nothing.
     again = await store.apply_sync_page([], ["people/c1"], None)
     assert again.deleted == 0
+
+
+async def test_pages_applied_together_are_applied_in_order_each_with_its_outcome(
+    store: Store,
+) -> None:
+    await store.upsert_contacts([contact(1, A), contact(2, B)])
+    old_state = SyncState(sync_token="old", last_sync=at(1))
+    await store.set_sync_state(old_state)
+    state = SyncState(sync_token="t2", last_sync=at(3))
+    outcomes = await store.apply_sync_pages(
+        [
+            SyncPage([contact(3, C)], ["people/c1"]),  # 1 goes...
+            SyncPage([contact(1, A), replace(contact(2, B), etag="etag-2b")]),  # ...and is back
+            SyncPage([], ["people/c2"]),
+            SyncPage([contact(4, D, name="Fourth"), contact(4, D, name="Fourth again")]),
+        ],
+        state,
+        generation="gen-2",
+    )
+    assert [(o.created, o.updated, o.deleted) for o in outcomes] == [
+        (1, 0, 1),
+        (1, 1, 0),
+        (0, 0, 1),
+        (1, 0, 0),
+    ]
+    assert await store.get_sync_state() == state
+    assert sorted(c.resource_name for c in await store.search_contacts("")) == [
+        "people/c1",
+        "people/c3",
+        "people/c4",
+    ]
+    assert [c.names for c in await store.find_contacts_by_phone(D)] == [["Fourth again"]]
+    assert await store.find_contacts_by_phone(B) == []
+    # Stamped by the full sync they belong to: finishing it deletes nothing they listed.
+    assert await store.finish_full_sync("gen-2", state) == 0
+
+
+async def test_no_pages_applied_together_still_saves_the_state(store: Store) -> None:
+    state = SyncState(sync_token="t3", last_sync=at(4))
+    assert await store.apply_sync_pages([], state) == [SyncPageOutcome()]
+    assert await store.get_sync_state() == state
 
 
 # --- references across bots -----------------------------------------------------------------

@@ -75,6 +75,14 @@ class SyncPageOutcome:
     deleted: int = 0
 
 
+@dataclass(frozen=True)
+class SyncPage:
+    """One page of a Google sync as the store applies it (see Store.apply_sync_pages)."""
+
+    upserts: Sequence[Contact]
+    deleted: Sequence[str] = ()
+
+
 class InboundRecord(NamedTuple):
     """What Store.record_inbound did with an inbound message."""
 
@@ -502,6 +510,32 @@ class Store(ABC):
         ``generation`` stamps the upserted contacts as seen by that full sync (see
         finish_full_sync); contacts written without one (incremental pages,
         upsert_contacts) carry none. Returns what the page changed."""
+
+    async def apply_sync_pages(
+        self,
+        pages: Sequence[SyncPage],
+        state: SyncState | None,
+        *,
+        generation: str | None = None,
+    ) -> list[SyncPageOutcome]:
+        """Apply several pages of a Google sync in order, exactly as apply_sync_page would
+        one after the other, ``state`` saved with the last; each page's outcome, in order.
+
+        Each page is atomic; a backend may also apply them all in one transaction (SQLite
+        does: a commit per page writes the same index pages out again and again, which
+        was most of what storing a full sync cost). Either way a failure keeps a
+        consistent store: a full sync deletes nothing before finish_full_sync."""
+        if not pages:
+            return [await self.apply_sync_page([], [], state, generation=generation)]
+        outcomes: list[SyncPageOutcome] = []
+        for index, page in enumerate(pages):
+            last = index == len(pages) - 1
+            outcomes.append(
+                await self.apply_sync_page(
+                    page.upserts, page.deleted, state if last else None, generation=generation
+                )
+            )
+        return outcomes
 
     @abstractmethod
     async def finish_full_sync(self, generation: str, state: SyncState) -> int:

@@ -9,7 +9,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from linda_tui.models import Contact, Lease, SyncState
-from linda_tui.store.base import StoreError, SyncPageOutcome
+from linda_tui.store.base import StoreError, SyncPage, SyncPageOutcome
 from linda_tui.store.mongo import documents as docs
 from linda_tui.store.mongo.connection import Session
 from linda_tui.store.mongo.contacts import ContactRecords
@@ -52,6 +52,17 @@ class SyncRecords(ContactRecords):
             return SyncPageOutcome(created=created, updated=updated, deleted=gone)
 
         return await self._atomic(work)
+
+    async def apply_sync_pages(
+        self,
+        pages: Sequence[SyncPage],
+        state: SyncState | None,
+        *,
+        generation: str | None = None,
+    ) -> list[SyncPageOutcome]:
+        # A transaction a page, as Store's own does: declared here so that its failures,
+        # like every method's here, come out as StoreErrors.
+        return await super().apply_sync_pages(pages, state, generation=generation)
 
     async def finish_full_sync(self, generation: str, state: SyncState) -> int:
         async def work(session: Session) -> int:
