@@ -255,9 +255,9 @@ class BroadcastsScreen(PaneScreen):
         self._narrow = narrow
         for view in self.views.values():
             self._update_row(view)
-        view = self.selected_view
-        if view is not None:
-            self._show_per_bot(view)
+        selected = self.selected_view
+        if selected is not None:
+            self._show_per_bot(selected)
             self._refresh_detail()
 
     def on_screen_resume(self) -> None:

@@ -145,7 +145,7 @@ class CampaignTable(ColumnTable):
     """
     COLUMNS: ClassVar[tuple[Column, ...]] = CAMPAIGN_COLUMNS
     HEADER: ClassVar[Mapping[str, Text | str]] = {c.key: c.title for c in CAMPAIGN_COLUMNS}
-    BINDINGS: ClassVar[list[BindingType]] = cursor_bindings("linda.campaigns", "campaign")
+    BINDINGS: ClassVar[list[BindingType]] = [*cursor_bindings("linda.campaigns", "campaign")]
 
     class Highlighted(LineTable.Highlighted):
         """The cursor moved to another campaign."""
