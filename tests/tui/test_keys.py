@@ -230,3 +230,22 @@ async def test_keys_typed_with_the_mode_switch_go_to_the_mode_shown(make_app: Ma
         _burst(app, ["ctrl+t", *"71", "ctrl+t", *"x"])
         await wait_until(pilot, lambda: where.value == "x", f"'x', not {where.value!r}")
         assert to.value.endswith("71") and name.value == "Name1"
+
+
+async def test_joiners_and_direction_marks_typed_stay_in_the_text(make_app: MakeApp) -> None:
+    """ZWNJ (shift+space on a Persian keyboard), ZWJ (emoji families) and the direction
+    marks are typed as keys: Textual's fields drop them as "not printable"; ours keep
+    them. The overrides and zero-width spaces Linda never takes stay out."""
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await _compose(pilot, app)
+        to = screen.query_one("#to", Input)
+        _burst(app, [*"ab", "\u200f", *"c"])
+        await wait_until(pilot, lambda: to.value == "ab\u200fc", f"not {to.value!r}")
+        await pilot.press("tab")
+        text = screen.query_one("#text", TextArea)
+        await wait_until(pilot, lambda: text.has_focus, "the message field")
+        typed = "می\u200cخواهم 👨\u200d👩\u200d👧 \u200ex\u202ey\u200bz"
+        _burst(app, list(typed))
+        kept = "می\u200cخواهم 👨\u200d👩\u200d👧 \u200exyz"
+        await wait_until(pilot, lambda: text.text == kept, f"{kept!r}, not {text.text!r}")

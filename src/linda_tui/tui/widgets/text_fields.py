@@ -20,6 +20,7 @@ in the same handler that inserts characters, so every key takes effect in turn.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from textual import events
@@ -35,11 +36,38 @@ _DROP = str.maketrans(dict.fromkeys(CONTROL_CHARACTERS))
 _DROP_BUT_LINES = str.maketrans(dict.fromkeys(set(CONTROL_CHARACTERS) - {"\n", "\t"}))
 
 
+def _typed_format_character(event: events.Key) -> str | None:
+    """The joiner or direction mark a key types (ZWNJ is shift+space on a Persian
+    keyboard), which Textual's fields drop as "not printable" (Unicode's Cf): it belongs
+    in the text. The format characters Linda never takes (bidi overrides, zero widths:
+    CONTROL_CHARACTERS) stay out."""
+    character = event.character
+    if (
+        character is None
+        or len(character) != 1
+        or event.is_printable
+        or character in CONTROL_CHARACTERS
+        or unicodedata.category(character) != "Cf"
+    ):
+        return None
+    return character
+
+
 class _KeysInOrder:
-    """Runs the widget's own (non-priority) bindings as its key handler meets them."""
+    """Runs the widget's own (non-priority) bindings as its key handler meets them, and
+    types the joiners and direction marks Textual's fields would drop."""
+
+    def _type(self, character: str) -> None:
+        raise NotImplementedError
 
     async def on_key(self, event: events.Key) -> None:
         widget = self  # a Widget: the class this is mixed into
+        character = _typed_format_character(event)
+        if character is not None:
+            event.stop()
+            event.prevent_default()
+            self._type(character)
+            return
         for binding in widget._bindings.key_to_bindings.get(event.key, ()):  # type: ignore[attr-defined]
             if binding.priority:
                 continue  # already run by the app before the key reached the field
@@ -75,6 +103,14 @@ class TextField(_KeysInOrder, Input):
         """Replace start..end with text, its control characters left out."""
         super().replace(text.translate(_DROP), start, end)
 
+    def _type(self, character: str) -> None:
+        # As Input types a printable key: over the selection, or at the cursor.
+        selection = self.selection
+        if selection.is_empty:
+            self.insert_text_at_cursor(character)
+        else:
+            self.replace(character, *selection)
+
 
 class TextBox(_KeysInOrder, TextArea):
     """Several lines of text (a TextArea): its keys apply in the order typed, and what
@@ -84,3 +120,8 @@ class TextBox(_KeysInOrder, TextArea):
         """Replace start..end with insert, its control characters left out."""
         clean = insert.replace("\r\n", "\n").translate(_DROP_BUT_LINES)
         return super().replace(clean, start, end, **options)
+
+    def _type(self, character: str) -> None:
+        # As TextArea types a printable key: over the selection, or at the cursor.
+        if not self.read_only:
+            self.replace(character, *self.selection)
