@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +45,35 @@ def test_nested_pauses_turn_it_on_once_the_outer_one_ends() -> None:
             pass
         assert not gc.isenabled()
     assert gc.isenabled()
+
+
+async def test_the_loaded_search_index_is_kept_out_of_the_collectors_walks(
+    tmp_path: Path,
+) -> None:
+    """A full collection walked the whole index (a pause while typing): once loaded, it
+    is frozen out of them, and a search still finds what it holds."""
+    from linda_tui.contacts.directory import ContactDirectory
+    from linda_tui.models import Contact
+    from linda_tui.store import SQLiteStore
+
+    store = SQLiteStore(tmp_path / "linda.db")
+    await store.open()
+    try:
+        people = [
+            Contact(resource_name=f"people/c{i}", names=[f"Person {i}"], phones=[f"+97150{i:07d}"])
+            for i in range(2000)
+        ]
+        await store.upsert_contacts(people)
+        gc.unfreeze()
+        directory = ContactDirectory(store, "AE")
+        await directory.wait_ready()
+        index = directory._index
+        assert gc.get_freeze_count() > 2000
+        assert not any(obj is index for obj in gc.get_objects())  # frozen: out of reach
+        assert [h.contact.resource_name for h in await directory.search("Person 1999")][0] == (
+            "people/c1999"
+        )
+        await directory.close()
+    finally:
+        gc.unfreeze()
+        await store.close()

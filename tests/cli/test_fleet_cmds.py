@@ -123,6 +123,17 @@ def test_send_auto_and_all_with_json(data: Path) -> None:
     proc = linda(data, "send", "--to", "+971501234567", "--bot", "all", "--json", "Hello all")
     assert proc.returncode == 0, proc.stderr
     assert sorted(r["bot"] for r in json.loads(proc.stdout)) == ["demo-main", "demo-support"]
+    # Refused (the same text within 24 h): the same list, with the reason; status 1.
+    proc = linda(data, "send", "--to", "0501234567", "--json", "Hello")
+    assert proc.returncode == 1
+    [refused] = json.loads(proc.stdout)
+    assert (refused["bot"], refused["to"], refused["ok"], refused["id"]) == (
+        None,
+        "+971501234567",
+        False,
+        None,
+    )
+    assert "24" in refused["error"] and refused["error"] in proc.stderr
 
 
 @pytest.mark.parametrize(

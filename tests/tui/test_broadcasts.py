@@ -282,6 +282,9 @@ async def test_the_pane_follows_a_campaign_live_and_pauses_resumes_and_cancels_i
         assert cell(pane, "#campaigns", key, "status") == "○ draft"
         assert cell(pane, "#campaigns", key, "sent") == "0/60"
         assert "pending 60" in screen_text(app)
+        # Only the keys that can do something for this campaign are offered.
+        await wait_until(pilot, lambda: offered(app) >= {"Resume", "Cancel"}, "r and c")
+        assert not offered(app) & {"Pause", "Resend", "Mark sent"}
 
         # r starts a draft; the standard pace sends one message a pause apart: the
         # pane moves as it goes, cell by cell (the same rows, never rebuilt).
@@ -298,10 +301,13 @@ async def test_the_pane_follows_a_campaign_live_and_pauses_resumes_and_cancels_i
         assert list(per_bot.rows) == rows_before
         assert set(per_bot.rows) == {"demo-main", "demo-sales", "demo-support"}
 
+        assert "Pause" in offered(app) and "Resume" not in offered(app)
         await pilot.press("p")
         await wait_until(
             pilot, lambda: cell(pane, "#campaigns", key, "status") == "‖ paused", "paused"
         )
+        await wait_until(pilot, lambda: "Resume" in offered(app), "r offered")
+        assert "Pause" not in offered(app)
         sent_at_pause = len(network_lines(app))
         await pilot.pause(0.5)
         assert len(network_lines(app)) == sent_at_pause  # nothing goes while paused
@@ -328,6 +334,7 @@ async def test_the_pane_follows_a_campaign_live_and_pauses_resumes_and_cancels_i
         )
         stored = await app.services.store.get_campaign(campaign.id)  # type: ignore[union-attr,arg-type]
         assert stored is not None and stored.status is CampaignStatus.CANCELLED
+        await wait_until(pilot, lambda: not offered(app) & {"Pause", "Resume", "Cancel"}, "none")
         sent = len(network_lines(app))
         await pilot.pause(0.5)
         assert len(network_lines(app)) == sent
@@ -335,6 +342,15 @@ async def test_the_pane_follows_a_campaign_live_and_pauses_resumes_and_cancels_i
         # Each number was messaged at most once.
         tos = [entry["to"] for entry in network_lines(app)]
         assert len(tos) == len(set(tos))
+
+
+def offered(app: LindaApp) -> set[str]:
+    """The descriptions of the keys the key bar offers now."""
+    from linda_tui.tui.widgets.key_bar import KeyBar
+
+    text = app.screen.query_one(KeyBar).render().plain
+    words = ("Pause", "Resume", "Cancel", "Resend", "Mark sent")
+    return {word for word in words if word in text}
 
 
 def _figures(counts: dict[str, int]) -> tuple[int, int, int, int]:
@@ -596,10 +612,13 @@ async def test_an_attached_console_creates_follows_and_steers_a_campaign_through
         await wait_until(
             pilot, lambda: cell(pane, "#campaigns", key, "status") == "▶ running", "running"
         )
+        assert "Pause" in offered(app) and "Resume" not in offered(app)
         await pilot.press("p")
         await wait_until(
             pilot, lambda: cell(pane, "#campaigns", key, "status") == "‖ paused", "paused"
         )
+        await wait_until(pilot, lambda: "Resume" in offered(app), "r offered")
+        assert "Pause" not in offered(app)
         stored = await services.store.get_campaign(draft.id)  # type: ignore[arg-type]
         assert stored is not None and stored.status is CampaignStatus.PAUSED
         await pilot.press("c")

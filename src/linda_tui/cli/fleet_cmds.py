@@ -23,6 +23,7 @@ import click
 
 from linda_tui.cli.context import linda_command, pass_runtime, with_global_options
 from linda_tui.cli.errors import (
+    EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_NONE_ONLINE,
     EXIT_OK,
@@ -357,7 +358,23 @@ def send_cmd(runtime: Runtime, to: str, bot: str, as_json: bool, wait: float, te
             unsaved = {m.id for m in fleet.unsaved_sends()}
         return results, unsaved
 
-    results, unsaved = run_fleet(runtime, body)
+    try:
+        results, unsaved = run_fleet(runtime, body)
+    except CommandError as exc:
+        if as_json and exc.exit_code == EXIT_FAILURE:
+            # Refused (opted out, sent in the last 24 h, no bot online...): a script reads
+            # the same list as for a send, with the reason; the line on stderr and the
+            # exit status are as without --json.
+            refusal = {
+                "bot": None if bot in (AUTO, ALL) else bot,
+                "to": phone,
+                "ok": False,
+                "uncertain": False,
+                "id": None,
+                "error": exc.message,
+            }
+            echo(json.dumps([refusal], indent=2))
+        raise
     if as_json:
         echo(
             json.dumps(

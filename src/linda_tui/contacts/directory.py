@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from linda_tui.bulk import keep_out_of_collections
 from linda_tui.fleet.events import FleetEvent
 from linda_tui.models import Contact
 
@@ -85,6 +86,7 @@ class ContactDirectory:
         except Exception:
             log.exception("could not load the contacts into the search index")
             return
+        keep_out_of_collections()  # see linda_tui.bulk: no collector pauses while typing
         if self.on_loaded is not None:
             try:
                 self.on_loaded(len(self._index))

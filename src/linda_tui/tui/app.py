@@ -351,6 +351,12 @@ class LindaApp(App[int]):
         except Exception as exc:
             log.exception("the broadcasts, the contacts sync or the socket could not start")
             self.post_message(FleetOpenFailed(str(exc) or type(exc).__name__))
+            return
+        # Everything made so far (modules, widgets, the fleet) lives as long as the
+        # console: out of the collector's walks, which then take less from keystrokes.
+        from linda_tui.bulk import keep_out_of_collections
+
+        keep_out_of_collections()
 
     def on_fleet_opened(self, _message: FleetOpened) -> None:
         self.fleet_ready = True

@@ -654,17 +654,18 @@ class BroadcastsScreen(PaneScreen):
         return self.views.get(self.selected or "")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A key that cannot do anything for the selected campaign is not offered at all
+        # (hidden from the key bar), rather than shown and silently doing nothing.
         view = self.selected_view
         status = view.campaign.status if view is not None else None
         if action == "pause":
-            return True if status in (CampaignStatus.RUNNING, CampaignStatus.SCHEDULED) else None
+            return status in (CampaignStatus.RUNNING, CampaignStatus.SCHEDULED)
         if action == "resume":
-            return True if status in (CampaignStatus.PAUSED, CampaignStatus.DRAFT) else None
+            return status in (CampaignStatus.PAUSED, CampaignStatus.DRAFT)
         if action == "cancel_campaign":
-            finished = (None, CampaignStatus.DONE, CampaignStatus.CANCELLED)
-            return True if status not in finished else None
+            return status not in (None, CampaignStatus.DONE, CampaignStatus.CANCELLED)
         if action == "resolve":
-            return True if self.query_one("#uncertain", DataTable).row_count else None
+            return bool(self.query_one("#uncertain", DataTable).row_count)
         return True
 
     def action_pause(self) -> None:

@@ -19,7 +19,9 @@ class ConfirmScreen(ModalScreen[bool]):
     CSS_PATH = "confirm.tcss"
 
     BINDINGS = [
-        Binding("escape,n", "answer(False)", "Cancel", id="linda.confirm.cancel"),
+        # "Go back", not "Cancel": next to "Cancel campaign (y)" a "Cancel (n)" reads as
+        # the same answer.
+        Binding("escape,n", "answer(False)", "Go back", id="linda.confirm.cancel"),
         Binding("y", "answer(True)", "Yes", id="linda.confirm.yes"),
     ]
 
@@ -35,7 +37,7 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Static(literal(self._question), id="confirm-question")
             with Horizontal(id="confirm-buttons"):
                 yield Button(f"{self._confirm_label} (y)", variant="error", id="confirm-yes")
-                yield Button("Cancel (n)", variant="primary", id="confirm-no")
+                yield Button("Go back (n)", variant="primary", id="confirm-no")
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()
