@@ -21,21 +21,18 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from linda_tui.broadcast.events import CampaignProgress
 from linda_tui.broadcast.pacing import (
-    DEFAULT_WARM_UP,
     BotPacer,
     PacingError,
-    QuietHours,
-    WarmUp,
     estimate_finish,
     load_pacers,
     pace_profile,
 )
+from linda_tui.broadcast.settings import BroadcastSettings
 from linda_tui.fleet.events import BotStatusChanged, FleetEvent, MessageRecorded
 from linda_tui.fleet.manager import REPEAT_WINDOW, FleetCommandError
 from linda_tui.fleet.status import SENDABLE
@@ -74,16 +71,6 @@ IDLE_SECONDS = 1.0
 
 class BroadcastError(FleetCommandError):
     """An operation on a campaign cannot be done; the message says why."""
-
-
-@dataclass(frozen=True)
-class BroadcastSettings:
-    """The fleet-wide broadcast rules (bots.yaml) and the run's randomness."""
-
-    quiet_hours: QuietHours | None = None
-    warm_up: WarmUp | None = DEFAULT_WARM_UP
-    demo: bool = False
-    seed: int | None = None  # fixes the random pauses (tests, demos)
 
 
 class _CampaignOutcome:
@@ -441,8 +428,7 @@ class _Runner:
             now=now,
             profile=profile,
             quiet_hours=engine.settings.quiet_hours,
-            warm_up=engine.settings.warm_up,
-            paired_at=await self._paired_at(bots),
+            warm_up=engine.settings.warm_up,  # from the bots' last pairing in the store
             seed=engine.settings.seed,
             not_before=campaign.start_at,
         )
@@ -481,14 +467,6 @@ class _Runner:
         if self.campaign.bots == ALL_BOTS:
             return list(fleet.bot_ids)
         return [bot for bot in self.campaign.bots if bot in fleet.bot_ids]
-
-    async def _paired_at(self, bots: Sequence[str]) -> dict[str, datetime | None]:
-        """When each bot was last paired (its warm-up counts from then), from the audit trail."""
-        paired: dict[str, datetime | None] = {}
-        for bot in bots:
-            entries = await self.engine.store.list_audit(bot, limit=500)
-            paired[bot] = next((e.at for e in entries if e.action == "pair.success"), None)
-        return paired
 
     async def reload(self) -> None:
         """Queue every pending recipient by its preferred bot, in sending order."""
@@ -631,17 +609,14 @@ class _Runner:
         campaign = await engine.store.get_campaign(self.campaign.id)  # type: ignore[arg-type]
         if campaign is not None:
             self.campaign = campaign
-        left: dict[str, int] = {}
-        for owner, queue in self._queues.items():
-            if queue:
-                key = owner if owner in self._pacers else next(iter(self._pacers), "")
-                left[key] = left.get(key, 0) + len(queue)
         now = engine.fleet.clock.now()
         finish = None
-        if left and self._pacers:
-            live = [p for b, p in self._pacers.items() if _can_send(engine.fleet, b)]
-            if live:
-                finish = estimate_finish(live, sum(left.values()), now)
+        left = self._left_by_bot()
+        if left and any(_can_send(engine.fleet, b) for b in self._pacers):
+            # As the workers take them: each bot its own share (however its warm-up and
+            # quiet hours hold it back), the rest by whichever bot is free first.
+            keeping = [p for b, p in self._pacers.items() if not _dropped_out(engine.fleet, b)]
+            finish = estimate_finish(keeping, left, now)
         reasons = sorted({why for why in self._waiting.values() if why})
         return CampaignProgress(
             campaign=self.campaign,
@@ -652,6 +627,21 @@ class _Runner:
             if reasons and not any(w is None for w in self._waiting.values())
             else None,
         )
+
+    def _left_by_bot(self) -> dict[str | None, int]:
+        """The pending recipients as the workers will take them (``_may_take_for``): a
+        bot of the campaign that has not dropped out keeps its own share; the others'
+        (None: any bot's) go to whichever bot is free first."""
+        fleet = self.engine.fleet
+        left: dict[str | None, int] = {}
+        for owner, queue in self._queues.items():
+            if queue:
+                keeps = (
+                    owner is not None and owner in self._pacers and not _dropped_out(fleet, owner)
+                )
+                key = owner if keeps else None
+                left[key] = left.get(key, 0) + len(queue)
+        return left
 
     async def _publish(self, note: str | None) -> None:
         self._last_progress = asyncio.get_running_loop().time()
@@ -693,4 +683,4 @@ def _can_send(fleet: Fleet, bot: str) -> bool:
         return False
 
 
-__all__ = ["BroadcastEngine", "BroadcastError", "BroadcastSettings"]
+__all__ = ["BroadcastEngine", "BroadcastError", "BroadcastSettings"]  # settings: re-exported
