@@ -29,8 +29,6 @@ _HINTS: dict[str, str] = {
     "quiet_hours": "write e.g. quiet_hours: 21:00-09:00, or off",
     "warm_up": "list steps such as '- days: 1-2' with per_hour and per_day, or write off",
     "days": "write e.g. days: 1-2",
-    "per_hour": "write e.g. per_hour: 20",
-    "per_day": "write e.g. per_day: 50",
     "opt_out_words": "list words such as [basta, arrêt]",
     "opt_out_defaults": "write opt_out_defaults: true or false",
 }
