@@ -525,7 +525,7 @@ def _finish_shared(
 
 def estimate_finish(
     pacers: Sequence[BotPacer],
-    remaining: int | Mapping[str | None, int],
+    remaining: int | Mapping[str, int] | Mapping[str | None, int],
     now: datetime,
 ) -> datetime | None:
     """When the last of the remaining messages would go, under every pacing rule.
@@ -541,8 +541,9 @@ def estimate_finish(
     """
     if isinstance(remaining, Mapping):
         by_id = {p.bot_id: p for p in pacers}
-        anyone = remaining.get(None, 0)
-        own = {bot: count for bot, count in remaining.items() if bot is not None and count > 0}
+        shares: Mapping[str | None, int] = remaining  # type: ignore[assignment]
+        anyone = shares.get(None, 0)
+        own = {bot: count for bot, count in shares.items() if bot is not None and count > 0}
         if any(bot not in by_id for bot in own):
             return None
         if anyone > 0:
