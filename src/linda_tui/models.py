@@ -287,6 +287,11 @@ class OptOut:
     created_at: datetime = field(default_factory=utcnow)
 
 
+# The audit action of a bot's successful pairing: its broadcast warm-up counts from the
+# last one (Store.last_audit_at).
+PAIR_SUCCESS = "pair.success"
+
+
 @dataclass
 class AuditEntry:
     """Who did what, when, with which bot."""

@@ -33,7 +33,8 @@ from linda_tui.store.base import Store
 from linda_tui.whatsapp.account import Emit, PairMethod, WhatsAppAccount
 
 if TYPE_CHECKING:  # the console starts without the YAML loader and settings modules
-    from linda_tui.broadcast.engine import BroadcastEngine, BroadcastSettings
+    from linda_tui.broadcast.engine import BroadcastEngine
+    from linda_tui.broadcast.settings import BroadcastSettings
     from linda_tui.config.runtime import Runtime
     from linda_tui.contacts.directory import ContactDirectory
     from linda_tui.contacts.search import SearchHit
@@ -373,27 +374,25 @@ class Services:
             on_synced=lambda: self.contact_directory().refresh(),
         )
 
-    def _make_broadcasts(self) -> BroadcastEngine:
-        from linda_tui.broadcast.engine import BroadcastEngine, BroadcastSettings
-        from linda_tui.broadcast.pacing import DEFAULT_WARM_UP, QuietHours
+    def broadcast_rules(self) -> BroadcastSettings:
+        """The broadcast rules this Linda runs campaigns with: those given
+        (``broadcast_settings``, tests and benchmarks), else bots.yaml's
+        (``linda_tui.broadcast.settings.broadcast_settings``)."""
+        if self.broadcast_settings is not None:
+            return self.broadcast_settings
+        from linda_tui.broadcast.settings import broadcast_settings
 
-        settings = self.broadcast_settings
-        if settings is None:
-            fleet_config = self.fleet.config
-            quiet = getattr(fleet_config, "broadcasts", None)
-            settings = BroadcastSettings(
-                quiet_hours=QuietHours.parse(
-                    getattr(quiet, "quiet_hours", "21:00-09:00"), self.timezone
-                ),
-                warm_up=DEFAULT_WARM_UP,
-                demo=self.demo,
-            )
+        return broadcast_settings(self.fleet.config, self.timezone, demo=self.demo)
+
+    def _make_broadcasts(self) -> BroadcastEngine:
+        from linda_tui.broadcast.engine import BroadcastEngine
+
         return BroadcastEngine(
             self.fleet,
             self.store,
             self.publish,
             self.subscribe,
-            settings=settings,
+            settings=self.broadcast_rules(),
             network=self.network,
         )
 

@@ -464,6 +464,30 @@ def test_eta_with_a_share_per_bot() -> None:
     assert estimate_finish([], 5, T0) is None
 
 
+def test_eta_with_own_shares_and_a_share_any_bot_may_take() -> None:
+    """As a campaign's workers do: each bot sends its own share first, then takes from
+    the share of a bot that dropped out (None) whenever it is free."""
+    minute = Pacing(min_delay_seconds=60, max_delay_seconds=60)
+    a, b = BotPacer("a", minute), BotPacer("b", minute)
+    # b takes the shared 5 while a sends its own 5.
+    assert estimate_finish([a, b], {"a": 5, None: 5}, T0) == T0 + timedelta(minutes=4)
+    # 15 in all at one a minute each: the shared 10 are split as the bots come free.
+    assert estimate_finish([a, b], {"a": 5, None: 10}, T0) == T0 + timedelta(minutes=7)
+    # Only shared: as many as before, any bot.
+    assert estimate_finish([a, b], {None: 10}, T0) == estimate_finish([a, b], 10, T0)
+    # A bot held back (warm-up day 1: 20 an hour, all sent) keeps its own share: the
+    # others do not finish it for it.
+    held = BotPacer(
+        "held",
+        Pacing(min_delay_seconds=0, max_delay_seconds=0),
+        paired_at=T0 - timedelta(hours=1),
+        sent_times=[T0 - timedelta(minutes=30)] * 20,
+    )
+    assert estimate_finish([held, b], {"held": 1, None: 1}, T0) == T0 + timedelta(minutes=30)
+    assert estimate_finish([held, b], 2, T0) == T0 + timedelta(minutes=1)
+    assert estimate_finish([b], {"held": 1, None: 1}, T0) is None
+
+
 def test_eta_accounts_for_quiet_hours_caps_and_warm_up() -> None:
     quiet = QuietHours(time(21, 0), time(9, 0), UTC)
     evening = datetime(2026, 1, 15, 20, 0, tzinfo=UTC)

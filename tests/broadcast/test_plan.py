@@ -17,6 +17,8 @@ from linda_tui.broadcast.template import TemplateError
 from linda_tui.clock import FixedClock
 from linda_tui.config.models import Pacing
 from linda_tui.models import (
+    PAIR_SUCCESS,
+    AuditEntry,
     CampaignStatus,
     Direction,
     Message,
@@ -390,3 +392,29 @@ def test_spreading_follows_the_least_loaded_rule(owners: dict[str, str], count: 
     phones = [f"+97150123{n:04d}" for n in range(count)]
     bots = ["main", "agent-1", "agent-2"]
     assert _spread(phones, owners, bots) == _spread_one_by_one(phones, owners, bots)
+
+
+async def test_the_estimate_applies_the_warm_up_of_a_bot_paired_today(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    """The pairing is read from the store (the bot's last pair.success), however many
+    entries came after it: 200 messages from a bot paired an hour ago take days 1-2 at
+    50 a day, then days 3-4 at 100, not an afternoon."""
+    fast = Pacing(min_delay_seconds=0, max_delay_seconds=0, per_minute=30, per_hour=1000)
+    await store.add_audit(
+        AuditEntry(action=PAIR_SUCCESS, os_user="ops", at=T0 - timedelta(hours=1), bot_id="main")
+    )
+    for second in range(600):
+        await store.add_audit(
+            AuditEntry(
+                action="send", os_user="ops", at=T0 - timedelta(seconds=second), bot_id="main"
+            )
+        )
+    phones = [f"+9715012{n:05d}" for n in range(200)]
+    path = csv_file(tmp_path, [f"{p},N,Dubai" for p in phones])
+    plan = await plan_for(store, path, "Hello", bots=("main",), pacing={"main": fast})
+    assert plan.finish_at is not None and plan.finish_at > T0 + timedelta(days=2)
+    unpaired = await plan_for(
+        store, path, "Hello", bots=("main",), pacing={"main": fast}, warm_up=None
+    )
+    assert unpaired.finish_at is not None and unpaired.finish_at < T0 + timedelta(hours=1)

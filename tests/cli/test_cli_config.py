@@ -48,6 +48,12 @@ def test_config_check_prints_the_resolved_fleet(tmp_path: Path, example_config: 
     assert lines[3].split()[-3:] == ["+971501234563", "secondary", "yes"]
     assert f"  store_url            sqlite:///{tmp_path}/linda.db" in lines
     assert "  timezone             UTC" in lines
+    assert "Broadcasts: quiet hours 21:00-09:00 (UTC)" in lines
+    assert (
+        "  warm-up after pairing: days 1-2 20/h 50/day, days 3-4 40/h 100/day, "
+        "days 5-7 60/h 200/day, then the pacing above"
+    ) in lines
+    assert "  opt-out words: Linda's list (STOP, توقف...)" in lines
     assert "  google_credentials   (not set)" in lines
     assert lines[-1] == "OK: 3 bots, 3 enabled, primary main-office"
     assert result.stderr == ""
@@ -67,6 +73,16 @@ def test_config_check_json(tmp_path: Path, example_config: Path) -> None:
         ("agent-omar", "+971501234563", "secondary", True),
     ]
     assert bots[1]["pacing"]["per_hour"] == 20 and bots[0]["pacing"]["per_hour"] == 80
+    assert document["fleet"]["broadcasts"] == {
+        "quiet_hours": "21:00-09:00",
+        "warm_up": [
+            {"days": "1-2", "per_hour": 20, "per_day": 50},
+            {"days": "3-4", "per_hour": 40, "per_day": 100},
+            {"days": "5-7", "per_hour": 60, "per_day": 200},
+        ],
+        "opt_out_words": [],
+        "opt_out_defaults": True,
+    }
     assert document["settings"]["sessions_dir"] == str(tmp_path / "sessions")
     assert document["settings"]["google_token"] is None
 

@@ -181,7 +181,7 @@ BAD_CASES: dict[str, tuple[str, list[str]]] = {
         "colour: red\n" + ONE_BOT,
         [
             "bots.yaml:1: unknown key 'colour' — remove it or check its spelling "
-            "(allowed here: bots, contacts, default_region, keys, pacing)"
+            "(allowed here: bots, broadcasts, contacts, default_region, keys, pacing)"
         ],
     ),
     "unknown bot key": (

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from linda_tui.config import demo_fleet
+from linda_tui.config.models import BroadcastsConfig
 from linda_tui.fleet.events import BotStatusChanged, MessageRecorded, OptedOut
 from linda_tui.fleet.manager import (
     Fleet,
@@ -17,6 +20,7 @@ from linda_tui.fleet.manager import (
     UnknownBotError,
 )
 from linda_tui.models import BotState, ContactRef, Direction, MessageStatus, SyncStatus
+from linda_tui.store import open_store
 from linda_tui.whatsapp.account import PairMethod, QRCodeIssued
 from linda_tui.whatsapp.simulated import SimulatedNetwork
 
@@ -190,6 +194,28 @@ async def test_opt_out_reply_is_recorded(fleet: Fleet, network: SimulatedNetwork
     await wait_for(lambda: fleet.status("demo-main").received_today == 2)
     await fleet.drain()
     assert not await fleet.store.is_opted_out("+971501234579")
+
+
+async def test_an_opt_out_word_from_bots_yaml_is_recorded(
+    tmp_path: Path, network: SimulatedNetwork
+) -> None:
+    config = replace(demo_fleet(), broadcasts=BroadcastsConfig(opt_out_words=("basta",)))
+    store = open_store(f"sqlite:///{tmp_path / 'words.db'}")
+    await store.open()
+    fleet = Fleet(config, store, lambda bot, emit: network.account(bot.id, bot.phone, emit))
+    await fleet.start()
+    try:
+        await wait_for(lambda: fleet.status("demo-main").state == "online")
+        rec = Recorder()
+        fleet.subscribe(rec)
+        network.inject_inbound("demo-main", "+971501234580", "Basta!")
+        await wait_for(lambda: bool(rec.of(OptedOut)), timeout=10)
+        assert await store.is_opted_out("+971501234580")
+        with pytest.raises(SendRefusedError, match="opted out"):
+            await fleet.send("+971501234580", "New listings this week", bot="demo-main")
+    finally:
+        await fleet.stop()
+        await store.close()
 
 
 async def test_pairing_by_qr_brings_the_bot_online_and_is_audited(

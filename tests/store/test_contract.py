@@ -444,6 +444,23 @@ async def test_a_send_and_its_audit_entry_are_stored_together(store: Store) -> N
     assert (audit.action, audit.detail) == ("send", {"to": A})
 
 
+async def test_a_bots_last_audit_entry_of_one_kind_is_found_among_many(store: Store) -> None:
+    assert await store.last_audit_at("main", "pair.success") is None
+    for minute, bot in ((1, "main"), (2, "agent-1"), (3, "main")):
+        await store.add_audit(
+            AuditEntry(action="pair.success", os_user="ops", at=at(minute), bot_id=bot)
+        )
+    # Many newer entries of other kinds (a send each) do not hide the pairing.
+    for minute in range(600):
+        await store.add_audit(
+            AuditEntry(action="send", os_user="ops", at=at(10 + minute), bot_id="main")
+        )
+    assert await store.last_audit_at("main", "pair.success") == at(3)
+    assert await store.last_audit_at("agent-1", "pair.success") == at(2)
+    assert await store.last_audit_at("main", "logout") is None
+    assert await store.last_audit_at("nobody", "pair.success") is None
+
+
 async def test_many_receipts_at_once_move_each_message_forward(store: Store) -> None:
     await store.add_message(message(wa_id="W1"))
     await store.add_message(message(bot_id="other", wa_id="W2"))

@@ -215,7 +215,7 @@ async def test_migration_to_version_5_folds_copies_of_an_inbound_message(tmp_pat
             rows,
         )
     async with SQLiteStore(path) as store:
-        assert await store.schema_version() == CURRENT_VERSION == 5
+        assert await store.schema_version() == CURRENT_VERSION == 6
         texts = sorted(m.text for m in await store.list_messages())
         assert texts == [
             "another bot",
@@ -618,3 +618,17 @@ def test_recipients_variables_are_written_as_the_json_encoder_writes_them(
     from linda_tui.store.sqlite import _JSON_ENCODER, _variables_json
 
     assert _variables_json(variables) == _JSON_ENCODER.encode(variables)
+
+
+async def test_a_bots_last_pairing_is_read_from_its_index(tmp_path: Path) -> None:
+    path = tmp_path / "linda.db"
+    async with SQLiteStore(path):
+        pass
+    with sqlite3.connect(path) as db:
+        plan = db.execute(
+            """EXPLAIN QUERY PLAN SELECT at FROM audit
+            WHERE bot_id = ? AND action = ? ORDER BY at DESC LIMIT 1""",
+            ("main", "pair.success"),
+        ).fetchall()
+    assert "audit_by_bot_action" in str(plan)
+    assert "TEMP B-TREE" not in str(plan).upper()  # no sort: the index is in time order

@@ -21,21 +21,18 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from linda_tui.broadcast.events import CampaignProgress
 from linda_tui.broadcast.pacing import (
-    DEFAULT_WARM_UP,
     BotPacer,
     PacingError,
-    QuietHours,
-    WarmUp,
     estimate_finish,
     load_pacers,
     pace_profile,
 )
+from linda_tui.broadcast.settings import BroadcastSettings
 from linda_tui.fleet.events import BotStatusChanged, FleetEvent, MessageRecorded
 from linda_tui.fleet.manager import REPEAT_WINDOW, FleetCommandError
 from linda_tui.fleet.status import SENDABLE
@@ -78,16 +75,6 @@ IDLE_SECONDS = 1.0
 
 class BroadcastError(FleetCommandError):
     """An operation on a campaign cannot be done; the message says why."""
-
-
-@dataclass(frozen=True)
-class BroadcastSettings:
-    """The fleet-wide broadcast rules (bots.yaml) and the run's randomness."""
-
-    quiet_hours: QuietHours | None = None
-    warm_up: WarmUp | None = DEFAULT_WARM_UP
-    demo: bool = False
-    seed: int | None = None  # fixes the random pauses (tests, demos)
 
 
 class _CampaignOutcome:
@@ -475,8 +462,7 @@ class _Runner:
             now=now,
             profile=profile,
             quiet_hours=engine.settings.quiet_hours,
-            warm_up=engine.settings.warm_up,
-            paired_at=await self._paired_at(bots),
+            warm_up=engine.settings.warm_up,  # from the bots' last pairing in the store
             seed=engine.settings.seed,
             not_before=campaign.start_at,
         )
@@ -515,14 +501,6 @@ class _Runner:
         if self.campaign.bots == ALL_BOTS:
             return list(fleet.bot_ids)
         return [bot for bot in self.campaign.bots if bot in fleet.bot_ids]
-
-    async def _paired_at(self, bots: Sequence[str]) -> dict[str, datetime | None]:
-        """When each bot was last paired (its warm-up counts from then), from the audit trail."""
-        paired: dict[str, datetime | None] = {}
-        for bot in bots:
-            entries = await self.engine.store.list_audit(bot, limit=500)
-            paired[bot] = next((e.at for e in entries if e.action == "pair.success"), None)
-        return paired
 
     async def reload(self) -> None:
         """Queue every pending recipient by its preferred bot, in sending order."""
@@ -666,14 +644,10 @@ class _Runner:
         campaign = await engine.store.get_campaign(self.campaign.id)  # type: ignore[arg-type]
         if campaign is not None:
             self.campaign = campaign
-        left: dict[str, int] = {}
-        for owner, queue in self._queues.items():
-            if queue:
-                key = owner if owner in self._pacers else next(iter(self._pacers), "")
-                left[key] = left.get(key, 0) + len(queue)
         finish = None
-        if left and self._pacers:
-            finish = self._estimate_finish(sum(left.values()))
+        left = self._left_by_bot()
+        if left:
+            finish = self._estimate_finish(left)
         reasons = sorted({why for why in self._waiting.values() if why})
         return CampaignProgress(
             campaign=self.campaign,
@@ -685,17 +659,19 @@ class _Runner:
             else None,
         )
 
-    def _estimate_finish(self, left: int) -> datetime | None:
-        """The estimated finish of ``left`` messages. It is an instant, which holds while
-        the pace does (quiet hours and caps are in it): worked out again at most every
-        FINISH_SECONDS of the fleet's clock, and at once when the bots that can send
-        change."""
+    def _estimate_finish(self, left: dict[str | None, int]) -> datetime | None:
+        """The estimated finish of the recipients ``left`` (see _left_by_bot), as the
+        workers take them: each bot its own share (however its warm-up and quiet hours
+        hold it back), the rest by whichever bot is free first. It is an instant, which
+        holds while the pace does: worked out again at most every FINISH_SECONDS of the
+        fleet's clock, and at once when the bots that can send or keep a share change."""
         fleet = self.engine.fleet
-        live = {b: p for b, p in self._pacers.items() if _can_send(fleet, b)}
+        live = tuple(b for b in self._pacers if _can_send(fleet, b))
         if not live:
             return None
+        keeping = {b: p for b, p in self._pacers.items() if not _dropped_out(fleet, b)}
         now = fleet.clock.now()
-        basis = tuple(live)
+        basis = (*live, "|", *keeping)
         last = self._finish
         if (
             last is not None
@@ -703,9 +679,24 @@ class _Runner:
             and last[0] <= now < last[0] + timedelta(seconds=FINISH_SECONDS)
         ):
             return last[2]
-        finish = estimate_finish(list(live.values()), left, now)
+        finish = estimate_finish(list(keeping.values()), left, now)
         self._finish = (now, basis, finish)
         return finish
+
+    def _left_by_bot(self) -> dict[str | None, int]:
+        """The pending recipients as the workers will take them (``_may_take_for``): a
+        bot of the campaign that has not dropped out keeps its own share; the others'
+        (None: any bot's) go to whichever bot is free first."""
+        fleet = self.engine.fleet
+        left: dict[str | None, int] = {}
+        for owner, queue in self._queues.items():
+            if queue:
+                keeps = (
+                    owner is not None and owner in self._pacers and not _dropped_out(fleet, owner)
+                )
+                key = owner if keeps else None
+                left[key] = left.get(key, 0) + len(queue)
+        return left
 
     async def _publish(self, note: str | None) -> None:
         self._last_progress = asyncio.get_running_loop().time()
@@ -747,4 +738,4 @@ def _can_send(fleet: Fleet, bot: str) -> bool:
         return False
 
 
-__all__ = ["BroadcastEngine", "BroadcastError", "BroadcastSettings"]
+__all__ = ["BroadcastEngine", "BroadcastError", "BroadcastSettings"]  # settings: re-exported

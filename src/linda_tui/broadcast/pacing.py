@@ -25,14 +25,14 @@ from __future__ import annotations
 import heapq
 import math
 import random
-import re
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from linda_tui.config.models import Pacing
+from linda_tui.config.models import DEFAULT_WARM_UP_STEPS, Pacing, parse_hours_range
 from linda_tui.fleet.pacing import WINDOWS, SendWindows, pacing_limits
+from linda_tui.models import PAIR_SUCCESS
 from linda_tui.store.base import Store
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "estimate_finish",
     "load_pacers",
     "pace_profile",
+    "paired_times",
 ]
 
 DAY = 86400.0
@@ -107,21 +108,6 @@ def pace_profile(name: str, *, demo: bool) -> PaceProfile:
 
 # --- quiet hours -----------------------------------------------------------------------------
 
-_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
-
-
-def _clock_time(text: str, setting: str) -> time:
-    match = _CLOCK.match(text)
-    if match:
-        hour, minute = int(match.group(1)), int(match.group(2))
-        if hour < 24 and minute < 60:
-            return time(hour, minute)
-        if hour == 24 and minute == 0:
-            return time(0, 0)
-    raise PacingError(
-        f"{setting}: {text.strip()!r} is not a time of day — write it as HH:MM, e.g. 21:00"
-    )
-
 
 @dataclass(frozen=True)
 class QuietHours:
@@ -148,16 +134,11 @@ class QuietHours:
     @classmethod
     def parse(cls, text: str, zone: tzinfo, setting: str = "quiet hours") -> QuietHours | None:
         """Quiet hours written "21:00-09:00" (None for "off", "none" or empty)."""
-        cleaned = text.strip().lower()
-        if cleaned in ("", "off", "none", "no"):
-            return None
-        start, dash, end = cleaned.replace("–", "-").partition("-")
-        if not dash:
-            raise PacingError(
-                f"{setting}: {text.strip()!r} is not a range of hours — write it as "
-                "21:00-09:00, or 'off' for none"
-            )
-        return cls(_clock_time(start, setting), _clock_time(end, setting), zone)
+        try:
+            hours = parse_hours_range(text, setting)
+        except ValueError as exc:
+            raise PacingError(str(exc)) from None
+        return cls(hours[0], hours[1], zone) if hours is not None else None
 
     def __str__(self) -> str:
         return f"{self.start:%H:%M}-{self.end:%H:%M}"
@@ -228,10 +209,9 @@ class WarmUp:
     ========  ========  =======
     """
 
-    steps: tuple[WarmUpStep, ...] = (
-        WarmUpStep(2, 20, 50),
-        WarmUpStep(4, 40, 100),
-        WarmUpStep(7, 60, 200),
+    steps: tuple[WarmUpStep, ...] = tuple(
+        WarmUpStep(last, per_hour, per_day)
+        for _first, last, per_hour, per_day in DEFAULT_WARM_UP_STEPS
     )
 
     def __post_init__(self) -> None:
@@ -499,28 +479,80 @@ def _finish_one(pacer: BotPacer, count: int, now: datetime) -> datetime:
     return _utc(moment) if moment > start else now
 
 
+def _finish_shared(
+    pacers: Sequence[BotPacer], own: Mapping[str, int], anyone: int, now: datetime
+) -> datetime:
+    """When the last message would go when each bot sends its own share first and then
+    takes from a share any of them may send (as a campaign's workers do once a bot has
+    dropped out): the bots are played together, the next message going from whichever
+    bot is free first. Past the steady rhythm, each bot's own share is extrapolated from
+    its own sends and the shared rest from all of them."""
+    twins = [p.copy() for p in pacers]
+    left = [own.get(t.bot_id, 0) for t in twins]
+    start = _epoch(now)
+    queue = [(t._next(start)[0], i) for i, t in enumerate(twins)]
+    heapq.heapify(queue)
+    sends: list[float] = []
+    by_bot: list[list[float]] = [[] for _ in twins]
+    steady_from = _steady_from(twins, start)
+    while queue:
+        if sends and _done_playing(len(sends), sends[-1], steady_from, len(twins)):
+            ends = [sends[-1]]
+            for i, count in enumerate(left):
+                if count > 0:
+                    done = (
+                        _extrapolate(by_bot[i], count, steady_from)
+                        if by_bot[i]
+                        else _finish_one(twins[i], count, _utc(sends[-1]))
+                    )
+                    ends.append(_epoch(done))
+            if anyone > 0:
+                ends.append(_epoch(_extrapolate(sends, sum(left) + anyone, steady_from)))
+            return _utc(max(ends))
+        moment, i = heapq.heappop(queue)
+        if left[i] > 0:
+            left[i] -= 1
+        elif anyone > 0:
+            anyone -= 1
+        else:
+            continue  # this bot has nothing more it may take: it is done
+        twins[i]._record(moment)
+        sends.append(moment)
+        by_bot[i].append(moment)
+        heapq.heappush(queue, (twins[i]._next(moment)[0], i))
+    return _utc(sends[-1]) if sends and sends[-1] > start else now
+
+
 def estimate_finish(
-    pacers: Sequence[BotPacer], remaining: int | Mapping[str, int], now: datetime
+    pacers: Sequence[BotPacer],
+    remaining: int | Mapping[str, int] | Mapping[str | None, int],
+    now: datetime,
 ) -> datetime | None:
     """When the last of the remaining messages would go, under every pacing rule.
 
     remaining is a number of messages that any of the bots may take (the next goes
     from whichever bot is free first), or a count per bot id (each bot sends its
-    own share, as a campaign's plan assigns them). None when there are messages
-    but no bot to send them. Pauses are taken at the middle of their range. The
-    messages are played one by one until the warm-up is over and the daily rhythm
-    steady (at least 5,000 per bot), the rest extrapolated from that rhythm.
+    own share, as a campaign's plan assigns them), where the key None counts the
+    messages any bot may take once its own share is done (the share of a bot that
+    dropped out). None when there are messages but no bot to send them. Pauses are
+    taken at the middle of their range. The messages are played one by one until the
+    warm-up is over and the daily rhythm steady (at least 5,000 per bot), the rest
+    extrapolated from that rhythm.
     """
     if isinstance(remaining, Mapping):
         by_id = {p.bot_id: p for p in pacers}
+        shares: Mapping[str | None, int] = remaining  # type: ignore[assignment]
+        anyone = shares.get(None, 0)
+        own = {bot: count for bot, count in shares.items() if bot is not None and count > 0}
+        if any(bot not in by_id for bot in own):
+            return None
+        if anyone > 0:
+            if not own:
+                return estimate_finish(pacers, anyone, now)
+            return _finish_shared(pacers, own, anyone, now) if pacers else None
         finish = now
-        for bot_id, count in remaining.items():
-            if count <= 0:
-                continue
-            pacer = by_id.get(bot_id)
-            if pacer is None:
-                return None
-            finish = max(finish, _finish_one(pacer, count, now))
+        for bot_id, count in own.items():
+            finish = max(finish, _finish_one(by_id[bot_id], count, now))
         return finish
     if remaining <= 0:
         return now
@@ -547,6 +579,13 @@ def estimate_finish(
 # --- from the store ---------------------------------------------------------------------------
 
 
+async def paired_times(store: Store, bots: Iterable[str]) -> dict[str, datetime | None]:
+    """When each bot was last paired (its warm-up counts from then), from the audit
+    trail; None for a bot never paired through Linda. One index lookup per bot, however
+    many messages it sent since."""
+    return {bot: await store.last_audit_at(bot, PAIR_SUCCESS) for bot in bots}
+
+
 async def load_pacers(
     store: Store,
     pacing_by_bot: Mapping[str, Pacing],
@@ -561,8 +600,12 @@ async def load_pacers(
 ) -> dict[str, BotPacer]:
     """A pacer per bot with the bot's sends of the last day read from the store (every
     outbound message, campaign or not): caps and the pause carry over a restart.
+    paired_at is read from the store too (``paired_times``) unless given, so the engine
+    and every plan (dry run, create, the console's form) apply the same warm-up.
     seed makes the pauses reproducible (each bot draws from its own stream)."""
     since = now - timedelta(seconds=DAY)
+    if paired_at is None:
+        paired_at = await paired_times(store, pacing_by_bot) if warm_up is not None else {}
     pacers: dict[str, BotPacer] = {}
     for index, (bot_id, pacing) in enumerate(pacing_by_bot.items()):
         pacers[bot_id] = BotPacer(
@@ -571,7 +614,7 @@ async def load_pacers(
             profile=profile,
             quiet_hours=quiet_hours,
             warm_up=warm_up,
-            paired_at=(paired_at or {}).get(bot_id),
+            paired_at=paired_at.get(bot_id),
             sent_times=await store.sent_times(bot_id, since),
             rng=random.Random(seed * 1_000_003 + index) if seed is not None else random.Random(),
             not_before=not_before,

@@ -225,8 +225,9 @@ def create_cmd(
     )
     from linda_tui.broadcast.audience_contacts import contacts_audience
     from linda_tui.broadcast.input_file import InputFileError, read_input_text
-    from linda_tui.broadcast.pacing import DEFAULT_WARM_UP, PacingError, QuietHours, pace_profile
+    from linda_tui.broadcast.pacing import PacingError, pace_profile
     from linda_tui.broadcast.plan import PlanError, plan_broadcast, save_plan
+    from linda_tui.broadcast.settings import broadcast_settings
     from linda_tui.broadcast.template import TemplateError
     from linda_tui.clock import SystemClock
     from linda_tui.fleet.actor import current_actor
@@ -268,6 +269,8 @@ def create_cmd(
     now = clock.now()
     not_before = _start_at(start_at, runtime, now)
     assert template is not None
+    # The same rules as the engine that will run it (bots.yaml's broadcasts: section).
+    rules = broadcast_settings(runtime.fleet, runtime.timezone, demo=runtime.demo)
 
     async def work(store: Store) -> dict[str, Any]:
         cannot_send = await _bots_that_cannot_send(runtime)
@@ -285,11 +288,9 @@ def create_cmd(
             bots=chosen,
             pacing={b.id: runtime.fleet.pacing_for(b.id) for b in runtime.fleet.enabled_bots},
             now=now,
-            profile=profile,
-            quiet_hours=None
-            if profile.name == "demo-fast"
-            else QuietHours.parse("21:00-09:00", runtime.timezone),
-            warm_up=DEFAULT_WARM_UP,
+            profile=profile,  # demo-fast leaves quiet hours and the warm-up out
+            quiet_hours=rules.quiet_hours,
+            warm_up=rules.warm_up,  # from each bot's last pairing in the store
             start_at=not_before,
             unusable=cannot_send,
         )

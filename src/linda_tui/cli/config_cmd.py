@@ -60,6 +60,31 @@ def fleet_rows(runtime: Runtime) -> list[dict[str, Any]]:
     ]
 
 
+def broadcast_lines(runtime: Runtime) -> list[str]:
+    """bots.yaml's broadcasts: section as `config check` prints it (words escaped)."""
+    rules = runtime.fleet.broadcasts
+    quiet = f"{rules.quiet_hours} ({runtime.settings.timezone})" if rules.quiet_hours else "off"
+    warm_up = (
+        ", ".join(
+            f"day{'s' if '-' in s.days else ''} {s.days} {s.per_hour}/h {s.per_day}/day"
+            for s in rules.warm_up
+        )
+        + ", then the pacing above"
+        if rules.warm_up
+        else "off"
+    )
+    own = ", ".join(visible(word) for word in rules.opt_out_words)
+    if rules.opt_out_defaults:
+        words = "Linda's list (STOP, توقف...)" + (f" and {own}" if own else "")
+    else:
+        words = f"only {own}"
+    return [
+        f"Broadcasts: quiet hours {quiet}",
+        f"  warm-up after pairing: {warm_up}",
+        f"  opt-out words: {words}",
+    ]
+
+
 def render_table(runtime: Runtime) -> str:
     """The human-readable report `config check` prints."""
     columns = ("id", "name", "phone", "role", "enabled")
@@ -77,6 +102,7 @@ def render_table(runtime: Runtime) -> str:
         "",
         f"Pacing: {pacing.min_delay_seconds:g}-{pacing.max_delay_seconds:g} s between messages, "
         f"at most {pacing.per_minute}/min, {pacing.per_hour}/h, {pacing.per_day}/day per bot",
+        *broadcast_lines(runtime),
         "",
         "Settings:",
     ]
@@ -106,6 +132,7 @@ def render_json(runtime: Runtime) -> str:
             "default_region": fleet.default_region,
             "primary": fleet.primary.id if fleet.primary else None,
             "pacing": fleet.pacing.as_dict(),
+            "broadcasts": fleet.broadcasts.as_dict(),
             "bots": fleet_rows(runtime),
         },
         "settings": resolved_settings(runtime),

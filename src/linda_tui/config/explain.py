@@ -25,6 +25,12 @@ _HINTS: dict[str, str] = {
     "create_from_whatsapp": "write create_from_whatsapp: true or false",
     "sync_every": "write e.g. sync_every: 6h",
     "sync_cron": 'write e.g. sync_cron: "0 */6 * * *"',
+    "broadcasts": "write its settings under it, e.g. quiet_hours: 21:00-09:00",
+    "quiet_hours": "write e.g. quiet_hours: 21:00-09:00, or off",
+    "warm_up": "list steps such as '- days: 1-2' with per_hour and per_day, or write off",
+    "days": "write e.g. days: 1-2",
+    "opt_out_words": "list words such as [basta, arrêt]",
+    "opt_out_defaults": "write opt_out_defaults: true or false",
 }
 
 _BOUNDS = {

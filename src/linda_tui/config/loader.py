@@ -10,10 +10,11 @@ Decisions worth knowing:
   refusing the first alias makes such a document fail at once, before any expansion.
 - Nesting is capped (MAX_DEPTH) and so is the file size (MAX_CONFIG_BYTES).
 - A key written twice in one mapping is an error (plain YAML would keep the last).
-- ``id``, ``name``, ``phone``, ``default_region``, ``sync_every`` and ``sync_cron`` are
-  read as written: YAML 1.1 would otherwise turn ``phone: 0501234567`` into an octal
-  number, ``phone: +97150...`` into an integer, ``default_region: NO`` and
-  ``sync_every: off`` into false, and ``sync_every: 1:30`` into 90.
+- ``id``, ``name``, ``phone``, ``default_region``, ``sync_every``, ``sync_cron``,
+  ``quiet_hours``, ``warm_up`` and the ``opt_out_words`` are read as written: YAML 1.1
+  would otherwise turn ``phone: 0501234567`` into an octal number, ``phone: +97150...``
+  into an integer, ``default_region: NO``, ``sync_every: off`` and the opt-out word
+  ``no`` into false, and ``sync_every: 1:30`` into 90.
 """
 
 from __future__ import annotations
@@ -37,7 +38,19 @@ MAX_PROBLEMS_SHOWN = 50
 MAX_DEPTH = 32
 
 # Keys whose plain scalars are taken as written (see the module docstring).
-TEXT_KEYS = frozenset({"id", "name", "phone", "default_region", "sync_every", "sync_cron"})
+TEXT_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "phone",
+        "default_region",
+        "sync_every",
+        "sync_cron",
+        "quiet_hours",
+        "warm_up",
+        "opt_out_words",
+    }
+)
 
 _YAML_TAG = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = frozenset(
@@ -156,7 +169,8 @@ class _NodeReader:
         if isinstance(node, MappingNode):
             return self._mapping(node, loc)
         if isinstance(node, SequenceNode):
-            return [self.read(item, (*loc, i)) for i, item in enumerate(node.value)]
+            # A list under a text key (opt_out_words) holds text: "no" stays "no".
+            return [self.read(item, (*loc, i), as_text) for i, item in enumerate(node.value)]
         return self._scalar(node, loc, as_text)
 
     def _mapping(self, node: MappingNode, loc: Loc) -> dict[str, Any]:

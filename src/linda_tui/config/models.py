@@ -13,6 +13,7 @@ import copy
 import re
 import unicodedata
 from dataclasses import dataclass, replace
+from datetime import time
 from enum import StrEnum
 from typing import Any
 
@@ -230,6 +231,269 @@ class ContactsConfig:
             "create_from_whatsapp": self.create_from_whatsapp,
             "sync_every": self.interval_seconds,
             "sync_cron": self.sync_cron,
+        }
+
+
+# --- broadcasts: quiet hours, warm-up, opt-out words -----------------------------------------
+
+_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+_OFF = frozenset({"", "off", "none", "no", "false"})
+DEFAULT_QUIET_HOURS = "21:00-09:00"
+# A newly paired bot's caps, day by day (first day, last day, per hour, per day): about
+# 20 an hour on days 1-2 rising to about 80 (PRODUCT.md's guidance), with low daily caps.
+DEFAULT_WARM_UP_STEPS: tuple[tuple[int, int, int, int], ...] = (
+    (1, 2, 20, 50),
+    (3, 4, 40, 100),
+    (5, 7, 60, 200),
+)
+MAX_WARM_UP_DAYS = 90
+MAX_OPT_OUT_WORDS = 200
+MAX_OPT_OUT_WORD_LENGTH = 60
+
+
+def _clock_time(text: str, setting: str) -> time:
+    match = _CLOCK.match(text)
+    if match:
+        hour, minute = int(match.group(1)), int(match.group(2))
+        if hour < 24 and minute < 60:
+            return time(hour, minute)
+        if hour == 24 and minute == 0:
+            return time(0, 0)
+    raise ValueError(
+        f"{setting}: {text.strip()!r} is not a time of day — write it as HH:MM, e.g. 21:00"
+    )
+
+
+def parse_hours_range(text: str, setting: str = "quiet_hours") -> tuple[time, time] | None:
+    """(start, end) from hours written "21:00-09:00" (start after end spans midnight);
+    None for off, none, no or nothing. ValueError (one line, with the fix) otherwise."""
+    cleaned = text.strip().lower()
+    if cleaned in _OFF:
+        return None
+    start, dash, end = cleaned.replace("–", "-").partition("-")
+    if not dash:
+        raise ValueError(
+            f"{setting}: {text.strip()!r} is not a range of hours — write it as "
+            "21:00-09:00, or off for none"
+        )
+    begin, finish = _clock_time(start, setting), _clock_time(end, setting)
+    if begin == finish:
+        raise ValueError(
+            f"{setting}: {begin:%H:%M}-{finish:%H:%M} start and end at the same time — "
+            "write e.g. 21:00-09:00, or off for none"
+        )
+    return begin, finish
+
+
+def _quiet_hours(value: object) -> object:
+    if value is None or value is False:
+        return None  # off
+    if not isinstance(value, str):
+        return value  # the text check reports the type
+    hours = parse_hours_range(value)
+    return None if hours is None else f"{hours[0]:%H:%M}-{hours[1]:%H:%M}"
+
+
+def _day_range(value: object) -> object:
+    if isinstance(value, bool):
+        return value  # the text check reports it
+    if isinstance(value, int):
+        value = str(value)
+    if not isinstance(value, str):
+        return value
+    text = value.strip().replace("–", "-").replace(" ", "")
+    first, dash, last = text.partition("-")
+    if not first.isdigit() or (dash and not last.isdigit()):
+        raise ValueError(
+            f"warm_up days {value!r} is not a day or a range of days — write e.g. days: 1-2 "
+            "(day 1 is the first 24 hours after pairing) or days: 3"
+        )
+    low, high = int(first), int(last) if dash else int(first)
+    if not 1 <= low <= high <= MAX_WARM_UP_DAYS:
+        raise ValueError(
+            f"warm_up days {value!r} is out of order or range — write days from 1 to "
+            f"{MAX_WARM_UP_DAYS}, the first no later than the last, e.g. days: 3-4"
+        )
+    return f"{low}-{high}" if high != low else str(low)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WarmUpDays:
+    """One step of the warm-up: the caps on these days after pairing (``days: 1-2``)."""
+
+    days: str = checked(coerce=to_text, before=_day_range)
+    per_hour: int = checked(coerce=to_int, ge=1)
+    per_day: int = checked(coerce=to_int, ge=1)
+
+    def __post_init__(self) -> None:
+        validate(self, explain)
+
+    @property
+    def first_day(self) -> int:
+        return int(self.days.partition("-")[0])
+
+    @property
+    def last_day(self) -> int:
+        return int(self.days.rpartition("-")[2])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"days": self.days, "per_hour": self.per_hour, "per_day": self.per_day}
+
+
+DEFAULT_WARM_UP_DAYS: tuple[WarmUpDays, ...] = tuple(
+    WarmUpDays(days=f"{first}-{last}", per_hour=hour, per_day=day)
+    for first, last, hour, day in DEFAULT_WARM_UP_STEPS
+)
+_WARM_UP_STEPS = to_list_of(to_model(WarmUpDays))
+
+
+def _to_warm_up(value: Any) -> tuple[WarmUpDays, ...] | None:
+    if (
+        value is None
+        or value is False
+        or (isinstance(value, str) and value.strip().lower() in _OFF)
+    ):
+        return None
+    if isinstance(value, str):
+        raise Refused(
+            "value_error",
+            f"warm_up {value!r} is not a list of steps — write off, or steps such as "
+            "'- days: 1-2' with per_hour and per_day under each",
+        )
+    steps = tuple(_WARM_UP_STEPS(value))
+    if not steps:
+        raise Refused(
+            "value_error",
+            "warm_up is an empty list — list its steps ('- days: 1-2', per_hour, per_day), "
+            "or write warm_up: off",
+        )
+    return steps
+
+
+def _warm_up_errors(steps: tuple[WarmUpDays, ...]) -> list[ErrorDetails]:
+    """The steps must follow each other from day 1 with no gap, and never lower a cap."""
+    errors: list[ErrorDetails] = []
+    expected = 1
+    previous: WarmUpDays | None = None
+    for index, step in enumerate(steps):
+        if step.first_day != expected:
+            errors.append(
+                error(
+                    ("warm_up", index, "days"),
+                    "value_error",
+                    step.days,
+                    f"warm_up days {step.days} should start on day {expected} — list the "
+                    "steps in order from day 1, each starting the day after the last ended",
+                )
+            )
+        for cap in ("per_hour", "per_day"):
+            if previous is not None and getattr(step, cap) < getattr(previous, cap):
+                errors.append(
+                    error(
+                        ("warm_up", index, cap),
+                        "value_error",
+                        getattr(step, cap),
+                        f"warm_up days {step.days} lowers {cap} to {getattr(step, cap)} "
+                        f"(days {previous.days} allow {getattr(previous, cap)}) — a warm-up "
+                        "only rises: make it at least the step before's",
+                    )
+                )
+        expected = step.last_day + 1
+        previous = step
+    return errors
+
+
+def _opt_out_word(value: str) -> str:
+    word = " ".join(value.split())
+    char = control_character(word)
+    if char is not None:
+        raise ValueError(
+            f"opt-out word {value!r} contains the character {describe_character(char)} — "
+            "write the word as plain text"
+        )
+    if not any(ch.isalnum() for ch in word):
+        raise ValueError(
+            f"opt-out word {value!r} has no letter or digit — write a word people reply "
+            "with, e.g. stop"
+        )
+    if len(word) > MAX_OPT_OUT_WORD_LENGTH:
+        raise ValueError(
+            f"opt-out word {word[:20]!r}... is longer than {MAX_OPT_OUT_WORD_LENGTH} "
+            "characters — a whole reply is matched: keep it short, e.g. stop"
+        )
+    return word
+
+
+def _to_opt_out_words(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]  # one word written on its own
+    words = to_list_of(to_text)(value)
+    if len(words) > MAX_OPT_OUT_WORDS:
+        raise Refused(
+            "value_error",
+            f"opt_out_words lists {len(words)} words — keep it to {MAX_OPT_OUT_WORDS} at most",
+        )
+    out: list[str] = []
+    problems: list[ErrorDetails] = []
+    for index, word in enumerate(words):
+        try:
+            out.append(_opt_out_word(word))
+        except ValueError as exc:
+            problems.append(error((index,), "value_error", word, str(exc)))
+    if problems:
+        raise ConfigValueError(problems)
+    return tuple(dict.fromkeys(out))
+
+
+@dataclass(frozen=True, kw_only=True)
+class BroadcastsConfig:
+    """bots.yaml ``broadcasts:``: the rules every campaign follows.
+
+    - ``quiet_hours``: "HH:MM-HH:MM" in the fleet's time zone (LINDA_TIMEZONE), or None
+      (written ``off``) for none;
+    - ``warm_up``: a newly paired bot's caps day by day, or None (``off``);
+    - ``opt_out_words``: replies that opt a number out, added to Linda's own list
+      (STOP and its equivalents, Arabic included) unless ``opt_out_defaults`` is false.
+    """
+
+    quiet_hours: str | None = checked(
+        DEFAULT_QUIET_HOURS, to_text, optional=True, before=_quiet_hours
+    )
+    warm_up: tuple[WarmUpDays, ...] | None = checked(
+        DEFAULT_WARM_UP_DAYS, _to_warm_up, optional=True
+    )
+    opt_out_words: tuple[str, ...] = checked((), _to_opt_out_words)
+    opt_out_defaults: bool = checked(True, to_bool)
+
+    def __post_init__(self) -> None:
+        validate(self, explain)
+        errors = _warm_up_errors(self.warm_up) if self.warm_up else []
+        if not self.opt_out_defaults and not self.opt_out_words:
+            errors.append(
+                error(
+                    ("opt_out_defaults",),
+                    "value_error",
+                    False,
+                    "opt_out_defaults is false and opt_out_words lists nothing, so nobody "
+                    "could opt out — list the words under opt_out_words, or remove "
+                    "opt_out_defaults",
+                )
+            )
+        if errors:
+            raise ConfigValueError(errors, explain)
+
+    @property
+    def quiet_hours_range(self) -> tuple[time, time] | None:
+        """(start, end) of the quiet hours, None when off."""
+        return parse_hours_range(self.quiet_hours) if self.quiet_hours else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The settings as `linda config check` prints them."""
+        return {
+            "quiet_hours": self.quiet_hours or "off",
+            "warm_up": [step.as_dict() for step in self.warm_up] if self.warm_up else "off",
+            "opt_out_words": list(self.opt_out_words),
+            "opt_out_defaults": self.opt_out_defaults,
         }
 
 
@@ -508,6 +772,9 @@ class FleetConfig:
     )
     # The console's keys, remapped: binding id -> keys (see to_keymap).
     keys: dict[str, str] = checked(default_factory=dict, coerce=to_keymap)
+    broadcasts: BroadcastsConfig = checked(
+        default_factory=BroadcastsConfig, coerce=to_model(BroadcastsConfig)
+    )
     bots: list[BotConfig] = checked(
         coerce=to_list_of(to_model(BotConfig)),
         before=_phones_in_region,

@@ -32,7 +32,7 @@ from linda_tui.fleet.events import (
     MessageRecorded,
     OptedOut,
 )
-from linda_tui.fleet.optout import is_opt_out
+from linda_tui.fleet.optout import OptOutWords, is_opt_out
 from linda_tui.fleet.pacing import SendRateGuard
 from linda_tui.fleet.status import SENDABLE, STATE_WORD, BotStatus
 from linda_tui.fleet.view import (
@@ -47,6 +47,7 @@ from linda_tui.fleet.view import (
     unknown_bot_message,
 )
 from linda_tui.models import (
+    PAIR_SUCCESS,
     AuditEntry,
     BotState,
     Direction,
@@ -191,6 +192,8 @@ class Fleet(FleetView):
     ) -> None:
         super().__init__(config, clock or SystemClock())
         self.store = store
+        # bots.yaml's opt-out words (broadcasts.opt_out_words), with Linda's own or not.
+        self._opt_out_words = OptOutWords.from_config(config.broadcasts)
         self.actor = actor or current_actor()
         self.timezone = timezone
         self._accounts: dict[str, WhatsAppAccount] = {}
@@ -711,7 +714,7 @@ class Fleet(FleetView):
         elif isinstance(event, PairingSucceeded):
             log.info("bot %s: paired with the phone (%s)", bot_id, event.jid)
             self._status[bot_id].paired = True
-            self._enqueue(self._audit_event, "pair.success", bot_id, {"jid": event.jid})
+            self._enqueue(self._audit_event, PAIR_SUCCESS, bot_id, {"jid": event.jid})
         elif isinstance(event, PairingTimedOut):
             log.info("bot %s: pairing timed out", bot_id)
             self._enqueue(self._audit_event, "pair.timeout", bot_id, {})
@@ -867,7 +870,7 @@ class Fleet(FleetView):
             # WhatsApp delivered it again (after a reconnect): stored and counted once.
             log.info("message %s to %s was delivered again; stored once", event.wa_id, event.bot_id)
             self._uncount_inbound(event.bot_id, item.day)
-        if is_opt_out(event.text):
+        if is_opt_out(event.text, self._opt_out_words):
             added = await self.store.add_opt_out(
                 OptOut(
                     phone=event.peer,

@@ -488,6 +488,12 @@ class Store(ABC):
     async def list_audit(self, bot_id: str | None = None, limit: int = 100) -> list[AuditEntry]:
         """Newest first; bot_id filters to one bot."""
 
+    @abstractmethod
+    async def last_audit_at(self, bot_id: str, action: str) -> datetime | None:
+        """When the bot's newest audit entry with this action was written (e.g. its last
+        ``pair.success``: a warm-up counts from it), None when it has none. An index
+        lookup, however many other entries the bot has."""
+
     # --- sync state ----------------------------------------------------------------
     @abstractmethod
     async def get_sync_state(self, account: str = "default") -> SyncState: ...

@@ -229,6 +229,11 @@ V5_STATEMENTS: tuple[str, ...] = (
     """,
 )
 
+# Version 6: a bot's last audit entry of one kind (its last pairing, from which its
+# warm-up counts) is an index lookup: scanning its newest entries lost the pairing once
+# the bot had sent a few hundred messages, each with its own entry.
+V6_STATEMENTS: tuple[str, ...] = ("CREATE INDEX audit_by_bot_action ON audit (bot_id, action, at)",)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "every record type", V1_STATEMENTS),
     Migration(2, "phone lookup table for contacts; message lookup by WhatsApp id", V2_STATEMENTS),
@@ -237,6 +242,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(4, "contacts sync: raw phones, full-sync generations, leases", V4_STATEMENTS),
     Migration(5, "inbound messages stored once per bot and WhatsApp id", V5_STATEMENTS),
+    Migration(6, "a bot's last audit entry of one kind (its last pairing)", V6_STATEMENTS),
 )
 
 CURRENT_VERSION = MIGRATIONS[-1].version

@@ -1868,6 +1868,14 @@ class SQLiteStore(Store):
         )
         return [_audit(row) for row in rows]
 
+    async def last_audit_at(self, bot_id: str, action: str) -> datetime | None:
+        rows = await self._read(
+            """SELECT at FROM audit
+            WHERE bot_id = ? AND action = ? ORDER BY at DESC LIMIT 1""",
+            (bot_id, action),
+        )
+        return _required_time(rows[0][0]) if rows else None
+
     # --- sync state -----------------------------------------------------------------
 
     async def get_sync_state(self, account: str = "default") -> SyncState:

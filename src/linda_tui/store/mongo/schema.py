@@ -83,6 +83,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "audit": [
         _index("in_time", "at", "_id"),
         _index("by_bot_time", "bot_id", "at", "_id"),
+        # last_audit_at: a bot's newest entry of one kind (its last pairing).
+        _index("by_bot_action_time", "bot_id", "action", "at", "_id"),
     ],
     "sync_state": [],
     "leases": [],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pymongo.errors import DuplicateKeyError
 
 from linda_tui.models import AuditEntry, OptOut
@@ -60,3 +62,13 @@ class TrailRecords(MongoBase):
         query: Document = {} if bot_id is None else {"bot_id": bot_id}
         cursor = self._col("audit").find(query).sort([("at", -1), ("_id", -1)]).limit(limit)
         return [docs.audit(doc) for doc in await cursor.to_list(None)]
+
+    async def last_audit_at(self, bot_id: str, action: str) -> datetime | None:
+        cursor = (
+            self._col("audit")
+            .find({"bot_id": bot_id, "action": action}, {"at": 1})
+            .sort([("at", -1), ("_id", -1)])
+            .limit(1)
+        )
+        found = await cursor.to_list(None)
+        return docs.required_utc(found[0]["at"]) if found else None

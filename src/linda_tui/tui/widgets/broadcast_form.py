@@ -316,7 +316,7 @@ class BroadcastForm(Vertical):
             now=app.clock.now(),
             demo=app.demo,
             timezone=app.timezone,
-            engine_settings=getattr(services.broadcasts, "settings", None),
+            rules=_broadcast_rules(app),
             unusable=unusable_bots(app.fleet.statuses()),
         )
 
@@ -485,7 +485,7 @@ class _PlanContext:
     now: datetime
     demo: bool
     timezone: tzinfo
-    engine_settings: Any  # the local engine's BroadcastSettings, None when attached
+    rules: Any  # the BroadcastSettings the engine runs campaigns with
     unusable: dict[str, str]  # bots that cannot send now, with why: nobody planned on them
 
 
@@ -499,7 +499,7 @@ async def _plan_draft(
 ) -> DryRun:
     from linda_tui.broadcast.audience import AudienceError
     from linda_tui.broadcast.audience_contacts import contacts_audience
-    from linda_tui.broadcast.pacing import DEFAULT_WARM_UP, PacingError, QuietHours, pace_profile
+    from linda_tui.broadcast.pacing import PacingError, pace_profile
     from linda_tui.broadcast.plan import PlanError, plan_broadcast
     from linda_tui.broadcast.template import TemplateError
 
@@ -543,14 +543,6 @@ async def _plan_draft(
     except PacingError as exc:
         result.problem = DraftProblem("summary", str(exc))
         return result
-    settings = context.engine_settings
-    if not profile.quiet_hours:
-        quiet = None
-    elif settings is not None:
-        quiet = settings.quiet_hours
-    else:
-        quiet = QuietHours.parse("21:00-09:00", context.timezone)
-    warm_up = settings.warm_up if settings is not None else DEFAULT_WARM_UP
     try:
         result.plan = await plan_broadcast(
             name=draft.name,
@@ -560,9 +552,9 @@ async def _plan_draft(
             bots=draft.bot_choice,
             pacing=context.fleet_pacing,
             now=context.now,
-            profile=profile,
-            quiet_hours=quiet,
-            warm_up=warm_up,
+            profile=profile,  # demo-fast leaves quiet hours and the warm-up out
+            quiet_hours=context.rules.quiet_hours,
+            warm_up=context.rules.warm_up,  # from each bot's last pairing in the store
             unusable=context.unusable,
         )
     except TemplateError as exc:
@@ -571,6 +563,18 @@ async def _plan_draft(
         field = "bots" if "bot" in str(exc) else "summary"
         result.problem = DraftProblem(field, str(exc))
     return result
+
+
+def _broadcast_rules(app: LindaApp) -> Any:
+    """The rules the engine runs campaigns with: the local engine's own, else (a console
+    attached to another Linda) bots.yaml's, read the same way the host reads them."""
+    engine = getattr(app.services, "broadcasts", None)
+    settings = getattr(engine, "settings", None)
+    if settings is not None:
+        return settings
+    from linda_tui.broadcast.settings import broadcast_settings
+
+    return broadcast_settings(app.fleet.config, app.timezone, demo=app.demo)
 
 
 def _read_csv(draft: Draft, region: str) -> Audience:
