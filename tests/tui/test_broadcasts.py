@@ -458,7 +458,7 @@ async def test_a_store_read_older_than_a_progress_event_does_not_turn_the_pane_b
         await store.claim_recipient(campaign.id, numbers[0], "demo-main", now)
         await store.fail_recipient(campaign.id, numbers[0], "not on WhatsApp", now)
         await store.set_campaign_status(campaign.id, CampaignStatus.PAUSED, now)
-        engine = app.services.broadcasts
+        engine = await app.broadcast_engine()  # started just after the first frame
         assert engine is not None
         await engine.publish_progress(campaign.id, note="paused")
         await wait_until(

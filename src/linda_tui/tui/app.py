@@ -358,6 +358,15 @@ class LindaApp(App[int]):
 
         keep_out_of_collections()
 
+    async def broadcast_engine(self) -> Any:
+        """The broadcasts (local, or the host's), once started: they start just after
+        the first frame, and an operator's key pressed before that waits for them
+        instead of being told there are none. None when this Linda runs no broadcasts."""
+        wait_started = getattr(self.services, "wait_started", None)
+        if wait_started is not None and getattr(self.services, "with_broadcasts", False):
+            await wait_started()
+        return self.services.broadcasts
+
     def on_fleet_opened(self, _message: FleetOpened) -> None:
         self.fleet_ready = True
         if not self.attached:

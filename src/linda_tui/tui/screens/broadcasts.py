@@ -753,7 +753,7 @@ class BroadcastsScreen(PaneScreen):
 
     @work(group="broadcasts-steer", exit_on_error=False)
     async def _steer(self, view: CampaignView, method: str, done: str) -> None:
-        engine = self.linda.services.broadcasts
+        engine = await self.linda.broadcast_engine()
         if engine is None:
             self._say_error("this Linda runs no broadcasts")
             return
@@ -773,7 +773,7 @@ class BroadcastsScreen(PaneScreen):
         self, view: CampaignView, phones: list[str] | None, decision: UncertainAction
     ) -> None:
         app = self.linda
-        engine = app.services.broadcasts
+        engine = await app.broadcast_engine()
         if engine is None:
             self._say_error("this Linda runs no broadcasts")
             return

@@ -441,7 +441,7 @@ class BroadcastForm(Vertical):
             self._refuse(f"the campaign could not be saved: {exc}")
             return
         self._forget_draft()
-        engine = app.services.broadcasts
+        engine = await app.broadcast_engine()
         try:
             if engine is None:
                 raise FleetCommandError("this Linda runs no broadcasts")
