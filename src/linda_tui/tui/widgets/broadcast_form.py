@@ -303,7 +303,9 @@ class BroadcastForm(Vertical):
         services = app.services
         loop = asyncio.get_running_loop()
         store = OnLoop(services.store, loop)
-        search = OnLoop(services, loop).search_hits
+        # Who a contacts audience is: resolved by whichever Linda runs the fleet (this
+        # one, or the host this console is attached to), so both plan the same people.
+        entries = OnLoop(services, loop).contact_entries
         config = app.fleet.config
         region = config.default_region
         cached = None if fresh else self._audiences.get(draft.audience_key())
@@ -316,7 +318,7 @@ class BroadcastForm(Vertical):
         )
 
         def work() -> DryRun:
-            return asyncio.run(_plan_draft(draft, store, search, region, context, cached))
+            return asyncio.run(_plan_draft(draft, store, entries, region, context, cached))
 
         try:
             result = await in_thread(work, name="linda-broadcast-dry-run")
@@ -486,7 +488,7 @@ class _PlanContext:
 async def _plan_draft(
     draft: Draft,
     store: Any,
-    search: Callable[..., Any],
+    entries: Callable[..., Any],
     region: str,
     context: _PlanContext,
     cached: tuple[object, Audience] | None,
@@ -513,13 +515,13 @@ async def _plan_draft(
         elif draft.source == QUERY:
             if not where:
                 raise DraftProblem("audience", "type a search, e.g. a name or label:VIP")
-            audience = await contacts_audience(store, region, query=where, search=search)
+            audience = await contacts_audience(store, region, query=where, entries=entries)
         elif draft.source == LABEL:
             if not where:
                 raise DraftProblem("audience", "type a label, e.g. VIP")
-            audience = await contacts_audience(store, region, label=where, search=search)
+            audience = await contacts_audience(store, region, label=where, entries=entries)
         else:
-            audience = await contacts_audience(store, region, search=search)
+            audience = await contacts_audience(store, region, entries=entries)
     except DraftProblem as problem:
         return DryRun(draft, problem=problem)
     except AudienceError as exc:
