@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from linda_tui.cli.context import pass_runtime
+from linda_tui.cli.context import pass_runtime, with_global_options
 from linda_tui.cli.errors import EXIT_INTERRUPTED, CommandError, UsageError, echo, one_line
 from linda_tui.cli.questions import ask
 from linda_tui.config import Runtime
@@ -230,11 +230,10 @@ def login_cmd(runtime: Runtime, token_path: Path | None) -> None:
         raise CommandError(one_line(str(exc))) from None
     where = visible(str(written.path))
     if written.replaced:
-        echo(
-            f"signed in; the token replaced the older one in {where} (0600) — `linda sync` uses it"
-        )
+        done = f"signed in; the token replaced the older one in {where} (0600)"
     else:
-        echo(f"signed in; the token is in {where} (0600) — `linda sync` uses it")
+        done = f"signed in; the token is in {where} (0600)"
+    echo(with_global_options(f"{done} — `linda sync` uses it"))
 
 
 # --- linda contacts search | get ---------------------------------------------------------

@@ -11,6 +11,7 @@ direct writes to the terminal go to the log file meanwhile.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import shutil
@@ -114,14 +115,21 @@ def run_fleet(
     *,
     only_bot: str | None = None,
     broadcasts: bool = False,
+    if_host_stops: str | None = None,
 ) -> T:
     """Run body on the fleet: the running host's when one answers on the sessions
     folder, else a fleet brought up here (only ``only_bot`` of it, for a command about
     one bot; with the broadcast engine for ``broadcasts``) and stopped afterwards. Maps
-    the failures an operator can act on to one-line CommandErrors."""
+    the failures an operator can act on to one-line CommandErrors.
+
+    A fleet brought up here for ``broadcasts`` (a long run) also hosts: it answers on
+    the socket like a console, so `linda status`, `send` and `broadcast pause` work
+    meanwhile. When the host this command goes through stops (killed, say), the command
+    ends within moments with one line and exit 1; ``if_host_stops`` is the advice it
+    gives then (default: run the command again, which brings the fleet up here)."""
     bot = _enabled_bot(runtime.fleet, only_bot) if only_bot is not None else None
     try:
-        hosted = asyncio.run(_through_host(runtime, body))
+        hosted = asyncio.run(_through_host(runtime, body, if_host_stops))
         if hosted is not _NO_HOST:
             return hosted  # type: ignore[return-value]
         return _brought_up_here(runtime, body, bot, broadcasts)
@@ -132,9 +140,48 @@ def run_fleet(
 _NO_HOST = object()
 
 
-async def _through_host(runtime: Runtime, body: Callable[[FleetAccess], Awaitable[T]]) -> object:
+def _this_command() -> str:
+    """The command being run, with this run's global options and without its arguments
+    (they may hold a message's text): what advice tells the operator to run again."""
+    path = click.get_current_context().command_path.split()[1:]
+    return linda_command(*path)
+
+
+async def _until_host_stops(
+    remote: RemoteServices, work: Awaitable[T], if_host_stops: str | None
+) -> T:
+    """work's result, unless the host hangs up first: then work is cancelled and the
+    command ends with the reason in one line (what happened to the bots) and what to do
+    here. Nothing is claimed about what the host did with a request under way."""
+    gone: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    def hung_up(reason: str) -> None:
+        if not gone.done():
+            gone.set_result(reason)
+
+    remote.when_gone(hung_up)
+    if remote.client.gone is not None:
+        hung_up(remote.client.gone)
+    task = asyncio.ensure_future(work)
+    await asyncio.wait([task, gone], return_when=asyncio.FIRST_COMPLETED)
+    finished = task.done() and not task.cancelled() and task.exception() is None
+    if finished or not gone.done():
+        # Done before the host went (or failed on its own): the command's own outcome.
+        gone.cancel()
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(BaseException):
+        await task
+    reason, _, _ = gone.result().partition(" — ")
+    advice = if_host_stops or f"run `{_this_command()}` to bring the fleet up here"
+    raise CommandError(f"{reason} — {with_global_options(advice)}")
+
+
+async def _through_host(
+    runtime: Runtime, body: Callable[[FleetAccess], Awaitable[T]], if_host_stops: str | None
+) -> object:
     """body's result through the host of this sessions folder, or _NO_HOST."""
-    from linda_tui.host.client import HostGoneError
+    from linda_tui.host.client import CONNECT_SECONDS, HostGoneError
     from linda_tui.host.protocol import ProtocolError
     from linda_tui.host.remote import RemoteServices
 
@@ -143,14 +190,15 @@ async def _through_host(runtime: Runtime, body: Callable[[FleetAccess], Awaitabl
     except ProtocolError as exc:
         raise CommandError(f"cannot use the running Linda: {one_line(str(exc))}") from None
     except (HostGoneError, OSError, TimeoutError) as exc:
+        why = one_line(str(exc)) or f"no answer within {CONNECT_SECONDS:g} s"
         raise CommandError(
-            f"a Linda runs on {runtime.sessions_dir} but does not answer ({one_line(str(exc))}) — "
+            f"a Linda runs on {runtime.sessions_dir} but does not answer ({why}) — "
             "try again, or stop it"
         ) from None
     if remote is None:
         return _NO_HOST
     async with remote:
-        return await _run_body(runtime, body, remote)
+        return await _until_host_stops(remote, _run_body(runtime, body, remote), if_host_stops)
 
 
 def _brought_up_here(
@@ -163,6 +211,16 @@ def _brought_up_here(
     from linda_tui.store.base import StoreError
 
     services = Services.for_runtime(runtime, only_bot=bot, broadcasts=broadcasts)
+    # A long run (a campaign) hosts like `linda serve` while it holds the fleet, so that
+    # status, send, pause and consoles work meanwhile. A quick command about one bot
+    # does not: a console attached to it would see a fleet of one bot, gone moments later.
+    hosts = broadcasts
+    if hosts:
+        from linda_tui.host.server import HostServer
+
+        services.add(HostServer(services, runtime.sessions_dir))
+    services.lock.holder = f"`{_this_command()}`"
+    services.lock.hosts = hosts
     # The lock is taken before anything is written (the demo network keeps state).
     runtime.prepare_folders()
     try:
@@ -171,10 +229,14 @@ def _brought_up_here(
         raise CommandError(str(exc)) from None
 
     async def main() -> T:
+        from linda_tui.host.socket_path import SocketInTheWayError
+
         try:
             await services.open()
         except AlreadyRunningError as exc:
             raise CommandError(str(exc)) from None
+        except SocketInTheWayError as exc:
+            raise CommandError(one_line(str(exc))) from None
         except StoreError as exc:
             # A driver refusing the URL may quote a piece of it, password included.
             raise CommandError(hide_url_secrets(str(exc), runtime.store_url)) from None

@@ -23,7 +23,7 @@ from linda_tui import __version__
 from linda_tui.cli.broadcast_cmd import broadcast
 from linda_tui.cli.config_cmd import config
 from linda_tui.cli.contacts_cmd import COMMANDS as CONTACTS_COMMANDS
-from linda_tui.cli.context import LindaContext, linda_command
+from linda_tui.cli.context import LindaContext, linda_command, with_global_options
 from linda_tui.cli.doctor_cmd import doctor_cmd
 from linda_tui.cli.errors import (
     EXIT_FAILURE,
@@ -153,7 +153,18 @@ def run_guarded(invoke: Callable[[], Any]) -> int:
 
 
 class LindaGroup(click.Group):
-    """A click group whose standalone run prints one line per problem (see run_guarded)."""
+    """A click group whose standalone run prints one line per problem (see run_guarded),
+    every command an error names carrying this run's global options."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            # Whatever raised it (a command, the core's advice, the host's reply), the
+            # commands it names keep --demo / --data-dir / --config.
+            if isinstance(ctx.obj, LindaContext):
+                exc.message = with_global_options(exc.message, ctx.obj)
+            raise
 
     def main(  # type: ignore[override]
         self,
@@ -204,7 +215,7 @@ def open_console(runtime: Runtime) -> int | None:
         )
     runtime.prepare_folders()
     # The console's first frame ends start-up (see linda_tui.startup).
-    return run_console(runtime, on_first_frame=resume_gc)
+    return run_console(runtime, on_first_frame=resume_gc, advise=with_global_options)
 
 
 @click.group(
