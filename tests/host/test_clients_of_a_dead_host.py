@@ -63,12 +63,18 @@ def _create(data: Path, tmp_path: Path, count: int, pace: str) -> None:
     assert made.returncode == 0, made.stderr
 
 
-def _wait_for_progress(proc: subprocess.Popen[str], data: Path, timeout: float = 40) -> None:
-    """Until the campaign has sent something (the simulated network logged a send)."""
+def _sent_so_far(data: Path) -> int:
     log = data / "simulated-network.jsonl"
+    return log.stat().st_size if log.exists() else 0
+
+
+def _wait_for_progress(
+    proc: subprocess.Popen[str], data: Path, beyond: int = 0, timeout: float = 40
+) -> None:
+    """Until the campaign has sent something more (the simulated network logged a send)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if log.exists() and log.stat().st_size > 0:
+        if _sent_so_far(data) > beyond:
             return
         assert proc.poll() is None, proc.communicate()
         time.sleep(0.1)
@@ -130,11 +136,10 @@ def test_a_broadcast_run_with_no_host_hosts_and_ctrl_c_says_what_it_did(tmp_path
     assert runner.returncode == 1, err  # paused from elsewhere: not done
     assert "campaign 1 stopped: it is paused" in err
     # Started again and interrupted: it says what ctrl+c did, which is true.
+    before = _sent_so_far(data)
     again = spawn(data, "broadcast", "run", "1")
     try:
-        time.sleep(0.5)
-        _wait_for_progress(again, data)
-        time.sleep(1.0)
+        _wait_for_progress(again, data, beyond=before)
         again.send_signal(signal.SIGINT)
         out, err = again.communicate(timeout=30)
     finally:
