@@ -90,9 +90,9 @@ def sync_cmd(runtime: Runtime, full: bool, as_json: bool) -> None:
     try:
         result = _run(_sync(runtime, full, progress))
     except SyncError as exc:
-        progress.end()
         raise CommandError(one_line(str(exc))) from None
-    progress.end()
+    finally:
+        progress.end()  # an error starts on a line of its own
     if as_json:
         echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=True))
         return
@@ -128,8 +128,14 @@ async def _sync(
                     progress(event.progress)
 
             remote.subscribe(on_event)
+            from linda_tui.cli.context import linda_command
+            from linda_tui.cli.fleet_cmds import until_host_stops
+
+            here = linda_command("sync", *(["--full"] if full else []))
             try:
-                return await remote.contacts.run_now(full=full)  # type: ignore[no-any-return]
+                return await until_host_stops(  # type: ignore[no-any-return]
+                    remote, remote.contacts.run_now(full=full), f"run `{here}` to sync here"
+                )
             except Exception as exc:
                 from linda_tui.fleet.view import FleetCommandError
 

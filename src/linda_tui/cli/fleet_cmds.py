@@ -147,7 +147,7 @@ def _this_command() -> str:
     return linda_command(*path)
 
 
-async def _until_host_stops(
+async def until_host_stops(
     remote: RemoteServices, work: Awaitable[T], if_host_stops: str | None
 ) -> T:
     """work's result, unless the host hangs up first: then work is cancelled and the
@@ -198,7 +198,7 @@ async def _through_host(
     if remote is None:
         return _NO_HOST
     async with remote:
-        return await _until_host_stops(remote, _run_body(runtime, body, remote), if_host_stops)
+        return await until_host_stops(remote, _run_body(runtime, body, remote), if_host_stops)
 
 
 def _brought_up_here(
@@ -418,7 +418,12 @@ def send_cmd(runtime: Runtime, to: str, bot: str, as_json: bool, wait: float, te
             unsaved = {m.id for m in fleet.unsaved_sends()}
         return results, unsaved
 
-    results, unsaved = run_fleet(runtime, body)
+    # A send under way when the host died may have gone: say so rather than "send again".
+    unknown = (
+        f"the message may have gone before it stopped: look at the chat before running "
+        f"`{linda_command('send')}` again"
+    )
+    results, unsaved = run_fleet(runtime, body, if_host_stops=unknown)
     if as_json:
         echo(
             json.dumps(
@@ -583,7 +588,7 @@ def pair_cmd(runtime: Runtime, bot_id: str, phone_code: bool, phone: str | None)
             raise CommandError(f"pairing {bot_id} timed out — run `{again}` again")
         raise CommandError(f"pairing {bot_id} failed: {one_line(result.reason)}")  # type: ignore[attr-defined]
 
-    echo(run_fleet(runtime, body, only_bot=bot_id))
+    echo(run_fleet(runtime, body, only_bot=bot_id, if_host_stops=f"run `{again}` to pair it here"))
 
 
 # "reconnecting in 2 s: failed to dial ..." -> "failed to dial ..."
@@ -682,7 +687,8 @@ def logout_cmd(runtime: Runtime, bot_id: str, yes: bool, wait: float) -> None:
         await fleet.logout(bot_id)
         return f"logged out {bot_id}"
 
-    echo(run_fleet(runtime, body, only_bot=bot_id))
+    here = f"run `{linda_command('logout', bot_id)}` to log it out here"
+    echo(run_fleet(runtime, body, only_bot=bot_id, if_host_stops=here))
 
 
 def _confirm_logout(bot: BotConfig) -> None:
