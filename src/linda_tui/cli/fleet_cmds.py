@@ -18,7 +18,7 @@ import shutil
 import sys
 import threading
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -163,7 +163,8 @@ async def until_host_stops(
     if remote.client.gone is not None:
         hung_up(remote.client.gone)
     task = asyncio.ensure_future(work)
-    await asyncio.wait([task, gone], return_when=asyncio.FIRST_COMPLETED)
+    either: list[asyncio.Future[Any]] = [task, gone]
+    await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
     finished = task.done() and not task.cancelled() and task.exception() is None
     if finished or not gone.done():
         # Done before the host went (or failed on its own): the command's own outcome.

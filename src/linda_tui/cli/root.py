@@ -159,12 +159,15 @@ class LindaGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except click.ClickException as exc:
+        except CommandError as exc:
             # Whatever raised it (a command, the core's advice, the host's reply), the
             # commands it names keep --demo / --data-dir / --config.
-            if isinstance(ctx.obj, LindaContext):
-                exc.message = with_global_options(exc.message, ctx.obj)
-            raise
+            if not isinstance(ctx.obj, LindaContext):
+                raise
+            advised = with_global_options(exc.message, ctx.obj)
+            if advised == exc.message:
+                raise
+            raise CommandError(advised, exit_code=exc.exit_code) from None
 
     def main(  # type: ignore[override]
         self,
