@@ -93,3 +93,29 @@ async def test_searches_and_lists_through_the_host_are_not_capped_at_one_page(
         assert len(found) == MAX_PAGE + 1
         listed = await remote.sorted_contacts(limit=MAX_PAGE + 5, offset=7)
         assert listed == await hosted.sorted_contacts(limit=MAX_PAGE + 5, offset=7)
+
+
+async def test_pages_too_large_for_one_line_are_asked_for_in_smaller_ones(
+    hosted: Services, tmp_path: Path
+) -> None:
+    # Long names: a page of 500 such contacts is more than the protocol's line limit.
+    long = [
+        Contact(
+            resource_name=f"people/long{n:04d}",
+            names=[f"Zayed {'Long Family Name ' * 200}{n:04d}"],
+            phones=[f"+9715013{n:05d}"],
+        )
+        for n in range(600)
+    ]
+    await hosted.store.upsert_contacts(long)
+    await hosted.contact_directory().refresh()  # as after a sync
+    remote = await RemoteServices.attach(tmp_path / "sessions")
+    assert remote is not None
+    async with remote:
+        hits = await remote.search_hits("zayed", limit=1000)
+        assert len(hits) == 600
+        entries = await remote.contact_entries(query="zayed")
+        assert entries == await hosted.contact_entries(query="zayed")
+        # The host answered the oversized page with an error, and stays up for it.
+        assert remote.client.gone is None
+        assert await remote.client.request("ping") == "pong"

@@ -229,13 +229,29 @@ class RemoteServices:
 
     async def _pages(self, op: str, limit: int, offset: int, **args: Any) -> list[Any]:
         found: list[Any] = []
+        page_size = PAGE
         while len(found) < limit:
-            size = min(PAGE, limit - len(found))
-            page = list(await self.fleet._ask(op, limit=size, offset=offset + len(found), **args))
+            size = min(page_size, limit - len(found))
+            page = await self._page(op, limit=size, offset=offset + len(found), **args)
+            if page is None:  # too large for one line (long records): smaller pages
+                page_size = max(1, size // 2)
+                continue
             found += page
             if len(page) < size:
                 break
         return found
+
+    async def _page(self, op: str, **args: Any) -> list[Any] | None:
+        """One page, or None when the host says it would not fit on one line (and a
+        smaller page would)."""
+        try:
+            return list(await self.client.request(op, **args))
+        except HostRequestError as exc:
+            if exc.kind == protocol.TOO_LARGE and args.get("limit", 1) > 1:
+                return None
+            _raise_for(exc)
+        except HostGoneError as exc:
+            _raise_for(exc)
 
     async def contact_entries(
         self, query: str | None = None, label: str | None = None
@@ -246,10 +262,23 @@ class RemoteServices:
 
         entries: list[tuple[str, dict[str, str]]] = []
         source = ""
+        page_size = PAGE
         while True:
-            page = await self.fleet._ask(
-                "contact_entries", query=query, label=label, offset=len(entries), limit=PAGE
-            )
+            try:
+                page = await self.client.request(
+                    "contact_entries",
+                    query=query,
+                    label=label,
+                    offset=len(entries),
+                    limit=page_size,
+                )
+            except HostRequestError as exc:
+                if exc.kind == protocol.TOO_LARGE and page_size > 1:
+                    page_size //= 2  # long names: smaller pages
+                    continue
+                _raise_for(exc)
+            except HostGoneError as exc:
+                _raise_for(exc)
             source = str(page["source"])
             rows = list(page["entries"])
             entries += [(str(phone), dict(variables)) for phone, variables in rows]

@@ -399,7 +399,7 @@ class HostServer:
                 {
                     "id": request_id,
                     "ok": False,
-                    "kind": protocol.INTERNAL,
+                    "kind": protocol.TOO_LARGE,
                     "error": f"the host's answer to {op} is larger than "
                     f"{protocol.MAX_LINE_BYTES:,} bytes — ask for a smaller page",
                 }
