@@ -9,8 +9,8 @@ from pathlib import Path
 
 from linda_tui.private_files import ensure_folder, open_private
 
-_PID_FIELD = 32  # bytes of the lock file that hold the holder's pid, space-padded
-# Then what holds it ("the console", "`linda pair`"), after a mark saying whether it
+_PID_FIELD = 32  # the lock file's first line: the holder's pid, space-padded
+# Then, on the second line, what holds it ("the console", "`linda pair`"), after a mark saying whether it
 # hosts (answers on the socket) or only holds the fleet for one command.
 _HOLDER_FIELD = 224
 _HOSTS, _HOLDS = "h:", "c:"
@@ -57,8 +57,11 @@ class InstanceLock:
         # is closed), and on a busy disk the console's start was seen waiting a quarter
         # of a second for it.
         mark = _HOSTS if self.hosts else _HOLDS
-        holder = (mark + self.holder).encode()[:_HOLDER_FIELD].ljust(_HOLDER_FIELD)
-        os.pwrite(fd, str(os.getpid()).encode().ljust(_PID_FIELD) + holder, 0)
+        line = " ".join((mark + self.holder).split())  # one line, whatever a path holds
+        holder = line.encode()[:_HOLDER_FIELD].ljust(_HOLDER_FIELD)
+        # Line 1 the pid (what tools read), line 2 the holder.
+        pid = str(os.getpid()).encode().ljust(_PID_FIELD - 1) + b"\n"
+        os.pwrite(fd, pid + holder, 0)
         self._fd = fd
 
     def release(self) -> None:

@@ -336,14 +336,21 @@ class BroadcastForm(Vertical):
         self.latest = result
         problem = result.problem
         audience = result.audience
+        # Every field's line follows this dry run: none keeps a verdict from an earlier one.
         if problem is not None and problem.field == "audience":
             self._show_status("#bc-audience", False, _short_source(result.draft, str(problem)))
         elif audience is not None:
             self._show_status("#bc-audience", True, _describe_audience(audience, result.draft))
+        else:
+            self._show_status("#bc-audience", None, "pick who gets it")
         if problem is not None and problem.field == "template":
             self._show_status("#bc-template-status", False, str(problem))
         elif result.plan is not None:
             self._show_status("#bc-template-status", True, _describe_template(result.plan))
+        elif result.draft.template.strip():
+            self._show_status("#bc-template-status", None, "checked once the ✖ line is fixed")
+        else:
+            self._show_status("#bc-template-status", None, "write the message")
         summary = self.query_one("#bc-summary", Static)
         if result.plan is not None:
             summary.update(describe_plan(result.plan, self.linda.clock.now(), self.linda.timezone))
