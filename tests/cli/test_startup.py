@@ -62,7 +62,8 @@ def test_ctrl_c_at_any_moment_of_start_up_is_one_line_and_130(tmp_path: Path, de
     # The executable operators run (the console script), as the break report did.
     executable = Path(sys.executable).with_name("linda")
     proc = subprocess.Popen(
-        [str(executable), "--demo", "--data-dir", str(tmp_path), "status"],
+        # pair waits for a scan that never comes: still running when the signal lands.
+        [str(executable), "--demo", "--data-dir", str(tmp_path), "pair", "demo-sales"],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -70,6 +71,7 @@ def test_ctrl_c_at_any_moment_of_start_up_is_one_line_and_130(tmp_path: Path, de
         env={**os.environ, "NO_COLOR": "1"},
     )
     time.sleep(delay)
+    assert proc.poll() is None, "ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     if "Traceback" in err and "linda_tui" not in err:
