@@ -188,7 +188,7 @@ def check_pairing(runtime: Runtime, sessions: dict[str, SessionReport]) -> Check
             f"`linda pair {bot}`"
             for bot in damaged
         ]
-        fixes += [f"linda pair {bot}" for bot in missing]
+        fixes += [f"`linda pair {bot}`" for bot in missing]
         return _fail(name, "; ".join(parts), " ; ".join(fixes))
     return _pass(name, f"all {len(sessions)} enabled bots have a session")
 

@@ -33,6 +33,7 @@ from linda_tui.store.base import Store
 from linda_tui.whatsapp.account import Emit, PairMethod, WhatsAppAccount
 
 if TYPE_CHECKING:  # the console starts without the YAML loader and settings modules
+    from linda_tui.broadcast.audience_contacts import ContactEntries
     from linda_tui.broadcast.engine import BroadcastEngine
     from linda_tui.broadcast.settings import BroadcastSettings
     from linda_tui.config.runtime import Runtime
@@ -250,6 +251,21 @@ class Services:
     async def sorted_contacts(self, limit: int = 50, offset: int = 0) -> list[Contact]:
         """Contacts in name order, ``limit`` of them from ``offset``: an empty search."""
         return await self.contact_directory().sorted_contacts(limit, offset)
+
+    async def contact_entries(
+        self, query: str | None = None, label: str | None = None
+    ) -> ContactEntries:
+        """Who a broadcast to contacts reaches (a search, a label, or every contact when
+        neither is given): every match, searched in this Linda's contact directory."""
+        from linda_tui.broadcast.audience_contacts import contact_entries
+
+        return await contact_entries(
+            self.store,
+            self.fleet.config.default_region,
+            query=query,
+            label=label,
+            search=lambda wanted, limit: self.search_hits(wanted, limit=limit),
+        )
 
     async def demo_phone(self, bot_id: str, method: PairMethod = PairMethod.QR) -> bool:
         """Under --demo: the simulated phone scans the bot's QR code (or types its phone

@@ -320,7 +320,7 @@ def test_plain_linda_without_a_terminal_is_a_usage_error(
     assert opened == []
     assert result.stderr.splitlines() == [
         "linda: the console needs a terminal (stdin and stdout) — run linda in one, or use "
-        "`linda status`, `linda send` or `linda serve` from scripts"
+        "`linda --demo status`, `linda --demo send` or `linda --demo serve` from scripts"
     ]
 
 

@@ -400,7 +400,9 @@ def test_ctrl_d_at_the_logout_question_is_no_not_an_interruption(data: Path) -> 
 def test_doctor_lists_what_fails_with_the_fix_then_passes(data: Path) -> None:
     proc = linda(data, "doctor")
     assert proc.returncode == 1
-    assert "✘ FAIL  paired bots" in proc.stdout and "linda pair demo-sales" in proc.stdout
+    assert "✘ FAIL  paired bots" in proc.stdout
+    # The fix keeps the options this doctor ran with: followed, it reaches the same fleet.
+    assert f"fix: `linda --demo --data-dir {data} pair demo-sales`" in proc.stdout
     assert "✔ PASS  WhatsApp reachable" in proc.stdout
     assert "doctor found" in proc.stderr
 

@@ -131,7 +131,7 @@ def test_a_real_offline_neonize_bot_leaves_the_screen_clean(
 
 def _pid_in_lock(data: Path) -> int:
     """The pid of the Linda holding the data folder's sessions (from its lock file)."""
-    return int((data / "sessions" / ".linda.lock").read_text().strip())
+    return int((data / "sessions" / ".linda.lock").read_text().splitlines()[0])
 
 
 def _running(pid: int) -> bool:

@@ -1,15 +1,22 @@
 """A broadcast's audience from the synced contacts: a search, a label, or all of them.
 
-The command line (`linda broadcast create --query/--label/--all-contacts`) and the
-console's broadcast mode both build it here. Each contact gives its first number, with
-``{name}``, ``{first_name}`` and ``{email}`` for the template. A search goes through the
-caller's own search when it has one (a running Linda's contact directory, or the host's
-when attached); otherwise through a directory loaded from the store for this one use.
+The command line (`linda broadcast create --query/--label/--all-contacts`), the console's
+broadcast mode and a host answering an attached console all build it here, so the three
+give the same people. Each contact gives its first number, with ``{name}``,
+``{first_name}`` and ``{email}`` for the template.
+
+``contact_entries`` resolves who that is: (phone, variables) pairs, every match (no
+result cap), through the caller's own search when it has one (a running Linda's contact
+directory) or a directory loaded from the store for this one use. A console attached to
+a host does not search itself: it gets the host's entries, a page at a time
+(``RemoteServices.contact_entries``), and hands them to ``contacts_audience`` as
+``entries``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from linda_tui.broadcast.audience import Audience, AudienceError, audience_from_entries
@@ -19,7 +26,13 @@ if TYPE_CHECKING:
     from linda_tui.models import Contact
     from linda_tui.store.base import Store
 
-__all__ = ["SearchContacts", "contacts_audience"]
+__all__ = [
+    "ContactEntries",
+    "EntriesSource",
+    "SearchContacts",
+    "contact_entries",
+    "contacts_audience",
+]
 
 # A search of the contacts: (query, limit) -> hits, best first.
 SearchContacts = Callable[[str, int], Awaitable[Sequence["SearchHit"]]]
@@ -28,16 +41,29 @@ _NO_LIMIT = 1_000_000
 _PAGE = 5000
 
 
-async def contacts_audience(
+@dataclass(frozen=True, slots=True)
+class ContactEntries:
+    """Who a contacts audience is, before numbers are checked: each contact's first
+    number with its template variables, and how to name the source to the operator."""
+
+    entries: list[tuple[str, dict[str, str]]]
+    source: str
+
+
+# Who a contacts audience is, resolved elsewhere (by the host): (query, label) -> entries.
+EntriesSource = Callable[[str | None, str | None], Awaitable[ContactEntries]]
+
+
+async def contact_entries(
     store: Store,
     region: str,
     *,
     query: str | None = None,
     label: str | None = None,
     search: SearchContacts | None = None,
-) -> Audience:
-    """The audience of contacts matching query, or having label, or (neither given)
-    every synced contact; AudienceError (one line) when none of them has a number."""
+) -> ContactEntries:
+    """Every contact matching query, or having label, or (neither given) every synced
+    contact, as (phone, variables) pairs; contacts without a number are left out."""
     if query is not None or label is not None:
         wanted = query if query is not None else f'label:"{label}"'
         hits = await _search(store, region, wanted, search)
@@ -54,11 +80,32 @@ async def contacts_audience(
         for c in contacts
         if c.phones
     ]
-    if not entries:
+    return ContactEntries(entries, source)
+
+
+async def contacts_audience(
+    store: Store,
+    region: str,
+    *,
+    query: str | None = None,
+    label: str | None = None,
+    search: SearchContacts | None = None,
+    entries: EntriesSource | None = None,
+) -> Audience:
+    """The audience of contacts matching query, or having label, or (neither given)
+    every synced contact; AudienceError (one line) when none of them has a number.
+    ``entries``, when given, resolves who they are instead (a host, for an attached
+    console)."""
+    if entries is not None:
+        found = await entries(query, label)
+    else:
+        found = await contact_entries(store, region, query=query, label=label, search=search)
+    if not found.entries:
         raise AudienceError(
-            f"no contact with a number in {source} — `linda contacts search` shows what is there"
+            f"no contact with a number in {found.source} — "
+            "`linda contacts search` shows what is there"
         )
-    return audience_from_entries(entries, region=region, source=source)
+    return audience_from_entries(found.entries, region=region, source=found.source)
 
 
 async def _search(

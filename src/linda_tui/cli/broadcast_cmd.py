@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from linda_tui.cli.context import linda_command, pass_runtime
+from linda_tui.cli.context import linda_command, pass_runtime, with_global_options
 from linda_tui.cli.errors import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -383,7 +383,7 @@ def list_cmd(runtime: Runtime, as_json: bool) -> None:
         echo(json.dumps(rows, indent=2, ensure_ascii=True))
         return
     if not rows:
-        echo("No campaigns yet — `linda broadcast create` makes one.")
+        echo(with_global_options("No campaigns yet — `linda broadcast create` makes one."))
         return
     for row in rows:
         c = row["counts"]
@@ -763,12 +763,19 @@ def run_cmd(runtime: Runtime, campaign_id: str, as_json: bool) -> int:
             for waiter in waiters:
                 waiter.cancel()
             if interrupted.is_set():
-                with contextlib.suppress(Exception):
-                    await engine.pause(key)
+                # Say what happened, not what was meant to: the pause may be refused
+                # (the campaign just ended) or the host may be unreachable.
+                try:
+                    paused = await engine.pause(key)
+                except Exception as exc:
+                    display.end(
+                        f"interrupted: campaign {key} was not paused ({one_line(str(exc))}) "
+                        f"— `{linda_command('broadcast', 'show', str(key))}` says where it is"
+                    )
+                    return EXIT_INTERRUPTED, None
                 display.end(
-                    "interrupted: the campaign is paused — "
-                    + linda_command("broadcast", "run", str(key))
-                    + " resumes it"
+                    f"interrupted: campaign {key} is {paused.status} — "
+                    f"`{linda_command('broadcast', 'run', str(key))}` resumes it"
                 )
                 return EXIT_INTERRUPTED, None
             final = await engine.progress(key)
@@ -789,7 +796,8 @@ def run_cmd(runtime: Runtime, campaign_id: str, as_json: bool) -> int:
         display.end(f"campaign {key} stopped: it is {status}")
         return EXIT_FAILURE, document
 
-    code, document = run_fleet(runtime, body, broadcasts=True)
+    resume_here = f"run `{linda_command('broadcast', 'run', str(key))}` to resume it here"
+    code, document = run_fleet(runtime, body, broadcasts=True, if_host_stops=resume_here)
     if as_json and document is not None:
         echo(json.dumps(document, indent=2, ensure_ascii=True))
     return code

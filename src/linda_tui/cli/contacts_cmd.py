@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from linda_tui.cli.context import pass_runtime
+from linda_tui.cli.context import pass_runtime, with_global_options
 from linda_tui.cli.errors import EXIT_INTERRUPTED, CommandError, UsageError, echo, one_line
 from linda_tui.cli.questions import ask
 from linda_tui.config import Runtime
@@ -90,9 +90,9 @@ def sync_cmd(runtime: Runtime, full: bool, as_json: bool) -> None:
     try:
         result = _run(_sync(runtime, full, progress))
     except SyncError as exc:
-        progress.end()
         raise CommandError(one_line(str(exc))) from None
-    progress.end()
+    finally:
+        progress.end()  # an error starts on a line of its own
     if as_json:
         echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=True))
         return
@@ -128,8 +128,14 @@ async def _sync(
                     progress(event.progress)
 
             remote.subscribe(on_event)
+            from linda_tui.cli.context import linda_command
+            from linda_tui.cli.fleet_cmds import until_host_stops
+
+            here = linda_command("sync", *(["--full"] if full else []))
             try:
-                return await remote.contacts.run_now(full=full)  # type: ignore[no-any-return]
+                return await until_host_stops(  # type: ignore[no-any-return]
+                    remote, remote.contacts.run_now(full=full), f"run `{here}` to sync here"
+                )
             except Exception as exc:
                 from linda_tui.fleet.view import FleetCommandError
 
@@ -230,11 +236,10 @@ def login_cmd(runtime: Runtime, token_path: Path | None) -> None:
         raise CommandError(one_line(str(exc))) from None
     where = visible(str(written.path))
     if written.replaced:
-        echo(
-            f"signed in; the token replaced the older one in {where} (0600) — `linda sync` uses it"
-        )
+        done = f"signed in; the token replaced the older one in {where} (0600)"
     else:
-        echo(f"signed in; the token is in {where} (0600) — `linda sync` uses it")
+        done = f"signed in; the token is in {where} (0600)"
+    echo(with_global_options(f"{done} — `linda sync` uses it"))
 
 
 # --- linda contacts search | get ---------------------------------------------------------

@@ -92,12 +92,17 @@ def linda_command(*args: str) -> str:
     return get_linda_context().command(*args)
 
 
-_NAMED_COMMAND = re.compile(r"`linda ([^`]*)`")
+# A command named in advice: `linda`, `linda status`, `linda pair demo-sales`.
+_NAMED_COMMAND = re.compile(r"`linda((?: [^`]*)?)`")
 
 
-def with_global_options(message: str) -> str:
-    """message with every command it names (```linda status```) given this run's global
-    options (```linda --demo status```): the core's advice names plain commands."""
+def with_global_options(message: str, options: LindaContext | None = None) -> str:
+    """message with every command it names (```linda status```, ```linda```) given this
+    run's global options (```linda --demo status```), those of ``options`` when given
+    (else the running command's): the core's advice names plain commands, and the CLI
+    passes every error and piece of advice it prints through here, so that following it
+    reaches the same fleet (README: advice keeps the global options)."""
+    context = options if options is not None else get_linda_context()
 
     def complete(match: re.Match[str]) -> str:
         try:
@@ -106,7 +111,7 @@ def with_global_options(message: str) -> str:
             return match.group(0)
         if args and args[0].startswith("-"):  # already has its options
             return match.group(0)
-        return f"`{linda_command(*args)}`"
+        return f"`{context.command(*args)}`"
 
     return _NAMED_COMMAND.sub(complete, message)
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 from typing import TYPE_CHECKING
 
 import click
 
-from linda_tui.cli.context import LindaContext, pass_linda
+from linda_tui.cli.context import LindaContext, pass_linda, with_global_options
 from linda_tui.cli.errors import EXIT_FAILURE, CommandError
 from linda_tui.config import Runtime
 
@@ -61,7 +62,11 @@ def doctor_cmd(ctx: LindaContext, as_json: bool) -> None:
     from linda_tui.terminal_text import visible
 
     mark = {Outcome.PASS: "✔ PASS", Outcome.FAIL: "✘ FAIL", Outcome.SKIP: "- SKIP"}
-    checks = asyncio.run(run_checks(ctx.runtime, session_reports))
+    checks = [
+        # The fixes name commands: with this run's global options, as every advice.
+        dataclasses.replace(c, fix=with_global_options(c.fix, ctx)) if c.fix else c
+        for c in asyncio.run(run_checks(ctx.runtime, session_reports))
+    ]
     if as_json:  # JSON escapes control characters itself
         click.echo(json.dumps([c.to_dict() for c in checks], indent=2))
     else:

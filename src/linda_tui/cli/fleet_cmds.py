@@ -11,13 +11,14 @@ direct writes to the terminal go to the log file meanwhile.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import shutil
 import sys
 import threading
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -116,14 +117,21 @@ def run_fleet(
     *,
     only_bot: str | None = None,
     broadcasts: bool = False,
+    if_host_stops: str | None = None,
 ) -> T:
     """Run body on the fleet: the running host's when one answers on the sessions
     folder, else a fleet brought up here (only ``only_bot`` of it, for a command about
     one bot; with the broadcast engine for ``broadcasts``) and stopped afterwards. Maps
-    the failures an operator can act on to one-line CommandErrors."""
+    the failures an operator can act on to one-line CommandErrors.
+
+    A fleet brought up here for ``broadcasts`` (a long run) also hosts: it answers on
+    the socket like a console, so `linda status`, `send` and `broadcast pause` work
+    meanwhile. When the host this command goes through stops (killed, say), the command
+    ends within moments with one line and exit 1; ``if_host_stops`` is the advice it
+    gives then (default: run the command again, which brings the fleet up here)."""
     bot = _enabled_bot(runtime.fleet, only_bot) if only_bot is not None else None
     try:
-        hosted = asyncio.run(_through_host(runtime, body))
+        hosted = asyncio.run(_through_host(runtime, body, if_host_stops))
         if hosted is not _NO_HOST:
             return hosted  # type: ignore[return-value]
         return _brought_up_here(runtime, body, bot, broadcasts)
@@ -134,9 +142,49 @@ def run_fleet(
 _NO_HOST = object()
 
 
-async def _through_host(runtime: Runtime, body: Callable[[FleetAccess], Awaitable[T]]) -> object:
+def _this_command() -> str:
+    """The command being run, with this run's global options and without its arguments
+    (they may hold a message's text): what advice tells the operator to run again."""
+    path = click.get_current_context().command_path.split()[1:]
+    return linda_command(*path)
+
+
+async def until_host_stops(
+    remote: RemoteServices, work: Awaitable[T], if_host_stops: str | None
+) -> T:
+    """work's result, unless the host hangs up first: then work is cancelled and the
+    command ends with the reason in one line (what happened to the bots) and what to do
+    here. Nothing is claimed about what the host did with a request under way."""
+    gone: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    def hung_up(reason: str) -> None:
+        if not gone.done():
+            gone.set_result(reason)
+
+    remote.when_gone(hung_up)
+    if remote.client.gone is not None:
+        hung_up(remote.client.gone)
+    task = asyncio.ensure_future(work)
+    either: list[asyncio.Future[Any]] = [task, gone]
+    await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+    finished = task.done() and not task.cancelled() and task.exception() is None
+    if finished or not gone.done():
+        # Done before the host went (or failed on its own): the command's own outcome.
+        gone.cancel()
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(BaseException):
+        await task
+    reason, _, _ = gone.result().partition(" — ")
+    advice = if_host_stops or f"run `{_this_command()}` to bring the fleet up here"
+    raise CommandError(f"{reason} — {with_global_options(advice)}")
+
+
+async def _through_host(
+    runtime: Runtime, body: Callable[[FleetAccess], Awaitable[T]], if_host_stops: str | None
+) -> object:
     """body's result through the host of this sessions folder, or _NO_HOST."""
-    from linda_tui.host.client import HostGoneError
+    from linda_tui.host.client import CONNECT_SECONDS, HostGoneError
     from linda_tui.host.protocol import ProtocolError
     from linda_tui.host.remote import RemoteServices
 
@@ -145,14 +193,15 @@ async def _through_host(runtime: Runtime, body: Callable[[FleetAccess], Awaitabl
     except ProtocolError as exc:
         raise CommandError(f"cannot use the running Linda: {one_line(str(exc))}") from None
     except (HostGoneError, OSError, TimeoutError) as exc:
+        why = one_line(str(exc)) or f"no answer within {CONNECT_SECONDS:g} s"
         raise CommandError(
-            f"a Linda runs on {runtime.sessions_dir} but does not answer ({one_line(str(exc))}) — "
+            f"a Linda runs on {runtime.sessions_dir} but does not answer ({why}) — "
             "try again, or stop it"
         ) from None
     if remote is None:
         return _NO_HOST
     async with remote:
-        return await _run_body(runtime, body, remote)
+        return await until_host_stops(remote, _run_body(runtime, body, remote), if_host_stops)
 
 
 def _brought_up_here(
@@ -165,6 +214,16 @@ def _brought_up_here(
     from linda_tui.store.base import StoreError
 
     services = Services.for_runtime(runtime, only_bot=bot, broadcasts=broadcasts)
+    # A long run (a campaign) hosts like `linda serve` while it holds the fleet, so that
+    # status, send, pause and consoles work meanwhile. A quick command about one bot
+    # does not: a console attached to it would see a fleet of one bot, gone moments later.
+    hosts = broadcasts
+    if hosts:
+        from linda_tui.host.server import HostServer
+
+        services.add(HostServer(services, runtime.sessions_dir))
+    services.lock.holder = f"`{_this_command()}`"
+    services.lock.hosts = hosts
     # The lock is taken before anything is written (the demo network keeps state).
     runtime.prepare_folders()
     try:
@@ -173,10 +232,14 @@ def _brought_up_here(
         raise CommandError(str(exc)) from None
 
     async def main() -> T:
+        from linda_tui.host.socket_path import SocketInTheWayError
+
         try:
             await services.open()
         except AlreadyRunningError as exc:
             raise CommandError(str(exc)) from None
+        except SocketInTheWayError as exc:
+            raise CommandError(one_line(str(exc))) from None
         except StoreError as exc:
             # A driver refusing the URL may quote a piece of it, password included.
             raise CommandError(hide_url_secrets(str(exc), runtime.store_url)) from None
@@ -358,8 +421,13 @@ def send_cmd(runtime: Runtime, to: str, bot: str, as_json: bool, wait: float, te
             unsaved = {m.id for m in fleet.unsaved_sends()}
         return results, unsaved
 
+    # A send under way when the host died may have gone: say so rather than "send again".
+    unknown = (
+        f"the message may have gone before it stopped: look at the chat before running "
+        f"`{linda_command('send')}` again"
+    )
     try:
-        results, unsaved = run_fleet(runtime, body)
+        results, unsaved = run_fleet(runtime, body, if_host_stops=unknown)
     except CommandError as exc:
         if as_json and exc.exit_code == EXIT_FAILURE:
             # Refused (opted out, sent in the last 24 h, no bot online...): a script reads
@@ -558,7 +626,7 @@ def pair_cmd(runtime: Runtime, bot_id: str, phone_code: bool, phone: str | None)
             raise CommandError(f"pairing {bot_id} timed out — run `{again}` again")
         raise CommandError(f"pairing {bot_id} failed: {one_line(result.reason)}")  # type: ignore[attr-defined]
 
-    echo(run_fleet(runtime, body, only_bot=bot_id))
+    echo(run_fleet(runtime, body, only_bot=bot_id, if_host_stops=f"run `{again}` to pair it here"))
 
 
 # "reconnecting in 2 s: failed to dial ..." -> "failed to dial ..."
@@ -657,7 +725,8 @@ def logout_cmd(runtime: Runtime, bot_id: str, yes: bool, wait: float) -> None:
         await fleet.logout(bot_id)
         return f"logged out {bot_id}"
 
-    echo(run_fleet(runtime, body, only_bot=bot_id))
+    here = f"run `{linda_command('logout', bot_id)}` to log it out here"
+    echo(run_fleet(runtime, body, only_bot=bot_id, if_host_stops=here))
 
 
 def _confirm_logout(bot: BotConfig) -> None:

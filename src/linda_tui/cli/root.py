@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 import click
 
 from linda_tui import __version__
-from linda_tui.cli.context import LindaContext, linda_command
+from linda_tui.cli.context import LindaContext, linda_command, with_global_options
 from linda_tui.cli.errors import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -150,7 +150,8 @@ def run_guarded(invoke: Callable[[], Any]) -> int:
 
 class LindaGroup(click.Group):
     """A click group whose standalone run prints one line per problem (see run_guarded),
-    and whose subcommands (COMMANDS) are imported when first asked for."""
+    and whose subcommands (COMMANDS) are imported when first asked for, every command
+    an error names carrying this run's global options."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(self.commands) | set(COMMANDS))
@@ -162,6 +163,19 @@ class LindaGroup(click.Group):
             command = getattr(importlib.import_module(module), name)
             self.add_command(command, cmd_name)
         return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CommandError as exc:
+            # Whatever raised it (a command, the core's advice, the host's reply), the
+            # commands it names keep --demo / --data-dir / --config.
+            if not isinstance(ctx.obj, LindaContext):
+                raise
+            advised = with_global_options(exc.message, ctx.obj)
+            if advised == exc.message:
+                raise
+            raise CommandError(advised, exit_code=exc.exit_code) from None
 
     def main(  # type: ignore[override]
         self,
@@ -212,7 +226,7 @@ def open_console(runtime: Runtime) -> int | None:
         )
     runtime.prepare_folders()
     # The console's first frame ends start-up (see linda_tui.startup).
-    return run_console(runtime, on_first_frame=resume_gc)
+    return run_console(runtime, on_first_frame=resume_gc, advise=with_global_options)
 
 
 @click.group(

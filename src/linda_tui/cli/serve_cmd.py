@@ -15,7 +15,7 @@ import signal
 
 import click
 
-from linda_tui.cli.context import pass_runtime
+from linda_tui.cli.context import linda_command, pass_runtime
 from linda_tui.cli.errors import CommandError
 from linda_tui.config import Runtime
 from linda_tui.plain_text import one_line
@@ -36,6 +36,8 @@ def serve_cmd(runtime: Runtime) -> None:
     services = Services.for_runtime(runtime, broadcasts=True, contacts=True)
     host = HostServer(services, runtime.sessions_dir)
     services.add(host)
+    services.lock.holder = f"`{linda_command('serve')}`"
+    services.lock.hosts = True
 
     async def main() -> str:
         stop = asyncio.Event()

@@ -9,7 +9,11 @@ from pathlib import Path
 
 from linda_tui.private_files import ensure_folder, open_private
 
-_PID_FIELD = 32  # bytes of the lock file that hold the holder's pid, space-padded
+_PID_FIELD = 32  # the lock file's first line: the holder's pid, space-padded
+# Then, on the second line, what holds it ("the console", "`linda pair`"), after a mark saying whether it
+# hosts (answers on the socket) or only holds the fleet for one command.
+_HOLDER_FIELD = 224
+_HOSTS, _HOLDS = "h:", "c:"
 
 
 class AlreadyRunningError(Exception):
@@ -23,8 +27,12 @@ class InstanceLock:
     stale lock behind.
     """
 
-    def __init__(self, sessions_dir: Path) -> None:
+    def __init__(self, sessions_dir: Path, holder: str = "", *, hosts: bool = False) -> None:
         self.path = Path(sessions_dir) / ".linda.lock"
+        # What this process is, for the refusal another Linda prints: "the console",
+        # "`linda serve`", "`linda pair`"; and whether it answers on the socket.
+        self.holder = holder
+        self.hosts = hosts
         self._fd: int | None = None
 
     def acquire(self) -> None:
@@ -40,18 +48,20 @@ class InstanceLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            pid = os.read(fd, _PID_FIELD).decode(errors="replace").strip() or "unknown"
+            written = os.read(fd, _PID_FIELD + _HOLDER_FIELD).decode(errors="replace")
             os.close(fd)
-            raise AlreadyRunningError(
-                f"Linda is already running (pid {pid}) on {self.path.parent} — "
-                "use that console, or stop it first"
-            ) from None
+            raise AlreadyRunningError(_refusal(self.path.parent, written)) from None
         # The pid is written over whatever an earlier holder left, padded, rather than
         # after truncating the file: a truncation waits for the disk to finish writing
         # out the earlier holder's pid (ext4 starts that when a file truncated to nothing
         # is closed), and on a busy disk the console's start was seen waiting a quarter
         # of a second for it.
-        os.pwrite(fd, str(os.getpid()).encode().ljust(_PID_FIELD), 0)
+        mark = _HOSTS if self.hosts else _HOLDS
+        line = " ".join((mark + self.holder).split())  # one line, whatever a path holds
+        holder = line.encode()[:_HOLDER_FIELD].ljust(_HOLDER_FIELD)
+        # Line 1 the pid (what tools read), line 2 the holder.
+        pid = str(os.getpid()).encode().ljust(_PID_FIELD - 1) + b"\n"
+        os.pwrite(fd, pid + holder, 0)
         self._fd = fd
 
     def release(self) -> None:
@@ -66,3 +76,23 @@ class InstanceLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def _refusal(folder: Path, written: str) -> str:
+    """The one line for a Linda refused the lock: who holds it (as its holder wrote it)
+    and what to do, true for a console, `linda serve` or a command alike."""
+    pid = written[:_PID_FIELD].strip() or "unknown"
+    recorded = written[_PID_FIELD:].strip()
+    mark, holder = recorded[:2], recorded[2:].strip()
+    where = f"Linda is already running (pid {pid}) on {folder}"
+    if mark == _HOSTS and holder:
+        return (
+            f"{where}: {holder}, which hosts the fleet (commands and consoles go through it "
+            "once it is up) — try again in a moment, or stop it first to run this here"
+        )
+    if mark == _HOLDS and holder:
+        return (
+            f"{where}: {holder}, which holds the fleet until it ends — try again once it "
+            "has ended, or stop it first"
+        )
+    return f"{where} — try again once it has ended, or stop it first"

@@ -37,6 +37,7 @@ REFUSED = "refused"  # the operator asked for something that cannot be done (exi
 USAGE = "usage"  # an unknown bot, a bad number... (exit 2, like a bad command line)
 BAD_REQUEST = "bad-request"  # the client broke the protocol
 INTERNAL = "internal"  # the host failed; details in its log
+TOO_LARGE = "too-large"  # the answer would not fit on one line: ask for a smaller page
 
 
 class ProtocolError(Exception):

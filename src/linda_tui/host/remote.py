@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, tzinfo
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from linda_tui.broadcast.events import CampaignProgress
 from linda_tui.clock import Clock, SystemClock
@@ -36,7 +36,14 @@ from linda_tui.models import Campaign, Contact, UncertainAction
 from linda_tui.store.base import Store
 from linda_tui.whatsapp.account import PairMethod
 
+if TYPE_CHECKING:  # the audience modules load phonenumbers: only when a broadcast needs them
+    from linda_tui.broadcast.audience_contacts import ContactEntries
+
 log = logging.getLogger("linda.host.remote")
+
+# Results asked of the host per request when a caller wants more (the host answers at
+# most server.MAX_PAGE; a page of contacts stays well under the protocol's line limit).
+PAGE = 500
 
 
 class HostLostError(FleetCommandError):
@@ -209,10 +216,12 @@ class RemoteServices:
         self.client.when_gone(listener)
 
     async def search_contacts(self, query: str, limit: int = 50) -> list[Contact]:
-        return list(await self.fleet._ask("search_contacts", query=query, limit=limit))
+        return [hit.contact for hit in await self.search_hits(query, limit=limit)]
 
     async def search_hits(self, query: str, limit: int = 50) -> list[Any]:
-        return list(await self.fleet._ask("search_hits", query=query, limit=limit))
+        """The host's search results, as many as a local search would give: asked for
+        a page at a time (the host answers at most MAX_PAGE per request)."""
+        return await self._pages("search_hits", limit, 0, query=query)
 
     def search_now(self, query: str, limit: int = 50) -> None:
         """Never at once: the index is in the host's process (see search_hits)."""
@@ -223,8 +232,66 @@ class RemoteServices:
         return None
 
     async def sorted_contacts(self, limit: int = 50, offset: int = 0) -> list[Contact]:
-        """The host's contacts in name order (an empty search), a page at a time."""
-        return list(await self.fleet._ask("sorted_contacts", limit=limit, offset=offset))
+        """The host's contacts in name order (an empty search), from offset."""
+        return await self._pages("sorted_contacts", limit, offset)
+
+    async def _pages(self, op: str, limit: int, offset: int, **args: Any) -> list[Any]:
+        found: list[Any] = []
+        page_size = PAGE
+        while len(found) < limit:
+            size = min(page_size, limit - len(found))
+            page = await self._page(op, limit=size, offset=offset + len(found), **args)
+            if page is None:  # too large for one line (long records): smaller pages
+                page_size = max(1, size // 2)
+                continue
+            found += page
+            if len(page) < size:
+                break
+        return found
+
+    async def _page(self, op: str, **args: Any) -> list[Any] | None:
+        """One page, or None when the host says it would not fit on one line (and a
+        smaller page would)."""
+        try:
+            return list(await self.client.request(op, **args))
+        except HostRequestError as exc:
+            if exc.kind == protocol.TOO_LARGE and args.get("limit", 1) > 1:
+                return None
+            _raise_for(exc)
+        except HostGoneError as exc:
+            _raise_for(exc)
+
+    async def contact_entries(
+        self, query: str | None = None, label: str | None = None
+    ) -> ContactEntries:
+        """Who a broadcast to contacts reaches, resolved by the host (the same people
+        its own console would plan), fetched a page at a time."""
+        from linda_tui.broadcast.audience_contacts import ContactEntries
+
+        entries: list[tuple[str, dict[str, str]]] = []
+        source = ""
+        page_size = PAGE
+        while True:
+            try:
+                page = await self.client.request(
+                    "contact_entries",
+                    query=query,
+                    label=label,
+                    offset=len(entries),
+                    limit=page_size,
+                )
+            except HostRequestError as exc:
+                if exc.kind == protocol.TOO_LARGE and page_size > 1:
+                    page_size //= 2  # long names: smaller pages
+                    continue
+                _raise_for(exc)
+            except HostGoneError as exc:
+                _raise_for(exc)
+            source = str(page["source"])
+            rows = list(page["entries"])
+            entries += [(str(phone), dict(variables)) for phone, variables in rows]
+            if not rows or len(entries) >= int(page["total"]):
+                return ContactEntries(entries, source)
 
     async def demo_phone(self, bot_id: str, method: PairMethod = PairMethod.QR) -> bool:
         """Under --demo: the simulated phone scans the code (or types the phone code)."""

@@ -44,6 +44,10 @@ MAX_REQUESTS_IN_FLIGHT = 32
 WRITE_SECONDS = 10.0
 # How long a client being hung up on has to read its last lines.
 CLOSE_SECONDS = 5.0
+# The largest page any request may ask for (contacts, search results, audiences).
+MAX_PAGE = 1000
+# How long a resolved contacts audience is kept for the client paging through it.
+ENTRIES_KEPT_SECONDS = 60.0
 
 Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 
@@ -83,8 +87,11 @@ class _Client:
         self._on_close = on_close
 
     def send(self, message: dict[str, Any]) -> None:
+        self.send_line(protocol.encode(message))
+
+    def send_line(self, line: bytes) -> None:
         if self.closing is None:
-            self.replies.append(protocol.encode(message))
+            self.replies.append(line)
             self.wake.set()
 
     def push_event(self, line: bytes) -> None:
@@ -158,7 +165,10 @@ class HostServer:
             "contacts_status": self._contacts_status,
             "search_hits": self._search_hits,
             "sorted_contacts": self._sorted_contacts,
+            "contact_entries": self._contact_entries,
         }
+        # The audience an attached console is paging through (see _contact_entries).
+        self._entries: dict[tuple[str | None, str | None], tuple[float, Any]] = {}
 
     @property
     def clients(self) -> int:
@@ -382,7 +392,24 @@ class HostServer:
             }
         finally:
             client.in_flight -= 1
-        client.send(reply)
+        try:
+            line = protocol.encode(reply)
+        except (TypeError, ValueError):
+            log.exception("client %d: the reply to %s cannot be encoded", client.number, op)
+            line = b""
+        if not line or len(line) > protocol.MAX_LINE_BYTES:
+            # The client could not read it (its lines are capped too) and would hang up.
+            log.warning("client %d: the reply to %s is %d bytes", client.number, op, len(line))
+            line = protocol.encode(
+                {
+                    "id": request_id,
+                    "ok": False,
+                    "kind": protocol.TOO_LARGE,
+                    "error": f"the host's answer to {op} is larger than "
+                    f"{protocol.MAX_LINE_BYTES:,} bytes — ask for a smaller page",
+                }
+            )
+        client.send_line(line)
 
     async def _write_loop(self, client: _Client) -> None:
         writer = client.writer
@@ -491,20 +518,53 @@ class HostServer:
         return None if service is None else service.status
 
     async def _search_hits(self, args: dict[str, Any]) -> Any:
-        return await self.services.search_hits(_text(args, "query"), limit=_limit(args))
+        # A page of the results (offset): a client wanting more than MAX_PAGE pages.
+        offset = _offset(args)
+        hits = await self.services.search_hits(_text(args, "query"), limit=offset + _limit(args))
+        return hits[offset:]
 
     async def _search_contacts(self, args: dict[str, Any]) -> Any:
-        return await self.services.search_contacts(_text(args, "query"), limit=_limit(args))
+        return [hit.contact for hit in await self._search_hits(args)]
 
     async def _sorted_contacts(self, args: dict[str, Any]) -> Any:
         return await self.services.sorted_contacts(limit=_limit(args), offset=_offset(args))
 
+    async def _contact_entries(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A page of a contacts audience (a search, a label or every contact), resolved
+        here as for this Linda's own console, so an attached console plans the same
+        people. The first page resolves it afresh; the next pages of the same audience
+        come from that one resolution (consistent, and the search runs once)."""
+        query, label = _optional_text(args, "query"), _optional_text(args, "label")
+        offset, limit = _offset(args), _limit(args)
+        key = (query, label)
+        loop = asyncio.get_running_loop()
+        kept = self._entries.get(key)
+        if offset == 0 or kept is None or loop.time() - kept[0] > ENTRIES_KEPT_SECONDS:
+            found = await self.services.contact_entries(query=query, label=label)
+            self._entries = {key: (loop.time(), found)}  # one audience at a time: bounded
+        else:
+            found = kept[1]
+        return {
+            "entries": found.entries[offset : offset + limit],
+            "source": found.source,
+            "total": len(found.entries),
+        }
+
 
 def _limit(args: dict[str, Any]) -> int:
     limit = args.get("limit", 50)
-    if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= 1000:
-        raise RequestError("limit must be a whole number from 1 to 1000", protocol.BAD_REQUEST)
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= MAX_PAGE:
+        raise RequestError(
+            f"limit must be a whole number from 1 to {MAX_PAGE}", protocol.BAD_REQUEST
+        )
     return limit
+
+
+def _optional_text(args: dict[str, Any], key: str) -> str | None:
+    value = args.get(key)
+    if value is not None and not isinstance(value, str):
+        raise RequestError(f"{key} must be text", protocol.BAD_REQUEST)
+    return value
 
 
 def _offset(args: dict[str, Any]) -> int:

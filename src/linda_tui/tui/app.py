@@ -879,13 +879,21 @@ def create_app(
     )
 
 
-def run_console(runtime: Runtime, *, on_first_frame: Callable[[], None] | None = None) -> int:
+def run_console(
+    runtime: Runtime,
+    *,
+    on_first_frame: Callable[[], None] | None = None,
+    advise: Callable[[str], str] | None = None,
+) -> int:
     """Run the console for a resolved configuration; returns the exit code.
 
     When a Linda already runs the fleet of this sessions folder, the console attaches to
     it; otherwise this console hosts: it runs the fleet, the broadcasts, the contacts
-    sync and the socket other Lindas attach by."""
+    sync and the socket other Lindas attach by. ``advise`` rewrites the line the console
+    leaves with (the command line gives the commands it names their global options)."""
     from linda_tui.logsetup import configure_logging, current_log_file
+
+    advise = advise or _as_is
 
     if runtime.fleet.keys:
         # Keys remapped in bots.yaml: a key that clashes would leave a binding that
@@ -903,11 +911,11 @@ def run_console(runtime: Runtime, *, on_first_frame: Callable[[], None] | None =
     if not _host_socket(runtime).exists():
         # Nobody hosts (no socket; a stale one is found out by trying): host, without
         # loading what attaching takes.
-        return _hosting(runtime, on_first_frame)
+        return _hosting(runtime, on_first_frame, advise)
     try:
-        code = asyncio.run(_attached(runtime, on_first_frame))
+        code = asyncio.run(_attached(runtime, on_first_frame, advise))
     except _NoHost:
-        return _hosting(runtime, on_first_frame)
+        return _hosting(runtime, on_first_frame, advise)
     return code
 
 
@@ -918,11 +926,24 @@ def _host_socket(runtime: Runtime) -> SocketPath:
     return SocketPath(runtime.sessions_dir, SOCKET_NAME)
 
 
+def _as_is(text: str) -> str:
+    return text
+
+
+def _leave_line(text: str, advise: Callable[[str], str]) -> None:
+    """The one line the console leaves with, on stderr: its commands with the run's
+    global options, no terminal control from what it quotes (a path, a server's reply)."""
+    with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
+        sys.stderr.write(f"linda: {printable(advise(text))}\n")
+
+
 class _NoHost(Exception):
     """No Linda answers on the sessions folder: this console hosts."""
 
 
-async def _attached(runtime: Runtime, on_first_frame: Callable[[], None] | None) -> int:
+async def _attached(
+    runtime: Runtime, on_first_frame: Callable[[], None] | None, advise: Callable[[str], str]
+) -> int:
     from linda_tui.host.client import HostGoneError
     from linda_tui.host.protocol import ProtocolError
     from linda_tui.host.remote import RemoteServices
@@ -930,7 +951,7 @@ async def _attached(runtime: Runtime, on_first_frame: Callable[[], None] | None)
     try:
         remote = await RemoteServices.attach(runtime.sessions_dir)
     except (ProtocolError, HostGoneError, OSError, TimeoutError) as exc:
-        sys.stderr.write(f"linda: cannot attach to the running Linda: {printable(str(exc))}\n")
+        _leave_line(f"cannot attach to the running Linda: {exc}", advise)
         return 1
     if remote is None:
         raise _NoHost
@@ -938,7 +959,7 @@ async def _attached(runtime: Runtime, on_first_frame: Callable[[], None] | None)
         await remote.open_store_for_reading(runtime.store_url)
     except Exception as exc:
         await remote.close()
-        sys.stderr.write(f"linda: cannot read the store: {printable(str(exc))}\n")
+        _leave_line(f"cannot read the store: {exc}", advise)
         return 1
     app = create_app(
         remote,
@@ -950,11 +971,13 @@ async def _attached(runtime: Runtime, on_first_frame: Callable[[], None] | None)
     await app.run_async()
     if app.watchdog is not None:
         app.watchdog.cancel()
-    _say_why(app)
+    _say_why(app, advise)
     return app.return_code or 0
 
 
-def _hosting(runtime: Runtime, on_first_frame: Callable[[], None] | None) -> int:
+def _hosting(
+    runtime: Runtime, on_first_frame: Callable[[], None] | None, advise: Callable[[str], str]
+) -> int:
     from linda_tui.fleet.lock import AlreadyRunningError
     from linda_tui.host.server import HostServer
     from linda_tui.services import Services
@@ -963,12 +986,14 @@ def _hosting(runtime: Runtime, on_first_frame: Callable[[], None] | None) -> int
     services = Services.for_runtime(runtime, clock=clock, broadcasts=True, contacts=True)
     host = HostServer(services, runtime.sessions_dir)
     services.add(host)
+    services.lock.holder = "a console"
+    services.lock.hosts = True
     # Refuse before the screen is taken over or any file is written (a command holds
     # the lock for a moment without hosting: try again once it is done).
     try:
         services.lock.acquire()
     except AlreadyRunningError as exc:
-        sys.stderr.write(f"linda: {printable(str(exc))}\n")  # it names a path
+        _leave_line(str(exc), advise)  # it names a path
         return 1
     try:
         # Entered before the app is built: Textual keeps the terminal, Go's output goes
@@ -988,12 +1013,11 @@ def _hosting(runtime: Runtime, on_first_frame: Callable[[], None] | None) -> int
                 app.watchdog.cancel()
     finally:
         services.lock.release()
-    _say_why(app)
+    _say_why(app, advise)
     return app.return_code or 0
 
 
-def _say_why(app: LindaApp) -> None:
+def _say_why(app: LindaApp, advise: Callable[[str], str]) -> None:
     if app.exit_reason:
         # The reason may quote a path or a server's reply: no terminal control gets out.
-        with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
-            sys.stderr.write(f"linda: {printable(app.exit_reason)}\n")
+        _leave_line(app.exit_reason, advise)

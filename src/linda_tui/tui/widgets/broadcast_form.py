@@ -305,7 +305,9 @@ class BroadcastForm(Vertical):
         services = app.services
         loop = asyncio.get_running_loop()
         store = OnLoop(services.store, loop)
-        search = OnLoop(services, loop).search_hits
+        # Who a contacts audience is: resolved by whichever Linda runs the fleet (this
+        # one, or the host this console is attached to), so both plan the same people.
+        entries = OnLoop(services, loop).contact_entries
         from linda_tui.broadcast.plan import unusable_bots
 
         config = app.fleet.config
@@ -321,7 +323,7 @@ class BroadcastForm(Vertical):
         )
 
         def work() -> DryRun:
-            return asyncio.run(_plan_draft(draft, store, search, region, context, cached))
+            return asyncio.run(_plan_draft(draft, store, entries, region, context, cached))
 
         try:
             result = await in_thread(work, name="linda-broadcast-dry-run")
@@ -339,14 +341,21 @@ class BroadcastForm(Vertical):
         self.latest = result
         problem = result.problem
         audience = result.audience
+        # Every field's line follows this dry run: none keeps a verdict from an earlier one.
         if problem is not None and problem.field == "audience":
             self._show_status("#bc-audience", False, _short_source(result.draft, str(problem)))
         elif audience is not None:
             self._show_status("#bc-audience", True, _describe_audience(audience, result.draft))
+        else:
+            self._show_status("#bc-audience", None, "pick who gets it")
         if problem is not None and problem.field == "template":
             self._show_status("#bc-template-status", False, str(problem))
         elif result.plan is not None:
             self._show_status("#bc-template-status", True, _describe_template(result.plan))
+        elif result.draft.template.strip():
+            self._show_status("#bc-template-status", None, "checked once the ✖ line is fixed")
+        else:
+            self._show_status("#bc-template-status", None, "write the message")
         summary = self.query_one("#bc-summary", Static)
         if result.plan is not None:
             summary.update(describe_plan(result.plan, self.linda.clock.now(), self.linda.timezone))
@@ -492,7 +501,7 @@ class _PlanContext:
 async def _plan_draft(
     draft: Draft,
     store: Any,
-    search: Callable[..., Any],
+    entries: Callable[..., Any],
     region: str,
     context: _PlanContext,
     cached: tuple[object, Audience] | None,
@@ -519,13 +528,13 @@ async def _plan_draft(
         elif draft.source == QUERY:
             if not where:
                 raise DraftProblem("audience", "type a search, e.g. a name or label:VIP")
-            audience = await contacts_audience(store, region, query=where, search=search)
+            audience = await contacts_audience(store, region, query=where, entries=entries)
         elif draft.source == LABEL:
             if not where:
                 raise DraftProblem("audience", "type a label, e.g. VIP")
-            audience = await contacts_audience(store, region, label=where, search=search)
+            audience = await contacts_audience(store, region, label=where, entries=entries)
         else:
-            audience = await contacts_audience(store, region, search=search)
+            audience = await contacts_audience(store, region, entries=entries)
     except DraftProblem as problem:
         return DryRun(draft, problem=problem)
     except AudienceError as exc:
