@@ -288,6 +288,26 @@ async def test_a_campaign_needs_a_name(store: SQLiteStore, tmp_path: Path) -> No
         await plan_for(store, csv_file(tmp_path, [f"{PHONES[0]},N,D"]), "Hi", name="  ")
 
 
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("E\x1b]52;c;YQ==\x07", r"has a control character \(U\+001B\)"),
+        ("\u202eRTL", r"has a control character \(U\+202E\)"),
+        ("zero\u200bwidth", r"has a control character \(U\+200B\)"),
+        ("x" * 201, "201 characters — keep it to 200 at most"),
+    ],
+)
+async def test_a_campaign_name_is_plain_text_of_one_line(
+    store: SQLiteStore, tmp_path: Path, name: str, problem: str
+) -> None:
+    """As the console's fields and bots.yaml's names: no terminal control, no bidi
+    override, a length every listing can show."""
+    path = csv_file(tmp_path, [f"{PHONES[0]},N,D"])
+    with pytest.raises(PlanError, match=problem):
+        await plan_for(store, path, "Hi", name=name)
+    assert (await plan_for(store, path, "Hi", name="مرحبا 👋 " + "x" * 190)).to_send == 1
+
+
 async def test_bots_that_cannot_send_get_nobody_and_the_estimate_counts_without_them(
     store: SQLiteStore, tmp_path: Path
 ) -> None:

@@ -261,3 +261,23 @@ def test_a_template_renders_many_recipients_from_one_compilation() -> None:
     texts = [template.render({"first_name": f"N{i}"}, PHONES[i]) for i in range(len(PHONES))]
     assert all(t.endswith(f"N{i} in Dubai") for i, t in enumerate(texts))
     assert {t.split()[0] for t in texts} == {"Hi", "Hello"}
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("Hi \x1b[31mthere", "column 4: U+001B"),
+        ("Hi\nthere \u202e!", "line 2, column 7: U+202E"),
+        ("a\u200bb", "column 2: U+200B"),
+        ("bell\x07", "column 5: U+0007"),
+    ],
+)
+def test_control_characters_in_a_template_are_refused_where_they_are(text: str, where: str) -> None:
+    with pytest.raises(TemplateError) as caught:
+        compile_template(text)
+    assert str(caught.value) == f"template, {where} is a control character — remove it"
+
+
+def test_lines_tabs_joiners_and_windows_line_ends_are_text() -> None:
+    template = compile_template("Hi\r\n\tمی\u200cخواهم 👨\u200d👩\u200d👧 \u200fok")
+    assert template.render({}, "+971501234567") == "Hi\n\tمی\u200cخواهم 👨\u200d👩\u200d👧 \u200fok"

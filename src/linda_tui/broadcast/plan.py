@@ -56,6 +56,7 @@ from linda_tui.models import (
 )
 from linda_tui.store.base import Store
 from linda_tui.store.records import OPTED_OUT_REASON, REPEAT_REASON
+from linda_tui.terminal_text import control_character, describe_character
 
 __all__ = [
     "DUPLICATE",
@@ -71,6 +72,7 @@ __all__ = [
 INVALID = "invalid"
 DUPLICATE = "duplicate"
 PREVIEW_COUNT = 5
+MAX_NAME = 200  # characters in a campaign's name: it is shown in one line everywhere
 
 
 class PlanError(ValueError):
@@ -273,6 +275,15 @@ async def plan_broadcast(
     name = name.strip()
     if not name:
         raise PlanError("the campaign has no name — give it one, e.g. --name 'January offer'")
+    if len(name) > MAX_NAME:
+        raise PlanError(
+            f"the campaign's name is {len(name):,} characters — keep it to {MAX_NAME} at most"
+        )
+    if (character := control_character(name)) is not None:
+        raise PlanError(
+            f"the campaign's name has a control character ({describe_character(character)}) "
+            "— write it in plain text"
+        )
     compiled = compile_template(template, seed=name if seed is None else seed)
     check_variables(
         compiled,

@@ -28,6 +28,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from linda_tui.terminal_text import CONTROL_CHARACTERS, describe_character
+
 __all__ = [
     "MissingVariable",
     "Placeholder",
@@ -326,7 +328,16 @@ def compile_template(text: str, *, seed: str = "") -> Template:
     one campaign and recipient. Raises TemplateError (one line, with the position)."""
     if not text or not text.strip():
         raise TemplateError("the template is empty — write the message to send")
-    return Template(text, _Parser(text).parse(), seed)
+    text = text.replace("\r\n", "\n")  # a template file saved on Windows
+    parser = _Parser(text)
+    for index, character in enumerate(text):
+        # What the console's fields never let in (a terminal escape, a bidi override, a
+        # zero-width space): a message never needs one, and a recipient would get it.
+        if character in CONTROL_CHARACTERS and character not in "\n\t":
+            raise parser.fail(
+                index, f"{describe_character(character)} is a control character — remove it"
+            )
+    return Template(text, parser.parse(), seed)
 
 
 @dataclass(frozen=True)
