@@ -182,3 +182,23 @@ def test_resolve_wants_one_decision_and_says_what_it_did_in_one_line(tmp_path: P
     assert "--demo --data-dir" in line  # the advice keeps the options used
     shown = json.loads(linda(data, "broadcast", "show", "1", "--json").stdout)
     assert shown["uncertain"] == ["+971501234568"]
+
+
+def test_resume_with_no_linda_running_says_when_it_will_send(tmp_path: Path) -> None:
+    """Not "campaign 1 is running" while nothing sends it: when it will, and how now."""
+    data = tmp_path / "data"
+    created = linda(
+        data, "broadcast", "create", "--name", "later", "--to", "+971501234567",
+        "--template", "Hi",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    proc = linda(data, "broadcast", "resume", "1")  # a draft: resuming starts it
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == (
+        "campaign 1 will run as soon as a Linda runs the fleet (a console or "
+        f"`linda --demo --data-dir {data} serve`) — "
+        f"`linda --demo --data-dir {data} broadcast run 1` runs it here now"
+    )
+    shown = json.loads(linda(data, "broadcast", "show", "1", "--json").stdout)
+    assert shown["status"] == "running"
+    assert linda(data, "broadcast", "pause", "1").stdout.strip() == "campaign 1 is paused"

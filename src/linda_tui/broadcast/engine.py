@@ -232,12 +232,17 @@ class BroadcastEngine:
         return await self._halt(campaign_id, CampaignStatus.PAUSED, "paused")
 
     async def resume(self, campaign_id: int | str) -> Campaign:
+        """Resume a paused campaign; a draft is started (as the console's r does)."""
         campaign = await self.campaign(campaign_id)
-        if campaign.status is not CampaignStatus.PAUSED and campaign.id not in self._runners:
+        resumable = (CampaignStatus.PAUSED, CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
+        if campaign.status not in resumable and campaign.id not in self._runners:
             if campaign.status is CampaignStatus.RUNNING:
                 self._launch(campaign, note="resumed")
                 return campaign
-            raise BroadcastError(f"campaign {campaign.id} is {campaign.status}, not paused")
+            raise BroadcastError(
+                f"campaign {campaign.id} is {campaign.status}; only a paused campaign resumes"
+                + (" — create a new one" if campaign.status is CampaignStatus.CANCELLED else "")
+            )
         return await self.start_campaign(campaign_id)
 
     async def cancel(self, campaign_id: int | str) -> Campaign:

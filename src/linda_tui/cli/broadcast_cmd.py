@@ -581,10 +581,12 @@ def _steer(
     from linda_tui.fleet.manager import FleetCommandError
 
     key = _campaign_id(campaign_id)
+    no_host: list[bool] = []  # set when no Linda runs the fleet: only the store changed
 
     async def on_store(store: Store) -> Campaign:
         from linda_tui.clock import SystemClock
 
+        no_host.append(True)
         campaign = await _campaign(store, key)
         moved = await store.set_campaign_status(campaign.id, status, SystemClock().now())  # type: ignore[arg-type]
         if moved is None:
@@ -598,6 +600,14 @@ def _steer(
         campaign = _run(_on_host_or_store(runtime, through_host, on_store))
     except FleetCommandError as exc:
         raise CommandError(one_line(str(exc))) from None
+    if no_host and campaign.status is CampaignStatus.RUNNING:
+        # Nothing sends it now: say when it will be, and how to send it at once.
+        echo(
+            f"campaign {campaign.id} will run as soon as a Linda runs the fleet (a console or "
+            f"`{linda_command('serve')}`) — "
+            f"`{linda_command('broadcast', 'run', str(campaign.id))}` runs it here now"
+        )
+        return
     echo(f"campaign {campaign.id} is {campaign.status}")
 
 
