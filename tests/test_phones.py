@@ -81,6 +81,9 @@ def test_numbers_as_people_write_them(written: str) -> None:
         ("   ", "phone number is empty"),
         ("12345", "is not a valid phone number"),
         ("+", "is not a phone number"),
+        ("3", "'3' is too short to be a phone number — write it in international form"),
+        ("+0501234567", "has no country code Linda knows"),
+        ("+9715012345678901234567890", "is too long to be a phone number"),
     ],
 )
 def test_what_is_not_a_number_is_refused_with_the_reason(written: str, reason: str) -> None:
@@ -89,6 +92,7 @@ def test_what_is_not_a_number_is_refused_with_the_reason(written: str, reason: s
     message = str(caught.value)
     assert reason in message
     assert " — " in message  # what is wrong — how to fix it
+    assert "supplied" not in message and "seem" not in message  # not phonenumbers' prose
     assert "\n" not in message and "\x1b" not in message and "\u202e" not in message
 
 

@@ -141,6 +141,15 @@ def _not_a_number_char(raw: object, char: str) -> str:
     )
 
 
+_PARSE_PROBLEMS = {
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "has no country code Linda knows",
+    phonenumbers.NumberParseException.NOT_A_NUMBER: "is not a phone number",
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "is too short to be a phone number",
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: "is too short to be a phone number",
+    phonenumbers.NumberParseException.TOO_LONG: "is too long to be a phone number",
+}
+
+
 def _parse_e164(raw: str, default_region: str) -> str:
     text = str(raw).strip()
     if not text:
@@ -159,9 +168,14 @@ def _parse_e164(raw: str, default_region: str) -> str:
     try:
         number = phonenumbers.parse(text, None if text.startswith("+") else default_region)
     except phonenumbers.NumberParseException as exc:
+        # Linda's words, not the library's ("The string supplied did not seem to be...").
+        problem = _PARSE_PROBLEMS.get(exc.error_type, "is not a phone number")
+        if exc.error_type == phonenumbers.NumberParseException.NOT_A_NUMBER and any(
+            c.isdigit() for c in text
+        ):  # digits, too few of them to be read as a number
+            problem = "is too short to be a phone number"
         raise InvalidPhoneError(
-            f"{_quoted(raw)} is not a phone number ({exc._msg.rstrip('.')}) — "
-            "write it in international form, e.g. +971501234567"
+            f"{_quoted(raw)} {problem} — write it in international form, e.g. +971501234567"
         ) from None
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhoneError(
