@@ -228,7 +228,10 @@ async def test_an_expired_token_falls_back_to_a_full_sync_that_removes_what_is_g
 
     result = await sync.run()
 
-    assert (result.mode, result.full_reason) == ("full", "the stored sync token expired")
+    assert (result.mode, result.full_reason) == (
+        "full",
+        "Google no longer accepts the stored sync token (expired or reset)",
+    )
     assert (result.created, result.updated, result.deleted) == (0, 0, 3)
     assert result.contacts == BOOK_SIZE - 3 == await store.count_contacts()
     for person in gone:

@@ -395,9 +395,12 @@ class _Run:
                 await self._listing(people, token)
             except SyncTokenExpired as exc:
                 log.info("sync token refused (%s): full sync", exc.message)
-                full_reason = "the stored sync token expired"
+                # Google refuses a token that expired (7 days) or that it no longer knows
+                # (400 INVALID_ARGUMENT, as the demo's server after a restart): which of
+                # the two is not always said, so the reason names both.
+                full_reason = "Google no longer accepts the stored sync token (expired or reset)"
                 self.mode = FULL
-                self.report("starting", "the sync token expired: listing every contact")
+                self.report("starting", "the sync token was refused: listing every contact")
         if self.mode == FULL:
             await self._listing(people, None)
         refs_synced, refs_failed = await self._references(people)
