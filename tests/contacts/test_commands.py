@@ -100,7 +100,10 @@ def test_a_broadcast_to_a_label_takes_exactly_that_labels_contacts(synced: Path)
     )
     with_number = [row for row in listed if row["phones"]]
     distinct = {row["phones"][0] for row in with_number}
-    assert plan["to_send"] + sum(plan["skipped"].values()) == len(distinct)
+    # Those with no number WhatsApp can reach are counted as left out, not dropped.
+    without = len(listed) - len(with_number)
+    assert plan["skipped"].get("invalid", 0) == without
+    assert plan["to_send"] + sum(plan["skipped"].values()) == len(distinct) + without
 
 
 def test_sync_without_credentials_says_how_to_configure_them(tmp_path: Path) -> None:
@@ -116,3 +119,26 @@ def test_sync_without_credentials_says_how_to_configure_them(tmp_path: Path) -> 
     assert proc.returncode == 1
     [line] = proc.stderr.strip().splitlines()
     assert "not configured" in line and "LINDA_GOOGLE_CREDENTIALS" in line
+
+
+def test_every_contact_counts_those_without_a_usable_number_as_left_out(synced: Path) -> None:
+    """Not "left out: none" while some contacts have no number WhatsApp can reach."""
+    import sqlite3
+
+    with sqlite3.connect(synced / "linda.db") as db:
+        [(unusable,)] = db.execute(
+            "SELECT count(*) FROM contacts WHERE deleted = 0 AND phones = '[]'"
+        ).fetchall()
+    assert unusable > 0  # the demo's address book has some ("050 CALL NOW", "see email")
+    proc = linda(
+        synced, "broadcast", "create", "--name", "all", "--all-contacts", "--template",
+        "Hi {first_name|there}", "--dry-run", "--json",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["skipped"].get("invalid") == unusable
+    text = linda(
+        synced, "broadcast", "create", "--name", "all", "--all-contacts", "--template",
+        "Hi {first_name|there}", "--dry-run",
+    ).stdout  # fmt: skip
+    assert f"left out: {unusable} invalid" in text

@@ -63,7 +63,8 @@ async def contact_entries(
     search: SearchContacts | None = None,
 ) -> ContactEntries:
     """Every contact matching query, or having label, or (neither given) every synced
-    contact, as (phone, variables) pairs; contacts without a number are left out."""
+    contact, as (phone, variables) pairs (a contact without a usable number gives its
+    number as written, or "", which the audience then leaves out with the reason)."""
     if query is not None or label is not None:
         wanted = query if query is not None else f'label:"{label}"'
         hits = await _search(store, region, wanted, search)
@@ -75,10 +76,14 @@ async def contact_entries(
     else:
         contacts = await _every_contact(store)
         source = "every synced contact"
+    # A contact with no number WhatsApp can reach is not dropped unseen: its number as
+    # written (or none) goes in, and the audience lists it as left out, with why.
     entries = [
-        (c.phones[0], {"name": c.display_name, **({"email": c.emails[0]} if c.emails else {})})
+        (
+            c.phones[0] if c.phones else (c.raw_phones[0] if c.raw_phones else ""),
+            {"name": c.display_name, **({"email": c.emails[0]} if c.emails else {})},
+        )
         for c in contacts
-        if c.phones
     ]
     return ContactEntries(entries, source)
 
@@ -100,12 +105,13 @@ async def contacts_audience(
         found = await entries(query, label)
     else:
         found = await contact_entries(store, region, query=query, label=label, search=search)
-    if not found.entries:
+    audience = audience_from_entries(found.entries, region=region, source=found.source)
+    if not audience.members:
         raise AudienceError(
             f"no contact with a number in {found.source} — "
             "`linda contacts search` shows what is there"
         )
-    return audience_from_entries(found.entries, region=region, source=found.source)
+    return audience
 
 
 async def _search(
