@@ -708,3 +708,29 @@ async def test_hostile_csv_cells_names_and_paths_are_shown_as_written(
         # What WhatsApp got is exactly what the CSV said (only the screen escapes it).
         texts = {entry["to"]: entry["text"] for entry in network_lines(app)}
         assert texts["+971501237100"] == f"Hi N0 {STORABLE[0]}, {STORABLE[0]}"
+
+
+@pytest.mark.parametrize("size", [(100, 30), (60, 20)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_reason_a_campaign_waits_is_shown_whole(
+    make_app: MakeApp, size: tuple[int, int]
+) -> None:
+    """The only place that says why a bot stopped: it wraps, never cut at the edge."""
+    import dataclasses
+
+    app = broadcasting(make_app())
+    async with app.run_test(size=size) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        campaign = await make_campaign(app, [f"+9715012{n:05d}" for n in range(700, 705)])
+        pane = await open_pane(pilot, app)
+        key = str(campaign.id)
+        await wait_until(pilot, lambda: pane.selected == key, "the campaign listed")
+        view = pane.views[key]
+        view.campaign = dataclasses.replace(view.campaign, status=CampaignStatus.RUNNING)
+        view.waiting = (
+            "quiet hours (21:00-09:00) until 09:00; warm-up day 1: at most 20 per hour "
+            "and 50 per day for demo-sales"
+        )
+        pane._refresh_detail()
+        await pilot.pause(0.3)
+        shown_words = " ".join(screen_text(app).split())
+        assert "at most 20 per hour and 50 per day for demo-sales" in shown_words

@@ -19,8 +19,8 @@ from textual.widget import Widget
 
 class TextBlock(Widget):
     """Rich Text (never markup), wrapped to the widget's width. ``update`` replaces it;
-    the same text again draws nothing. Give it a height in CSS (a fixed one keeps the
-    screen from being laid out again when the text changes)."""
+    the same text again draws nothing. With an auto height (the default) the screen is
+    laid out again only when the number of lines changes."""
 
     DEFAULT_CSS = """
     TextBlock {
@@ -48,9 +48,13 @@ class TextBlock(Widget):
         """Show this text instead (nothing is redrawn when it is the same)."""
         if text == self._text and text.style == self._text.style:
             return
+        width = self.size.width
+        before = len(self._lines) if self._lines is not None and self._width == width else None
         self._text = text
         self._lines = None
-        if self.styles.is_auto_height:
+        # Laid out again only when its height changes: a progress event that changes a
+        # figure redraws the block, a reason that wraps onto one more line grows it.
+        if self.styles.is_auto_height and (before is None or len(self._drawn(width)) != before):
             self.refresh(layout=True)
         else:
             self.refresh()
