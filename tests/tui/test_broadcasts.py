@@ -734,3 +734,25 @@ async def test_the_reason_a_campaign_waits_is_shown_whole(
         await pilot.pause(0.3)
         shown_words = " ".join(screen_text(app).split())
         assert "at most 20 per hour and 50 per day for demo-sales" in shown_words
+
+
+async def test_at_60x20_the_path_has_room_and_uncertain_is_never_dropped(
+    make_app: MakeApp,
+) -> None:
+    """The documented minimum: the CSV path field keeps room to read a path, and both
+    tables keep the Uncertain column (what the operator must act on) and whole bot
+    ids; the bar and the sent count go first (the summary tells them)."""
+    app = broadcasting(make_app())
+    async with app.run_test(size=(60, 20)) as pilot:
+        form = await open_broadcast_mode(pilot, app)
+        await pilot.pause(0.2)
+        assert form.query_one("#bc-where", Input).size.width >= 20
+        await make_campaign(app, [f"+9715012{n:05d}" for n in range(720, 725)])
+        await pilot.press("escape", "3")
+        await wait_until(pilot, lambda: isinstance(app.screen, BroadcastsScreen), "Broadcasts")
+        await wait_for_text(pilot, "demo-support")
+        lines = screen_text(app).splitlines()
+        headers = [line for line in lines if line.lstrip().startswith(("ID ", "Bot "))]
+        assert len(headers) == 2 and all("Uncertain" in line for line in headers), headers
+        for bot in ("demo-main", "demo-sales", "demo-support"):
+            assert any(line.lstrip().startswith(bot + " ") for line in lines), bot

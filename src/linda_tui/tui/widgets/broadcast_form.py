@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 # A dry run starts this long after the last change (a key, a choice).
 DEBOUNCE_SECONDS = 0.35
+NARROW_FORM = 80  # cells: below this the audience row gives the path the room
 # Invalid lines listed in the dry run before "and N more".
 INVALID_SHOWN = 3
 
@@ -133,11 +134,22 @@ class BroadcastForm(Vertical):
     #bc-column {
         width: 16;
     }
+    /* Narrow (60 columns): the path keeps the room, the column field and the source
+       list give theirs ("found by name" still says what the column field is). */
+    BroadcastForm.-narrow #bc-source {
+        width: 14;
+    }
+    BroadcastForm.-narrow #bc-column {
+        width: 9;
+    }
+    BroadcastForm.-narrow #bc-pace {
+        width: 20;
+    }
     #bc-pace {
         width: 28;
     }
     .bc-status {
-        height: 1;
+        height: auto;  /* a problem and its fix wrap under their field, never cut */
         padding-left: 10;
     }
     #bc-template {
@@ -263,10 +275,20 @@ class BroadcastForm(Vertical):
         where = self.query_one("#bc-where", Input)
         where.placeholder = _HINT.get(source, "")
         where.display = source != EVERYONE
-        is_csv = source == CSV
-        self.query_one("#bc-column", Input).display = is_csv
-        self.query_one("#bc-column-label").display = is_csv
+        self._show_column_field()
         self._changed()
+
+    def _show_column_field(self) -> None:
+        """The phone-column field for a CSV; its label only where there is room."""
+        is_csv = str(self.query_one("#bc-source", Select).value) == CSV
+        self.query_one("#bc-column", Input).display = is_csv
+        self.query_one("#bc-column-label").display = is_csv and not self.has_class("-narrow")
+
+    def on_resize(self, event: events.Resize) -> None:
+        narrow = event.size.width < NARROW_FORM
+        if narrow != self.has_class("-narrow"):
+            self.set_class(narrow, "-narrow")
+            self._show_column_field()
 
     @on(Input.Changed)
     @on(TextArea.Changed)

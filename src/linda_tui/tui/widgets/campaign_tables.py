@@ -24,6 +24,8 @@ BAR_WIDTH = 10
 NARROW_BAR_WIDTH = 6
 # A flexible column gets at least this many cells.
 LEAST_FLEX = 8
+# What a table too narrow for its columns leaves out, in this order.
+LAST_RESORT = ("progress", "sent")
 
 
 class Column(NamedTuple):
@@ -109,14 +111,27 @@ class ColumnTable(LineTable):
 
     def fit(self, room: int) -> Mapping[str, int]:
         shown = [c for c in self.COLUMNS if c.narrow or not self.narrow]
-        widths = {c.key: c.width or self.bar_width + 5 for c in shown if c.width is not None}
-        flex = [c for c in shown if c.width is None]
         # A vertical scrollbar's room is kept whether it shows or not: rows coming and
         # going must not reflow the columns.
         width = self.size.width - self.styles.scrollbar_size_vertical
+        # Too narrow even so (60 columns): the bar, then the sent count go (the summary
+        # above tells both), never the Uncertain column the operator must act on.
+        for key in LAST_RESORT:
+            least = {c.key: self._least(c) for c in shown}
+            if width <= 0 or table_width(least) <= width:
+                break
+            shown = [c for c in shown if c.key != key]
+        widths = {c.key: self._least(c) for c in shown if c.width is not None}
+        flex = [c for c in shown if c.width is None]
         left = width - table_width({c.key: widths.get(c.key, 0) for c in shown})
         share = {c.key: max(LEAST_FLEX, min(c.most, left // max(len(flex), 1))) for c in flex}
         return {c.key: widths.get(c.key) or share[c.key] for c in shown}
+
+    def _least(self, column: Column) -> int:
+        """The cells a column takes at the least: its width, a bar's, or LEAST_FLEX."""
+        if column.width is None:
+            return LEAST_FLEX
+        return column.width or self.bar_width + 5
 
     def put_rows(self, rows: Sequence[tuple[str, Mapping[str, Text | str]]]) -> None:
         """Show these rows, in this order: a row already in its place has its changed
