@@ -517,8 +517,12 @@ class Fleet(FleetView):
             log.info("sent %s from %s to %s", message.wa_id, bot_id, mask_phone(phone))
         elif uncertain:
             status.last_error = error
+            masked = mask_phone(phone)  # the log names a number by its last digits
             log.warning(
-                "send from %s to %s may have been delivered: %s", bot_id, mask_phone(phone), error
+                "send from %s to %s may have been delivered: %s",
+                bot_id,
+                masked,
+                (error or "").replace(phone, masked),
             )
         else:
             status.last_error = error

@@ -75,7 +75,7 @@ from urllib.request import getproxies_environment, proxy_bypass_environment  # t
 
 from linda_tui.clock import Clock, SystemClock
 from linda_tui.models import BotState, MessageStatus
-from linda_tui.phones import InvalidPhoneError, to_e164
+from linda_tui.phones import InvalidPhoneError, mask_phone, to_e164
 from linda_tui.private_files import (
     ensure_folder,
     file_problem,
@@ -725,7 +725,10 @@ class NeonizeAccount(WhatsAppAccount):
             )
         except Exception as exc:  # a timeout, SendMessageError and the rest of NeonizeError
             failure = send_failure(exc, peer)
-            self._log.warning("sending to %s failed: %s", peer, failure)
+            masked = mask_phone(peer)  # the log names a number by its last digits
+            self._log.warning(
+                "sending to %s failed: %s", masked, str(failure).replace(peer, masked)
+            )
             raise failure from None
         return SentMessage(wa_id=response.ID, timestamp=_from_unix(response.Timestamp, self._now()))
 
