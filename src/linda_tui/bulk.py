@@ -29,7 +29,22 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         if was_on:
+            _promote_young()
             gc.enable()
+
+
+def _promote_young() -> None:
+    """Hand the objects made while paused to the oldest generation, unexamined.
+
+    Re-enabled as is, the collector's next young collection walks every one of them
+    (a few hundred thousand after a 100,000-row import: a tenth of a second) to find
+    nothing: they have no cycles. ``gc.freeze`` then ``gc.unfreeze`` moves every
+    tracked object to the oldest generation in O(1), where a full collection (rare)
+    still finds any cycle. Skipped when something is frozen on purpose
+    (``keep_out_of_collections``): unfreezing would undo it."""
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 def keep_out_of_collections() -> None:
