@@ -13,28 +13,14 @@ import os
 import random
 import sqlite3
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
+from linda_process import demo_argv, linda
+
 RECIPIENTS = 6000
 KILLS = 22
-
-
-def linda(data: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "linda_tui", "--demo", "--data-dir", str(data), *args]
-
-
-def run(data: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        linda(data, *args),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
 
 
 def lines_sent(data: Path) -> int:
@@ -54,7 +40,7 @@ def test_kill_9_at_random_moments_never_sends_twice_nor_forgets_anyone(tmp_path:
     numbers.write_text(
         "\n".join(f"+97150{n:07d}" for n in range(1_000_000, 1_000_000 + RECIPIENTS)) + "\n"
     )
-    created = run(
+    created = linda(
         data,
         "broadcast", "create", "--name", "Durable", "--to-file", str(numbers),
         "--template", "Viewing times this week, ref {ref|A1}", "--pace", "demo-fast", "--json",
@@ -67,7 +53,7 @@ def test_kill_9_at_random_moments_never_sends_twice_nor_forgets_anyone(tmp_path:
     for _ in range(KILLS):
         before = lines_sent(data)
         proc = subprocess.Popen(
-            linda(data, "broadcast", "run", str(campaign)),
+            demo_argv(data, "broadcast", "run", str(campaign)),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             stdin=subprocess.DEVNULL,
@@ -85,7 +71,7 @@ def test_kill_9_at_random_moments_never_sends_twice_nor_forgets_anyone(tmp_path:
         proc.wait()
     assert lines_sent(data) < RECIPIENTS  # every kill came mid-campaign
 
-    last = run(data, "broadcast", "run", str(campaign), "--json", timeout=300)
+    last = linda(data, "broadcast", "run", str(campaign), "--json", timeout=300)
     assert last.returncode == 0, last.stderr
     assert json.loads(last.stdout)["status"] == "done"
 

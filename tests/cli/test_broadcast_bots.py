@@ -5,23 +5,12 @@ in one line instead of waiting forever. In the demo, demo-sales starts unpaired.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
+from linda_process import linda
+
 NUMBERS = ["--to", "+971501234571", "--to", "+971501234572", "--to", "+971501234573"]
-
-
-def linda(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "linda_tui", "--demo", "--data-dir", str(data), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
 
 
 def create(data: Path, *extra: str) -> subprocess.CompletedProcess[str]:

@@ -6,12 +6,11 @@ import csv
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from linda_process import linda
 from linda_tui.cli.broadcast_cmd import spreadsheet_cell
 
 HOSTILE_CSV = (
@@ -22,17 +21,6 @@ HOSTILE_CSV = (
     '+971501234570,"+971501234567"\n'
     "+971501234571,Plain name\n"
 )
-
-
-def linda(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "linda_tui", "--demo", "--data-dir", str(data), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
 
 
 @pytest.mark.parametrize(

@@ -5,33 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from linda_process import linda as demo_linda
 from linda_tui.cli import linda
 from linda_tui.models import PAIR_SUCCESS, AuditEntry
 from linda_tui.store import SQLiteStore
 
 
-def demo(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "linda_tui", "--demo", "--data-dir", str(data), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-
-
 def dry_run(data: Path, numbers: Path) -> datetime:
-    result = demo(
+    result = demo_linda(
         data, "broadcast", "create", "--name", "Open house", "--to-file", str(numbers),
         "--template", "Open house on Saturday", "--bots", "demo-main", "--dry-run", "--json",
     )  # fmt: skip

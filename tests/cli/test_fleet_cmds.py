@@ -11,52 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from linda_process import demo_argv, linda, pairing, read_until
+
 from .conftest import REPO_ROOT
-
-
-def demo_argv(data_dir: Path, *args: str) -> list[str]:
-    """`linda --demo --data-dir DATA ARGS...` as a process's arguments."""
-    return [sys.executable, "-m", "linda_tui", "--demo", "--data-dir", str(data_dir), *args]
-
-
-def linda(
-    data_dir: Path, *args: str, timeout: float = 60, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run `linda --demo --data-dir DATA ARGS...` in a real process."""
-    return subprocess.run(
-        demo_argv(data_dir, *args),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        input=stdin if stdin is not None else "",
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-
-
-def spawn(data_dir: Path, *args: str, columns: int = 100, lines: int = 40) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        demo_argv(data_dir, *args),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "NO_COLOR": "1", "COLUMNS": str(columns), "LINES": str(lines)},
-    )
-
-
-def read_until(proc: subprocess.Popen[str], needle: str, timeout: float = 30) -> str:
-    """Read the process's stdout line by line until a line contains needle."""
-    assert proc.stdout is not None
-    seen: list[str] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        seen.append(line)
-        if needle in line:
-            return "".join(seen)
-    raise AssertionError(f"{needle!r} not printed; got: {''.join(seen)[-2000:]}")
 
 
 @pytest.fixture
@@ -219,7 +176,7 @@ def test_a_global_option_after_the_command_says_where_it_goes(
 
 
 def test_pair_by_qr_then_status_shows_it_online(data: Path) -> None:
-    proc = spawn(data, "pair", "demo-sales")
+    proc = pairing(data, "demo-sales")
     try:
         out = read_until(proc, "press Enter")
         assert "Linked devices" in out and ("▀" in out or "█" in out)
@@ -266,7 +223,7 @@ def test_pair_in_a_small_terminal_says_how_large_it_must_be(data: Path) -> None:
 
 
 def test_pair_output_to_a_pipe_prints_the_code_whatever_the_size(data: Path) -> None:
-    proc = spawn(data, "pair", "demo-sales", columns=20, lines=10)
+    proc = pairing(data, "demo-sales", columns=20, lines=10)
     try:
         out = read_until(proc, "press Enter")
     finally:
@@ -285,7 +242,7 @@ def test_text_starting_with_a_dash_gets_a_hint(data: Path) -> None:
 
 
 def test_pair_by_phone_code(data: Path) -> None:
-    proc = spawn(data, "pair", "demo-sales", "--phone-code")
+    proc = pairing(data, "demo-sales", "--phone-code")
     try:
         out = read_until(proc, "press Enter")
         code_line = [
@@ -303,7 +260,7 @@ def test_pair_by_phone_code(data: Path) -> None:
 
 
 def test_second_linda_on_the_same_sessions_is_refused(data: Path) -> None:
-    holder = spawn(data, "pair", "demo-sales")
+    holder = pairing(data, "demo-sales")
     try:
         read_until(holder, "press Enter")
         proc = linda(data, "status", "--wait", "1")
@@ -406,7 +363,7 @@ def test_doctor_lists_what_fails_with_the_fix_then_passes(data: Path) -> None:
     assert "✔ PASS  WhatsApp reachable" in proc.stdout
     assert "doctor found" in proc.stderr
 
-    pair = spawn(data, "pair", "demo-sales")
+    pair = pairing(data, "demo-sales")
     read_until(pair, "press Enter")
     assert pair.stdin is not None
     pair.stdin.write("\n")

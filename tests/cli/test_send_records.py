@@ -6,7 +6,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from .test_fleet_cmds import linda
+from linda_process import linda
 
 
 def network_log(data: Path) -> list[dict[str, str]]:

@@ -11,16 +11,7 @@ from pathlib import Path
 
 import pytest
 
-
-def linda(data: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "linda_tui", "--demo", "--data-dir", str(data), *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+from linda_process import linda
 
 
 @pytest.fixture(scope="module")

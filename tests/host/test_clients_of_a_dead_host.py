@@ -6,37 +6,14 @@ that only holds the fleet for a moment is named truthfully by the refusal."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
+from linda_process import linda, spawn
+
 from .test_serve import first_line, ping, serve
-
-ENV = {**os.environ, "NO_COLOR": "1"}
-
-
-def linda_argv(data: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "linda_tui", "--demo", "--data-dir", str(data), *args]
-
-
-def run(data: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        linda_argv(data, *args), capture_output=True, text=True, timeout=timeout, env=ENV
-    )
-
-
-def spawn(data: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        linda_argv(data, *args),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=ENV,
-    )
 
 
 def _numbers(tmp_path: Path, count: int) -> Path:
@@ -47,7 +24,7 @@ def _numbers(tmp_path: Path, count: int) -> Path:
 
 
 def _create(data: Path, tmp_path: Path, count: int, pace: str) -> None:
-    made = run(
+    made = linda(
         data,
         "broadcast",
         "create",
@@ -110,7 +87,7 @@ def test_broadcast_run_through_a_host_killed_with_9_ends_at_once_in_one_line(
     )
     assert "paused" not in err and "Traceback" not in err
     # Nothing claimed, nothing done: the campaign is as the dead host left it.
-    shown = run(data, "broadcast", "show", "1")
+    shown = linda(data, "broadcast", "show", "1")
     assert "running" in shown.stdout
 
 
@@ -122,10 +99,10 @@ def test_a_broadcast_run_with_no_host_hosts_and_ctrl_c_says_what_it_did(tmp_path
         _wait_for_progress(runner, data)
         # The run holds the lock and answers on the socket, as a console would.
         assert ping(data / "sessions") == "pong"
-        status = run(data, "status", "--json", "--wait", "1")
+        status = linda(data, "status", "--json", "--wait", "1")
         assert status.returncode in (0, 3), status.stderr
         assert '"demo-main"' in status.stdout
-        paused = run(data, "broadcast", "pause", "1")
+        paused = linda(data, "broadcast", "pause", "1")
         assert paused.returncode == 0, paused.stderr
         assert paused.stdout.strip() == "campaign 1 is paused"
         out, err = runner.communicate(timeout=30)
@@ -152,7 +129,7 @@ def test_a_broadcast_run_with_no_host_hosts_and_ctrl_c_says_what_it_did(tmp_path
         "interrupted: campaign 1 is paused — "
         f"`linda --demo --data-dir {data} broadcast run 1` resumes it"
     )
-    assert "paused" in run(data, "broadcast", "show", "1").stdout
+    assert "paused" in linda(data, "broadcast", "show", "1").stdout
 
 
 def test_a_refusal_names_the_command_that_holds_the_fleet(tmp_path: Path) -> None:
@@ -164,7 +141,7 @@ def test_a_refusal_names_the_command_that_holds_the_fleet(tmp_path: Path) -> Non
         while time.monotonic() < deadline:  # until the QR code is on screen
             if "Scan with WhatsApp" in pairing.stdout.readline():
                 break
-        refused = run(data, "status")
+        refused = linda(data, "status")
     finally:
         pairing.kill()
         pairing.communicate(timeout=20)

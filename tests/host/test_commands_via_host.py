@@ -4,31 +4,15 @@ would print on their own, with the same exit codes."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from cli.test_fleet_cmds import read_until, spawn
+from linda_process import linda, pairing, read_until
 
 from .test_serve import first_line, serve
-
-
-def linda(
-    data: Path, *args: str, stdin: str = "", timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "linda_tui", "--demo", "--data-dir", str(data), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
 
 
 @pytest.fixture
@@ -75,7 +59,7 @@ def test_send_goes_through_the_host_and_its_network(host: Path) -> None:
 
 
 def test_pair_and_logout_through_the_host(host: Path) -> None:
-    proc = spawn(host, "pair", "demo-sales")
+    proc = pairing(host, "demo-sales")
     try:
         out = read_until(proc, "press Enter")  # the QR code, drawn in this terminal
         assert "Linked devices" in out and ("▀" in out or "█" in out)

@@ -4,28 +4,20 @@ and a host killed with -9 leaves nothing that stops the next one."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from linda_process import linda, spawn
 from linda_tui.host import protocol
 from linda_tui.host.client import FLEET_STOPPED, HostClient
 
 
 def serve(data: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "linda_tui", "--demo", "--data-dir", str(data), "serve"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+    return spawn(data, "serve")
 
 
 def first_line(proc: subprocess.Popen[str], timeout: float = 30) -> str:
@@ -132,12 +124,7 @@ def test_a_second_serve_is_refused_in_one_line(tmp_path: Path) -> None:
     first = serve(data)
     try:
         first_line(first)
-        second = subprocess.run(
-            [sys.executable, "-m", "linda_tui", "--demo", "--data-dir", str(data), "serve"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
+        second = linda(data, "serve", timeout=30)
         assert second.returncode == 1
         [line] = second.stderr.strip().splitlines()
         assert f"already running (pid {first.pid})" in line
