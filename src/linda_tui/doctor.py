@@ -18,10 +18,10 @@ from pathlib import Path
 
 from linda_tui.config import ConfigError, Runtime
 from linda_tui.private_files import file_problem, folder_problem
+from linda_tui.sqlite_files import SQLITE_HEADER
 from linda_tui.terminal_text import visible
 
 CONTACTS_SCOPE = "https://www.googleapis.com/auth/contacts"
-_SQLITE_HEADER = b"SQLite format 3\x00"
 # Files in a sessions folder that hold a WhatsApp session (or a copy of one).
 _SESSION_NAME = re.compile(r"\.db($|[-.~])")
 
@@ -96,7 +96,7 @@ def _sqlite_header(path: Path) -> bool:
     except OSError:
         return False
     try:
-        return stat.S_ISREG(os.fstat(fd).st_mode) and os.read(fd, 16) == _SQLITE_HEADER
+        return stat.S_ISREG(os.fstat(fd).st_mode) and os.read(fd, 16) == SQLITE_HEADER
     except OSError:
         return False
     finally:

@@ -59,6 +59,7 @@ from linda_tui.private_files import (
     open_private,
     refuse_unsafe_file,
 )
+from linda_tui.sqlite_files import SQLITE_HEADER, SQLITE_SIDE_FILES
 from linda_tui.store.base import (
     ContactRefUpdate,
     InboundRecord,
@@ -92,9 +93,7 @@ from linda_tui.store.records import (
 )
 from linda_tui.store.urls import SQLITE_PREFIX
 
-_SQLITE_HEADER = b"SQLite format 3\x00"
 # Files SQLite opens beside the store, following links: checked before every open.
-_SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 # Phones per batched lookup: well under SQLite's limit on bound parameters.
 _LOOKUP_CHUNK = 500
 # Rows per multi-row INSERT at most (fewer when SQLite allows fewer bound parameters).
@@ -1070,7 +1069,7 @@ class SQLiteStore(Store):
                     f"{path}: {folder} is a file, not a folder — choose another store path"
                 )
             ensure_folder(folder, "store folder")
-            for suffix in _SQLITE_SIDE_FILES:
+            for suffix in SQLITE_SIDE_FILES:
                 refuse_unsafe_file(f"{path}{suffix}", f"store's {suffix} file")
             if not os.path.lexists(path):
                 self._create_file()
@@ -1113,7 +1112,7 @@ class SQLiteStore(Store):
                 if not os.path.lexists(path):  # a file system without hard links
                     os.rename(tmp, path)
         finally:
-            for suffix in ("", *_SQLITE_SIDE_FILES):
+            for suffix in ("", *SQLITE_SIDE_FILES):
                 with suppress(FileNotFoundError):
                     os.unlink(f"{tmp}{suffix}")
 
@@ -1123,7 +1122,7 @@ class SQLiteStore(Store):
         path = self.path
         fd = open_private(path, os.O_RDONLY, "store", create=False)
         try:
-            header = os.read(fd, len(_SQLITE_HEADER))
+            header = os.read(fd, len(SQLITE_HEADER))
         finally:
             os.close(fd)
         if not os.access(path, os.R_OK | os.W_OK):
@@ -1137,7 +1136,7 @@ class SQLiteStore(Store):
                 "cut short or made by another program — restore it from a backup, or remove "
                 "it to start a new, empty store"
             )
-        if header != _SQLITE_HEADER:
+        if header != SQLITE_HEADER:
             raise StoreError(
                 f"{path} is not a SQLite database — move it aside or choose another store path"
             )

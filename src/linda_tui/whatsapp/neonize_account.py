@@ -82,6 +82,7 @@ from linda_tui.private_files import (
     open_private,
     refuse_unsafe_file,
 )
+from linda_tui.sqlite_files import SQLITE_HEADER, SQLITE_SIDE_FILES
 from linda_tui.whatsapp.account import (
     MAX_TEXT_CHARS,
     NOT_PAIRED_DETAIL,
@@ -495,8 +496,6 @@ async def probe_whatsapp(timeout: float = PROBE_TIMEOUT) -> str | None:
 
 # -- the session file ------------------------------------------------------------------
 
-_SESSION_SIDE_FILES = ("-journal", "-wal", "-shm")
-_SQLITE_HEADER = b"SQLite format 3\x00"
 # Sessions up to this size get SQLite's quick_check whenever a bot's pairing is first
 # asked (before the console's first frame, about 1.6 ms a MB); larger ones only in
 # `linda doctor` (full=True), so a fleet of big sessions still starts at once.
@@ -508,7 +507,7 @@ def session_file_damage(path: Path, *, full: bool = False) -> str | None:
     empty): a link or anything but a regular file of the user's, a file that is not
     SQLite, or one whose pages fail SQLite's quick_check (always with ``full``, else up
     to SESSION_QUICK_CHECK_BYTES). Reads only, never waits, changes nothing."""
-    for suffix in ("", *_SESSION_SIDE_FILES):
+    for suffix in ("", *SQLITE_SIDE_FILES):
         what = f"session's {suffix} file" if suffix else "session file"
         problem = file_problem(f"{path}{suffix}", what)
         if problem is not None:
@@ -523,14 +522,14 @@ def session_file_damage(path: Path, *, full: bool = False) -> str | None:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):  # swapped since it was looked at
             return "not a regular file"
-        header = os.read(fd, len(_SQLITE_HEADER))
+        header = os.read(fd, len(SQLITE_HEADER))
     except OSError as exc:
         return f"cannot be read: {exc.strerror or exc}"
     finally:
         os.close(fd)
     if not header:
         return None  # made by Linda just before a pairing that never finished
-    if header != _SQLITE_HEADER:
+    if header != SQLITE_HEADER:
         return "not a SQLite database"
     if not full and info.st_size > SESSION_QUICK_CHECK_BYTES:
         return None
@@ -1042,7 +1041,7 @@ class NeonizeAccount(WhatsAppAccount):
         and its journals must not be links: refused (UnsafePathError) like every
         private file (see linda_tui.private_files)."""
         ensure_folder(self.sessions_dir, "sessions folder", private=True)
-        for suffix in _SESSION_SIDE_FILES:
+        for suffix in SQLITE_SIDE_FILES:
             refuse_unsafe_file(f"{self.session_path}{suffix}", f"session's {suffix} file")
         os.close(open_private(self.session_path, os.O_RDONLY, "session file"))
 
@@ -1057,7 +1056,7 @@ class NeonizeAccount(WhatsAppAccount):
             self._log.warning("cannot make %s private: %s", self.session_path, exc)
 
     def _forget_session(self) -> None:
-        for suffix in ("", *_SESSION_SIDE_FILES):
+        for suffix in ("", *SQLITE_SIDE_FILES):
             Path(f"{self.session_path}{suffix}").unlink(missing_ok=True)  # a link, not its target
         self._paired = False
         self._session_damage = None
