@@ -11,11 +11,12 @@ import pytest
 
 from linda_tui.broadcast.audience_contacts import contacts_audience
 from linda_tui.clock import FixedClock
-from linda_tui.config import demo_fleet, sqlite_url
 from linda_tui.host.remote import RemoteServices
-from linda_tui.host.server import MAX_PAGE, HostServer
+from linda_tui.host.server import MAX_PAGE
 from linda_tui.models import Contact
 from linda_tui.services import Services
+
+from .conftest import hosting
 
 # More than the host answers in one request, so every question needs paging.
 CONTACTS = 2 * MAX_PAGE + 345
@@ -40,15 +41,7 @@ def _contacts() -> list[Contact]:
 
 @pytest.fixture
 async def hosted(tmp_path: Path) -> AsyncIterator[Services]:
-    services = Services.build(
-        demo_fleet(),
-        store_url=sqlite_url(tmp_path / "linda.db"),
-        sessions_dir=tmp_path / "sessions",
-        data_dir=tmp_path / "demo",
-        demo=True,
-        clock=FixedClock(),
-    )
-    services.add(HostServer(services, tmp_path / "sessions"))
+    services, _ = hosting(tmp_path, FixedClock())
     async with services:
         await services.store.upsert_contacts(_contacts())
         await services.contact_directory().wait_ready()

@@ -7,7 +7,6 @@ import json
 import os
 import socket
 import stat
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -21,35 +20,6 @@ from linda_tui.host.client import FLEET_STOPPED, HostClient, HostGoneError, Host
 from linda_tui.host.server import HostServer
 from linda_tui.models import BotState
 from linda_tui.services import Services
-from linda_tui.whatsapp.simulated import SimulatedNetwork
-
-
-@pytest.fixture
-async def host(tmp_path: Path) -> AsyncIterator[tuple[Services, HostServer]]:
-    clock = FixedClock()
-    network = SimulatedNetwork(
-        tmp_path / "demo",
-        seed=7,
-        speed=1000,
-        paired=["demo-main", "demo-support"],
-        disconnect_rate=0,
-        reply_rate=0,
-        clock=clock,
-    )
-    services = Services.build(
-        demo_fleet(),
-        store_url=sqlite_url(tmp_path / "linda.db"),
-        sessions_dir=tmp_path / "sessions",
-        data_dir=tmp_path / "demo",
-        demo=True,
-        clock=clock,
-        network=network,
-    )
-    host = HostServer(services, tmp_path / "sessions")
-    services.add(host)
-    async with services:
-        await services.fleet.wait_until(lambda: len(services.fleet.active_bots()) == 2, 10)
-        yield services, host
 
 
 async def raw(path: Path) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -16,34 +15,11 @@ from linda_tui.host.server import HostServer
 from linda_tui.models import BotState
 from linda_tui.services import Services
 from linda_tui.whatsapp.account import PairingSucceeded, PairMethod, QRCodeIssued
-from linda_tui.whatsapp.simulated import SimulatedNetwork
 
 
 @pytest.fixture
-async def hosted(tmp_path: Path) -> AsyncIterator[Services]:
-    clock = FixedClock()
-    network = SimulatedNetwork(
-        tmp_path / "demo",
-        seed=7,
-        speed=1000,
-        paired=["demo-main", "demo-support"],
-        disconnect_rate=0,
-        reply_rate=0,
-        clock=clock,
-    )
-    services = Services.build(
-        demo_fleet(),
-        store_url=sqlite_url(tmp_path / "linda.db"),
-        sessions_dir=tmp_path / "sessions",
-        data_dir=tmp_path / "demo",
-        demo=True,
-        clock=clock,
-        network=network,
-    )
-    services.add(HostServer(services, tmp_path / "sessions"))
-    async with services:
-        await services.fleet.wait_until(lambda: len(services.fleet.active_bots()) == 2, 10)
-        yield services
+def hosted(host: tuple[Services, HostServer]) -> Services:
+    return host[0]
 
 
 async def test_the_remote_fleet_answers_like_the_local_one(
