@@ -345,6 +345,7 @@ def audience_from_csv_text(
     header_line = 0
     collector = _Collector(region)
     keys: list[str | None] = []
+    cells: list[tuple[int, str]] = []  # (column, variable key) of the variable columns
     names = _EVERY_NAME_KEY
     phone_index = width = 0
     previous_end = 0  # reader.line_num after the previous record: the next starts after it
@@ -359,15 +360,12 @@ def audience_from_csv_text(
                     headers, header_line = row, line
                     phone_index, keys = _read_header(headers, phone_column, source, region)
                     names = _EVERY_NAME_KEY.among(keys)
+                    cells = [(index, key) for index, key in enumerate(keys) if key is not None]
                     width = len(headers)
                     continue
                 if len(row) < width:
                     row += [""] * (width - len(row))  # a short row: its missing cells are empty
-                variables = {
-                    key: cell.strip()
-                    for key, cell in zip(keys, row, strict=False)
-                    if key is not None
-                }
+                variables = {key: row[index].strip() for index, key in cells}
                 collector.add(row[phone_index], with_names(variables, names), line, "line")
     except csv.Error as exc:
         # The record that failed starts on the line after the last one read whole.
