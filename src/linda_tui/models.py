@@ -211,7 +211,8 @@ class Campaign:
 
 @dataclass
 class NewRecipient:
-    """A recipient as a campaign is created: its number, rendered text and variables.
+    """A recipient as a campaign is created: its number, rendered text, and the values
+    of the variables that text was made from (the template's, not the whole CSV row).
 
     skip_reason set means it is stored already skipped (opted out, same text sent
     in the last 24 h...), so the campaign's export still lists it with why."""

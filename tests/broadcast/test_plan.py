@@ -270,8 +270,32 @@ async def test_save_plan_stores_the_campaign_and_every_recipient_at_once(
         (PHONES[3], "Hi N3", RecipientStatus.PENDING),
     ]
     assert stored[2].reason == "opted out"
-    assert stored[0].variables == {"first_name": "N0", "city": "Dubai", "name": "N0"}
+    # The values its message was made from; the rest of the row (City) stays in the CSV.
+    assert stored[0].variables == {"first_name": "N0"}
     assert {r.preferred_bot for r in stored if r.status is RecipientStatus.PENDING} <= set(FLEET)
+
+
+async def test_each_recipient_keeps_the_values_its_message_used_and_no_more(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    """Variables inside variations and with fallbacks count; an empty value is kept (it
+    is why the fallback was used); a column the template never names is not stored."""
+    path = tmp_path / "clients.csv"
+    path.write_text(
+        "Phone,First Name,City,Notes\n"
+        f"{PHONES[0]},Sara,Dubai,private note\n"
+        f"{PHONES[1]},,Ajman,another note\n",
+        encoding="utf-8",
+    )
+    plan = await plan_for(store, path, "[[Hi {first_name|there}|Hello]], units in {city}")
+    campaign = await save_plan(store, plan, created_by="ops", now=T0)
+    assert campaign.id is not None
+    stored = await store.list_recipients(campaign.id)
+    assert [r.variables for r in stored] == [
+        {"first_name": "Sara", "city": "Dubai"},
+        {"first_name": "", "city": "Ajman"},
+    ]
+    assert all("note" not in r.text and "note" not in str(r.variables) for r in stored)
 
 
 async def test_nobody_left_to_message_is_not_saved(store: SQLiteStore, tmp_path: Path) -> None:

@@ -315,11 +315,15 @@ async def plan_broadcast(
         assigned = (
             dict(zip(sending, _spread(sending, owners, senders), strict=True)) if senders else {}
         )
+        # A recipient keeps the values that made its message, not the rest of its row
+        # (notes, addresses...): the store holds no more of a customer list than a
+        # campaign used, and 100,000 rows are written in a fraction of the bytes.
+        used = tuple(dict.fromkeys(placeholder.key for placeholder in compiled.placeholders))
         recipients = [
             NewRecipient(
                 phone=member.phone,
                 text=text,
-                variables=member.variables,
+                variables={key: member.variables[key] for key in used if key in member.variables},
                 preferred_bot=assigned.get(member.phone, owners.get(member.phone)),
                 skip_reason=reason,
             )

@@ -640,30 +640,40 @@ def _insert_campaign_sync(
         ),
     )
     campaign_id = cursor.lastrowid
-    assert campaign_id is not None
-    pending, skipped = str(RecipientStatus.PENDING), str(RecipientStatus.SKIPPED)
+    assert campaign_id is not None and created is not None
+
+    # What every row shares (its campaign, when it was written, and its state: the
+    # skipped ones go in a second statement) is written once in the statement, not
+    # bound on each of 100,000 rows: binding them was a fifth of the insert. They are
+    # Linda's own values, quoted as SQL text.
+    def insert(status: RecipientStatus, reason: str) -> str:
+        return (
+            "INSERT INTO recipients (campaign_id, phone, seq, status, text, variables, "
+            f"preferred_bot, reason, updated_at) VALUES ({int(campaign_id):d}, ?, ?, "
+            f"{_sql_text(status)}, ?, ?, ?, {reason}, {_sql_text(created)})"
+        )
+
     encode = _variables_json
     with collector_paused():  # 100,000 rows: see linda_tui.bulk
-        rows = [
-            (
-                campaign_id,
-                r.phone,
-                seq,
-                pending if r.skip_reason is None else skipped,
-                r.text,
-                encode(r.variables),
-                r.preferred_bot,
-                r.skip_reason,
-                created,
-            )
+        to_send = [
+            (r.phone, seq, r.text, encode(r.variables), r.preferred_bot)
             for seq, r in enumerate(recipients)
+            if r.skip_reason is None
         ]
-    conn.executemany(
-        """INSERT INTO recipients (campaign_id, phone, seq, status, text, variables,
-            preferred_bot, reason, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        rows,
-    )
+        skipped = [
+            (r.phone, seq, r.text, encode(r.variables), r.preferred_bot, r.skip_reason)
+            for seq, r in enumerate(recipients)
+            if r.skip_reason is not None
+        ]
+    conn.executemany(insert(RecipientStatus.PENDING, "NULL"), to_send)
+    if skipped:
+        conn.executemany(insert(RecipientStatus.SKIPPED, "?"), skipped)
     return campaign_id
+
+
+def _sql_text(value: str) -> str:
+    """value as an SQL string literal (quotes doubled): for Linda's own values only."""
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _move_campaign_sync(
