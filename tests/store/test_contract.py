@@ -687,6 +687,35 @@ async def test_create_campaign_keeps_recipients_in_order_with_their_own_text(sto
     assert await store.count_recipients(created.id) == counts_of(pending=3, skipped=1)
 
 
+@pytest.mark.parametrize("same_names", [True, False])
+async def test_recipients_variables_come_back_exactly_whatever_they_hold(
+    store: Store, same_names: bool
+) -> None:
+    """Quotes, backslashes, line breaks, controls, RTL, emoji and empty values: every
+    value reads back as it was written, whether all recipients have the same variables
+    (a CSV's columns) or not."""
+    values = [
+        'Sara "the boss"',
+        "C:\\new\\table",
+        "Tower 1\nFloor 2",
+        "\x07\t\x1b[2J",
+        "دبي 👋",
+        "",
+    ]
+    recipients = [
+        new(phone, variables={"first_name": value, "city": value[::-1]})
+        for phone, value in zip(
+            [f"+9715012345{n:02d}" for n in range(len(values))], values, strict=True
+        )
+    ]
+    if not same_names:
+        recipients.append(new("+971501234599", variables={"unit": "4B"}))
+    created = await store.create_campaign(campaign(), recipients)
+    assert created.id is not None
+    listed = await store.list_recipients(created.id)
+    assert [r.variables for r in listed] == [r.variables for r in recipients]
+
+
 async def test_campaign_without_recipients(store: Store) -> None:
     created = await store.create_campaign(campaign(), [])
     assert created.id is not None
