@@ -255,3 +255,35 @@ def test_the_sync_line_says_starting_until_the_sync_says_how_it_stands(
 
     assert make_app(contacts=True, folder="with").sync_status == SYNC_STARTING
     assert make_app(folder="without").sync_status == SYNC_NOT_CONFIGURED
+
+
+@pytest.mark.parametrize(
+    ("width", "shown"),
+    [
+        (120, "Google Contacts sync: full sync: 3,000 contacts (+2990 ~4 -6) · next 04:00"),
+        (60, "Google sync: full sync: 3,000 contacts · next 04:00"),
+    ],
+)
+async def test_the_sync_line_keeps_the_next_run_in_a_narrow_terminal(
+    make_app: MakeApp, width: int, shown: str
+) -> None:
+    """At 60 columns the counts go before the next run does: the operator still sees
+    when the next sync is; resizing picks the fullest form that fits."""
+    from datetime import UTC, datetime
+
+    from linda_tui.contacts.service import ContactsSyncStatus
+    from linda_tui.contacts.sync import SyncResult
+
+    app = make_app()
+    async with app.run_test(size=(width, 24)) as pilot:
+        await wait_for_text(pilot, "online")
+        app.timezone = UTC
+        result = SyncResult("full", 3000, 2990, 4, 6, 3000, 3, 1.5)
+        status = ContactsSyncStatus(
+            configured=True, last_result=result, next_run=datetime(2026, 1, 15, 4, tzinfo=UTC)
+        )
+        app._take_sync_status(status)
+        await wait_for_text(pilot, shown)
+        await pilot.resize_terminal(120 if width == 60 else 60, 24)
+        other = "(+2990 ~4 -6)" if width == 60 else "Google sync: full sync"
+        await wait_for_text(pilot, other)

@@ -49,27 +49,39 @@ class ContactsSyncStatus(FleetEvent):
     next_run: datetime | None = None
     detail: str | None = None  # why it is not configured, and how to configure it
 
-    def line(self, timezone: tzinfo) -> str:
-        """The dashboard's one line about the sync."""
+    def line(self, timezone: tzinfo, width: int | None = None) -> str:
+        """The dashboard's one line about the sync. With width (in cells), the most it
+        can say there: a shorter title, then no counts, before the next run is cut."""
         if not self.configured:
             return f"Google Contacts sync: {self.detail or 'not configured'}"
-        parts = ["Google Contacts sync:"]
+        upcoming = f"· next {self.next_run.astimezone(timezone):%H:%M}" if self.next_run else ""
+        text = ""
+        for title, counts in _LINE_FORMS:
+            text = " ".join(p for p in (title, self._standing(timezone, counts), upcoming) if p)
+            if width is None or len(text) <= width:
+                break
+        return text  # still too long: the screen cuts it with an ellipsis
+
+    def _standing(self, timezone: tzinfo, counts: bool) -> str:
         if self.running:
-            parts.append("running…")
-        elif self.last_error:
-            parts.append(f"✖ {self.last_error}")
-        elif self.last_result is not None:
+            return "running…"
+        if self.last_error:
+            return f"✖ {self.last_error}"
+        if self.last_result is not None:
             r = self.last_result
-            parts.append(
-                f"{r.mode} sync: {r.contacts:,} contacts (+{r.created} ~{r.updated} -{r.deleted})"
-            )
-        elif self.last_sync is not None:
-            parts.append(f"last synced {self.last_sync.astimezone(timezone):%d %b %H:%M}")
-        else:
-            parts.append("never synced")
-        if self.next_run is not None:
-            parts.append(f"· next {self.next_run.astimezone(timezone):%H:%M}")
-        return " ".join(parts)
+            changes = f" (+{r.created} ~{r.updated} -{r.deleted})" if counts else ""
+            return f"{r.mode} sync: {r.contacts:,} contacts{changes}"
+        if self.last_sync is not None:
+            return f"last synced {self.last_sync.astimezone(timezone):%d %b %H:%M}"
+        return "never synced"
+
+
+# The sync line's forms, the fullest first: (title, with the last sync's counts).
+_LINE_FORMS = (
+    ("Google Contacts sync:", True),
+    ("Google sync:", True),
+    ("Google sync:", False),
+)
 
 
 @dataclass

@@ -605,6 +605,12 @@ class LindaApp(App[int]):
         self.activity.add(entry)
         self.activity_added.publish(entry)
 
+    def sync_line(self, width: int) -> str:
+        """The sync line as it best fits width cells (see ContactsSyncStatus.line)."""
+        if self.sync_state is None:
+            return self.sync_status
+        return self.sync_state.line(self.timezone, width)
+
     def set_sync_status(self, text: str) -> None:
         """The Google Contacts sync line on the dashboard (the sync issue drives it)."""
         self.sync_status = text

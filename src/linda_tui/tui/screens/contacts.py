@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -543,14 +543,18 @@ class ContactsScreen(PaneScreen):
 
         sync_now(self.linda)
 
+    def on_resize(self, _event: events.Resize) -> None:
+        self._show_sync_line()  # its fullest form that fits the new width
+
     def _sync_status_changed(self) -> None:
         self._show_sync_line()
         if self._query is not None and not self._query.strip() and not self._contacts:
             self._show_empty("")  # "No contacts yet" quotes the sync's line
 
     def _show_sync_line(self) -> None:
+        line = self.linda.sync_line(self.app.size.width - 2)  # the line's padding aside
         self.query_one("#contacts-sync", Static).update(
-            literal(self.linda.sync_status, no_wrap=True, overflow="ellipsis"), layout=False
+            literal(line, no_wrap=True, overflow="ellipsis"), layout=False
         )
 
 

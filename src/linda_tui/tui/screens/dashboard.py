@@ -87,6 +87,7 @@ class DashboardScreen(PaneScreen):
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit_table(event.size)
+        self._refresh_sync()
         self._refresh_summary()
 
     def _fit_table(self, size: Size) -> None:
@@ -176,8 +177,9 @@ class DashboardScreen(PaneScreen):
         self.query_one("#fleet-summary", Static).update(line, layout=False)
 
     def _refresh_sync(self) -> None:
+        line = self.linda.sync_line(self.app.size.width - 2)  # the line's padding aside
         self.query_one("#sync-status", Static).update(
-            literal(self.linda.sync_status, no_wrap=True, overflow="ellipsis"), layout=False
+            literal(line, no_wrap=True, overflow="ellipsis"), layout=False
         )
 
     def _refresh_detail(self) -> None:
