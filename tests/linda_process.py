@@ -10,14 +10,25 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["demo_argv", "linda", "pairing", "read_until", "spawn"]
+__all__ = ["daytime", "demo_argv", "linda", "pairing", "read_until", "spawn"]
 
 
 def _environment(**extra: str) -> dict[str, str]:
     return {**os.environ, "NO_COLOR": "1", **extra}
+
+
+def daytime() -> dict[str, str]:
+    """Settings that put the fleet in a time zone where it is about noon now: a campaign
+    at the standard pace sends at once, whenever the tests run (quiet hours are
+    21:00-09:00 in the fleet's time zone, and CI runs at any hour)."""
+    offset = 12 - datetime.now(UTC).hour  # hours east of UTC: -11 to +12
+    # Etc/GMT-N is N hours east (the sign is POSIX's, inverted).
+    return {"LINDA_TIMEZONE": f"Etc/GMT{-offset:+d}" if offset else "UTC"}
 
 
 def demo_argv(data: Path, *args: str) -> list[str]:
@@ -26,17 +37,21 @@ def demo_argv(data: Path, *args: str) -> list[str]:
 
 
 def linda(
-    data: Path, *args: str, timeout: float = 120, stdin: str | None = None
+    data: Path,
+    *args: str,
+    timeout: float = 120,
+    stdin: str | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `linda --demo --data-dir DATA ARGS...` to its end; stdin is what is typed
-    (none: stdin is closed, as under cron)."""
+    (none: stdin is closed, as under cron); env adds settings (e.g. ``daytime()``)."""
     feed: dict[str, Any] = {"input": stdin} if stdin is not None else {"stdin": subprocess.DEVNULL}
     return subprocess.run(
         demo_argv(data, *args),
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=_environment(),
+        env=_environment(**(env or {})),
         **feed,
     )
 
@@ -47,11 +62,14 @@ def spawn(
     stdin: int | IO[Any] | None = subprocess.DEVNULL,
     columns: int | None = None,
     lines: int | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.Popen[str]:
     """Start `linda --demo --data-dir DATA ARGS...` and leave it running (stdout and
-    stderr piped); columns and lines set the terminal size it is told of."""
+    stderr piped); columns and lines set the terminal size it is told of; env adds
+    settings."""
     size = {"COLUMNS": str(columns)} if columns else {}
     size |= {"LINES": str(lines)} if lines else {}
+    size |= dict(env or {})
     return subprocess.Popen(
         demo_argv(data, *args),
         stdin=stdin,

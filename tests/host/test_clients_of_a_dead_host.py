@@ -11,7 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from linda_process import linda, spawn
+from linda_process import daytime, linda, spawn
 
 from .test_serve import first_line, ping, serve
 
@@ -62,12 +62,12 @@ def test_broadcast_run_through_a_host_killed_with_9_ends_at_once_in_one_line(
     tmp_path: Path,
 ) -> None:
     data = tmp_path / "data"
-    host = serve(data)
+    host = serve(data, env=daytime())  # the standard pace sends now, whatever the hour
     runner: subprocess.Popen[str] | None = None
     try:
         first_line(host)
         _create(data, tmp_path, 3000, "standard")
-        runner = spawn(data, "broadcast", "run", "1")
+        runner = spawn(data, "broadcast", "run", "1", env=daytime())
         _wait_for_progress(runner, data)
         host.kill()
         killed = time.monotonic()
@@ -94,7 +94,7 @@ def test_broadcast_run_through_a_host_killed_with_9_ends_at_once_in_one_line(
 def test_a_broadcast_run_with_no_host_hosts_and_ctrl_c_says_what_it_did(tmp_path: Path) -> None:
     data = tmp_path / "data"
     _create(data, tmp_path, 3000, "standard")
-    runner = spawn(data, "broadcast", "run", "1")
+    runner = spawn(data, "broadcast", "run", "1", env=daytime())
     try:
         _wait_for_progress(runner, data)
         # The run holds the lock and answers on the socket, as a console would.
@@ -114,7 +114,7 @@ def test_a_broadcast_run_with_no_host_hosts_and_ctrl_c_says_what_it_did(tmp_path
     assert "campaign 1 stopped: it is paused" in err
     # Started again and interrupted: it says what ctrl+c did, which is true.
     before = _sent_so_far(data)
-    again = spawn(data, "broadcast", "run", "1")
+    again = spawn(data, "broadcast", "run", "1", env=daytime())
     try:
         _wait_for_progress(again, data, beyond=before)
         again.send_signal(signal.SIGINT)

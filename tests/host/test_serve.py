@@ -7,6 +7,7 @@ import asyncio
 import signal
 import subprocess
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,8 @@ from linda_tui.host import protocol
 from linda_tui.host.client import FLEET_STOPPED, HostClient
 
 
-def serve(data: Path) -> subprocess.Popen[str]:
-    return spawn(data, "serve")
+def serve(data: Path, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
+    return spawn(data, "serve", env=env)
 
 
 def first_line(proc: subprocess.Popen[str], timeout: float = 30) -> str:
