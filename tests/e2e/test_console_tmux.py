@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from linda_process import daytime, linda
+
 from .terminal import TmuxTerminal, linda_command
 
 # Quitting must give the terminal back within this many seconds.
@@ -319,3 +321,41 @@ def test_a_path_with_terminal_controls_never_drives_the_terminal(
     status, _took = terminal.wait_exit(timeout=QUIT_SECONDS)
     assert status == 0
     assert terminal.buffers() == ""  # no OSC 52 reached the terminal
+
+
+def test_a_broadcast_run_whose_terminal_hangs_up_pauses_its_campaign(
+    terminal: TmuxTerminal, tmp_path: Path
+) -> None:
+    """`broadcast run` in an SSH session that drops (SIGHUP) pauses the campaign as
+    ctrl+c does: nothing is left half-sent (a recipient still sending would become
+    uncertain), and the next `run` resumes where it stopped."""
+    data = tmp_path / "demo"
+    numbers = tmp_path / "numbers.txt"
+    numbers.write_text("\n".join(f"+97150{3000000 + n}" for n in range(3000)) + "\n")
+    made = linda(
+        data, "broadcast", "create", "--name", "Open house", "--to-file", str(numbers),
+        "--template", "Open house on Saturday", "--json",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    env = daytime()  # the standard pace sends now, whatever the hour
+    terminal.start(
+        [*linda_command(), "--demo", "--data-dir", str(data), "broadcast", "run", "1"],
+        tmp_path,
+        env,
+    )
+    network = data / "simulated-network.jsonl"
+    deadline = time.monotonic() + 40
+    while not (network.exists() and network.stat().st_size) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert network.exists() and network.stat().st_size, terminal.screen()
+    pid = _pid_in_lock(data)
+    terminal.kill_session()
+    deadline = time.monotonic() + HANG_UP_SECONDS
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _running(pid):
+        os.kill(pid, signal.SIGKILL)
+        raise AssertionError(f"broadcast run (pid {pid}) still ran after SIGHUP")
+    shown = json.loads(linda(data, "broadcast", "show", "1", "--json").stdout)
+    assert shown["status"] == "paused"
+    assert shown["counts"]["sending"] == 0 and shown["uncertain"] == []

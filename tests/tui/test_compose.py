@@ -222,3 +222,22 @@ async def test_send_to_from_contacts_opens_one_message_even_after_a_broadcast(
         assert compose.query_one("#to", Input).value == "+971507654321"
         assert compose.focused is compose.query_one("#text", TextArea)
         assert "Send" in screen_text(app) and "Create & start" not in screen_text(app)
+
+
+async def test_a_pasted_message_keeps_its_line_breaks_whichever_way_they_come(
+    make_app: MakeApp,
+) -> None:
+    """tmux and xterm-style terminals paste line breaks as CR alone, Windows text as CR LF:
+    the message sent has its lines, never glued together."""
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await _open_compose(pilot, app)
+        await pilot.click("#to")
+        await pilot.press(*"+971501234567", "tab")
+        text = screen.query_one("#text", TextArea)
+        app.post_message(events.Paste("Line one\rLine two مرحبا\r\nLine three\nend"))
+        await wait_until(pilot, lambda: "end" in text.text, "the paste")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: len(_status_cells(screen)) == 1, "the sent message")
+        stored = await app.services.store.list_messages("demo-main")
+        assert [m.text for m in stored] == ["Line one\nLine two مرحبا\nLine three\nend"]

@@ -753,9 +753,18 @@ def run_cmd(runtime: Runtime, campaign_id: str, as_json: bool) -> int:
         unsubscribe = access.subscribe(on_event)
         interrupted = asyncio.Event()
         loop = asyncio.get_running_loop()
+
+        def hung_up() -> None:
+            # The SSH connection dropped or the terminal closed: pause as for ctrl+c
+            # (a run killed mid-send leaves its recipient uncertain), with nothing more
+            # written to a terminal that is gone.
+            _away_from_the_terminal()
+            interrupted.set()
+
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signal.SIGINT, interrupted.set)
             loop.add_signal_handler(signal.SIGTERM, interrupted.set)
+            loop.add_signal_handler(signal.SIGHUP, hung_up)
         try:
             await _refuse_without_a_sender(access.fleet, (await engine.progress(key)).campaign)
             campaign = await engine.start_campaign(key)
@@ -794,6 +803,7 @@ def run_cmd(runtime: Runtime, campaign_id: str, as_json: bool) -> int:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signal.SIGINT)
                 loop.remove_signal_handler(signal.SIGTERM)
+                loop.remove_signal_handler(signal.SIGHUP)
         display.show(final)
         status = final.campaign.status
         document = {
@@ -811,6 +821,20 @@ def run_cmd(runtime: Runtime, campaign_id: str, as_json: bool) -> int:
     if as_json and document is not None:
         echo(json.dumps(document, indent=2, ensure_ascii=True))
     return code
+
+
+def _away_from_the_terminal() -> None:
+    """Send what would go to a terminal that hung up to /dev/null instead: writing to
+    it fails (EIO), which would end the run before it paused its campaign. Output to
+    a file or a pipe is left as it is."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        for fd in (1, 2):
+            with contextlib.suppress(OSError):
+                if os.isatty(fd):
+                    os.dup2(null, fd)
+    finally:
+        os.close(null)
 
 
 async def _refuse_without_a_sender(fleet: Any, campaign: Campaign) -> None:

@@ -117,8 +117,10 @@ class TextBox(_KeysInOrder, TextArea):
     is typed or pasted loses its control characters but line breaks and tabs."""
 
     def replace(self, insert: str, start: Location, end: Location, **options: Any) -> EditResult:
-        """Replace start..end with insert, its control characters left out."""
-        clean = insert.replace("\r\n", "\n").translate(_DROP_BUT_LINES)
+        """Replace start..end with insert, its control characters left out. Line breaks
+        are kept whichever way they come: tmux and xterm-style terminals paste them as
+        CR alone, Windows text as CR LF."""
+        clean = insert.replace("\r\n", "\n").replace("\r", "\n").translate(_DROP_BUT_LINES)
         return super().replace(clean, start, end, **options)
 
     def _type(self, character: str) -> None:
