@@ -237,7 +237,7 @@ class Services:
 
     def search_now(self, query: str, limit: int = 50) -> list[SearchHit] | None:
         """search_hits answered at once, from the index in memory; None until it is loaded
-        (then search_hits waits, or reads the store)."""
+        (then search_hits waits for it)."""
         return self.contact_directory().search_now(query, limit=limit)
 
     def sorted_now(self, limit: int = 50, offset: int = 0) -> list[Contact] | None:

@@ -1,8 +1,10 @@
 """The contacts a running Linda searches: the store's contacts in a ContactIndex.
 
 Loaded from the store page by page (the index is built off the event loop, so a
-100,000-contact book never freezes the console), and loaded again after each sync. Until
-the first load is done, searches fall back to the store's plain substring search. Each
+100,000-contact book never freezes the console), and loaded again after each sync. A
+search waits for the first load (it must find what the index finds: accents, typos,
+Arabic spellings, number forms); only if that load fails does it fall back to the
+store's plain substring search. Each
 load that lands is announced (``on_loaded``; a running Linda publishes it as a
 ``ContactsReloaded`` event), so a pane showing results can ask again.
 """
@@ -116,8 +118,11 @@ class ContactDirectory:
         return None if index is None else index.sorted_contacts(limit, offset)
 
     async def search(self, query: str, limit: int = 50) -> list[SearchHit]:
-        """Ranked matches (see ContactIndex.search); the store's plain search until the
-        index is loaded."""
+        """Ranked matches (see ContactIndex.search), once the index is loaded: a search
+        answered from the store's plain search meanwhile found fewer people than the same
+        search a moment later (a broadcast's preview planned on it). The store's search
+        only if the load failed."""
+        await self.wait_ready()
         index = self._index
         if index is None:
             from linda_tui.contacts.search import MatchKind, SearchHit
