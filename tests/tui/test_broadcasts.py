@@ -500,6 +500,7 @@ async def test_uncertain_recipients_are_listed_and_resolved_after_asking(
         uncertain = pane.query_one("#uncertain", DataTable)
         await wait_until(pilot, lambda: uncertain.row_count == 2, "the uncertain list")
         assert cell(pane, "#campaigns", key, "uncertain") == "2"
+        await wait_for_text(pilot, numbers[1])  # the rows drawn, not only in the table
         shown = screen_text(app)
         assert numbers[0] in shown and numbers[1] in shown
         assert "2 uncertain: s resends, m marks sent" in shown

@@ -241,3 +241,20 @@ async def test_a_pasted_message_keeps_its_line_breaks_whichever_way_they_come(
         await wait_until(pilot, lambda: len(_status_cells(screen)) == 1, "the sent message")
         stored = await app.services.store.list_messages("demo-main")
         assert [m.text for m in stored] == ["Line one\nLine two مرحبا\nLine three\nend"]
+
+
+async def test_a_number_tab_and_message_typed_in_one_burst_each_land_in_their_field(
+    make_app: MakeApp,
+) -> None:
+    """'+971... ⇥ message ctrl+s' in one burst (a paste of number and message, a fast
+    typist on a slow link): tab moves on before the message's keys are taken, so the
+    message is the text and the number the recipient."""
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await _open_compose(pilot, app)
+        await pilot.click("#to")
+        for key in (*"+971501234568", "tab", *"Second msg", "ctrl+s"):
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await wait_until(pilot, lambda: len(_status_cells(screen)) == 1, "the sent message")
+        stored = await app.services.store.list_messages("demo-main")
+        assert [(m.peer, m.text) for m in stored] == [("+971501234568", "Second msg")]

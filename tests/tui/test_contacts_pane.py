@@ -490,3 +490,29 @@ async def test_hostile_names_emails_labels_and_numbers_are_shown_as_written(
             await search(pilot, screen, typed)
             await wait_for_text(pilot, f"No contact matches {typed!r}")
             assert app.is_running
+
+
+async def test_a_search_and_its_keys_typed_in_one_burst_send_to_the_row_they_chose(
+    make_app: MakeApp,
+) -> None:
+    """A fast typist on a laggy link: '0111100 ↓ ↓ ctrl+s' arrives in one burst. The
+    first ↓ leaves the search field for the results, the second moves to the second
+    result, and ctrl+s opens Compose on that one, as when typed slowly."""
+    from textual import events
+
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await with_contacts(app, CONTACTS)
+        screen = await open_pane(pilot, app)
+        await search(pilot, screen, "0111100")  # part of every number
+        second = results(screen)[1]
+        field = screen.query_one("#contacts-query", Input)
+        field.value = ""
+        field.focus()
+        await pilot.pause()
+        for key in (*"0111100", "down", "down", "ctrl+s"):
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen), "Compose")
+        await wait_until(pilot, lambda: bool(app.screen.query("#to")), "its fields")
+        to = app.screen.query_one("#to", Input).value
+        assert to in second[1] and to != results(screen)[0][1], (to, results(screen))

@@ -66,6 +66,7 @@ MEANT = frozenset(
         "get_default_screen",
         "get_driver_class",
         # App methods Linda replaces on purpose (their docstrings say why)
+        "on_event",  # key_order.KeysOneAtATime: routes keys one at a time, then App's
         "notify",
         "action_quit",
         "action_help_quit",

@@ -48,6 +48,7 @@ from linda_tui.fleet.view import FleetView
 from linda_tui.models import BotState, Direction, MessageStatus
 from linda_tui.tui.activity import ActivityEntry, ActivityHistory, Kind
 from linda_tui.tui.commands import LindaCommands
+from linda_tui.tui.key_order import KeysOneAtATime
 from linda_tui.tui.literal import printable
 from linda_tui.tui.messages import FleetEventsArrived, FleetOpened, FleetOpenFailed
 from linda_tui.tui.screens.dashboard import DashboardScreen
@@ -129,7 +130,7 @@ def _contacts_screen() -> Screen[None]:
     return ContactsScreen()
 
 
-class LindaApp(App[int]):
+class LindaApp(KeysOneAtATime):
     """The console. Build it with ``create_app``."""
 
     TITLE = "Linda"
