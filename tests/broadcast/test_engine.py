@@ -4,8 +4,8 @@ recipient messaged at most once, every recipient accounted for."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
