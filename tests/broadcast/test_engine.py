@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from linda_tui.broadcast.events import CampaignProgress
 from linda_tui.broadcast.pacing import pace_profile
 from linda_tui.broadcast.plan import plan_broadcast, save_plan
 from linda_tui.clock import SystemClock
-from linda_tui.config import demo_fleet, sqlite_url
+from linda_tui.config import PacingOverride, demo_fleet, sqlite_url
 from linda_tui.fleet.events import FleetEvent, MessageRecorded
 from linda_tui.models import (
     BotState,
@@ -31,7 +32,14 @@ from linda_tui.whatsapp.simulated import SimulatedNetwork
 NUMBERS = [f"+9715012{n:05d}" for n in range(40, 100)]  # example-range numbers
 
 
-def build(tmp_path: Path, *, paired: tuple[str, ...] = ("demo-main", "demo-support")) -> Services:
+def build(
+    tmp_path: Path,
+    *,
+    paired: tuple[str, ...] = ("demo-main", "demo-support"),
+    pauses: dict[str, float] | None = None,
+) -> Services:
+    """The demo fleet on the simulated network; pauses gives bots their own pause
+    between two messages (seconds) under the standard pace."""
     network = SimulatedNetwork(
         tmp_path / "demo",
         seed=11,
@@ -40,8 +48,17 @@ def build(tmp_path: Path, *, paired: tuple[str, ...] = ("demo-main", "demo-suppo
         disconnect_rate=0,
         reply_rate=0,
     )
+    config = demo_fleet()
+    if pauses:
+        bots = [
+            replace(bot, pacing=PacingOverride(min_delay_seconds=pause, max_delay_seconds=pause))
+            if (pause := pauses.get(bot.id)) is not None
+            else bot
+            for bot in config.bots
+        ]
+        config = replace(config, bots=bots)
     services = Services.build(
-        demo_fleet(),
+        config,
         store_url=sqlite_url(tmp_path / "linda.db"),
         sessions_dir=tmp_path / "sessions",
         data_dir=tmp_path / "demo",
@@ -55,15 +72,23 @@ def build(tmp_path: Path, *, paired: tuple[str, ...] = ("demo-main", "demo-suppo
     return services
 
 
-async def create(services: Services, numbers: list[str], pace: str = "demo-fast") -> Campaign:
+async def create(
+    services: Services,
+    numbers: list[str],
+    pace: str = "demo-fast",
+    *,
+    bots: list[str] | str = "all",
+    unusable: dict[str, str] | None = None,
+) -> Campaign:
     fleet = services.fleet
     plan = await plan_broadcast(
         name="January offer",
         template="[[Hi|Hello]] {name|there}, new listings this week",
         audience=audience_from_numbers(numbers, region="AE"),
         store=services.store,
-        bots="all",
+        bots=bots,
         pacing={b: fleet.config.pacing_for(b) for b in fleet.bot_ids},
+        unusable=unusable,
         now=fleet.clock.now(),
         profile=pace_profile(pace, demo=True),
         quiet_hours=None,
@@ -354,3 +379,129 @@ async def test_stopping_mid_campaign_is_quiet_and_the_campaign_resumes(
 
 
 PROGRESS_WAIT = 1.0  # longer than the engine's progress throttle (PROGRESS_SECONDS)
+
+
+# --- a campaign settles when its last recipient does; it says what it waits for -------
+
+
+async def paced(
+    tmp_path: Path,
+    pauses: dict[str, float],
+    paired: tuple[str, ...] = ("demo-main", "demo-support"),
+) -> Services:
+    """Services opened with those pauses, once the paired bots are online (close it)."""
+    services = build(tmp_path, pauses=pauses, paired=paired)
+    await services.open()
+    await services.fleet.wait_until(lambda: len(services.fleet.active_bots()) == len(paired), 10)
+    return services
+
+
+async def test_a_bot_in_its_pause_with_nothing_left_to_send_does_not_hold_the_campaign(
+    tmp_path: Path,
+) -> None:
+    """demo-support sent its one message and pauses 20 s; demo-main sends the last one
+    at once. The campaign is done as that one settles (demo-support's idle worker slept
+    its whole pause, and the campaign said "running" through it)."""
+    import time
+
+    services = await paced(tmp_path, {"demo-main": 0, "demo-support": 20})
+    try:
+        campaign = await create(
+            services, NUMBERS[:3], pace="standard", bots=["demo-main", "demo-support"]
+        )
+        shares = await services.store.list_recipients(campaign.id)  # type: ignore[arg-type]
+        assert sorted(r.preferred_bot or "" for r in shares) == [
+            "demo-main",
+            "demo-main",
+            "demo-support",
+        ]
+        began = time.monotonic()
+        await engine_of(services).start_campaign(campaign.id)  # type: ignore[arg-type]
+        await wait_status(services, campaign.id, CampaignStatus.DONE, timeout=15)
+        assert time.monotonic() - began < 5  # not demo-support's 20 s pause later
+        assert sorted(line["to"] for line in network_lines(services)) == NUMBERS[:3]
+    finally:
+        await services.close()
+
+
+async def test_a_bot_whose_share_went_to_another_stops_waiting_for_its_pause(
+    tmp_path: Path,
+) -> None:
+    """demo-main pauses 20 s before its second message and is unlinked meanwhile:
+    demo-support sends that message, and the campaign is done then, not when demo-main's
+    pause would have ended."""
+    import time
+
+    services = await paced(tmp_path, {"demo-main": 20, "demo-support": 0})
+    try:
+        campaign = await create(
+            services, NUMBERS[:3], pace="standard", bots=["demo-main", "demo-support"]
+        )
+        await engine_of(services).start_campaign(campaign.id)  # type: ignore[arg-type]
+        await services.fleet.wait_until(lambda: len(network_lines(services)) == 2, 10)
+        services.network.unlink("demo-main")  # type: ignore[attr-defined]
+        unlinked = time.monotonic()
+        await wait_status(services, campaign.id, CampaignStatus.DONE, timeout=25)
+        assert time.monotonic() - unlinked < 5
+        lines = network_lines(services)
+        assert sorted(line["to"] for line in lines) == NUMBERS[:3]
+        assert [line["bot"] for line in lines].count("demo-support") == 2
+    finally:
+        await services.close()
+
+
+async def test_only_a_bot_something_waits_for_says_it_is_not_online(tmp_path: Path) -> None:
+    """demo-sales is not paired and has no share: the campaign waits for the pause of
+    the bots that send, not for demo-sales ("bot not online" sent the operator looking
+    for a bot that does not matter)."""
+    services = await paced(tmp_path, {"demo-main": 20, "demo-support": 20})
+    events: list[CampaignProgress] = []
+    services.subscribe(lambda e: events.append(e) if isinstance(e, CampaignProgress) else None)
+    try:
+        campaign = await create(
+            services, NUMBERS[:4], pace="standard", unusable={"demo-sales": "not paired"}
+        )
+        engine = engine_of(services)
+        await engine.start_campaign(campaign.id)  # type: ignore[arg-type]
+        await services.fleet.wait_until(lambda: len(network_lines(services)) == 2, 10)
+        await services.fleet.wait_until(lambda: False, PROGRESS_WAIT * 2)
+        progress = await engine.progress(campaign.id)  # type: ignore[arg-type]
+        assert progress.waiting == "the pause between two messages"
+        assert not [e.waiting for e in events if "not online" in (e.waiting or "")]
+        await engine.cancel(campaign.id)  # type: ignore[arg-type]
+    finally:
+        await services.close()
+
+
+async def test_a_campaign_no_bot_can_send_says_it_waits_for_a_bot(tmp_path: Path) -> None:
+    """Every bot of the campaign is not paired: it waits for one, and says so."""
+    services = await paced(tmp_path, {}, paired=("demo-main",))
+    try:
+        campaign = await create(services, NUMBERS[:2], pace="standard", bots=["demo-sales"])
+        engine = engine_of(services)
+        await engine.start_campaign(campaign.id)  # type: ignore[arg-type]
+        await services.fleet.wait_until(lambda: False, PROGRESS_WAIT * 2)
+        progress = await engine.progress(campaign.id)  # type: ignore[arg-type]
+        assert progress.waiting == "bot not online"
+        assert network_lines(services) == []
+        await engine.cancel(campaign.id)  # type: ignore[arg-type]
+    finally:
+        await services.close()
+
+
+async def test_a_resumed_campaign_says_resumed_not_paused(running: Services) -> None:
+    """The console keeps the last note it got: a resume publishes one in place of
+    "paused"."""
+    events: list[CampaignProgress] = []
+    running.subscribe(lambda e: events.append(e) if isinstance(e, CampaignProgress) else None)
+    campaign = await create(running, NUMBERS[:4], pace="standard")
+    engine = engine_of(running)
+    await engine.start_campaign(campaign.id)  # type: ignore[arg-type]
+    await engine.pause(campaign.id)  # type: ignore[arg-type]
+    paused_at = len(events)
+    assert events[-1].note == "paused"
+    await engine.resume(campaign.id)  # type: ignore[arg-type]
+    await running.fleet.wait_until(lambda: any(e.note for e in events[paused_at:]), 5)
+    notes = [e.note for e in events[paused_at:] if e.note]
+    assert notes[0] == "resumed"
+    await engine.cancel(campaign.id)  # type: ignore[arg-type]

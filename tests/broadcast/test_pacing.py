@@ -448,6 +448,19 @@ def test_eta_uses_the_middle_of_the_random_pause() -> None:
     assert estimate_finish([bot], 3, T0) == T0 + timedelta(seconds=90)
 
 
+def test_eta_of_a_few_messages_waits_for_the_pause_before_a_bots_second() -> None:
+    """3 recipients over 2 bots at 30-60 s: the bot with two sends its second after the
+    pause (45 s, the middle of the range), so the finish is not now."""
+    standard = Pacing(min_delay_seconds=30, max_delay_seconds=60)
+    bots = [BotPacer("main", standard), BotPacer("support", standard)]
+    shares = {"main": 2, "support": 1}
+    assert estimate_finish(bots, shares, T0) == T0 + timedelta(seconds=45)
+    assert estimate_finish(bots, 3, T0) == T0 + timedelta(seconds=45)
+    # One bot sent a moment ago: its one message waits for the rest of its pause.
+    bots[0].record(T0 - timedelta(seconds=5))
+    assert estimate_finish(bots, {"main": 1}, T0) == T0 + timedelta(seconds=40)
+
+
 def test_eta_over_several_bots_shares_the_messages() -> None:
     bots = [
         BotPacer(f"bot-{i}", Pacing(min_delay_seconds=60, max_delay_seconds=60)) for i in range(3)

@@ -342,6 +342,7 @@ async def test_bots_that_cannot_send_get_nobody_and_the_estimate_counts_without_
     everyone = await plan_for(store, path, "Hello")
     plan = await plan_for(store, path, "Hello", unusable={"agent-2": "not paired"})
     assert plan.per_bot == {"main": 6, "agent-1": 6}
+    assert plan.senders == ("main", "agent-1")  # what the start says it sends from
     assert {r.preferred_bot for r in plan.recipients} == {"main", "agent-1"}
     assert plan.unusable == {"agent-2": "not paired"} and plan.waiting is None
     # Two bots at a minute a message finish later than three would.
@@ -367,6 +368,7 @@ async def test_with_no_chosen_bot_able_to_send_the_plan_says_it_waits(
         unusable={"agent-1": "logged out", "agent-2": "banned: temporary ban until 17:40"},
     )
     assert plan.per_bot == {} and plan.finish_at is None and plan.to_send == 4
+    assert plan.senders == ()
     assert all(r.preferred_bot is None for r in plan.recipients)
     assert plan.waiting is not None
     assert plan.waiting.startswith(

@@ -764,3 +764,17 @@ async def test_at_60x20_the_path_has_room_and_uncertain_is_never_dropped(
         assert len(headers) == 2 and all("Uncertain" in line for line in headers), headers
         for bot in ("demo-main", "demo-sales", "demo-support"):
             assert any(line.lstrip().startswith(bot + " ") for line in lines), bot
+
+
+def test_a_finish_under_a_minute_away_is_not_now() -> None:
+    """A bot's last message behind its 30-60 s pause: the estimate says when, not "now"
+    (the dry run of 3 recipients over 2 bots said "Estimated finish now")."""
+    from datetime import UTC, datetime, timedelta
+
+    from linda_tui.tui.widgets.broadcast_form import when
+
+    now = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
+    assert when(now + timedelta(seconds=45), now, UTC) == "10:00 (in 45s)"
+    assert when(now + timedelta(minutes=5), now, UTC) == "10:05 (in 5m)"
+    assert when(now, now, UTC) == "now"
+    assert when(now - timedelta(seconds=3), now, UTC) == "now"  # it has come

@@ -224,7 +224,14 @@ class BroadcastEngine:
         )
         if moved is None:
             raise BroadcastError(f"campaign {campaign.id} cannot start from {campaign.status}")
-        self._launch(moved, note="started" if campaign.status is CampaignStatus.DRAFT else None)
+        # A note that replaces the last one (a console keeps the last note it got: a
+        # resumed campaign must not go on saying "paused").
+        note = (
+            "resumed"
+            if campaign.status in (CampaignStatus.PAUSED, CampaignStatus.DONE)
+            else "started"
+        )
+        self._launch(moved, note=note)
         return moved
 
     async def pause(self, campaign_id: int | str) -> Campaign:
@@ -529,34 +536,62 @@ class _Runner:
     def _pending(self) -> int:
         return sum(len(q) for q in self._queues.values())
 
+    def _anyones(self, owner: str | None) -> bool:
+        """Whether the share of owner may go from any bot: no owner, a bot not in the
+        campaign, or one that dropped out (offline, banned, logged out)."""
+        return owner is None or owner not in self._pacers or _dropped_out(self.engine.fleet, owner)
+
+    def _may_take(self, bot: str) -> bool:
+        """Whether a pending recipient is one bot may send to (as ``_may_take_for``)."""
+        return any(
+            queue and (owner == bot or self._anyones(owner))
+            for owner, queue in self._queues.items()
+        )
+
     def _may_take_for(self, bot: str) -> Recipient | None:
         """The next recipient bot may send to: its own share first, else the share of a
         bot that cannot send now (offline, banned, logged out, or not in the campaign)."""
         own = self._queues.get(bot)
         if own:
             return own.popleft()
-        fleet = self.engine.fleet
         for owner, queue in self._queues.items():
-            if not queue or owner == bot:
-                continue
-            if owner is None or owner not in self._pacers or _dropped_out(fleet, owner):
+            if queue and owner != bot and self._anyones(owner):
                 return queue.popleft()
         return None
+
+    def _waits_for(self, bot: str) -> bool:
+        """Whether a pending recipient waits for this bot, which cannot send now: its own
+        share, which it keeps while it is starting up, or a share that no bot able to
+        send may take. A bot nothing waits for (not paired and given no share, say) says
+        nothing about the campaign."""
+        fleet = self.engine.fleet
+        if self._queues.get(bot) and not _dropped_out(fleet, bot):
+            return True
+        stranded = any(queue and self._anyones(owner) for owner, queue in self._queues.items())
+        return stranded and not any(_can_send(fleet, other) for other in self._pacers)
 
     async def _worker(self, bot: str, fleet_caps: bool) -> None:
         fleet = self.engine.fleet
         pacer = self._pacers[bot]
         while not self._halted.is_set():
-            if not _can_send(fleet, bot):
-                self._set_waiting(bot, "bot not online")
-                if not self._pending() and not self._in_flight:
-                    return
-                await self._idle()
-                continue
             if not self._pending() and not self._in_flight:
                 # Nothing left for anyone: done now, not after this bot's next pause.
-                self._set_waiting(bot, None)
+                self._not_waited_for(bot)
                 return
+            if not _can_send(fleet, bot):
+                if self._waits_for(bot):
+                    self._set_waiting(bot, "bot not online")
+                else:
+                    self._not_waited_for(bot)
+                await self._idle()
+                continue
+            if not self._may_take(bot):
+                # The rest is other bots' share, or in flight: wait for a change (a send
+                # settling, a bot dropping out), not for this bot's next pause, so the
+                # campaign ends as soon as its last recipient settles.
+                self._not_waited_for(bot)
+                await self._idle()
+                continue
             now = fleet.clock.now()
             nxt = pacer.next_send(now)
             if nxt.at > now:
@@ -564,12 +599,7 @@ class _Runner:
                 await self._sleep_until(nxt.at)
                 continue
             recipient = self._may_take_for(bot)
-            if recipient is None:
-                if not self._pending() and not self._in_flight:
-                    self._set_waiting(bot, None)
-                    return
-                self._set_waiting(bot, None)
-                await self._idle()
+            if recipient is None:  # cannot happen: _may_take said there is one
                 continue
             self._set_waiting(bot, None)
             self._in_flight += 1
@@ -620,13 +650,22 @@ class _Runner:
             return
         self._changed.clear()
         with contextlib.suppress(TimeoutError):
-            # Woken early by a halt, a bot's change or a manual send; at most a minute
-            # at a time so a clock that jumps is noticed.
-            await asyncio.wait_for(self._halted.wait(), min(seconds, 60.0))
+            # Woken early by a change (a halt, a send settling, a bot's change): the
+            # worker looks again, so a pause it no longer needs (its share went to
+            # another bot, the campaign ended) does not hold the campaign. At most a
+            # minute at a time so a clock that jumps is noticed.
+            await asyncio.wait_for(self._changed.wait(), min(seconds, 60.0))
 
     def _set_waiting(self, bot: str, why: str | None) -> None:
-        if self._waiting.get(bot) != why:
+        """What bot waits for before its next message (None: it is sending)."""
+        if bot not in self._waiting or self._waiting[bot] != why:
             self._waiting[bot] = why
+            self._schedule_progress()
+
+    def _not_waited_for(self, bot: str) -> None:
+        """Nothing pending waits for bot: it has no say in why the campaign waits."""
+        if bot in self._waiting:
+            del self._waiting[bot]
             self._schedule_progress()
 
     # --- progress ---------------------------------------------------------------------------

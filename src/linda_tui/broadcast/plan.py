@@ -136,6 +136,12 @@ class BroadcastPlan:
         )
 
     @property
+    def senders(self) -> tuple[str, ...]:
+        """The bots that will send: those given a share (a chosen bot that cannot send,
+        or one left with nobody, sends nothing and is not named as a sender)."""
+        return tuple(bot for bot, count in self.per_bot.items() if count)
+
+    @property
     def to_send(self) -> int:
         return sum(1 for r in self.recipients if r.skip_reason is None)
 

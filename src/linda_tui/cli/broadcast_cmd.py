@@ -1,7 +1,8 @@
 """`linda broadcast ...`: create, run, watch and steer campaigns from the command line.
 
 ``create``, ``list``, ``show`` and ``export`` only use the store, so they work beside a
-running console. ``run``, ``pause``, ``resume``, ``cancel`` and ``resolve`` go through the
+running console; ``list`` and ``show`` ask only whether a Linda answers on the data
+folder, for when none does nothing is being sent (see ``_no_linda_runs``). ``run``, ``pause``, ``resume``, ``cancel`` and ``resolve`` go through the
 Linda that runs the fleet (the console, or `linda serve`) when one does, so `pause`
 typed in a second terminal pauses the campaign the console is running; when none does,
 ``run`` brings the fleet up itself and the others change the store directly.
@@ -372,10 +373,12 @@ def list_cmd(runtime: Runtime, as_json: bool) -> None:
     """Every campaign, newest first, with its counts."""
 
     async def work(store: Store) -> list[dict[str, Any]]:
+        stopped = await _no_linda_runs(runtime)
         rows = []
         for campaign in await store.list_campaigns(limit=1000):
             counts = _counts(await store.count_recipients(campaign.id))  # type: ignore[arg-type]
-            rows.append(_campaign_json(campaign, counts))
+            rows.append(_campaign_json(campaign, _as_stopped(counts) if stopped else counts))
+            rows[-1]["running_now"] = not stopped and campaign.status is CampaignStatus.RUNNING
         return rows
 
     rows = _run(_with_store(runtime, work))
@@ -389,8 +392,11 @@ def list_cmd(runtime: Runtime, as_json: bool) -> None:
         c = row["counts"]
         done = sum(c[k] for k in ("sent", "delivered", "read", "replied"))
         total = sum(c.values())
+        status = row["status"]
+        if status == CampaignStatus.RUNNING and not row["running_now"]:
+            status = "stopped"  # running when Linda stopped: it resumes at the next start
         echo(
-            f"{row['id']:>4}  {row['status']:<9}  {done}/{total} sent  "
+            f"{row['id']:>4}  {status:<9}  {done}/{total} sent  "
             f"{c['failed']} failed  {c['uncertain']} uncertain  {one_line(row['name'])}"
         )
 
@@ -421,12 +427,19 @@ def _campaign_json(campaign: Campaign, counts: dict[str, int]) -> dict[str, Any]
 def show_cmd(runtime: Runtime, campaign_id: str, as_json: bool) -> None:
     """One campaign: status, counts by state, and the uncertain numbers."""
     key = _campaign_id(campaign_id)
-    document = _run(_with_store(runtime, lambda store: _show(store, key)))
+    document = _run(_with_store(runtime, lambda store: _show(runtime, store, key)))
     if as_json:
         echo(json.dumps(document, indent=2, ensure_ascii=True))
         return
     c = document["counts"]
-    echo(f"Campaign {document['id']}: {one_line(document['name'])} — {document['status']}")
+    status = document["status"]
+    if status == CampaignStatus.RUNNING and not document["running_now"]:
+        status = (
+            "was running when Linda stopped; it resumes when Linda starts again (a console, "
+            f"`{linda_command('serve')}` or "
+            f"`{linda_command('broadcast', 'run', str(document['id']))}`)"
+        )
+    echo(f"Campaign {document['id']}: {one_line(document['name'])} — {status}")
     echo("  " + " · ".join(f"{key} {c[key]}" for key in COUNT_KEYS))
     if document["uncertain"]:
         shown = ", ".join(document["uncertain"][:10])
@@ -441,14 +454,55 @@ def show_cmd(runtime: Runtime, campaign_id: str, as_json: bool) -> None:
         )
 
 
-async def _show(store: Store, key: int | str) -> dict[str, Any]:
+async def _show(runtime: Runtime, store: Store, key: int | str) -> dict[str, Any]:
     campaign = await _campaign(store, key)
+    stopped = await _no_linda_runs(runtime)
     counts = _counts(await store.count_recipients(campaign.id))  # type: ignore[arg-type]
     uncertain = await store.list_recipients(
         campaign.id,  # type: ignore[arg-type]
         status=RecipientStatus.UNCERTAIN,
     )
-    return {**_campaign_json(campaign, counts), "uncertain": [r.phone for r in uncertain]}
+    if stopped and counts["sending"]:
+        # In flight when Linda stopped: uncertain, as the next start marks them.
+        stranded = await store.list_recipients(
+            campaign.id,  # type: ignore[arg-type]
+            status=RecipientStatus.SENDING,
+        )
+        uncertain = sorted([*uncertain, *stranded], key=lambda r: r.seq or 0)
+        counts = _as_stopped(counts)
+    return {
+        **_campaign_json(campaign, counts),
+        "running_now": not stopped and campaign.status is CampaignStatus.RUNNING,
+        "uncertain": [r.phone for r in uncertain],
+    }
+
+
+async def _no_linda_runs(runtime: Runtime) -> bool:
+    """Whether no Linda runs the fleet of this data folder (no host answers on its
+    socket): then no campaign is being sent, whatever its stored status, and a
+    recipient still stored as ``sending`` was in flight when Linda stopped. Campaigns
+    are only sent by a Linda that hosts (a console, `linda serve`, `linda broadcast
+    run`). A Linda that is there but answers badly counts as running."""
+    from linda_tui.host.client import HostClient, HostGoneError
+    from linda_tui.host.protocol import ProtocolError
+
+    try:
+        client = await HostClient.connect(runtime.sessions_dir)
+    except (ProtocolError, HostGoneError, OSError, TimeoutError):
+        return False
+    if client is None:
+        return True
+    await client.close()
+    return False
+
+
+def _as_stopped(counts: dict[str, int]) -> dict[str, int]:
+    """The counts with no Linda running: a recipient still ``sending`` was in flight
+    when Linda stopped, so it is uncertain (the spec's rule, which the next start
+    writes to the store); nothing is sending."""
+    if not counts["sending"]:
+        return counts
+    return {**counts, "uncertain": counts["uncertain"] + counts["sending"], "sending": 0}
 
 
 EXPORT_COLUMNS = (

@@ -485,8 +485,11 @@ class BroadcastForm(Vertical):
             await self._open_in_broadcasts(campaign)
             return
         self.creating = False
+        senders = ", ".join(plan.senders)
         app.notify(
-            f"{plan.to_send:,} messages to send from {', '.join(plan.bot_ids)}",
+            f"{plan.to_send:,} messages to send from {senders}"
+            if senders
+            else f"{plan.to_send:,} messages to send once a chosen bot can send",
             title=f"Campaign {campaign.id} started: {plan.name}",
         )
         app.record(Kind.INFO, f"campaign {campaign.id} ({plan.name}) created and started")
@@ -672,7 +675,9 @@ def when(moment: datetime, now: datetime, zone: tzinfo) -> str:
     """A time to come as the operator reads it: "14:32 (in 2h10m)", with the date when
     it is not today; "now" when it has come."""
     seconds = (moment - now).total_seconds()
-    if seconds < 60:
+    if seconds < 1:
+        # Under a minute is still to come (a bot's last message behind its 30-60 s
+        # pause): only a moment that has come is "now".
         return "now"
     local, today = moment.astimezone(zone), now.astimezone(zone)
     clock = (

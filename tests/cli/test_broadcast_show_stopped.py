@@ -1,0 +1,104 @@
+"""`linda broadcast show` and `list` after Linda stopped mid-campaign (kill -9): they
+only read the store, and say that nothing runs rather than "running · sending 1"."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from linda_process import linda
+from linda_tui.models import CampaignStatus
+from linda_tui.store.sqlite import SQLiteStore
+
+NUMBERS = ["+971501234567", "+971501234568", "+971501234569"]
+
+
+async def left_by_a_kill(data: Path) -> None:
+    """What a kill -9 of `linda broadcast run 1` between a claim and its send leaves:
+    the campaign running, one recipient sending (with its bot), no Linda."""
+    created = linda(
+        data, "broadcast", "create", "--name", "Offer", "--to", NUMBERS[0], "--to",
+        NUMBERS[1], "--to", NUMBERS[2], "--template", "Hello {name|there}",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    now = datetime.now(UTC)
+    async with SQLiteStore(data / "linda.db") as store:
+        assert await store.set_campaign_status(1, CampaignStatus.RUNNING, now) is not None
+        claim = await store.claim_recipient(1, NUMBERS[1], "demo-main", now)
+        assert claim.message is not None
+
+
+async def test_show_after_a_kill_says_it_resumes_and_counts_the_one_in_flight_uncertain(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    await left_by_a_kill(data)
+
+    shown = linda(data, "broadcast", "show", "1")
+    assert shown.returncode == 0, shown.stderr
+    first, counts = shown.stdout.splitlines()[:2]
+    assert first.startswith(
+        "Campaign 1: Offer — was running when Linda stopped; it resumes when Linda starts again"
+    )
+    assert "sending 0" in counts and "uncertain 1" in counts and "pending 2" in counts
+    assert NUMBERS[1] in shown.stdout  # listed among the uncertain, with how to resolve
+
+    as_json = linda(data, "broadcast", "show", "1", "--json")
+    document = json.loads(as_json.stdout)
+    assert document["status"] == "running" and document["running_now"] is False
+    assert document["counts"]["sending"] == 0 and document["counts"]["uncertain"] == 1
+    assert sum(document["counts"].values()) == len(NUMBERS)
+    assert document["uncertain"] == [NUMBERS[1]]
+
+    listed = linda(data, "broadcast", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "stopped" in listed.stdout and "1 uncertain" in listed.stdout
+    rows = json.loads(linda(data, "broadcast", "list", "--json").stdout)
+    assert rows[0]["running_now"] is False and rows[0]["counts"]["uncertain"] == 1
+
+    # Only read: the store still holds what the kill left, for the next start to mark.
+    async with SQLiteStore(data / "linda.db") as store:
+        counts_stored = await store.count_recipients(1)
+    assert counts_stored.get("sending", 0) == 1
+
+
+def test_show_of_a_campaign_that_never_ran_is_unchanged(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    created = linda(
+        data, "broadcast", "create", "--name", "Draft", "--to", NUMBERS[0],
+        "--template", "Hello",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    document = json.loads(linda(data, "broadcast", "show", "1", "--json").stdout)
+    assert document["status"] == "draft" and document["running_now"] is False
+    assert document["counts"]["pending"] == 1 and document["uncertain"] == []
+    shown = linda(data, "broadcast", "show", "1")
+    assert shown.stdout.startswith("Campaign 1: Draft — draft")
+
+
+async def test_with_a_linda_hosting_the_folder_its_campaigns_are_running_now(
+    tmp_path: Path,
+) -> None:
+    """A host answers on the data folder: what the store says sending is in flight."""
+    from types import SimpleNamespace
+
+    from linda_tui.cli.broadcast_cmd import _no_linda_runs
+    from linda_tui.clock import SystemClock
+    from linda_tui.config import demo_fleet, sqlite_url
+    from linda_tui.host.server import HostServer
+    from linda_tui.services import Services
+    from linda_tui.whatsapp.simulated import SimulatedNetwork
+
+    sessions = tmp_path / "sessions"
+    runtime = SimpleNamespace(sessions_dir=sessions)
+    assert await _no_linda_runs(runtime)  # type: ignore[arg-type]
+    network = SimulatedNetwork(tmp_path / "demo", seed=7, speed=200, paired=(), reply_rate=0)
+    services = Services.build(
+        demo_fleet(), store_url=sqlite_url(tmp_path / "linda.db"), sessions_dir=sessions,
+        data_dir=tmp_path / "demo", demo=True, clock=SystemClock(), network=network,
+    )  # fmt: skip
+    services.add(HostServer(services, sessions))
+    async with services:
+        assert not await _no_linda_runs(runtime)  # type: ignore[arg-type]
+    assert await _no_linda_runs(runtime)  # type: ignore[arg-type]
