@@ -411,6 +411,14 @@ def test_a_file_of_numbers_with_comments(tmp_path: Path) -> None:
     assert [d.line for d in audience.duplicates] == [7]
 
 
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+def test_a_file_of_numbers_with_any_line_ends(tmp_path: Path, end: str) -> None:
+    text = end.join(["# clients", A, "", "bad", B]) + end
+    audience = audience_from_number_file(write(tmp_path, text, "n.txt"), region="AE")
+    assert [(m.phone, m.line) for m in audience.members] == [(A, 2), (B, 5)]
+    assert [(r.line, r.raw) for r in audience.invalid] == [(4, "bad")]
+
+
 def test_a_file_of_only_comments_is_an_error(tmp_path: Path) -> None:
     path = write(tmp_path, "# nobody yet\n\n", "vip.txt")
     assert "only comments" in one_line_error(audience_from_number_file, path, region="AE")

@@ -32,7 +32,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from linda_tui.broadcast.input_file import InputFileError, printable, quoted, read_input_text
@@ -518,7 +518,7 @@ def audience_from_number_file(
     # Line by line, not splitlines(): millions of lines are refused after max_rows of
     # them, not after a list of every one is built.
     with collector_paused():
-        for line_number, line in enumerate(io.StringIO(text, newline=None), start=1):
+        for line_number, line in enumerate(_lines(text), start=1):
             content = line.split(" #", 1)[0].strip()
             if not content or content.startswith("#"):
                 continue
@@ -526,6 +526,19 @@ def audience_from_number_file(
     if not collector.members and not collector.invalid:
         raise AudienceError(f"{shown}: only comments, no numbers — write one number per line")
     return collector.audience()
+
+
+def _lines(text: str) -> Iterator[str]:
+    """text's lines one at a time (ended by LF, CRLF, or CR alone in an old Mac file),
+    without a copy of the whole text (io.StringIO holds four bytes a character)."""
+    separator = "\n" if "\n" in text else "\r"
+    start = 0
+    while start < len(text):
+        end = text.find(separator, start)
+        if end < 0:
+            end = len(text)
+        yield text[start:end].rstrip("\r")
+        start = end + 1
 
 
 def audience_from_entries(
