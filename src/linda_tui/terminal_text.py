@@ -9,10 +9,14 @@ a name made of them would look blank, or like another name.
 
 ``visible`` replaces each such character with its Python escape (``\\x1b``, ``\\u202e``),
 so the operator sees that it is there and what it is. ``control_character`` finds the
-first one, for refusing it where it has no business (bots.yaml).
+first one, for refusing it where it has no business (bots.yaml). ``without_controls``
+drops them, line breaks and tabs aside, from values that go on to someone else (a
+CSV cell or a contact's name in a broadcast message).
 """
 
 from __future__ import annotations
+
+import re
 
 # C0 controls, DEL and C1 controls; the bidi embeddings, overrides and isolates; lone
 # surrogates (json.loads makes one of "\\ud800"; no terminal encoding can write it).
@@ -81,3 +85,38 @@ def control_character(text: str) -> str | None:
 def describe_character(char: str) -> str:
     """A character as an operator can look it up: ``U+001B``."""
     return f"U+{ord(char):04X}"
+
+
+# The pattern of without_controls, made on first use like the tables above.
+_droppable: list[re.Pattern[str]] = []
+
+
+def _droppable_pattern() -> re.Pattern[str]:
+    if not _droppable:
+        # One character class of every control but the line feed and the tab, as ranges:
+        # a regular expression finds the rare value holding one far faster than
+        # str.translate walks every value with a table.
+        codes = sorted(ord(c) for c in CONTROL_CHARACTERS - {"\n", "\t"})
+        ranges: list[tuple[int, int]] = []
+        for code in codes:
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+        parts = "".join(
+            f"\\U{low:08x}" if low == high else f"\\U{low:08x}-\\U{high:08x}"
+            for low, high in ranges
+        )
+        _droppable.append(re.compile(f"[{parts}]"))
+    return _droppable[0]
+
+
+def without_controls(text: str) -> str:
+    """text with every control character (see CONTROL_CHARACTERS) left out, except
+    line breaks and tabs: a value from outside Linda that goes on into a message.
+
+    ``"Ann\\x1b[2J\\u202eevil"`` becomes ``"Ann[2Jevil"``; ``"12 Main St\\nDubai"`` keeps
+    its line break; a carriage return goes (``"\\r\\n"`` becomes ``"\\n"``). The same
+    rule as the console's text fields, which drop controls as they are typed or pasted.
+    """
+    return _droppable_pattern().sub("", text)

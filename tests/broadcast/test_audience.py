@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from linda_tui.broadcast.audience import (
+    MAX_AUDIENCE_ROWS,
     AudienceError,
     audience_from_csv,
+    audience_from_csv_text,
     audience_from_entries,
     audience_from_number_file,
     audience_from_numbers,
@@ -380,9 +382,18 @@ def test_numbers_given_one_by_one() -> None:
     assert [m.phone for m in audience.members] == [A, B]
     assert audience.members[0].variables == {}
     assert [(d.line, d.duplicate_of) for d in audience.duplicates] == [(3, 1)]
-    assert audience.duplicates[0].reason == f"{A} is already on argument 1"
+    assert audience.duplicates[0].reason == f"{A} is already on --to number 1"
     assert [r.line for r in audience.invalid] == [4]
-    assert audience.where(4) == "argument 4"
+    assert audience.where(4) == "--to number 4"
+
+
+def test_numbers_given_one_by_one_are_named_the_same_way_in_every_message() -> None:
+    # The dry run listed "line 4", the error "argument 1", and the error's advice
+    # named --phone-column, which has nothing to do with --to.
+    message = one_line_error(audience_from_numbers, ["x", "123"], region="AE")
+    assert "(2 invalid: --to number 1: " in message and "; --to number 2: " in message
+    assert "--phone-column" not in message
+    assert "line" not in message and "argument" not in message
 
 
 def test_no_usable_numbers_given_is_an_error() -> None:
@@ -398,6 +409,14 @@ def test_a_file_of_numbers_with_comments(tmp_path: Path) -> None:
     assert [(m.phone, m.line) for m in audience.members] == [(A, 2), (B, 4)]
     assert [r.line for r in audience.invalid] == [6]
     assert [d.line for d in audience.duplicates] == [7]
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+def test_a_file_of_numbers_with_any_line_ends(tmp_path: Path, end: str) -> None:
+    text = end.join(["# clients", A, "", "bad", B]) + end
+    audience = audience_from_number_file(write(tmp_path, text, "n.txt"), region="AE")
+    assert [(m.phone, m.line) for m in audience.members] == [(A, 2), (B, 5)]
+    assert [(r.line, r.raw) for r in audience.invalid] == [(4, "bad")]
 
 
 def test_a_file_of_only_comments_is_an_error(tmp_path: Path) -> None:
@@ -427,8 +446,112 @@ def test_entries_from_contacts() -> None:
         "label": "VIP",
         "first_name": "Fatima",
     }
-    assert audience.duplicates[0].reason == f"{A} is already on contact 1"
+    assert audience.duplicates[0].reason == f"{A} is already on contact 'Fatima Al Mansouri'"
     assert audience.columns == {"name": "name", "label": "Label"}
+
+
+def test_an_invalid_contact_is_named_by_its_name_not_a_line() -> None:
+    entries = [
+        ("+971501234567", {"name": "Ahmed"}),
+        ("050 CALL NOW", {"name": "Spam \x1b[2J Caller"}),
+        ("", {"name": ""}),
+    ]
+    audience = audience_from_entries(entries, region="AE", source="every synced contact")
+    assert [audience.where(r.line) for r in audience.invalid] == [
+        "contact 'Spam [2J Caller'",  # its control character dropped, as from every value
+        "contact #3",  # no name: its place among the contacts
+    ]
+    message = one_line_error(
+        audience_from_entries, entries[1:], region="AE", source="every synced contact"
+    )
+    assert "contact 'Spam [2J Caller': " in message and "line" not in message
+    assert "--phone-column" not in message
+
+
+# --- control characters in values from outside -----------------------------------------------------
+
+HOSTILE_VALUES = [
+    ("x \x1b]52;c;SGVsbG8=\x07 \x1b[2J", "x ]52;c;SGVsbG8= [2J"),  # OSC 52, clear screen
+    ("\u202eevil", "evil"),  # right-to-left override: spoofs the text
+    ("E\x00F", "EF"),
+    ("zero\u200bwidth\ufeff", "zerowidth"),
+    ("C1 \x9b2J del\x7f", "C1 2J del"),
+    ("isolate \u2066x\u2069", "isolate x"),
+    ("12 Main St\r\nDubai", "12 Main St\nDubai"),  # a line break stays, its CR goes
+    ("a\tb", "a\tb"),
+    ("مرحبا \u200f👨\u200d👩\u200d👧", "مرحبا \u200f👨\u200d👩\u200d👧"),  # RLM, ZWJ stay
+]
+
+
+@pytest.mark.parametrize(("raw", "kept"), HOSTILE_VALUES)
+def test_a_csv_cell_loses_its_control_characters(tmp_path: Path, raw: str, kept: str) -> None:
+    cell = raw.replace('"', '""')
+    path = write(tmp_path, f'phone,name,note\n{A},"{cell}","{cell}"\n')
+    member = audience_from_csv(path, region="AE").members[0]
+    assert member.variables["note"] == kept.strip()
+    assert member.variables["name"] == kept.strip()
+
+
+@pytest.mark.parametrize(("raw", "kept"), HOSTILE_VALUES)
+def test_a_contacts_values_lose_their_control_characters(raw: str, kept: str) -> None:
+    audience = audience_from_entries([(A, {"name": raw, "email": raw})], region="AE")
+    assert audience.members[0].variables["name"] == kept.strip()
+    assert audience.members[0].variables["email"] == kept.strip()
+
+
+def test_hostile_column_names_are_shown_escaped_once(tmp_path: Path) -> None:
+    path = write(tmp_path, "na\x1b]52,city\nAhmed,Dubai\n")
+    message = one_line_error(audience_from_csv, path, region="AE")
+    assert "'na\\x1b]52'" in message  # shown as na\x1b]52, one backslash
+    assert "\\\\" not in message and "\x1b" not in message
+
+
+# --- how many rows -----------------------------------------------------------------------------------
+
+
+def test_a_csv_over_the_row_limit_is_refused_naming_the_limit(tmp_path: Path) -> None:
+    rows = "".join(f"+97150{1000000 + i},n\n" for i in range(6))
+    path = write(tmp_path, "phone,name\n" + rows)
+    assert len(audience_from_csv(path, region="AE").members) == 6
+    message = one_line_error(audience_from_csv_text, "phone,name\n" + rows, source="big.csv",
+                             region="AE", max_rows=5)  # fmt: skip
+    assert message == (
+        "big.csv has more than 5 rows (the most one campaign takes) — "
+        "split it into campaigns of at most 5"
+    )
+
+
+def test_the_row_limit_counts_invalid_rows_and_duplicates_too(tmp_path: Path) -> None:
+    path = write(tmp_path, "".join(f"{n}\n" for n in (A, A, "bad", B, C, "x")), "n.txt")
+    message = one_line_error(audience_from_number_file, path, region="AE", max_rows=5)
+    assert "more than 5 numbers" in message
+    assert "more than 2 numbers" in one_line_error(
+        audience_from_numbers, [A, B, C], region="AE", max_rows=2
+    )
+    assert "more than 1 contacts" in one_line_error(
+        audience_from_entries, [(A, {}), (B, {})], region="AE", max_rows=1
+    )
+
+
+def test_the_row_limit_is_checked_while_reading_not_after(tmp_path: Path) -> None:
+    # Millions of lines: refused once the limit is passed, long before the end. Reading
+    # all 2,000,000 numbers takes tens of seconds; stopping at 1,000 takes a blink, so a
+    # check made after reading everything would not finish inside the timeout.
+    path = write(tmp_path, "+971501234567\n" * 2_000_000, "huge.txt")
+    done = threading.Event()
+    messages: list[str] = []
+
+    def read() -> None:
+        messages.append(one_line_error(audience_from_number_file, path, region="AE", max_rows=1000))
+        done.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    assert done.wait(10), "the limit was not checked while reading"
+    assert "more than 1,000 numbers" in messages[0]
+
+
+def test_the_default_row_limit_is_a_million() -> None:
+    assert MAX_AUDIENCE_ROWS == 1_000_000
 
 
 @pytest.mark.parametrize(

@@ -31,14 +31,20 @@ HOSTILE_CSV = (
         ("-2+3", "'-2+3"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\t=1", "'\t=1"),
-        ("\r=1", "'\r=1"),
+        ("\r=1", "\\x0d=1"),  # a carriage return is escaped: no longer a formula's start
         ("\uff1d1+1", "'\uff1d1+1"),  # a full-width equals sign
         ("+971501234567", "+971501234567"),  # a phone number stays a phone number
         ("+971 50 123 4567", "'+971 50 123 4567"),
         ("Hello =1", "Hello =1"),
         ("", ""),
-        ("a\x00b", "a\ufffdb"),
-        ("a\x1b[31mb\x07", "a\x1b[31mb\x07"),  # other controls are data
+        ("a\x00b", "a\\x00b"),
+        # Controls are escaped: `cat export.csv` must not clear the screen or write the
+        # clipboard (OSC 52); bidi overrides must not reorder what the operator reads.
+        ("a\x1b[31mb\x07", "a\\x1b[31mb\\x07"),
+        ("\x1b]52;c;SGVsbG8=\x07", "\\x1b]52;c;SGVsbG8=\\x07"),
+        ("\u202eevil", "\\u202eevil"),
+        ("\x9b2J", "\\x9b2J"),
+        ("line one\nline two\tx", "line one\nline two\tx"),  # a message's lines stay
     ],
 )
 def test_a_cell_that_would_be_a_formula_is_text(cell: str, written: str) -> None:
@@ -76,7 +82,7 @@ def test_the_export_of_a_hostile_campaign_has_no_formula_and_no_nul(tmp_path: Pa
     [tampered] = [row for row in rows if row["phone"] == "+971501234571"]
     assert (tampered["reason"], tampered["whatsapp_id"], tampered["bot"]) == (
         "'=cmd|' /C calc'!A0",
-        "'@wa\ufffdid",
+        "'@wa\\x00id",
         "'-bot",
     )
     for row in rows:

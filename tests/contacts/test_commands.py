@@ -133,3 +133,6 @@ def test_every_contact_counts_those_without_a_usable_number_as_left_out(synced: 
         "Hi {first_name|there}", "--dry-run",
     ).stdout  # fmt: skip
     assert f"left out: {unusable} invalid" in text
+    # Each is named as the address book knows it: a contact has no "line".
+    skipped = [line for line in text.splitlines() if line.startswith("  skipped ")]
+    assert skipped and all(line.startswith("  skipped contact '") for line in skipped), skipped

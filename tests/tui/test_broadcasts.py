@@ -27,6 +27,7 @@ from linda_tui.host.remote import RemoteServices
 from linda_tui.host.server import HostServer
 from linda_tui.models import Campaign, CampaignStatus, RecipientStatus
 from linda_tui.services import DEMO_PRE_PAIRED, Services
+from linda_tui.terminal_text import CONTROL_CHARACTERS, without_controls
 from linda_tui.tui.app import LindaApp, create_app
 from linda_tui.tui.screens.broadcasts import BroadcastsScreen
 from linda_tui.tui.screens.compose import ComposeScreen
@@ -639,6 +640,11 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
+def cell_value(text: str) -> str:
+    """A CSV cell as a message gets it: its control characters dropped, stripped."""
+    return without_controls(text).strip()
+
+
 async def test_hostile_csv_cells_names_and_paths_are_shown_as_written(
     make_app: MakeApp, tmp_path: Path
 ) -> None:
@@ -669,9 +675,12 @@ async def test_hostile_csv_cells_names_and_paths_are_shown_as_written(
         to_send = len(STORABLE) + 1
         await wait_until(pilot, lambda: f"To send {to_send}" in summary(form), "the dry run")
         dry_run = summary(form)
-        assert shown(flat(f"Hi Zed, {' ~ '.join(STORABLE)}")) in dry_run
-        for text in STORABLE[:4]:  # the first messages: a name and a city each
-            assert shown(flat(f"Hi N{STORABLE.index(text)} {text}, {text}")) in dry_run
+        # The cells' control characters are dropped as the CSV is read (they would go
+        # to the recipients); their markup stays text.
+        assert shown(flat(f"Hi Zed, {cell_value(' ~ '.join(STORABLE))}")) in dry_run
+        for index, text in enumerate(STORABLE[:4]):  # the first messages: a name and a city
+            expected = f"Hi {cell_value(f'N{index} {text}')}, {cell_value(text)}"
+            assert shown(flat(expected)) in dry_run
         assert shown("'[bold]+97150[/]'") in dry_run  # the invalid line, as written
         assert shown(clients.name) in line(form, "#bc-audience")
         assert_no_control(app)
@@ -713,9 +722,12 @@ async def test_hostile_csv_cells_names_and_paths_are_shown_as_written(
         )
         assert_no_control(app)
         assert app.is_running
-        # What WhatsApp got is exactly what the CSV said (only the screen escapes it).
+        # What WhatsApp got is what the CSV said, without its control characters.
         texts = {entry["to"]: entry["text"] for entry in network_lines(app)}
-        assert texts["+971501237100"] == f"Hi N0 {STORABLE[0]}, {STORABLE[0]}"
+        assert texts["+971501237100"] == (
+            f"Hi {cell_value(f'N0 {STORABLE[0]}')}, {cell_value(STORABLE[0])}"
+        )
+        assert not any(set(text) & (CONTROL_CHARACTERS - {"\n", "\t"}) for text in texts.values())
 
 
 @pytest.mark.parametrize("size", [(100, 30), (60, 20)], ids=lambda s: f"{s[0]}x{s[1]}")

@@ -17,7 +17,14 @@ from first/last name columns) when only some are given.
 
 Files are read with ``input_file.read_input_text``: regular files only, at most
 ``MAX_AUDIENCE_BYTES`` (64 MiB: a 100,000-row export with a dozen columns is
-about 15 MiB).
+about 15 MiB), and at most ``MAX_AUDIENCE_ROWS`` rows or numbers, counted as they
+are read (64 MiB of short numbers is millions of them: minutes and gigabytes).
+
+A value from outside (a CSV cell, a contact's name) goes into a message to someone
+else: its control characters (escape sequences, bidi overrides, zero-widths: see
+``terminal_text.CONTROL_CHARACTERS``) are dropped as it is read, line breaks and tabs
+kept (an address cell may hold a line break), as the console's text fields do. The
+template refuses them outright; a customer list is data the operator did not type.
 """
 
 from __future__ import annotations
@@ -25,16 +32,18 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from linda_tui.broadcast.input_file import InputFileError, printable, read_input_text
+from linda_tui.broadcast.input_file import InputFileError, printable, quoted, read_input_text
 from linda_tui.broadcast.template import variable_key
 from linda_tui.bulk import collector_paused
 from linda_tui.phones import InvalidPhoneError, to_e164
+from linda_tui.terminal_text import without_controls
 
 __all__ = [
     "MAX_AUDIENCE_BYTES",
+    "MAX_AUDIENCE_ROWS",
     "Audience",
     "AudienceError",
     "Member",
@@ -47,6 +56,9 @@ __all__ = [
 ]
 
 MAX_AUDIENCE_BYTES = 64 * 1024 * 1024
+# Rows of a CSV, numbers of a file or --to, contacts: an audience of more is refused as
+# it is read. Ten times a large customer list, and still a few seconds to plan.
+MAX_AUDIENCE_ROWS = 1_000_000
 # Invalid numbers and duplicates listed in an error message before "and N more".
 _SHOWN = 3
 
@@ -61,7 +73,7 @@ class Member:
 
     phone: str  # E.164
     variables: dict[str, str]  # variable_key -> value, stripped; empty when unknown
-    line: int  # where it came from: a CSV or file line, an argument's or entry's position
+    line: int  # where it came from: a CSV or file line, a --to's or contact's position
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +91,7 @@ class Audience:
     """The people a broadcast goes to, and those it leaves out."""
 
     source: str  # how to name it to the operator: a file path, "--to", "contacts"
-    unit: str  # what `line` counts in this source: "line", "argument", "contact"
+    unit: str  # what `line` counts in this source: "line", "--to number", "contact"
     members: list[Member]
     invalid: list[Rejected] = field(default_factory=list)
     duplicates: list[Rejected] = field(default_factory=list)
@@ -87,6 +99,9 @@ class Audience:
     # template's messages ("{city} is not a column of clients.csv (columns: ...)").
     columns: dict[str, str] = field(default_factory=dict)
     phone_column: str | None = None
+    # Contacts: each entry's name by position, so a message names the contact, not a
+    # "line" it never had.
+    names: dict[int, str] = field(default_factory=dict)
 
     @property
     def known_variables(self) -> set[str]:
@@ -98,8 +113,16 @@ class Audience:
         return known
 
     def where(self, line: int) -> str:
-        """ "line 12", "argument 3": how to point at a place in this source."""
-        return f"{self.unit} {line}"
+        """ "line 12", "--to number 3", "contact 'Ann Lee'": how to point at a place in
+        this source (control characters in a name escaped)."""
+        return _where(self.unit, line, self.names)
+
+
+def _where(unit: str, line: int, names: Mapping[int, str]) -> str:
+    name = names.get(line)
+    if name:
+        return f"{unit} {quoted(name)}"
+    return f"{unit} #{line}" if unit == "contact" else f"{unit} {line}"
 
 
 # --- finding the phone column ------------------------------------------------------
@@ -142,7 +165,7 @@ def find_phone_column(
     Two equally sure candidates are an error: guessing could message the wrong
     numbers (an office phone instead of the mobile).
     """
-    shown = ", ".join(repr(printable(h)) for h in headers if h.strip()) or "none"
+    shown = ", ".join(quoted(h) for h in headers if h.strip()) or "none"
     if phone_column is not None:
         wanted = phone_column.strip()
         for index, header in enumerate(headers):
@@ -153,7 +176,7 @@ def find_phone_column(
         if len(matches) == 1:
             return matches[0]
         raise AudienceError(
-            f"{source} has no column {printable(wanted)!r} (its columns: {shown}) — "
+            f"{source} has no column {quoted(wanted)} (its columns: {shown}) — "
             "name one of them with --phone-column"
         )
     ranked = [(rank, i) for i, header in enumerate(headers) if (rank := _rank(header)) is not None]
@@ -165,7 +188,7 @@ def find_phone_column(
     best = min(rank for rank, _ in ranked)
     candidates = [i for rank, i in ranked if rank == best]
     if len(candidates) > 1:
-        names = ", ".join(repr(printable(headers[i])) for i in candidates)
+        names = ", ".join(quoted(headers[i]) for i in candidates)
         raise AudienceError(
             f"{source}: several columns could hold the phone numbers ({names}) — "
             "choose one with --phone-column"
@@ -232,16 +255,38 @@ def with_names(variables: dict[str, str], keys: _NameKeys = _EVERY_NAME_KEY) -> 
 
 
 class _Collector:
-    """Normalises numbers in order: keeps the first of each, sets aside the rest."""
+    """Normalises numbers in order: keeps the first of each, sets aside the rest;
+    refuses more than max_rows of them (AudienceError) as they come."""
 
-    def __init__(self, region: str) -> None:
+    def __init__(
+        self,
+        region: str,
+        source: str,
+        unit: str,
+        *,
+        rows: str,
+        max_rows: int = MAX_AUDIENCE_ROWS,
+        names: dict[int, str] | None = None,
+    ) -> None:
         self.region = region
+        self.source = source
+        self.unit = unit
+        self.rows = rows  # what a row is called in the too-many message: "rows", "numbers"
+        self.max_rows = max_rows
+        self.names = names if names is not None else {}
         self.members: list[Member] = []
         self.invalid: list[Rejected] = []
         self.duplicates: list[Rejected] = []
         self._first: dict[str, int] = {}
+        self._count = 0
 
-    def add(self, raw: str, variables: dict[str, str], line: int, unit: str) -> None:
+    def add(self, raw: str, variables: dict[str, str], line: int) -> None:
+        self._count += 1
+        if self._count > self.max_rows:
+            raise AudienceError(
+                f"{self.source} has more than {self.max_rows:,} {self.rows} (the most one "
+                f"campaign takes) — split it into campaigns of at most {self.max_rows:,}"
+            )
         text = raw.strip()
         if not text:
             self.invalid.append(Rejected(line, raw, "no phone number"))
@@ -254,36 +299,45 @@ class _Collector:
         first = self._first.get(phone)
         if first is not None:
             self.duplicates.append(
-                Rejected(line, raw, f"{phone} is already on {unit} {first}", duplicate_of=first)
+                Rejected(
+                    line,
+                    raw,
+                    f"{phone} is already on {_where(self.unit, first, self.names)}",
+                    duplicate_of=first,
+                )
             )
             return
         self._first[phone] = line
         self.members.append(Member(phone, variables, line))
 
-    def audience(self, source: str, unit: str, **extra: object) -> Audience:
+    def audience(self, *, fix: str = "", **extra: object) -> Audience:
+        """The audience collected, or AudienceError when it has no usable number (fix
+        is what else to check, for that message: "or check --phone-column")."""
         if not self.members:
-            raise AudienceError(_nothing_usable(source, unit, self.invalid, self.duplicates))
+            raise AudienceError(self._nothing_usable(fix))
         return Audience(
-            source=source,
-            unit=unit,
+            source=self.source,
+            unit=self.unit,
             members=self.members,
             invalid=self.invalid,
             duplicates=self.duplicates,
+            names=self.names,
             **extra,  # type: ignore[arg-type]
         )
 
-
-def _nothing_usable(
-    source: str, unit: str, invalid: Sequence[Rejected], duplicates: Sequence[Rejected]
-) -> str:
-    if not invalid and not duplicates:
-        return f"{source} lists no one to message — add phone numbers"
-    shown = "; ".join(f"{unit} {r.line}: {printable(r.reason)}" for r in invalid[:_SHOWN])
-    more = f"; and {len(invalid) - _SHOWN:,} more" if len(invalid) > _SHOWN else ""
-    return (
-        f"{source} has no usable phone number ({len(invalid):,} invalid: {shown}{more}) — "
-        "write numbers in international form, e.g. +971501234567, or check --phone-column"
-    )
+    def _nothing_usable(self, fix: str) -> str:
+        invalid = self.invalid
+        if not invalid and not self.duplicates:
+            return f"{self.source} lists no one to message — add phone numbers"
+        shown = "; ".join(
+            f"{_where(self.unit, r.line, self.names)}: {printable(r.reason)}"
+            for r in invalid[:_SHOWN]
+        )
+        more = f"; and {len(invalid) - _SHOWN:,} more" if len(invalid) > _SHOWN else ""
+        return (
+            f"{self.source} has no usable phone number ({len(invalid):,} invalid: {shown}"
+            f"{more}) — write numbers in international form, e.g. +971501234567{fix}"
+        )
 
 
 def _delimiter(header_line: str) -> str:
@@ -334,7 +388,12 @@ def audience_from_csv(
 
 
 def audience_from_csv_text(
-    text: str, *, source: str, region: str, phone_column: str | None = None
+    text: str,
+    *,
+    source: str,
+    region: str,
+    phone_column: str | None = None,
+    max_rows: int = MAX_AUDIENCE_ROWS,
 ) -> Audience:
     """audience_from_csv for text already read (source names it in messages)."""
     first_line = text.lstrip("\r\n").split("\n", 1)[0]
@@ -343,7 +402,7 @@ def audience_from_csv_text(
     )
     headers: list[str] | None = None
     header_line = 0
-    collector = _Collector(region)
+    collector = _Collector(region, source, "line", rows="rows", max_rows=max_rows)
     keys: list[str | None] = []
     cells: list[tuple[int, str]] = []  # (column, variable key) of the variable columns
     names = _EVERY_NAME_KEY
@@ -365,8 +424,8 @@ def audience_from_csv_text(
                     continue
                 if len(row) < width:
                     row += [""] * (width - len(row))  # a short row: its missing cells are empty
-                variables = {key: row[index].strip() for index, key in cells}
-                collector.add(row[phone_index], with_names(variables, names), line, "line")
+                variables = {key: without_controls(row[index]).strip() for index, key in cells}
+                collector.add(row[phone_index], with_names(variables, names), line)
     except csv.Error as exc:
         # The record that failed starts on the line after the last one read whole.
         problem = str(exc)
@@ -389,7 +448,7 @@ def audience_from_csv_text(
         key: header.strip() for key, header in zip(keys, headers, strict=False) if key is not None
     }
     return collector.audience(
-        source, "line", columns=columns, phone_column=headers[phone_index].strip()
+        fix=", or check --phone-column", columns=columns, phone_column=headers[phone_index].strip()
     )
 
 
@@ -403,7 +462,7 @@ def _read_header(
         data = next((h for h in headers if _looks_like_phone(h, region)), None)
         if data is not None and phone_column is None:
             raise AudienceError(
-                f"{source}: the first line is data ({printable(data.strip())!r}), not a header "
+                f"{source}: the first line is data ({quoted(data.strip())}), not a header "
                 "— add a header line first, e.g. phone,name"
             ) from None
         raise
@@ -416,7 +475,7 @@ def _read_header(
             continue
         if key in seen:
             raise AudienceError(
-                f"{source}: columns {printable(seen[key])!r} and {printable(header.strip())!r} "
+                f"{source}: columns {quoted(seen[key])} and {quoted(header.strip())} "
                 f"both become the variable {{{key}}} — rename one of them"
             )
         seen[key] = header.strip()
@@ -424,18 +483,29 @@ def _read_header(
     return phone_index, keys
 
 
-def audience_from_numbers(numbers: Iterable[str], *, region: str, source: str = "--to") -> Audience:
-    """The audience of numbers given one by one (``--to``, repeatable). No variables
-    except none: a template for it needs fallbacks for its placeholders."""
-    collector = _Collector(region)
+def audience_from_numbers(
+    numbers: Iterable[str],
+    *,
+    region: str,
+    source: str = "--to",
+    max_rows: int = MAX_AUDIENCE_ROWS,
+) -> Audience:
+    """The audience of numbers given one by one (``--to``, repeatable; "--to number 2"
+    is the second). No variables: a template for it needs fallbacks for its
+    placeholders."""
+    collector = _Collector(region, source, "--to number", rows="numbers", max_rows=max_rows)
     with collector_paused():
         for position, raw in enumerate(numbers, start=1):
-            collector.add(raw, {}, position, "argument")
-    return collector.audience(source, "argument")
+            collector.add(raw, {}, position)
+    return collector.audience()
 
 
 def audience_from_number_file(
-    path: str | os.PathLike[str], *, region: str, max_bytes: int = MAX_AUDIENCE_BYTES
+    path: str | os.PathLike[str],
+    *,
+    region: str,
+    max_bytes: int = MAX_AUDIENCE_BYTES,
+    max_rows: int = MAX_AUDIENCE_ROWS,
 ) -> Audience:
     """The audience in a file of numbers, one per line. Blank lines and lines starting
     with '#' are skipped; so is anything after ' #' on a line (a comment)."""
@@ -444,15 +514,31 @@ def audience_from_number_file(
         text = read_input_text(path, max_bytes=max_bytes, what="a file of phone numbers")
     except InputFileError as exc:
         raise AudienceError(str(exc)) from None
-    collector = _Collector(region)
-    for line_number, line in enumerate(text.splitlines(), start=1):
-        content = line.split(" #", 1)[0].strip()
-        if not content or content.startswith("#"):
-            continue
-        collector.add(content, {}, line_number, "line")
+    collector = _Collector(region, shown, "line", rows="numbers", max_rows=max_rows)
+    # Line by line, not splitlines(): millions of lines are refused after max_rows of
+    # them, not after a list of every one is built.
+    with collector_paused():
+        for line_number, line in enumerate(_lines(text), start=1):
+            content = line.split(" #", 1)[0].strip()
+            if not content or content.startswith("#"):
+                continue
+            collector.add(content, {}, line_number)
     if not collector.members and not collector.invalid:
         raise AudienceError(f"{shown}: only comments, no numbers — write one number per line")
-    return collector.audience(shown, "line")
+    return collector.audience()
+
+
+def _lines(text: str) -> Iterator[str]:
+    """text's lines one at a time (ended by LF, CRLF, or CR alone in an old Mac file),
+    without a copy of the whole text (io.StringIO holds four bytes a character)."""
+    separator = "\n" if "\n" in text else "\r"
+    start = 0
+    while start < len(text):
+        end = text.find(separator, start)
+        if end < 0:
+            end = len(text)
+        yield text[start:end].rstrip("\r")
+        start = end + 1
 
 
 def audience_from_entries(
@@ -460,12 +546,14 @@ def audience_from_entries(
     *,
     region: str,
     source: str = "contacts",
+    max_rows: int = MAX_AUDIENCE_ROWS,
 ) -> Audience:
     """The audience of (phone, variables) pairs: the hook for contact-based audiences
     (a contact search, a label, every synced contact), which give each contact's
     number and its variables (``name`` at least). Variable names are normalised with
-    variable_key and first_name derived from the name, as for a CSV."""
-    collector = _Collector(region)
+    variable_key and first_name derived from the name, as for a CSV; values lose their
+    control characters, as a CSV's do. Messages name a contact by its name."""
+    collector = _Collector(region, source, "contact", rows="contacts", max_rows=max_rows)
     columns: dict[str, str] = {}
     for position, (phone, given) in enumerate(entries, start=1):
         variables: dict[str, str] = {}
@@ -473,6 +561,9 @@ def audience_from_entries(
             key = variable_key(name)
             if key:
                 columns.setdefault(key, name)
-                variables[key] = (value or "").strip()
-        collector.add(phone, with_names(variables), position, "contact")
-    return collector.audience(source, "contact", columns=columns)
+                variables[key] = without_controls(value or "").strip()
+        with_names(variables)
+        if variables.get("name"):
+            collector.names[position] = variables["name"]
+        collector.add(phone, variables, position)
+    return collector.audience(columns=columns)

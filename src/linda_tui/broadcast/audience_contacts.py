@@ -105,6 +105,16 @@ async def contacts_audience(
         found = await entries(query, label)
     else:
         found = await contact_entries(store, region, query=query, label=label, search=search)
+    if not found.entries:
+        if not await store.count_contacts():
+            # Before the first sync there is no one to find: say how to get them, not
+            # "add phone numbers".
+            raise AudienceError(
+                "no contacts are synced yet — `linda sync` fetches them from Google Contacts"
+            )
+        raise AudienceError(
+            f"no contact in {found.source} — `linda contacts search` shows what is there"
+        )
     audience = audience_from_entries(found.entries, region=region, source=found.source)
     if not audience.members:
         raise AudienceError(

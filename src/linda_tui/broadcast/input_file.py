@@ -16,7 +16,7 @@ from linda_tui.input_files import InputFileError as ReadRefused
 from linda_tui.input_files import read_input
 from linda_tui.terminal_text import visible
 
-__all__ = ["InputFileError", "printable", "read_input_text"]
+__all__ = ["InputFileError", "printable", "quoted", "read_input_text"]
 
 
 class InputFileError(ValueError):
@@ -26,6 +26,12 @@ class InputFileError(ValueError):
 def printable(text: str) -> str:
     """text with control characters shown as escapes (see terminal_text.visible)."""
     return visible(text)
+
+
+def quoted(text: str) -> str:
+    """text in single quotes for a message, control characters escaped once
+    (``'na\\x1b]52'``; ``repr`` of the escaped text would double each backslash)."""
+    return f"'{visible(text)}'"
 
 
 # What to tell the operator for each way core reading refuses a file.

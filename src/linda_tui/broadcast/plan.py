@@ -184,7 +184,14 @@ class BroadcastPlan:
                 {"phone": r.phone, "bot": r.preferred_bot, "text": r.text} for r in self.preview
             ],
             "invalid": [
-                {"line": r.line, "value": r.raw, "reason": r.reason} for r in self.audience.invalid
+                # where: how to name it ("line 4", "--to number 2", "contact 'Ann'")
+                {
+                    "line": r.line,
+                    "where": self.audience.where(r.line),
+                    "value": r.raw,
+                    "reason": r.reason,
+                }
+                for r in self.audience.invalid
             ],
             "duplicates": [
                 {"line": r.line, "first_line": r.duplicate_of} for r in self.audience.duplicates

@@ -20,7 +20,7 @@ import re
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -141,13 +141,20 @@ def _bots_choice(value: str, runtime: Runtime) -> BotChoice:
     return chosen
 
 
+# How far ahead --start-at may be: a campaign is for this year, and a later date is
+# most likely a typo (2062 for 2026). Beyond the year 9999 datetime cannot even count.
+MAX_START_AHEAD = timedelta(days=366)
+
+
 def _start_at(value: str | None, runtime: Runtime, now: datetime) -> datetime | None:
     """--start-at: "HH:MM" (the next such time), "YYYY-MM-DD HH:MM", or ISO-8601 with
-    an offset; times without an offset are in the fleet's time zone."""
+    an offset; times without an offset are in the fleet's time zone. At most
+    MAX_START_AHEAD from now; UsageError (one line) otherwise."""
     if value is None:
         return None
     text = value.strip()
     zone = runtime.timezone
+    shown = f"'{value}'"  # the error's line escapes what it holds (echo, one_line)
     try:
         if len(text) <= 5 and ":" in text:
             hours, minutes = (int(part) for part in text.split(":"))
@@ -155,17 +162,29 @@ def _start_at(value: str | None, runtime: Runtime, now: datetime) -> datetime | 
             moment = datetime.combine(local_now.date(), time(hours, minutes), zone)
             if moment <= local_now:
                 moment += timedelta(days=1)
-            return moment
-        moment = datetime.fromisoformat(text)
+        else:
+            moment = datetime.fromisoformat(text)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=zone)
     except ValueError:
         raise UsageError(
-            f"--start-at {value!r} is not a time — write 21:30, 2026-12-01 09:00 or "
+            f"--start-at {shown} is not a time — write 21:30, 2026-12-01 09:00 or "
             "2026-12-01T09:00+04:00"
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone)
-    if moment < now - timedelta(minutes=1):
-        raise UsageError(f"--start-at {value!r} is in the past — give a time to come")
+    try:
+        ahead = moment.astimezone(UTC) - now.astimezone(UTC)
+    except (ValueError, OverflowError):
+        # Near the year 1 or 9999 a time cannot even be moved to UTC (OverflowError, or
+        # "year 10000 is out of range"): found here, before the plan does arithmetic
+        # with it. Either way it is far out of range.
+        ahead = MAX_START_AHEAD * 2 if moment.year > 1 else -MAX_START_AHEAD
+    if ahead < -timedelta(minutes=1):
+        raise UsageError(f"--start-at {shown} is in the past — give a time to come")
+    if ahead > MAX_START_AHEAD:
+        raise UsageError(
+            f"--start-at {shown} is more than {MAX_START_AHEAD.days} days away — "
+            "give a time within a year (check the year)"
+        )
     return moment
 
 
@@ -237,8 +256,9 @@ def create_cmd(
         s for s in (csv_file, numbers or None, to_file, query, label, all_contacts or None) if s
     ]
     if len(sources) != 1:
+        given = "no recipients" if not sources else "recipients from more than one source"
         raise UsageError(
-            "give the recipients once: --csv FILE, --to PHONE (repeatable), --to-file FILE, "
+            f"{given} given — choose one: --csv FILE, --to PHONE (repeatable), --to-file FILE, "
             "--query TEXT, --label NAME or --all-contacts"
         )
     if (template is None) == (template_file is None):
@@ -280,7 +300,8 @@ def create_cmd(
             try:
                 chosen_audience = await contacts_audience(store, region, query=query, label=label)
             except AudienceError as exc:
-                raise UsageError(str(exc)) from None
+                # The advice names commands (`linda sync`): with this run's options.
+                raise UsageError(with_global_options(str(exc))) from None
         plan = await plan_broadcast(
             name=name,
             template=template,
@@ -354,7 +375,7 @@ def _print_plan(result: dict[str, Any], runtime: Runtime) -> None:
     finish = result.get("finish_at")
     echo(f"  estimated finish: {_when(datetime.fromisoformat(finish), runtime) if finish else '-'}")
     for bad in result.get("invalid", [])[:10]:
-        echo(f"  skipped line {bad['line']}: {one_line(bad['reason'])}")
+        echo(f"  skipped {bad['where']}: {one_line(bad['reason'])}")
     for item in result.get("preview", []):
         echo(f"  → {item['phone']} ({item['bot'] or 'first bot able'}): {one_line(item['text'])}")
     if result.get("waiting"):
@@ -523,11 +544,21 @@ EXPORT_COLUMNS = (
 
 @broadcast.command("export")
 @click.argument("campaign_id")
-@click.option("--csv", "csv_file", required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--csv",
+    "csv_file",
+    required=True,
+    metavar="FILE|-",
+    help="A new file to write (never overwritten), or - for standard output.",
+)
 @pass_runtime
-def export_cmd(runtime: Runtime, campaign_id: str, csv_file: Path) -> None:
+def export_cmd(runtime: Runtime, campaign_id: str, csv_file: str) -> None:
     """Write one CSV row per recipient: state, bot, times and reason."""
     key = _campaign_id(campaign_id)
+    if not csv_file.strip():
+        raise UsageError(
+            "--csv is empty — give the name of a new file to write, or - for standard output"
+        )
 
     async def work(store: Store) -> list[Recipient]:
         campaign = await _campaign(store, key)
@@ -558,8 +589,16 @@ def export_cmd(runtime: Runtime, campaign_id: str, csv_file: Path) -> None:
             r.text,
         ]
         writer.writerow([spreadsheet_cell(cell) for cell in row])
-    _write_new_file(csv_file, out.getvalue())
-    echo(f"wrote {len(recipients)} recipients to {csv_file}")
+    count = f"{len(recipients)} recipient{'' if len(recipients) == 1 else 's'}"
+    if csv_file == "-":
+        # The CSV as it is (its CRLF record ends, every control in it already escaped by
+        # spreadsheet_cell), for a pipe: `linda broadcast export 1 --csv - | ...`.
+        sys.stdout.buffer.write(out.getvalue().encode("utf-8"))
+        sys.stdout.flush()
+        echo(f"wrote {count} to standard output", err=True)
+        return
+    _write_new_file(Path(csv_file), out.getvalue())
+    echo(f"wrote {count} to {csv_file}")
 
 
 # What a spreadsheet reads as the start of a formula (CSV injection): = + - @, a tab or a
@@ -573,11 +612,12 @@ def spreadsheet_cell(text: str) -> str:
 
     Every cell of an export may hold text from outside (a message, a reason WhatsApp
     gave, a name from a CSV): one that starts like a formula gets a leading ``'``,
-    except an E.164 phone number (``+`` and digits), which stays as it is. Other
-    control characters stay (they are data), but NUL, which spreadsheets and CSV readers
-    choke on, becomes U+FFFD.
+    except an E.164 phone number (``+`` and digits), which stays as it is. Control
+    characters are written as their escapes (``\\x1b``, ``\\u202e``), line breaks and
+    tabs aside: ``cat export.csv`` on a terminal must not run an escape sequence (a
+    clipboard write, a cleared screen), and NUL chokes spreadsheets and CSV readers.
     """
-    text = text.replace("\x00", "\ufffd")
+    text = visible(text, keep_lines=True)
     if text[:1] in _FORMULA_STARTS and not _E164.fullmatch(text):
         return "'" + text
     return text
@@ -588,8 +628,8 @@ def _write_new_file(path: Path, content: str) -> None:
     shown = visible(str(path))
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    except FileExistsError:
-        raise CommandError(f"{shown} exists already — choose a new file name") from None
+    except (FileExistsError, IsADirectoryError):
+        raise UsageError(_already_there(path, shown)) from None
     except FileNotFoundError:
         raise CommandError(
             f"{shown}: its folder does not exist — create the folder, or choose another path"
@@ -604,6 +644,30 @@ def _write_new_file(path: Path, content: str) -> None:
         ) from None
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
         handle.write(content)
+
+
+def _already_there(path: Path, shown: str) -> str:
+    """Why path cannot be created, by what is there already: the export never writes
+    into a file, a device or a pipe, nor through a link."""
+    import stat
+
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        mode = 0
+    if stat.S_ISDIR(mode) or (not mode and str(path).endswith(os.sep)):
+        return f"{shown} is a folder — give a file name inside it, e.g. {shown}/export.csv"
+    if stat.S_ISLNK(mode):
+        return (
+            f"{shown} is a symbolic link (the export never writes through one) — "
+            "choose a new file name"
+        )
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return f"{shown} is a device, not a file — choose a new file name, or - for standard output"
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        kind = "named pipe" if stat.S_ISFIFO(mode) else "socket"
+        return f"{shown} is a {kind}, not a file — choose a new file name, or - for standard output"
+    return f"{shown} exists already (the export never overwrites a file) — choose a new file name"
 
 
 # --- steering ------------------------------------------------------------------------------
@@ -783,6 +847,20 @@ def run_cmd(runtime: Runtime, campaign_id: str, as_json: bool) -> int:
 
     key = _campaign_id(campaign_id)
     display = _Progress(runtime, as_json=as_json)
+    already = _run(_with_store(runtime, lambda store: _already_finished(store, key)))
+    if already is not None:
+        # Done: the outcome a script that runs "until 0" after a crash waits for. The
+        # fleet is not brought up for it.
+        counts = already["counts"]
+        sent = sum(counts[k] for k in ("sent", "delivered", "read", "replied"))
+        display.end(
+            f"campaign {already['id']} is already done — nothing left to send ({sent} sent · "
+            f"{counts['failed']} failed · {counts['skipped']} skipped · "
+            f"{counts['uncertain']} uncertain)"
+        )
+        if as_json:
+            echo(json.dumps(already, indent=2, ensure_ascii=True))
+        return EXIT_OK
 
     async def body(access: Any) -> tuple[int, dict[str, Any] | None]:
         engine = access.broadcasts
@@ -889,6 +967,24 @@ def _away_from_the_terminal() -> None:
                     os.dup2(null, fd)
     finally:
         os.close(null)
+
+
+async def _already_finished(store: Store, key: int | str) -> dict[str, Any] | None:
+    """The campaign as `run --json` prints it when it is done with nothing left to
+    send, else None (it has work, or it is resumed: pending again after `resolve
+    --resend`). A cancelled one is a CommandError (exit 1) with the reason."""
+    campaign = await _campaign(store, key)
+    if campaign.status is CampaignStatus.CANCELLED:
+        raise CommandError(
+            f"campaign {campaign.id} was cancelled — nothing more is sent; "
+            f"`{linda_command('broadcast', 'create')}` makes a new one"
+        )
+    if campaign.status is not CampaignStatus.DONE:
+        return None
+    counts = _counts(await store.count_recipients(campaign.id))  # type: ignore[arg-type]
+    if counts["pending"]:
+        return None
+    return {**_campaign_json(campaign, counts), "uncertain_count": counts["uncertain"]}
 
 
 async def _refuse_without_a_sender(fleet: Any, campaign: Campaign) -> None:

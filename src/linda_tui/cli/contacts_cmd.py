@@ -271,7 +271,7 @@ def search_cmd(runtime: Runtime, query: str, limit: int, as_json: bool) -> None:
         return
     if not rows:
         why = f" — type at least {MIN_DIGITS} digits of a number" if too_few_digits(query) else ""
-        echo(f"no contact matches {one_line(query)!r}{why}")
+        echo(f"no contact matches '{one_line(query)}'{why}")
         return
     for row in rows:
         _print_contact(row)
