@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from linda_tui.fleet.lock import InstanceLock
 from linda_tui.models import BotState
 from linda_tui.tui.screens.activity import ActivityScreen
@@ -90,3 +92,27 @@ async def test_a_fleet_that_cannot_start_leaves_with_the_reason(
         assert app.exit_reason.startswith("Linda is already running (pid")
     finally:
         held.release()
+
+
+async def test_an_unexpected_error_ends_the_console_with_one_line_not_a_traceback(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug (or a Linda updated under a running console) must not paint a traceback with
+    its locals over the operator's screen: one line names the error and the log."""
+    from linda_tui.tui.screens.dashboard import DashboardScreen
+
+    def broken(self: DashboardScreen) -> None:
+        raise RuntimeError("boom [/] \\x1b[2J")
+
+    monkeypatch.setattr(DashboardScreen, "action_reconnect", broken)
+    app = make_app()
+    with pytest.raises(RuntimeError):  # the test harness re-raises what ended the app
+        async with app.run_test(size=(100, 32)) as pilot:
+            await wait_for_text(pilot, "2/3 online")
+            await pilot.press("r")
+            await pilot.pause(0.5)
+    assert app.return_code == 1
+    assert app.exit_reason is not None
+    assert app.exit_reason.startswith("unexpected error (RuntimeError: boom [/] ")
+    assert "the console stopped" in app.exit_reason
+    assert not app._exit_renderables  # no traceback printed on the way out

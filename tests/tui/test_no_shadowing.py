@@ -67,6 +67,7 @@ MEANT = frozenset(
         "get_driver_class",
         # App methods Linda replaces on purpose (their docstrings say why)
         "on_event",  # key_order.KeysOneAtATime: routes keys one at a time, then App's
+        "_fatal_error",  # one line naming the log instead of a traceback on the screen
         "notify",
         "action_quit",
         "action_help_quit",

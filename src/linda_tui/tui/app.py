@@ -292,6 +292,24 @@ class LindaApp(KeysOneAtATime):
             # Asked again (a hang-up can bring two SIGHUPs at once, hence the delay).
             force_exit(sig, "asked twice")
 
+    def _fatal_error(self) -> None:
+        """An error nothing else caught ends the console (Textual's way) with one line
+        that names it and the log, where its traceback goes: not a traceback with its
+        locals over the operator's screen. The hosting console's bots stop and its store
+        closes on the way out, as on any exit."""
+        from linda_tui.logsetup import current_log_file
+
+        error = self._exception or sys.exc_info()[1]
+        log.error("unexpected error in the console", exc_info=error)
+        name = type(error).__name__ if error is not None else "error"
+        detail = " ".join(str(error).split())[:200] if error is not None else ""
+        where = current_log_file()
+        self.exit_reason = (
+            f"unexpected error ({name}{': ' + detail if detail else ''}) — the console "
+            f"stopped; {f'the details are in {where}' if where else 'start it again'}"
+        )
+        self._close_messages_no_wait()
+
     def _on_signal(self, sig: signal.Signals) -> None:
         log.warning("%s received: stopping every bot and leaving", sig.name)
         if not self._quitting:
