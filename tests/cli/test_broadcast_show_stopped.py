@@ -102,3 +102,19 @@ async def test_with_a_linda_hosting_the_folder_its_campaigns_are_running_now(
     async with services:
         assert not await _no_linda_runs(runtime)  # type: ignore[arg-type]
     assert await _no_linda_runs(runtime)  # type: ignore[arg-type]
+
+
+async def test_what_show_lists_as_uncertain_can_be_resolved_with_no_linda_running(
+    tmp_path: Path,
+) -> None:
+    """`show` lists the one left sending as uncertain: `resolve` decides for it at once,
+    without first starting a Linda to mark it."""
+    data = tmp_path / "data"
+    await left_by_a_kill(data)
+    resolved = linda(data, "broadcast", "resolve", "1", "--resend", NUMBERS[1])
+    assert resolved.returncode == 0, resolved.stderr
+    assert resolved.stdout.strip() == "1 recipient will be sent again"
+    document = json.loads(linda(data, "broadcast", "show", "1", "--json").stdout)
+    assert document["counts"]["uncertain"] == 0 and document["counts"]["pending"] == 3
+    # The lock was given back: a Linda starts on the folder afterwards.
+    assert linda(data, "status", "--wait", "1").returncode in (0, 3)

@@ -798,6 +798,7 @@ def resolve_cmd(
     async def on_store(store: Store) -> int:
         from linda_tui.clock import SystemClock
         from linda_tui.fleet.actor import current_actor
+        from linda_tui.fleet.lock import AlreadyRunningError, InstanceLock
         from linda_tui.models import AuditEntry
 
         campaign = await _campaign(store, key)
@@ -808,13 +809,30 @@ def resolve_cmd(
             ssh_client=actor.ssh_client,
             detail={"campaign": str(campaign.id), "phones": numbers},
         )
-        return await store.resolve_uncertain(
-            campaign.id,  # type: ignore[arg-type]
-            numbers,
-            decision,
-            SystemClock().now(),
-            audit,
-        )
+        now = SystemClock().now()
+        # No Linda runs: a recipient the store still has as sending was in flight when
+        # Linda stopped, and `show` lists it as uncertain; marked so here, as the next
+        # start would, so it can be decided for now. Only while holding the instance
+        # lock: a Linda starting meanwhile marks them itself.
+        lock = InstanceLock(runtime.sessions_dir, "`linda broadcast resolve`")
+        try:
+            lock.acquire()
+        except AlreadyRunningError:
+            held = False
+        else:
+            held = True
+        try:
+            if held:
+                await store.mark_in_flight_uncertain(campaign.id, now)  # type: ignore[arg-type]
+            return await store.resolve_uncertain(
+                campaign.id,  # type: ignore[arg-type]
+                numbers,
+                decision,
+                now,
+                audit,
+            )
+        finally:
+            lock.release()
 
     async def through_host(broadcasts: Any) -> int:
         return int(await broadcasts.resolve(key, numbers, decision))
