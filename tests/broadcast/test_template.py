@@ -186,6 +186,7 @@ def test_a_single_option_is_allowed() -> None:
         ("Hi]] there", "column 3", "']]' closes no variation"),
         ("[[a|[[b|c]]]]", "column 5", "cannot be nested"),
         ("{a[[b}", "column 1", "inside a placeholder"),
+        ("Hi {first_name|[[x|y]]}", "column 4", "a variation inside a fallback"),
         ("line one\nline {two", "line 2, column 6", "'{' is not closed"),
         ("one\n[[a|b\nc", "line 2, column 1", "'[[' is not closed"),
     ],

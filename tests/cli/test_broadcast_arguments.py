@@ -186,3 +186,13 @@ def test_hostile_column_names_are_escaped_once(tmp_path: Path) -> None:
     assert proc.returncode == 2
     line = one_line(proc)
     assert "(its columns: 'na\\x1b]52', 'city')" in line and "\\\\" not in line
+
+
+@pytest.mark.parametrize("bots", ["", " ", ",", " , "])
+def test_bots_naming_no_bot_is_refused_not_read_as_all(tmp_path: Path, bots: str) -> None:
+    """`--bots ''` (an unset variable in a script) named no bot: it sent from every bot."""
+    proc = linda(tmp_path / "data", *DRY_RUN, "--bots", bots)
+    assert proc.returncode == 2
+    assert one_line(proc).endswith(
+        "use ids from bots.yaml (enabled: demo-main, demo-sales, demo-support) or all"
+    )

@@ -310,6 +310,12 @@ class _Parser:
                     f"{'a line break' if bad == chr(10) else repr(bad)} inside a placeholder — "
                     "close it first: {name} or {name|fallback}",
                 )
+        if "[[" in fallback or "]]" in fallback:
+            raise self.fail(
+                start,
+                "a variation inside a fallback is sent as written — put the placeholder "
+                "inside the variation instead: [[Hi {first_name|there}|Hello]]",
+            )
         name = name.strip()
         key = variable_key(name)
         if not key:

@@ -127,7 +127,7 @@ def _counts(counts: dict[Any, int]) -> dict[str, int]:
 
 def _bots_choice(value: str, runtime: Runtime) -> BotChoice:
     text = value.strip()
-    if text in ("", ALL_BOTS):
+    if text == ALL_BOTS:
         return ALL_BOTS
     chosen = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
     enabled = {b.id for b in runtime.fleet.enabled_bots}
