@@ -135,3 +135,40 @@ async def test_an_attached_console_shows_the_hosts_sync_line_at_once(tmp_path: P
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_for_text(pilot, "Google Contacts sync: full sync: 40 contacts")
             assert "not configured" not in screen_text(app)
+
+
+async def test_a_draft_is_kept_when_the_host_stops_under_an_attached_console(
+    tmp_path: Path, restore_logging: None
+) -> None:
+    """Leaving without asking (the host is gone) must not throw away what the operator
+    typed: it is kept in a private file beside the log, and the leaving line says where."""
+    import stat
+
+    from textual.widgets import Input, TextArea
+
+    from linda_tui.logsetup import configure_logging
+    from linda_tui.tui.screens.compose import ComposeScreen
+
+    configure_logging(tmp_path / "logs" / "linda.log", "INFO")
+    services = Services.build(
+        demo_fleet(), store_url=sqlite_url(tmp_path / "linda.db"),
+        sessions_dir=tmp_path / "sessions", data_dir=tmp_path / "demo", demo=True,
+        clock=FixedClock(),
+    )  # fmt: skip
+    services.add(HostServer(services, tmp_path / "sessions"))
+    await services.open()
+    app = await attached_app(tmp_path)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for_text(pilot, "Linda")
+        await pilot.press("2")
+        await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen), "Compose")
+        app.screen.query_one("#to", Input).value = "+971501234567"
+        app.screen.query_one("#text", TextArea).text = "Viewing at 5pm, unit 1 — مرحبا"
+        await services.close()
+        await wait_until(pilot, lambda: app.exit_reason is not None, "the attached console leaving")
+    assert app.exit_reason is not None
+    assert "; the draft in Compose was not sent: it is kept in " in app.exit_reason
+    [kept] = (tmp_path / "logs").glob("unsent-*.txt")
+    assert kept.read_text() == "Message to +971501234567:\nViewing at 5pm, unit 1 — مرحبا\n"
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert str(kept) in app.exit_reason

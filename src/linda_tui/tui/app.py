@@ -321,8 +321,28 @@ class LindaApp(KeysOneAtATime):
         (``reason`` says whether the bots still run, and what to do)."""
         if not self._quitting:
             self._quitting = True
-            self.exit_reason = reason
+            self.exit_reason = reason + self._keep_drafts()
             self.exit(0, return_code=1)
+
+    def _keep_drafts(self) -> str:
+        """Text typed in Compose and not sent, saved (0600, beside the log) when the
+        console must leave without asking: what to add to the line it leaves with."""
+        drafts = None if self.compose_pane is None else self.compose_pane.drafts()
+        if drafts is None:
+            return ""
+        from linda_tui.logsetup import current_log_file
+        from linda_tui.private_files import write_private_atomic
+
+        log_file = current_log_file()
+        if log_file is None:
+            return "; the draft in Compose was not sent"
+        path = log_file.parent / f"unsent-{self.clock.now():%Y%m%d-%H%M%S}.txt"
+        try:
+            write_private_atomic(path, drafts.encode(), "unsent draft")
+        except OSError as exc:
+            log.warning("could not keep the unsent draft in %s: %s", path, exc)
+            return "; the draft in Compose was not sent"
+        return f"; the draft in Compose was not sent: it is kept in {path}"
 
     @work(exclusive=True, group="fleet", exit_on_error=False, name="open-fleet")
     async def _open_fleet(self) -> None:

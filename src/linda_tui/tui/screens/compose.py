@@ -254,6 +254,21 @@ class ComposeScreen(PaneScreen):
             return f"Compose holds a draft of {len(draft):,} characters, not sent"
         return None
 
+    def drafts(self) -> str | None:
+        """The text typed and not sent (a message with its recipient, a broadcast's name
+        and template), as plain text to keep when the console must leave; None if none."""
+        kept = []
+        message = self.query_one("#text", TextArea).text
+        if message.strip():
+            to = self.query_one("#to", Input).value.strip()
+            kept.append(f"Message to {to or '(no recipient)'}:\n{message}")
+        if self.broadcast_form is not None:
+            template = self.broadcast_form.query_one("#bc-template", TextArea).text
+            if template.strip():
+                name = self.broadcast_form.query_one("#bc-name", Input).value.strip()
+                kept.append(f"Broadcast {name or '(no name)'}, template:\n{template}")
+        return "\n\n".join(kept) + "\n" if kept else None
+
     def on_screen_suspend(self) -> None:
         # Still this pane's mode: a dialog (e.g. "Quit Linda?") is covering it.
         self._under_dialog = self.app.current_mode == self.MODE
