@@ -219,7 +219,7 @@ async def test_keys_typed_with_the_mode_switch_go_to_the_mode_shown(make_app: Ma
         screen = await _compose(pilot, app)
         to = screen.query_one("#to", Input)
         _burst(app, [*"05", "ctrl+t", *"Name1"])
-        await wait_until(pilot, lambda: screen.broadcast_form is not None, "the broadcast form")
+        await wait_until(pilot, lambda: bool(screen.query("#bc-name")), "the broadcast form")
         name = screen.query_one("#bc-name", Input)
         await wait_until(pilot, lambda: name.value == "Name1", f"'Name1', not {name.value!r}")
         assert to.value == "05"  # typed before the switch: stays where it was typed
