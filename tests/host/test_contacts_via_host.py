@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from hosted_fleet import hosting
 from linda_tui.broadcast.audience_contacts import contacts_audience
 from linda_tui.clock import FixedClock
 from linda_tui.host.remote import RemoteServices
 from linda_tui.host.server import MAX_PAGE
 from linda_tui.models import Contact
 from linda_tui.services import Services
-
-from .conftest import hosting
 
 # More than the host answers in one request, so every question needs paging.
 CONTACTS = 2 * MAX_PAGE + 345

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from hosted_fleet import hosting
 from linda_tui.clock import FixedClock
 from linda_tui.config import demo_fleet, sqlite_url
 from linda_tui.fleet.events import FleetError, FleetEvent, MessageRecorded
@@ -192,15 +193,7 @@ async def test_a_client_the_host_drops_hears_that_the_bots_still_run(
 
 
 async def test_clients_are_told_when_the_host_stops(tmp_path: Path) -> None:
-    services = Services.build(
-        demo_fleet(),
-        store_url=sqlite_url(tmp_path / "linda.db"),
-        sessions_dir=tmp_path / "sessions",
-        data_dir=tmp_path / "demo",
-        demo=True,
-        clock=FixedClock(),
-    )
-    services.add(HostServer(services, tmp_path / "sessions"))
+    services, _ = hosting(tmp_path, FixedClock())
     await services.open()
     gone: list[str] = []
     client = await HostClient.connect(tmp_path / "sessions", on_event=lambda e: None)

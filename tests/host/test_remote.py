@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from hosted_fleet import hosting
 from linda_tui.clock import FixedClock
-from linda_tui.config import demo_fleet, sqlite_url
 from linda_tui.fleet.events import AccountEventForwarded, FleetEvent, MessageRecorded
 from linda_tui.fleet.manager import SendRefusedError, UnknownBotError
 from linda_tui.host.remote import HostLostError, RemoteServices
@@ -74,15 +74,7 @@ async def test_pairing_through_the_host_with_the_demo_phone(
 
 
 async def test_an_operation_after_the_host_stopped_says_so(tmp_path: Path) -> None:
-    services = Services.build(
-        demo_fleet(),
-        store_url=sqlite_url(tmp_path / "linda.db"),
-        sessions_dir=tmp_path / "sessions",
-        data_dir=tmp_path / "demo",
-        demo=True,
-        clock=FixedClock(),
-    )
-    services.add(HostServer(services, tmp_path / "sessions"))
+    services, _ = hosting(tmp_path, FixedClock())
     await services.open()
     remote = await RemoteServices.attach(tmp_path / "sessions")
     assert remote is not None

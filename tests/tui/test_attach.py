@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from hosted_fleet import hosting
 from linda_tui.clock import FixedClock
 from linda_tui.config import demo_fleet, sqlite_url
 from linda_tui.host.remote import RemoteServices
@@ -29,13 +30,7 @@ async def hosted(tmp_path: Path) -> AsyncIterator[tuple[Services, HostServer, Pa
         tmp_path / "demo", seed=7, speed=200, paired=DEMO_PRE_PAIRED, disconnect_rate=0,
         reply_rate=0, clock=clock,
     )  # fmt: skip
-    services = Services.build(
-        demo_fleet(), store_url=sqlite_url(tmp_path / "linda.db"),
-        sessions_dir=tmp_path / "sessions", data_dir=tmp_path / "demo", demo=True,
-        clock=clock, network=network,
-    )  # fmt: skip
-    host = HostServer(services, tmp_path / "sessions")
-    services.add(host)
+    services, host = hosting(tmp_path, clock, network)
     async with services:
         await services.fleet.wait_until(lambda: len(services.fleet.active_bots()) == 2, 10)
         yield services, host, tmp_path
@@ -75,12 +70,7 @@ async def test_an_attached_console_shows_the_hosts_fleet_and_its_events_live(
 async def test_an_attached_console_leaves_with_one_line_when_the_host_stops(
     tmp_path: Path,
 ) -> None:
-    services = Services.build(
-        demo_fleet(), store_url=sqlite_url(tmp_path / "linda.db"),
-        sessions_dir=tmp_path / "sessions", data_dir=tmp_path / "demo", demo=True,
-        clock=FixedClock(),
-    )  # fmt: skip
-    services.add(HostServer(services, tmp_path / "sessions"))
+    services, _ = hosting(tmp_path, FixedClock())
     await services.open()
     app = await attached_app(tmp_path)
     async with app.run_test(size=(100, 32)) as pilot:
@@ -150,12 +140,7 @@ async def test_a_draft_is_kept_when_the_host_stops_under_an_attached_console(
     from linda_tui.tui.screens.compose import ComposeScreen
 
     configure_logging(tmp_path / "logs" / "linda.log", "INFO")
-    services = Services.build(
-        demo_fleet(), store_url=sqlite_url(tmp_path / "linda.db"),
-        sessions_dir=tmp_path / "sessions", data_dir=tmp_path / "demo", demo=True,
-        clock=FixedClock(),
-    )  # fmt: skip
-    services.add(HostServer(services, tmp_path / "sessions"))
+    services, _ = hosting(tmp_path, FixedClock())
     await services.open()
     app = await attached_app(tmp_path)
     async with app.run_test(size=(100, 32)) as pilot:
