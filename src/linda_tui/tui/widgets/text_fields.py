@@ -30,10 +30,9 @@ from textual.reactive import Reactive
 from textual.widgets import Input, TextArea
 from textual.widgets.text_area import EditResult, Location
 
-from linda_tui.terminal_text import CONTROL_CHARACTERS
+from linda_tui.terminal_text import CONTROL_CHARACTERS, without_controls
 
 _DROP = str.maketrans(dict.fromkeys(CONTROL_CHARACTERS))
-_DROP_BUT_LINES = str.maketrans(dict.fromkeys(set(CONTROL_CHARACTERS) - {"\n", "\t"}))
 
 
 def _typed_format_character(event: events.Key) -> str | None:
@@ -120,7 +119,7 @@ class TextBox(_KeysInOrder, TextArea):
         """Replace start..end with insert, its control characters left out. Line breaks
         are kept whichever way they come: tmux and xterm-style terminals paste them as
         CR alone, Windows text as CR LF."""
-        clean = insert.replace("\r\n", "\n").replace("\r", "\n").translate(_DROP_BUT_LINES)
+        clean = without_controls(insert.replace("\r\n", "\n").replace("\r", "\n"))
         return super().replace(clean, start, end, **options)
 
     def _type(self, character: str) -> None:
