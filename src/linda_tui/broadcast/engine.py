@@ -541,22 +541,16 @@ class _Runner:
         campaign, or one that dropped out (offline, banned, logged out)."""
         return owner is None or owner not in self._pacers or _dropped_out(self.engine.fleet, owner)
 
-    def _may_take(self, bot: str) -> bool:
-        """Whether a pending recipient is one bot may send to (as ``_may_take_for``)."""
-        return any(
-            queue and (owner == bot or self._anyones(owner))
-            for owner, queue in self._queues.items()
-        )
-
-    def _may_take_for(self, bot: str) -> Recipient | None:
-        """The next recipient bot may send to: its own share first, else the share of a
-        bot that cannot send now (offline, banned, logged out, or not in the campaign)."""
+    def _queue_for(self, bot: str) -> deque[Recipient] | None:
+        """Where bot's next recipient comes from: its own share first, else the share of
+        a bot that cannot send now (offline, banned, logged out, or not in the
+        campaign); None when nothing pending is one bot may send to."""
         own = self._queues.get(bot)
         if own:
-            return own.popleft()
+            return own
         for owner, queue in self._queues.items():
             if queue and owner != bot and self._anyones(owner):
-                return queue.popleft()
+                return queue
         return None
 
     def _waits_for(self, bot: str) -> bool:
@@ -585,7 +579,8 @@ class _Runner:
                     self._not_waited_for(bot)
                 await self._idle()
                 continue
-            if not self._may_take(bot):
+            queue = self._queue_for(bot)
+            if queue is None:
                 # The rest is other bots' share, or in flight: wait for a change (a send
                 # settling, a bot dropping out), not for this bot's next pause, so the
                 # campaign ends as soon as its last recipient settles.
@@ -598,9 +593,7 @@ class _Runner:
                 self._set_waiting(bot, nxt.reason)
                 await self._sleep_until(nxt.at)
                 continue
-            recipient = self._may_take_for(bot)
-            if recipient is None:  # cannot happen: _may_take said there is one
-                continue
+            recipient = queue.popleft()  # nothing awaited since the queue was chosen
             self._set_waiting(bot, None)
             self._in_flight += 1
             try:
@@ -728,7 +721,7 @@ class _Runner:
         return finish
 
     def _left_by_bot(self) -> dict[str | None, int]:
-        """The pending recipients as the workers will take them (``_may_take_for``): a
+        """The pending recipients as the workers will take them (``_queue_for``): a
         bot of the campaign that has not dropped out keeps its own share; the others'
         (None: any bot's) go to whichever bot is free first."""
         fleet = self.engine.fleet
