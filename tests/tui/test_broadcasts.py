@@ -763,3 +763,99 @@ async def test_at_60x20_the_path_has_room_and_uncertain_is_never_dropped(
         assert len(headers) == 2 and all("Uncertain" in line for line in headers), headers
         for bot in ("demo-main", "demo-sales", "demo-support"):
             assert any(line.lstrip().startswith(bot + " ") for line in lines), bot
+
+
+async def make_uncertain(app: LindaApp, count: int) -> tuple[Campaign, list[str]]:
+    """A paused campaign whose first ``count`` recipients are uncertain, as after a
+    kill -9 mid-send (claimed, then found in flight). The engine has started first: its
+    start marks what is in flight uncertain and resumes what runs."""
+    await app.broadcast_engine()
+    numbers = [f"+9715066{n:05d}" for n in range(count + 2)]
+    campaign = await make_campaign(app, numbers, name="Kill -9")
+    store = app.services.store
+    assert store is not None and campaign.id is not None
+    now = app.clock.now()
+    await store.set_campaign_status(campaign.id, CampaignStatus.RUNNING, now)
+    for number in numbers[:count]:
+        await store.claim_recipient(campaign.id, number, "demo-main", now)
+    await store.set_campaign_status(campaign.id, CampaignStatus.PAUSED, now)
+    assert await store.mark_in_flight_uncertain(campaign.id, now) == count
+    return campaign, numbers[:count]
+
+
+def key_bar(app: LindaApp) -> str:
+    from linda_tui.tui.widgets.key_bar import KeyBar
+
+    return app.screen.query_one(KeyBar).render().plain
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24), (60, 20)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_uncertain_row_a_key_acts_on_is_always_on_screen(
+    make_app: MakeApp, size: tuple[int, int]
+) -> None:
+    """s and m act on the highlighted uncertain row: whatever the terminal's size, that
+    row is on screen when the key is pressed, and the key bar offers both while the
+    table has the focus (the question names the number the operator saw)."""
+    app = broadcasting(make_app())
+    async with app.run_test(size=size) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        _campaign, phones = await make_uncertain(app, 12)
+        pane = await open_pane(pilot, app)
+        uncertain = pane.query_one("#uncertain", DataTable)
+        await wait_until(pilot, lambda: uncertain.row_count == 12, "the uncertain list")
+        while not uncertain.has_focus:
+            await pilot.press("tab")
+        for row in range(12):
+            if row:
+                await pilot.press("down")
+            await pilot.pause(0.05)
+            assert uncertain.cursor_row == row
+            shown = screen_text(app)
+            assert phones[row] in shown, f"row {row} ({phones[row]}) is not on screen:\n{shown}"
+            bar = key_bar(app)
+            assert "s Resend" in bar and "m Mark sent" in bar, bar
+            assert "? Keys" in bar, bar  # the rest (S, M) are in the help
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        assert f"Count {phones[11]} as sent?" in screen_text(app)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: app.screen is pane, "back")
+
+        # From the campaigns list, m brings the row it names into view first.
+        await pilot.press("home")
+        while not pane.query_one("#campaigns").has_focus:
+            await pilot.press("tab")
+        await pilot.pause(0.05)
+        named = phones[uncertain.cursor_row]
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        assert f"Count {named} as sent?" in screen_text(app)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: app.screen is pane, "back")
+        await pilot.pause(0.05)
+        assert named in screen_text(app)
+        assert uncertain.has_focus
+
+
+async def test_at_60x20_the_selected_campaign_stays_in_the_list_on_show(
+    make_app: MakeApp,
+) -> None:
+    """The campaigns list has a fifth of a small terminal: its cursor scrolls it, and
+    the detail below always belongs to a campaign on show."""
+    app = broadcasting(make_app())
+    async with app.run_test(size=(60, 20)) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        for n in range(12):
+            numbers = [f"+9715012{n:03d}{m:02d}" for m in range(3)]
+            await make_campaign(app, numbers, name=f"Spring {n:02d}")
+        pane = await open_pane(pilot, app)
+        table = pane.query_one("#campaigns", LineTable)
+        await wait_until(pilot, lambda: table.row_count == 12, "the campaigns")
+        for step in range(11):
+            await pilot.press("down")
+            await pilot.pause(0.05)
+            key = table.cursor_key
+            assert key is not None
+            name = pane.views[key].campaign.name
+            rows = [line for line in screen_text(app).splitlines() if name in line]
+            assert len(rows) == 2, (step, name, rows)  # its row, and the detail's head

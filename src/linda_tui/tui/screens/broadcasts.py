@@ -22,7 +22,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.coordinate import Coordinate
 from textual.timer import Timer
 from textual.widgets import DataTable, Static
@@ -42,7 +42,9 @@ from linda_tui.tui.widgets.broadcast_form import when
 from linda_tui.tui.widgets.campaign_tables import (
     CampaignTable,
     PerBotTable,
+    UncertainTable,
     progress_bar,
+    resolve_bindings,
     status_text,
 )
 from linda_tui.tui.widgets.state_label import state_text
@@ -167,22 +169,7 @@ class BroadcastsScreen(PaneScreen):
         Binding("p", "pause", "Pause", id="linda.broadcasts.pause"),
         Binding("r", "resume", "Resume", id="linda.broadcasts.resume"),
         Binding("c", "cancel_campaign", "Cancel", id="linda.broadcasts.cancel"),
-        Binding("s", "resolve('resend', 'one')", "Resend", id="linda.broadcasts.resend"),
-        Binding("m", "resolve('mark-sent', 'one')", "Mark sent", id="linda.broadcasts.mark_sent"),
-        Binding(
-            "S",
-            "resolve('resend', 'all')",
-            "Resend all uncertain",
-            id="linda.broadcasts.resend_all",
-            show=False,
-        ),
-        Binding(
-            "M",
-            "resolve('mark-sent', 'all')",
-            "Mark all uncertain sent",
-            id="linda.broadcasts.mark_all_sent",
-            show=False,
-        ),
+        *resolve_bindings(),
         Binding("n", "new_campaign", "New", id="linda.broadcasts.new"),
     ]
 
@@ -212,11 +199,12 @@ class BroadcastsScreen(PaneScreen):
             ),
             id="no-campaigns",
         )
-        with Vertical(id="campaign-detail"):
+        # It scrolls: a short terminal has no room for the summary and both tables, and
+        # a table that gets the focus is brought into view whole (its cursor with it).
+        with VerticalScroll(id="campaign-detail", can_focus=False):
             yield TextBlock(id="campaign-summary")
             yield PerBotTable(id="per-bot")
-            uncertain: DataTable[Text] = DataTable(id="uncertain", cursor_type="row")
-            yield uncertain
+            yield UncertainTable(id="uncertain")
 
     def on_mount(self) -> None:
         self._fit()
@@ -495,6 +483,8 @@ class BroadcastsScreen(PaneScreen):
             return
         self.selected = key
         self._uncertain_shown = None
+        # Another campaign: its detail is read from the top (its summary first).
+        self.query_one("#campaign-detail").scroll_home(animate=False, immediate=True)
         if self._per_bot_timer is not None:
             self._per_bot_timer.stop()
             self._per_bot_timer = None
@@ -715,6 +705,10 @@ class BroadcastsScreen(PaneScreen):
             if table.row_count >= UNCERTAIN_LIMIT:
                 whom = f"every uncertain recipient of campaign {view.key}"
         else:
+            # The row named is the one on show: the table takes the focus (which brings
+            # it into view) and its cursor is scrolled to, wherever the key was pressed.
+            table.focus()
+            table.move_cursor(row=table.cursor_row, scroll=True)
             row_key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key
             phones = [str(row_key.value)]
             whom = phones[0]
