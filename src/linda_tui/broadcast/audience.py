@@ -27,6 +27,7 @@ import io
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from linda_tui.broadcast.input_file import InputFileError, printable, read_input_text
 from linda_tui.broadcast.template import variable_key
@@ -35,8 +36,10 @@ from linda_tui.phones import InvalidPhoneError, to_e164
 
 __all__ = [
     "MAX_AUDIENCE_BYTES",
+    "PHONE_COLUMN_FLAG",
     "Audience",
     "AudienceError",
+    "ColumnSetting",
     "Member",
     "Rejected",
     "audience_from_csv",
@@ -132,15 +135,31 @@ def _rank(header: str) -> int | None:
     return None
 
 
+class ColumnSetting(NamedTuple):
+    """Where the operator names the phone column, in the words of what they use (an
+    error's fix says what to do there): the CLI's flag, or the console's field."""
+
+    by: str  # "name it <by>": "with --phone-column"
+    name: str  # "check <name>": "--phone-column"
+
+
+PHONE_COLUMN_FLAG = ColumnSetting("with --phone-column", "--phone-column")
+
+
 def find_phone_column(
-    headers: Sequence[str], phone_column: str | None = None, *, source: str = "the CSV"
+    headers: Sequence[str],
+    phone_column: str | None = None,
+    *,
+    source: str = "the CSV",
+    setting: ColumnSetting = PHONE_COLUMN_FLAG,
 ) -> int:
     """The index of the phone column among headers, or AudienceError.
 
     phone_column names it (as written, or any spelling with the same variable_key);
     otherwise it is the header that most surely names a phone (see _PHONE_WORDS).
     Two equally sure candidates are an error: guessing could message the wrong
-    numbers (an office phone instead of the mobile).
+    numbers (an office phone instead of the mobile). The error says to name the column
+    where ``setting`` says.
     """
     shown = ", ".join(repr(printable(h)) for h in headers if h.strip()) or "none"
     if phone_column is not None:
@@ -154,13 +173,13 @@ def find_phone_column(
             return matches[0]
         raise AudienceError(
             f"{source} has no column {printable(wanted)!r} (its columns: {shown}) — "
-            "name one of them with --phone-column"
+            f"name one of them {setting.by}"
         )
     ranked = [(rank, i) for i, header in enumerate(headers) if (rank := _rank(header)) is not None]
     if not ranked:
         raise AudienceError(
             f"{source}: no column looks like phone numbers (its columns: {shown}) — "
-            "name it with --phone-column, or call it 'phone'"
+            f"name it {setting.by}, or call it 'phone'"
         )
     best = min(rank for rank, _ in ranked)
     candidates = [i for rank, i in ranked if rank == best]
@@ -168,7 +187,7 @@ def find_phone_column(
         names = ", ".join(repr(printable(headers[i])) for i in candidates)
         raise AudienceError(
             f"{source}: several columns could hold the phone numbers ({names}) — "
-            "choose one with --phone-column"
+            f"choose one {setting.by}"
         )
     return candidates[0]
 
@@ -260,9 +279,14 @@ class _Collector:
         self._first[phone] = line
         self.members.append(Member(phone, variables, line))
 
-    def audience(self, source: str, unit: str, **extra: object) -> Audience:
+    def audience(
+        self, source: str, unit: str, column: ColumnSetting | None = None, **extra: object
+    ) -> Audience:
+        """The audience collected; column: where its phone column is named (a CSV)."""
         if not self.members:
-            raise AudienceError(_nothing_usable(source, unit, self.invalid, self.duplicates))
+            raise AudienceError(
+                _nothing_usable(source, unit, self.invalid, self.duplicates, column)
+            )
         return Audience(
             source=source,
             unit=unit,
@@ -274,7 +298,11 @@ class _Collector:
 
 
 def _nothing_usable(
-    source: str, unit: str, invalid: Sequence[Rejected], duplicates: Sequence[Rejected]
+    source: str,
+    unit: str,
+    invalid: Sequence[Rejected],
+    duplicates: Sequence[Rejected],
+    column: ColumnSetting | None,
 ) -> str:
     if not invalid and not duplicates:
         return f"{source} lists no one to message — add phone numbers"
@@ -282,7 +310,8 @@ def _nothing_usable(
     more = f"; and {len(invalid) - _SHOWN:,} more" if len(invalid) > _SHOWN else ""
     return (
         f"{source} has no usable phone number ({len(invalid):,} invalid: {shown}{more}) — "
-        "write numbers in international form, e.g. +971501234567, or check --phone-column"
+        "write numbers in international form, e.g. +971501234567"
+        + (f", or check {column.name}" if column is not None else "")
     )
 
 
@@ -319,22 +348,31 @@ def audience_from_csv(
     region: str,
     phone_column: str | None = None,
     max_bytes: int = MAX_AUDIENCE_BYTES,
+    setting: ColumnSetting = PHONE_COLUMN_FLAG,
 ) -> Audience:
     """The audience in a CSV file (see the module's docstring), or AudienceError.
 
     Rows whose cells are all blank are skipped (spreadsheets leave them at the end);
     a row with no number or an invalid one is listed in ``invalid`` with its line.
+    An error about the phone column says to name it where ``setting`` says.
     """
     shown = printable(str(path))
     try:
         text = read_input_text(path, max_bytes=max_bytes, what="a CSV file", kind="csv")
     except InputFileError as exc:
         raise AudienceError(str(exc)) from None
-    return audience_from_csv_text(text, source=shown, region=region, phone_column=phone_column)
+    return audience_from_csv_text(
+        text, source=shown, region=region, phone_column=phone_column, setting=setting
+    )
 
 
 def audience_from_csv_text(
-    text: str, *, source: str, region: str, phone_column: str | None = None
+    text: str,
+    *,
+    source: str,
+    region: str,
+    phone_column: str | None = None,
+    setting: ColumnSetting = PHONE_COLUMN_FLAG,
 ) -> Audience:
     """audience_from_csv for text already read (source names it in messages)."""
     first_line = text.lstrip("\r\n").split("\n", 1)[0]
@@ -358,7 +396,7 @@ def audience_from_csv_text(
                     continue
                 if headers is None:
                     headers, header_line = row, line
-                    phone_index, keys = _read_header(headers, phone_column, source, region)
+                    phone_index, keys = _read_header(headers, phone_column, source, region, setting)
                     names = _EVERY_NAME_KEY.among(keys)
                     cells = [(index, key) for index, key in enumerate(keys) if key is not None]
                     width = len(headers)
@@ -389,16 +427,20 @@ def audience_from_csv_text(
         key: header.strip() for key, header in zip(keys, headers, strict=False) if key is not None
     }
     return collector.audience(
-        source, "line", columns=columns, phone_column=headers[phone_index].strip()
+        source, "line", setting, columns=columns, phone_column=headers[phone_index].strip()
     )
 
 
 def _read_header(
-    headers: list[str], phone_column: str | None, source: str, region: str
+    headers: list[str],
+    phone_column: str | None,
+    source: str,
+    region: str,
+    setting: ColumnSetting,
 ) -> tuple[int, list[str | None]]:
     """The phone column's index and each column's variable key (None: not a variable)."""
     try:
-        phone_index = find_phone_column(headers, phone_column, source=source)
+        phone_index = find_phone_column(headers, phone_column, source=source, setting=setting)
     except AudienceError:
         data = next((h for h in headers if _looks_like_phone(h, region)), None)
         if data is not None and phone_column is None:

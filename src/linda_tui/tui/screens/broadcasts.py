@@ -35,6 +35,7 @@ from linda_tui.models import (
     RecipientStatus,
     UncertainAction,
 )
+from linda_tui.plain_text import count_of
 from linda_tui.tui.activity import Kind
 from linda_tui.tui.literal import literal, printable
 from linda_tui.tui.screens.pane import PaneScreen
@@ -100,6 +101,20 @@ def _count(counts: dict[str, int], *states: RecipientStatus) -> int:
     return sum(counts.get(state, 0) for state in states)
 
 
+# Notes (or parts of one) that only name what the campaign did: its status line says
+# it already ("Done", "Cancelled: nothing more is sent"), and one kept would go stale
+# ("paused" under a campaign resumed since).
+STATUS_NOTES = frozenset({"started", "resumed", "paused", "cancelled", "done"})
+
+
+def _own_note(note: str) -> str | None:
+    """What a progress note says beyond the status ("done; 3 uncertain recipients to
+    resolve": the second part), or None."""
+    parts = [part.strip() for part in note.split(";")]
+    said = "; ".join(part for part in parts if part and part not in STATUS_NOTES)
+    return said or None
+
+
 def _cut(text: str, most: int) -> str:
     return text if len(text) <= most else text[: most - 1] + "…"
 
@@ -139,6 +154,7 @@ class CampaignView:
     finish_at: datetime | None = None
     waiting: str | None = None
     note: str | None = None
+    note_status: CampaignStatus | None = None  # the status the note was written under
     per_bot: dict[str, dict[str, int]] = field(default_factory=dict)
     # Progress events taken: a read of the store that began before the last of them
     # is older than what the pane shows, and is dropped (counts never go back).
@@ -372,7 +388,7 @@ class BroadcastsScreen(PaneScreen):
         view.finish_at = event.finish_at
         view.waiting = event.waiting
         if event.note:
-            view.note = event.note
+            view.note, view.note_status = _own_note(event.note), event.campaign.status
         self._update_row(view)
         if key == self.selected:
             self._refresh_detail()
@@ -573,7 +589,7 @@ class BroadcastsScreen(PaneScreen):
                 f" · {uncertain:,} uncertain: s resends, m marks sent (S, M: all)",
                 style="bold yellow",
             )
-        if view.note:
+        if view.note and view.note_status is status:  # a note of an earlier status is old
             text.append("\n")
             text.append(printable(view.note), style="italic dim")
         return text
@@ -686,7 +702,7 @@ class BroadcastsScreen(PaneScreen):
         self.app.push_screen(
             ConfirmScreen(
                 f"Cancel campaign {view.key} ({view.campaign.name})?",
-                f"Nobody else gets it: {left:,} recipients still waiting will never be "
+                f"Nobody else gets it: {count_of(left, 'recipient')} still waiting will never be "
                 "sent. A cancelled campaign cannot be resumed.",
                 "Cancel campaign",
             ),
@@ -701,7 +717,11 @@ class BroadcastsScreen(PaneScreen):
         decision = UncertainAction(action)
         if which == "all":
             phones: list[str] | None = None
-            whom = f"all {table.row_count:,} uncertain recipients"
+            whom = (
+                f"all {table.row_count:,} uncertain recipients"
+                if table.row_count > 1
+                else "the 1 uncertain recipient"
+            )
             if table.row_count >= UNCERTAIN_LIMIT:
                 whom = f"every uncertain recipient of campaign {view.key}"
         else:
@@ -783,8 +803,10 @@ class BroadcastsScreen(PaneScreen):
             self._say_error(f"could not resolve: {exc}")
             return
         verb = "will be sent again" if decision is UncertainAction.RESEND else "counted as sent"
-        app.notify(f"{changed:,} recipients {verb}", title=f"Campaign {view.key}")
-        app.record(Kind.INFO, f"campaign {view.key}: {changed} uncertain recipients {verb}")
+        app.notify(f"{count_of(changed, 'recipient')} {verb}", title=f"Campaign {view.key}")
+        app.record(
+            Kind.INFO, f"campaign {view.key}: {count_of(changed, 'uncertain recipient')} {verb}"
+        )
         await self._read_uncertain(view.key)
 
     def _say_error(self, message: str) -> None:
