@@ -14,6 +14,7 @@ import pytest
 from linda_tui.broadcast.audience import (
     MAX_AUDIENCE_ROWS,
     AudienceError,
+    ColumnSetting,
     audience_from_csv,
     audience_from_csv_text,
     audience_from_entries,
@@ -573,3 +574,35 @@ def test_names_from_a_csv_s_own_columns_are_the_names_from_every_column(
 
     among = _EVERY_NAME_KEY.among([*variables, None])
     assert with_names(dict(variables), among) == with_names(dict(variables))
+
+
+@pytest.mark.parametrize(
+    ("csv_text", "phone_column"),
+    [
+        ("phone,name\n+971501230001,Ahmed\n", "Mobile"),  # no such column
+        ("who,city\nAhmed,Dubai\n", None),  # none looks like phones
+        ("Phone 1,Phone 2\n+971501230001,+971501230002\n", None),  # two could
+        ("phone,name\nnot a number,Ahmed\n", None),  # no usable number in it
+    ],
+    ids=["unknown", "none", "several", "unusable"],
+)
+def test_a_phone_column_error_names_where_the_operator_sets_it(
+    tmp_path: Path, csv_text: str, phone_column: str | None
+) -> None:
+    """The CLI says --phone-column; the console says its Column field."""
+    path = tmp_path / "clients.csv"
+    path.write_text(csv_text, encoding="utf-8")
+    cli = one_line_error(audience_from_csv, path, region="AE", phone_column=phone_column)
+    assert "--phone-column" in cli
+    field = ColumnSetting("in the Column field", "the Column field")
+    console = one_line_error(
+        audience_from_csv, path, region="AE", phone_column=phone_column, setting=field
+    )
+    assert "the Column field" in console and "--" not in console
+
+
+def test_a_file_of_numbers_has_no_phone_column_to_check(tmp_path: Path) -> None:
+    path = tmp_path / "numbers.txt"
+    path.write_text("not a number\n", encoding="utf-8")
+    message = one_line_error(audience_from_number_file, path, region="AE")
+    assert "phone-column" not in message and "+971501234567" in message

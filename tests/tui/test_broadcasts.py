@@ -39,7 +39,7 @@ from linda_tui.whatsapp.simulated import SimulatedNetwork
 
 from .conftest import MakeApp
 from .hostile import STORABLE, assert_no_control, shown
-from .screen_probe import screen_text, wait_for_text, wait_until
+from .screen_probe import screen_text, wait_for_text, wait_until, widget_text
 
 CSV_TEXT = (
     "\ufeffPhone;First Name;City\r\n"
@@ -525,7 +525,7 @@ async def test_uncertain_recipients_are_listed_and_resolved_after_asking(
         # S resends every uncertain one: back to pending, nothing sent on its own.
         await pilot.press("S")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
-        assert "Send again to all 1 uncertain recipients?" in screen_text(app)
+        assert "Send again to the 1 uncertain recipient?" in screen_text(app)
         await pilot.press("y")
         await wait_until(pilot, lambda: uncertain.row_count == 0, "all resolved")
         assert not uncertain.display
@@ -790,3 +790,199 @@ def test_a_finish_under_a_minute_away_is_not_now() -> None:
     assert when(now + timedelta(minutes=5), now, UTC) == "10:05 (in 5m)"
     assert when(now, now, UTC) == "now"
     assert when(now - timedelta(seconds=3), now, UTC) == "now"  # it has come
+
+
+async def make_uncertain(app: LindaApp, count: int) -> tuple[Campaign, list[str]]:
+    """A paused campaign whose first ``count`` recipients are uncertain, as after a
+    kill -9 mid-send (claimed, then found in flight). The engine has started first: its
+    start marks what is in flight uncertain and resumes what runs."""
+    await app.broadcast_engine()
+    numbers = [f"+9715066{n:05d}" for n in range(count + 2)]
+    campaign = await make_campaign(app, numbers, name="Kill -9")
+    store = app.services.store
+    assert store is not None and campaign.id is not None
+    now = app.clock.now()
+    await store.set_campaign_status(campaign.id, CampaignStatus.RUNNING, now)
+    for number in numbers[:count]:
+        await store.claim_recipient(campaign.id, number, "demo-main", now)
+    await store.set_campaign_status(campaign.id, CampaignStatus.PAUSED, now)
+    assert await store.mark_in_flight_uncertain(campaign.id, now) == count
+    return campaign, numbers[:count]
+
+
+def key_bar(app: LindaApp) -> str:
+    from linda_tui.tui.widgets.key_bar import KeyBar
+
+    return app.screen.query_one(KeyBar).render().plain
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24), (60, 20)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_uncertain_row_a_key_acts_on_is_always_on_screen(
+    make_app: MakeApp, size: tuple[int, int]
+) -> None:
+    """s and m act on the highlighted uncertain row: whatever the terminal's size, that
+    row is on screen when the key is pressed, and the key bar offers both while the
+    table has the focus (the question names the number the operator saw)."""
+    app = broadcasting(make_app())
+    async with app.run_test(size=size) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        _campaign, phones = await make_uncertain(app, 12)
+        pane = await open_pane(pilot, app)
+        uncertain = pane.query_one("#uncertain", DataTable)
+        await wait_until(pilot, lambda: uncertain.row_count == 12, "the uncertain list")
+        while not uncertain.has_focus:
+            await pilot.press("tab")
+        for row in range(12):
+            if row:
+                await pilot.press("down")
+            await pilot.pause(0.05)
+            assert uncertain.cursor_row == row
+            shown = screen_text(app)
+            assert phones[row] in shown, f"row {row} ({phones[row]}) is not on screen:\n{shown}"
+            bar = key_bar(app)
+            assert "s Resend" in bar and "m Mark sent" in bar, bar
+            assert "? Keys" in bar, bar  # the rest (S, M) are in the help
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        assert f"Count {phones[11]} as sent?" in screen_text(app)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: app.screen is pane, "back")
+
+        # From the campaigns list, m brings the row it names into view first.
+        await pilot.press("home")
+        while not pane.query_one("#campaigns").has_focus:
+            await pilot.press("tab")
+        await pilot.pause(0.05)
+        named = phones[uncertain.cursor_row]
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        assert f"Count {named} as sent?" in screen_text(app)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: app.screen is pane, "back")
+        await pilot.pause(0.05)
+        assert named in screen_text(app)
+        assert uncertain.has_focus
+
+
+async def test_at_60x20_the_selected_campaign_stays_in_the_list_on_show(
+    make_app: MakeApp,
+) -> None:
+    """The campaigns list has a fifth of a small terminal: its cursor scrolls it, and
+    the detail below always belongs to a campaign on show."""
+    app = broadcasting(make_app())
+    async with app.run_test(size=(60, 20)) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        for n in range(12):
+            numbers = [f"+9715012{n:03d}{m:02d}" for m in range(3)]
+            await make_campaign(app, numbers, name=f"Spring {n:02d}")
+        pane = await open_pane(pilot, app)
+        table = pane.query_one("#campaigns", LineTable)
+        await wait_until(pilot, lambda: table.row_count == 12, "the campaigns")
+        for step in range(11):
+            await pilot.press("down")
+            await pilot.pause(0.05)
+            key = table.cursor_key
+            assert key is not None
+            name = pane.views[key].campaign.name
+            rows = [line for line in screen_text(app).splitlines() if name in line]
+            assert len(rows) == 2, (step, name, rows)  # its row, and the detail's head
+
+
+@pytest.mark.parametrize(
+    ("csv_text", "column", "problem"),
+    [
+        ("phone;name\n+971501230001;Ahmed\n", "Mobile", "has no column 'Mobile'"),
+        ("who;city\nAhmed;Dubai\n", "", "no column looks like phone numbers"),
+        ("Phone 1;Phone 2\n+971501230001;+971501230002\n", "", "several columns could hold"),
+        ("phone;name\nnot a number;Ahmed\n", "", "has no usable phone number"),
+    ],
+    ids=["unknown", "none", "several", "unusable"],
+)
+async def test_at_60x20_a_phone_column_problem_shows_whole_in_the_consoles_words(
+    make_app: MakeApp, tmp_path: Path, csv_text: str, column: str, problem: str
+) -> None:
+    """The audience's ✖ line wraps (the fix is at its end), and it names the form's
+    Column field, not the CLI's --phone-column."""
+    clients = tmp_path / "clients.csv"
+    clients.write_text(csv_text, encoding="utf-8")
+    app = broadcasting(make_app())
+    async with app.run_test(size=(60, 20)) as pilot:
+        form = await open_broadcast_mode(pilot, app)
+        await fill(pilot, form, name="Offer", where=str(clients), template="Hi")
+        form.query_one("#bc-column", Input).value = column
+        await wait_until(pilot, lambda: problem in line(form, "#bc-audience"), "the problem")
+        await pilot.pause(0.1)
+        said = line(form, "#bc-audience")
+        assert said.startswith("✖") and "the Column field" in said, said
+        assert "--" not in said, said
+        shown = flat(screen_text(app))
+        assert flat(said) in shown, shown
+
+
+async def test_resolving_one_says_so_once_in_the_singular(make_app: MakeApp) -> None:
+    app = broadcasting(make_app())
+    async with app.run_test(size=(100, 32), notifications=True) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        campaign, phones = await make_uncertain(app, 2)
+        pane = await open_pane(pilot, app)
+        uncertain = pane.query_one("#uncertain", DataTable)
+        await wait_until(pilot, lambda: uncertain.row_count == 2, "the uncertain list")
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: uncertain.row_count == 1, "one resolved")
+        await pilot.pause(0.3)
+        said = [n.message for n in app._notifications if n.title == f"Campaign {campaign.id}"]
+        assert said == ["1 recipient counted as sent"], said
+
+
+def detail_lines(pane: BroadcastsScreen) -> list[str]:
+    return [line.strip() for line in widget_text(pane.query_one("#campaign-summary")).splitlines()]
+
+
+async def test_the_detail_tells_a_campaigns_status_once_and_never_an_old_one(
+    make_app: MakeApp,
+) -> None:
+    """ "Done" is not followed by a lone "done", "Cancelled: …" by "cancelled", and a
+    running campaign does not keep the "paused" of before its resume."""
+    app = broadcasting(make_app())
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        numbers = [f"+9715012{n:05d}" for n in range(300, 303)]
+        fast = await make_campaign_on(app.services, numbers, "Fast", pace="demo-fast")
+        slow = [f"+9715012{n:05d}" for n in range(400, 440)]
+        steered = await make_campaign(app, slow, name="Steered")
+        pane = await open_pane(pilot, app)
+        await wait_until(pilot, lambda: pane.selected == str(steered.id), "the newest")
+        await pilot.press("r")
+        await wait_until(pilot, lambda: "Estimated finish" in detail_lines(pane)[-1], "running")
+        await pilot.press("p")
+        await wait_until(pilot, lambda: detail_lines(pane)[-1].startswith("Paused"), "paused")
+        await pilot.press("r")
+        await wait_until(pilot, lambda: "Estimated finish" in detail_lines(pane)[-1], "resumed")
+        await pilot.pause(0.2)
+        assert "paused" not in detail_lines(pane), detail_lines(pane)
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: detail_lines(pane)[-1].startswith("Cancelled"), "cancel")
+        await pilot.pause(0.2)
+        assert detail_lines(pane)[-1] == "Cancelled: nothing more is sent", detail_lines(pane)
+
+        await pilot.press("down")  # the fast one: started, then done
+        await wait_until(pilot, lambda: pane.selected == str(fast.id), "the other")
+        await pilot.press("r")
+        await wait_until(pilot, lambda: detail_lines(pane)[-1] == "Done", "done", timeout=20)
+        await pilot.pause(0.2)
+        assert detail_lines(pane)[-1] == "Done", detail_lines(pane)
+
+
+async def test_an_audience_of_one_is_one_number(make_app: MakeApp, tmp_path: Path) -> None:
+    one = tmp_path / "one.csv"
+    one.write_text("phone\n+971501230001\n", encoding="utf-8")
+    app = broadcasting(make_app())
+    async with app.run_test(size=(100, 32)) as pilot:
+        form = await open_broadcast_mode(pilot, app)
+        await fill(pilot, form, name="One", where=str(one), template="Hi")
+        await wait_until(pilot, lambda: line(form, "#bc-audience").startswith("✓"), "read")
+        assert line(form, "#bc-audience").startswith("✓ 1 number · column 'phone'")

@@ -3,15 +3,17 @@ message's status then moves live in the table (sent → delivered → read, or f
 
 from __future__ import annotations
 
+import pytest
 from textual import events
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 
+from linda_tui.fleet.manager import MAX_TEXT
 from linda_tui.models import MessageStatus
-from linda_tui.tui.screens.compose import ComposeScreen
+from linda_tui.tui.screens.compose import TO_HINT, ComposeScreen
 from linda_tui.tui.widgets.bot_table import BotTable
 
 from .conftest import MakeApp
-from .screen_probe import screen_text, wait_for_text, wait_until
+from .screen_probe import screen_text, wait_for_text, wait_until, widget_text
 
 
 async def _open_compose(pilot, app) -> ComposeScreen:  # noqa: ANN001
@@ -258,3 +260,38 @@ async def test_a_number_tab_and_message_typed_in_one_burst_each_land_in_their_fi
         await wait_until(pilot, lambda: len(_status_cells(screen)) == 1, "the sent message")
         stored = await app.services.store.list_messages("demo-main")
         assert [(m.peer, m.text) for m in stored] == [("+971501234568", "Second msg")]
+
+
+LONG_TO = "+971501234567Viewing at 5pm, unit 1 — مرحبا"
+
+
+@pytest.mark.parametrize(
+    ("size", "typed"),
+    [((60, 20), "+97150123ABCD"), ((120, 40), LONG_TO), ((60, 20), LONG_TO)],
+    ids=["60x20", "120x40-long", "60x20-long"],
+)
+async def test_the_to_fields_problem_and_its_fix_show_whole(
+    make_app: MakeApp, size: tuple[int, int], typed: str
+) -> None:
+    """The line under To says what is wrong and how to fix it: it wraps, never cut at
+    the field's width."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await _open_compose(pilot, app)
+        screen.query_one("#to", Input).value = typed
+        await wait_until(pilot, lambda: "no contact matches" in _reason(screen), "the problem")
+        await pilot.pause(0.1)
+        shown = " ".join(screen_text(app).split())
+        assert f"✖ no contact matches {typed!r} — {TO_HINT}" in shown, shown
+
+
+async def test_at_60x20_a_message_too_long_says_how_much_to_cut(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        screen = await _open_compose(pilot, app)
+        screen.query_one("#text", TextArea).text = "x" * (MAX_TEXT + 1_234)
+        await pilot.pause(0.2)
+        # (beside the Send button: its own part of the screen)
+        shown = " ".join(widget_text(screen.query_one("#char-count")).split())
+        wanted = f"✖ {MAX_TEXT + 1_234:,} / {MAX_TEXT:,} characters — too long: cut 1,234"
+        assert wanted in shown, shown

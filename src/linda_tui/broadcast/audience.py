@@ -34,6 +34,7 @@ import io
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from linda_tui.broadcast.input_file import InputFileError, printable, quoted, read_input_text
 from linda_tui.broadcast.template import variable_key
@@ -44,8 +45,10 @@ from linda_tui.terminal_text import without_controls
 __all__ = [
     "MAX_AUDIENCE_BYTES",
     "MAX_AUDIENCE_ROWS",
+    "PHONE_COLUMN_FLAG",
     "Audience",
     "AudienceError",
+    "ColumnSetting",
     "Member",
     "Rejected",
     "audience_from_csv",
@@ -155,15 +158,31 @@ def _rank(header: str) -> int | None:
     return None
 
 
+class ColumnSetting(NamedTuple):
+    """Where the operator names the phone column, in the words of what they use (an
+    error's fix says what to do there): the CLI's flag, or the console's field."""
+
+    by: str  # "name it <by>": "with --phone-column"
+    name: str  # "check <name>": "--phone-column"
+
+
+PHONE_COLUMN_FLAG = ColumnSetting("with --phone-column", "--phone-column")
+
+
 def find_phone_column(
-    headers: Sequence[str], phone_column: str | None = None, *, source: str = "the CSV"
+    headers: Sequence[str],
+    phone_column: str | None = None,
+    *,
+    source: str = "the CSV",
+    setting: ColumnSetting = PHONE_COLUMN_FLAG,
 ) -> int:
     """The index of the phone column among headers, or AudienceError.
 
     phone_column names it (as written, or any spelling with the same variable_key);
     otherwise it is the header that most surely names a phone (see _PHONE_WORDS).
     Two equally sure candidates are an error: guessing could message the wrong
-    numbers (an office phone instead of the mobile).
+    numbers (an office phone instead of the mobile). The error says to name the column
+    where ``setting`` says.
     """
     shown = ", ".join(quoted(h) for h in headers if h.strip()) or "none"
     if phone_column is not None:
@@ -177,13 +196,13 @@ def find_phone_column(
             return matches[0]
         raise AudienceError(
             f"{source} has no column {quoted(wanted)} (its columns: {shown}) — "
-            "name one of them with --phone-column"
+            f"name one of them {setting.by}"
         )
     ranked = [(rank, i) for i, header in enumerate(headers) if (rank := _rank(header)) is not None]
     if not ranked:
         raise AudienceError(
             f"{source}: no column looks like phone numbers (its columns: {shown}) — "
-            "name it with --phone-column, or call it 'phone'"
+            f"name it {setting.by}, or call it 'phone'"
         )
     best = min(rank for rank, _ in ranked)
     candidates = [i for rank, i in ranked if rank == best]
@@ -191,7 +210,7 @@ def find_phone_column(
         names = ", ".join(quoted(headers[i]) for i in candidates)
         raise AudienceError(
             f"{source}: several columns could hold the phone numbers ({names}) — "
-            "choose one with --phone-column"
+            f"choose one {setting.by}"
         )
     return candidates[0]
 
@@ -373,18 +392,22 @@ def audience_from_csv(
     region: str,
     phone_column: str | None = None,
     max_bytes: int = MAX_AUDIENCE_BYTES,
+    setting: ColumnSetting = PHONE_COLUMN_FLAG,
 ) -> Audience:
     """The audience in a CSV file (see the module's docstring), or AudienceError.
 
     Rows whose cells are all blank are skipped (spreadsheets leave them at the end);
     a row with no number or an invalid one is listed in ``invalid`` with its line.
+    An error about the phone column says to name it where ``setting`` says.
     """
     shown = printable(str(path))
     try:
         text = read_input_text(path, max_bytes=max_bytes, what="a CSV file", kind="csv")
     except InputFileError as exc:
         raise AudienceError(str(exc)) from None
-    return audience_from_csv_text(text, source=shown, region=region, phone_column=phone_column)
+    return audience_from_csv_text(
+        text, source=shown, region=region, phone_column=phone_column, setting=setting
+    )
 
 
 def audience_from_csv_text(
@@ -394,6 +417,7 @@ def audience_from_csv_text(
     region: str,
     phone_column: str | None = None,
     max_rows: int = MAX_AUDIENCE_ROWS,
+    setting: ColumnSetting = PHONE_COLUMN_FLAG,
 ) -> Audience:
     """audience_from_csv for text already read (source names it in messages)."""
     first_line = text.lstrip("\r\n").split("\n", 1)[0]
@@ -417,7 +441,7 @@ def audience_from_csv_text(
                     continue
                 if headers is None:
                     headers, header_line = row, line
-                    phone_index, keys = _read_header(headers, phone_column, source, region)
+                    phone_index, keys = _read_header(headers, phone_column, source, region, setting)
                     names = _EVERY_NAME_KEY.among(keys)
                     cells = [(index, key) for index, key in enumerate(keys) if key is not None]
                     width = len(headers)
@@ -448,16 +472,22 @@ def audience_from_csv_text(
         key: header.strip() for key, header in zip(keys, headers, strict=False) if key is not None
     }
     return collector.audience(
-        fix=", or check --phone-column", columns=columns, phone_column=headers[phone_index].strip()
+        fix=f", or check {setting.name}",
+        columns=columns,
+        phone_column=headers[phone_index].strip(),
     )
 
 
 def _read_header(
-    headers: list[str], phone_column: str | None, source: str, region: str
+    headers: list[str],
+    phone_column: str | None,
+    source: str,
+    region: str,
+    setting: ColumnSetting,
 ) -> tuple[int, list[str | None]]:
     """The phone column's index and each column's variable key (None: not a variable)."""
     try:
-        phone_index = find_phone_column(headers, phone_column, source=source)
+        phone_index = find_phone_column(headers, phone_column, source=source, setting=setting)
     except AudienceError:
         data = next((h for h in headers if _looks_like_phone(h, region)), None)
         if data is not None and phone_column is None:

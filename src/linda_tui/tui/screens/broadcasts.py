@@ -22,7 +22,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.coordinate import Coordinate
 from textual.timer import Timer
 from textual.widgets import DataTable, Static
@@ -35,6 +35,7 @@ from linda_tui.models import (
     RecipientStatus,
     UncertainAction,
 )
+from linda_tui.plain_text import count_of
 from linda_tui.tui.activity import Kind
 from linda_tui.tui.literal import literal, printable
 from linda_tui.tui.screens.pane import PaneScreen
@@ -42,7 +43,9 @@ from linda_tui.tui.widgets.broadcast_form import when
 from linda_tui.tui.widgets.campaign_tables import (
     CampaignTable,
     PerBotTable,
+    UncertainTable,
     progress_bar,
+    resolve_bindings,
     status_text,
 )
 from linda_tui.tui.widgets.state_label import state_text
@@ -98,6 +101,20 @@ def _count(counts: dict[str, int], *states: RecipientStatus) -> int:
     return sum(counts.get(state, 0) for state in states)
 
 
+# Notes (or parts of one) that only name what the campaign did: its status line says
+# it already ("Done", "Cancelled: nothing more is sent"), and one kept would go stale
+# ("paused" under a campaign resumed since).
+STATUS_NOTES = frozenset({"started", "resumed", "paused", "cancelled", "done"})
+
+
+def _own_note(note: str) -> str | None:
+    """What a progress note says beyond the status ("done; 3 uncertain recipients to
+    resolve": the second part), or None."""
+    parts = [part.strip() for part in note.split(";")]
+    said = "; ".join(part for part in parts if part and part not in STATUS_NOTES)
+    return said or None
+
+
 def _cut(text: str, most: int) -> str:
     return text if len(text) <= most else text[: most - 1] + "…"
 
@@ -137,6 +154,7 @@ class CampaignView:
     finish_at: datetime | None = None
     waiting: str | None = None
     note: str | None = None
+    note_status: CampaignStatus | None = None  # the status the note was written under
     per_bot: dict[str, dict[str, int]] = field(default_factory=dict)
     # Progress events taken: a read of the store that began before the last of them
     # is older than what the pane shows, and is dropped (counts never go back).
@@ -167,22 +185,7 @@ class BroadcastsScreen(PaneScreen):
         Binding("p", "pause", "Pause", id="linda.broadcasts.pause"),
         Binding("r", "resume", "Resume", id="linda.broadcasts.resume"),
         Binding("c", "cancel_campaign", "Cancel", id="linda.broadcasts.cancel"),
-        Binding("s", "resolve('resend', 'one')", "Resend", id="linda.broadcasts.resend"),
-        Binding("m", "resolve('mark-sent', 'one')", "Mark sent", id="linda.broadcasts.mark_sent"),
-        Binding(
-            "S",
-            "resolve('resend', 'all')",
-            "Resend all uncertain",
-            id="linda.broadcasts.resend_all",
-            show=False,
-        ),
-        Binding(
-            "M",
-            "resolve('mark-sent', 'all')",
-            "Mark all uncertain sent",
-            id="linda.broadcasts.mark_all_sent",
-            show=False,
-        ),
+        *resolve_bindings(),
         Binding("n", "new_campaign", "New", id="linda.broadcasts.new"),
     ]
 
@@ -212,11 +215,12 @@ class BroadcastsScreen(PaneScreen):
             ),
             id="no-campaigns",
         )
-        with Vertical(id="campaign-detail"):
+        # It scrolls: a short terminal has no room for the summary and both tables, and
+        # a table that gets the focus is brought into view whole (its cursor with it).
+        with VerticalScroll(id="campaign-detail", can_focus=False):
             yield TextBlock(id="campaign-summary")
             yield PerBotTable(id="per-bot")
-            uncertain: DataTable[Text] = DataTable(id="uncertain", cursor_type="row")
-            yield uncertain
+            yield UncertainTable(id="uncertain")
 
     def on_mount(self) -> None:
         self._fit()
@@ -384,7 +388,7 @@ class BroadcastsScreen(PaneScreen):
         view.finish_at = event.finish_at
         view.waiting = event.waiting
         if event.note:
-            view.note = event.note
+            view.note, view.note_status = _own_note(event.note), event.campaign.status
         self._update_row(view)
         if key == self.selected:
             self._refresh_detail()
@@ -495,6 +499,8 @@ class BroadcastsScreen(PaneScreen):
             return
         self.selected = key
         self._uncertain_shown = None
+        # Another campaign: its detail is read from the top (its summary first).
+        self.query_one("#campaign-detail").scroll_home(animate=False, immediate=True)
         if self._per_bot_timer is not None:
             self._per_bot_timer.stop()
             self._per_bot_timer = None
@@ -583,7 +589,7 @@ class BroadcastsScreen(PaneScreen):
                 f" · {uncertain:,} uncertain: s resends, m marks sent (S, M: all)",
                 style="bold yellow",
             )
-        if view.note:
+        if view.note and view.note_status is status:  # a note of an earlier status is old
             text.append("\n")
             text.append(printable(view.note), style="italic dim")
         return text
@@ -696,7 +702,7 @@ class BroadcastsScreen(PaneScreen):
         self.app.push_screen(
             ConfirmScreen(
                 f"Cancel campaign {view.key} ({view.campaign.name})?",
-                f"Nobody else gets it: {left:,} recipients still waiting will never be "
+                f"Nobody else gets it: {count_of(left, 'recipient')} still waiting will never be "
                 "sent. A cancelled campaign cannot be resumed.",
                 "Cancel campaign",
             ),
@@ -711,10 +717,18 @@ class BroadcastsScreen(PaneScreen):
         decision = UncertainAction(action)
         if which == "all":
             phones: list[str] | None = None
-            whom = f"all {table.row_count:,} uncertain recipients"
+            whom = (
+                f"all {table.row_count:,} uncertain recipients"
+                if table.row_count > 1
+                else "the 1 uncertain recipient"
+            )
             if table.row_count >= UNCERTAIN_LIMIT:
                 whom = f"every uncertain recipient of campaign {view.key}"
         else:
+            # The row named is the one on show: the table takes the focus (which brings
+            # it into view) and its cursor is scrolled to, wherever the key was pressed.
+            table.focus()
+            table.move_cursor(row=table.cursor_row, scroll=True)
             row_key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key
             phones = [str(row_key.value)]
             whom = phones[0]
@@ -789,8 +803,10 @@ class BroadcastsScreen(PaneScreen):
             self._say_error(f"could not resolve: {exc}")
             return
         verb = "will be sent again" if decision is UncertainAction.RESEND else "counted as sent"
-        app.notify(f"{changed:,} recipients {verb}", title=f"Campaign {view.key}")
-        app.record(Kind.INFO, f"campaign {view.key}: {changed} uncertain recipients {verb}")
+        app.notify(f"{count_of(changed, 'recipient')} {verb}", title=f"Campaign {view.key}")
+        app.record(
+            Kind.INFO, f"campaign {view.key}: {count_of(changed, 'uncertain recipient')} {verb}"
+        )
         await self._read_uncertain(view.key)
 
     def _say_error(self, message: str) -> None:

@@ -373,8 +373,12 @@ class ComposeScreen(PaneScreen):
         length = len(self.query_one("#text", TextArea).text)
         count = self.query_one("#char-count", Static)
         if length > MAX_TEXT:
+            over = length - MAX_TEXT
             count.update(
-                Text(f"✖ {length:,} / {MAX_TEXT:,} characters — too long", style="bold red")
+                Text(
+                    f"✖ {length:,} / {MAX_TEXT:,} characters — too long: cut {over:,}",
+                    style="bold red",
+                )
             )
         else:
             count.update(Text(f"{length:,} / {MAX_TEXT:,} characters", style="dim"))

@@ -33,6 +33,7 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from linda_tui.fleet.status import describe_duration
 from linda_tui.models import ALL_BOTS, BotChoice
+from linda_tui.plain_text import count_of
 from linda_tui.tui.activity import Kind
 from linda_tui.tui.literal import literal, printable
 from linda_tui.tui.off_loop import OnLoop, in_thread
@@ -387,15 +388,15 @@ class BroadcastForm(Vertical):
             summary.update(Text("Nothing to plan yet: fix the line marked ✖.", style="dim"))
 
     def _show_status(self, selector: str, ok: bool | None, message: str) -> None:
+        """A field's line: a hint or a ✓ on one line (the counts come first, the file
+        name may be cut), a ✖ whole: what is wrong, then how to fix it, wrapped."""
         line = self.query_one(selector, Static)
         if ok is None:
             line.update(literal(message, style="dim", no_wrap=True, overflow="ellipsis"))
         elif ok:
             line.update(literal(f"✓ {message}", style="green", no_wrap=True, overflow="ellipsis"))
         else:
-            line.update(
-                literal(f"✖ {message}", style="bold red", no_wrap=True, overflow="ellipsis")
-            )
+            line.update(literal(f"✖ {message}", style="bold red"))
 
     # --- create & start -----------------------------------------------------------------
     @on(Button.Pressed, "#bc-create")
@@ -440,7 +441,7 @@ class BroadcastForm(Vertical):
         self.app.push_screen(
             ConfirmScreen(
                 f"Start {plan.name!r}?",
-                f"{plan.to_send:,} messages ({bots}) at pace {plan.pace.name}"
+                f"{count_of(plan.to_send, 'message')} ({bots}) at pace {plan.pace.name}"
                 f"{_finish_words(plan.finish_at, self.linda.clock.now(), self.linda.timezone)}."
                 " The campaign is saved and starts sending now; the Broadcasts pane (3) "
                 "pauses or cancels it.",
@@ -487,9 +488,9 @@ class BroadcastForm(Vertical):
         self.creating = False
         senders = ", ".join(plan.senders)
         app.notify(
-            f"{plan.to_send:,} messages to send from {senders}"
+            f"{count_of(plan.to_send, 'message')} to send from {senders}"
             if senders
-            else f"{plan.to_send:,} messages to send once a chosen bot can send",
+            else f"{count_of(plan.to_send, 'message')} to send once a chosen bot can send",
             title=f"Campaign {campaign.id} started: {plan.name}",
         )
         app.record(Kind.INFO, f"campaign {campaign.id} ({plan.name}) created and started")
@@ -613,10 +614,16 @@ def _broadcast_rules(app: LindaApp) -> Any:
 
 def _read_csv(draft: Draft, region: str) -> Audience:
     """The CSV's audience (this runs in the dry run's thread: blocking is fine here)."""
-    from linda_tui.broadcast.audience import audience_from_csv
+    from linda_tui.broadcast.audience import ColumnSetting, audience_from_csv
 
     path = Path(os.path.expanduser(draft.where.strip()))
-    return audience_from_csv(path, region=region, phone_column=draft.phone_column.strip() or None)
+    return audience_from_csv(
+        path,
+        region=region,
+        phone_column=draft.phone_column.strip() or None,
+        # The fix an error names is the form's field, not the CLI's flag.
+        setting=ColumnSetting("in the Column field", "the Column field"),
+    )
 
 
 def _file_stamp(draft: Draft) -> object:
@@ -632,11 +639,11 @@ def _file_stamp(draft: Draft) -> object:
 def _describe_audience(audience: Audience, draft: Draft) -> str:
     """``3 numbers · 1 invalid · 1 duplicate · column 'Phone' · clients.csv``: the counts
     first, so that they show however narrow the terminal (the field shows the path)."""
-    parts = [f"{len(audience.members):,} numbers"]
+    parts = [count_of(len(audience.members), "number")]
     if audience.invalid:
         parts.append(f"{len(audience.invalid):,} invalid")
     if audience.duplicates:
-        parts.append(f"{len(audience.duplicates):,} duplicate")
+        parts.append(count_of(len(audience.duplicates), "duplicate"))
     if audience.phone_column:
         parts.append(f"column {audience.phone_column!r}")
     parts.append(_short_source(draft, audience.source))

@@ -16,6 +16,7 @@ from typing import ClassVar, NamedTuple
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.widgets import DataTable
 
 from linda_tui.models import CampaignStatus
 from linda_tui.tui.widgets.line_table import LineTable, cursor_bindings, table_width
@@ -191,6 +192,42 @@ class PerBotTable(ColumnTable):
     ]
 
 
+# The keys that resolve uncertain recipients: the table's own while it has the focus (the
+# key bar shows a focused table's keys first), and the pane's from anywhere on it.
+RESOLVE_BINDINGS: tuple[tuple[str, str, str, str, bool], ...] = (
+    ("s", "resolve('resend', 'one')", "Resend", "linda.broadcasts.resend", True),
+    ("m", "resolve('mark-sent', 'one')", "Mark sent", "linda.broadcasts.mark_sent", True),
+    ("S", "resolve('resend', 'all')", "Resend all uncertain", "linda.broadcasts.resend_all", False),
+    (
+        "M",
+        "resolve('mark-sent', 'all')",
+        "Mark all uncertain sent",
+        "linda.broadcasts.mark_all_sent",
+        False,
+    ),
+)
+
+
+def resolve_bindings(namespace: str = "") -> list[BindingType]:
+    """The keys that resolve uncertain recipients, as bindings of ``namespace``'s actions
+    (``"screen."`` for a widget of the pane)."""
+    return [
+        Binding(key, namespace + action, description, id=binding_id, show=show)
+        for key, action, description, binding_id, show in RESOLVE_BINDINGS
+    ]
+
+
+class UncertainTable(DataTable[Text]):
+    """A campaign's uncertain recipients, one row per number: s and m act on the row
+    under the cursor, which the table keeps in sight (its keys come first in the key
+    bar while it has the focus, so that even 60 columns show them)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = resolve_bindings("screen.")
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row")
+
+
 __all__ = [
     "BAR_WIDTH",
     "CAMPAIGN_COLUMNS",
@@ -200,6 +237,8 @@ __all__ = [
     "Column",
     "ColumnTable",
     "PerBotTable",
+    "UncertainTable",
     "progress_bar",
+    "resolve_bindings",
     "status_text",
 ]

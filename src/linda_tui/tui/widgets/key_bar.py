@@ -15,6 +15,9 @@ from textual.widget import Widget
 
 # The actions that quit: the key bar always shows one of their keys.
 QUIT_ACTIONS = frozenset({"quit", "app.quit"})
+# The keys a narrow key bar keeps to the last: how to quit, and the help that lists
+# every key the bar has no room for.
+KEPT_ACTIONS = QUIT_ACTIONS | {"show_keys", "app.show_keys"}
 
 
 def _width(keys: list[tuple[Binding, bool]], app: App[object]) -> int:
@@ -119,9 +122,10 @@ class KeyBar(Widget):
             binding, enabled = palette
             palette_span = self._key(right, binding, looks[enabled])
         room = self.size.width - right.cell_len
-        # Too narrow for every key: the last ones go first, but never the one that quits.
+        # Too narrow for every key: the last ones go first, but never the one that quits
+        # nor the help (?) that lists the ones left out.
         while keys and _width(keys, self.app) > room:
-            droppable = [i for i, (b, _) in enumerate(keys) if b.action not in QUIT_ACTIONS]
+            droppable = [i for i, (b, _) in enumerate(keys) if b.action not in KEPT_ACTIONS]
             if not droppable:
                 break
             del keys[droppable[-1]]
