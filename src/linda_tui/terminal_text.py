@@ -120,3 +120,9 @@ def without_controls(text: str) -> str:
     rule as the console's text fields, which drop controls as they are typed or pasted.
     """
     return _droppable_pattern().sub("", text)
+
+
+def has_droppable_controls(text: str) -> bool:
+    """Whether without_controls would change text: one scan of a whole file tells
+    that none of its values need cleaning, one by one."""
+    return _droppable_pattern().search(text) is not None

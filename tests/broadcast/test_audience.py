@@ -493,6 +493,35 @@ def test_a_csv_cell_loses_its_control_characters(tmp_path: Path, raw: str, kept:
     assert member.variables["name"] == kept.strip()
 
 
+@pytest.mark.parametrize("ends", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+@pytest.mark.parametrize("hostile", [False, True], ids=["clean", "with-a-control"])
+def test_a_csvs_line_ends_change_no_value_and_no_line_number(
+    tmp_path: Path, ends: str, hostile: bool
+) -> None:
+    """Whatever its line ends, and whether or not some value elsewhere holds a control
+    character, a file gives the same values (a quoted line break read as one line
+    feed) and the same line numbers in what it reports."""
+    note = "x\x1b[2J" if hostile else "x"
+    rows = [
+        "phone;name;address;note",
+        f'+971501230001;Ahmed;"12 Main St{ends}Dubai";{note}',
+        "not a number;Sara;Here;x",
+        f'+971501230002;"Omar{ends}Jr";There;x',
+        "+971501230001;Again;Twice;x",
+    ]
+    path = tmp_path / "clients.csv"
+    path.write_bytes(ends.join(rows).encode() + ends.encode())
+    audience = audience_from_csv(path, region="AE")
+    assert [(m.phone, m.line, m.variables["address"]) for m in audience.members] == [
+        ("+971501230001", 2, "12 Main St\nDubai"),
+        ("+971501230002", 5, "There"),
+    ]
+    assert audience.members[1].variables["name"] == "Omar\nJr"
+    assert audience.members[0].variables["note"] == "x[2J" if hostile else "x"
+    assert [r.line for r in audience.invalid] == [4]
+    assert [r.line for r in audience.duplicates] == [7]
+
+
 @pytest.mark.parametrize(("raw", "kept"), HOSTILE_VALUES)
 def test_a_contacts_values_lose_their_control_characters(raw: str, kept: str) -> None:
     audience = audience_from_entries([(A, {"name": raw, "email": raw})], region="AE")

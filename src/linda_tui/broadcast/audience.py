@@ -40,7 +40,7 @@ from linda_tui.broadcast.input_file import InputFileError, printable, quoted, re
 from linda_tui.broadcast.template import variable_key
 from linda_tui.bulk import collector_paused
 from linda_tui.phones import InvalidPhoneError, to_e164
-from linda_tui.terminal_text import without_controls
+from linda_tui.terminal_text import has_droppable_controls, without_controls
 
 __all__ = [
     "MAX_AUDIENCE_BYTES",
@@ -420,9 +420,17 @@ def audience_from_csv_text(
     setting: ColumnSetting = PHONE_COLUMN_FLAG,
 ) -> Audience:
     """audience_from_csv for text already read (source names it in messages)."""
-    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    # Every line end read as a line feed: the same rows and line numbers, and a quoted
+    # line break (CR LF, or a lone CR from an old Mac) is one line feed in its value.
+    flat = text.replace("\r\n", "\n").replace("\r", "\n")
+    first_line = flat.lstrip("\n").split("\n", 1)[0]
+    # Nearly every file has no other control character: then its values need no
+    # cleaning one by one (a tenth of the reading).
+    clean = not has_droppable_controls(flat)
     reader = csv.reader(
-        io.StringIO(text, newline=""), delimiter=_delimiter(first_line), strict=True
+        io.StringIO(flat, newline=""),
+        delimiter=_delimiter(first_line),
+        strict=True,
     )
     headers: list[str] | None = None
     header_line = 0
@@ -448,7 +456,11 @@ def audience_from_csv_text(
                     continue
                 if len(row) < width:
                     row += [""] * (width - len(row))  # a short row: its missing cells are empty
-                variables = {key: without_controls(row[index]).strip() for index, key in cells}
+                variables = (
+                    {key: row[index].strip() for index, key in cells}
+                    if clean
+                    else {key: without_controls(row[index]).strip() for index, key in cells}
+                )
                 collector.add(row[phone_index], with_names(variables, names), line)
     except csv.Error as exc:
         # The record that failed starts on the line after the last one read whole.
