@@ -19,7 +19,7 @@ from linda_tui.fleet.manager import (
     SendRefusedError,
     UnknownBotError,
 )
-from linda_tui.models import BotState, ContactRef, Direction, MessageStatus, SyncStatus
+from linda_tui.models import BotState, ContactRef, Direction, MessageStatus, OptOut, SyncStatus
 from linda_tui.store import open_store
 from linda_tui.whatsapp.account import PairMethod, QRCodeIssued
 from linda_tui.whatsapp.simulated import SimulatedNetwork
@@ -285,6 +285,24 @@ async def test_opted_out_number_is_never_messaged(fleet: Fleet, network: Simulat
     assert [m.direction for m in await fleet.store.list_messages(peer="+971501234578")] == [
         Direction.IN
     ]
+
+
+@pytest.mark.parametrize(
+    ("wrote", "said"),
+    [
+        ("stop\\please", "they wrote 'stop\\please'"),  # one backslash, as written
+        ("don't", "they wrote 'don't'"),
+        ("stop \x1b]52;c;aGk=\x07", "they wrote 'stop \\x1b]52;c;aGk=\\x07'"),
+    ],
+    ids=["backslash", "quote", "escape"],
+)
+async def test_an_opt_out_refusal_quotes_their_words_as_written(
+    fleet: Fleet, wrote: str, said: str
+) -> None:
+    await fleet.store.add_opt_out(OptOut("+971501234581", reason=wrote))
+    with pytest.raises(SendRefusedError) as refused:
+        await fleet.send("+971501234581", "New listing!", bot="auto")
+    assert f"+971501234581 has opted out ({said})" in str(refused.value)
 
 
 async def test_same_text_to_same_number_within_24h_is_refused(fleet: Fleet) -> None:

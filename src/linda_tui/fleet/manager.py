@@ -58,6 +58,7 @@ from linda_tui.models import (
 from linda_tui.phones import mask_phone
 from linda_tui.plain_text import one_line
 from linda_tui.store.base import StatusUpdate, Store, TransientStoreError
+from linda_tui.terminal_text import visible
 from linda_tui.whatsapp.account import (
     AccountError,
     AccountEvent,
@@ -322,7 +323,10 @@ class Fleet(FleetView):
             self.status(bot)  # an unknown bot is the first thing to say
         opt_out = await self.store.get_opt_out(phone)
         if opt_out is not None:
-            said = f"they wrote {one_line(opt_out.reason, 40)!r}" if opt_out.reason else "opt-out"
+            # Their words as they wrote them, controls escaped once (repr doubled every
+            # backslash and swapped the quotes around a text holding one).
+            wrote = visible(one_line(opt_out.reason, 40))
+            said = f"they wrote '{wrote}'" if opt_out.reason else "opt-out"
             raise SendRefusedError(f"{phone} has opted out ({said}) — Linda does not message them")
         await self._refuse_repeat(phone, text)
         key = (phone, text)
