@@ -238,6 +238,33 @@ async def test_the_estimate_waits_for_quiet_hours_and_the_start_time(
     assert plan.summary()["start_at"] == later.isoformat()
 
 
+async def test_the_plan_says_when_its_first_message_goes_and_what_holds_it(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    """Started at 02:00 inside quiet hours, the first message goes at 09:00, and the
+    question before a start says so instead of "starts sending now"."""
+    from linda_tui.tui.widgets.broadcast_form import _first_send_words
+
+    path = csv_file(tmp_path, [f"{p},N,Dubai" for p in PHONES[:3]])
+    quiet = QuietHours(time(21, 0), time(9, 0), UTC)
+    night = datetime(2026, 1, 15, 2, 0, tzinfo=UTC)
+    plan = await plan_for(
+        store, path, "Hello", bots=("main",), pacing={"main": SLOW}, now=night, quiet_hours=quiet
+    )
+    assert plan.first_send is not None
+    assert plan.first_send.at == datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
+    assert plan.first_send.reason == "quiet hours (21:00-09:00)"
+    assert _first_send_words(plan, night, UTC) == (
+        "starts sending 09:00 (in 7h00m), held until then: quiet hours (21:00-09:00)"
+    )
+    day = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
+    plan = await plan_for(
+        store, path, "Hello", bots=("main",), pacing={"main": SLOW}, now=day, quiet_hours=quiet
+    )
+    assert plan.first_send is not None and plan.first_send.at == day
+    assert _first_send_words(plan, day, UTC) == "starts sending now"
+
+
 async def test_demo_fast_finishes_at_once(store: SQLiteStore, tmp_path: Path) -> None:
     path = csv_file(tmp_path, [f"{p},N,Dubai" for p in PHONES])
     plan = await plan_for(store, path, "Hello", profile=pace_profile("demo-fast", demo=True))

@@ -29,6 +29,7 @@ from linda_tui.broadcast.audience import Audience
 from linda_tui.broadcast.pacing import (
     DEFAULT_WARM_UP,
     STANDARD,
+    NextSend,
     PaceProfile,
     QuietHours,
     WarmUp,
@@ -123,6 +124,9 @@ class BroadcastPlan:
     finish_at: datetime | None  # None: nothing to send, or no bot to send it
     skipped: dict[str, int] = field(default_factory=dict)  # by reason, numbers only
     unusable: dict[str, str] = field(default_factory=dict)  # chosen bots that cannot send
+    # When the first message may go, and what holds it until then (quiet hours, a
+    # cap, the start time); None: nothing to send, or no bot to send it.
+    first_send: NextSend | None = None
 
     @property
     def waiting(self) -> str | None:
@@ -357,6 +361,14 @@ async def plan_broadcast(
     )
     begin = max(now, start_at) if start_at is not None else now
     finish_at = estimate_finish(list(pacers.values()), per_bot, begin) if assigned else None
+    first_send = (
+        min(
+            (pacers[bot].next_send(begin) for bot, count in per_bot.items() if count),
+            key=lambda next_send: next_send.at,
+        )
+        if assigned
+        else None
+    )
     skipped = {
         INVALID: len(audience.invalid),
         DUPLICATE: len(audience.duplicates),
@@ -377,6 +389,7 @@ async def plan_broadcast(
         finish_at=finish_at,
         skipped=skipped,
         unusable=cannot,
+        first_send=first_send,
     )
 
 

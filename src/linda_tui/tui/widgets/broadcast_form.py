@@ -438,13 +438,14 @@ class BroadcastForm(Vertical):
                 self.creating = False
 
         bots = ", ".join(f"{bot} {count:,}" for bot, count in plan.per_bot.items() if count)
+        now, zone = self.linda.clock.now(), self.linda.timezone
         self.app.push_screen(
             ConfirmScreen(
                 f"Start {plan.name!r}?",
                 f"{count_of(plan.to_send, 'message')} ({bots}) at pace {plan.pace.name}"
-                f"{_finish_words(plan.finish_at, self.linda.clock.now(), self.linda.timezone)}."
-                " The campaign is saved and starts sending now; the Broadcasts pane (3) "
-                "pauses or cancels it.",
+                f"{_finish_words(plan.finish_at, now, zone)}. The campaign is saved and "
+                f"{_first_send_words(plan, now, zone)}. The Broadcasts pane (3) pauses or "
+                "cancels it.",
                 "Create & start",
             ),
             answered,
@@ -621,8 +622,11 @@ def _read_csv(draft: Draft, region: str) -> Audience:
         path,
         region=region,
         phone_column=draft.phone_column.strip() or None,
-        # The fix an error names is the form's field, not the CLI's flag.
-        setting=ColumnSetting("in the Column field", "the Column field"),
+        # The fix an error names is the form's field, not the CLI's flag, and where it
+        # is: at 60 columns it has no label beside it.
+        setting=ColumnSetting(
+            "in the Column field (after the path)", "the Column field (after the path)"
+        ),
     )
 
 
@@ -670,6 +674,18 @@ def _describe_template(plan: BroadcastPlan) -> str:
     count = template.variation_count
     variations = f" · {count:,} variations" if count > 1 else ""
     return f"{variables}{variations}"
+
+
+def _first_send_words(plan: BroadcastPlan, now: datetime, zone: tzinfo) -> str:
+    """When the first message goes, as the question before a start says it: quiet hours
+    or a cap can hold a started campaign for hours."""
+    first = plan.first_send
+    if first is None:
+        return "starts sending once a chosen bot can send"
+    if (first.at - now).total_seconds() < 1:
+        return "starts sending now"
+    why = f", held until then: {first.reason}" if first.reason else ""
+    return f"starts sending {when(first.at, now, zone)}{why}"
 
 
 def _finish_words(finish: datetime | None, now: datetime, zone: tzinfo) -> str:
