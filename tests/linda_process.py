@@ -31,6 +31,13 @@ def daytime() -> dict[str, str]:
     return {"LINDA_TIMEZONE": f"Etc/GMT{-offset:+d}" if offset else "UTC"}
 
 
+def nighttime() -> dict[str, str]:
+    """Settings that put the fleet in a time zone where it is about 02:00 now: inside
+    the default quiet hours (21:00-09:00)."""
+    offset = ((2 - datetime.now(UTC).hour + 11) % 24) - 11  # hours east of UTC: -11 to +12
+    return {"LINDA_TIMEZONE": f"Etc/GMT{-offset:+d}" if offset else "UTC"}
+
+
 def demo_argv(data: Path, *args: str) -> list[str]:
     """`linda --demo --data-dir DATA ARGS...` as a process's arguments."""
     return [sys.executable, "-m", "linda_tui", "--demo", "--data-dir", str(data), *args]

@@ -8,7 +8,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from linda_process import linda
+from linda_process import daytime, linda, nighttime
 
 NUMBERS = ["--to", "+971501234571", "--to", "+971501234572", "--to", "+971501234573"]
 
@@ -54,3 +54,25 @@ def test_no_chosen_bot_able_to_send_is_said_and_run_refuses_in_one_line(tmp_path
         not (data / "simulated-network.jsonl").exists()
         or not (data / "simulated-network.jsonl").read_text()
     )
+
+
+def test_a_plan_made_at_night_says_when_its_first_message_goes(tmp_path: Path) -> None:
+    """At 02:00 in the fleet's time zone the standard pace holds a campaign until the
+    quiet hours end: the plan says when its first message goes, and why not sooner; at
+    noon it says nothing of the kind (the first message goes at once)."""
+    data = tmp_path / "data"
+    args = ("broadcast", "create", "--name", "Night", *NUMBERS, "--template", "Hi", "--dry-run")
+    night = linda(data, *args, env=nighttime())
+    assert night.returncode == 0, night.stderr
+    assert " 09:00 (held until then: quiet hours (21:00-09:00))" in night.stdout, night.stdout
+    [line] = [line for line in night.stdout.splitlines() if "first message:" in line]
+    assert line.startswith("  first message: ")
+    plan = json.loads(linda(data, *args, "--json", env=nighttime()).stdout)
+    assert plan["first_send_held_by"] == "quiet hours (21:00-09:00)"
+    assert plan["first_send_at"].endswith(("T09:00:00+00:00", ":00:00+00:00"))
+
+    noon = linda(data, *args, env=daytime())
+    assert noon.returncode == 0, noon.stderr
+    assert "first message:" not in noon.stdout, noon.stdout
+    plan = json.loads(linda(data, *args, "--json", env=daytime()).stdout)
+    assert plan["first_send_held_by"] is None

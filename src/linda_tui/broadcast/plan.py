@@ -184,6 +184,9 @@ class BroadcastPlan:
             "pace": self.pace.name,
             "start_at": self.start_at.isoformat() if self.start_at else None,
             "finish_at": self.finish_at.isoformat() if self.finish_at else None,
+            # When the first message may go, and what holds it until then (None: now).
+            "first_send_at": self.first_send.at.isoformat() if self.first_send else None,
+            "first_send_held_by": self.first_send.reason if self.first_send else None,
             "preview": [
                 {"phone": r.phone, "bot": r.preferred_bot, "text": r.text} for r in self.preview
             ],

@@ -372,6 +372,10 @@ def _print_plan(result: dict[str, Any], runtime: Runtime) -> None:
     plan = [f"{bot} {n}" for bot, n in result["per_bot"].items()]
     plan += [f"{bot} none ({one_line(why)})" for bot, why in (result.get("unusable") or {}).items()]
     echo(f"  plan: {', '.join(plan)} · pace {result['pace']}")
+    first, held_by = result.get("first_send_at"), result.get("first_send_held_by")
+    if first and held_by:  # quiet hours at night, a cap, the start time
+        at = _when(datetime.fromisoformat(first), runtime)
+        echo(f"  first message: {at} (held until then: {one_line(held_by)})")
     finish = result.get("finish_at")
     echo(f"  estimated finish: {_when(datetime.fromisoformat(finish), runtime) if finish else '-'}")
     for bad in result.get("invalid", [])[:10]:
