@@ -47,6 +47,7 @@ from linda_tui.models import (
     RecipientStatus,
     UncertainAction,
 )
+from linda_tui.plain_text import count_of
 from linda_tui.terminal_text import visible
 
 if TYPE_CHECKING:
@@ -593,7 +594,7 @@ def export_cmd(runtime: Runtime, campaign_id: str, csv_file: str) -> None:
             r.text,
         ]
         writer.writerow([spreadsheet_cell(cell) for cell in row])
-    count = f"{len(recipients)} recipient{'' if len(recipients) == 1 else 's'}"
+    count = count_of(len(recipients), "recipient")
     if csv_file == "-":
         # The CSV as it is (its CRLF record ends, every control in it already escaped by
         # spreadsheet_cell), for a pipe: `linda broadcast export 1 --csv - | ...`.

@@ -29,6 +29,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, Static
 
 from linda_tui.models import Contact, ContactRef, Direction, Message
+from linda_tui.plain_text import count_of
 from linda_tui.tui.literal import literal, printable
 from linda_tui.tui.screens.pane import PaneScreen
 from linda_tui.tui.widgets.line_table import CELL_PADDING, LineTable, cursor_bindings
@@ -350,7 +351,7 @@ class ContactsScreen(PaneScreen):
         elif rows >= RESULTS:
             text = f"best {RESULTS} — type more"
         else:
-            text = "1 match" if rows == 1 else f"{rows:,} matches"
+            text = count_of(rows, "match", "matches")
         # Its width is fixed (contacts.tcss): never a layout of the screen for it.
         count.update(Text(text), layout=False)
         if not rows:
