@@ -22,20 +22,22 @@ def _environment(**extra: str) -> dict[str, str]:
     return {**os.environ, "NO_COLOR": "1", **extra}
 
 
-def daytime() -> dict[str, str]:
-    """Settings that put the fleet in a time zone where it is about noon now: a campaign
-    at the standard pace sends at once, whenever the tests run (quiet hours are
-    21:00-09:00 in the fleet's time zone, and CI runs at any hour)."""
-    offset = 12 - datetime.now(UTC).hour  # hours east of UTC: -11 to +12
+def local_hour(hour: int) -> dict[str, str]:
+    """Settings that put the fleet in a time zone where it is about ``hour`` o'clock now
+    (quiet hours are 21:00-09:00 in the fleet's time zone, and CI runs at any hour)."""
+    offset = ((hour - datetime.now(UTC).hour + 11) % 24) - 11  # hours east of UTC: -11 to +12
     # Etc/GMT-N is N hours east (the sign is POSIX's, inverted).
     return {"LINDA_TIMEZONE": f"Etc/GMT{-offset:+d}" if offset else "UTC"}
 
 
+def daytime() -> dict[str, str]:
+    """About noon in the fleet's time zone: a campaign at the standard pace sends at once."""
+    return local_hour(12)
+
+
 def nighttime() -> dict[str, str]:
-    """Settings that put the fleet in a time zone where it is about 02:00 now: inside
-    the default quiet hours (21:00-09:00)."""
-    offset = ((2 - datetime.now(UTC).hour + 11) % 24) - 11  # hours east of UTC: -11 to +12
-    return {"LINDA_TIMEZONE": f"Etc/GMT{-offset:+d}" if offset else "UTC"}
+    """About 02:00 in the fleet's time zone: inside the default quiet hours."""
+    return local_hour(2)
 
 
 def demo_argv(data: Path, *args: str) -> list[str]:
