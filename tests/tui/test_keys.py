@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+from textual import events
 from textual.command import CommandPalette
 from textual.widgets import Input, Select, TextArea
 
@@ -209,6 +210,31 @@ async def test_keys_in_one_burst_apply_in_the_order_typed(make_app: MakeApp) -> 
         await wait_until(pilot, lambda: text.has_focus, "the message field")
         _burst(app, [*"hell", "backspace", "backspace", "backspace", "backspace", *"hi"])
         await wait_until(pilot, lambda: text.text == "hi", f"'hi', not {text.text!r}")
+
+
+async def test_keys_that_trickle_in_while_earlier_ones_wait_keep_their_order(
+    make_app: MakeApp,
+) -> None:
+    """A number typed over a laggy link arrives in pieces: a key read while an earlier
+    one was being handed back to the app went ahead of it ("+971..." became "+791...",
+    a message to a stranger)."""
+    import random
+
+    rng = random.Random(7)
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await _compose(pilot, app)
+        field = screen.query_one("#to", Input)
+        for attempt in range(12):
+            number = f"+9715012{attempt:05d}"
+            for key in number:
+                app.post_message(events.Key(key, key))
+                for _ in range(rng.randrange(4)):
+                    await asyncio.sleep(0)
+            await wait_until(pilot, lambda n=number: field.value == n, f"{number!r}")
+            await pilot.pause(0.05)
+            assert field.value == number, (attempt, field.value)
+            field.value = ""
 
 
 async def test_keys_typed_with_the_mode_switch_go_to_the_mode_shown(make_app: MakeApp) -> None:

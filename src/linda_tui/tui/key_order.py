@@ -11,6 +11,8 @@ the second; "+971... ⇥ message" put the message into the To field.
 ``KeysOneAtATime`` (mixed into the app) routes a key only once the one before it has
 settled: consumed by a widget, handled at the app, or at the latest after
 ``SETTLE_SECONDS`` (a handler that awaits something long must not hold the keyboard).
+A held key goes back to the app's queue when its turn comes; keys read meanwhile wait
+behind it (one that went ahead turned "+971..." into "+791...").
 Keys that arrive apart, as typed by hand, are routed at once, as before. Inside one
 field the order was already kept (see ``widgets.text_fields``).
 """
@@ -37,7 +39,9 @@ class KeysOneAtATime(App[int]):
         self._key_sent_at = 0.0
         self._key_back: events.Key | None = None  # the last key handled back at the app
         self._held_keys: deque[events.Key] = deque()
-        self._key_released: events.Key | None = None
+        # A held key posted back to the app and not routed yet: the keys that come
+        # meanwhile wait behind it (they were read after it).
+        self._key_in_transit: events.Key | None = None
         self._releasing: asyncio.Task[None] | None = None
 
     def _key_settled(self) -> bool:
@@ -54,8 +58,10 @@ class KeysOneAtATime(App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
             if not event.is_forwarded:
-                released = event is self._key_released
-                if not released and (self._held_keys or not self._key_settled()):
+                released = event is self._key_in_transit
+                if released:
+                    self._key_in_transit = None
+                elif self._held_keys or self._key_in_transit is not None or not self._key_settled():
                     self._held_keys.append(event)  # its turn comes when the last settles
                     if self._releasing is None or self._releasing.done():
                         self._releasing = asyncio.create_task(self._release_held_keys())
@@ -75,9 +81,9 @@ class KeysOneAtATime(App[int]):
             while not self._key_settled():
                 await asyncio.sleep(0.001)
             key = self._held_keys.popleft()
-            self._key_released = key
+            self._key_in_transit = key
             self.post_message(key)
-            # Until the app has routed it: then it is the one in flight.
-            deadline = time.monotonic() + SETTLE_SECONDS
-            while self._key_in_flight is not key and time.monotonic() < deadline:
+            # Until the app has routed it (then it is the one in flight): it is in the
+            # app's queue, behind whatever was there, and comes however busy the app is.
+            while self._key_in_transit is key and self.is_running:
                 await asyncio.sleep(0.001)
