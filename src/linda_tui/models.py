@@ -211,15 +211,15 @@ class Campaign:
 
 @dataclass
 class NewRecipient:
-    """A recipient as a campaign is created: its number, rendered text, and the values
-    of the variables that text was made from (the template's, not the whole CSV row).
+    """A recipient as a campaign is created: its number and its rendered text. The
+    values the text was made from are not kept apart from it: the store holds no
+    more of a customer list than the messages a campaign sends.
 
     skip_reason set means it is stored already skipped (opted out, same text sent
     in the last 24 h...), so the campaign's export still lists it with why."""
 
     phone: str  # E.164
     text: str
-    variables: dict[str, str] = field(default_factory=dict)
     preferred_bot: str | None = None  # the bot that owns the contact, or the plan's choice
     skip_reason: str | None = None
 
@@ -237,7 +237,6 @@ class Recipient:
     phone: str  # E.164
     status: RecipientStatus = RecipientStatus.PENDING
     text: str = ""
-    variables: dict[str, str] = field(default_factory=dict)
     seq: int = 0  # its place in the campaign: recipients are sent in this order
     preferred_bot: str | None = None
     bot_id: str | None = None  # the bot that claimed it

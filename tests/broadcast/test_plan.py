@@ -131,6 +131,29 @@ async def test_recipients_keep_the_bot_that_owns_them_and_the_rest_is_even(
     assert bots[PHONES[4]] in ("main", "agent-1")
 
 
+async def test_skipped_recipients_keep_their_owner_and_the_others_take_turns(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    """Left-out recipients take no bot's turn: the ones sent to are spread evenly over
+    the bots, in order; one left out keeps the bot that owns it (shown in the export)."""
+    await store.ensure_contact_ref(PHONES[1], "agent-2", T0 - timedelta(days=3))
+    await store.add_opt_out(OptOut(phone=PHONES[1], created_at=T0))
+    await store.add_opt_out(OptOut(phone=PHONES[2], created_at=T0))
+    path = csv_file(tmp_path, [f"{p},N,Dubai" for p in PHONES[:8]])
+    plan = await plan_for(store, path, "Hello")
+    assert [(r.phone, r.preferred_bot, r.skip_reason) for r in plan.recipients] == [
+        (PHONES[0], "main", None),
+        (PHONES[1], "agent-2", "opted out"),
+        (PHONES[2], None, "opted out"),
+        (PHONES[3], "agent-1", None),
+        (PHONES[4], "agent-2", None),
+        (PHONES[5], "main", None),
+        (PHONES[6], "agent-1", None),
+        (PHONES[7], "agent-2", None),
+    ]
+    assert plan.per_bot == {"main": 2, "agent-1": 2, "agent-2": 2}
+
+
 async def test_the_chosen_bots_only(store: SQLiteStore, tmp_path: Path) -> None:
     path = csv_file(tmp_path, [f"{p},N,Dubai" for p in PHONES[:4]])
     plan = await plan_for(store, path, "Hello", bots=("agent-1",))
@@ -156,6 +179,10 @@ async def test_template_problems_stop_the_plan_before_anything_is_saved(
         await plan_for(store, path, "{first_name|}")
     with pytest.raises(TemplateError, match="is 65,537 characters"):
         await plan_for(store, path, "x" * 65_537)
+    long_row = csv_file(tmp_path, [f"{PHONES[0]},Ali,Dubai", f"{PHONES[1]},{'A' * 65_534},Sharjah"])
+    with pytest.raises(TemplateError, match="message for line 3 is 65,537 characters"):
+        await plan_for(store, long_row, "Hi {first_name}")
+    path = csv_file(tmp_path, [f"{PHONES[0]},Ali,Dubai", f"{PHONES[1]},,Sharjah"])
     # With a fallback it plans.
     plan = await plan_for(store, path, "Hi {first_name|there}")
     assert [r.text for r in plan.recipients] == ["Hi Ali", "Hi there"]
@@ -297,16 +324,14 @@ async def test_save_plan_stores_the_campaign_and_every_recipient_at_once(
         (PHONES[3], "Hi N3", RecipientStatus.PENDING),
     ]
     assert stored[2].reason == "opted out"
-    # The values its message was made from; the rest of the row (City) stays in the CSV.
-    assert stored[0].variables == {"first_name": "N0"}
     assert {r.preferred_bot for r in stored if r.status is RecipientStatus.PENDING} <= set(FLEET)
 
 
-async def test_each_recipient_keeps_the_values_its_message_used_and_no_more(
+async def test_the_store_keeps_each_message_and_nothing_else_of_the_row(
     store: SQLiteStore, tmp_path: Path
 ) -> None:
-    """Variables inside variations and with fallbacks count; an empty value is kept (it
-    is why the fallback was used); a column the template never names is not stored."""
+    """A recipient is stored with the text it gets; a column the template never names
+    (a private note) is nowhere in the store's file."""
     path = tmp_path / "clients.csv"
     path.write_text(
         "Phone,First Name,City,Notes\n"
@@ -318,11 +343,13 @@ async def test_each_recipient_keeps_the_values_its_message_used_and_no_more(
     campaign = await save_plan(store, plan, created_by="ops", now=T0)
     assert campaign.id is not None
     stored = await store.list_recipients(campaign.id)
-    assert [r.variables for r in stored] == [
-        {"first_name": "Sara", "city": "Dubai"},
-        {"first_name": "", "city": "Ajman"},
-    ]
-    assert all("note" not in r.text and "note" not in str(r.variables) for r in stored)
+    assert [r.text.split(", ")[1] for r in stored] == ["units in Dubai", "units in Ajman"]
+    await store.close()
+    database = store.path.read_bytes()
+    for wal in store.path.parent.glob(store.path.name + "-wal"):
+        database += wal.read_bytes()
+    assert b"Dubai" in database
+    assert b"private note" not in database and b"another note" not in database
 
 
 async def test_nobody_left_to_message_is_not_saved(store: SQLiteStore, tmp_path: Path) -> None:

@@ -265,6 +265,18 @@ def test_a_template_renders_many_recipients_from_one_compilation() -> None:
 
 
 @pytest.mark.parametrize(
+    "source",
+    ["[[Hi|Hello]] {first_name|there} [[in {city|Dubai}|at {city|home}]]", "Hi {first_name}"],
+)
+def test_rendering_many_at_once_gives_each_recipient_its_own_text(source: str) -> None:
+    template = compile_template(source, seed="s")
+    rows = [{"first_name": f"N{i}", "city": "دبي" if i % 2 else ""} for i in range(len(PHONES))]
+    assert template.render_all(rows, PHONES) == [
+        template.render(row, phone) for row, phone in zip(rows, PHONES, strict=True)
+    ]
+
+
+@pytest.mark.parametrize(
     ("text", "where"),
     [
         ("Hi \x1b[31mthere", "column 4: U+001B"),

@@ -603,23 +603,6 @@ async def test_replies_and_crash_recovery_use_their_indexes(tmp_path: Path) -> N
     assert "recipients_in_flight" in str(in_flight)
 
 
-@pytest.mark.parametrize(
-    "variables",
-    [
-        {},
-        {"first_name": "Ahmed", "city": "Dubai"},
-        {"name": "أحمد", "note": "\u202eevil\u202c 😀", "q": 'say "hi" \\ back'},
-        {"ctl": "\x00\x1b[31m\n\t", "lone": "\ud800", "empty": ""},
-    ],
-)
-def test_recipients_variables_are_written_as_the_json_encoder_writes_them(
-    variables: dict[str, str],
-) -> None:
-    from linda_tui.store.sqlite import _JSON_ENCODER, _variables_json
-
-    assert _variables_json(variables) == _JSON_ENCODER.encode(variables)
-
-
 async def test_a_bots_last_pairing_is_read_from_its_index(tmp_path: Path) -> None:
     path = tmp_path / "linda.db"
     async with SQLiteStore(path):

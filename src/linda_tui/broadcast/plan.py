@@ -20,7 +20,8 @@ created, waits until one can.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -119,7 +120,6 @@ class BroadcastPlan:
     # Every valid, distinct number in audience order, with its text and bot; those
     # with a skip_reason are saved skipped (so the export shows why).
     recipients: list[NewRecipient]
-    lines: dict[str, int]  # phone -> where it came from in the source
     per_bot: dict[str, int]  # messages to send per bot that can send
     finish_at: datetime | None  # None: nothing to send, or no bot to send it
     skipped: dict[str, int] = field(default_factory=dict)  # by reason, numbers only
@@ -222,32 +222,59 @@ def _chosen_bots(bots: BotChoice, available: Mapping[str, Pacing]) -> tuple[str,
     return chosen
 
 
-def _render(template: Template, audience: Audience) -> list[str]:
-    texts = []
-    blank: list[int] = []
-    too_long: list[tuple[int, int]] = []
-    for member in audience.members:
-        try:
-            text = template.render(member.variables, member.phone)
-        except MissingVariable as exc:  # check_variables ran first: cannot happen
-            raise TemplateError(f"{audience.where(member.line)}: {exc}") from None
-        if not text.strip():
-            blank.append(member.line)
-        elif len(text) > MAX_TEXT:
-            too_long.append((member.line, len(text)))
-        texts.append(text)
-    if blank:
+def _render(template: Template, audience: Audience, phones: Sequence[str]) -> list[str]:
+    """Every member's text (phones: theirs, in order); TemplateError when one is empty
+    or too long for WhatsApp."""
+    members = audience.members
+    try:
+        texts = template.render_all([m.variables for m in members], phones)
+    except MissingVariable:  # check_variables ran first: cannot happen
+        for member in members:
+            try:
+                template.render(member.variables, member.phone)
+            except MissingVariable as exc:
+                raise TemplateError(f"{audience.where(member.line)}: {exc}") from None
+        raise
+    # Checked over the whole list at C speed; the offenders are looked for only when
+    # there is one.
+    if not all(map(str.strip, texts)):
+        blank = [m.line for m, text in zip(members, texts, strict=True) if not text.strip()]
         raise TemplateError(
             f"the template gives an empty message for {len(blank):,} recipients (first on "
             f"{audience.where(blank[0])}) — give its variables fallbacks or add text around them"
         )
-    if too_long:
-        line, length = too_long[0]
+    if max(map(len, texts), default=0) > MAX_TEXT:
+        line, length = next(
+            (m.line, len(text))
+            for m, text in zip(members, texts, strict=True)
+            if len(text) > MAX_TEXT
+        )
         raise TemplateError(
             f"the message for {audience.where(line)} is {length:,} characters; WhatsApp "
             f"allows at most {MAX_TEXT:,} — shorten the template or that row's values"
         )
     return texts
+
+
+def _skip_reasons(
+    phones: Sequence[str],
+    texts: Sequence[str],
+    opted_out: Set[str],
+    recent: Set[tuple[str, str]],
+) -> list[str | None]:
+    """Why each recipient is left out (opted out, or sent the same text in the last
+    24 h), or None: it is sent to."""
+    if not opted_out and not recent:
+        return [None] * len(phones)
+    recent_phones = {phone for phone, _ in recent}
+    return [
+        OPTED_OUT_REASON
+        if phone in opted_out
+        else REPEAT_REASON
+        if phone in recent_phones and (phone, text) in recent
+        else None
+        for phone, text in zip(phones, texts, strict=True)
+    ]
 
 
 def _spread(phones: Sequence[str], owners: Mapping[str, str], bots: Sequence[str]) -> list[str]:
@@ -256,7 +283,7 @@ def _spread(phones: Sequence[str], owners: Mapping[str, str], bots: Sequence[str
     if not any(owner in bots for owner in owners.values()):
         # No one owned by a chosen bot: the least loaded, first on a tie, is each bot
         # in turn.
-        return [bots[i % len(bots)] for i in range(len(phones))]
+        return (list(bots) * (len(phones) // len(bots) + 1))[: len(phones)]
     load = dict.fromkeys(bots, 0)
     chosen = []
     for phone in phones:
@@ -315,43 +342,39 @@ async def plan_broadcast(
     cannot = {bot: why for bot, why in (unusable or {}).items() if bot in bot_ids}
     senders = tuple(bot for bot in bot_ids if bot not in cannot)
     with collector_paused():  # 100,000 texts: see linda_tui.bulk
-        texts = _render(compiled, audience)
         phones = [m.phone for m in audience.members]
+        texts = _render(compiled, audience, phones)
     opted_out = await store.opted_out_among(phones)
     recent = await store.recent_outbound(now - REPEAT_WINDOW)
     owners = await store.owners_of(phones)
 
     with collector_paused():
-        skip_reasons: list[str | None] = []
-        for phone, text in zip(phones, texts, strict=True):
-            if phone in opted_out:
-                skip_reasons.append(OPTED_OUT_REASON)
-            elif (phone, text) in recent:
-                skip_reasons.append(REPEAT_REASON)
-            else:
-                skip_reasons.append(None)
-        sending = [p for p, reason in zip(phones, skip_reasons, strict=True) if reason is None]
-        # With no bot able to send, nobody is assigned: the first bot back takes them all.
-        assigned = (
-            dict(zip(sending, _spread(sending, owners, senders), strict=True)) if senders else {}
+        skip_reasons = _skip_reasons(phones, texts, opted_out, recent)
+        sending = (
+            [p for p, reason in zip(phones, skip_reasons, strict=True) if reason is None]
+            if opted_out or recent
+            else phones
         )
-        # A recipient keeps the values that made its message, not the rest of its row
-        # (notes, addresses...): the store holds no more of a customer list than a
-        # campaign used, and 100,000 rows are written in a fraction of the bytes.
-        used = tuple(dict.fromkeys(placeholder.key for placeholder in compiled.placeholders))
-        recipients = [
-            NewRecipient(
-                phone=member.phone,
-                text=text,
-                variables={key: member.variables[key] for key in used if key in member.variables},
-                preferred_bot=assigned.get(member.phone, owners.get(member.phone)),
-                skip_reason=reason,
-            )
-            for member, text, reason in zip(audience.members, texts, skip_reasons, strict=True)
-        ]
+        # With no bot able to send, nobody is assigned: the first bot back takes them all.
+        spread = _spread(sending, owners, senders) if senders else []
+        # A skipped recipient keeps its owner, if any; the others their bot in turn.
+        preferred: list[str | None]
+        if not senders:
+            preferred = [owners.get(phone) for phone in phones]
+        elif len(spread) == len(phones):
+            preferred = list(spread)
+        else:
+            turns = iter(spread)
+            preferred = [
+                next(turns) if reason is None else owners.get(phone)
+                for phone, reason in zip(phones, skip_reasons, strict=True)
+            ]
+        # A recipient keeps its message, not the row it was made from (notes,
+        # addresses...): the store holds no more of a customer list than a campaign
+        # sends.
+        recipients = list(map(NewRecipient, phones, texts, preferred, skip_reasons))
         per_bot = dict.fromkeys(senders, 0)
-        for bot in assigned.values():
-            per_bot[bot] += 1
+        per_bot.update(Counter(spread))
     pacers = await load_pacers(
         store,
         {bot: pacing[bot] for bot in senders},
@@ -363,13 +386,13 @@ async def plan_broadcast(
         not_before=start_at,
     )
     begin = max(now, start_at) if start_at is not None else now
-    finish_at = estimate_finish(list(pacers.values()), per_bot, begin) if assigned else None
+    finish_at = estimate_finish(list(pacers.values()), per_bot, begin) if spread else None
     first_send = (
         min(
             (pacers[bot].next_send(begin) for bot, count in per_bot.items() if count),
             key=lambda next_send: next_send.at,
         )
-        if assigned
+        if spread
         else None
     )
     skipped = {
@@ -387,7 +410,6 @@ async def plan_broadcast(
         pace=profile,
         start_at=start_at,
         recipients=recipients,
-        lines={m.phone: m.line for m in audience.members},
         per_bot=per_bot,
         finish_at=finish_at,
         skipped=skipped,

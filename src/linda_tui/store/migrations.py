@@ -157,8 +157,9 @@ V2_STATEMENTS: tuple[str, ...] = (
 
 # Version 3: durable broadcasts. A campaign keeps its template, the bots it sends
 # from (a JSON list of ids, or "all"), its pace profile, start time and what was
-# skipped when it was created; each recipient its own rendered text and variables,
-# the bot it prefers and the bot that claimed it, its outbound message, and the
+# skipped when it was created; each recipient its own rendered text and variables
+# (no longer written: the text is what a campaign keeps of a customer's row; the
+# column stays, '{}', for the files that have it), the bot it prefers and the bot that claimed it, its outbound message, and the
 # times it was claimed, sent, failed and replied to. Replies find their recipient
 # by phone and send time; crash recovery finds the ones still sending.
 V3_STATEMENTS: tuple[str, ...] = (

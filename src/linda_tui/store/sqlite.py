@@ -139,7 +139,7 @@ _RECIPIENT_STATE = """CASE WHEN r.status != 'sent' THEN r.status
     WHEN m.status IN ('read', 'delivered', 'failed') THEN m.status
     ELSE 'sent' END"""
 _FAILED_AFTER_SENDING = "r.status = 'sent' AND m.status = 'failed'"
-_RECIPIENT_SELECT = f"""r.campaign_id, r.phone, {_RECIPIENT_STATE}, r.text, r.variables, r.seq,
+_RECIPIENT_SELECT = f"""r.campaign_id, r.phone, {_RECIPIENT_STATE}, r.text, r.seq,
     r.preferred_bot, r.bot_id, r.message_id, r.wa_id,
     CASE WHEN {_FAILED_AFTER_SENDING} THEN m.error ELSE r.reason END,
     r.claimed_at, r.sent_at, m.delivered_at, m.read_at, r.replied_at,
@@ -181,35 +181,6 @@ def _required_time(text: str) -> datetime:
 # One encoder made once: json.dumps with options builds a new one per call, which
 # was a third of the time an upsert took.
 _JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-# _JSON_ENCODER.encode builds its C encoder (and a closure) on every call: most of the
-# time it takes for a recipient's few variables. This one is built once, with the same
-# settings, so it writes the same text. No circular check: variables are a flat dict
-# of strings.
-_C_ENCODER = getattr(json.encoder, "c_make_encoder", None)
-_VARIABLES_ENCODER = (
-    _C_ENCODER(
-        None,
-        _JSON_ENCODER.default,
-        json.encoder.encode_basestring,
-        None,
-        _JSON_ENCODER.key_separator,
-        _JSON_ENCODER.item_separator,
-        False,
-        False,
-        True,
-    )
-    if _C_ENCODER is not None
-    else None
-)
-
-
-def _variables_json(variables: dict[str, str]) -> str:
-    """A recipient's variables as _JSON_ENCODER.encode writes them, faster."""
-    if _VARIABLES_ENCODER is None:
-        return _JSON_ENCODER.encode(variables)
-    return "".join(_VARIABLES_ENCODER(variables, 0))
-
-
 # What JSON escapes in a string (ensure_ascii=False): quotes, backslashes, C0 controls.
 _JSON_ESCAPED = re.compile(r'[\x00-\x1f"\\]')
 
@@ -369,20 +340,19 @@ def _recipient(row: Sequence[Any]) -> Recipient:
         phone=row[1],
         status=RecipientStatus(row[2]),
         text=row[3],
-        variables=json.loads(row[4]),
-        seq=row[5],
-        preferred_bot=row[6],
-        bot_id=row[7],
-        message_id=row[8],
-        wa_id=row[9],
-        reason=row[10],
-        claimed_at=_time(row[11]),
-        sent_at=_time(row[12]),
-        delivered_at=_time(row[13]),
-        read_at=_time(row[14]),
-        replied_at=_time(row[15]),
-        failed_at=_time(row[16]),
-        updated_at=_required_time(row[17]),
+        seq=row[4],
+        preferred_bot=row[5],
+        bot_id=row[6],
+        message_id=row[7],
+        wa_id=row[8],
+        reason=row[9],
+        claimed_at=_time(row[10]),
+        sent_at=_time(row[11]),
+        delivered_at=_time(row[12]),
+        read_at=_time(row[13]),
+        replied_at=_time(row[14]),
+        failed_at=_time(row[15]),
+        updated_at=_required_time(row[16]),
     )
 
 
@@ -647,20 +617,19 @@ def _insert_campaign_sync(
     # Linda's own values, quoted as SQL text.
     def insert(status: RecipientStatus, reason: str) -> str:
         return (
-            "INSERT INTO recipients (campaign_id, phone, seq, status, text, variables, "
+            "INSERT INTO recipients (campaign_id, phone, seq, status, text, "
             f"preferred_bot, reason, updated_at) VALUES ({int(campaign_id):d}, ?, ?, "
-            f"{_sql_text(status)}, ?, ?, ?, {reason}, {_sql_text(created)})"
+            f"{_sql_text(status)}, ?, ?, {reason}, {_sql_text(created)})"
         )
 
-    encode = _variables_json
     with collector_paused():  # 100,000 rows: see linda_tui.bulk
         to_send = [
-            (r.phone, seq, r.text, encode(r.variables), r.preferred_bot)
+            (r.phone, seq, r.text, r.preferred_bot)
             for seq, r in enumerate(recipients)
             if r.skip_reason is None
         ]
         skipped = [
-            (r.phone, seq, r.text, encode(r.variables), r.preferred_bot, r.skip_reason)
+            (r.phone, seq, r.text, r.preferred_bot, r.skip_reason)
             for seq, r in enumerate(recipients)
             if r.skip_reason is not None
         ]

@@ -70,7 +70,6 @@ class BroadcastRecords(MongoBase):
                 "seq": seq,
                 "status": pending if r.skip_reason is None else skipped,
                 "text": r.text,
-                "variables": dict(r.variables),
                 "preferred_bot": r.preferred_bot,
                 "bot_id": None,
                 "message_id": None,

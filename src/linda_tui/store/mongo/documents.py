@@ -235,7 +235,6 @@ def recipient(doc: Document, message: Document | None) -> Recipient:
         phone=doc["phone"],
         status=state,
         text=doc.get("text", ""),
-        variables=dict(doc.get("variables") or {}),
         seq=int(doc.get("seq", 0)),
         preferred_bot=doc.get("preferred_bot"),
         bot_id=doc.get("bot_id"),
