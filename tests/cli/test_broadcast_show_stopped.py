@@ -118,3 +118,35 @@ async def test_what_show_lists_as_uncertain_can_be_resolved_with_no_linda_runnin
     assert document["counts"]["uncertain"] == 0 and document["counts"]["pending"] == 3
     # The lock was given back: a Linda starts on the folder afterwards.
     assert linda(data, "status", "--wait", "1").returncode in (0, 3)
+
+
+async def test_a_cancelled_campaign_skips_who_was_left_and_resends_nobody(
+    tmp_path: Path,
+) -> None:
+    """Cancelled after a kill: the two never sent are skipped ("campaign cancelled"),
+    not pending for ever; the uncertain one cannot be resent (the campaign sends nothing
+    more), only marked sent."""
+    data = tmp_path / "data"
+    await left_by_a_kill(data)
+    cancelled = linda(data, "broadcast", "cancel", "1", "--yes")
+    assert cancelled.returncode == 0, cancelled.stderr
+    document = json.loads(linda(data, "broadcast", "show", "1", "--json").stdout)
+    assert document["status"] == "cancelled"
+    assert (document["counts"]["pending"], document["counts"]["skipped"]) == (0, 2)
+
+    resend = linda(data, "broadcast", "resolve", "1", "--resend", "--all-uncertain")
+    assert resend.returncode == 1
+    assert resend.stderr.strip() == (
+        "linda: campaign 1 was cancelled and sends nothing more — mark them sent "
+        "(--mark-sent) if they got the message, or put them in a new campaign"
+    )
+    marked = linda(data, "broadcast", "resolve", "1", "--mark-sent", "--all-uncertain")
+    assert marked.returncode == 0, marked.stderr
+    document = json.loads(linda(data, "broadcast", "show", "1", "--json").stdout)
+    assert (document["counts"]["sent"], document["counts"]["skipped"]) == (1, 2)
+
+    exported = tmp_path / "out.csv"
+    assert linda(data, "broadcast", "export", "1", "--csv", str(exported)).returncode == 0
+    rows = exported.read_text(encoding="utf-8").splitlines()[1:]
+    skipped = sorted(row.split(",")[0] for row in rows if ",skipped,,campaign cancelled," in row)
+    assert skipped == [NUMBERS[0], NUMBERS[2]]

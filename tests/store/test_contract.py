@@ -754,6 +754,31 @@ async def test_campaign_status_moves_only_where_allowed(store: Store) -> None:
     assert await store.set_campaign_status("404", CampaignStatus.RUNNING, at(12)) is None
 
 
+async def test_cancelling_skips_who_was_still_pending_and_nobody_else(store: Store) -> None:
+    """A cancelled campaign sends nothing more: its pending recipients become skipped
+    ("campaign cancelled"); one already on its way is left to finish, and if it comes
+    back unsent it is skipped too, not pending for ever."""
+    created = await running(store, A, B, C)
+    assert created.id is not None
+    on_its_way = await store.claim_recipient(created.id, A, "agent-1", at(2))
+    assert on_its_way.outcome is ClaimOutcome.CLAIMED
+    cancelled = await store.set_campaign_status(created.id, CampaignStatus.CANCELLED, at(3))
+    assert cancelled is not None
+    listed = {r.phone: r for r in await store.list_recipients(created.id)}
+    assert listed[A].status is RecipientStatus.SENDING
+    assert [(listed[p].status, listed[p].reason, listed[p].updated_at) for p in (B, C)] == [
+        (RecipientStatus.SKIPPED, "campaign cancelled", at(3))
+    ] * 2
+    assert await store.release_recipient(created.id, A, "bot agent-1 went offline", at(4))
+    assert await store.count_recipients(created.id) == counts_of(skipped=3)
+    # Another campaign's pending recipients are untouched.
+    other = await running(store, B, name="other")
+    assert other.id is not None
+    assert await store.set_campaign_status(other.id, CampaignStatus.PAUSED, at(5)) is not None
+    assert await store.release_recipient(other.id, B, "not sending", at(6)) is False
+    assert await store.count_recipients(other.id) == counts_of(pending=1)
+
+
 async def test_claim_writes_sending_and_a_pending_message_before_the_send(store: Store) -> None:
     created = await running(store, A, B)
     assert created.id is not None

@@ -77,6 +77,16 @@ class BroadcastError(FleetCommandError):
     """An operation on a campaign cannot be done; the message says why."""
 
 
+def check_resolvable(campaign: Campaign, action: UncertainAction) -> None:
+    """Raise BroadcastError when a campaign's uncertain recipients cannot be resolved
+    so: a cancelled campaign sends nothing more, so none of them is resent."""
+    if action is UncertainAction.RESEND and campaign.status is CampaignStatus.CANCELLED:
+        raise BroadcastError(
+            f"campaign {campaign.id} was cancelled and sends nothing more — mark them "
+            "sent (--mark-sent) if they got the message, or put them in a new campaign"
+        )
+
+
 class _CampaignOutcome:
     """How a broadcast message's end is stored: the recipient with its message."""
 
@@ -253,7 +263,8 @@ class BroadcastEngine:
         return await self.start_campaign(campaign_id)
 
     async def cancel(self, campaign_id: int | str) -> Campaign:
-        """Cancel for good: nothing more is sent (pending recipients stay unsent)."""
+        """Cancel for good: nothing more is sent; the store marks the recipients still
+        pending skipped ("campaign cancelled"). One already handed to a bot finishes."""
         return await self._halt(campaign_id, CampaignStatus.CANCELLED, "cancelled")
 
     async def resolve(
@@ -266,6 +277,7 @@ class BroadcastEngine:
         """The operator's decision for uncertain recipients (phones, or all of them).
         Resending puts them back in the queue of a campaign that then runs again."""
         campaign = await self.campaign(campaign_id)
+        check_resolvable(campaign, action)
         changed = await self.store.resolve_uncertain(
             campaign.id,  # type: ignore[arg-type]
             phones,

@@ -801,12 +801,14 @@ def resolve_cmd(
     decision = action
 
     async def on_store(store: Store) -> int:
+        from linda_tui.broadcast.engine import check_resolvable
         from linda_tui.clock import SystemClock
         from linda_tui.fleet.actor import current_actor
         from linda_tui.fleet.lock import AlreadyRunningError, InstanceLock
         from linda_tui.models import AuditEntry
 
         campaign = await _campaign(store, key)
+        check_resolvable(campaign, decision)
         actor = current_actor()
         audit = AuditEntry(
             action=f"broadcast.resolve.{decision}",

@@ -151,6 +151,8 @@ def unconfirmed_reason(error: str) -> str:
 
 OPTED_OUT_REASON = "opted out"
 REPEAT_REASON = "same text in the last 24 h"
+# A recipient a cancelled campaign will never send to (pending when it was cancelled).
+CANCELLED_REASON = "campaign cancelled"
 
 
 def recipient_state(stored: str, message_status: str | None, replied: bool) -> RecipientStatus:

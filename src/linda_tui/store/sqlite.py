@@ -72,6 +72,7 @@ from linda_tui.store.base import (
 )
 from linda_tui.store.migrations import migrate, read_version
 from linda_tui.store.records import (
+    CANCELLED_REASON,
     IN_FLIGHT_REASON,
     INT64_MAX,
     INT64_MIN,
@@ -656,7 +657,28 @@ def _move_campaign_sync(
     row = conn.execute(f"SELECT {_CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ?", (key,)).fetchone()
     if row is None or row[6] != status:
         return None  # no such campaign, or the move is not allowed from where it is
+    if status is CampaignStatus.CANCELLED:
+        _skip_cancelled_sync(conn, key, at)
     return _campaign(row)
+
+
+def _skip_cancelled_sync(conn: sqlite3.Connection, key: int, at: str) -> None:
+    """If campaign key is cancelled, its pending recipients become skipped ("campaign
+    cancelled"): nobody is left looking as if they were still to be sent to."""
+    conn.execute(
+        """UPDATE recipients SET status = ?, reason = ?, updated_at = ?
+        WHERE campaign_id = ? AND status = ?
+        AND EXISTS (SELECT 1 FROM campaigns WHERE id = ? AND status = ?)""",
+        (
+            str(RecipientStatus.SKIPPED),
+            CANCELLED_REASON,
+            at,
+            key,
+            str(RecipientStatus.PENDING),
+            key,
+            str(CampaignStatus.CANCELLED),
+        ),
+    )
 
 
 def _claim_sync(
@@ -782,7 +804,7 @@ def _release_sync(conn: sqlite3.Connection, key: int, phone: str, reason: str, a
     where = "r.campaign_id = ? AND r.phone = ? AND r.status = ?"
     parameters = (key, phone, str(RecipientStatus.SENDING))
     _fail_messages_sync(conn, where, parameters, reason, at)
-    return (
+    released = (
         conn.execute(
             """UPDATE recipients SET status = ?, bot_id = NULL, message_id = NULL,
                 claimed_at = NULL, reason = ?, updated_at = ?
@@ -791,6 +813,9 @@ def _release_sync(conn: sqlite3.Connection, key: int, phone: str, reason: str, a
         ).rowcount
         > 0
     )
+    if released:
+        _skip_cancelled_sync(conn, key, at)  # cancelled while it was on its way
+    return released
 
 
 def _fail_sync(conn: sqlite3.Connection, key: int, phone: str, reason: str, at: str) -> bool:

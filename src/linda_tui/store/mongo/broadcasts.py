@@ -31,6 +31,7 @@ from linda_tui.store.mongo import documents as docs
 from linda_tui.store.mongo.connection import FIRST_REPLY, MongoBase, Session, in_chunks
 from linda_tui.store.mongo.documents import Document
 from linda_tui.store.records import (
+    CANCELLED_REASON,
     IN_FLIGHT_REASON,
     MARKED_SENT_REASON,
     OPTED_OUT_REASON,
@@ -121,7 +122,29 @@ class BroadcastRecords(MongoBase):
         doc = await collection.find_one({"_id": str(campaign_id)})
         if doc is None or doc["status"] != status:
             return None
+        if status is CampaignStatus.CANCELLED:
+            # After the move, not before: a crash in between leaves pending recipients
+            # of a cancelled campaign (never sent; cancelling again skips them), never
+            # skipped ones of a running campaign.
+            await self._skip_cancelled(campaign_id, store_time(at))
         return docs.campaign(doc)
+
+    async def _skip_cancelled(self, campaign_id: int | str, at: datetime) -> None:
+        """If the campaign is cancelled, its pending recipients become skipped
+        ("campaign cancelled"): nobody is left looking as if still to be sent to."""
+        campaign = await self._col("campaigns").find_one({"_id": str(campaign_id)}, {"status": 1})
+        if campaign is None or campaign["status"] != CampaignStatus.CANCELLED:
+            return
+        await self._col("recipients").update_many(
+            {"campaign_id": str(campaign_id), "status": str(RecipientStatus.PENDING)},
+            {
+                "$set": {
+                    "status": str(RecipientStatus.SKIPPED),
+                    "reason": CANCELLED_REASON,
+                    "updated_at": at,
+                }
+            },
+        )
 
     async def _messages_of(
         self, recipients: Sequence[Document], session: Session = None
@@ -419,9 +442,12 @@ class BroadcastRecords(MongoBase):
             "claimed_at": None,
             "reason": reason,
         }
-        return await self._move_recipient(
+        released = await self._move_recipient(
             campaign_id, phone, [RecipientStatus.SENDING], changes, reason, at
         )
+        if released:
+            await self._skip_cancelled(campaign_id, at)  # cancelled while on its way
+        return released
 
     async def hold_uncertain(
         self, campaign_id: int | str, phone: str, reason: str, at: datetime
