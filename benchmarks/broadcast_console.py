@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import statistics
 import sys
@@ -162,6 +163,9 @@ def main() -> None:
     parser.add_argument("--keys", type=int, default=300, help="keystrokes per case")
     parser.add_argument("--recipients", type=int, default=1000)
     args = parser.parse_args()
+    # The fleet's log lines (a simulated number not on WhatsApp...) are not figures: as
+    # in the console, they do not go to the terminal.
+    logging.getLogger().addHandler(logging.NullHandler())
     print(
         f"Keystroke to screen on the Broadcasts pane, {BOTS} bots, {LISTED} campaigns listed "
         f"(cursor moves, each selecting a campaign), up to {args.keys} keys:"
