@@ -196,3 +196,26 @@ def test_bots_naming_no_bot_is_refused_not_read_as_all(tmp_path: Path, bots: str
     assert one_line(proc).endswith(
         "use ids from bots.yaml (enabled: demo-main, demo-sales, demo-support) or all"
     )
+
+
+# --- counts --------------------------------------------------------------------------------
+
+
+def test_counts_in_the_plan_list_and_show_have_thousands_separators(tmp_path: Path) -> None:
+    """2,400 numbers (2 invalid): every count an operator reads is grouped, as the
+    console writes them."""
+    numbers = tmp_path / "numbers.txt"
+    lines = [f"+9715012{n:05d}" for n in range(2_400)] + ["12", "abc"]
+    numbers.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    data = tmp_path / "data"
+    created = linda(
+        data, "broadcast", "create", "--name", "Big", "--to-file", str(numbers),
+        "--template", "Hello", "--bots", "demo-main,demo-support",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    assert "  to send: 2,400 (left out: 2 invalid)" in created.stdout
+    assert "demo-main 1,200, demo-support 1,200" in created.stdout
+    listed = linda(data, "broadcast", "list")
+    assert "0/2,400 sent" in listed.stdout
+    shown = linda(data, "broadcast", "show", "1")
+    assert "pending 2,400 · sending 0" in shown.stdout

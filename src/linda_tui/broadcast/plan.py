@@ -24,6 +24,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
+from itertools import islice
 from typing import Any
 
 from linda_tui.broadcast.audience import Audience
@@ -145,14 +147,15 @@ class BroadcastPlan:
         or one left with nobody, sends nothing and is not named as a sender)."""
         return tuple(bot for bot, count in self.per_bot.items() if count)
 
-    @property
+    @cached_property
     def to_send(self) -> int:
+        """How many will be sent to (counted once: a plan is not changed once made)."""
         return sum(1 for r in self.recipients if r.skip_reason is None)
 
     @property
     def preview(self) -> list[NewRecipient]:
         """The first messages that will go, as their recipients will read them."""
-        return [r for r in self.recipients if r.skip_reason is None][:PREVIEW_COUNT]
+        return list(islice((r for r in self.recipients if r.skip_reason is None), PREVIEW_COUNT))
 
     def campaign(self, *, created_by: str, now: datetime) -> Campaign:
         """The campaign record to save for this plan (a draft until it is started)."""

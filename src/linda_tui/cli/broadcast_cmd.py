@@ -364,13 +364,13 @@ async def _bots_that_cannot_send(runtime: Runtime) -> dict[str, str]:
 
 def _print_plan(result: dict[str, Any], runtime: Runtime) -> None:
     skipped = result.get("skipped") or {}
-    left_out = ", ".join(f"{count} {reason}" for reason, count in skipped.items()) or "none"
+    left_out = ", ".join(f"{count:,} {reason}" for reason, count in skipped.items()) or "none"
     if result.get("dry_run"):
         echo(f"Dry run of {result['name']!r} — nothing saved")
     else:
         echo(f"Created campaign {result['id']}: {result['name']!r}")
-    echo(f"  to send: {result['to_send']} (left out: {left_out})")
-    plan = [f"{bot} {n}" for bot, n in result["per_bot"].items()]
+    echo(f"  to send: {result['to_send']:,} (left out: {left_out})")
+    plan = [f"{bot} {n:,}" for bot, n in result["per_bot"].items()]
     plan += [f"{bot} none ({one_line(why)})" for bot, why in (result.get("unusable") or {}).items()]
     echo(f"  plan: {', '.join(plan)} · pace {result['pace']}")
     first, held_by = result.get("first_send_at"), result.get("first_send_held_by")
@@ -422,8 +422,8 @@ def list_cmd(runtime: Runtime, as_json: bool) -> None:
         if status == CampaignStatus.RUNNING and not row["running_now"]:
             status = "stopped"  # running when Linda stopped: it resumes at the next start
         echo(
-            f"{row['id']:>4}  {status:<9}  {done}/{total} sent  "
-            f"{c['failed']} failed  {c['uncertain']} uncertain  {one_line(row['name'])}"
+            f"{row['id']:>4}  {status:<9}  {done:,}/{total:,} sent  "
+            f"{c['failed']:,} failed  {c['uncertain']:,} uncertain  {one_line(row['name'])}"
         )
 
 
@@ -466,7 +466,7 @@ def show_cmd(runtime: Runtime, campaign_id: str, as_json: bool) -> None:
             f"`{linda_command('broadcast', 'run', str(document['id']))}`)"
         )
     echo(f"Campaign {document['id']}: {one_line(document['name'])} — {status}")
-    echo("  " + " · ".join(f"{key} {c[key]}" for key in COUNT_KEYS))
+    echo("  " + " · ".join(f"{key} {c[key]:,}" for key in COUNT_KEYS))
     if document["uncertain"]:
         shown = ", ".join(document["uncertain"][:10])
         more = len(document["uncertain"]) - 10
@@ -879,9 +879,9 @@ def run_cmd(runtime: Runtime, campaign_id: str, as_json: bool) -> int:
         counts = already["counts"]
         sent = sum(counts[k] for k in ("sent", "delivered", "read", "replied"))
         display.end(
-            f"campaign {already['id']} is already done — nothing left to send ({sent} sent · "
-            f"{counts['failed']} failed · {counts['skipped']} skipped · "
-            f"{counts['uncertain']} uncertain)"
+            f"campaign {already['id']} is already done — nothing left to send ({sent:,} sent · "
+            f"{counts['failed']:,} failed · {counts['skipped']:,} skipped · "
+            f"{counts['uncertain']:,} uncertain)"
         )
         if as_json:
             echo(json.dumps(already, indent=2, ensure_ascii=True))
@@ -1060,8 +1060,9 @@ class _Progress:
         settled = total - int(c.get("pending", 0)) - int(c.get("sending", 0))
         finish = _when(event.finish_at, self.runtime) if event.finish_at else "-"
         tail = (
-            f"{done}/{total} sent · {c.get('failed', 0)} failed · {c.get('skipped', 0)} skipped"
-            f" · {c.get('uncertain', 0)} uncertain · finish {finish}"
+            f"{done:,}/{total:,} sent · {int(c.get('failed', 0)):,} failed · "
+            f"{int(c.get('skipped', 0)):,} skipped · {int(c.get('uncertain', 0)):,} uncertain"
+            f" · finish {finish}"
         )
         if event.waiting:
             tail += f" · waiting: {one_line(event.waiting)}"
