@@ -260,7 +260,7 @@ def test_the_sync_line_says_starting_until_the_sync_says_how_it_stands(
 @pytest.mark.parametrize(
     ("width", "shown"),
     [
-        (120, "Google Contacts sync: full sync: 3,000 contacts (+2990 ~4 -6) · next 04:00"),
+        (120, "Google Contacts sync: full sync: 3,000 contacts (+2,990 ~4 -6) · next 04:00"),
         (60, "Google sync: full sync: 3,000 contacts · next 04:00"),
     ],
 )
@@ -285,5 +285,5 @@ async def test_the_sync_line_keeps_the_next_run_in_a_narrow_terminal(
         app._take_sync_status(status)
         await wait_for_text(pilot, shown)
         await pilot.resize_terminal(120 if width == 60 else 60, 24)
-        other = "(+2990 ~4 -6)" if width == 60 else "Google sync: full sync"
+        other = "(+2,990 ~4 -6)" if width == 60 else "Google sync: full sync"
         await wait_for_text(pilot, other)

@@ -290,7 +290,7 @@ class BroadcastEngine:
                 await self.start_campaign(campaign.id)  # type: ignore[arg-type]
             elif (runner := self._runners.get(campaign.id)) is not None:  # type: ignore[arg-type]
                 await runner.reload()
-        await self.publish_progress(campaign.id, note=f"{changed} uncertain resolved: {action}")  # type: ignore[arg-type]
+        await self.publish_progress(campaign.id, note=f"{changed:,} uncertain resolved: {action}")  # type: ignore[arg-type]
         return changed
 
     async def progress(self, campaign_id: int | str) -> CampaignProgress:

@@ -854,7 +854,7 @@ def resolve_cmd(
             f"`{linda_command('broadcast', 'show', str(key))}` lists them"
         )
     verb = "will be sent again" if decision is UncertainAction.RESEND else "counted as sent"
-    echo(f"{changed} recipient{'s' if changed != 1 else ''} {verb}")
+    echo(f"{count_of(changed, 'recipient')} {verb}")
 
 
 # --- run -------------------------------------------------------------------------------------

@@ -67,8 +67,8 @@ class _SyncProgressLine:
         total = f"/{progress.total:,}" if progress.total else ""
         line = (
             f"\r{progress.mode} sync: {progress.phase} · page {progress.pages} · "
-            f"{progress.fetched:,}{total} fetched · +{progress.created} ~{progress.updated} "
-            f"-{progress.deleted} · {progress.elapsed:.0f} s"
+            f"{progress.fetched:,}{total} fetched · +{progress.created:,} ~{progress.updated:,} "
+            f"-{progress.deleted:,} · {progress.elapsed:.0f} s"
         )
         click.echo(one_line(line.lstrip("\r")).join(("\r", "\x1b[K")), nl=False, err=True)
         self.shown = True

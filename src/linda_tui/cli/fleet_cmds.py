@@ -495,7 +495,7 @@ def send_cmd(runtime: Runtime, to: str, bot: str, as_json: bool, wait: float, te
     failed = [r for r in results if not r.ok]
     if failed:
         raise CommandError(
-            f"{len(failed)} of {len(results)} sends failed: {one_line(failed[0].error or '')}"
+            f"{len(failed):,} of {len(results):,} sends failed: {one_line(failed[0].error or '')}"
         )
 
 

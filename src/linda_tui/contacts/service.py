@@ -69,7 +69,7 @@ class ContactsSyncStatus(FleetEvent):
             return f"✖ {self.last_error}"
         if self.last_result is not None:
             r = self.last_result
-            changes = f" (+{r.created} ~{r.updated} -{r.deleted})" if counts else ""
+            changes = f" (+{r.created:,} ~{r.updated:,} -{r.deleted:,})" if counts else ""
             return f"{r.mode} sync: {r.contacts:,} contacts{changes}"
         if self.last_sync is not None:
             return f"last synced {self.last_sync.astimezone(timezone):%d %b %H:%M}"

@@ -950,10 +950,10 @@ def _receipt_summary(updates: Sequence[StatusUpdate], applied: int) -> str:
     by_status: dict[str, int] = {}
     for u in updates:
         by_status[str(u.status)] = by_status.get(str(u.status), 0) + 1
-    counts = ", ".join(f"{n} {status}" for status, n in by_status.items())
+    counts = ", ".join(f"{n:,} {status}" for status, n in by_status.items())
     bots = ", ".join(sorted({u.bot_id for u in updates}))
     unknown = len(updates) - applied
-    later = f"; {unknown} for messages not stored (yet)" if unknown else ""
+    later = f"; {unknown:,} for messages not stored (yet)" if unknown else ""
     return f"{counts} ({bots}){later}"
 
 

@@ -570,8 +570,8 @@ class LindaApp(KeysOneAtATime):
             lines = [f"{m.peer} → {m.bot_id}: {_preview(m.text, 40)}" for m in waiting]
             more = count - len(lines)
             if more:
-                lines.insert(0, f"… and {more} more (see Activity, key 5)")
-            text, title = "\n".join(lines), f"{count} new messages"
+                lines.insert(0, f"… and {more:,} more (see Activity, key 5)")
+            text, title = "\n".join(lines), f"{count:,} new messages"
         if self._inbound_toast is not None and self._inbound_toast in self._notifications:
             self._unnotify(self._inbound_toast, refresh=False)
         toast = Notification(

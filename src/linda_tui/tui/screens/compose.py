@@ -351,7 +351,7 @@ class ComposeScreen(PaneScreen):
             self._show_to(contact.phones[0], f"✓ {contact.display_name} — {contact.phones[0]}")
         elif with_phone:
             names = ", ".join(c.display_name for c in with_phone[:3])
-            self._show_to(None, f"{len(with_phone)} contacts match ({names}) — type more")
+            self._show_to(None, f"{len(with_phone):,} contacts match ({names}) — type more")
         else:
             self._show_to(None, f"no contact matches {query!r} — {TO_HINT}")
 
