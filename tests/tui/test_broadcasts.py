@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from textual import events
-from textual.widgets import DataTable, Input, Select, Static, TextArea
+from textual.widgets import Button, DataTable, Input, Select, Static, TextArea
 
 from linda_tui.broadcast.audience import audience_from_numbers
 from linda_tui.broadcast.engine import BroadcastSettings
@@ -126,11 +126,16 @@ async def test_a_campaign_from_a_csv_is_planned_as_typed_then_reaches_the_networ
         assert network_lines(app) == []  # a dry run sends nothing, saves nothing
         assert await app.services.store.list_campaigns() == []  # type: ignore[union-attr]
 
+        create = form.query_one("#bc-create", Button)
         await pilot.press("ctrl+s")
+        # From the key on, the button says a campaign is on its way (the file is read
+        # and planned again first: seconds for a big one).
+        assert str(create.label) == "Creating…"
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
         assert "Start 'January offer'?" in screen_text(app)
         await pilot.press("y")
         await wait_until(pilot, lambda: isinstance(app.screen, BroadcastsScreen), "Broadcasts")
+        assert str(create.label) == "Create & start (ctrl+s)"
         pane = app.screen
         assert isinstance(pane, BroadcastsScreen)
         await wait_until(

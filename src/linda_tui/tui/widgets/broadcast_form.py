@@ -47,6 +47,9 @@ if TYPE_CHECKING:
 
 # A dry run starts this long after the last change (a key, a choice).
 DEBOUNCE_SECONDS = 0.35
+# The create button, and what it says while a campaign is being created.
+CREATE = "Create & start (ctrl+s)"
+CREATING = "Creating…"
 NARROW_FORM = 80  # cells: below this the audience row gives the path the room
 # Invalid lines listed in the dry run before "and N more".
 INVALID_SHOWN = 3
@@ -176,7 +179,19 @@ class BroadcastForm(Vertical):
         self._again = False  # something changed meanwhile: run again when it is done
         self._audiences: dict[tuple[str, ...], tuple[object, Audience]] = {}
         self.latest: DryRun | None = None
-        self.creating = False
+        self._creating = False
+
+    @property
+    def creating(self) -> bool:
+        """A campaign is being created: its source read again and planned (a few
+        seconds for 100,000 rows), asked about, saved. The button says so meanwhile."""
+        return self._creating
+
+    @creating.setter
+    def creating(self, value: bool) -> None:
+        self._creating = value
+        if self.is_mounted:
+            self.query_one("#bc-create", Button).label = CREATING if value else CREATE
 
     @property
     def linda(self) -> LindaApp:
@@ -211,7 +226,7 @@ class BroadcastForm(Vertical):
             box.border_title = "Dry run"
             yield Static(id="bc-summary")
         with Horizontal(id="bc-actions"):
-            yield Button("Create & start (ctrl+s)", id="bc-create", variant="primary", compact=True)
+            yield Button(CREATE, id="bc-create", variant="primary", compact=True)
 
     def _paces(self) -> list[tuple[Text, str]]:
         from linda_tui.broadcast.pacing import PACE_PROFILES
