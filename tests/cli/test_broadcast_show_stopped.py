@@ -138,7 +138,7 @@ async def test_a_cancelled_campaign_skips_who_was_left_and_resends_nobody(
     assert resend.returncode == 1
     assert resend.stderr.strip() == (
         "linda: campaign 1 was cancelled and sends nothing more — mark them sent "
-        "(--mark-sent) if they got the message, or put them in a new campaign"
+        "if they got the message, or put them in a new campaign"
     )
     marked = linda(data, "broadcast", "resolve", "1", "--mark-sent", "--all-uncertain")
     assert marked.returncode == 0, marked.stderr

@@ -771,6 +771,16 @@ async def test_cancelling_skips_who_was_still_pending_and_nobody_else(store: Sto
     ] * 2
     assert await store.release_recipient(created.id, A, "bot agent-1 went offline", at(4))
     assert await store.count_recipients(created.id) == counts_of(skipped=3)
+    # An uncertain one of a cancelled campaign is not put back to pending by a resend
+    # (callers refuse it first; this holds when a cancel lands in between).
+    later = await running(store, D, name="later")
+    assert later.id is not None
+    await store.claim_recipient(later.id, D, "agent-1", at(7))
+    assert await store.mark_in_flight_uncertain(later.id, at(8)) == 1
+    assert await store.set_campaign_status(later.id, CampaignStatus.CANCELLED, at(9))
+    assert await store.resolve_uncertain(later.id, None, UncertainAction.RESEND, at(10)) == 0
+    assert await store.count_recipients(later.id) == counts_of(uncertain=1)
+    assert await store.resolve_uncertain(later.id, None, UncertainAction.MARK_SENT, at(11)) == 1
     # Another campaign's pending recipients are untouched.
     other = await running(store, B, name="other")
     assert other.id is not None

@@ -822,6 +822,44 @@ def key_bar(app: LindaApp) -> str:
     return app.screen.query_one(KeyBar).render().plain
 
 
+async def test_a_cancelled_campaigns_uncertain_ones_are_only_marked_sent(
+    make_app: MakeApp,
+) -> None:
+    """A cancelled campaign sends nothing more: s and S are not offered for its uncertain
+    recipients (pressed, they do nothing), m still is; those never sent read skipped."""
+    app = broadcasting(make_app())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_text(pilot, "2/3 online")
+        campaign, phones = await make_uncertain(app, 2)
+        store = app.services.store
+        assert store is not None and campaign.id is not None
+        await store.set_campaign_status(campaign.id, CampaignStatus.CANCELLED, app.clock.now())
+        pane = await open_pane(pilot, app)
+        uncertain = pane.query_one("#uncertain", DataTable)
+        await wait_until(pilot, lambda: uncertain.row_count == 2, "the uncertain list")
+        await wait_for_text(pilot, "2 uncertain: m marks sent (M: all)")
+        assert "s resends" not in screen_text(app)
+        assert "skipped 2" in screen_text(app)  # the two never claimed
+        while not uncertain.has_focus:
+            await pilot.press("tab")
+        await pilot.pause(0.05)
+        bar = key_bar(app)
+        assert "m Mark sent" in bar and "s Resend" not in bar, bar
+        await pilot.press("s")
+        await pilot.press("S")
+        await pilot.pause(0.1)
+        assert app.screen is pane  # no question: the keys do nothing here
+        await pilot.press("M")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: uncertain.row_count == 0, "all marked sent")
+        assert await store.count_recipients(campaign.id) == {
+            **dict.fromkeys(RecipientStatus, 0),
+            RecipientStatus.SENT: 2,
+            RecipientStatus.SKIPPED: 2,
+        }
+
+
 @pytest.mark.parametrize("size", [(120, 40), (80, 24), (60, 20)], ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_the_uncertain_row_a_key_acts_on_is_always_on_screen(
     make_app: MakeApp, size: tuple[int, int]

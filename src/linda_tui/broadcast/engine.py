@@ -83,7 +83,7 @@ def check_resolvable(campaign: Campaign, action: UncertainAction) -> None:
     if action is UncertainAction.RESEND and campaign.status is CampaignStatus.CANCELLED:
         raise BroadcastError(
             f"campaign {campaign.id} was cancelled and sends nothing more — mark them "
-            "sent (--mark-sent) if they got the message, or put them in a new campaign"
+            "sent if they got the message, or put them in a new campaign"
         )
 
 

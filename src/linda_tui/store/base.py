@@ -430,7 +430,9 @@ class Store(ABC):
         """The operator's decision for uncertain recipients (the phones given, or all
         with None), with its audit entry, in one transaction. RESEND: back to pending,
         their old message marked failed so the 24 h repeat guard lets the new one go.
-        MARK_SENT: sent, as of when they were claimed. Returns how many changed."""
+        MARK_SENT: sent, as of when they were claimed. Returns how many changed: none
+        resent for a cancelled campaign (it sends nothing more; callers refuse first,
+        this holds when a cancel lands in between)."""
 
     @abstractmethod
     async def mark_replied(self, phone: str, at: datetime, since: datetime) -> int | str | None:

@@ -664,20 +664,15 @@ def _move_campaign_sync(
 
 def _skip_cancelled_sync(conn: sqlite3.Connection, key: int, at: str) -> None:
     """If campaign key is cancelled, its pending recipients become skipped ("campaign
-    cancelled"): nobody is left looking as if they were still to be sent to."""
+    cancelled"): nobody is left looking as if they were still to be sent to. (The
+    campaign is read first: a running one's pending recipients are not even looked at.)"""
+    row = conn.execute("SELECT status FROM campaigns WHERE id = ?", (key,)).fetchone()
+    if row is None or row[0] != CampaignStatus.CANCELLED:
+        return
     conn.execute(
         """UPDATE recipients SET status = ?, reason = ?, updated_at = ?
-        WHERE campaign_id = ? AND status = ?
-        AND EXISTS (SELECT 1 FROM campaigns WHERE id = ? AND status = ?)""",
-        (
-            str(RecipientStatus.SKIPPED),
-            CANCELLED_REASON,
-            at,
-            key,
-            str(RecipientStatus.PENDING),
-            key,
-            str(CampaignStatus.CANCELLED),
-        ),
+        WHERE campaign_id = ? AND status = ?""",
+        (str(RecipientStatus.SKIPPED), CANCELLED_REASON, at, key, str(RecipientStatus.PENDING)),
     )
 
 
@@ -875,6 +870,9 @@ def _resolve_sync(
         where += f" AND r.phone IN ({', '.join('?' * len(wanted))})"
         parameters.extend(wanted)
     if action is UncertainAction.RESEND:
+        campaign = conn.execute("SELECT status FROM campaigns WHERE id = ?", (key,)).fetchone()
+        if campaign is not None and campaign[0] == CampaignStatus.CANCELLED:
+            return 0  # it sends nothing more: back to pending would be pending for ever
         _fail_messages_sync(conn, where, parameters, RESENT_ERROR, at)
         changed = conn.execute(
             f"""UPDATE recipients AS r SET status = ?, bot_id = NULL, message_id = NULL,

@@ -541,6 +541,11 @@ class BroadcastRecords(MongoBase):
             ids = [doc["_id"] for doc in found]
             changed = 0
             if resend:
+                campaign = await self._col("campaigns").find_one(
+                    {"_id": str(campaign_id)}, {"status": 1}, session=session
+                )
+                if campaign is not None and campaign["status"] == CampaignStatus.CANCELLED:
+                    return 0  # it sends nothing more: pending would be pending for ever
                 message_ids = [d.get("message_id") for d in found]
                 await self._fail_messages(session, message_ids, RESENT_ERROR, at)
                 for chunk in in_chunks(ids):

@@ -585,10 +585,12 @@ class BroadcastsScreen(PaneScreen):
             text.append("Cancelled: nothing more is sent", style="dim")
         uncertain = _count(view.counts, RecipientStatus.UNCERTAIN)
         if uncertain:
-            text.append(
-                f" · {uncertain:,} uncertain: s resends, m marks sent (S, M: all)",
-                style="bold yellow",
+            keys = (
+                "m marks sent (M: all)"
+                if status is CampaignStatus.CANCELLED
+                else "s resends, m marks sent (S, M: all)"
             )
+            text.append(f" · {uncertain:,} uncertain: {keys}", style="bold yellow")
         if view.note and view.note_status is status:  # a note of an earlier status is old
             text.append("\n")
             text.append(printable(view.note), style="italic dim")
@@ -671,6 +673,8 @@ class BroadcastsScreen(PaneScreen):
         if action == "cancel_campaign":
             return status not in (None, CampaignStatus.DONE, CampaignStatus.CANCELLED)
         if action == "resolve":
+            if status is CampaignStatus.CANCELLED and parameters[:1] == (UncertainAction.RESEND,):
+                return False  # a cancelled campaign sends nothing more: marking sent only
             return bool(self.query_one("#uncertain", DataTable).row_count)
         return True
 

@@ -190,7 +190,7 @@ class BroadcastForm(Vertical):
     @creating.setter
     def creating(self, value: bool) -> None:
         self._creating = value
-        if self.is_mounted:
+        if self.is_attached:
             self.query_one("#bc-create", Button).label = CREATING if value else CREATE
 
     @property
