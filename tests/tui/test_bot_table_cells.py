@@ -41,3 +41,24 @@ def test_a_cell_is_its_column_wide_justified_and_in_its_style(cell: Text | str, 
     if isinstance(cell, Text) and cell.style and not cell.spans:
         styled = [s for s in segments if s.text.strip()]
         assert styled and all(s.style == CONSOLE.get_style(cell.style) for s in styled)
+
+
+@pytest.mark.parametrize(
+    ("state", "style"),
+    [("online", "dim"), ("reconnecting", "red"), ("logged-out", "red"), ("error", "red")],
+)
+def test_the_last_error_alarms_only_while_the_bot_is_not_online(state: str, style: str) -> None:
+    """Back online, a bot's last error is still shown (what happened) but dim, not red."""
+    from datetime import UTC, datetime
+
+    from linda_tui.config import demo_fleet
+    from linda_tui.fleet.status import BotStatus
+    from linda_tui.models import BotState
+    from linda_tui.tui.widgets.bot_table import BotTable
+
+    now = datetime(2026, 1, 15, 10, tzinfo=UTC)
+    bot = demo_fleet().bots[0]
+    status = BotStatus(bot, BotState(state), now, last_error="connection lost")
+    cell = BotTable._cells(BotTable.__new__(BotTable), status, now)["error"]
+    assert isinstance(cell, Text)
+    assert (cell.plain, str(cell.style)) == ("connection lost", style)

@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 
 from linda_tui.fleet.status import BotStatus, describe_duration
+from linda_tui.models import BotState
 from linda_tui.tui.literal import literal
 from linda_tui.tui.widgets.line_table import (
     CELL_PADDING,
@@ -182,9 +183,11 @@ class BotTable(LineTable):
             "queued": _number(status.queued),
             "role": str(bot.role),
             "phone": literal(bot.phone),
+            # Red while it is the bot's trouble; dim once the bot is back online (kept:
+            # it says what happened, but no longer alarms).
             "error": literal(
                 status.last_error or "—",
-                style="red" if status.last_error else "dim",
+                style="red" if status.last_error and status.state is not BotState.ONLINE else "dim",
                 no_wrap=True,
                 overflow="ellipsis",
             ),
