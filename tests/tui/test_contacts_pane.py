@@ -348,7 +348,7 @@ async def test_sync_now_runs_against_the_fake_people_api_and_the_bar_moves(
         # The results refresh once the searchable contacts have reloaded.
         await wait_until(pilot, lambda: len(names(screen)) == 100, "the synced contacts")
         await wait_for_text(pilot, "2,500 contacts")
-        assert "Google Contacts sync: full sync: 2,500 contacts (+2500 ~0 -0)" in screen_text(app)
+        assert "Google Contacts sync: full sync: 2,500 contacts (+2,500 ~0 -0)" in screen_text(app)
         await search(pilot, screen, "mohamed")  # the demo's book has Mohammeds
         assert any("Moham" in name for name in names(screen))
 
