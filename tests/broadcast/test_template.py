@@ -276,6 +276,57 @@ def test_rendering_many_at_once_gives_each_recipient_its_own_text(source: str) -
     ]
 
 
+GENERATED_CASES = [
+    "Hello",
+    "{first_name}",
+    "{first_name|}",
+    "[[only one]]",
+    "[[Hi|Hello|Good morning]] {first_name|there}, units in {city} [[now|this week]].",
+    "{{literal}} {first_name|x}}} — مرحبا {الاسم|صديقي} 👋",
+    # Template text that looks like Python is only text: it never becomes code.
+    '"); import os; os.system("x") #',
+    "{__import__|__builtins__} [[c0|v0|missing]] {get|crc32}",
+    "\\ \\n {first_name|\\}",
+]
+
+
+@pytest.mark.parametrize("source", GENERATED_CASES)
+def test_a_generated_renderer_writes_exactly_what_the_general_one_does(source: str) -> None:
+    """Most templates are rendered by a function made for them (see _generated): it
+    gives every recipient the same text as the general renderer, missing values too."""
+    from linda_tui.broadcast.template import _generated, _render
+
+    template = compile_template(source, seed="offer")
+    generated = _generated(template._compiled)
+    assert generated is not None
+    rows = [
+        {},
+        {"first_name": "Sara", "city": "Dubai", "الاسم": "أحمد", "get": "G", "__import__": "I"},
+        {"first_name": "  ", "city": "\t"},
+        {"first_name": 'x"); y', "city": "{city}"},
+    ]
+    for row in rows:
+        for phone in PHONES[:50]:
+            try:
+                expected = _render(template._compiled, row, phone.encode())
+            except MissingVariable as exc:
+                with pytest.raises(MissingVariable) as caught:
+                    generated(row, phone.encode())
+                assert caught.value.placeholder == exc.placeholder
+            else:
+                assert generated(row, phone.encode()) == expected
+                assert template.render(row, phone) == expected
+
+
+def test_variations_with_variables_inside_keep_the_general_renderer() -> None:
+    from linda_tui.broadcast.template import _generated
+
+    template = compile_template("[[Hi {first_name}|Hello]] there", seed="offer")
+    assert _generated(template._compiled) is None
+    texts = {template.render({"first_name": "Sara"}, phone) for phone in PHONES[:40]}
+    assert texts == {"Hi Sara there", "Hello there"}
+
+
 @pytest.mark.parametrize(
     ("text", "where"),
     [

@@ -24,8 +24,9 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from itertools import repeat
 from typing import Any
 
@@ -165,6 +166,75 @@ def _render(
     return "".join(out)
 
 
+# Templates of plain text, variables and variations of plain text (nearly all) are
+# also turned into one Python function each, the way dataclasses and namedtuple make
+# their methods: no loop and no dispatch per part, so it renders 100,000 recipients in
+# about half the time _render takes. The generated source holds only names and
+# numbers made here (v0, c3, a seed); the template's own text, keys and fallbacks
+# reach the function as values in a tuple, never as source, so no template can
+# change what the code does.
+_MAX_GENERATED_PARTS = 256  # longer templates keep _render (rare; compiling costs)
+
+
+def _generated(
+    compiled: tuple[str | _Compiled, ...],
+) -> Callable[[Mapping[str, str], bytes], str] | None:
+    """compiled as one function rendering exactly what _render does, or None when it
+    has variations with variables in them (those keep _render)."""
+    if len(compiled) > _MAX_GENERATED_PARTS:
+        return None
+    constants: list[object] = []
+
+    def constant(value: object) -> str:
+        constants.append(value)
+        return f"c{len(constants) - 1}"
+
+    body: list[str] = []
+    pieces: list[str] = []
+    for n, op in enumerate(compiled):
+        if isinstance(op, str):
+            pieces.append(constant(op))
+        elif op[0] == _FIELD:
+            _, key, fallback, placeholder = op
+            body.append(f"v{n} = get({constant(key)})")
+            body.append(f"if not v{n} or v{n}.isspace():")
+            if fallback is None:
+                body.append(f"    raise missing({constant(placeholder)})")
+            else:
+                body.append(f"    v{n} = {constant(fallback)}")
+            pieces.append(f"v{n}")
+        elif op[0] == _CHOICE:
+            _, seed, count, texts = op
+            options = constant(texts)
+            if count > 1:
+                pick = f"((((crc32(phone, {int(seed):d}) * {_GOLDEN:d}) & {_MASK64:d}) >> 32) % {int(count):d})"
+                pieces.append(f"{options}[{pick}]")
+            else:
+                pieces.append(f"{options}[0]")
+        else:
+            return None  # _MIXED
+    names = ", ".join(f"c{i}" for i in range(len(constants)))
+    source = "\n".join(
+        [
+            "def make(constants, missing, crc32):",
+            f"    ({names}{',' if len(constants) == 1 else ''}) = constants"
+            if constants
+            else "    pass",
+            "    def render(variables, phone):",
+            "        get = variables.get",
+            *(f"        {line}" for line in body),
+            f'        return "".join(({", ".join(pieces)}{"," if len(pieces) == 1 else ""}))',
+            "    return render",
+        ]
+    )
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<linda template>", "exec"), namespace)  # noqa: S102 - see above
+    render: Callable[[Mapping[str, str], bytes], str] = namespace["make"](
+        tuple(constants), MissingVariable, zlib.crc32
+    )
+    return render
+
+
 class Template:
     """A compiled template: render it for each recipient with ``render``."""
 
@@ -176,6 +246,7 @@ class Template:
         self._seed = b"%d:" % len(seed.encode()) + seed.encode() + b"\x00"
         self._compiled = _compile(parts, self._seed)
         self._variations = sum(isinstance(part, _Variation) for part in parts)
+        self._render_one = _generated(self._compiled) or partial(_render, self._compiled)
 
     @property
     def placeholders(self) -> tuple[Placeholder, ...]:
@@ -199,7 +270,7 @@ class Template:
         is missing, empty or blank takes the fallback. Raises MissingVariable when there
         is no value and no fallback (check_variables reports that for a whole audience
         before anything is rendered for real)."""
-        return _render(self._compiled, variables, phone.encode() if self._variations else b"")
+        return self._render_one(variables, phone.encode() if self._variations else b"")
 
     def render_all(
         self, variables: Iterable[Mapping[str, str]], phones: Iterable[str]
@@ -207,8 +278,8 @@ class Template:
         """render for many recipients at once (each one's variables, and its phone), in
         their order: the same texts, without a Python call per recipient around each."""
         if not self._variations:
-            return list(map(_render, repeat(self._compiled), variables, repeat(b"")))
-        return list(map(_render, repeat(self._compiled), variables, map(str.encode, phones)))
+            return list(map(self._render_one, variables, repeat(b"")))
+        return list(map(self._render_one, variables, map(str.encode, phones)))
 
     def __repr__(self) -> str:
         return f"Template({self.source!r}, seed={self.seed!r})"
