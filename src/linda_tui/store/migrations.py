@@ -161,8 +161,8 @@ V2_STATEMENTS: tuple[str, ...] = (
 # (no longer written: the text is what a campaign keeps of a customer's row; the
 # column stays, '{}', for the files that have it), the bot it prefers and the bot
 # that claimed it, its outbound message, and the times it was claimed, sent, failed
-# and replied to. Replies find their recipient
-# by phone and send time; crash recovery finds the ones still sending.
+# and replied to. Replies find their recipient by phone and send time; crash
+# recovery finds the ones still sending.
 V3_STATEMENTS: tuple[str, ...] = (
     "ALTER TABLE campaigns RENAME COLUMN text TO template",
     "ALTER TABLE campaigns RENAME COLUMN bot_id TO bots",
