@@ -208,6 +208,31 @@ async def test_clients_are_told_when_the_host_stops(tmp_path: Path) -> None:
     assert not (tmp_path / "sessions" / protocol.SOCKET_NAME).exists()
 
 
+async def test_a_request_being_answered_when_the_host_stops_gets_its_answer(
+    tmp_path: Path,
+) -> None:
+    """A `broadcast cancel` that ends the campaign a `broadcast run` host runs for: the
+    host stops then, and the cancel must still hear that it worked, not that the host
+    went away. Requests under way are answered (for a few seconds) before the bye."""
+    services, host_server = hosting(tmp_path, FixedClock())
+    await services.open()
+    started = asyncio.Event()
+
+    async def slow_ping(_args: dict[str, object]) -> str:
+        started.set()
+        await asyncio.sleep(0.3)
+        return "late pong"
+
+    host_server._handlers["ping"] = slow_ping
+    client = await HostClient.connect(tmp_path / "sessions", on_event=lambda e: None)
+    assert client is not None
+    asked = asyncio.ensure_future(client.request("ping"))
+    await asyncio.wait_for(started.wait(), 5)
+    await services.close()
+    assert await asyncio.wait_for(asked, 5) == "late pong"
+    await client.close()
+
+
 async def test_a_deep_sessions_folder_still_gets_its_socket(tmp_path: Path) -> None:
     deep = tmp_path / ("d" * 60) / ("e" * 60) / "sessions"
     services = Services.build(

@@ -44,6 +44,12 @@ MAX_REQUESTS_IN_FLIGHT = 32
 WRITE_SECONDS = 10.0
 # How long a client being hung up on has to read its last lines.
 CLOSE_SECONDS = 5.0
+# How long a stopping host waits for the requests it is answering (a cancel landing as
+# the campaign it ends stops a `broadcast run` host): their replies go out before the
+# bye. One that takes longer gets the bye alone, as does a whole Google sync (minutes:
+# not waited for at all).
+ANSWER_SECONDS = 5.0
+_NOT_AWAITED_AT_STOP = frozenset({"contacts_sync"})
 # The largest page any request may ask for (contacts, search results, audiences).
 MAX_PAGE = 1000
 # How long a resolved contacts audience is kept for the client paging through it.
@@ -143,6 +149,7 @@ class HostServer:
         self._server: asyncio.AbstractServer | None = None
         self._clients: dict[int, _Client] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._answers: dict[asyncio.Task[Any], str] = {}  # requests being answered: op
         self._unsubscribe: Callable[[], None] | None = None
         self._allowed_uids = {os.getuid(), 0}
         self._handlers: dict[str, Handler] = {
@@ -208,6 +215,11 @@ class HostServer:
         server, self._server = self._server, None
         if server is not None:
             server.close()
+        # What was asked before the stop is answered first: the cancel that ended the
+        # campaign this host ran for says it cancelled, not that the host went away.
+        answering = [t for t, op in self._answers.items() if op not in _NOT_AWAITED_AT_STOP]
+        if answering:
+            await asyncio.wait(answering, timeout=ANSWER_SECONDS)
         for client in list(self._clients.values()):
             client.close(reason)
         # Give the writers a moment to deliver their last line.
@@ -368,7 +380,9 @@ class HostServer:
             )
             return
         client.in_flight += 1
-        self._spawn(self._answer(client, request_id, op, handler, args))
+        answer = self._spawn(self._answer(client, request_id, op, handler, args))
+        self._answers[answer] = op
+        answer.add_done_callback(lambda done: self._answers.pop(done, None))
 
     async def _answer(
         self, client: _Client, request_id: Any, op: str, handler: Handler, args: dict[str, Any]
