@@ -134,12 +134,18 @@ async def test_a_cancelled_campaign_skips_who_was_left_and_resends_nobody(
     assert document["status"] == "cancelled"
     assert (document["counts"]["pending"], document["counts"]["skipped"]) == (0, 2)
 
+    shown = linda(data, "broadcast", "show", "1").stdout
+    assert "resolve 1 --mark-sent --all-uncertain" in shown and "--resend" not in shown
     resend = linda(data, "broadcast", "resolve", "1", "--resend", "--all-uncertain")
     assert resend.returncode == 1
     assert resend.stderr.strip() == (
         "linda: campaign 1 was cancelled and sends nothing more — mark them sent "
         "if they got the message, or put them in a new campaign"
     )
+    before = tmp_path / "before.csv"
+    assert linda(data, "broadcast", "export", "1", "--csv", str(before)).returncode == 0
+    [in_flight] = [r for r in before.read_text(encoding="utf-8").splitlines() if ",uncertain," in r]
+    assert "it may have been sent" in in_flight and "resend" not in in_flight
     marked = linda(data, "broadcast", "resolve", "1", "--mark-sent", "--all-uncertain")
     assert marked.returncode == 0, marked.stderr
     document = json.loads(linda(data, "broadcast", "show", "1", "--json").stdout)

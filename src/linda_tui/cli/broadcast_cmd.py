@@ -472,11 +472,13 @@ def show_cmd(runtime: Runtime, campaign_id: str, as_json: bool) -> None:
         more = len(document["uncertain"]) - 10
         echo(
             f"  uncertain (maybe sent; never re-sent on their own): {shown}"
-            + (f" and {more} more" if more > 0 else "")
+            + (f" and {more:,} more" if more > 0 else "")
         )
+        # A cancelled campaign sends nothing more: its uncertain ones can only be marked.
+        choices = "--mark-sent" if status == CampaignStatus.CANCELLED else "--resend|--mark-sent"
         echo(
             f"  resolve with: {linda_command('broadcast', 'resolve', str(document['id']))} "
-            "--resend|--mark-sent --all-uncertain"
+            f"{choices} --all-uncertain"
         )
 
 
@@ -566,8 +568,22 @@ def export_cmd(runtime: Runtime, campaign_id: str, csv_file: str) -> None:
         )
 
     async def work(store: Store) -> list[Recipient]:
+        from dataclasses import replace
+
+        from linda_tui.store.records import IN_FLIGHT_REASON
+
         campaign = await _campaign(store, key)
-        return await store.list_recipients(campaign.id)  # type: ignore[arg-type]
+        listed = await store.list_recipients(campaign.id)  # type: ignore[arg-type]
+        if not await _no_linda_runs(runtime):
+            return listed
+        # In flight when Linda stopped: uncertain, as `show` counts them and the next
+        # start marks them.
+        return [
+            replace(r, status=RecipientStatus.UNCERTAIN, reason=r.reason or IN_FLIGHT_REASON)
+            if r.status is RecipientStatus.SENDING
+            else r
+            for r in listed
+        ]
 
     recipients = _run(_with_store(runtime, work))
     out = io.StringIO()

@@ -137,16 +137,18 @@ def _small_ints(value: Any) -> Any:
 
 # --- broadcasts ---------------------------------------------------------------------------
 
-# Reasons the store writes itself, the same on every backend.
-IN_FLIGHT_REASON = "in flight when Linda stopped: it may have been sent — resend it or mark it sent"
+# Reasons the store writes itself, the same on every backend. An uncertain one says what
+# happened, not what to do: that depends on where it is read (the console's keys, the
+# CLI's resolve, a cancelled campaign that can only mark it sent), and each says so.
+IN_FLIGHT_REASON = "in flight when Linda stopped: it may have been sent"
 RESENT_ERROR = "delivery unknown (never confirmed by WhatsApp); resent by the operator"
 MARKED_SENT_REASON = "marked sent by the operator (WhatsApp never confirmed it)"
 
 
 def unconfirmed_reason(error: str) -> str:
     """An uncertain recipient's reason when WhatsApp got the message but never confirmed
-    it (timed out, connection lost): the send's error, and what the operator can do."""
-    return f"may have been sent: {error} — resend it or mark it sent"
+    it (timed out, connection lost): the send's error."""
+    return f"may have been sent: {error}"
 
 
 OPTED_OUT_REASON = "opted out"
