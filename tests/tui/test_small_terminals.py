@@ -120,3 +120,33 @@ async def test_long_bot_names_show_whole_in_a_wide_terminal(make_app: MakeApp) -
     async with app.run_test(size=(160, 30)) as pilot:
         await wait_until(pilot, lambda: name in screen_text(app), "the whole name")
         assert app.screen.query_one(BotTable)._widths["name"] == 30
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24), (60, 20)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_a_campaigns_large_counts_are_never_cut(size: tuple[int, int]) -> None:
+    """A 100,000-recipient campaign's Sent count (10,049/100,000) shows whole at every
+    size: the column grows to its widest cell, and grows again when a count does."""
+    from rich.text import Text
+    from textual.app import App, ComposeResult
+
+    from linda_tui.tui.screens.broadcasts import WIDE
+    from linda_tui.tui.widgets.campaign_tables import CampaignTable
+
+    def row(sent: str) -> dict[str, Text | str]:
+        return {
+            "id": "1", "name": "January offer", "status": "▶ running", "progress": "",
+            "sent": Text(sent), "failed": Text("1,204"), "uncertain": Text("0"),
+        }  # fmt: skip
+
+    class Probe(App[None]):
+        def compose(self) -> ComposeResult:
+            yield CampaignTable(id="campaigns")
+
+    app = Probe()
+    async with app.run_test(size=size) as pilot:
+        table = app.query_one(CampaignTable)
+        table.set_narrow(size[0] < WIDE)  # as the Broadcasts pane lays it out
+        table.put_rows([("1", row("0/9,000")), ("2", row("10,049/100,000"))])
+        await wait_until(pilot, lambda: "10,049/100,000" in screen_text(app), "the whole count")
+        table.update_cell("1", "sent", Text("999,999/1,000,000"))
+        await wait_until(pilot, lambda: "999,999/1,000,000" in screen_text(app), "it grows")

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import ClassVar, NamedTuple
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
@@ -32,13 +33,15 @@ LAST_RESORT = ("progress", "sent")
 class Column(NamedTuple):
     """A table column: its width (None: it takes what the others leave, up to ``most``;
     0: a progress bar, as wide as the layout draws them), and whether a narrow terminal
-    shows it."""
+    shows it. ``grows``: at least its width, and as wide as its widest cell up to
+    ``most`` (a count such as 10,049/100,000 is never cut)."""
 
     key: str
     title: str
     width: int | None
     narrow: bool = True
     most: int = 40
+    grows: bool = False
 
 
 CAMPAIGN_COLUMNS = (
@@ -46,18 +49,18 @@ CAMPAIGN_COLUMNS = (
     Column("name", "Name", None, most=40),
     Column("status", "Status", 11),
     Column("progress", "Progress", 0),
-    Column("sent", "Sent", 11),
-    Column("failed", "Failed", 6, narrow=False),
-    Column("uncertain", "Uncertain", 9),
+    Column("sent", "Sent", 11, most=19, grows=True),
+    Column("failed", "Failed", 6, narrow=False, most=9, grows=True),
+    Column("uncertain", "Uncertain", 9, most=9, grows=True),
 )
 PER_BOT_COLUMNS = (
     Column("bot", "Bot", None, most=24),
     Column("state", "State", 15),
     Column("progress", "Progress", 0),
-    Column("sent", "Sent", 11),
-    Column("failed", "Failed", 6, narrow=False),
-    Column("left", "Left", 6),
-    Column("uncertain", "Uncertain", 9),
+    Column("sent", "Sent", 11, most=19, grows=True),
+    Column("failed", "Failed", 6, narrow=False, most=9, grows=True),
+    Column("left", "Left", 6, most=9, grows=True),
+    Column("uncertain", "Uncertain", 9, most=9, grows=True),
 )
 
 _STATUS_LOOK: dict[CampaignStatus, tuple[str, str]] = {
@@ -129,10 +132,36 @@ class ColumnTable(LineTable):
         return {c.key: widths.get(c.key) or share[c.key] for c in shown}
 
     def _least(self, column: Column) -> int:
-        """The cells a column takes at the least: its width, a bar's, or LEAST_FLEX."""
+        """The cells a column takes at the least: its width (or its widest cell, for one
+        that grows), a bar's, or LEAST_FLEX."""
         if column.width is None:
             return LEAST_FLEX
+        if column.grows:
+            return max(column.width, min(column.most, self._widest(column.key)))
         return column.width or self.bar_width + 5
+
+    def _widest(self, key: str) -> int:
+        return max((cell_len(str(row.cells.get(key, ""))) for row in self.rows.values()), default=0)
+
+    def update_cell(self, key: str, column: str, value: Text | str) -> None:
+        super().update_cell(key, column, value)
+        shown = self._widths.get(column)
+        if shown is not None and cell_len(str(value)) > shown and column in self._growing:
+            self._refit_if_cut()
+
+    @property
+    def _growing(self) -> frozenset[str]:
+        return frozenset(c.key for c in self.COLUMNS if c.grows)
+
+    def _refit_if_cut(self) -> None:
+        """Lay the columns out again when a cell of a growing column no longer fits."""
+        if self._fitted_to <= 0:
+            return
+        for column in self.COLUMNS:
+            shown = self._widths.get(column.key)
+            if column.grows and shown is not None and shown < self._least(column):
+                self._fit_to(self._fitted_to)
+                return
 
     def put_rows(self, rows: Sequence[tuple[str, Mapping[str, Text | str]]]) -> None:
         """Show these rows, in this order: a row already in its place has its changed
@@ -149,6 +178,7 @@ class ColumnTable(LineTable):
             for column, value in cells.items():
                 self.update_cell(key, column, value)
         self.add_rows(rows[keep:])
+        self._refit_if_cut()
 
 
 class CampaignTable(ColumnTable):
