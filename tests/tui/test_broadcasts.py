@@ -158,6 +158,46 @@ async def test_a_campaign_from_a_csv_is_planned_as_typed_then_reaches_the_networ
         assert [c.name for c in stored] == ["January offer"]
 
 
+async def test_what_is_typed_while_a_campaign_is_planned_is_never_lost_nor_ignored(
+    make_app: MakeApp, tmp_path: Path
+) -> None:
+    """A key typed right after ctrl+s (a paste, a laggy link) changes the form while the
+    create plans it: nothing is created from the old form, the operator is told, and the
+    form keeps the edit; ctrl+s again creates what it shows."""
+    clients = tmp_path / "clients.csv"
+    clients.write_text(CSV_TEXT, encoding="utf-8")
+    app = broadcasting(make_app())
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_broadcast_mode(pilot, app)
+        await fill(pilot, form, name="Offer", where=str(clients), template="Hello")
+        await wait_until(pilot, lambda: "To send 3" in summary(form), "the dry run")
+        template = form.query_one("#bc-template", TextArea)
+        template.move_cursor(template.document.end)
+        plan = form.plan
+
+        async def typed_meanwhile(draft: object, *, fresh: bool) -> object:
+            # The planning of a big file takes seconds: a key lands in the template.
+            result = await plan(draft, fresh=fresh)  # type: ignore[arg-type]
+            if fresh and template.text == "Hello":
+                template.insert("!")
+            return result
+
+        form.plan = typed_meanwhile  # type: ignore[method-assign,assignment]
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not form.creating, "the create ended")
+        assert not isinstance(app.screen, ConfirmScreen)
+        said = [n.message for n in app._notifications if n.title == "Not created"]
+        assert said and said[-1].startswith("the form changed while the campaign was being planned")
+        assert template.text == "Hello!"
+        assert await app.services.store.list_campaigns() == []  # type: ignore[union-attr]
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, BroadcastsScreen), "Broadcasts")
+        [campaign] = await app.services.store.list_campaigns()  # type: ignore[union-attr]
+        assert campaign.template == "Hello!"
+
+
 async def test_template_errors_show_inline_with_their_position(
     make_app: MakeApp, tmp_path: Path
 ) -> None:

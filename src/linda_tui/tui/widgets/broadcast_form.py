@@ -444,11 +444,13 @@ class BroadcastForm(Vertical):
             self.creating = False
             self._refuse("nobody left to message — check the audience and the dry run")
             return
+        if self._changed_since(draft):
+            return
         from linda_tui.tui.screens.confirm import ConfirmScreen
 
         def answered(yes: bool | None) -> None:
-            if yes:
-                self._save_and_start(plan)
+            if yes and not self._changed_since(draft):
+                self._save_and_start(plan, draft)
             else:
                 self.creating = False
 
@@ -466,8 +468,21 @@ class BroadcastForm(Vertical):
             answered,
         )
 
+    def _changed_since(self, draft: Draft) -> bool:
+        """Whether the form changed since the create began (keys typed while it was
+        planning): then nothing is created — what is saved is always what the form
+        shows — and the operator is told so. Ends the create when it did."""
+        if self.draft() == draft:
+            return False
+        self.creating = False
+        self._refuse(
+            "the form changed while the campaign was being planned — nothing was created; "
+            "check the dry run and press ctrl+s again"
+        )
+        return True
+
     @work(group="broadcast-create", exit_on_error=False)
-    async def _save_and_start(self, plan: BroadcastPlan) -> None:
+    async def _save_and_start(self, plan: BroadcastPlan, draft: Draft) -> None:
         from linda_tui.broadcast.plan import PlanError, save_plan
         from linda_tui.fleet.actor import current_actor
         from linda_tui.fleet.manager import FleetCommandError
@@ -488,7 +503,8 @@ class BroadcastForm(Vertical):
             self.creating = False
             self._refuse(f"the campaign could not be saved: {exc}")
             return
-        self._forget_draft()
+        if self.draft() == draft:  # edits typed during the save are the operator's
+            self._forget_draft()
         engine = await app.broadcast_engine()
         try:
             if engine is None:
