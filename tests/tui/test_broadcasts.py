@@ -67,6 +67,13 @@ def network_lines(app: LindaApp) -> list[dict[str, str]]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
+def clients_csv(tmp_path: Path, text: str = CSV_TEXT) -> Path:
+    """The clients' CSV a test broadcasts to (CSV_TEXT unless given)."""
+    path = tmp_path / "clients.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 async def open_broadcast_mode(pilot, app: LindaApp) -> BroadcastForm:  # noqa: ANN001
     await wait_for_text(pilot, "2/3 online")
     await pilot.press("2")
@@ -103,8 +110,7 @@ def line(form: BroadcastForm, selector: str) -> str:
 async def test_a_campaign_from_a_csv_is_planned_as_typed_then_reaches_the_network(
     make_app: MakeApp, tmp_path: Path
 ) -> None:
-    clients = tmp_path / "clients.csv"
-    clients.write_text(CSV_TEXT, encoding="utf-8")
+    clients = clients_csv(tmp_path)
     app = broadcasting(make_app())
     async with app.run_test(size=(120, 40)) as pilot:
         form = await open_broadcast_mode(pilot, app)
@@ -164,8 +170,7 @@ async def test_what_is_typed_while_a_campaign_is_planned_is_never_lost_nor_ignor
     """A key typed right after ctrl+s (a paste, a laggy link) changes the form while the
     create plans it: nothing is created from the old form, the operator is told, and the
     form keeps the edit; ctrl+s again creates what it shows."""
-    clients = tmp_path / "clients.csv"
-    clients.write_text(CSV_TEXT, encoding="utf-8")
+    clients = clients_csv(tmp_path)
     app = broadcasting(make_app())
     async with app.run_test(size=(120, 40)) as pilot:
         form = await open_broadcast_mode(pilot, app)
@@ -201,8 +206,7 @@ async def test_what_is_typed_while_a_campaign_is_planned_is_never_lost_nor_ignor
 async def test_template_errors_show_inline_with_their_position(
     make_app: MakeApp, tmp_path: Path
 ) -> None:
-    clients = tmp_path / "clients.csv"
-    clients.write_text(CSV_TEXT, encoding="utf-8")
+    clients = clients_csv(tmp_path)
     app = broadcasting(make_app())
     async with app.run_test(size=(100, 32)) as pilot:
         form = await open_broadcast_mode(pilot, app)
@@ -253,8 +257,7 @@ async def test_a_bad_audience_says_why_in_one_line(make_app: MakeApp, tmp_path: 
         await wait_until(pilot, lambda: "pipe.csv" in line(form, "#bc-audience"), "fifo")
         assert line(form, "#bc-audience").startswith("✖")
         # A wrong phone column is named.
-        clients = tmp_path / "clients.csv"
-        clients.write_text(CSV_TEXT, encoding="utf-8")
+        clients = clients_csv(tmp_path)
         where.value = str(clients)
         form.query_one("#bc-column", Input).value = "Mobile"
         await wait_until(pilot, lambda: "Mobile" in line(form, "#bc-audience"), "column")
@@ -987,8 +990,7 @@ async def test_at_60x20_a_phone_column_problem_shows_whole_in_the_consoles_words
 ) -> None:
     """The audience's ✖ line wraps (the fix is at its end), and it names the form's
     Column field, not the CLI's --phone-column."""
-    clients = tmp_path / "clients.csv"
-    clients.write_text(csv_text, encoding="utf-8")
+    clients = clients_csv(tmp_path, csv_text)
     app = broadcasting(make_app())
     async with app.run_test(size=(60, 20)) as pilot:
         form = await open_broadcast_mode(pilot, app)

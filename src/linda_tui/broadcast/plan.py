@@ -355,7 +355,7 @@ async def plan_broadcast(
         skip_reasons = _skip_reasons(phones, texts, opted_out, recent)
         sending = (
             [p for p, reason in zip(phones, skip_reasons, strict=True) if reason is None]
-            if opted_out or recent
+            if any(skip_reasons)
             else phones
         )
         # With no bot able to send, nobody is assigned: the first bot back takes them all.

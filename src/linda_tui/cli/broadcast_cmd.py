@@ -533,6 +533,21 @@ def _as_stopped(counts: dict[str, int]) -> dict[str, int]:
     return {**counts, "uncertain": counts["uncertain"] + counts["sending"], "sending": 0}
 
 
+def _recipients_as_stopped(recipients: list[Recipient]) -> list[Recipient]:
+    """The recipients with no Linda running, by the same rule as _as_stopped: one still
+    ``sending`` is uncertain (with the reason the next start writes)."""
+    from dataclasses import replace
+
+    from linda_tui.store.records import IN_FLIGHT_REASON
+
+    return [
+        replace(r, status=RecipientStatus.UNCERTAIN, reason=r.reason or IN_FLIGHT_REASON)
+        if r.status is RecipientStatus.SENDING
+        else r
+        for r in recipients
+    ]
+
+
 EXPORT_COLUMNS = (
     "phone",
     "state",
@@ -568,22 +583,9 @@ def export_cmd(runtime: Runtime, campaign_id: str, csv_file: str) -> None:
         )
 
     async def work(store: Store) -> list[Recipient]:
-        from dataclasses import replace
-
-        from linda_tui.store.records import IN_FLIGHT_REASON
-
         campaign = await _campaign(store, key)
         listed = await store.list_recipients(campaign.id)  # type: ignore[arg-type]
-        if not await _no_linda_runs(runtime):
-            return listed
-        # In flight when Linda stopped: uncertain, as `show` counts them and the next
-        # start marks them.
-        return [
-            replace(r, status=RecipientStatus.UNCERTAIN, reason=r.reason or IN_FLIGHT_REASON)
-            if r.status is RecipientStatus.SENDING
-            else r
-            for r in listed
-        ]
+        return _recipients_as_stopped(listed) if await _no_linda_runs(runtime) else listed
 
     recipients = _run(_with_store(runtime, work))
     out = io.StringIO()

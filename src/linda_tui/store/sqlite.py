@@ -658,17 +658,19 @@ def _move_campaign_sync(
     if row is None or row[6] != status:
         return None  # no such campaign, or the move is not allowed from where it is
     if status is CampaignStatus.CANCELLED:
-        _skip_cancelled_sync(conn, key, at)
+        _skip_pending_sync(conn, key, at)
     return _campaign(row)
 
 
-def _skip_cancelled_sync(conn: sqlite3.Connection, key: int, at: str) -> None:
-    """If campaign key is cancelled, its pending recipients become skipped ("campaign
-    cancelled"): nobody is left looking as if they were still to be sent to. (The
-    campaign is read first: a running one's pending recipients are not even looked at.)"""
+def _cancelled_sync(conn: sqlite3.Connection, key: int) -> bool:
+    """Whether campaign key is cancelled (it sends nothing more)."""
     row = conn.execute("SELECT status FROM campaigns WHERE id = ?", (key,)).fetchone()
-    if row is None or row[0] != CampaignStatus.CANCELLED:
-        return
+    return row is not None and row[0] == CampaignStatus.CANCELLED
+
+
+def _skip_pending_sync(conn: sqlite3.Connection, key: int, at: str) -> None:
+    """The pending recipients of campaign key, which is cancelled, become skipped
+    ("campaign cancelled"): nobody is left looking as if still to be sent to."""
     conn.execute(
         """UPDATE recipients SET status = ?, reason = ?, updated_at = ?
         WHERE campaign_id = ? AND status = ?""",
@@ -808,8 +810,8 @@ def _release_sync(conn: sqlite3.Connection, key: int, phone: str, reason: str, a
         ).rowcount
         > 0
     )
-    if released:
-        _skip_cancelled_sync(conn, key, at)  # cancelled while it was on its way
+    if released and _cancelled_sync(conn, key):
+        _skip_pending_sync(conn, key, at)  # cancelled while it was on its way
     return released
 
 
@@ -870,8 +872,7 @@ def _resolve_sync(
         where += f" AND r.phone IN ({', '.join('?' * len(wanted))})"
         parameters.extend(wanted)
     if action is UncertainAction.RESEND:
-        campaign = conn.execute("SELECT status FROM campaigns WHERE id = ?", (key,)).fetchone()
-        if campaign is not None and campaign[0] == CampaignStatus.CANCELLED:
+        if _cancelled_sync(conn, key):
             return 0  # it sends nothing more: back to pending would be pending for ever
         _fail_messages_sync(conn, where, parameters, RESENT_ERROR, at)
         changed = conn.execute(

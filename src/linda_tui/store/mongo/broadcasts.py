@@ -126,15 +126,19 @@ class BroadcastRecords(MongoBase):
             # After the move, not before: a crash in between leaves pending recipients
             # of a cancelled campaign (never sent; cancelling again skips them), never
             # skipped ones of a running campaign.
-            await self._skip_cancelled(campaign_id, store_time(at))
+            await self._skip_pending(campaign_id, store_time(at))
         return docs.campaign(doc)
 
-    async def _skip_cancelled(self, campaign_id: int | str, at: datetime) -> None:
-        """If the campaign is cancelled, its pending recipients become skipped
+    async def _cancelled(self, campaign_id: int | str, session: Session = None) -> bool:
+        """Whether the campaign is cancelled (it sends nothing more)."""
+        campaign = await self._col("campaigns").find_one(
+            {"_id": str(campaign_id)}, {"status": 1}, session=session
+        )
+        return campaign is not None and campaign["status"] == CampaignStatus.CANCELLED
+
+    async def _skip_pending(self, campaign_id: int | str, at: datetime) -> None:
+        """The pending recipients of the campaign, which is cancelled, become skipped
         ("campaign cancelled"): nobody is left looking as if still to be sent to."""
-        campaign = await self._col("campaigns").find_one({"_id": str(campaign_id)}, {"status": 1})
-        if campaign is None or campaign["status"] != CampaignStatus.CANCELLED:
-            return
         await self._col("recipients").update_many(
             {"campaign_id": str(campaign_id), "status": str(RecipientStatus.PENDING)},
             {
@@ -445,8 +449,8 @@ class BroadcastRecords(MongoBase):
         released = await self._move_recipient(
             campaign_id, phone, [RecipientStatus.SENDING], changes, reason, at
         )
-        if released:
-            await self._skip_cancelled(campaign_id, at)  # cancelled while on its way
+        if released and await self._cancelled(campaign_id):
+            await self._skip_pending(campaign_id, at)  # cancelled while on its way
         return released
 
     async def hold_uncertain(
@@ -541,10 +545,7 @@ class BroadcastRecords(MongoBase):
             ids = [doc["_id"] for doc in found]
             changed = 0
             if resend:
-                campaign = await self._col("campaigns").find_one(
-                    {"_id": str(campaign_id)}, {"status": 1}, session=session
-                )
-                if campaign is not None and campaign["status"] == CampaignStatus.CANCELLED:
+                if await self._cancelled(campaign_id, session):
                     return 0  # it sends nothing more: pending would be pending for ever
                 message_ids = [d.get("message_id") for d in found]
                 await self._fail_messages(session, message_ids, RESENT_ERROR, at)
