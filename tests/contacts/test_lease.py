@@ -16,6 +16,7 @@ from linda_tui.clock import FixedClock, SystemClock
 from linda_tui.contacts.fake_people_api import FakePeopleApi, Fault
 from linda_tui.contacts.lease import holder_is_gone, make_holder
 from linda_tui.contacts.sync import LEASE_NAME, ContactsSync, SyncBusy, SyncError
+from linda_tui.models import Lease
 from linda_tui.store import SQLiteStore, Store
 
 from .conftest import BOOK_SIZE
@@ -30,6 +31,16 @@ def finished_pid() -> int:
         check=True,
     )
     return int(done.stdout)
+
+
+async def held_lease(store: Store, timeout: float = 30.0) -> Lease:
+    """The sync lease once somebody holds it: a sync just started takes it at
+    once, or a second or two later on a loaded machine."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while (lease := await store.get_lease(LEASE_NAME)) is None:
+        assert asyncio.get_running_loop().time() < deadline, "nobody took the lease"
+        await asyncio.sleep(0.02)
+    return lease
 
 
 @pytest.fixture
@@ -49,7 +60,7 @@ async def test_a_second_sync_on_the_same_file_is_refused_with_who_holds_it(
     cli = make_sync(store=second_store, holder=make_holder("linda sync"), page_size=100)
     fake.inject(Fault.slow(0.8))
     first = asyncio.create_task(console.run())
-    await asyncio.sleep(0.3)
+    await held_lease(second_store)
 
     with pytest.raises(SyncBusy) as caught:
         await cli.run()
@@ -74,7 +85,7 @@ async def test_a_second_sync_may_wait_for_the_first(
     second = make_sync(store=second_store, page_size=100)
     fake.inject(Fault.slow(0.5))
     running = asyncio.create_task(first.run())
-    await asyncio.sleep(0.2)
+    await held_lease(second_store)
     result = await second.run(wait_for_lease=30)
     assert (await running).mode == "full"
     assert result.mode == "incremental"  # it ran after the first, with its token
@@ -135,9 +146,7 @@ async def test_a_sync_whose_lease_was_taken_stops_before_writing_more(
     sync = make_sync(lease_ttl=0.3, page_size=100)
     fake.inject(Fault.slow(0.6), skip=1)  # the second page takes a while
     running = asyncio.create_task(sync.run())
-    await asyncio.sleep(0.2)
-    lease = await second_store.get_lease(LEASE_NAME)
-    assert lease is not None
+    lease = await held_lease(second_store)
     # Someone decides the holder is dead and takes the lease over.
     await second_store.acquire_lease(
         LEASE_NAME,
