@@ -9,9 +9,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from linda_tui.tui.literal import literal
+from linda_tui.tui.selection import CopySafely
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(CopySafely, ModalScreen[bool]):
     """Asks ``question``; dismisses True only when the operator confirms.
     The safe answer has the focus, so a stray Enter changes nothing. The title and the
     question are plain text (they name bots and numbers), never markup."""

@@ -9,6 +9,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from linda_tui.tui.selection import CopySafely
+
 # Width of the key column.
 KEY_COLUMN = 16
 
@@ -50,7 +52,7 @@ def key_help(pane: Screen[object]) -> Text:
     return text
 
 
-class KeyHelpScreen(ModalScreen[None]):
+class KeyHelpScreen(CopySafely, ModalScreen[None]):
     """Every key of the pane below and the global ones; esc (or ?) closes it."""
 
     CSS_PATH = "key_help.tcss"

@@ -16,6 +16,7 @@ from textual.widgets import Static
 
 from linda_tui.models import BotState
 from linda_tui.tui.literal import printable
+from linda_tui.tui.selection import CopySafely
 from linda_tui.tui.widgets.key_bar import KeyBar
 from linda_tui.tui.widgets.qr_view import QRView
 from linda_tui.whatsapp.account import (
@@ -58,7 +59,7 @@ CODE_STEPS = (
 )
 
 
-class PairingScreen(ModalScreen[bool]):
+class PairingScreen(CopySafely, ModalScreen[bool]):
     """Pair one bot. ``phase``: starting, showing, timed-out, failed."""
 
     CSS_PATH = "pairing.tcss"

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from textual.app import ComposeResult
 from textual.screen import Screen
 
+from linda_tui.tui.selection import CopySafely
 from linda_tui.tui.widgets.key_bar import KeyBar
 from linda_tui.tui.widgets.mode_bar import ModeBar
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from linda_tui.tui.app import LindaApp
 
 
-class PaneScreen(Screen[None]):
+class PaneScreen(CopySafely, Screen[None]):
     """A mode's screen. Subclasses set ``MODE`` and implement ``compose_body``."""
 
     # Each screen's styles are in the .tcss file(s) named here, next to this module

@@ -31,6 +31,8 @@ from textual.scroll_view import ScrollView
 from textual.selection import Selection
 from textual.strip import Strip
 
+from linda_tui.tui.selection import extract
+
 # One space either side of every cell, but the last cell's right one: that is the
 # table's edge.
 CELL_PADDING = 1
@@ -407,7 +409,7 @@ class LineTable(ScrollView, can_focus=True):
                 cell_segments(cells[key], width, console) for key, width in self._widths.items()
             )
             lines.append("".join(segment.text for segment in chain.from_iterable(drawn)).rstrip())
-        return selection.extract("\n".join(lines)), "\n"
+        return extract(selection, "\n".join(lines)), "\n"
 
     def on_mount(self) -> None:
         self.virtual_size = self.virtual_size.with_width(self._width).with_height(

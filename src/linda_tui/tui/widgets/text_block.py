@@ -16,6 +16,8 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 
+from linda_tui.tui.selection import extract
+
 
 class TextBlock(Widget):
     """Rich Text (never markup), wrapped to the widget's width. ``update`` replaces it;
@@ -104,7 +106,7 @@ class TextBlock(Widget):
         """The text as drawn (lines as wrapped), for copying what the mouse selected."""
         lines = self._drawn(self.size.width)
         text = "\n".join(line.text.rstrip() for line in lines)
-        return selection.extract(text), "\n"
+        return extract(selection, text), "\n"
 
 
 __all__ = ["TextBlock"]
