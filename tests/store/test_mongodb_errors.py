@@ -79,6 +79,18 @@ def auth_failure(code: int, errmsg: str) -> OperationFailure:
             "DNS",
         ),
         ("cluster0.example.mongodb.net:27017: timed out", "no answer in time", "firewall"),
+        (
+            # A host name holding "dns": still a refused connection, not a DNS failure.
+            "mongo-dns1.internal:27017: [Errno 111] Connection refused",
+            "nothing listens there",
+            "start MongoDB",
+        ),
+        (
+            # Started with --replSet but rs.initiate() never run, no replicaSet= in the URL.
+            'No servers match selector "Primary()"',
+            "no primary was found",
+            "rs.initiate()",
+        ),
     ],
 )
 def test_a_connection_failure_keeps_its_cause_and_names_the_fix(
@@ -179,3 +191,17 @@ def test_failures_that_will_not_pass_are_not_transient(exc: BaseException) -> No
 def test_values_bson_cannot_hold_are_store_errors(exc: BaseException, said: str) -> None:
     text = str(error(exc))
     assert said in text and not isinstance(error(exc), TransientStoreError)
+
+
+def test_a_login_required_without_a_user_in_the_url_says_to_add_one() -> None:
+    failure = auth_failure(13, "command insert requires authentication")
+    text = str(error(failure, "mongodb://cluster0.example.mongodb.net/brokerage"))
+    assert "requires a login" in text and "mongodb://user:password@" in text
+    assert "grant it the readWrite role" in str(error(failure))  # a user, short of a role
+
+
+def test_options_separated_by_semicolons_are_read() -> None:
+    from linda_tui.store.mongo.failures import has_option
+
+    assert has_option("mongodb://h/linda?replicaSet=rs0;w=1", "w")
+    assert has_option("mongodb://h/linda?replicaSet=rs0;authSource=admin", "authsource")

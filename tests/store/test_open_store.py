@@ -84,6 +84,34 @@ async def test_a_malformed_mongodb_url_is_refused_in_one_line() -> None:
     assert "not a usable MongoDB URL" in text and "s3cret" not in text
 
 
+@pytest.mark.parametrize(
+    ("url", "database"),
+    [
+        ("mongodb://h/linda.contacts", "linda"),  # pymongo reads db.collection
+        ("mongodb://h/my%2Ddb?replicaSet=rs0", "my-db"),  # percent-decoded
+        ("mongodb+srv://u:p@cluster0.example.net/brokerage?retryWrites=true", "brokerage"),
+        ("mongodb://h/?replicaSet=rs0", "linda"),
+        ("mongodb://h", "linda"),
+    ],
+)
+def test_the_database_is_the_one_pymongo_reads_from_the_url(url: str, database: str) -> None:
+    """Linda's data goes to the database pymongo logs in to, never to a name of its own
+    reading (a '.' in it ended `linda status` with an unexpected InvalidName)."""
+    assert MongoStore(url).database_name == database
+
+
+@pytest.mark.parametrize(
+    "option",
+    ["tlsCAFile=/nonexistent/ca.pem", "tlsCAFile=/", "tlsCAFile=/etc/hostname"],
+)
+async def test_a_tls_file_that_cannot_be_used_is_refused_in_one_line(option: str) -> None:
+    store = MongoStore(f"mongodb://linda:s3cret@127.0.0.1:9/linda?tls=true&{option}")
+    with pytest.raises(StoreError) as caught:
+        await store.open()
+    text = one_line(caught.value)
+    assert "not a usable MongoDB URL" in text and "s3cret" not in text
+
+
 async def test_mongodb_written_by_a_newer_linda_is_refused() -> None:
     client = FakeReplicaSet()
     await client["linda"]["meta"].insert_one({"_id": "schema", "version": SCHEMA_VERSION + 1})

@@ -5,6 +5,7 @@ pane and dialog."""
 
 from __future__ import annotations
 
+import pytest
 from textual.geometry import Offset
 from textual.screen import Screen
 from textual.selection import Selection
@@ -176,47 +177,47 @@ def _text_widgets(screen: Screen[object]) -> list[Widget]:
     ]
 
 
+@pytest.mark.parametrize("size", [(120, 40), (80, 24), (60, 20)])
 async def test_a_selection_starting_on_any_drawn_row_of_any_widget_copies(
-    make_app: MakeApp,
+    make_app: MakeApp, size: tuple[int, int]
 ) -> None:
     """Textual cut a Static's selection out of its text as written, while the selection
     counts rows as drawn: a selection starting on a wrapped row past the text's last line
     (the Broadcasts pane's hint when there is no campaign) raised IndexError on ctrl+c and
-    ended the console. Every row of every widget, on every pane, at three sizes."""
-    for size in ((120, 40), (80, 24), (60, 20)):
-        app = make_app(folder=f"run-{size[0]}")
-        async with app.run_test(size=size) as pilot:
-            await wait_for_text(pilot, "online")
-            for key, mode in (("1", "dashboard"), ("3", "broadcasts"), ("4", "contacts")):
-                await pilot.press("escape", key)
-                await wait_until(pilot, lambda mode=mode: app.current_mode == mode, mode)
-                await pilot.pause(0.05)
-                screen = app.screen
-                for widget in _text_widgets(screen):
-                    for row in range(widget.region.height + 1):
-                        screen.selections = {
-                            widget: Selection(Offset(1, row), Offset(widget.region.width, row + 2))
-                        }
-                        screen.get_selected_text()
-                screen.selections = {}
-                _alive(app)
-
-            # The drag that ended the console: from the hint's second (wrapped) row down.
-            await pilot.press("escape", "3")
-            await wait_until(pilot, lambda: app.current_mode == "broadcasts", "broadcasts")
-            hint = app.screen.query_one("#no-campaigns")
-            if hint.region.height < 2:
-                continue  # it fits on one row at this width
-            start = (hint.region.x + 1, hint.region.y + 1)
-            await _select(pilot, app, start, (hint.region.right - 1, hint.region.bottom + 2))
-            assert app.screen.selections, "nothing was selected"
-            await pilot.press("ctrl+c")
-            await pilot.pause(0.1)
+    ended the console. Every row of every widget, on three panes, at three sizes."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await wait_for_text(pilot, "online")
+        for key, mode in (("1", "dashboard"), ("3", "broadcasts"), ("4", "contacts")):
+            await pilot.press("escape", key)
+            await wait_until(pilot, lambda mode=mode: app.current_mode == mode, mode)
+            await pilot.pause(0.05)
+            screen = app.screen
+            for widget in _text_widgets(screen):
+                for row in range(widget.region.height + 1):
+                    screen.selections = {
+                        widget: Selection(Offset(1, row), Offset(widget.region.width, row + 2))
+                    }
+                    screen.get_selected_text()
+            screen.selections = {}
             _alive(app)
-            row = drawn_text(hint)
-            assert row is not None
-            second = row.split("\n")[1].strip()
-            assert second and second[:10] in app.clipboard, (second, app.clipboard)
+
+        # The drag that ended the console: from the hint's second (wrapped) row down.
+        await pilot.press("escape", "3")
+        await wait_until(pilot, lambda: app.current_mode == "broadcasts", "broadcasts")
+        hint = app.screen.query_one("#no-campaigns")
+        if hint.region.height < 2:
+            return  # it fits on one row at this width
+        start = (hint.region.x + 1, hint.region.y + 1)
+        await _select(pilot, app, start, (hint.region.right - 1, hint.region.bottom + 2))
+        assert app.screen.selections, "nothing was selected"
+        await pilot.press("ctrl+c")
+        await pilot.pause(0.1)
+        _alive(app)
+        row = drawn_text(hint)
+        assert row is not None
+        second = row.split("\n")[1].strip()
+        assert second and second[:10] in app.clipboard, (second, app.clipboard)
 
 
 def test_extract_clamps_rows_and_columns_past_the_text() -> None:

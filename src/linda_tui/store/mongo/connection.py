@@ -13,7 +13,6 @@ import asyncio
 import functools
 import inspect
 import random
-import re
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from typing import Any, ParamSpec, TypeVar
@@ -47,8 +46,6 @@ STANDALONE_RECIPE = (
     "mongosh --eval 'rs.initiate()' once, and add ?replicaSet=rs0 to LINDA_STORE_URL "
     "(README: MongoDB)"
 )
-
-_DATABASE_IN_URL = re.compile(r"^mongodb(?:\+srv)?://[^/]*/([^?]*)")
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -91,6 +88,19 @@ def _store_errors(
     return wrapper
 
 
+def _database_in_url(url: str) -> str:
+    """The database pymongo itself takes from url (percent-decoded, up to a '.'), or ""
+    when it has none or pymongo refuses the URL (opening then says why)."""
+    from pymongo.uri_parser import parse_uri
+
+    # As a plain mongodb:// URL: the same database, and no DNS lookup of an SRV record.
+    plain = "mongodb://" + url.split("://", 1)[-1]
+    try:
+        return parse_uri(plain, validate=False)["database"] or ""
+    except (PyMongoError, ValueError, TypeError):
+        return ""
+
+
 def _close_client(client: Any, timeout: float) -> None:
     """Close a client, bounded: pymongo ends the client's server sessions first, which
     waits for a server as long as server selection does when the server is gone."""
@@ -122,8 +132,7 @@ class MongoBase(Store):
         self._url = url  # may hold a password: never shown, never logged
         self._client: Any | None = client
         self._owns_client = client is None
-        match = _DATABASE_IN_URL.match(url)
-        self.database_name = database or (match.group(1) if match else "") or DEFAULT_DATABASE
+        self.database_name = database or _database_in_url(url) or DEFAULT_DATABASE
         self._open_timeout = open_timeout
         self._listeners = list(listeners)  # pymongo CommandListeners (benchmarks, tests)
         self._db: Any | None = None
@@ -159,8 +168,8 @@ class MongoBase(Store):
             return
         if self._client is None:
             self._client = self._new_client()
-        db = self._client[self.database_name]
         try:
+            db = self._client[self.database_name]
             with pymongo.timeout(self._open_timeout):
                 hello = await self._hello(db)
             self._check_server(hello)
@@ -187,7 +196,7 @@ class MongoBase(Store):
             options["w"] = "majority"
         try:
             return AsyncIOMotorClient(self._url, **options)
-        except (InvalidURI, ConfigurationError, ValueError, TypeError) as exc:
+        except (InvalidURI, ConfigurationError, ValueError, TypeError, OSError) as exc:
             cause = one_line(hide_url_secrets(str(exc), self._url))
             if isinstance(exc, ConfigurationError) and "dns" in cause.lower():
                 raise self.failure(exc) from None

@@ -63,6 +63,8 @@ ATLAS_ERROR = 8000  # Atlas reports a bad login (and a missing privilege) with t
 _CONFIGURED_TIMEOUTS = re.compile(r"\s*\(configured timeouts:[^)]*\)")
 
 # What a connection failure's cause says: (needles, what it means, the fix); first match.
+# A cause quotes the hosts it tried, so a needle must not be a word a host name may hold
+# ("dns" alone would read mongo-dns1's refused connection as a DNS failure).
 _CAUSES: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (
         ("certificate verify failed", "certificate_verify_failed", "doesn't match"),
@@ -70,24 +72,33 @@ _CAUSES: tuple[tuple[tuple[str, ...], str, str], ...] = (
         "add tlsCAFile=/path/to/ca.pem to LINDA_STORE_URL, or fix the server's certificate",
     ),
     (
+        ("connection refused",),
+        "nothing listens there",
+        "start MongoDB, or fix the host and port in LINDA_STORE_URL",
+    ),
+    (
         (
             "name or service not known",
             "nodename nor servname",
             "name resolution",
             "getaddrinfo",
-            "dns",
+            "the dns ",
+            "dns query",
+            "dns operation",
             "no address associated",
         ),
         "the host name does not resolve",
         "check the host in LINDA_STORE_URL and this machine's DNS",
     ),
     (
-        ("connection refused",),
-        "nothing listens there",
-        "start MongoDB, or fix the host and port in LINDA_STORE_URL",
-    ),
-    (
-        ("no replica set members", "no primary", "replicaset", "setname", "replica set name"),
+        (
+            "no replica set members",
+            "no primary",
+            "replicaset",
+            "setname",
+            "replica set name",
+            "match selector",
+        ),
         "no primary was found",
         "check that replicaSet= in LINDA_STORE_URL is the set's name (rs.status().set) and "
         "that rs.initiate() was run",
@@ -147,8 +158,14 @@ def diagnose(cause: str) -> tuple[str, str]:
 
 def _url_options(url: str) -> dict[str, list[str]]:
     """The query options of a MongoDB URL, names lowercased (MongoDB's are case-insensitive)."""
-    query = url.partition("?")[2]
+    # MongoDB's connection strings may separate options with ";" as well as "&".
+    query = url.partition("?")[2].replace(";", "&")
     return {name.lower(): values for name, values in parse_qs(query).items()}
+
+
+def _has_user(url: str) -> bool:
+    """True when the URL names a user (user@ or user:password@ before the hosts)."""
+    return "@" in url.split("://", 1)[-1].split("/", 1)[0].split("?", 1)[0]
 
 
 def has_option(url: str, name: str) -> bool:
@@ -181,7 +198,7 @@ def store_error(exc: BaseException, *, url: str, where: str, database: str) -> S
         meaning, fix = diagnose(cause)
         return TransientStoreError(f"cannot reach MongoDB at {where}: {meaning} ({cause}) — {fix}")
     if isinstance(exc, ConfigurationError) and "dns" in message.lower():
-        meaning, fix = diagnose("dns")
+        meaning, fix = diagnose("the dns ")
         return StoreError(f"cannot find MongoDB at {where}: {meaning} ({message}) — {fix}")
     if isinstance(exc, DuplicateKeyError):
         return StoreError(f"the store refused the write (duplicate key): {message}")
@@ -196,6 +213,11 @@ def store_error(exc: BaseException, *, url: str, where: str, database: str) -> S
                 f"?authSource=admin, since the login is checked in {database!r} otherwise"
             )
         return StoreError(f"MongoDB at {where} refused the login ({message}) — {hint}")
+    if code == UNAUTHORIZED and not _has_user(url):
+        return StoreError(
+            f"MongoDB at {where} requires a login ({message}) — put the user and password "
+            "in LINDA_STORE_URL: mongodb://user:password@host/linda"
+        )
     if code in (UNAUTHORIZED, ATLAS_ERROR):
         return StoreError(
             f"MongoDB at {where}: the user may not use database {database!r} ({message}) — "
