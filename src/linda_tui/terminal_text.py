@@ -26,11 +26,25 @@ import re
 # them looks blank, and two names that differ only by them look the same. U+2028/U+2029
 # are the line and paragraph separators; U+200B zero width space, U+2060 word joiner and
 # U+2061-U+2064 invisible operators, U+180E Mongolian vowel separator, U+FEFF byte order
-# mark. Not here: U+200C/U+200D (zero width non-joiner, joiner), which shape Persian words
-# and join emoji sequences (👨‍👩‍👧).
+# mark; the other format characters that draw nothing: U+00AD soft hyphen, U+034F
+# combining grapheme joiner, U+206A-U+206F (deprecated), U+FFF9-U+FFFB (annotations),
+# U+1D173-U+1D17A (musical), U+E0001 and the tags U+E0020-U+E007F (kept only where they
+# make a flag: see _FLAG); and the fillers that draw a blank, U+115F, U+1160, U+3164 and
+# U+FFA0 (Hangul), U+17B4/U+17B5 (Khmer). Not here: U+200C/U+200D (zero width non-joiner,
+# joiner), which shape Persian words and join emoji sequences (👨‍👩‍👧), nor the
+# variation selectors (U+FE0F makes ❤ an emoji).
 INVISIBLE_CHARACTERS: frozenset[str] = frozenset(
-    ["\u200b", "\u180e", "\ufeff", "\u2028", "\u2029"] + [chr(c) for c in range(0x2060, 0x2065)]
+    ["\u200b", "\u180e", "\ufeff", "\u2028", "\u2029", "\u00ad", "\u034f"]
+    + ["\u115f", "\u1160", "\u3164", "\uffa0", "\u17b4", "\u17b5", "\U000e0001"]
+    + [chr(c) for c in range(0x2060, 0x2065)]
+    + [chr(c) for c in range(0x206A, 0x2070)]
+    + [chr(c) for c in range(0xFFF9, 0xFFFC)]
+    + [chr(c) for c in range(0x1D173, 0x1D17B)]
+    + [chr(c) for c in range(0xE0020, 0xE0080)]
 )
+# A subdivision flag (England: 🏴 then the tags "gbeng", then CANCEL TAG): the one place
+# tags draw something, so visible() and without_controls() keep it whole.
+_FLAG = re.compile("(\U0001f3f4[\U000e0020-\U000e007e]{1,12}\U000e007f)")
 CONTROL_CHARACTERS: frozenset[str] = (
     frozenset(
         [chr(c) for c in range(0x00, 0x20)]
@@ -46,7 +60,9 @@ CONTROL_CHARACTERS: frozenset[str] = (
 
 def _escape(char: str) -> str:
     code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 # The translation tables (over two thousand escapes each) are made on first use, not
@@ -71,7 +87,14 @@ def visible(text: str, *, keep_lines: bool = False) -> str:
     and the operator can see what was there. With ``keep_lines``, newlines and tabs stay
     (for output Linda lays out in lines itself).
     """
-    return str(text).translate(_table(keep_lines))
+    text = str(text)
+    if "\U0001f3f4" in text:  # a flag's tags are kept (see _FLAG)
+        parts = _FLAG.split(text)
+        return "".join(
+            part if index % 2 else part.translate(_table(keep_lines))
+            for index, part in enumerate(parts)
+        )
+    return text.translate(_table(keep_lines))
 
 
 def control_character(text: str) -> str | None:
@@ -119,6 +142,12 @@ def without_controls(text: str) -> str:
     its line break; a carriage return goes (``"\\r\\n"`` becomes ``"\\n"``). The same
     rule as the console's text fields, which drop controls as they are typed or pasted.
     """
+    if "\U0001f3f4" in text:  # a flag's tags are kept (see _FLAG)
+        parts = _FLAG.split(text)
+        return "".join(
+            part if index % 2 else _droppable_pattern().sub("", part)
+            for index, part in enumerate(parts)
+        )
     return _droppable_pattern().sub("", text)
 
 

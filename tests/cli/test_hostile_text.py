@@ -261,3 +261,41 @@ def test_invisible_characters_are_shown_as_escapes_but_joiners_are_not() -> None
         "a\\ufeffb\\u2060c\\u180ed\\u2028e\\u2029"
     )
     assert visible("👨\u200d👩 می\u200cخواهم") == "👨\u200d👩 می\u200cخواهم"
+
+
+# Characters that draw nothing or a blank: a name made of them looks empty, and two names
+# differing only by them look the same (soft hyphen, Hangul fillers, tags...).
+BLANK_LOOKING = ["\u00ad", "\u034f", "\u115f", "\u3164", "\uffa0", "\u17b4", "\u206a", "\ufff9"]
+BLANK_LOOKING += ["\U0001d173", "\U000e0001", "\U000e0041"]
+ENGLAND = "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"
+
+
+@pytest.mark.parametrize("char", BLANK_LOOKING, ids=lambda c: f"U+{ord(c):04X}")
+def test_characters_that_draw_nothing_are_escaped_dropped_and_refused(
+    tmp_path: Path, char: str
+) -> None:
+    from linda_tui.terminal_text import without_controls
+
+    escaped = visible(f"Bob{char}")
+    assert escaped != f"Bob{char}" and escaped.startswith("Bob\\") and escaped.isascii()
+    assert without_controls(f"Bob{char}") == "Bob"
+    # YAML's own escape: json.dumps would write an astral character as two surrogates.
+    write_fleet(tmp_path, name=f'"Sales\\U{ord(char):08x}"')
+    result = run("config", "check")
+    assert result.exit_code == 2
+    assert f"U+{ord(char):04X}" in result.stderr and "plain text" in result.stderr
+
+
+def test_a_flag_keeps_its_tags_and_an_astral_escape_is_whole() -> None:
+    from linda_tui.terminal_text import without_controls
+
+    assert visible(f"Go {ENGLAND}!") == f"Go {ENGLAND}!"
+    assert without_controls(f"{ENGLAND}Bob\U000e0041") == f"{ENGLAND}Bob"
+    assert visible("Bob\U000e0041") == "Bob\\U000e0041"  # not \ue0041: the whole code
+
+
+@pytest.mark.parametrize("name", ["   ", "\u2800\u2800", " \u3000 "])
+def test_a_blank_bot_name_is_refused(tmp_path: Path, name: str) -> None:
+    write_fleet(tmp_path, name=yaml_quoted(name))
+    result = run("config", "check")
+    assert result.exit_code == 2 and "is blank" in result.stderr, result.output

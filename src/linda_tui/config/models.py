@@ -539,6 +539,8 @@ def _plain_name(value: str) -> str:
             f"bot name {value!r} contains the {kind} character {describe_character(char)} — "
             "write the name as plain text"
         )
+    if value and not value.replace("\u2800", "").strip():  # spaces, braille blanks
+        raise ValueError(f"bot name {value!r} is blank — write a name the console can show")
     return value
 
 
