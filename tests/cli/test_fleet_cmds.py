@@ -103,6 +103,8 @@ def test_send_auto_and_all_with_json(data: Path) -> None:
         (["--to", "+971501234567 ext 5", "hi"], 2, "has an extension"),
         (["--to", "+971501234567", ""], 2, "message text is empty"),
         (["--to", "+971501234567", "x" * 65_537], 2, "at most 65,536"),
+        # the byte 0xff, not UTF-8 (subprocess writes the surrogate back as that byte)
+        (["--to", "+971501234567", "hi \udcff"], 2, "bytes that are not UTF-8"),
         # the command ran and could not send: status 1
         (
             ["--to", "+971501234567", "--bot", "demo-sales", "hi"],

@@ -1591,3 +1591,23 @@ async def test_only_one_of_many_concurrent_acquirers_gets_the_lease(
             await each.close()
     winners = {lease.holder for lease in leases}
     assert len(winners) == 1
+
+
+async def test_text_that_is_not_unicode_is_a_store_error_and_nothing_is_saved(
+    store: Store,
+) -> None:
+    """A lone surrogate (bytes that were not UTF-8 on a command line) cannot be encoded:
+    a StoreError saying so, never a raw UnicodeEncodeError, and nothing written."""
+    bad = "hi \udcff"
+    with pytest.raises(StoreError, match="not UTF-8"):
+        await store.record_inbound(message(direction=Direction.IN, text=bad, wa_id="IN-1"))
+    with pytest.raises(StoreError, match="not UTF-8"):
+        await store.add_audit(AuditEntry(action="send", os_user=bad, at=at(2), bot_id="main"))
+    with pytest.raises(StoreError, match="not UTF-8"):
+        await store.upsert_contacts([contact(1, A, name=bad)])
+    assert await store.list_messages(bot_id="main") == []
+    assert await store.count_contacts() == 0
+    try:
+        assert await store.search_contacts(bad) == []
+    except StoreError as exc:  # or fails in one line
+        assert "not UTF-8" in str(exc)

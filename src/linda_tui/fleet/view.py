@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from linda_tui.models import BotState
 from linda_tui.phones import InvalidPhoneError, to_e164
 from linda_tui.whatsapp.account import MAX_TEXT_CHARS, PairMethod
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_TEXT = MAX_TEXT_CHARS  # WhatsApp's limit (whatsapp.account), under the fleet's name
 ALL = "all"
 AUTO = "auto"
@@ -166,6 +168,12 @@ class FleetView:
         if len(text) > MAX_TEXT:
             raise SendRefusedError(
                 f"message text is {len(text):,} characters; WhatsApp allows at most {MAX_TEXT:,}"
+            )
+        if _SURROGATE.search(text):
+            # Bytes that were not UTF-8 on the command line (or "\udcff" in JSON): no
+            # store and no WhatsApp can take them.
+            raise SendRefusedError(
+                "message text holds bytes that are not UTF-8 text — write it again in UTF-8"
             )
 
     def _unknown_bot(self, bot_id: str) -> UnknownBotError:

@@ -102,6 +102,15 @@ class TransientStoreError(StoreError):
     Every write a caller retries is idempotent or checked, so a retry never doubles it."""
 
 
+def not_unicode() -> StoreError:
+    """The error for text that cannot be encoded: a lone surrogate, which is what bytes
+    that were not UTF-8 become on a command line (or "\\udcff" in JSON)."""
+    return StoreError(
+        "the text holds bytes that are not UTF-8 (a lone surrogate), which the store "
+        "cannot hold; nothing of it was saved — write it again in UTF-8"
+    )
+
+
 class Store(ABC):
     """Every record Linda keeps. Open with ``await store.open()``; close with ``close()``."""
 

@@ -69,6 +69,7 @@ from linda_tui.store.base import (
     SyncPage,
     SyncPageOutcome,
     TransientStoreError,
+    not_unicode,
 )
 from linda_tui.store.migrations import migrate, read_version
 from linda_tui.store.records import (
@@ -1200,6 +1201,8 @@ class SQLiteStore(Store):
             yield
         except sqlite3.Error as exc:
             raise self._failure(exc) from None
+        except UnicodeEncodeError:
+            raise not_unicode() from None
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:

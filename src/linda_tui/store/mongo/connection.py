@@ -21,7 +21,7 @@ import pymongo
 from bson.errors import BSONError
 from pymongo.errors import ConfigurationError, InvalidURI, OperationFailure, PyMongoError
 
-from linda_tui.store.base import Store, StoreError
+from linda_tui.store.base import Store, StoreError, not_unicode
 from linda_tui.store.mongo import schema
 from linda_tui.store.mongo.failures import has_option, one_line, store_error
 from linda_tui.store.urls import hide_url_secrets, redact_url
@@ -83,6 +83,8 @@ def _store_errors(
             store = args[0]
             assert isinstance(store, MongoBase)
             raise store.failure(exc) from None
+        except UnicodeEncodeError:
+            raise not_unicode() from None
 
     wrapper.store_errors = True  # type: ignore[attr-defined]
     return wrapper
