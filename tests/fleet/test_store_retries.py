@@ -7,6 +7,9 @@ transiently: with a TransientStoreError, before or after the write landed.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -192,3 +195,90 @@ async def test_a_message_whatsapp_delivers_again_is_stored_and_counted_once(
     # The counters a restart reads from the store agree.
     counts = await fleet.store.message_counts(datetime(2026, 1, 15, tzinfo=UTC))
     assert counts == {("demo-main", Direction.IN): 1}
+
+
+async def test_stopping_keeps_retrying_until_its_deadline_then_names_what_is_lost(
+    setup: Setup, caplog: pytest.LogCaptureFixture
+) -> None:
+    """At stop, a write waiting out an election goes on being retried (it used to be
+    given up at its next failure) until stop's deadline; whatever is still unsaved then
+    is logged one by one (bot, masked number, WhatsApp id), never dropped silently."""
+    fleet, store = setup.fleet, setup.store
+    fleet.STORE_RETRY_DELAYS = (0.05, 0.2, 0.2, 0.2)
+    store.failures["record_inbound"] = ["before", "before", "before"]
+    setup.emit(inbound("IN1"))
+    await wait_for(lambda: store.calls.get("record_inbound", 0) >= 1)
+    await fleet.stop()  # the store answers again during the stop: IN1 lands
+    assert (await fleet.store.get_message("demo-main", "IN1")) is not None
+
+    await fleet.start()
+    fleet.STOP_WRITES_SECONDS = 0.6
+    store.failures["record_inbound"] = ["before"] * 100  # down for good
+    setup.emit(inbound("IN2"))
+    setup.emit(inbound("IN3", "Another question"))
+    await wait_for(lambda: store.calls.get("record_inbound", 0) >= 5)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    with caplog.at_level(logging.ERROR, logger="linda.fleet"):
+        await fleet.stop()
+    assert loop.time() - began < 3
+    lost = [r.getMessage() for r in caplog.records if "not saved" in r.getMessage()]
+    lost += [r.getMessage() for r in caplog.records if "given up" in r.getMessage()]
+    assert any("IN2" in line for line in lost) and any("IN3" in line for line in lost), lost
+    assert all("4567" in line and PEER not in line for line in lost if "IN" in line)
+    store.failures.clear()
+
+
+async def test_each_queued_write_is_bounded_store_retries_included(setup: Setup) -> None:
+    """The writer hands the store its deadline (retry_deadline), so a store retrying
+    inside one call (MongoDB reruns a transaction for up to 120 s) stops by then."""
+    from linda_tui.store.base import retry_deadline
+
+    fleet = setup.fleet
+    seen: list[tuple[float | None, float]] = []
+    real = fleet.store.record_inbound
+
+    async def record(message: Any) -> Any:
+        seen.append((retry_deadline.get(), time.monotonic()))
+        return await real(message)
+
+    fleet.store.record_inbound = record  # type: ignore[method-assign]
+    setup.emit(inbound("IN1"))
+    await fleet.drain()
+    [(deadline, called)] = seen
+    assert deadline is not None and 0 < deadline - called <= sum(fleet.STORE_RETRY_DELAYS)
+    assert retry_deadline.get() is None  # only for the write under way
+
+
+async def test_an_outcome_the_store_keeps_refusing_does_not_hold_the_queue_for_ever(
+    setup: Setup,
+) -> None:
+    """A send's outcome is retried (even for a failure that looks permanent: a full
+    disk may be emptied), but bounded: the inbound messages behind it then land."""
+    fleet, store = setup.fleet, setup.store
+    store.failures["finish_send"] = ["broken"] * 100
+    [sent] = await fleet.send(PEER, "Viewing at 5pm", bot="demo-main")
+    assert sent.ok and not sent.recorded
+    setup.emit(inbound("IN1"))
+    await fleet.drain()
+    assert store.calls["finish_send"] == 1 + len(fleet.STORE_RETRY_DELAYS) + 1
+    assert await fleet.store.get_message("demo-main", "IN1") is not None
+    errors = [e.message for e in setup.events.of(FleetError)]
+    assert any("send's outcome is not saved" in e for e in errors), errors
+    store.failures.clear()
+
+
+async def test_an_audit_entry_retried_after_a_lost_reply_keeps_its_id(setup: Setup) -> None:
+    fleet, store = setup.fleet, setup.store
+    ids: list[object] = []
+    real = store._store.add_audit
+
+    async def add(entry: Any) -> Any:
+        ids.append(entry.id)
+        return await real(entry)
+
+    store.failures["add_audit"] = ["after"]  # written, then the reply lost
+    store._store.add_audit = add  # type: ignore[method-assign]  # under the failures
+    fleet._queue_audit("pair.timeout", "demo-main", {})
+    await fleet.drain()
+    assert len(ids) == 2 and ids[0] == ids[1] and isinstance(ids[0], str)

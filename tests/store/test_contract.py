@@ -380,6 +380,20 @@ async def test_a_send_is_recorded_before_and_its_outcome_after(store: Store) -> 
     assert newest.status is MessageStatus.FAILED and newest.error == "refused"
 
 
+async def test_finishing_a_send_again_with_the_same_outcome_adds_no_second_audit_entry(
+    store: Store,
+) -> None:
+    """A writer retrying a finish whose reply was lost (it landed) must not double the
+    audit trail: the second call finds the outcome there already."""
+    intent = await store.add_message(message(status=MessageStatus.PENDING, wa_id=None))
+    outcome = replace(intent, status=MessageStatus.SENT, wa_id="WA7", sent_at=at(2))
+    entry = AuditEntry(action="send", os_user="op", at=at(2), bot_id="main")
+    await store.finish_send(outcome, audit=entry)
+    assert await store.finish_send(outcome, audit=entry) == outcome
+    assert [a.action for a in await store.list_audit("main")] == ["send"]
+    assert await store.get_message("main", "WA7") == outcome
+
+
 async def test_finish_send_of_an_unknown_message_is_a_store_error(store: Store) -> None:
     known = await store.add_message(message(status=MessageStatus.PENDING, wa_id=None))
     entry = AuditEntry(action="send", os_user="op", at=at(2), bot_id="main")

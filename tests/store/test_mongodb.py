@@ -96,6 +96,20 @@ async def test_a_send_and_its_audit_entry_are_one_transaction(
     assert round_trips(mongo) == {"insert": 2, "commitTransaction": 1}
 
 
+async def test_an_audit_entry_stored_again_with_its_id_is_stored_once(
+    mongo_store: MongoStore,
+) -> None:
+    """The fleet's writer gives each queued audit entry a text id: its retry after a
+    lost reply (the insert landed) stores nothing more."""
+    given = replace(entry("pair.success"), id="a1b2c3d4e5f6a1b2c3d4e5f6")
+    first = await mongo_store.add_audit(given)
+    again = await mongo_store.add_audit(given)
+    assert first.id == again.id == given.id
+    assert [a.action for a in await mongo_store.list_audit("main")] == ["pair.success"]
+    await mongo_store.add_audit(entry("pair.success"))  # no id: a new entry each time
+    assert len(await mongo_store.list_audit("main")) == 2
+
+
 async def test_a_write_conflict_reruns_the_transaction_and_it_lands_once(
     mongo: MongoTarget, mongo_store: MongoStore
 ) -> None:

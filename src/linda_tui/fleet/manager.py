@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -57,7 +59,13 @@ from linda_tui.models import (
 )
 from linda_tui.phones import mask_phone
 from linda_tui.plain_text import one_line
-from linda_tui.store.base import StatusUpdate, Store, TransientStoreError
+from linda_tui.store.base import (
+    StatusUpdate,
+    Store,
+    StoreError,
+    TransientStoreError,
+    retry_deadline,
+)
 from linda_tui.terminal_text import visible
 from linda_tui.whatsapp.account import (
     AccountError,
@@ -179,6 +187,9 @@ class Fleet(FleetView):
     # file): about two minutes in all, well past an election's usual 12 s. The writes
     # behind it wait, so they still land in order.
     STORE_RETRY_DELAYS: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 30.0, 30.0)
+    # How long stop() lets the writer finish what is queued (retries included) before the
+    # items left are given up, each logged.
+    STOP_WRITES_SECONDS = 10.0
 
     def __init__(
         self,
@@ -217,6 +228,8 @@ class Fleet(FleetView):
         self.enforce_limits = enforce_limits
         self._rate = SendRateGuard()
         self._started = False
+        self._stop_deadline: float | None = None  # time.monotonic() once stopping
+        self._writing: tuple[Callable[..., Any], tuple[Any, ...]] | None = None
         # Sends WhatsApp took whose outcome the store has not saved yet (by message id).
         self._unsaved: dict[int | str | None, Message] = {}
         self._manual_outcome = _ManualOutcome(store)
@@ -256,10 +269,34 @@ class Fleet(FleetView):
 
         await asyncio.gather(*(stop_one(b, a) for b, a in self._accounts.items()))
         if self._writer is not None:
+            # The writer goes on (retries included) until the deadline: what is still
+            # queued then is given up, each item named in the log.
+            self._stop_deadline = time.monotonic() + self.STOP_WRITES_SECONDS
             await self._queue.put(None)
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._writer, timeout=10)
+                await asyncio.wait_for(self._writer, timeout=self.STOP_WRITES_SECONDS + 0.5)
             self._writer = None
+            self._log_unwritten()
+            self._stop_deadline = None
+
+    def _log_unwritten(self) -> None:
+        """Log every write still queued when the fleet stopped: it is not in the store."""
+        items: list[tuple[Callable[..., Any], tuple[Any, ...]] | None] = [self._writing]
+        self._writing = None
+        while not self._queue.empty():
+            items.append(self._queue.get_nowait())
+        for item in items:
+            if item is None:
+                continue
+            func, args = item
+            what = _WRITE_WORDS.get(getattr(func, "__name__", ""))
+            if what is None:
+                continue  # drain()'s marker and the like: nothing to save
+            log.error(
+                "not saved: Linda stopped while the store was failing: %s %s",
+                what,
+                _write_detail(func, args),
+            )
 
     async def __aenter__(self) -> Fleet:
         await self.start()
@@ -593,29 +630,18 @@ class Fleet(FleetView):
     async def _store_outcome_later(
         self, message: Message, store_outcome: Callable[[], Awaitable[Message]]
     ) -> None:
-        """The writer queue's retry of a send outcome the store refused: keep trying
-        (with a growing pause) until it lands or the fleet stops."""
-        delay = 0.5
-        while True:
-            try:
-                await store_outcome()
-            except Exception as exc:
-                if not self._started:
-                    log.error(
-                        "giving up saving the outcome of message %s from %s (%s): the fleet "
-                        "is stopping; WhatsApp id %s",
-                        message.id,
-                        message.bot_id,
-                        one_line(exc),
-                        message.wa_id,
-                    )
-                    raise
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)  # stop() waits 10 s for the writer
-                continue
-            self._unsaved.pop(message.id, None)
-            log.info("the outcome of message %s from %s is saved", message.id, message.bot_id)
-            return
+        """The writer queue's retry of a send outcome the store refused: retried like any
+        queued write (every failure counts as one that may pass), bounded, in order."""
+        try:
+            await store_outcome()
+        except TransientStoreError:
+            raise
+        except StoreError as exc:
+            # Retried as if it may pass (a full disk the operator empties), within the
+            # writer's bound: WhatsApp has the message, its outcome is worth the wait.
+            raise TransientStoreError(str(exc)) from None
+        self._unsaved.pop(message.id, None)
+        log.info("the outcome of message %s from %s is saved", message.id, message.bot_id)
 
     def unsaved_sends(self) -> list[Message]:
         """Sends whose outcome the store has not saved yet (it is being retried)."""
@@ -707,14 +733,12 @@ class Fleet(FleetView):
             self._set_state(
                 bot_id, BotState.BANNED, f"temporary ban (code {event.code}){until}", event.until
             )
-            self._enqueue(
-                self._audit_event, "banned", bot_id, {"code": event.code, "until": str(event.until)}
-            )
+            self._queue_audit("banned", bot_id, {"code": event.code, "until": str(event.until)})
         elif isinstance(event, LoggedOut):
             self._status[bot_id].paired = False
             self._status[bot_id].last_error = f"logged out: {event.reason}"
             self._set_state(bot_id, BotState.LOGGED_OUT, f"logged out: {event.reason}")
-            self._enqueue(self._audit_event, "logged-out", bot_id, {"reason": event.reason})
+            self._queue_audit("logged-out", bot_id, {"reason": event.reason})
         elif isinstance(event, QRCodeIssued):
             log.info("bot %s: pairing QR code %d issued", bot_id, event.index + 1)
         elif isinstance(event, PairCodeIssued):
@@ -722,16 +746,16 @@ class Fleet(FleetView):
         elif isinstance(event, PairingSucceeded):
             log.info("bot %s: paired with the phone (%s)", bot_id, event.jid)
             self._status[bot_id].paired = True
-            self._enqueue(self._audit_event, PAIR_SUCCESS, bot_id, {"jid": event.jid})
+            self._queue_audit(PAIR_SUCCESS, bot_id, {"jid": event.jid})
         elif isinstance(event, PairingTimedOut):
             log.info("bot %s: pairing timed out", bot_id)
-            self._enqueue(self._audit_event, "pair.timeout", bot_id, {})
+            self._queue_audit("pair.timeout", bot_id, {})
         elif isinstance(event, PairingFailed):
             if event.reason == CANCELLED:
                 log.info("bot %s: pairing cancelled by the operator", bot_id)
             else:
                 log.warning("bot %s: pairing failed: %s", bot_id, event.reason)
-                self._enqueue(self._audit_event, "pair.failed", bot_id, {"reason": event.reason})
+                self._queue_audit("pair.failed", bot_id, {"reason": event.reason})
         elif isinstance(event, InboundMessage):
             if not event.from_me and not event.is_group:
                 log.info("message %s from %s to %s", event.wa_id, mask_phone(event.peer), bot_id)
@@ -789,23 +813,37 @@ class Fleet(FleetView):
                         break
                     receipts.extend(self._queue.get_nowait()[1][0])  # type: ignore[index]
                 args = (receipts, may_defer)
+            self._writing = (func, args)
             await self._write(func, args)
+            self._writing = None
 
     async def _write(self, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        """One queued store write. A transient failure is retried (STORE_RETRY_DELAYS),
-        holding the writes behind it so they stay in order, and the operator is told;
-        any other failure, or the last retry's, is reported and the write dropped."""
+        """One queued store write. A transient failure is retried (STORE_RETRY_DELAYS,
+        about two minutes in all, a store's own retries inside a call included), holding
+        the writes behind it so they stay in order, and the operator is told; any other
+        failure, or the last retry's, is reported and the write dropped. Once the fleet
+        is stopping, retries go on until stop's deadline."""
         name = getattr(func, "__name__", str(func))
         delays = self.STORE_RETRY_DELAYS
+        deadline = time.monotonic() + sum(delays)
         for attempt in range(len(delays) + 1):
+            bound = deadline if self._stop_deadline is None else self._stop_deadline
+            token = retry_deadline.set(bound)
             try:
                 result = func(*args)
                 if asyncio.iscoroutine(result):
                     await result
             except TransientStoreError as exc:
-                if attempt == len(delays) or not self._started:
+                left = (deadline if self._stop_deadline is None else self._stop_deadline) - (
+                    time.monotonic()
+                )
+                if attempt == len(delays) or left <= 0:
                     log.error(
-                        "fleet store write %s failed %d times, given up: %s", name, attempt + 1, exc
+                        "fleet store write %s failed %d times, given up: %s %s",
+                        name,
+                        attempt + 1,
+                        exc,
+                        _write_detail(func, args),
                     )
                     self._publish(
                         FleetError(
@@ -815,7 +853,7 @@ class Fleet(FleetView):
                         )
                     )
                     return
-                delay = delays[attempt]
+                delay = min(delays[attempt], left)
                 log.warning(
                     "fleet store write %s failed (%s); try %d of %d in %.1f s, %d writes waiting",
                     name,
@@ -825,7 +863,7 @@ class Fleet(FleetView):
                     delay,
                     self._queue.qsize(),
                 )
-                if attempt == 0:
+                if attempt == 0 and name != "_store_outcome_later":  # the send said so
                     self._publish(
                         FleetError(
                             bot_id=None,
@@ -836,7 +874,7 @@ class Fleet(FleetView):
                     )
                 await asyncio.sleep(delay)
             except Exception as exc:
-                log.exception("fleet store write %s failed", name)
+                log.exception("fleet store write %s failed %s", name, _write_detail(func, args))
                 self._publish(
                     FleetError(bot_id=None, message=f"could not save to the store: {exc}")
                 )
@@ -845,12 +883,20 @@ class Fleet(FleetView):
                 if attempt:
                     log.info("fleet store write %s saved after %d retries", name, attempt)
                 return
+            finally:
+                retry_deadline.reset(token)
 
-    async def _audit_event(self, action: str, bot_id: str, detail: dict[str, Any]) -> None:
+    def _queue_audit(self, action: str, bot_id: str, detail: dict[str, Any]) -> None:
+        """Queue an audit entry made now, with its own id: a retry after a lost reply
+        stores it once."""
+        clean = {k: v for k, v in detail.items() if v is not None}
+        entry = replace(self.audit_entry(action, bot_id, **clean), id=secrets.token_hex(12))
+        self._enqueue(self._audit_event, entry)
+
+    async def _audit_event(self, entry: AuditEntry) -> None:
         # Straight to the store (not self.audit, which reports and swallows failures):
         # the writer loop retries a transient one.
-        clean = {k: v for k, v in detail.items() if v is not None}
-        await self.store.add_audit(self.audit_entry(action, bot_id, **clean))
+        await self.store.add_audit(entry)
 
     def _uncount_inbound(self, bot_id: str, day: datetime) -> None:
         """A message counted as received that the store had already: count it once."""
@@ -934,6 +980,22 @@ class Fleet(FleetView):
         for bot_id, status in self._status.items():
             status.sent_today = counts.get((bot_id, Direction.OUT), 0)
             status.received_today = counts.get((bot_id, Direction.IN), 0)
+
+
+def _write_detail(func: Callable[..., Any], args: tuple[Any, ...]) -> str:
+    """Which record a queued write holds, for the log (never a message's text)."""
+    name = getattr(func, "__name__", "")
+    first = args[0] if args else None
+    if name == "_store_inbound" and isinstance(first, _InboundWrite):
+        event = first.event
+        return f"(bot {event.bot_id}, from {mask_phone(event.peer)}, WhatsApp id {event.wa_id})"
+    if name == "_apply_receipts" and isinstance(first, list):
+        return f"({len(first):,} receipts)"
+    if name == "_audit_event" and isinstance(first, AuditEntry):
+        return f"({first.action}, bot {first.bot_id})"
+    if name == "_store_outcome_later" and isinstance(first, Message):
+        return f"(message {first.id} from {first.bot_id}, WhatsApp id {first.wa_id})"
+    return ""
 
 
 # What a queued write saves, by the writer method's name: for the operator's message.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -100,6 +101,12 @@ class TransientStoreError(StoreError):
     """The store failed for a reason that passes by itself (a MongoDB election, a lost
     connection, a SQLite file locked for a moment): the same write may be tried again.
     Every write a caller retries is idempotent or checked, so a retry never doubles it."""
+
+
+# When the caller stops waiting for the write under way (time.monotonic()), or None: a
+# store that retries inside one call (MongoDB reruns a transaction through an election,
+# for up to 120 s) gives up by then, so a caller's own bounded retries stay bounded.
+retry_deadline: ContextVar[float | None] = ContextVar("linda_store_retry_deadline", default=None)
 
 
 def not_unicode() -> StoreError:
@@ -493,7 +500,10 @@ class Store(ABC):
 
     # --- audit trail -------------------------------------------------------------
     @abstractmethod
-    async def add_audit(self, entry: AuditEntry) -> AuditEntry: ...
+    async def add_audit(self, entry: AuditEntry) -> AuditEntry:
+        """Append entry; returns it as stored, with its id. A text id given by the caller
+        (the same on every try) makes a retry after a lost reply store it once where a
+        reply can be lost (MongoDB); SQLite gives its own ids, and commits or fails."""
 
     @abstractmethod
     async def list_audit(self, bot_id: str | None = None, limit: int = 100) -> list[AuditEntry]:

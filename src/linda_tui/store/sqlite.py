@@ -1429,22 +1429,32 @@ class SQLiteStore(Store):
             raise StoreError(f"message id {message.id!r} is not an id of this store")
         entry = _audit_entry(audit) if audit is not None else None
 
+        outcome = (
+            str(message.status),
+            message.wa_id,
+            _time_text(message.sent_at),
+            _time_text(message.failed_at),
+            message.error,
+        )
+
         def work(conn: sqlite3.Connection) -> int:
-            changed = conn.execute(
-                """UPDATE messages SET status = ?, wa_id = ?, sent_at = ?, failed_at = ?,
+            found = conn.execute(
+                "SELECT status, wa_id, sent_at, failed_at, error FROM messages WHERE id = ?",
+                (key,),
+            ).fetchone()
+            if found is None:
+                return 0
+            if tuple(found) != outcome:
+                # Only when this call changes it: a retry finds the outcome and its
+                # audit entry there already (as on MongoDB).
+                conn.execute(
+                    """UPDATE messages SET status = ?, wa_id = ?, sent_at = ?, failed_at = ?,
                     error = ? WHERE id = ?""",
-                (
-                    str(message.status),
-                    message.wa_id,
-                    _time_text(message.sent_at),
-                    _time_text(message.failed_at),
-                    message.error,
-                    key,
-                ),
-            ).rowcount
-            if changed and entry is not None:
-                _insert_audit_sync(conn, entry)
-            return changed
+                    (*outcome, key),
+                )
+                if entry is not None:
+                    _insert_audit_sync(conn, entry)
+            return 1
 
         if not await self._in_one_hop(work):
             raise StoreError(f"no message {key} in {self.path} to record the send's outcome on")

@@ -21,7 +21,7 @@ import pymongo
 from bson.errors import BSONError
 from pymongo.errors import ConfigurationError, InvalidURI, OperationFailure, PyMongoError
 
-from linda_tui.store.base import Store, StoreError, not_unicode
+from linda_tui.store.base import Store, StoreError, not_unicode, retry_deadline
 from linda_tui.store.mongo import schema
 from linda_tui.store.mongo.failures import has_option, one_line, store_error
 from linda_tui.store.urls import hide_url_secrets, redact_url
@@ -56,6 +56,14 @@ Work = Callable[[Session], Awaitable[T]]
 
 def _transient(exc: BaseException) -> bool:
     return isinstance(exc, PyMongoError) and exc.has_error_label("TransientTransactionError")
+
+
+def _in_time(started: float) -> bool:
+    """Whether a transaction begun at started may still run again: within 120 s, and
+    before the caller's own deadline (retry_deadline) when it has one."""
+    now = time.monotonic()
+    deadline = retry_deadline.get()
+    return now - started < TRANSACTION_RETRY_LIMIT and (deadline is None or now < deadline)
 
 
 def _backoff(attempt: int) -> float:
@@ -286,7 +294,7 @@ class MongoBase(Store):
                 except Exception as exc:
                     if session.in_transaction:
                         await session.abort_transaction()
-                    if _transient(exc) and time.monotonic() - started < TRANSACTION_RETRY_LIMIT:
+                    if _transient(exc) and _in_time(started):
                         await asyncio.sleep(_backoff(attempt))
                         continue
                     raise
@@ -301,7 +309,7 @@ class MongoBase(Store):
             try:
                 await session.commit_transaction()
             except PyMongoError as exc:
-                in_time = time.monotonic() - started < TRANSACTION_RETRY_LIMIT
+                in_time = _in_time(started)
                 if (
                     exc.has_error_label("UnknownTransactionCommitResult")
                     and in_time

@@ -266,8 +266,10 @@ def opt_out(doc: Document) -> OptOut:
 
 
 def audit_entry(entry: AuditEntry) -> AuditEntry:
-    """entry as it will be stored: a new id, the store's time, plain JSON detail."""
-    return replace(entry, id=new_id(), at=store_time(entry.at), detail=audit_detail(entry.detail))
+    """entry as it will be stored: its id (a new one unless the caller gave it a text id,
+    which makes storing it again a no-op), the store's time, plain JSON detail."""
+    entry_id = entry.id if isinstance(entry.id, str) and entry.id else new_id()
+    return replace(entry, id=entry_id, at=store_time(entry.at), detail=audit_detail(entry.detail))
 
 
 def audit_doc(entry: AuditEntry) -> Document:

@@ -72,7 +72,9 @@ class MessageRecords(MongoBase):
             result = await self._col("messages").update_one(
                 {"_id": key}, {"$set": changes}, session=session
             )
-            if result.matched_count and entry is not None:
+            # Only when this call changed it: a retry of a finish whose reply was lost
+            # finds the outcome there already, and its audit entry with it.
+            if result.modified_count and entry is not None:
                 await self._col("audit").insert_one(dict(entry), session=session)
             return int(result.matched_count)
 

@@ -53,7 +53,12 @@ class TrailRecords(MongoBase):
 
     async def add_audit(self, entry: AuditEntry) -> AuditEntry:
         entry = docs.audit_entry(entry)
-        await self._col("audit").insert_one(docs.audit_doc(entry))
+        try:
+            await self._col("audit").insert_one(docs.audit_doc(entry))
+        except DuplicateKeyError:
+            # Stored already: a retry of a write whose reply was lost (its id is the
+            # caller's, the same on every try).
+            pass
         return entry
 
     async def list_audit(self, bot_id: str | None = None, limit: int = 100) -> list[AuditEntry]:
