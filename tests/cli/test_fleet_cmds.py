@@ -539,3 +539,11 @@ def test_pair_ends_when_the_first_connection_fails(tmp_path: Path) -> None:
     assert line.startswith("linda: WhatsApp is unreachable from this machine (failed to dial")
     assert line.endswith("then run `linda pair agent-sara --phone-code`")
     assert "agent-sara: reconnecting: " in proc.stdout
+
+
+@pytest.mark.parametrize("seconds", ["nan", "NaN", "inf", "-1", "601"])
+def test_a_wait_that_is_not_a_number_of_seconds_is_a_usage_error(data: Path, seconds: str) -> None:
+    """NaN passes every range check: it waited 0 s and said no bot was online (exit 4)."""
+    proc = linda(data, "status", "--wait", seconds)
+    assert proc.returncode == 2, proc.stderr
+    assert "--wait" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

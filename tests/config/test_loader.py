@@ -335,6 +335,20 @@ BAD_CASES: dict[str, tuple[str, list[str]]] = {
             "at most; check the indentation and brackets"
         ],
     ),
+    # YAML reads .inf and .nan; 1e309 overflows to inf: an endless pause broke pacing.
+    "endless pause": (
+        "pacing:\n  min_delay_seconds: .inf\n  max_delay_seconds: 1e309\n" + ONE_BOT,
+        [
+            "bots.yaml:2: min_delay_seconds must be a number, not inf — write e.g. "
+            "min_delay_seconds: 5",
+            "bots.yaml:3: max_delay_seconds must be a number, not '1e309' — write e.g. "
+            "max_delay_seconds: 5",
+        ],
+    ),
+    "pause over a day": (
+        "pacing:\n  max_delay_seconds: 90000\n" + ONE_BOT,
+        ["bots.yaml:2: max_delay_seconds must be at most 86400.0, not 90000 — change the value"],
+    ),
 }
 
 

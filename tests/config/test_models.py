@@ -259,7 +259,8 @@ BAD_YAML: dict[str, tuple[str, str]] = {
     ),
     "not a number for a number": (
         "pacing:\n  min_delay_seconds: .nan\n",
-        "bots.yaml:2: min_delay_seconds must be at least 0.0, not nan — change the value",
+        "bots.yaml:2: min_delay_seconds must be a number, not nan — write e.g. "
+        "min_delay_seconds: 5",
     ),
     "a list for a number": (
         "pacing:\n  max_delay_seconds: [1]\n",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import re
 import shutil
 import sys
@@ -75,11 +76,21 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+class Seconds(click.FloatRange):
+    """A number of seconds in a range; NaN, which every comparison lets through, is not."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if math.isnan(number):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        return number
+
+
 def wait_option(default: float, purpose: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """The --wait SECONDS option every fleet command has; purpose ends "How long to ..."."""
     return click.option(
         "--wait",
-        type=click.FloatRange(0, 600),
+        type=Seconds(0, 600),
         default=default,
         show_default=True,
         metavar="SECONDS",

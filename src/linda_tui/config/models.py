@@ -76,12 +76,16 @@ def _order_error(
     )
 
 
+# The longest pause between two messages of a bot: a day (per_day says the rest).
+MAX_DELAY_SECONDS = 86_400.0
+
+
 @dataclass(frozen=True, kw_only=True)
 class Pacing:
     """How fast a bot may send. Defaults follow public guidance on avoiding bans."""
 
-    min_delay_seconds: float = checked(30.0, to_float, ge=0.0)
-    max_delay_seconds: float = checked(60.0, to_float, ge=0.0)
+    min_delay_seconds: float = checked(30.0, to_float, ge=0.0, le=MAX_DELAY_SECONDS)
+    max_delay_seconds: float = checked(60.0, to_float, ge=0.0, le=MAX_DELAY_SECONDS)
     per_minute: int = checked(5, to_int, ge=1, le=30)
     per_hour: int = checked(80, to_int, ge=1)
     per_day: int = checked(500, to_int, ge=1)
@@ -102,8 +106,12 @@ class Pacing:
 class PacingOverride:
     """Per-bot pacing: any key left out falls back to the fleet's pacing."""
 
-    min_delay_seconds: float | None = checked(None, to_float, optional=True, ge=0.0)
-    max_delay_seconds: float | None = checked(None, to_float, optional=True, ge=0.0)
+    min_delay_seconds: float | None = checked(
+        None, to_float, optional=True, ge=0.0, le=MAX_DELAY_SECONDS
+    )
+    max_delay_seconds: float | None = checked(
+        None, to_float, optional=True, ge=0.0, le=MAX_DELAY_SECONDS
+    )
     per_minute: int | None = checked(None, to_int, optional=True, ge=1, le=30)
     per_hour: int | None = checked(None, to_int, optional=True, ge=1)
     per_day: int | None = checked(None, to_int, optional=True, ge=1)

@@ -118,7 +118,7 @@ def to_int(value: Any) -> int:
 def to_float(value: Any) -> float:
     """A number: a float, an int, a bool, or text such as "2.5" or " 1e2 "."""
     if isinstance(value, float):
-        return value
+        return _finite(value)
     if isinstance(value, int):
         try:
             return float(value)
@@ -126,13 +126,20 @@ def to_float(value: Any) -> float:
             raise Refused("float_parsing", "Input should be a valid number, too large") from None
     if isinstance(value, str):
         try:
-            return float(value)
+            return _finite(float(value))
         except ValueError:
             raise Refused(
                 "float_parsing",
                 "Input should be a valid number, unable to parse string as a number",
             ) from None
     raise Refused("float_type", "Input should be a valid number")
+
+
+def _finite(value: float) -> float:
+    # YAML reads .inf and .nan, and 1e309 is inf: no pause, cap or duration is endless.
+    if not math.isfinite(value):
+        raise Refused("finite_number", "Input should be a finite number")
+    return value
 
 
 def to_bool(value: Any) -> bool:
