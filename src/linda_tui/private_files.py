@@ -12,7 +12,9 @@ plant a symbolic link at ``sessions/.linda.lock`` or ``logs/linda.log`` and make
   used as it is and never chmod-ed: the files in it are 0600. The sessions folders hold
   secrets and are tightened to 0700 (they are yours: that was checked first).
 - A symbolic link to a folder is followed when you (or root) made it; one made by
-  another user is refused.
+  another user is refused, wherever it is on the way. So is a folder on the way that
+  belongs to another user, or that others may write to without the sticky bit (/tmp
+  has it): they could swap what is in it for a link.
 - Private files (the lock, the log, the store, sessions, the demo network's files) are
   opened with O_NOFOLLOW, created with O_CREAT|O_EXCL, and must be regular files that
   belong to you and have a single name. Only such files are ever chmod-ed, through the
@@ -92,6 +94,9 @@ def folder_problem(
     """
     path = Path(path)
     elsewhere = f"point {setting} at" if setting else "choose"
+    problem = _way_problem(path, what, elsewhere)
+    if problem is not None:
+        return problem
     try:
         info = os.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
@@ -133,10 +138,81 @@ def folder_problem(
     return None
 
 
+# Links followed on the way to a folder before giving up (Linux's own limit is 40).
+_MAX_LINKS = 40
+
+
+def _way_problem(path: Path, what: str, elsewhere: str) -> UnsafePathError | None:
+    """Every folder and link on the way to ``path`` (its own checks apart): each link
+    must be yours or root's, and each folder passed through yours or root's, writable by
+    no one else unless sticky like /tmp. Another user who owns a folder on the way, or
+    may write in it, could swap what comes next for a link to a folder of their choice.
+    Links are followed one by one, as the kernel does, so each one's owner is seen."""
+    you = _you()
+    current = Path("/")
+    pending = list(Path(os.path.abspath(path)).parts[1:])
+    links = 0
+    while pending:
+        name = pending.pop(0)
+        if name in ("", "."):
+            continue
+        if name == "..":
+            current = current.parent
+            continue
+        step = current / name
+        try:
+            info = os.lstat(step)
+        except OSError:
+            return None  # missing (made later, in current) or unreadable: said later
+        if stat.S_ISLNK(info.st_mode):
+            if info.st_uid not in (you, 0) and not pending:
+                return None  # the folder itself is such a link: the caller says so
+            if info.st_uid not in (you, 0):
+                return UnsafePathError(
+                    step,
+                    f"a symbolic link on the way to the {what}, made by another user "
+                    f"(uid {info.st_uid}), who chooses where it leads",
+                    f"remove the link, or {elsewhere} another folder",
+                )
+            links += 1
+            if links > _MAX_LINKS:
+                return UnsafePathError(
+                    path, f"too many symbolic links on the way to the {what}", "fix the links"
+                )
+            target = Path(os.readlink(step))
+            if target.is_absolute():
+                current = Path("/")
+                pending = list(target.parts[1:]) + pending
+            else:
+                pending = list(target.parts) + pending
+            continue
+        if not stat.S_ISDIR(info.st_mode) or not pending:
+            return None  # a file on the way, or the folder itself: checked by the caller
+        if not os.path.lexists(step / pending[0]):
+            return None  # where the missing folders are made: see _ancestor_problem
+        if info.st_uid not in (you, 0):
+            return UnsafePathError(
+                step,
+                f"a folder on the way to the {what} belongs to another user "
+                f"(uid {info.st_uid}), who could swap what is in it for a link",
+                f"{elsewhere} a folder whose parents are yours (or root's)",
+            )
+        if info.st_mode & _WRITABLE_BY_OTHERS and not info.st_mode & stat.S_ISVTX:
+            return UnsafePathError(
+                step,
+                f"a folder on the way to the {what} is writable by other users "
+                f"(mode {stat.S_IMODE(info.st_mode):04o}), who could swap what is in it "
+                "for a link",
+                f"chmod go-w {visible(str(step))}, or {elsewhere} a folder only you can write to",
+            )
+        current = step
+    return None
+
+
 def _ancestor_problem(path: Path, what: str, elsewhere: str) -> UnsafePathError | None:
-    """A missing folder is made in its nearest existing ancestor: refused when others
-    can write there without the sticky bit (they could swap what Linda makes for a link;
-    /tmp's sticky bit stops that)."""
+    """A missing folder is made in its nearest existing ancestor: refused when it
+    belongs to another user, or others can write there without the sticky bit (they
+    could swap what Linda makes for a link; /tmp's sticky bit stops that)."""
     probe = Path(os.path.abspath(path)).parent
     while not os.path.lexists(probe) and probe != probe.parent:
         probe = probe.parent
@@ -144,6 +220,13 @@ def _ancestor_problem(path: Path, what: str, elsewhere: str) -> UnsafePathError 
         info = os.stat(probe)
     except OSError:
         return None  # creating the folder will fail and say why
+    if info.st_uid not in (_you(), 0):
+        return UnsafePathError(
+            probe,
+            f"the folder where Linda would make the {what} belongs to another user "
+            f"(uid {info.st_uid}), who could swap what Linda makes there for a link",
+            f"{elsewhere} a folder of your own",
+        )
     if info.st_mode & _WRITABLE_BY_OTHERS and not info.st_mode & stat.S_ISVTX:
         return UnsafePathError(
             probe,
@@ -195,7 +278,7 @@ def ensure_folder(
 
 def _chmod_folder(folder: Path) -> None:
     """chmod 700 through a descriptor of the folder itself, never through a link."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC | os.O_NOFOLLOW)
     try:
         os.fchmod(fd, PRIVATE_FOLDER_MODE)
     finally:

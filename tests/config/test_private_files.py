@@ -364,3 +364,57 @@ def test_a_missing_file_says_so(tmp_path: Path) -> None:
     with pytest.raises(InputFileError) as caught:
         read_input(tmp_path / "nothing", limit=100)
     assert caught.value.missing
+
+
+@ROOT_ONLY
+def test_a_folder_is_never_made_in_a_folder_another_user_owns(tmp_path: Path) -> None:
+    """Their 0755 folder: nobody else can write there, but they can, and swap what Linda
+    makes for a link to anywhere (Linda ran as root)."""
+    theirs = tmp_path / "mallory"
+    theirs.mkdir(mode=0o755)
+    os.chown(theirs, NOBODY, NOBODY)
+    with pytest.raises(UnsafePathError) as caught:
+        ensure_folder(theirs / "data", "data folder", "--data-dir")
+    text = one_line(caught.value)
+    assert text.startswith(f"{theirs}: the folder where Linda would make the data folder")
+    assert f"belongs to another user (uid {NOBODY})" in text
+    assert not (theirs / "data").exists()
+
+
+@ROOT_ONLY
+def test_a_link_another_user_made_anywhere_on_the_way_is_refused(tmp_path: Path) -> None:
+    """Their link as a parent (--data-dir /tmp/theirs/lnk/sub) led Linda to make and
+    write its files where they chose; only a link as the last name was checked."""
+    victim = tmp_path / "victim"
+    victim.mkdir(mode=0o700)
+    sticky = tmp_path / "tmp"
+    sticky.mkdir()
+    sticky.chmod(0o1777)  # like /tmp: anyone can make a link here
+    link = sticky / "lnk"
+    link.symlink_to(victim)
+    os.lchown(link, NOBODY, NOBODY)
+    with pytest.raises(UnsafePathError) as caught:
+        ensure_folder(link / "sub", "data folder", "--data-dir")
+    text = one_line(caught.value)
+    assert text.startswith(f"{link}: a symbolic link on the way to the data folder")
+    assert "made by another user" in text and "--data-dir" in text
+    assert not (victim / "sub").exists()
+    # A link of your own on the way is followed, and what lies beyond it is checked too.
+    os.lchown(link, 0, 0)
+    assert ensure_folder(link / "sub", "data folder") == link / "sub"
+    assert (victim / "sub").is_dir() and mode(victim / "sub") == 0o700
+    os.chown(victim, NOBODY, NOBODY)
+    problem = folder_problem(link / "sub" / "more", "data folder")
+    assert problem is not None and "belongs to another user" in one_line(problem)
+
+
+@ROOT_ONLY
+def test_a_folder_on_the_way_owned_by_another_user_is_refused(tmp_path: Path) -> None:
+    theirs = tmp_path / "theirs"
+    (theirs / "inner").mkdir(parents=True, mode=0o700)
+    os.chown(theirs, NOBODY, NOBODY)
+    problem = folder_problem(theirs / "inner", "sessions folder", "LINDA_SESSIONS_DIR")
+    assert problem is not None
+    text = one_line(problem)
+    assert text.startswith(f"{theirs}: a folder on the way to the sessions folder belongs")
+    assert "LINDA_SESSIONS_DIR" in text
