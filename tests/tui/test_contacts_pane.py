@@ -516,3 +516,31 @@ async def test_a_search_and_its_keys_typed_in_one_burst_send_to_the_row_they_cho
         await wait_until(pilot, lambda: bool(app.screen.query("#to")), "its fields")
         to = app.screen.query_one("#to", Input).value
         assert to in second[1] and to != results(screen)[0][1], (to, results(screen))
+
+
+async def test_a_reload_after_a_sync_keeps_the_cursor_on_the_same_contact(
+    make_app: MakeApp,
+) -> None:
+    """A sync (scheduled or ctrl+r) reloads the results under the operator's eyes: the
+    cursor put back on row 1 made ctrl+s open Compose to another person."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_pane(pilot, app)
+        await with_contacts(app, CONTACTS)
+        await wait_until(pilot, lambda: len(names(screen)) == 5, "everyone")
+        table = screen.query_one("#contact-results", ResultsTable)
+        table.focus()
+        await pilot.press("down", "down")
+        await wait_until(pilot, lambda: "Mohammed Khan" in detail(screen), "Mohammed's details")
+        chosen = screen.selected_contact
+        assert chosen is not None and chosen.resource_name == MOHAMMED.resource_name
+        # The sync brings someone who sorts first: every row moves down by one.
+        newcomer = Contact(
+            resource_name="people/c0", names=["Aaron Abbas"], phones=["+971501111000"]
+        )
+        await with_contacts(app, [*CONTACTS, newcomer])
+        await wait_until(pilot, lambda: len(names(screen)) == 6, "the newcomer")
+        await pilot.pause(0.1)
+        selected = screen.selected_contact
+        assert selected is not None and selected.resource_name == MOHAMMED.resource_name
+        assert "Mohammed Khan" in detail(screen)

@@ -152,6 +152,7 @@ class ContactsScreen(PaneScreen):
         self._generation = 0  # counts the times the contacts changed under the results
         self._searching = False  # a search is under way (see _ask)
         self._query: str | None = None  # the query the table shows results of
+        self._shown_text: str | None = None  # the same, not forgotten when asked again
         self._contacts: list[Contact] = []  # by row
         self._cells: list[Cells] = []  # by row, as shown
         self._more = False  # browsing: more contacts after the last row
@@ -288,14 +289,23 @@ class ContactsScreen(PaneScreen):
         return None if hits is None else _matches(hits)
 
     def _show_results(self, query: str, rows: list[tuple[Contact, str]], more: bool) -> None:
-        new_query = query != self._query
+        # The same text searched again (the contacts reloaded after a sync): the cursor
+        # stays on the contact it was on, never on another one under the operator's eyes.
+        new_query = query != self._shown_text
+        before = None if new_query else self.selected_contact
         self._query = query
+        self._shown_text = query
         self._more = more
         self._set_rows(rows)
         table = self.query_one("#contact-results", ResultsTable)
         if new_query and table.row_count:
             table.cursor_row = 0
             table.scroll_cursor_into_view()
+        elif before is not None:
+            names = [contact.resource_name for contact in self._contacts]
+            if before.resource_name in names:
+                table.cursor_row = names.index(before.resource_name)
+                table.scroll_cursor_into_view()
         self._show_count()
         self._detail_soon()
         self._read_owners()
