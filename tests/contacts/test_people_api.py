@@ -314,6 +314,11 @@ def test_an_oauth_client_file_is_not_a_sign_in(fake: FakePeopleApi, tmp_path: Pa
             {"client_id": "x", "client_secret": "y", "refresh_token": "z", "token_uri": "ftp://x"},
             "token_uri",
         ),
+        # google-auth trips over these with an AttributeError.
+        (
+            {"client_id": "x", "client_secret": "y", "refresh_token": "z", "expiry": 5},
+            "cannot be read as a token",
+        ),
     ],
 )
 def test_a_token_file_that_cannot_be_used_is_one_line(
@@ -615,3 +620,15 @@ async def test_calls_never_block_the_event_loop(
 def test_retry_delays_grow_to_the_cap() -> None:
     backoff = RetryPolicy(initial=1, cap=8, jitter=0).backoff(random.Random(0))
     assert [backoff.next_delay() for _ in range(6)] == [1, 2, 4, 8, 8, 8]
+
+
+@pytest.mark.parametrize("token_uri", ["file:///etc/passwd", "not a url", "localhost/token"])
+def test_a_service_account_key_with_a_token_uri_that_is_no_web_address_is_refused(
+    fake: FakePeopleApi, tmp_path: Path, token_uri: object
+) -> None:
+    """It was retried for 40 s as a network failure, whose fix named the wrong setting."""
+    key = {**fake.service_account_key(subjects=[SUBJECT]), "token_uri": token_uri}
+    path = write_json(tmp_path / "key.json", key)
+    with pytest.raises(PeopleApiError, match="token_uri is not an http") as caught:
+        load_credentials(Settings(google_credentials=path, google_subject=SUBJECT))
+    assert "create a new JSON key" in one_line(caught.value)

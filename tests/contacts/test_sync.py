@@ -617,3 +617,51 @@ def test_the_result_as_json_has_what_linda_sync_prints() -> None:
     document = result.to_dict()
     assert document["mode"] == "full" and document["elapsed"] == 0.123
     assert document["warnings"] == []
+
+
+async def test_a_full_listing_without_its_sync_token_deletes_nothing(
+    fake: FakePeopleApi, store: Store, make_sync: Callable[..., ContactsSync], clock: FixedClock
+) -> None:
+    """A proxy or captive portal answering "{}" looks like an empty address book: a full
+    sync finishing on it deleted every contact. Linda asked for a sync token, so a
+    listing that ends without one is a bad reply, and nothing is deleted."""
+    sync = make_sync(page_size=100)
+    await sync.run()
+    before = await searchable(store)
+    token = (await store.get_sync_state()).sync_token
+    fake.inject(Fault.reply("{}"), times=None)
+    clock.advance(60)
+    with pytest.raises(SyncError) as caught:
+        await sync.run(full=True)
+    assert caught.value.problem is Problem.BAD_REPLY
+    assert "nothing was deleted" in str(caught.value)
+    assert await searchable(store) == before
+    assert (await store.get_sync_state()).sync_token == token
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ("[" * 200_000, 200),  # nested past Python's recursion limit
+        ('{"error": ' + "[" * 200_000 + "]}", 400),
+        ('{"error": {"code": 400, "details": 5}}', 400),
+        ('{"error": {"code": 400, "errors": 7}}', 400),
+        ('{"error": {"code": 400, "message": {"a": "b"}}}', 400),
+        ('{"connections": 5, "nextSyncToken": "t"}', 200),
+    ],
+    ids=["deep", "deep error", "details", "errors", "message", "connections"],
+)
+async def test_a_reply_of_the_wrong_shape_is_one_line_never_an_unexpected_error(
+    fake: FakePeopleApi,
+    store: Store,
+    make_sync: Callable[..., ContactsSync],
+    body: str,
+    status: int,
+) -> None:
+    sync = make_sync(page_size=100)
+    fake.inject(Fault.reply(body, status), times=None)
+    with pytest.raises(SyncError) as caught:
+        await sync.run()
+    text = str(caught.value)
+    assert "\n" not in text and " — " in text, text
+    assert (await store.get_sync_state()).last_error == text

@@ -52,7 +52,7 @@ def read_json_file(path: Path, setting: str, fix: str) -> dict[str, Any]:
         value = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise _fail(f"{shown}: is not text (not UTF-8), so not a JSON file — {fix}") from None
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # nested past Python's limit too
         where = f" (line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
         raise _fail(f"{shown}: is not valid JSON{where} — {fix}") from None
     if not isinstance(value, dict):

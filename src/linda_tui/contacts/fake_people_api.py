@@ -228,13 +228,16 @@ class Fault:
     kind: "status" (reply with ``status`` in Google's error shape, with Retry-After
     when ``retry_after`` is set), "reset" (close the connection abruptly, no reply),
     "malformed" (200 with a truncated JSON body), "slow" (wait ``delay`` seconds,
-    then answer normally), "html" (``status`` with an HTML page, as a proxy says it).
+    then answer normally), "html" (``status`` with an HTML page, as a proxy says it),
+    "body" (``status`` with ``body`` as JSON: a proxy's or a portal's own reply, or one
+    with fields of the wrong types).
     """
 
     kind: str = "status"
     status: int = 503
     retry_after: float | None = None
     delay: float = 0.0
+    body: str = ""
 
     @classmethod
     def http(cls, status: int, retry_after: float | None = None) -> Fault:
@@ -255,6 +258,10 @@ class Fault:
     @classmethod
     def html(cls, status: int = 502) -> Fault:
         return cls("html", status=status)
+
+    @classmethod
+    def reply(cls, body: str, status: int = 200) -> Fault:
+        return cls("body", status=status, body=body)
 
 
 @dataclass
@@ -834,6 +841,9 @@ class FakePeopleApi:
                     headers=extra,
                 )
                 return self._encode(reply.status, reply.body, reply.headers)
+            elif fault.kind == "body":
+                content = {"Content-Type": "application/json; charset=UTF-8"}
+                return fault.status, content, fault.body.encode()
             elif fault.kind == "html":
                 page = f"<html><body><h1>{fault.status} {HTTPStatus(fault.status).phrase}</h1></body></html>"
                 return fault.status, {"Content-Type": "text/html"}, page.encode()

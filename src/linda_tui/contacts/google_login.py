@@ -147,7 +147,12 @@ class GoogleLogin:
                 Problem.CREDENTIALS,
             )
         if "=" in text or text.lower().startswith(("http://", "https://", "localhost")):
-            query = urllib.parse.urlsplit(text).query if "://" in text else text.partition("?")[2]
+            try:
+                query = (
+                    urllib.parse.urlsplit(text).query if "://" in text else text.partition("?")[2]
+                )
+            except ValueError:  # "http://[::1/?code=x": a bracket left open
+                query = text.partition("?")[2]
             params = urllib.parse.parse_qs(query or text)
             if "error" in params:
                 error = params["error"][0]
@@ -287,7 +292,7 @@ class GoogleLogin:
 def _json_object(data: bytes) -> dict[str, Any]:
     try:
         value = json.loads(data.decode("utf-8", "replace"))
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return value if isinstance(value, dict) else {}
 

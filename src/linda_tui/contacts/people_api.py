@@ -160,6 +160,11 @@ def _service_account(key: dict[str, Any], settings: Settings) -> Any:
     shown = f"LINDA_GOOGLE_CREDENTIALS {settings.google_credentials}"
     fix = "create a new JSON key for the service account in Google Cloud console"
     _require(key, ("client_email", "private_key", "token_uri"), shown, fix)
+    token_uri = key.get("token_uri")
+    if not isinstance(token_uri, str) or not token_uri.startswith(("https://", "http://")):
+        raise PeopleApiError(
+            f"{shown}: token_uri is not an http(s) URL — {fix}", Problem.CREDENTIALS
+        )
     subject = settings.google_subject
     if not subject:
         raise PeopleApiError(
@@ -172,7 +177,7 @@ def _service_account(key: dict[str, Any], settings: Settings) -> Any:
         return service_account.Credentials.from_service_account_info(
             key, scopes=[CONTACTS_SCOPE], subject=subject
         )
-    except (ValueError, TypeError, KeyError, IndexError) as exc:
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
         reason = " ".join(str(exc).split())[:80] or type(exc).__name__
         raise PeopleApiError(
             f"{shown}: the private key cannot be read ({reason}) — {fix}", Problem.CREDENTIALS
@@ -207,8 +212,8 @@ def _authorized_user(path: Path) -> Any:
         loaded = user_credentials.Credentials.from_authorized_user_info(
             info, scopes=[CONTACTS_SCOPE]
         )
-    except (ValueError, TypeError, KeyError) as exc:
-        reason = " ".join(str(exc).split())[:80]
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        reason = " ".join(str(exc).split())[:80] or type(exc).__name__
         raise PeopleApiError(
             f"{shown}: cannot be read as a token ({reason}) — {_TOKEN_FIX}", Problem.CREDENTIALS
         ) from None
@@ -234,7 +239,7 @@ def _one_line(text: str, limit: int = 160) -> str:
 def _error_body(content: bytes) -> dict[str, Any]:
     try:
         body = json.loads(content[:65536].decode("utf-8", "replace"))
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     error = body.get("error") if isinstance(body, dict) else None
     return error if isinstance(error, dict) else {}
@@ -242,12 +247,11 @@ def _error_body(content: bytes) -> dict[str, Any]:
 
 def _reasons(error: dict[str, Any]) -> set[str]:
     reasons = set()
-    for detail in error.get("details") or []:
-        if isinstance(detail, dict) and detail.get("reason"):
-            reasons.add(str(detail["reason"]))
-    for item in error.get("errors") or []:  # the older APIs' shape
-        if isinstance(item, dict) and item.get("reason"):
-            reasons.add(str(item["reason"]))
+    for key in ("details", "errors"):  # errors: the older APIs' shape
+        items = error.get(key)
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and item.get("reason"):
+                reasons.add(str(item["reason"]))
     return reasons
 
 
@@ -646,10 +650,7 @@ class PeopleClient:
             return _network_failure(exc, f"Google's token endpoint {self._token_uri}")
         if isinstance(exc, OSError | httplib2.HttpLib2Error | http.client.HTTPException):
             return _network_failure(exc, f"the People API at {self.endpoint}")
-        if isinstance(exc, ValueError | UnicodeDecodeError):  # a 2xx body that is not JSON
-            return _Failure(
-                self._bad_reply("not JSON"), retryable=True, cause="a reply that is not JSON"
-            )
+        # Before ValueError: google-auth's MalformedError and InvalidValue are ValueErrors.
         if isinstance(exc, auth_exceptions.GoogleAuthError):
             return _Failure(
                 PeopleApiError(
@@ -657,6 +658,19 @@ class PeopleClient:
                     "LINDA_GOOGLE_CREDENTIALS / LINDA_GOOGLE_TOKEN",
                     Problem.REJECTED,
                 ),
+                retryable=False,
+            )
+        if isinstance(exc, ValueError | UnicodeDecodeError):  # a 2xx body that is not JSON
+            return _Failure(
+                self._bad_reply("not JSON"), retryable=True, cause="a reply that is not JSON"
+            )
+        if isinstance(exc, Exception):
+            # Anything else came from a reply nobody foresaw (JSON nested past Python's
+            # recursion limit, an error whose fields have the wrong types, which the
+            # client library trips over): a bad reply, said in one line, not retried.
+            log.warning("unexpected failure on a People API reply", exc_info=exc)
+            return _Failure(
+                self._bad_reply(f"{type(exc).__name__}: {_one_line(str(exc))[:120]}"),
                 retryable=False,
             )
         raise exc

@@ -72,6 +72,8 @@ BATCH_CREATE_SIZE = 200
 # stored: five pages of 1000. Bigger saves little more and delays the progress shown.
 WRITE_BATCH = 5000
 MAX_PAGES = 10_000  # 10 million contacts: a listing longer than this is a server loop
+# Empty pages in a row that still point at a next one: a loop, not an address book.
+MAX_EMPTY_PAGES = 50
 MAX_REFS = 1_000_000
 OWNER_BOT_KEY = "linda.owner_bot"  # clientData key on contacts Linda creates
 
@@ -471,6 +473,7 @@ class _Run:
 
         self.report("listing")
         pending: asyncio.Future[ConnectionsPage] = fetch(None)
+        empty_in_a_row = 0
         writing: asyncio.Future[list[SyncPageOutcome]] | None = None
         written: list[_ParsedPage] = []  # the pages being written
         held: list[_ParsedPage] = []  # parsed pages not yet handed to the store
@@ -480,7 +483,12 @@ class _Run:
                 last = page.next_page_token is None
                 if not last:
                     assert page.next_page_token is not None
-                    if page.next_page_token in seen_tokens or self.counts.pages >= MAX_PAGES:
+                    empty_in_a_row = 0 if page.people else empty_in_a_row + 1
+                    if (
+                        page.next_page_token in seen_tokens
+                        or self.counts.pages >= MAX_PAGES
+                        or empty_in_a_row >= MAX_EMPTY_PAGES
+                    ):
                         raise PeopleApiError(
                             "the People API kept sending pages without end — check "
                             "LINDA_PEOPLE_API_ENDPOINT points at the People API",
@@ -530,6 +538,16 @@ class _Run:
     def _final_state(self, page: ConnectionsPage, sync_token: str | None) -> SyncState:
         now = self.sync.clock.now()
         token = page.next_sync_token
+        if token is None and sync_token is None:
+            # Linda asked for one (requestSyncToken): a listing that ends without it is
+            # not the People API's (a proxy's or a portal's "{}"), and finishing it would
+            # delete every contact it did not list.
+            raise PeopleApiError(
+                "the People API ended a full listing without the sync token Linda asked "
+                "for, so nothing was deleted — check LINDA_PEOPLE_API_ENDPOINT points at "
+                "the People API",
+                Problem.BAD_REPLY,
+            )
         if token is None:
             if sync_token is not None:
                 token = sync_token  # replaying these changes next time is harmless
