@@ -132,6 +132,36 @@ async def test_malformed_and_oversized_requests_get_errors_and_the_host_goes_on(
     await other.close()
 
 
+async def test_a_flood_of_junk_lines_never_stalls_the_host_and_is_hung_up_on(
+    host: tuple[Services, HostServer], tmp_path: Path
+) -> None:
+    """100,000 junk lines at once: readline() answered them all without yielding, so the
+    host (a console, the fleet) stood still for tens of seconds, logging each. Deep JSON
+    and a 5,000-digit number got no answer at all (the exception escaped)."""
+    path = tmp_path / "sessions" / protocol.SOCKET_NAME
+    reader, writer = await raw(path)
+    writer.write(protocol.encode(protocol.hello(events=False)))
+    assert "welcome" in await line(reader)
+    for bad in (b"[" * 200_000 + b"\n", b'{"id": 1, "op": "ping", "x": ' + b"9" * 5000 + b"}\n"):
+        writer.write(bad)
+        answer = await line(reader)
+        assert answer["ok"] is False and "not a JSON line" in str(answer["error"]), answer
+    junk_reader, junk = await raw(path)
+    junk.write(protocol.encode(protocol.hello(events=False)) + b"x\n" * 100_000)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    other = await HostClient.connect(tmp_path / "sessions")
+    assert other is not None
+    assert await other.request("ping") == "pong"
+    assert loop.time() - began < 3
+    await other.close()
+    replies = (await asyncio.wait_for(junk_reader.read(), 10)).decode().splitlines()
+    assert len(replies) <= server.MAX_BAD_REQUESTS + 3  # welcome, errors, bye
+    assert "too many bad requests" in replies[-1]
+    junk.close()
+    writer.close()
+
+
 async def test_a_peer_of_another_user_is_refused(
     host: tuple[Services, HostServer], tmp_path: Path
 ) -> None:

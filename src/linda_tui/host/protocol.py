@@ -22,6 +22,7 @@ import json
 from typing import Any
 
 from linda_tui import __version__
+from linda_tui.plain_text import one_line
 
 PROTOCOL_VERSION = 1
 SOCKET_NAME = "linda.sock"
@@ -60,8 +61,9 @@ def decode(line: bytes) -> dict[str, Any]:
         raise ProtocolError(f"a line of {len(line):,} bytes; the limit is {MAX_LINE_BYTES:,}")
     try:
         message = json.loads(line)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProtocolError(f"not a JSON line ({exc})") from None
+    except (ValueError, RecursionError) as exc:  # bad JSON or UTF-8, a 5,000-digit number,
+        # nesting deeper than the parser's stack
+        raise ProtocolError(f"not a JSON line ({one_line(str(exc), 200)})") from None
     if not isinstance(message, dict):
         raise ProtocolError(f"a JSON {type(message).__name__}, not an object")
     return message

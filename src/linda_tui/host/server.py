@@ -29,6 +29,7 @@ from linda_tui.host import protocol
 from linda_tui.host.codec import WireError, to_wire
 from linda_tui.host.socket_path import SocketPath
 from linda_tui.plain_text import one_line
+from linda_tui.terminal_text import visible
 from linda_tui.whatsapp.account import PairMethod
 
 if TYPE_CHECKING:
@@ -38,6 +39,8 @@ log = logging.getLogger("linda.host")
 
 # Events a client may have waiting before it counts as fallen behind and is dropped.
 MAX_QUEUED_EVENTS = 5000
+# Bad lines (malformed, unknown operation) a client may send before it is hung up on.
+MAX_BAD_REQUESTS = 20
 # Requests one client may have under way at once.
 MAX_REQUESTS_IN_FLIGHT = 32
 # How long a write to one client may wait before that client is given up on.
@@ -90,6 +93,7 @@ class _Client:
         self.wake = asyncio.Event()
         self.closing: str | None = None  # the bye line's reason, once decided
         self.in_flight = 0
+        self.bad_requests = 0
         self._on_close = on_close
 
     def send(self, message: dict[str, Any]) -> None:
@@ -291,7 +295,7 @@ class HostServer:
             client.close("no hello within 5 s")
             return False
         except (ValueError, protocol.ProtocolError) as exc:
-            log.warning("client %d: bad hello: %s", client.number, exc)
+            log.warning("client %d: bad hello: %s", client.number, visible(one_line(str(exc), 200)))
             client.send({"error": f"bad hello: {exc}", "code": protocol.BAD_REQUEST})
             client.close("bad hello")
             return False
@@ -303,7 +307,7 @@ class HostServer:
         version = hello.get("protocol")
         if version != protocol.PROTOCOL_VERSION:
             text = protocol.version_mismatch(version, hello.get("client"))
-            log.warning("client %d: %s", client.number, text)
+            log.warning("client %d: %s", client.number, visible(one_line(text, 200)))
             client.send({"error": text, "code": "version", "protocol": protocol.PROTOCOL_VERSION})
             client.close("version")
             return False
@@ -350,13 +354,23 @@ class HostServer:
             if not line.strip():
                 continue
             self._take(client, line)
+            # readline() returns without yielding while lines are buffered: let the fleet
+            # and the other clients run between two lines of this one.
+            await asyncio.sleep(0)
+
+    def _bad(self, client: _Client, request_id: Any, problem: str) -> None:
+        client.bad_requests += 1
+        if client.bad_requests <= MAX_BAD_REQUESTS:
+            log.warning("client %d: %s", client.number, visible(one_line(problem, 200)))
+        client.send({"id": request_id, "ok": False, "error": problem, "kind": protocol.BAD_REQUEST})
+        if client.bad_requests >= MAX_BAD_REQUESTS:
+            client.close("too many bad requests")
 
     def _take(self, client: _Client, line: bytes) -> None:
         try:
             message = protocol.decode(line)
         except protocol.ProtocolError as exc:
-            log.warning("client %d: malformed request: %s", client.number, exc)
-            client.send({"id": None, "ok": False, "error": str(exc), "kind": protocol.BAD_REQUEST})
+            self._bad(client, None, f"malformed request: {exc}")
             return
         request_id = message.get("id")
         op = message.get("op")
@@ -364,10 +378,7 @@ class HostServer:
         handler = self._handlers.get(op) if isinstance(op, str) else None
         if handler is None or not isinstance(op, str) or not isinstance(args, dict):
             problem = f"unknown operation {op!r}" if handler is None else "args must be an object"
-            log.warning("client %d: %s", client.number, problem)
-            client.send(
-                {"id": request_id, "ok": False, "error": problem, "kind": protocol.BAD_REQUEST}
-            )
+            self._bad(client, request_id, problem)
             return
         if client.in_flight >= MAX_REQUESTS_IN_FLIGHT:
             client.send(
