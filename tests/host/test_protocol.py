@@ -21,6 +21,7 @@ from linda_tui.host.client import FLEET_STOPPED, HostClient, HostGoneError, Host
 from linda_tui.host.server import HostServer
 from linda_tui.models import BotState
 from linda_tui.services import Services
+from linda_tui.whatsapp.simulated import SimulatedNetwork
 
 
 async def raw(path: Path) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
@@ -279,3 +280,49 @@ async def test_a_deep_sessions_folder_still_gets_its_socket(tmp_path: Path) -> N
         assert client is not None
         assert await client.request("ping") == "pong"
         await client.close()
+
+
+async def test_a_pairing_ends_with_the_client_that_asked_for_it(tmp_path: Path) -> None:
+    """ctrl+c on `linda pair` through a host (or the command killed, its SSH dropped)
+    left the host showing QR codes to nobody for 160 s; the client's own hang-up was
+    also taken for the host stopping. A pairing that ended is left alone."""
+    clock = FixedClock()
+    # Slow enough that a pairing outlives the test (160 s / 5), fast enough to connect.
+    network = SimulatedNetwork(
+        tmp_path / "demo",
+        seed=7,
+        speed=5,
+        paired=["demo-main"],
+        disconnect_rate=0,
+        reply_rate=0,
+        clock=clock,
+    )
+    services, _server = hosting(tmp_path, clock, network)
+    fleet = services.fleet
+
+    def waiting() -> bool:
+        return fleet.status("demo-sales").state is BotState.WAITING_FOR_PHONE
+
+    async with services:
+        client = await HostClient.connect(tmp_path / "sessions")
+        assert client is not None
+        await client.request("pair", bot="demo-sales", method="qr")
+        await fleet.wait_until(waiting, 10)
+        heard: list[str] = []
+        client.when_gone(heard.append)
+        await client.close()
+        await fleet.wait_until(lambda: fleet.status("demo-sales").state is BotState.NOT_PAIRED, 5)
+        assert "cancelled" in (fleet.status("demo-sales").detail or "")
+        assert heard == []  # hanging up is not the host stopping
+
+        # Another client pairs and stays: others leaving do not cancel its pairing.
+        staying = await HostClient.connect(tmp_path / "sessions")
+        passing = await HostClient.connect(tmp_path / "sessions")
+        assert staying is not None and passing is not None
+        await staying.request("pair", bot="demo-sales", method="qr")
+        await fleet.wait_until(waiting, 10)
+        await passing.close()
+        await asyncio.sleep(0.3)
+        assert waiting()
+        await staying.request("cancel_pairing", bot="demo-sales")
+        await staying.close()

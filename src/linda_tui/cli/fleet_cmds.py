@@ -177,7 +177,15 @@ async def until_host_stops(
         hung_up(remote.client.gone)
     task = asyncio.ensure_future(work)
     either: list[asyncio.Future[Any]] = [task, gone]
-    await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+    try:
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        # ctrl+c: the work's own cleanup (cancel the pairing...) runs while the
+        # connection to the host is still open, before the caller hangs up.
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+        raise
     finished = task.done() and not task.cancelled() and task.exception() is None
     if finished or not gone.done():
         # Done before the host went (or failed on its own): the command's own outcome.

@@ -218,6 +218,13 @@ class HostClient:
 
     async def close(self) -> None:
         """Hang up (the host keeps running)."""
+        if self.gone is None:
+            # Ours: the read loop ending now is not the host stopping (no listener is
+            # told it stopped); a request still waiting ends here.
+            self.gone = "closed"
+            for future in self._waiting.values():
+                if not future.done():
+                    future.set_exception(HostGoneError("this client hung up"))
         if self._reading is not None:
             self._reading.cancel()
             with contextlib.suppress(BaseException):

@@ -23,14 +23,19 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from linda_tui.fleet.events import FleetEvent
+from linda_tui.fleet.events import AccountEventForwarded, FleetEvent
 from linda_tui.fleet.manager import FleetCommandError, UnknownBotError
 from linda_tui.host import protocol
 from linda_tui.host.codec import WireError, to_wire
 from linda_tui.host.socket_path import SocketPath
 from linda_tui.plain_text import one_line
 from linda_tui.terminal_text import visible
-from linda_tui.whatsapp.account import PairMethod
+from linda_tui.whatsapp.account import (
+    PairingFailed,
+    PairingSucceeded,
+    PairingTimedOut,
+    PairMethod,
+)
 
 if TYPE_CHECKING:
     from linda_tui.services import Services
@@ -154,6 +159,10 @@ class HostServer:
         self._clients: dict[int, _Client] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._answers: dict[asyncio.Task[Any], str] = {}  # requests being answered: op
+        # Which client started each pairing under way (bot id: client number): a pairing
+        # ends with the client that asked for it (ctrl+c, killed, its SSH dropped), as it
+        # does with a `linda pair` that runs the fleet itself.
+        self._pairing_for: dict[str, int] = {}
         self._unsubscribe: Callable[[], None] | None = None
         self._allowed_uids = {os.getuid(), 0}
         self._handlers: dict[str, Handler] = {
@@ -239,6 +248,10 @@ class HostServer:
 
     # --- events -------------------------------------------------------------------------
     def _on_event(self, event: FleetEvent) -> None:
+        if self._pairing_for and isinstance(event, AccountEventForwarded):
+            inner = event.event
+            if isinstance(inner, PairingSucceeded | PairingFailed | PairingTimedOut):
+                self._pairing_for.pop(inner.bot_id, None)  # ended: nothing to cancel
         watching = [c for c in self._clients.values() if c.wants_events]
         if not watching:
             return
@@ -286,6 +299,18 @@ class HostServer:
 
     def _forget(self, client: _Client) -> None:
         self._clients.pop(client.number, None)
+        for bot_id, number in list(self._pairing_for.items()):
+            if number == client.number:
+                del self._pairing_for[bot_id]
+                if self._server is not None:  # not when the host itself stops
+                    log.info("client %d left: its pairing of %s is cancelled", number, bot_id)
+                    self._spawn(self._cancel_left_pairing(bot_id))
+
+    async def _cancel_left_pairing(self, bot_id: str) -> None:
+        try:
+            await self.services.fleet.cancel_pairing(bot_id)
+        except Exception:
+            log.exception("cancelling the pairing of %s failed", bot_id)
 
     async def _greet(self, client: _Client, reader: asyncio.StreamReader) -> bool:
         try:
@@ -401,6 +426,10 @@ class HostServer:
         try:
             result = await handler(args)
             reply = {"id": request_id, "ok": True, "result": to_wire(result)}
+            if op in ("pair", "cancel_pairing"):
+                self._pairing_for.pop(str(args.get("bot")), None)
+                if op == "pair" and client.number in self._clients:
+                    self._pairing_for[str(args.get("bot"))] = client.number
         except RequestError as exc:
             reply = {"id": request_id, "ok": False, "error": str(exc), "kind": exc.kind}
         except UnknownBotError as exc:
