@@ -87,6 +87,10 @@ async def test_socket_mode_and_stale_socket_replaced(
     [
         (b'{"hello": {"protocol": 99, "client": "linda 9.0"}}\n', "speaks protocol version 1"),
         (b'{"hello": {"protocol": 99, "client": "linda 9.0"}}\n', "version 99 (linda 9.0)"),
+        # "1" and 1.0 are not version 1, and the line shows what was sent.
+        (b'{"hello": {"protocol": "1", "client": "x"}}\n', "speaks version '1' (x)"),
+        (b'{"hello": {"protocol": 1.0, "client": "x"}}\n', "speaks version 1.0 (x)"),
+        (b'{"hello": {"protocol": true, "client": "x"}}\n', "speaks version True (x)"),
         (b"not json\n", "bad hello"),
         (b'["a list"]\n', "bad hello"),
         (b'{"op": "status"}\n', "say hello first"),
@@ -116,6 +120,10 @@ async def test_malformed_and_oversized_requests_get_errors_and_the_host_goes_on(
         (b'{"id": 2, "op": "send", "args": [1]}\n', "args must be an object"),
         (b'{"id": 3, "op": "send", "args": {"to": 5, "text": "x"}}\n', "to must be text"),
         (b'{"id": 4, "op": "search_contacts", "args": {"query": "a", "limit": 10**9}}\n', "limit"),
+        (
+            b'{"id": 7, "op": "search_hits", "args": {"query": "a", "offset": 100000000000000000000}}\n',
+            "offset must be",
+        ),
     ]:
         writer.write(bad)
         answer = await line(reader)
@@ -326,3 +334,26 @@ async def test_a_pairing_ends_with_the_client_that_asked_for_it(tmp_path: Path) 
         assert waiting()
         await staying.request("cancel_pairing", bot="demo-sales")
         await staying.close()
+
+
+async def test_a_client_that_half_closes_still_gets_its_answer(
+    host: tuple[Services, HostServer], tmp_path: Path
+) -> None:
+    """`nc -U` and socat close their side once the request is written: the send went
+    out, and the answer saying so must reach them before the host hangs up."""
+    path = tmp_path / "sessions" / protocol.SOCKET_NAME
+    reader, writer = await raw(path)
+    writer.write(protocol.encode(protocol.hello(events=False)))
+    assert "welcome" in await line(reader)
+    request = {
+        "id": 1,
+        "op": "send",
+        "args": {"to": "+971501234569", "text": "Half", "bot": "demo-main"},
+    }
+    writer.write(protocol.encode(request))
+    await writer.drain()
+    writer.write_eof()
+    answer = await line(reader)
+    assert answer["id"] == 1 and answer["ok"] is True, answer
+    assert "bye" in await line(reader)
+    writer.close()

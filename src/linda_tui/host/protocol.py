@@ -78,5 +78,6 @@ def version_mismatch(theirs: object, who: object) -> str:
     """The one line both sides print when the versions differ."""
     return (
         f"this Linda speaks protocol version {PROTOCOL_VERSION} ({software()}), the other side "
-        f"speaks version {theirs} ({who or 'unknown'}) — run the same Linda version on both"
+        f"speaks version {theirs if type(theirs) is int else repr(theirs)} "
+        f"({who or 'unknown'}) — run the same Linda version on both"
     )

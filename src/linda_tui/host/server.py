@@ -46,6 +46,8 @@ log = logging.getLogger("linda.host")
 MAX_QUEUED_EVENTS = 5000
 # Bad lines (malformed, unknown operation) a client may send before it is hung up on.
 MAX_BAD_REQUESTS = 20
+# The furthest page a listing may start at (islice takes no more than sys.maxsize).
+MAX_OFFSET = 1_000_000_000
 # Requests one client may have under way at once.
 MAX_REQUESTS_IN_FLIGHT = 32
 # How long a write to one client may wait before that client is given up on.
@@ -57,6 +59,8 @@ CLOSE_SECONDS = 5.0
 # bye. One that takes longer gets the bye alone, as does a whole Google sync (minutes:
 # not waited for at all).
 ANSWER_SECONDS = 5.0
+# How long answers under way may still go to a client that stopped writing (EOF).
+EOF_ANSWER_SECONDS = 30.0
 _NOT_AWAITED_AT_STOP = frozenset({"contacts_sync"})
 # The largest page any request may ask for (contacts, search results, audiences).
 MAX_PAGE = 1000
@@ -330,7 +334,7 @@ class HostServer:
             client.close("no hello")
             return False
         version = hello.get("protocol")
-        if version != protocol.PROTOCOL_VERSION:
+        if type(version) is not int or version != protocol.PROTOCOL_VERSION:  # not "1", 1.0
             text = protocol.version_mismatch(version, hello.get("client"))
             log.warning("client %d: %s", client.number, visible(one_line(text, 200)))
             client.send({"error": text, "code": "version", "protocol": protocol.PROTOCOL_VERSION})
@@ -375,7 +379,15 @@ class HostServer:
                 client.close("oversized request")
                 return
             if not line:
-                return  # the client went away
+                # The client is done writing: gone, or only half-closed (`nc -U`, socat
+                # close their side once the request is written). Answers under way still
+                # go out, then the host hangs up.
+                deadline = asyncio.get_running_loop().time() + EOF_ANSWER_SECONDS
+                while client.in_flight and client.closing is None:
+                    if asyncio.get_running_loop().time() > deadline:
+                        break
+                    await asyncio.sleep(0.05)
+                return
             if not line.strip():
                 continue
             self._take(client, line)
@@ -623,8 +635,10 @@ def _optional_text(args: dict[str, Any], key: str) -> str | None:
 
 def _offset(args: dict[str, Any]) -> int:
     offset = args.get("offset", 0)
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        raise RequestError("offset must be a whole number, 0 or more", protocol.BAD_REQUEST)
+    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= MAX_OFFSET:
+        raise RequestError(
+            f"offset must be a whole number from 0 to {MAX_OFFSET:,}", protocol.BAD_REQUEST
+        )
     return offset
 
 
