@@ -357,3 +357,26 @@ async def test_a_client_that_half_closes_still_gets_its_answer(
     assert answer["id"] == 1 and answer["ok"] is True, answer
     assert "bye" in await line(reader)
     writer.close()
+
+
+async def test_a_client_cut_off_without_a_goodbye_while_the_host_runs_is_told_it_was_dropped(
+    host: tuple[Services, HostServer], tmp_path: Path
+) -> None:
+    """A console too slow to read its events is dropped, and its bye can be lost behind
+    what it had not read: the connection just ends. The host still runs, so the console
+    must not say every bot went offline."""
+    _services, server_ = host
+    heard: list[str] = []
+    client = await HostClient.connect(tmp_path / "sessions", on_event=lambda e: None)
+    assert client is not None
+    client.when_gone(heard.append)
+    [served] = list(server_._clients.values())
+    served.writer.transport.abort()  # gone, no bye
+    await asyncio.wait_for(_until(lambda: bool(heard)), 5)
+    assert heard[0] != FLEET_STOPPED and "still running" in heard[0], heard
+    await client.close()
+
+
+async def _until(condition) -> None:  # noqa: ANN001
+    while not condition():
+        await asyncio.sleep(0.02)

@@ -176,7 +176,30 @@ class HostClient:
                 "attach again with `linda`; `linda status` says whether the bots run"
             )
         finally:
+            if reason == FLEET_STOPPED and self.gone is None and await self._host_listens():
+                # No bye, yet the host still listens: it dropped this client, and the bye
+                # was lost behind what the client had not read (it fell behind).
+                reason = _dropped("the connection ended without a goodbye")
             self._hung_up(reason)
+
+    async def _host_listens(self) -> bool:
+        """Whether a Linda still answers on this client's socket: it welcomes a new
+        client within a second (a host that ended closed its socket; one in the middle
+        of ending may still take the connection, but answers nothing)."""
+        writer = None
+        try:
+            async with asyncio.timeout(1.0):
+                reader, writer = await asyncio.open_unix_connection(
+                    self._path.address(), limit=protocol.MAX_LINE_BYTES + 1
+                )
+                writer.write(protocol.encode(protocol.hello(events=False)))
+                answer = protocol.decode(await reader.readline())
+                return "welcome" in answer
+        except (OSError, TimeoutError, ValueError, protocol.ProtocolError):
+            return False
+        finally:
+            if writer is not None:
+                writer.close()
 
     def _deliver_event(self, data: Any) -> None:
         if self.on_event is None:
