@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from linda_tui.config.settings import Settings
+from linda_tui.contacts import people_api
 from linda_tui.contacts.errors import PeopleApiError, Problem, SyncTokenExpired
 from linda_tui.contacts.fake_people_api import (
     BATCH_CREATE,
@@ -473,6 +474,44 @@ async def test_a_server_that_never_answers_times_out(
             await client.list_connections()
     assert caught.value.problem is Problem.NETWORK
     assert "timed out" in one_line(caught.value)
+
+
+async def test_a_server_that_trickles_its_reply_is_cut_off_at_the_call_limit(
+    fake: FakePeopleApi,
+    connect: Callable[..., PeopleClient],
+    sleeps: Sleeps,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The socket timeout bounds each read, not the call: a server sending a byte every
+    20 s held `linda sync` (and the lease) for hours. Here the reply comes after the
+    limit, while each read is within the socket timeout."""
+    monkeypatch.setattr(people_api, "CALL_SECONDS", 0.5)
+    fake.inject(Fault.slow(2.0), times=None)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    async with connect(timeout=30, retry=RetryPolicy(attempts=2)) as client:
+        with pytest.raises(PeopleApiError) as caught:
+            await client.list_connections()
+    assert loop.time() - began < 5
+    assert caught.value.problem is Problem.NETWORK
+    assert "timed out" in one_line(caught.value)
+
+
+async def test_a_reply_too_large_is_refused_without_reading_it_all(
+    fake: FakePeopleApi,
+    connect: Callable[..., PeopleClient],
+    sleeps: Sleeps,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 600 MB reply was read whole (1.9 GB of memory); a few GB would take the machine."""
+    monkeypatch.setattr(people_api, "MAX_REPLY_BYTES", 10_000)
+    fake.inject(Fault.reply('{"connections": [], "pad": "' + "x" * 50_000 + '"}'), times=None)
+    async with connect(retry=RetryPolicy(attempts=3)) as client:
+        with pytest.raises(PeopleApiError) as caught:
+            await client.list_connections()
+    assert caught.value.problem is Problem.BAD_REPLY
+    assert "over 10,000" in one_line(caught.value)
+    assert sleeps.delays == []  # not retried: it would be as large again
 
 
 async def test_429_is_retried_honouring_retry_after(

@@ -23,12 +23,14 @@ google-auth:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import http.client
 import json
 import logging
 import random
 import socket
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -57,6 +59,12 @@ GOOGLE_API_ENDPOINT = "https://people.googleapis.com/"
 # What a sync reads of each person: the same on every page of a listing.
 PERSON_FIELDS = "names,phoneNumbers,emailAddresses,memberships,metadata"
 MAX_PAGE_SIZE = 1000
+# A page of 1,000 people is a few MiB: a reply over this is not the People API's, and
+# read whole it would take the machine's memory (the limit holds once unzipped too).
+MAX_REPLY_BYTES = 64 * 1024 * 1024
+# The longest one exchange may take, start to end: the socket timeout bounds each read,
+# but a server trickling a byte a read would hold a sync (and its lease) for hours.
+CALL_SECONDS = 120.0
 MAX_BATCH_CREATE = 200
 
 _CREDENTIALS_FIX = (
@@ -448,6 +456,62 @@ class _TokenEndpointUnreachable(Exception):
 # --- the client --------------------------------------------------------------------------------
 
 
+class _ReplyTooLarge(Exception):
+    """A reply over MAX_REPLY_BYTES: not read further."""
+
+
+class _BoundedHttp(httplib2.Http):
+    """httplib2 with every exchange bounded: at most MAX_REPLY_BYTES read (by its
+    Content-Length, or as it is read), and at most CALL_SECONDS in all, after which the
+    connection is shut (the blocked read wakes) and the call fails as a timeout."""
+
+    def _conn_request(
+        self, conn: Any, request_uri: str, method: str, body: Any, headers: Any
+    ) -> Any:
+        timed_out = threading.Event()
+
+        def cut() -> None:
+            timed_out.set()
+            sock = getattr(conn, "sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+        get_response = type(conn).getresponse.__get__(conn)
+
+        def capped_response() -> Any:
+            if timed_out.is_set():  # httplib2 tries again on a new connection: not now
+                raise TimeoutError(f"no whole reply within {CALL_SECONDS:.0f} s")
+            response = get_response()
+            length = response.getheader("content-length")
+            if length and length.strip().isdigit() and int(length) > MAX_REPLY_BYTES:
+                response.close()
+                raise _ReplyTooLarge(f"a reply of {int(length):,} bytes, over {MAX_REPLY_BYTES:,}")
+            read = response.read
+
+            def read_capped(amount: int | None = None) -> bytes:
+                data = read(MAX_REPLY_BYTES + 1 if amount is None else amount)
+                if len(data) > MAX_REPLY_BYTES:
+                    raise _ReplyTooLarge(f"a reply over {MAX_REPLY_BYTES:,} bytes")
+                return bytes(data)
+
+            response.read = read_capped
+            return response
+
+        conn.getresponse = capped_response
+        timer = threading.Timer(CALL_SECONDS, cut)
+        timer.daemon = True
+        timer.start()
+        try:
+            return super()._conn_request(conn, request_uri, method, body, headers)
+        except (OSError, http.client.HTTPException, httplib2.HttpLib2Error):
+            if timed_out.is_set():
+                raise TimeoutError(f"no whole reply within {CALL_SECONDS:.0f} s") from None
+            raise
+        finally:
+            timer.cancel()
+
+
 class PeopleClient:
     """Calls to the People API for one Google account. Async; each call runs on the
     client's own thread. ``close()`` when done.
@@ -614,7 +678,7 @@ class PeopleClient:
         return value
 
     def _build(self) -> Any:
-        http = httplib2.Http(timeout=self._timeout)
+        http = _BoundedHttp(timeout=self._timeout, decode_limit_hard=MAX_REPLY_BYTES)
         self._http = http
         authorized = google_auth_httplib2.AuthorizedHttp(self._credentials, http=http)
         return build(
@@ -640,6 +704,8 @@ class PeopleClient:
         return make(self._service).execute(num_retries=0)
 
     def _classify(self, exc: BaseException, sync_token_sent: bool) -> _Failure:
+        if isinstance(exc, _ReplyTooLarge):
+            return _Failure(self._bad_reply(str(exc)), retryable=False)
         if isinstance(exc, HttpError):
             return _http_failure(exc, self.endpoint, sync_token_sent)
         if isinstance(exc, auth_exceptions.RefreshError):
