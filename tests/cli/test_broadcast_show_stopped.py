@@ -156,3 +156,34 @@ async def test_a_cancelled_campaign_skips_who_was_left_and_resends_nobody(
     rows = exported.read_text(encoding="utf-8").splitlines()[1:]
     skipped = sorted(row.split(",")[0] for row in rows if ",skipped,,campaign cancelled," in row)
     assert skipped == [NUMBERS[0], NUMBERS[2]]
+
+
+async def test_resending_for_a_done_campaign_with_no_linda_running_makes_it_run_again(
+    tmp_path: Path,
+) -> None:
+    """It stayed done with a pending recipient nothing would ever send (and pause and
+    cancel refused a done campaign): like the host's resolve, it runs again, so the next
+    Linda resumes it and the recipient is sent to once."""
+    data = tmp_path / "data"
+    created = linda(
+        data, "broadcast", "create", "--name", "Once", "--to", NUMBERS[0], "--template", "Hi"
+    )
+    assert created.returncode == 0, created.stderr
+    now = datetime.now(UTC)
+    async with SQLiteStore(data / "linda.db") as store:
+        await store.set_campaign_status(1, CampaignStatus.RUNNING, now)
+        claim = await store.claim_recipient(1, NUMBERS[0], "demo-main", now)
+        assert claim.message is not None
+        await store.mark_in_flight_uncertain(1, now)
+        assert await store.set_campaign_status(1, CampaignStatus.DONE, now) is not None
+    resolved = linda(data, "broadcast", "resolve", "1", "--resend", NUMBERS[0])
+    assert resolved.returncode == 0, resolved.stderr
+    document = json.loads(linda(data, "broadcast", "show", "1", "--json").stdout)
+    assert document["status"] == "running" and document["counts"]["pending"] == 1
+    assert "stopped" in linda(data, "broadcast", "list").stdout
+    ran = linda(data, "broadcast", "run", "1")
+    assert ran.returncode == 0, ran.stderr
+    document = json.loads(linda(data, "broadcast", "show", "1", "--json").stdout)
+    assert document["status"] == "done" and document["counts"]["pending"] == 0
+    sent = (data / "simulated-network.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["to"] for line in sent] == [NUMBERS[0]]

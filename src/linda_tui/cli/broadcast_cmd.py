@@ -849,13 +849,22 @@ def resolve_cmd(
         try:
             if held:
                 await store.mark_in_flight_uncertain(campaign.id, now)  # type: ignore[arg-type]
-            return await store.resolve_uncertain(
+            changed = await store.resolve_uncertain(
                 campaign.id,  # type: ignore[arg-type]
                 numbers,
                 decision,
                 now,
                 audit,
             )
+            if (
+                changed
+                and decision is UncertainAction.RESEND
+                and campaign.status is CampaignStatus.DONE
+            ):
+                # As the engine does (start_campaign): a done campaign with recipients
+                # to send again runs again, so the next Linda to start resumes it.
+                await store.set_campaign_status(campaign.id, CampaignStatus.RUNNING, now)  # type: ignore[arg-type]
+            return changed
         finally:
             lock.release()
 
