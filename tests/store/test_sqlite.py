@@ -615,3 +615,26 @@ async def test_a_bots_last_pairing_is_read_from_its_index(tmp_path: Path) -> Non
         ).fetchall()
     assert "audit_by_bot_action" in str(plan)
     assert "TEMP B-TREE" not in str(plan).upper()  # no sort: the index is in time order
+
+
+def test_a_store_left_open_never_keeps_the_process_alive(tmp_path: Path) -> None:
+    """A ctrl+c while Linda closed (before the store was) left the process waiting for
+    aiosqlite's thread for ever after 'linda: interrupted'."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "data"
+    folder.mkdir(mode=0o700)
+    script = (
+        "import asyncio\n"
+        "from pathlib import Path\n"
+        "from linda_tui.store.sqlite import SQLiteStore\n"
+        "async def main():\n"
+        f"    await SQLiteStore(Path({str(folder / 'linda.db')!r})).open()\n"
+        "asyncio.run(main())\n"
+        "print('ended')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ended", done.stderr

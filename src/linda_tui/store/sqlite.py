@@ -953,7 +953,15 @@ class SQLiteStore(Store):
 
     async def _connect(self) -> aiosqlite.Connection:
         try:
-            db = await aiosqlite.connect(self.path, isolation_level=None)
+            connecting = aiosqlite.connect(self.path, isolation_level=None)
+            # The connection's thread must not keep the process alive: a ctrl+c while
+            # Linda closes (before the store is) left it waiting on that thread for
+            # ever. Ending it abruptly is as safe as a kill -9: SQLite rolls back any
+            # transaction it was in.
+            thread = getattr(connecting, "_thread", None)
+            if thread is not None and not thread.is_alive():
+                thread.daemon = True
+            db = await connecting
         except sqlite3.Error as exc:
             raise self._failure(exc) from None
         try:
