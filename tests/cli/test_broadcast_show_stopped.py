@@ -187,3 +187,38 @@ async def test_resending_for_a_done_campaign_with_no_linda_running_makes_it_run_
     assert document["status"] == "done" and document["counts"]["pending"] == 0
     sent = (data / "simulated-network.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["to"] for line in sent] == [NUMBERS[0]]
+
+
+def test_sigterm_on_a_foreground_run_leaves_the_campaign_to_resume(tmp_path: Path) -> None:
+    """systemctl stop, a reboot or `timeout` send SIGTERM: Linda stops as `serve` and
+    the console do, and the campaign is left running to resume at the next start (it
+    was paused, as for ctrl+c, and then never resumed by itself)."""
+    import signal
+    import time
+
+    from linda_process import daytime, spawn
+
+    data = tmp_path / "data"
+    numbers = [f"+9715012{n:05d}" for n in range(40)]
+    created = linda(
+        data, "broadcast", "create", "--name", "Long", "--template", "Hi",
+        *[arg for number in numbers for arg in ("--to", number)],
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    run = spawn(data, "broadcast", "run", "1", env=daytime())  # 30-60 s between messages
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # until the first message has gone
+            sent = data / "simulated-network.jsonl"
+            if sent.exists() and sent.read_text(encoding="utf-8").strip():
+                break
+            time.sleep(0.1)
+        run.send_signal(signal.SIGTERM)
+        _out, err = run.communicate(timeout=30)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 143, err
+    assert "stopped (SIGTERM): campaign 1 was left running" in err
+    document = json.loads(linda(data, "broadcast", "show", "1", "--json").stdout)
+    assert document["status"] == "running" and document["running_now"] is False

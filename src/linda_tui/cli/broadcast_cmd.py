@@ -31,6 +31,7 @@ from linda_tui.cli.errors import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_TERMINATED,
     CommandError,
     UsageError,
     echo,
@@ -936,7 +937,12 @@ def run_cmd(runtime: Runtime, campaign_id: str, as_json: bool) -> int:
 
         unsubscribe = access.subscribe(on_event)
         interrupted = asyncio.Event()
+        terminated = asyncio.Event()  # SIGTERM: the system stops Linda, not the operator
         loop = asyncio.get_running_loop()
+
+        def stopped() -> None:
+            terminated.set()
+            interrupted.set()
 
         def hung_up() -> None:
             # The SSH connection dropped or the terminal closed: pause as for ctrl+c
@@ -947,7 +953,7 @@ def run_cmd(runtime: Runtime, campaign_id: str, as_json: bool) -> int:
 
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signal.SIGINT, interrupted.set)
-            loop.add_signal_handler(signal.SIGTERM, interrupted.set)
+            loop.add_signal_handler(signal.SIGTERM, stopped)
             loop.add_signal_handler(signal.SIGHUP, hung_up)
         try:
             await _refuse_without_a_sender(access.fleet, (await engine.progress(key)).campaign)
@@ -965,6 +971,15 @@ def run_cmd(runtime: Runtime, campaign_id: str, as_json: bool) -> int:
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
+            if terminated.is_set():
+                # systemctl stop, a reboot, `timeout`: Linda stops, as `linda serve` and the
+                # console do on SIGTERM, and the campaign is left running, to resume by
+                # itself at the next start (a host running it goes on sending).
+                display.end(
+                    f"stopped (SIGTERM): campaign {key} was left running; it resumes when "
+                    f"Linda starts again (`{linda_command('broadcast', 'run', str(key))}`)"
+                )
+                return EXIT_TERMINATED, None
             if interrupted.is_set():
                 # Say what happened, not what was meant to: the pause may be refused
                 # (the campaign just ended) or the host may be unreachable.

@@ -21,6 +21,7 @@ EXIT_NONE_ONLINE = 4  # `linda status`: no bot is online
 # a script must not simply send it again.
 EXIT_UNCERTAIN = 5
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM: `broadcast run` stopped by the system
 
 
 class CommandError(click.ClickException):
