@@ -76,3 +76,17 @@ def test_a_plan_made_at_night_says_when_its_first_message_goes(tmp_path: Path) -
     assert "first message:" not in noon.stdout, noon.stdout
     plan = json.loads(linda(data, *args, "--json", env=daytime()).stdout)
     assert plan["first_send_held_by"] is None
+
+
+def test_a_plan_with_a_start_time_says_the_start_time_holds_it(tmp_path: Path) -> None:
+    """--start-at holds the first message: the plan said nothing of it (it was asked
+    when the first message goes from the start time itself, where nothing holds it)."""
+    data = tmp_path / "data"
+    args = ("broadcast", "create", "--name", "Later", *NUMBERS, "--template", "Hi")
+    plan = json.loads(
+        linda(data, *args, "--start-at", "15:30", "--dry-run", "--json", env=daytime()).stdout
+    )
+    assert plan["first_send_held_by"] == "the campaign's start time"
+    assert plan["first_send_at"].endswith(":30:00+00:00")  # in UTC
+    text = linda(data, *args, "--start-at", "15:30", "--dry-run", env=daytime()).stdout
+    assert " 15:30 (held until then: the campaign's start time)" in text, text

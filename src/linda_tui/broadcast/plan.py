@@ -392,7 +392,9 @@ async def plan_broadcast(
     finish_at = estimate_finish(list(pacers.values()), per_bot, begin) if spread else None
     first_send = (
         min(
-            (pacers[bot].next_send(begin) for bot, count in per_bot.items() if count),
+            # From now: the pacers hold every send until start_at themselves, and say so
+            # ("the campaign's start time"); asked from start_at, nothing held it.
+            (pacers[bot].next_send(now) for bot, count in per_bot.items() if count),
             key=lambda next_send: next_send.at,
         )
         if spread
