@@ -175,7 +175,7 @@ async def test_template_problems_stop_the_plan_before_anything_is_saved(
         await plan_for(store, path, "Hi {First Name}")
     with pytest.raises(TemplateError, match="column 4"):
         await plan_for(store, path, "Hi {name")
-    with pytest.raises(TemplateError, match="empty message for 1 recipients"):
+    with pytest.raises(TemplateError, match="empty message for 1 recipient "):
         await plan_for(store, path, "{first_name|}")
     with pytest.raises(TemplateError, match="is 65,537 characters"):
         await plan_for(store, path, "x" * 65_537)

@@ -58,6 +58,7 @@ from linda_tui.models import (
     CampaignStatus,
     NewRecipient,
 )
+from linda_tui.plain_text import count_of
 from linda_tui.store.base import Store
 from linda_tui.store.records import OPTED_OUT_REASON, REPEAT_REASON
 from linda_tui.terminal_text import control_character, describe_character
@@ -243,8 +244,9 @@ def _render(template: Template, audience: Audience, phones: Sequence[str]) -> li
     if not all(map(str.strip, texts)):
         blank = [m.line for m, text in zip(members, texts, strict=True) if not text.strip()]
         raise TemplateError(
-            f"the template gives an empty message for {len(blank):,} recipients (first on "
-            f"{audience.where(blank[0])}) — give its variables fallbacks or add text around them"
+            f"the template gives an empty message for {count_of(len(blank), 'recipient')} "
+            f"(first on {audience.where(blank[0])}) — give its variables fallbacks, add text "
+            "around them, or fill its empty variations"
         )
     if max(map(len, texts), default=0) > MAX_TEXT:
         line, length = next(
