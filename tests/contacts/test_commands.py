@@ -77,6 +77,9 @@ def test_a_search_too_short_or_empty_says_why(synced: Path) -> None:
         assert proc.returncode == 2 and proc.stdout == ""
         assert proc.stderr.startswith("linda: the search is empty — give part of a name")
         assert len(proc.stderr.strip().splitlines()) == 1
+    proc = linda(synced, "contacts", "search", "label: ")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("linda: label: names no label — give part of a name")
 
 
 def test_a_broadcast_to_a_label_takes_exactly_that_labels_contacts(synced: Path) -> None:
@@ -136,3 +139,27 @@ def test_every_contact_counts_those_without_a_usable_number_as_left_out(synced: 
     # Each is named as the address book knows it: a contact has no "line".
     skipped = [line for line in text.splitlines() if line.startswith("  skipped ")]
     assert skipped and all(line.startswith("  skipped contact '") for line in skipped), skipped
+
+
+async def test_get_says_when_others_share_the_number(tmp_path: Path) -> None:
+    """A family's landline, an office's switchboard: `get` shows the first contact and
+    says how many more have the number, instead of leaving them unsaid."""
+    from linda_tui.models import Contact
+    from linda_tui.store.sqlite import SQLiteStore
+
+    data = tmp_path / "data"
+    assert linda(data, "contacts", "search", "x").returncode == 0  # makes the store
+    shared = "+971501112233"
+    async with SQLiteStore(data / "linda.db") as store:
+        await store.upsert_contacts(
+            [
+                Contact(resource_name="people/c1", names=["Huda Saeed"], phones=[shared]),
+                Contact(resource_name="people/c2", names=["Omar Saeed"], phones=[shared]),
+            ]
+        )
+    shown = linda(data, "contacts", "get", shared)
+    assert shown.returncode == 0, shown.stderr
+    assert "(1 more contact has this number — `linda --demo --data-dir" in shown.stdout
+    assert f"contacts search {shared}` lists them)" in shown.stdout
+    document = json.loads(linda(data, "contacts", "get", shared, "--json").stdout)
+    assert document["others_with_number"] == 1

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from linda_tui.cli.context import pass_runtime, with_global_options
+from linda_tui.cli.context import linda_command, pass_runtime, with_global_options
 from linda_tui.cli.errors import EXIT_INTERRUPTED, CommandError, UsageError, echo, one_line
 from linda_tui.cli.questions import ask
 from linda_tui.config import Runtime
+from linda_tui.plain_text import count_of
 
 if TYPE_CHECKING:
     from linda_tui.contacts.sync import SyncProgress, SyncResult
@@ -128,7 +129,6 @@ async def _sync(
                     progress(event.progress)
 
             remote.subscribe(on_event)
-            from linda_tui.cli.context import linda_command
             from linda_tui.cli.fleet_cmds import until_host_stops
 
             here = linda_command("sync", *(["--full"] if full else []))
@@ -260,9 +260,10 @@ def search_cmd(runtime: Runtime, query: str, limit: int, as_json: bool) -> None:
     and a typo forgiven), a number in any form or its last digits, an email, label:NAME."""
     from linda_tui.contacts.search import MIN_DIGITS, too_few_digits
 
-    if not query.strip():
+    if not query.strip() or query.strip().lower() == "label:":
+        what = "label: names no label" if query.strip() else "the search is empty"
         raise UsageError(
-            "the search is empty — give part of a name, a number (its last digits will do), "
+            f"{what} — give part of a name, a number (its last digits will do), "
             "an email or label:NAME"
         )
     rows = _run(_with_store(runtime, lambda store: _search(runtime, store, query, limit)))
@@ -294,8 +295,14 @@ def get_cmd(runtime: Runtime, phone: str, as_json: bool) -> None:
         raise CommandError(f"no contact has {number} — `linda sync` brings Google's in")
     if as_json:
         echo(json.dumps(row, indent=2, ensure_ascii=True))
-    else:
-        _print_contact(row)
+        return
+    _print_contact(row)
+    if row["others_with_number"]:
+        others = count_of(row["others_with_number"], "more contact")
+        echo(
+            f"({others} {'has' if row['others_with_number'] == 1 else 'have'} this number — "
+            f"`{linda_command('contacts', 'search', number)}` lists them)"
+        )
 
 
 async def _searcher(runtime: Runtime, store: Store) -> tuple[Any, Any]:
@@ -338,7 +345,9 @@ async def _get(runtime: Runtime, store: Store, number: str) -> dict[str, Any] | 
     found = await store.find_contacts_by_phone(number)
     if not found:
         return None
-    return await _contact_json(store, found[0], "number")
+    # The first found, as before; the others who share the number are counted, never
+    # left unsaid (a family's landline, an office's switchboard).
+    return {**await _contact_json(store, found[0], "number"), "others_with_number": len(found) - 1}
 
 
 async def _contact_json(store: Store, contact: Any, matched: str | None) -> dict[str, Any]:
