@@ -194,6 +194,10 @@ def test_three_typos_are_not_a_match() -> None:
         "050.123.4567",
         "971501234567",
         "+971-50-123-4567",
+        # With the extension an address book writes: the line is what WhatsApp reaches.
+        "050 123 4567 ext 5",
+        "+971501234567;ext=2",
+        "0501234567 x12",
     ],
 )
 def test_a_whole_number_in_any_formatting_is_an_exact_match(typed: str) -> None:
@@ -692,3 +696,11 @@ def test_folding_is_idempotent_and_never_keeps_control_characters() -> None:
         once = fold(text)
         assert fold(once) == once
         assert not any(ord(c) < 32 or 0x200B <= ord(c) <= 0x200F for c in once)
+
+
+def test_words_with_an_x_and_digits_are_not_taken_for_an_extension() -> None:
+    from linda_tui.contacts.search import _without_typed_extension
+
+    assert _without_typed_extension("Room 12 x5") == "Room 12 x5"  # letters: words
+    assert _without_typed_extension("4567 x5") == "4567 x5"  # too short for a number
+    assert _without_typed_extension("050 123 4567 ext 5") == "050 123 4567"

@@ -60,7 +60,7 @@ from linda_tui.contacts.numbers import E164, NumberIndex
 from linda_tui.contacts.sorted_strings import SortedStrings
 from linda_tui.contacts.vocabulary import Vocabulary
 from linda_tui.models import Contact
-from linda_tui.phones import to_e164
+from linda_tui.phones import to_e164, without_extension
 
 MAX_QUERY_CHARS = 256
 MAX_QUERY_WORDS = 8
@@ -372,7 +372,7 @@ class ContactIndex:
             return []
         if not self._slot_of:
             return []
-        plan = _Query.parse(query, self)
+        plan = _Query.parse(_without_typed_extension(query), self)
         if plan is None:
             return []
         return [SearchHit(self._contact(slot), kind) for slot, kind in plan.run(limit)]
@@ -933,3 +933,13 @@ def _join_particles(ws: list[str]) -> list[str]:
         joined.append(carry + word)
         carry = ""
     return joined
+
+
+def _without_typed_extension(query: str) -> str:
+    """A number typed with its extension ("050 123 0136 ext 5", "+971501230136;ext=2")
+    without it, as numbers in the address book are stored: a number with letters in it
+    ("Room 12 x5"), or too short to be a whole number, is left as typed."""
+    stripped = without_extension(query)
+    if stripped == query or any(char.isalpha() for char in stripped):
+        return query
+    return stripped if sum(char.isdigit() for char in stripped) >= 6 else query
