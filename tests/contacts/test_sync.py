@@ -460,6 +460,29 @@ async def test_references_to_numbers_google_has_are_marked_synced(
     assert not fake.requests_to(BATCH_CREATE)
 
 
+async def test_a_reference_whose_contact_google_deleted_says_so_and_is_not_made_again(
+    fake: FakePeopleApi,
+    store: Store,
+    make_sync: Callable[..., ContactsSync],
+    book_people: list[dict[str, Any]],
+    clock: FixedClock,
+) -> None:
+    """It stayed synced, pointing at a contact that no longer exists."""
+    known = usable(book_people)[7]
+    await store.ensure_contact_ref(main_phone(known), "main-office", clock.now())
+    await make_sync().run()
+    ref = await store.get_contact_ref(main_phone(known), "main-office")
+    assert ref is not None and ref.sync_status is SyncStatus.SYNCED
+    fake.delete_person(known["resourceName"])
+    clock.advance(60)
+    result = await make_sync(create_from_whatsapp=True).run()
+    ref = await store.get_contact_ref(main_phone(known), "main-office")
+    assert ref is not None and ref.sync_status is SyncStatus.FAILED
+    assert "no longer in Google Contacts" in (ref.error or "")
+    assert result.refs_synced == 0 and result.created_in_google == 0
+    assert not fake.requests_to(BATCH_CREATE)  # removed on purpose: not made again
+
+
 async def test_numbers_first_met_on_whatsapp_are_created_in_google_200_at_a_time(
     fake: FakePeopleApi,
     store: Store,

@@ -586,8 +586,22 @@ class _Run:
                 )
             elif ref.sync_status == SyncStatus.PENDING:
                 missing.setdefault(ref.phone, []).append(ref)
+            elif ref.sync_status == SyncStatus.SYNCED:
+                # Its contact is gone from Google (deleted there, or the number taken
+                # off it): said so, and not made again (someone removed it on purpose).
+                updates.append(
+                    ContactRefUpdate(
+                        ref.phone,
+                        ref.bot_id,
+                        SyncStatus.FAILED,
+                        now,
+                        None,
+                        "no longer in Google Contacts (deleted there, or the number removed)",
+                    )
+                )
         await self.store.set_contact_ref_statuses(updates)
-        synced, failed = len(updates), 0
+        failed = sum(1 for update in updates if update.status is SyncStatus.FAILED)
+        synced = len(updates) - failed
         if missing and self.sync.create_from_whatsapp:
             made, failed = await self._create_in_google(people, missing)
             synced += made
