@@ -114,3 +114,19 @@ def test_stdin_at_its_end_is_no_address_given_not_an_interruption(
     )
     assert "interrupted" not in err
     assert not (folder / "token.json").exists() and fake.requests_to(TOKEN) == []
+
+
+@pytest.mark.parametrize("token", ["/proc/linda-token.json", "blocked/sub/token.json"])
+def test_a_token_path_that_cannot_be_written_stops_before_the_sign_in(
+    folder: Path, token: str
+) -> None:
+    """The folder was found unwritable only once the code was used up: the whole consent
+    had to be done again."""
+    (folder / "blocked").write_text("a file where a folder would go")
+    proc = login(folder, token, "")
+    out, err = proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == 1, err
+    assert "accounts" not in out and "http" not in out
+    [line] = err.strip().splitlines()
+    assert line.startswith("linda: ") and " — " in line, line
+    assert not list(Path("/proc").glob(".linda-probe-*"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -210,6 +211,7 @@ def login_cmd(runtime: Runtime, token_path: Path | None) -> None:
         )
     try:
         check_replaceable(target, "token file", TOKEN_ELSEWHERE)  # before the sign-in, not after
+        _check_writable_folder(Path(target))
     except UnsafePathError as exc:
         raise CommandError(str(exc)) from None
     try:
@@ -303,6 +305,37 @@ def get_cmd(runtime: Runtime, phone: str, as_json: bool) -> None:
             f"({others} {'has' if row['others_with_number'] == 1 else 'have'} this number — "
             f"`{linda_command('contacts', 'search', number)}` lists them)"
         )
+
+
+def _check_writable_folder(target: Path) -> None:
+    """Make sure the token can be written where it goes, before the sign-in (a folder
+    that cannot take it was found only once the code was used up): its folder made if
+    missing, as writing the token would, and a file tried in it."""
+    import tempfile
+
+    from linda_tui.contacts.google_login import TOKEN_ELSEWHERE
+    from linda_tui.private_files import UnsafePathError, ensure_folder
+
+    try:
+        folder = ensure_folder(target.parent, "token file's folder")
+    except UnsafePathError:
+        raise
+    except OSError as exc:
+        raise UnsafePathError(
+            target.parent,
+            f"cannot make the token file's folder ({exc.strerror or exc})",
+            TOKEN_ELSEWHERE,
+        ) from None
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".linda-probe-", dir=folder)
+    except OSError as exc:
+        raise UnsafePathError(
+            folder,
+            f"cannot write the token file here ({exc.strerror or exc})",
+            TOKEN_ELSEWHERE,
+        ) from None
+    os.close(handle)
+    os.unlink(probe)
 
 
 async def _searcher(runtime: Runtime, store: Store) -> tuple[Any, Any]:
