@@ -227,3 +227,23 @@ def test_extract_clamps_rows_and_columns_past_the_text() -> None:
     assert extract(Selection(Offset(6, 0), Offset(3, 1)), text) == "line\nsec"
     assert extract(Selection(None, None), text) == text
     assert extract(Selection(Offset(0, 0), Offset(4, 0)), "") == ""
+
+
+async def test_no_toast_covers_a_question(make_app: MakeApp) -> None:
+    """At 80x24 a 'Campaign started' toast sat over the cancel question's buttons."""
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await wait_for_text(pilot, "online")
+        await app.push_screen(
+            ConfirmScreen("Cancel campaign 3?", "It sends nothing more.", "Cancel")
+        )
+        app.notify("Campaign 3 started sending", title="Campaign 3")
+        await pilot.pause(0.2)
+        from .screen_probe import screen_text
+
+        shown = screen_text(app)
+        assert "Go back (n)" in shown and "Campaign 3 started sending" not in shown
+        await pilot.press("n")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "the pane")
+        await pilot.pause(0.2)
+        assert "Campaign 3 started sending" in screen_text(app)  # there once it is answered

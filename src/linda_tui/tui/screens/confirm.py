@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+from textual.widgets._toast import ToastRack
 
 from linda_tui.tui.literal import literal
 from linda_tui.tui.selection import CopySafely
@@ -42,6 +43,10 @@ class ConfirmScreen(CopySafely, ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()
+        # No toast over the question (at 80x24 a "Campaign started" toast hid its
+        # buttons): without a toast rack the toasts wait for the pane underneath.
+        for rack in self.query(ToastRack):
+            rack.remove()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "confirm-yes")
