@@ -190,21 +190,9 @@ def _way_problem(path: Path, what: str, elsewhere: str) -> UnsafePathError | Non
             return None  # a file on the way, or the folder itself: checked by the caller
         if not os.path.lexists(step / pending[0]):
             return None  # where the missing folders are made: see _ancestor_problem
-        if info.st_uid not in (you, 0):
-            return UnsafePathError(
-                step,
-                f"a folder on the way to the {what} belongs to another user "
-                f"(uid {info.st_uid}), who could swap what is in it for a link",
-                f"{elsewhere} a folder whose parents are yours (or root's)",
-            )
-        if info.st_mode & _WRITABLE_BY_OTHERS and not info.st_mode & stat.S_ISVTX:
-            return UnsafePathError(
-                step,
-                f"a folder on the way to the {what} is writable by other users "
-                f"(mode {stat.S_IMODE(info.st_mode):04o}), who could swap what is in it "
-                "for a link",
-                f"chmod go-w {visible(str(step))}, or {elsewhere} a folder only you can write to",
-            )
+        problem = _parent_problem(step, info, f"a folder on the way to the {what}", elsewhere)
+        if problem is not None:
+            return problem
         current = step
     return None
 
@@ -220,19 +208,29 @@ def _ancestor_problem(path: Path, what: str, elsewhere: str) -> UnsafePathError 
         info = os.stat(probe)
     except OSError:
         return None  # creating the folder will fail and say why
+    return _parent_problem(probe, info, f"the folder where Linda would make the {what}", elsewhere)
+
+
+def _parent_problem(
+    folder: Path, info: os.stat_result, where: str, elsewhere: str
+) -> UnsafePathError | None:
+    """Why a folder Linda goes through, or makes folders in, must not be used (``where``
+    names it in the message): it belongs to another user (root apart), or others may
+    write in it without the sticky bit (/tmp has it); either could swap what is in it
+    for a link."""
     if info.st_uid not in (_you(), 0):
         return UnsafePathError(
-            probe,
-            f"the folder where Linda would make the {what} belongs to another user "
-            f"(uid {info.st_uid}), who could swap what Linda makes there for a link",
+            folder,
+            f"{where} belongs to another user (uid {info.st_uid}), who could swap what is "
+            "in it for a link",
             f"{elsewhere} a folder of your own",
         )
     if info.st_mode & _WRITABLE_BY_OTHERS and not info.st_mode & stat.S_ISVTX:
         return UnsafePathError(
-            probe,
-            f"the folder where Linda would make the {what} is writable by other users "
-            f"(mode {stat.S_IMODE(info.st_mode):04o}), who could swap it for a link",
-            f"chmod go-w {visible(str(probe))}, or {elsewhere} a folder only you can write to",
+            folder,
+            f"{where} is writable by other users (mode {stat.S_IMODE(info.st_mode):04o}), "
+            "who could swap what is in it for a link",
+            f"chmod go-w {visible(str(folder))}, or {elsewhere} a folder only you can write to",
         )
     return None
 
