@@ -418,3 +418,23 @@ def test_a_folder_on_the_way_owned_by_another_user_is_refused(tmp_path: Path) ->
     text = one_line(problem)
     assert text.startswith(f"{theirs}: a folder on the way to the sessions folder belongs")
     assert "LINDA_SESSIONS_DIR" in text
+
+
+@ROOT_ONLY
+def test_another_users_link_reached_through_one_of_yours_is_refused(tmp_path: Path) -> None:
+    """~/data -> /tmp/shared (yours) -> ~/secret (theirs): their link chose the folder
+    Linda writes in, though the path named only yours."""
+    secret = tmp_path / "secret"
+    secret.mkdir(mode=0o700)
+    sticky = tmp_path / "tmp"
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    theirs = sticky / "shared"
+    theirs.symlink_to(secret)
+    os.lchown(theirs, NOBODY, NOBODY)
+    mine = tmp_path / "data"
+    mine.symlink_to(theirs)
+    problem = folder_problem(mine, "data folder", "--data-dir")
+    assert problem is not None
+    text = one_line(problem)
+    assert text.startswith(f"{theirs}: a symbolic link on the way to the data folder"), text

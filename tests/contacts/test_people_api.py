@@ -4,6 +4,7 @@ way it can fail becomes one line that says what to do."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -495,6 +496,65 @@ async def test_a_server_that_trickles_its_reply_is_cut_off_at_the_call_limit(
     assert loop.time() - began < 5
     assert caught.value.problem is Problem.NETWORK
     assert "timed out" in one_line(caught.value)
+
+
+@pytest.mark.parametrize("framing", ["close", "length"])
+async def test_a_body_trickled_after_its_headers_is_cut_off_too(
+    settings: Settings, sleeps: Sleeps, monkeypatch: pytest.MonkeyPatch, framing: str
+) -> None:
+    """Headers at once, then the body a byte at a time: with "Connection: close" the
+    connection let go of its socket once the headers were read, so the cut-off had
+    nothing to shut; with a Content-Length the body cut short came back as a 200."""
+    import socket as socket_module
+    import threading
+    import time
+
+    monkeypatch.setattr(people_api, "CALL_SECONDS", 0.5)
+    server = socket_module.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            server.settimeout(0.2)
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(5)
+                with contextlib.suppress(OSError):
+                    conn.recv(65536)
+                    head = "Connection: close" if framing == "close" else "Content-Length: 40"
+                    conn.sendall(
+                        f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{head}\r\n\r\n".encode()
+                    )
+                    for byte in b'{"connections": [], "nextSyncToken": "t"}':
+                        if stop.is_set():
+                            break
+                        conn.sendall(bytes([byte]))
+                        time.sleep(0.1)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    endpoint = f"http://127.0.0.1:{server.getsockname()[1]}/"
+    client = PeopleClient(
+        load_credentials(settings), endpoint=endpoint, timeout=10, sleep=sleeps,
+        retry=RetryPolicy(attempts=1),
+    )  # fmt: skip
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    try:
+        with pytest.raises(PeopleApiError) as caught:
+            await client.list_connections()
+    finally:
+        client.close()
+        stop.set()
+        thread.join(5)
+        server.close()
+    assert loop.time() - began < 3
+    assert caught.value.problem is Problem.NETWORK, caught.value
 
 
 async def test_a_reply_too_large_is_refused_without_reading_it_all(

@@ -662,6 +662,17 @@ async def test_a_full_listing_without_its_sync_token_deletes_nothing(
     assert (await store.get_sync_state()).sync_token == token
 
 
+async def test_an_empty_address_book_without_a_sync_token_deletes_nothing_and_passes(
+    fake: FakePeopleApi, store: Store, make_sync: Callable[..., ContactsSync]
+) -> None:
+    """An account with no contacts at all may answer that way: nothing to delete, so the
+    sync passes (and says the next one lists everything again)."""
+    fake.inject(Fault.reply("{}"), times=None)
+    result = await make_sync().run()
+    assert result.mode == "full" and result.fetched == 0 and result.deleted == 0
+    assert any("no sync token" in warning for warning in result.warnings)
+
+
 @pytest.mark.parametrize(
     ("body", "status"),
     [

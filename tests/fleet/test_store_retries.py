@@ -228,6 +228,29 @@ async def test_stopping_keeps_retrying_until_its_deadline_then_names_what_is_los
     assert all("4567" in line and PEER not in line for line in lost if "IN" in line)
     store.failures.clear()
 
+    # A store that does not answer at all: the writer is stopped at the deadline, and
+    # the write under way and those queued behind it are named as not saved.
+    await fleet.start()
+
+    async def hangs(message: Any) -> Any:
+        await asyncio.sleep(60)
+
+    store._store.record_inbound = hangs  # type: ignore[method-assign]
+    setup.emit(inbound("IN4"))
+    setup.emit(inbound("IN5", "One more"))
+    await asyncio.sleep(0.1)
+    caplog.clear()
+    began = loop.time()
+    with caplog.at_level(logging.ERROR, logger="linda.fleet"):
+        await fleet.stop()
+    assert loop.time() - began < 3
+    unsaved = [
+        r.getMessage() for r in caplog.records if "not saved: Linda stopped" in r.getMessage()
+    ]
+    assert any("IN4" in line for line in unsaved) and any("IN5" in line for line in unsaved), (
+        unsaved
+    )
+
 
 async def test_each_queued_write_is_bounded_store_retries_included(setup: Setup) -> None:
     """The writer hands the store its deadline (retry_deadline), so a store retrying

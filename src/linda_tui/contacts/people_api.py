@@ -469,11 +469,13 @@ class _BoundedHttp(httplib2.Http):
         self, conn: Any, request_uri: str, method: str, body: Any, headers: Any
     ) -> Any:
         timed_out = threading.Event()
+        # The reply's socket: http.client lets go of conn.sock once the headers of a
+        # reply that closes the connection are read, while its body is still coming.
+        reading: list[Any] = []
 
         def cut() -> None:
             timed_out.set()
-            sock = getattr(conn, "sock", None)
-            if sock is not None:
+            for sock in {id(s): s for s in [getattr(conn, "sock", None), *reading] if s}.values():
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
 
@@ -482,6 +484,8 @@ class _BoundedHttp(httplib2.Http):
         def capped_response() -> Any:
             if timed_out.is_set():  # httplib2 tries again on a new connection: not now
                 raise TimeoutError(f"no whole reply within {CALL_SECONDS:.0f} s")
+            if getattr(conn, "sock", None) is not None:
+                reading.append(conn.sock)
             response = get_response()
             length = response.getheader("content-length")
             if length and length.strip().isdigit() and int(length) > MAX_REPLY_BYTES:
@@ -493,6 +497,13 @@ class _BoundedHttp(httplib2.Http):
                 data = read(MAX_REPLY_BYTES + 1 if amount is None else amount)
                 if len(data) > MAX_REPLY_BYTES:
                     raise _ReplyTooLarge(f"a reply over {MAX_REPLY_BYTES:,} bytes")
+                if timed_out.is_set():
+                    raise TimeoutError(f"no whole reply within {CALL_SECONDS:.0f} s")
+                left = getattr(response, "length", None)
+                if amount is None and isinstance(left, int) and left > 0:
+                    # read(n) returns what came when the connection ends early; read()
+                    # would have raised: a body cut short is no reply.
+                    raise http.client.IncompleteRead(bytes(data), left)
                 return bytes(data)
 
             response.read = read_capped

@@ -343,6 +343,7 @@ class _Run:
         self.counts = _Counts()
         self.mode = FULL
         self.warnings: list[str] = []
+        self.listing_without_token = False
         self.labels: dict[str, str] = {}
         self.created_in_google = 0
         # People are turned into contacts off the event loop (phone parsing is most of
@@ -514,6 +515,7 @@ class _Run:
                         assert state is not None
                         self.report("finishing")
                         self.lease.check()
+                        await self._check_untokened_listing()
                         self.counts.deleted += await self.store.finish_full_sync(generation, state)
                     return
         finally:
@@ -535,19 +537,25 @@ class _Run:
             return True
         return sum(len(page.contacts) + len(page.deleted) for page in held) >= WRITE_BATCH
 
-    def _final_state(self, page: ConnectionsPage, sync_token: str | None) -> SyncState:
-        now = self.sync.clock.now()
-        token = page.next_sync_token
-        if token is None and sync_token is None:
-            # Linda asked for one (requestSyncToken): a listing that ends without it is
-            # not the People API's (a proxy's or a portal's "{}"), and finishing it would
-            # delete every contact it did not list.
+    async def _check_untokened_listing(self) -> None:
+        """A full listing that ended without the sync token Linda asked for may not be
+        the People API's (a proxy's or a portal's "{}"): finishing it is refused when it
+        would delete contacts it did not list (an empty address book may be the reply
+        of an account with no contacts, which deletes nothing)."""
+        if self.listing_without_token and await self.store.count_contacts() > self.counts.fetched:
             raise PeopleApiError(
                 "the People API ended a full listing without the sync token Linda asked "
                 "for, so nothing was deleted — check LINDA_PEOPLE_API_ENDPOINT points at "
                 "the People API",
                 Problem.BAD_REPLY,
             )
+
+    def _final_state(self, page: ConnectionsPage, sync_token: str | None) -> SyncState:
+        now = self.sync.clock.now()
+        token = page.next_sync_token
+        if token is None and sync_token is None:
+            # Linda asked for one (requestSyncToken): see _check_untokened_listing.
+            self.listing_without_token = True
         if token is None:
             if sync_token is not None:
                 token = sync_token  # replaying these changes next time is harmless
@@ -603,8 +611,9 @@ class _Run:
         failed = sum(1 for update in updates if update.status is SyncStatus.FAILED)
         synced = len(updates) - failed
         if missing and self.sync.create_from_whatsapp:
-            made, failed = await self._create_in_google(people, missing)
+            made, not_made = await self._create_in_google(people, missing)
             synced += made
+            failed += not_made
         return synced, failed
 
     async def _create_in_google(

@@ -644,7 +644,8 @@ class Fleet(FleetView):
         log.info("the outcome of message %s from %s is saved", message.id, message.bot_id)
 
     def unsaved_sends(self) -> list[Message]:
-        """Sends whose outcome the store has not saved yet (it is being retried)."""
+        """Sends whose outcome the store has not saved: being retried, or given up on
+        (then the message stays pending in the store, and the operator was told)."""
         return list(self._unsaved.values())
 
     # --- pairing & control --------------------------------------------------------------

@@ -143,7 +143,13 @@ class HostClient:
             await self._writer.drain()
         except (ConnectionError, OSError):
             self._waiting.pop(request_id, None)
-            self._hung_up(FLEET_STOPPED)
+            reading = self._reading
+            if reading is not None and not reading.done():
+                # The read loop says why the host hung up (stopped, or dropped this
+                # client): it is asking the host now.
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(asyncio.shield(reading), 3.0)
+            self._hung_up(FLEET_STOPPED)  # nothing more when the read loop said why
             raise HostGoneError(self.gone or FLEET_STOPPED) from None
         try:
             return await future

@@ -28,6 +28,7 @@ from linda_tui.fleet.manager import FleetCommandError, UnknownBotError
 from linda_tui.host import protocol
 from linda_tui.host.codec import WireError, to_wire
 from linda_tui.host.socket_path import SocketPath
+from linda_tui.models import BotState
 from linda_tui.plain_text import one_line
 from linda_tui.terminal_text import visible
 from linda_tui.whatsapp.account import (
@@ -48,6 +49,8 @@ MAX_QUEUED_EVENTS = 5000
 MAX_BAD_REQUESTS = 20
 # The furthest page a listing may start at (islice takes no more than sys.maxsize).
 MAX_OFFSET = 1_000_000_000
+# A bot in one of these, not paired, is being paired: what a client that left may end.
+_PAIRING_STATES = frozenset({BotState.CONNECTING, BotState.WAITING_FOR_PHONE, BotState.PAIRING})
 # Requests one client may have under way at once.
 MAX_REQUESTS_IN_FLIGHT = 32
 # How long a write to one client may wait before that client is given up on.
@@ -307,12 +310,25 @@ class HostServer:
             if number == client.number:
                 del self._pairing_for[bot_id]
                 if self._server is not None:  # not when the host itself stops
-                    log.info("client %d left: its pairing of %s is cancelled", number, bot_id)
                     self._spawn(self._cancel_left_pairing(bot_id))
 
+    def _no_pairing_after(self, op: str, args: dict[str, Any], client: _Client) -> None:
+        """A pair request that failed started no pairing for that client to end."""
+        bot_id = str(args.get("bot"))
+        if op == "pair" and self._pairing_for.get(bot_id) == client.number:
+            del self._pairing_for[bot_id]
+
     async def _cancel_left_pairing(self, bot_id: str) -> None:
+        fleet = self.services.fleet
         try:
-            await self.services.fleet.cancel_pairing(bot_id)
+            status = fleet.status(bot_id)
+        except Exception:
+            return
+        if status.paired or status.state not in _PAIRING_STATES:
+            return  # it ended already (paired, timed out, stopped): nothing to cancel
+        log.info("the client that asked to pair %s left: its pairing is cancelled", bot_id)
+        try:
+            await fleet.cancel_pairing(bot_id)
         except Exception:
             log.exception("cancelling the pairing of %s failed", bot_id)
 
@@ -435,20 +451,30 @@ class HostServer:
     async def _answer(
         self, client: _Client, request_id: Any, op: str, handler: Handler, args: dict[str, Any]
     ) -> None:
+        if op in ("pair", "cancel_pairing"):
+            # Before the pairing starts: an end that comes before the answer is seen.
+            self._pairing_for.pop(str(args.get("bot")), None)
+            if op == "pair":
+                self._pairing_for[str(args.get("bot"))] = client.number
         try:
             result = await handler(args)
             reply = {"id": request_id, "ok": True, "result": to_wire(result)}
-            if op in ("pair", "cancel_pairing"):
-                self._pairing_for.pop(str(args.get("bot")), None)
-                if op == "pair" and client.number in self._clients:
-                    self._pairing_for[str(args.get("bot"))] = client.number
+            bot_id = str(args.get("bot"))
+            left = client.number not in self._clients and self._server is not None
+            if op == "pair" and left and self._pairing_for.get(bot_id) == client.number:
+                del self._pairing_for[bot_id]  # it left while the pairing started
+                self._spawn(self._cancel_left_pairing(bot_id))
         except RequestError as exc:
+            self._no_pairing_after(op, args, client)
             reply = {"id": request_id, "ok": False, "error": str(exc), "kind": exc.kind}
         except UnknownBotError as exc:
+            self._no_pairing_after(op, args, client)
             reply = {"id": request_id, "ok": False, "error": str(exc), "kind": protocol.USAGE}
         except FleetCommandError as exc:
+            self._no_pairing_after(op, args, client)
             reply = {"id": request_id, "ok": False, "error": str(exc), "kind": protocol.REFUSED}
         except Exception as exc:
+            self._no_pairing_after(op, args, client)
             log.exception("client %d: %s failed", client.number, op)
             reply = {
                 "id": request_id,
