@@ -165,9 +165,9 @@ def _way_problem(path: Path, what: str, elsewhere: str) -> UnsafePathError | Non
         except OSError:
             return None  # missing (made later, in current) or unreadable: said later
         if stat.S_ISLNK(info.st_mode):
-            if info.st_uid not in (you, 0) and not pending and not links:
-                return None  # the path itself names such a link: the caller says so
             if info.st_uid not in (you, 0):
+                if not pending and not links:
+                    return None  # the path itself names such a link: the caller says so
                 return UnsafePathError(
                     step,
                     f"a symbolic link on the way to the {what}, made by another user "

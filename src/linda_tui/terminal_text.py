@@ -17,6 +17,7 @@ CSV cell or a contact's name in a broadcast message).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 # C0 controls, DEL and C1 controls; the bidi embeddings, overrides and isolates; lone
 # surrogates (json.loads makes one of "\\ud800"; no terminal encoding can write it).
@@ -87,14 +88,16 @@ def visible(text: str, *, keep_lines: bool = False) -> str:
     and the operator can see what was there. With ``keep_lines``, newlines and tabs stay
     (for output Linda lays out in lines itself).
     """
-    text = str(text)
-    if "\U0001f3f4" in text:  # a flag's tags are kept (see _FLAG)
-        parts = _FLAG.split(text)
-        return "".join(
-            part if index % 2 else part.translate(_table(keep_lines))
-            for index, part in enumerate(parts)
-        )
-    return text.translate(_table(keep_lines))
+    table = _table(keep_lines)
+    return _outside_flags(str(text), lambda part: part.translate(table))
+
+
+def _outside_flags(text: str, clean: Callable[[str], str]) -> str:
+    """clean(text), a flag's tags kept (see _FLAG): clean applies between the flags."""
+    if "\U0001f3f4" not in text:
+        return clean(text)
+    parts = _FLAG.split(text)  # the flags at the odd places
+    return "".join(part if index % 2 else clean(part) for index, part in enumerate(parts))
 
 
 def control_character(text: str) -> str | None:
@@ -142,13 +145,8 @@ def without_controls(text: str) -> str:
     its line break; a carriage return goes (``"\\r\\n"`` becomes ``"\\n"``). The same
     rule as the console's text fields, which drop controls as they are typed or pasted.
     """
-    if "\U0001f3f4" in text:  # a flag's tags are kept (see _FLAG)
-        parts = _FLAG.split(text)
-        return "".join(
-            part if index % 2 else _droppable_pattern().sub("", part)
-            for index, part in enumerate(parts)
-        )
-    return _droppable_pattern().sub("", text)
+    pattern = _droppable_pattern()
+    return _outside_flags(text, lambda part: pattern.sub("", part))
 
 
 def has_droppable_controls(text: str) -> bool:

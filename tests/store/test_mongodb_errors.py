@@ -198,6 +198,11 @@ def test_a_login_required_without_a_user_in_the_url_says_to_add_one() -> None:
     text = str(error(failure, "mongodb://cluster0.example.mongodb.net/brokerage"))
     assert "requires a login" in text and "mongodb://user:password@" in text
     assert "grant it the readWrite role" in str(error(failure))  # a user, short of a role
+    # A user whose password holds a '/' is a user (read as redaction reads the URL).
+    with_slash = "mongodb://linda:pa/ss@cluster0.example.mongodb.net/brokerage"
+    assert "grant it the readWrite role" in str(
+        store_error(failure, url=with_slash, where=WHERE, database="brokerage")
+    )
 
 
 def test_options_separated_by_semicolons_are_read() -> None:

@@ -460,6 +460,10 @@ class _ReplyTooLarge(Exception):
     """A reply over MAX_REPLY_BYTES: not read further."""
 
 
+def _no_whole_reply() -> TimeoutError:
+    return TimeoutError(f"no whole reply within {CALL_SECONDS:.0f} s")
+
+
 class _BoundedHttp(httplib2.Http):
     """httplib2 with every exchange bounded: at most MAX_REPLY_BYTES read (by its
     Content-Length, or as it is read), and at most CALL_SECONDS in all, after which the
@@ -483,7 +487,7 @@ class _BoundedHttp(httplib2.Http):
 
         def capped_response() -> Any:
             if timed_out.is_set():  # httplib2 tries again on a new connection: not now
-                raise TimeoutError(f"no whole reply within {CALL_SECONDS:.0f} s")
+                raise _no_whole_reply()
             if getattr(conn, "sock", None) is not None:
                 reading.append(conn.sock)
             response = get_response()
@@ -498,7 +502,7 @@ class _BoundedHttp(httplib2.Http):
                 if len(data) > MAX_REPLY_BYTES:
                     raise _ReplyTooLarge(f"a reply over {MAX_REPLY_BYTES:,} bytes")
                 if timed_out.is_set():
-                    raise TimeoutError(f"no whole reply within {CALL_SECONDS:.0f} s")
+                    raise _no_whole_reply()
                 left = getattr(response, "length", None)
                 if amount is None and isinstance(left, int) and left > 0:
                     # read(n) returns what came when the connection ends early; read()
@@ -517,7 +521,7 @@ class _BoundedHttp(httplib2.Http):
             return super()._conn_request(conn, request_uri, method, body, headers)
         except (OSError, http.client.HTTPException, httplib2.HttpLib2Error):
             if timed_out.is_set():
-                raise TimeoutError(f"no whole reply within {CALL_SECONDS:.0f} s") from None
+                raise _no_whole_reply() from None
             raise
         finally:
             timer.cancel()

@@ -111,6 +111,13 @@ def hide_url_secrets(text: str, url: str) -> str:
     return text
 
 
+def has_userinfo(url: str) -> bool:
+    """Whether url names a user (``user@`` or ``user:password@``), read as redaction
+    reads it (a password may hold '/', '@' or ':')."""
+    match = _SCHEME.match(url)
+    return match is not None and _userinfo_end(match.group(0), url[match.end() :]) is not None
+
+
 def _userinfo_end(scheme: str, rest: str) -> int | None:
     """Index in rest of the ``@`` that ends the user-info, or None when there is none."""
     if "@" not in rest:

@@ -22,7 +22,7 @@ from pymongo.errors import (
 )
 
 from linda_tui.store.base import StoreError, TransientStoreError
-from linda_tui.store.urls import hide_url_secrets, redact_urls_in_text
+from linda_tui.store.urls import has_userinfo, hide_url_secrets, redact_urls_in_text
 
 # Server codes of failures that pass: not primary / recovering / shutting down (an
 # election), network, and time limits (pymongo's retryable-write codes, with
@@ -163,11 +163,6 @@ def _url_options(url: str) -> dict[str, list[str]]:
     return {name.lower(): values for name, values in parse_qs(query).items()}
 
 
-def _has_user(url: str) -> bool:
-    """True when the URL names a user (user@ or user:password@ before the hosts)."""
-    return "@" in url.split("://", 1)[-1].split("/", 1)[0].split("?", 1)[0]
-
-
 def has_option(url: str, name: str) -> bool:
     return name.lower() in _url_options(url)
 
@@ -213,7 +208,7 @@ def store_error(exc: BaseException, *, url: str, where: str, database: str) -> S
                 f"?authSource=admin, since the login is checked in {database!r} otherwise"
             )
         return StoreError(f"MongoDB at {where} refused the login ({message}) — {hint}")
-    if code == UNAUTHORIZED and not _has_user(url):
+    if code == UNAUTHORIZED and not has_userinfo(url):
         return StoreError(
             f"MongoDB at {where} requires a login ({message}) — put the user and password "
             "in LINDA_STORE_URL: mongodb://user:password@host/linda"
